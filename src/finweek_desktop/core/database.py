@@ -1,0 +1,71 @@
+"""Engine creation and schema migrations.
+
+Every SQLite-specific setting of the project lives here: the rest of the code
+speaks portable SQLAlchemy, so a shared catalog can move to PostgreSQL by
+passing a database URL instead of a file.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+
+from .resources import db_path
+
+log = logging.getLogger(__name__)
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite:///{path}"
+
+
+def make_engine(url: str) -> Engine:
+    engine = create_engine(url)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _configure_sqlite_connection)
+    return engine
+
+
+def _configure_sqlite_connection(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    # Cascades in the models rely on enforced foreign keys.
+    cursor.execute("PRAGMA foreign_keys=ON")
+    # WAL keeps readers (the GUI) going while a writer commits, and survives
+    # a crash mid-write with the last committed state intact.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    # A second process writing waits briefly instead of failing at once.
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+def alembic_config(engine: Engine) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(db_path("migrations")))
+    config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    config.attributes["engine"] = engine
+    return config
+
+
+def head_revision(engine: Engine) -> str | None:
+    return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def upgrade_to_head(engine: Engine) -> bool:
+    """Bring the schema to the newest revision; True when anything ran."""
+    if current_revision(engine) == head_revision(engine):
+        return False
+    log.info("upgrading catalog schema to %s", head_revision(engine))
+    command.upgrade(alembic_config(engine), "head")
+    return True

@@ -1,0 +1,223 @@
+"""SQLAlchemy 2.x typed declarative models of the catalog.
+
+Only portable column types and constructs are used here, so the same models
+serve SQLite on a desktop and PostgreSQL for a shared catalog; anything
+SQLite-specific lives in ``database.py``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+# Stable constraint names, so that Alembic batch migrations on SQLite can
+# find and alter constraints by name.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+document_tags = Table(
+    "document_tags",
+    Base.metadata,
+    Column("document_id", ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+document_places = Table(
+    "document_places",
+    Base.metadata,
+    Column("document_id", ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True),
+    Column("place_id", ForeignKey("places.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Event(Base):
+    """An edition of the finance week."""
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(300), unique=True)
+    edition: Mapped[int | None]
+    place: Mapped[str | None] = mapped_column(String(300))
+    # The dates exactly as the sources give them (they may be vague).
+    dates_text: Mapped[str | None] = mapped_column(String(300))
+    duration_days: Mapped[int | None]
+    description: Mapped[str] = mapped_column(Text, default="")
+
+    sessions: Mapped[list[Session]] = relationship(back_populates="event", order_by="Session.position")
+    organizations: Mapped[list[EventOrganization]] = relationship(
+        back_populates="event", cascade="all, delete-orphan"
+    )
+
+
+class EventOrganization(Base):
+    __tablename__ = "event_organizations"
+
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), primary_key=True)
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[str] = mapped_column(String(20), primary_key=True)
+
+    event: Mapped[Event] = relationship(back_populates="organizations")
+    organization: Mapped[Organization] = relationship()
+
+
+class Session(Base):
+    """A session of the event: the opening ceremony, a forum, ..."""
+
+    __tablename__ = "sessions"
+    __table_args__ = (UniqueConstraint("event_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(300))
+    session_type: Mapped[str] = mapped_column(String(40))
+    topics: Mapped[str] = mapped_column(Text, default="")  # one topic per line
+    description: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(default=0)
+
+    event: Mapped[Event] = relationship(back_populates="sessions")
+
+
+class Organization(Base):
+    __tablename__ = "organizations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(300), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+
+    aliases: Mapped[list[OrganizationAlias]] = relationship(
+        back_populates="organization", cascade="all, delete-orphan", order_by="OrganizationAlias.id"
+    )
+
+
+class OrganizationAlias(Base):
+    """Another name: an abbreviation, or the name in another script."""
+
+    __tablename__ = "organization_aliases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+    )
+    alias: Mapped[str] = mapped_column(String(300), unique=True)
+
+    organization: Mapped[Organization] = relationship(back_populates="aliases")
+
+
+class Place(Base):
+    """A place the documents speak of, with the figures the sources give."""
+
+    __tablename__ = "places"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(300), unique=True)
+    place_type: Mapped[str] = mapped_column(String(40), default="")
+    aliases: Mapped[str] = mapped_column(Text, default="")  # one alias per line
+    opened_year: Mapped[int | None]
+    area_m2: Mapped[int | None]
+    description: Mapped[str] = mapped_column(Text, default="")
+
+
+class Tag(Base):
+    __tablename__ = "tags"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    # Lower-cased name: uniqueness without relying on a database's collation.
+    name_key: Mapped[str] = mapped_column(String(100), unique=True)
+    color: Mapped[str | None] = mapped_column(String(9))  # "#rrggbb"
+
+
+class DocumentOrganization(Base):
+    __tablename__ = "document_organizations"
+
+    document_id: Mapped[int] = mapped_column(
+        ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True
+    )
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    role: Mapped[str] = mapped_column(String(20), primary_key=True)
+
+    document: Mapped[Document] = relationship(back_populates="organization_links")
+    organization: Mapped[Organization] = relationship()
+
+
+class Document(Base):
+    __tablename__ = "documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), index=True)
+    title: Mapped[str] = mapped_column(String(500))
+    subtitle: Mapped[str | None] = mapped_column(String(500))
+    # Reduced-precision ISO 8601 ("2020", "2020-11", "2020-11-20"); see dates.py.
+    date: Mapped[str | None] = mapped_column(String(10), index=True)
+    language: Mapped[str | None] = mapped_column(String(10))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str] = mapped_column(Text, default="")
+    # Stable key of a record loaded from seed data, so reloading is idempotent.
+    seed_key: Mapped[str | None] = mapped_column(String(100), unique=True)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id", ondelete="SET NULL"))
+    session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sessions.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    modified_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+    event: Mapped[Event | None] = relationship()
+    session: Mapped[Session | None] = relationship()
+    tags: Mapped[list[Tag]] = relationship(secondary=document_tags, order_by="Tag.name_key")
+    places: Mapped[list[Place]] = relationship(secondary=document_places, order_by="Place.name")
+    organization_links: Mapped[list[DocumentOrganization]] = relationship(
+        back_populates="document", cascade="all, delete-orphan"
+    )
+    attachments: Mapped[list[Attachment]] = relationship(
+        back_populates="document", cascade="all, delete-orphan", order_by="Attachment.id"
+    )
+
+
+class Attachment(Base):
+    """A file behind a document; the file itself lives in the attachment store."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    original_name: Mapped[str] = mapped_column(String(500))
+    size: Mapped[int] = mapped_column(Integer)
+    mime_type: Mapped[str] = mapped_column(String(100), default="application/octet-stream")
+    added_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    document: Mapped[Document] = relationship(back_populates="attachments")

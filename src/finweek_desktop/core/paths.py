@@ -1,0 +1,43 @@
+"""Where a catalog lives on disk."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "finweek-desktop"
+DATA_DIR_ENV = "FINWEEK_DATA_DIR"
+
+
+def resolve_data_dir(explicit: str | os.PathLike | None = None) -> Path:
+    """--data-dir, else $FINWEEK_DATA_DIR, else the platform's user data dir."""
+    if explicit:
+        return Path(explicit).expanduser()
+    from_env = os.environ.get(DATA_DIR_ENV)
+    if from_env:
+        return Path(from_env).expanduser()
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+@dataclass(frozen=True)
+class CatalogPaths:
+    root: Path
+
+    @property
+    def database(self) -> Path:
+        return self.root / "catalog.sqlite3"
+
+    @property
+    def index(self) -> Path:
+        return self.root / "index"
+
+    @property
+    def journal(self) -> Path:
+        return self.root / "index-pending.json"
+
+    @property
+    def attachments(self) -> Path:
+        return self.root / "attachments"

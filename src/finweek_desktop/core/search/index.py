@@ -1,0 +1,308 @@
+"""The one owner of the Whoosh index: open or create, update, delete,
+rebuild and search.
+
+The catalog service calls it on every write, so a saved document is
+searchable at once. An index that is missing, unreadable or built by another
+schema version is reported as needing a rebuild; the service rebuilds it
+from the database rather than failing.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import shutil
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh import query as wq
+from whoosh import sorting
+from whoosh.highlight import ContextFragmenter, HtmlFormatter, get_text
+
+from .query import ParsedQuery, make_parser, parse_query
+from .schema import SCHEMA_VERSION, SNIPPET_FIELDS, IndexedDocument, build_schema
+
+log = logging.getLogger(__name__)
+
+VERSION_FILE = "finweek-index-version"
+INDEX_NAME = "catalog"
+SORTS = ("relevance", "date", "date-asc", "title")
+# Above this many documents a rebuild uses two writer processes.
+_MULTIPROCESS_THRESHOLD = 2000
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    id: int
+    kind: str
+    title: str
+    date: str | None  # "2020", "2020-11" or "2020-11-20"
+    score: float
+    snippet: str  # HTML: escaped text with <b> around the matches
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    text: str
+    total: int
+    hits: tuple[SearchHit, ...]
+    kind_counts: dict[str, int] = field(default_factory=dict)
+    tag_counts: dict[str, int] = field(default_factory=dict)
+    notice: str | None = None
+
+
+class SearchIndex:
+    """A Whoosh index in ``directory``. Thread-safe; one writer at a time."""
+
+    def __init__(self, directory: Path):
+        self.directory = Path(directory)
+        self._schema = build_schema()
+        self._parser = make_parser(self._schema)
+        self._ix = None
+        self._searcher = None
+        self._lock = threading.RLock()
+
+    # -- opening -----------------------------------------------------------
+
+    def open(self) -> bool:
+        """Open the index, creating it empty when unusable.
+
+        Returns True when the caller must fill it (new, damaged, or built with
+        another schema version); False when it opened as it was.
+        """
+        with self._lock:
+            self.close()
+            reason = self._unusable_reason()
+            if reason is None:
+                try:
+                    self._ix = whoosh_index.open_dir(str(self.directory), indexname=INDEX_NAME)
+                    self._ix.doc_count()  # touches the segments: fails if damaged
+                    return False
+                except Exception as exc:  # any damage means: rebuild
+                    reason = f"unreadable ({exc.__class__.__name__}: {exc})"
+            log.warning("search index at %s is %s; recreating it", self.directory, reason)
+            self._create_empty(self.directory)
+            return True
+
+    def _unusable_reason(self) -> str | None:
+        if not whoosh_index.exists_in(str(self.directory), indexname=INDEX_NAME):
+            return "missing"
+        try:
+            version = (self.directory / VERSION_FILE).read_text().strip()
+        except OSError:
+            return "of an unknown version"
+        if version != SCHEMA_VERSION:
+            return f"of version {version}, not {SCHEMA_VERSION}"
+        return None
+
+    def _create_empty(self, directory: Path) -> None:
+        if directory.exists():
+            shutil.rmtree(directory)
+        directory.mkdir(parents=True)
+        self._ix = whoosh_index.create_in(str(directory), self._schema, indexname=INDEX_NAME)
+        (directory / VERSION_FILE).write_text(SCHEMA_VERSION)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._searcher is not None:
+                self._searcher.close()
+                self._searcher = None
+            if self._ix is not None:
+                self._ix.close()
+                self._ix = None
+
+    @property
+    def ix(self):
+        if self._ix is None:
+            self.open()
+        return self._ix
+
+    # -- writing -----------------------------------------------------------
+
+    def upsert(self, documents: Iterable[IndexedDocument]) -> int:
+        """Add or replace documents in one commit; returns how many."""
+        with self._lock:
+            count = 0
+            writer = self.ix.writer(timeout=10.0)
+            try:
+                for document in documents:
+                    writer.update_document(**document.fields())
+                    count += 1
+            except BaseException:
+                writer.cancel()
+                raise
+            writer.commit()
+            return count
+
+    def delete(self, ids: Iterable[int]) -> None:
+        with self._lock:
+            writer = self.ix.writer(timeout=10.0)
+            try:
+                for doc_id in ids:
+                    writer.delete_by_term("id", str(doc_id))
+            except BaseException:
+                writer.cancel()
+                raise
+            writer.commit()
+
+    def rebuild(
+        self,
+        documents: Iterable[IndexedDocument],
+        total: int | None = None,
+        progress: Callable[[int, int | None], None] | None = None,
+    ) -> int:
+        """Replace the whole index with ``documents``.
+
+        The new index is built beside the old one and swapped in at the end,
+        so a crash mid-way leaves the old index (or none, which means another
+        rebuild at next start), never a half-built one taken for complete.
+        """
+        with self._lock:
+            self.close()
+            staging = self.directory.with_name(self.directory.name + ".rebuild")
+            self._create_empty(staging)
+            procs = 2 if total and total >= _MULTIPROCESS_THRESHOLD else 1
+            kwargs = {"procs": procs, "multisegment": True} if procs > 1 else {}
+            writer = self._ix.writer(**kwargs)
+            count = 0
+            try:
+                for document in documents:
+                    writer.add_document(**document.fields())
+                    count += 1
+                    if progress and count % 200 == 0:
+                        progress(count, total)
+            except BaseException:
+                writer.cancel()
+                self.close()
+                raise
+            writer.commit()
+            self.close()
+            old = self.directory.with_name(self.directory.name + ".old")
+            if self.directory.exists():
+                self.directory.rename(old)
+            staging.rename(self.directory)
+            shutil.rmtree(old, ignore_errors=True)
+            self._ix = whoosh_index.open_dir(str(self.directory), indexname=INDEX_NAME)
+            if progress:
+                progress(count, total)
+            return count
+
+    # -- reading -----------------------------------------------------------
+
+    def _current_searcher(self):
+        if self._searcher is None:
+            self._searcher = self.ix.searcher()
+        elif not self._searcher.up_to_date():
+            self._searcher = self._searcher.refresh()
+        return self._searcher
+
+    def fingerprints(self) -> dict[int, str]:
+        """id -> fingerprint of every indexed document (for `check`)."""
+        with self._lock:
+            searcher = self._current_searcher()
+            return {int(f["id"]): f["fingerprint"] for f in searcher.all_stored_fields()}
+
+    def doc_count(self) -> int:
+        with self._lock:
+            return self._current_searcher().doc_count()
+
+    def parse(self, text: str) -> ParsedQuery:
+        return parse_query(text, self._parser)
+
+    def search(
+        self,
+        text: str,
+        *,
+        limit: int | None = 20,
+        sort: str = "relevance",
+        kinds: Iterable[str] = (),
+        tags: Iterable[str] = (),
+    ) -> SearchResults:
+        """Run a query; raises QueryError with a readable message when the
+        query cannot be searched at all."""
+        if sort not in SORTS:
+            raise ValueError(f"unknown sort {sort!r}; choose one of {', '.join(SORTS)}")
+        parsed = self.parse(text)
+        narrowing = _narrowing_filter(kinds, tags)
+        sortedby, reverse = {
+            "relevance": (None, False),
+            "date": ("date", True),
+            "date-asc": ("date", False),
+            "title": ("title", False),
+        }[sort]
+        with self._lock:
+            searcher = self._current_searcher()
+            results = searcher.search(
+                parsed.query,
+                limit=limit,
+                filter=narrowing,
+                sortedby=sortedby if sortedby != "title" else None,
+                reverse=reverse,
+                terms=True,
+                groupedby={
+                    "kind": sorting.FieldFacet("kind"),
+                    "tag": sorting.FieldFacet("tag", allow_overlap=True),
+                },
+            )
+            results.fragmenter = ContextFragmenter(maxchars=220, surround=70)
+            results.formatter = _SnippetFormatter(between=" … ")
+            hits = [self._hit(hit) for hit in results]
+            if sort == "title":
+                hits.sort(key=lambda h: h.title.casefold())
+            return SearchResults(
+                text=text,
+                total=len(results),
+                hits=tuple(hits),
+                kind_counts=_counts(results, "kind"),
+                tag_counts=_counts(results, "tag"),
+                notice=parsed.notice,
+            )
+
+    def _hit(self, hit) -> SearchHit:
+        snippet = ""
+        for name in SNIPPET_FIELDS:
+            if hit.get(name):
+                snippet = hit.highlights(name, top=2)
+                if snippet:
+                    break
+        if not snippet:
+            summary = hit.get("summary") or ""
+            snippet = html.escape(summary[:220] + ("…" if len(summary) > 220 else ""))
+        tags = tuple(t for t in (hit.get("tag") or "").split(",") if t)
+        return SearchHit(
+            id=int(hit["id"]),
+            kind=hit["kind"],
+            title=hit["title"],
+            date=hit.get("date_text"),
+            score=float(hit.score) if hit.score is not None else 0.0,
+            snippet=snippet,
+            tags=tags,
+        )
+
+
+class _SnippetFormatter(HtmlFormatter):
+    """Plain <b>…</b> around matches, no classes: easy for any consumer."""
+
+    def format_token(self, text, token, replace=False):
+        return "<b>" + html.escape(get_text(text, token, replace), quote=False) + "</b>"
+
+
+def _narrowing_filter(kinds: Iterable[str], tags: Iterable[str]):
+    parts = []
+    kinds = list(kinds)
+    if kinds:
+        parts.append(wq.Or([wq.Term("kind", k) for k in kinds]))
+    parts.extend(wq.Term("tag", t.lower()) for t in tags)
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else wq.And(parts)
+
+
+def _counts(results, facet: str) -> dict[str, int]:
+    groups = results.groups(facet)
+    counts = {str(key): len(ids) for key, ids in groups.items() if key not in (None, "")}
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))

@@ -1,0 +1,105 @@
+"""The Whoosh schema of the catalog index, and the document it indexes."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import astuple, dataclass
+
+from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+
+from ..dates import PartialDate
+from .analysis import ANALYZER_VERSION, multilingual_analyzer
+
+# Bump when fields change; the analyzer has its own version.
+SCHEMA_VERSION = f"1.{ANALYZER_VERSION}"
+
+# Free-text fields searched when a query names no field, with their weight.
+DEFAULT_FIELDS = {
+    "title": 4.0,
+    "subtitle": 2.0,
+    "org": 1.5,
+    "tag": 1.5,
+    "session": 1.2,
+    "place": 1.2,
+    "summary": 1.0,
+    "notes": 1.0,
+    "content": 0.8,
+}
+# Stored text fields a snippet may come from, best first.
+SNIPPET_FIELDS = ("summary", "notes", "content", "title")
+
+
+def build_schema() -> Schema:
+    analyzer = multilingual_analyzer()
+
+    def text(stored: bool = False) -> TEXT:
+        field = TEXT(analyzer=analyzer, stored=stored)
+        # A word that analyzes into several tokens ("Hengqin-Macao", 横琴新区)
+        # must match them in sequence, not just somewhere in the document.
+        field.multitoken_query = "phrase"
+        return field
+
+    return Schema(
+        id=ID(stored=True, unique=True),
+        fingerprint=STORED(),
+        kind=ID(stored=True),
+        title=text(stored=True),
+        subtitle=text(),
+        summary=text(stored=True),
+        notes=text(stored=True),
+        content=text(stored=True),
+        org=text(),
+        tag=KEYWORD(stored=True, lowercase=True, commas=True, scorable=True),
+        session=text(),
+        place=text(),
+        language=ID(stored=True),
+        date=NUMERIC(int, stored=True, sortable=True, signed=False),
+        date_text=STORED(),
+        year=NUMERIC(int, stored=True),
+    )
+
+
+@dataclass(frozen=True)
+class IndexedDocument:
+    """Everything the index knows of a document, built by the catalog."""
+
+    id: int
+    kind: str
+    title: str
+    subtitle: str = ""
+    summary: str = ""
+    notes: str = ""
+    content: str = ""  # text of the attachments
+    organizations: tuple[str, ...] = ()  # names and aliases
+    tags: tuple[str, ...] = ()
+    session: str = ""
+    places: tuple[str, ...] = ()  # names and aliases
+    language: str = ""
+    date: str | None = None
+
+    def fingerprint(self) -> str:
+        """Changes whenever anything indexed changes: `check` compares it."""
+        return hashlib.sha1(repr(astuple(self)).encode("utf-8")).hexdigest()
+
+    def fields(self) -> dict:
+        date = PartialDate.parse(self.date) if self.date else None
+        fields = dict(
+            id=str(self.id),
+            fingerprint=self.fingerprint(),
+            kind=self.kind,
+            title=self.title,
+            subtitle=self.subtitle,
+            summary=self.summary,
+            notes=self.notes,
+            content=self.content,
+            org="\n".join(self.organizations),
+            tag=",".join(t.replace(",", " ") for t in self.tags),
+            session=self.session,
+            place="\n".join(self.places),
+            language=self.language or "",
+        )
+        if date is not None:
+            fields["date"] = date.sort_key()
+            fields["date_text"] = date.iso()
+            fields["year"] = date.year
+        return fields

@@ -1,0 +1,79 @@
+"""The one start-up function: engine, migrations, index, service.
+
+No module creates an engine or opens an index at import time; the CLI, the
+GUI and the tests all call ``open_catalog`` and get the same objects.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from .catalog import CatalogService
+from .database import make_engine, sqlite_url, upgrade_to_head
+from .journal import IndexJournal
+from .paths import CatalogPaths, resolve_data_dir
+from .search.index import SearchIndex
+from .seed import load_seed
+
+log = logging.getLogger(__name__)
+
+
+class CatalogOpenError(RuntimeError):
+    """The catalog cannot be opened; the message is for the user."""
+
+
+@dataclass
+class Catalog:
+    paths: CatalogPaths
+    engine: Engine
+    index: SearchIndex
+    service: CatalogService
+    created: bool  # True when this call made a new catalog
+
+    def close(self) -> None:
+        self.index.close()
+        self.engine.dispose()
+
+
+def open_catalog(
+    data_dir: str | os.PathLike | None = None,
+    *,
+    database_url: str | None = None,
+    seed: bool = True,
+    progress: Callable[[str, int, int | None], None] | None = None,
+) -> Catalog:
+    """Open (creating, migrating, seeding and indexing as needed) a catalog.
+
+    ``database_url`` selects another database (a shared PostgreSQL catalog);
+    the index and the journal still live in ``data_dir``, one per desktop.
+    """
+    paths = CatalogPaths(resolve_data_dir(data_dir))
+    try:
+        paths.root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CatalogOpenError(f"cannot create the data folder {paths.root}: {exc.strerror}") from exc
+    created = database_url is None and not paths.database.exists()
+    engine = make_engine(database_url or sqlite_url(paths.database))
+    try:
+        upgrade_to_head(engine)
+    except Exception as exc:
+        engine.dispose()
+        raise CatalogOpenError(f"cannot open the catalog database {paths.database}: {exc}") from exc
+
+    index = SearchIndex(paths.index)
+    service = CatalogService(engine, index, IndexJournal(paths.journal))
+    if created and seed:
+        log.info("new catalog at %s: loading the default finance-week catalog", paths.root)
+        load_seed(service)
+    if index.open():
+        report = (lambda done, total: progress("Building the search index", done, total)) if progress else None
+        service.reindex(progress=report)
+    else:
+        service.recover()
+    return Catalog(paths, engine, index, service, created)
