@@ -84,7 +84,8 @@ class SearchIndex:
                     return False
                 except Exception as exc:  # any damage means: rebuild
                     reason = f"unreadable ({exc.__class__.__name__}: {exc})"
-            log.warning("search index at %s is %s; recreating it", self.directory, reason)
+            level = logging.INFO if reason == "missing" else logging.WARNING
+            log.log(level, "search index at %s is %s; recreating it", self.directory, reason)
             self._create_empty(self.directory)
             return True
 

@@ -1,0 +1,207 @@
+"""`finweek list | show | add | edit | delete`."""
+
+from __future__ import annotations
+
+from ..core.catalog import LIST_SORTS, DocumentFilter, NotFound
+from ..core.records import DocumentDetail, DocumentSummary, NewDocument
+from ..core.vocabulary import DocumentKind
+from .output import CliError, kind_label, print_json
+
+
+def register(subparsers, common) -> None:
+    p = subparsers.add_parser("list", parents=[common], help="list documents")
+    p.add_argument("--kind", help="report, blue_paper, initiative, session_record, news_article")
+    p.add_argument("--tag", help="only documents with this tag")
+    p.add_argument("--session", help="only records of this session (name or id)")
+    p.add_argument("--org", help="only documents related to this organization (name or alias)")
+    p.add_argument("--title", dest="text", help="only titles containing this text")
+    p.add_argument("--sort", choices=list(LIST_SORTS), default="date")
+    p.add_argument("--limit", type=int, help="at most this many")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(handler=run_list)
+
+    p = subparsers.add_parser("show", parents=[common], help="show one document in full")
+    p.add_argument("id", type=int)
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(handler=run_show)
+
+    p = subparsers.add_parser("add", parents=[common], help="add a document")
+    p.add_argument("--kind", required=True, help="report, blue_paper, initiative, session_record, news_article")
+    p.add_argument("--title", required=True)
+    _document_fields(p)
+    p.add_argument("--tag", action="append", default=[], help="a tag (repeatable)")
+    p.add_argument(
+        "--org", action="append", default=[], metavar="NAME[:ROLE]",
+        help="a related organization, role publisher (default), author, organizer, supporter, host or mentioned",
+    )
+    p.add_argument("--session", help="the session of the event this record belongs to (name or id)")
+    p.add_argument("--json", action="store_true", help="print the new document as JSON")
+    p.set_defaults(handler=run_add)
+
+    p = subparsers.add_parser("edit", parents=[common], help="change a document's fields")
+    p.add_argument("id", type=int)
+    p.add_argument("--kind")
+    p.add_argument("--title")
+    _document_fields(p)
+    p.add_argument("--json", action="store_true", help="print the document as JSON")
+    p.set_defaults(handler=run_edit)
+
+    p = subparsers.add_parser("delete", parents=[common], help="delete a document")
+    p.add_argument("id", type=int)
+    p.set_defaults(handler=run_delete)
+
+
+def _document_fields(p) -> None:
+    p.add_argument("--subtitle")
+    p.add_argument("--date", help="YYYY, YYYY-MM or YYYY-MM-DD")
+    p.add_argument("--language", help="en, zh-Hans, zh-Hant, pt, ...")
+    p.add_argument("--summary")
+    p.add_argument("--notes")
+    p.add_argument("--source", help="source or citation")
+
+
+def summary_json(row: DocumentSummary) -> dict:
+    return {
+        "id": row.id,
+        "kind": row.kind,
+        "title": row.title,
+        "date": row.date,
+        "tags": list(row.tags),
+        "organizations": list(row.organizations),
+        "attachments": row.attachment_count,
+    }
+
+
+def run_list(args, catalog) -> int:
+    service = catalog.service
+    where = DocumentFilter(
+        kind=DocumentKind.parse(args.kind).value if args.kind else None,
+        tag=args.tag,
+        session_id=_session_id(service, args.session) if args.session else None,
+        organization_id=_organization_id(service, args.org) if args.org else None,
+        text=args.text,
+    )
+    rows = service.list_documents(where, sort=args.sort, limit=args.limit)
+    if args.json:
+        print_json([summary_json(r) for r in rows])
+        return 0
+    if not rows:
+        print("No documents.")
+        return 0
+    for row in rows:
+        date = row.date or "—"
+        tags = f"  #{' #'.join(row.tags)}" if row.tags else ""
+        print(f"[{row.id:>4}] {date:<10} {kind_label(row.kind):<15} {row.title}{tags}")
+    return 0
+
+
+def print_detail(detail: DocumentDetail, as_json: bool) -> None:
+    if as_json:
+        print_json(detail.to_json())
+        return
+    print(f"[{detail.id}] {detail.title}")
+    if detail.subtitle:
+        print(f"       {detail.subtitle}")
+    rows = [
+        ("Kind", kind_label(detail.kind)),
+        ("Date", detail.date or "not given"),
+        ("Language", detail.language or ""),
+        ("Event", detail.event or ""),
+        ("Session", detail.session or ""),
+        ("Tags", ", ".join(t.name for t in detail.tags)),
+        ("Places", ", ".join(detail.places)),
+        ("Source", detail.source),
+    ]
+    for label, value in rows:
+        if value:
+            print(f"{label + ':':<14}{value}")
+    if detail.organizations:
+        print("Organizations:")
+        for org in detail.organizations:
+            print(f"  {org.role:<12}{org.name}")
+    if detail.attachments:
+        print("Attachments:")
+        for a in detail.attachments:
+            print(f"  [{a.id}] {a.original_name}  ({a.mime_type}, {a.size:,} bytes)")
+    if detail.summary:
+        print(f"\n{detail.summary}")
+    if detail.notes:
+        print(f"\nNotes: {detail.notes}")
+
+
+def run_show(args, catalog) -> int:
+    print_detail(catalog.service.get_document(args.id), args.json)
+    return 0
+
+
+def run_add(args, catalog) -> int:
+    service = catalog.service
+    new = NewDocument(
+        kind=args.kind,
+        title=args.title,
+        subtitle=args.subtitle,
+        date=args.date,
+        language=args.language,
+        summary=args.summary or "",
+        notes=args.notes or "",
+        source=args.source or "",
+        tags=tuple(args.tag),
+        organizations=tuple(_org_link(text) for text in args.org),
+        session_id=_session_id(service, args.session) if args.session else None,
+        event_id=_event_id(service),
+    )
+    detail = service.create_document(new)
+    if args.json:
+        print_json(detail.to_json())
+    else:
+        print(f"Added [{detail.id}] {detail.title}")
+    return 0
+
+
+def run_edit(args, catalog) -> int:
+    changes = {
+        name: getattr(args, name)
+        for name in ("kind", "title", "subtitle", "date", "language", "summary", "notes", "source")
+        if getattr(args, name) is not None
+    }
+    if not changes:
+        raise CliError("nothing to change: give at least one of --title, --date, --summary, --kind, ...")
+    detail = catalog.service.update_document(args.id, **changes)
+    if args.json:
+        print_json(detail.to_json())
+    else:
+        print(f"Updated [{detail.id}] {detail.title}")
+    return 0
+
+
+def run_delete(args, catalog) -> int:
+    detail = catalog.service.delete_document(args.id)
+    print(f"Deleted [{detail.id}] {detail.title}")
+    return 0
+
+
+def _org_link(text: str) -> tuple[str, str]:
+    name, sep, role = text.rpartition(":")
+    if not sep or not name.strip():
+        return text.strip(), "publisher"
+    return name.strip(), role.strip()
+
+
+def _session_id(service, text: str) -> int:
+    for session in service.sessions():
+        if text.isdigit() and session.id == int(text) or session.name.casefold() == text.strip().casefold():
+            return session.id
+    names = ", ".join(s.name for s in service.sessions())
+    raise NotFound(f"no session {text!r}; sessions are: {names}")
+
+
+def _organization_id(service, text: str) -> int:
+    org = service.find_organization(text)
+    if org is None:
+        raise NotFound(f"no organization named {text!r}")
+    return org.id
+
+
+def _event_id(service) -> int | None:
+    events = service.events()
+    return events[0]["id"] if len(events) == 1 else None

@@ -1,0 +1,88 @@
+"""Entry point of the `finweek` command."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from ..core.catalog import NotFound
+from ..core.search.query import QueryError
+from ..core.startup import CatalogOpenError, open_catalog
+from . import documents, maintenance, reference, search, tags
+from .output import CliError
+
+COMMAND_GROUPS = [search, documents, tags, reference, maintenance]
+log = logging.getLogger("finweek_desktop.cli")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--data-dir",
+        default=argparse.SUPPRESS,
+        help="catalog folder (default: $FINWEEK_DATA_DIR, else the user data folder)",
+    )
+    common.add_argument(
+        "--database-url",
+        default=argparse.SUPPRESS,
+        help="use another database (e.g. a shared PostgreSQL catalog); the index stays in the data folder",
+    )
+    common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="log progress to stderr")
+    parser = argparse.ArgumentParser(
+        prog="finweek",
+        parents=[common],
+        description="Search and manage the Shizimen Finance Week document catalog (offline).",
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for group in COMMAND_GROUPS:
+        group.register(subparsers, common)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if getattr(args, "verbose", False) else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    if not getattr(args, "verbose", False):
+        logging.getLogger("alembic").setLevel(logging.WARNING)
+    catalog = None
+    try:
+        catalog = open_catalog(
+            getattr(args, "data_dir", None),
+            database_url=getattr(args, "database_url", None),
+            progress=_progress_on_stderr,
+        )
+        return args.handler(args, catalog) or 0
+    except CliError as exc:
+        return _fail(str(exc), exc.code)
+    except (NotFound, QueryError, ValueError, CatalogOpenError) as exc:
+        return _fail(str(exc))
+    except OSError as exc:
+        return _fail(f"{exc.strerror or exc}{f': {exc.filename}' if exc.filename else ''}")
+    except BrokenPipeError:  # output piped into `head` and the like
+        sys.stderr.close()
+        return 0
+    except KeyboardInterrupt:
+        return _fail("interrupted", 130)
+    finally:
+        if catalog is not None:
+            catalog.close()
+
+
+def _fail(message: str, code: int = 1) -> int:
+    print(f"finweek: error: {message}", file=sys.stderr)
+    return code
+
+
+def _progress_on_stderr(stage: str, done: int, total: int | None) -> None:
+    if sys.stderr.isatty():
+        of = f"/{total}" if total else ""
+        print(f"\r{stage}: {done}{of}", end="" if total is None or done < total else "\n", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

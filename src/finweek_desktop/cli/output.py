@@ -1,0 +1,45 @@
+"""Printing for the CLI: JSON for machines, short text for people."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import sys
+from typing import Any
+
+_BOLD = re.compile(r"<b>(.*?)</b>", re.DOTALL)
+
+
+class CliError(Exception):
+    """A failure to report as one line on stderr, with exit code 1 (or ``code``)."""
+
+    def __init__(self, message: str, code: int = 1):
+        super().__init__(message)
+        self.code = code
+
+
+def print_json(data: Any) -> None:
+    json.dump(data, sys.stdout, ensure_ascii=False, indent=2, sort_keys=False, default=str)
+    sys.stdout.write("\n")
+
+
+def snippet_to_text(snippet: str, tty: bool | None = None) -> str:
+    """Render an HTML snippet for a terminal: bold on a tty, **marks** otherwise."""
+    if tty is None:
+        tty = sys.stdout.isatty()
+    marked = _BOLD.sub(lambda m: f"\033[1m{m.group(1)}\033[0m" if tty else f"**{m.group(1)}**", snippet)
+    return html.unescape(marked)
+
+
+def snippet_to_plain(snippet: str) -> str:
+    return html.unescape(_BOLD.sub(r"\1", snippet))
+
+
+def kind_label(kind: str) -> str:
+    from ..core.vocabulary import DocumentKind
+
+    try:
+        return DocumentKind(kind).label
+    except ValueError:
+        return kind

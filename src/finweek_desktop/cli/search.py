@@ -1,0 +1,81 @@
+"""`finweek search`."""
+
+from __future__ import annotations
+
+from ..core.search.index import SORTS
+from .output import kind_label, print_json, snippet_to_plain, snippet_to_text
+
+
+def register(subparsers, common) -> None:
+    p = subparsers.add_parser(
+        "search",
+        parents=[common],
+        help="full-text search",
+        description=(
+            "Search the catalog. Words are ANDed; OR, NOT, \"exact phrases\", field:value "
+            "(title:, tag:, kind:, org:, year:, place:, session:), prefix* and fuzzy~ work."
+        ),
+    )
+    p.add_argument("query", nargs="+", help="the query (several arguments are joined with spaces)")
+    p.add_argument("--limit", type=int, default=20, help="how many hits to show (default 20)")
+    p.add_argument("--sort", choices=SORTS, default="relevance")
+    p.add_argument("--kind", action="append", default=[], help="only this kind (repeatable)")
+    p.add_argument("--tag", action="append", default=[], help="only documents with this tag (repeatable)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(handler=run)
+
+
+def run(args, catalog) -> int:
+    from ..core.vocabulary import DocumentKind
+
+    service = catalog.service
+    results = service.search(
+        " ".join(args.query),
+        limit=max(1, args.limit),
+        sort=args.sort,
+        kinds=[DocumentKind.parse(k).value for k in args.kind],
+        tags=args.tag,
+    )
+    summaries = {s.id: s for s in service.summaries([h.id for h in results.hits])}
+    if args.json:
+        print_json(
+            {
+                "query": results.text,
+                "total": results.total,
+                "notice": results.notice,
+                "facets": {"kind": results.kind_counts, "tag": results.tag_counts},
+                "hits": [
+                    {
+                        "id": hit.id,
+                        "kind": hit.kind,
+                        "title": hit.title,
+                        "date": hit.date,
+                        "tags": list(summaries[hit.id].tags) if hit.id in summaries else list(hit.tags),
+                        "organizations": list(summaries[hit.id].organizations) if hit.id in summaries else [],
+                        "score": round(hit.score, 4),
+                        "snippet": hit.snippet,
+                        "snippet_text": snippet_to_plain(hit.snippet),
+                    }
+                    for hit in results.hits
+                ],
+            }
+        )
+        return 0
+    if results.notice:
+        print(f"note: {results.notice}")
+    if not results.hits:
+        print(f"No documents match {results.text!r}.")
+        return 0
+    shown = len(results.hits)
+    print(f"{results.total} document{'s' if results.total != 1 else ''} match" + (f" (showing {shown})" if shown < results.total else ""))
+    for hit in results.hits:
+        date = f"  {hit.date}" if hit.date else ""
+        print(f"\n[{hit.id}] {hit.title}")
+        print(f"    {kind_label(hit.kind)}{date}  score {hit.score:.2f}")
+        if hit.snippet:
+            print(f"    {snippet_to_text(hit.snippet)}")
+    kinds = ", ".join(f"{kind_label(k)} {n}" for k, n in results.kind_counts.items())
+    print(f"\nBy kind: {kinds}")
+    if results.tag_counts:
+        print("By tag: " + ", ".join(f"{t} {n}" for t, n in list(results.tag_counts.items())[:12]))
+    return 0
