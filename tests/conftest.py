@@ -1,0 +1,47 @@
+"""Shared fixtures: real catalogs (SQLite file + Whoosh index) in tmp_path."""
+
+from __future__ import annotations
+
+import os
+
+# Before any Qt import: GUI tests run without a display.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest
+
+from finweek_desktop.core.startup import open_catalog
+
+
+@pytest.fixture
+def data_dir(tmp_path, monkeypatch):
+    path = tmp_path / "data"
+    # Keep every code path that consults the environment inside tmp_path.
+    monkeypatch.setenv("FINWEEK_DATA_DIR", str(path))
+    return path
+
+
+@pytest.fixture
+def catalog(data_dir):
+    """A new catalog loaded with the embedded finance-week default."""
+    cat = open_catalog(data_dir)
+    yield cat
+    cat.close()
+
+
+@pytest.fixture
+def service(catalog):
+    return catalog.service
+
+
+@pytest.fixture
+def empty_catalog(tmp_path):
+    cat = open_catalog(tmp_path / "empty", seed=False)
+    yield cat
+    cat.close()
+
+
+def seeded_id(service, title_part: str) -> int:
+    """The id of the seeded document whose title contains ``title_part``."""
+    matches = [d.id for d in service.list_documents() if title_part.lower() in d.title.lower()]
+    assert len(matches) == 1, f"expected one document titled like {title_part!r}, found {matches}"
+    return matches[0]
