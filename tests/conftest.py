@@ -40,8 +40,13 @@ def empty_catalog(tmp_path):
     cat.close()
 
 
-def seeded_id(service, title_part: str) -> int:
-    """The id of the seeded document whose title contains ``title_part``."""
-    matches = [d.id for d in service.list_documents() if title_part.lower() in d.title.lower()]
-    assert len(matches) == 1, f"expected one document titled like {title_part!r}, found {matches}"
-    return matches[0]
+@pytest.fixture
+def seeded_id(service):
+    """seeded_id("Blue Paper") -> the id of the one document titled like that."""
+
+    def find(title_part: str) -> int:
+        matches = [d.id for d in service.list_documents() if title_part.lower() in d.title.lower()]
+        assert len(matches) == 1, f"expected one document titled like {title_part!r}, found {matches}"
+        return matches[0]
+
+    return find

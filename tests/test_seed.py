@@ -1,0 +1,68 @@
+"""The embedded default catalog: the facts of the source, loaded idempotently."""
+
+from __future__ import annotations
+
+from finweek_desktop.core.seed import load_seed
+from finweek_desktop.core.vocabulary import DocumentKind
+
+
+def test_first_open_loads_the_finance_week(catalog, service):
+    assert catalog.created
+    kinds = {d.kind for d in service.list_documents()}
+    assert kinds == {k.value for k in DocumentKind}
+    titles = [d.title for d in service.list_documents()]
+    assert "Digital Alliance Initiative" in titles
+    assert "2020 Digital Currency Blue Paper" in titles
+
+
+def test_loading_the_seed_twice_changes_nothing(service):
+    before = (service.count_documents(), service.tags(), service.organizations(), service.sessions())
+    assert load_seed(service) == 0
+    after = (service.count_documents(), service.tags(), service.organizations(), service.sessions())
+    assert before == after
+    assert service.check().ok
+
+
+def test_publishers_and_roles_follow_the_source(service, seeded_id):
+    report = service.get_document(seeded_id("Cooperation Report"))
+    assert {(o.name, o.role) for o in report.organizations} == {
+        ("China Economic Information Service", "publisher"),
+        ("Mongoose", "publisher"),
+    }
+    assert report.date == "2020"
+    blue_paper = service.get_document(seeded_id("Blue Paper"))
+    assert {o.name for o in blue_paper.organizations} == {
+        "01 Think Tank",
+        "Chinese Institute of Digital Assets",
+        "Hengqin Finance Research Institute",
+    }
+
+
+def test_event_organizer_supporters_and_places(service):
+    (event,) = service.events()
+    assert event["name"] == "3rd Shizimen Finance Week"
+    assert event["duration_days"] == 3
+    roles = {(link["name"], link["role"]) for link in event["organizations"]}
+    assert ("Hengqin New Area Administrative Committee", "organizer") in roles
+    assert {name for name, role in roles if role == "supporter"} == {
+        "Research and Development International",
+        "Hengqin New Area Financial Services Bureau",
+        "Hengqin New Area Financial Services Center",
+    }
+    places = {p["name"]: p for p in service.places()}
+    base = places["Hengqin Financial Industry Base"]
+    assert (base["opened_year"], base["area_m2"]) == (2013, 191000)
+    assert places["Hengqin Smart Finance Industrial Park"]["opened_year"] == 2018
+
+
+def test_every_session_kind_has_a_record(service):
+    sessions = {s.name: s for s in service.sessions()}
+    assert set(sessions) == {
+        "Opening ceremony",
+        "High-end discussion",
+        "Special report session",
+        "Consulting sessions",
+        "Theme forums",
+    }
+    assert all(s.document_count == 1 for s in sessions.values())
+    assert "Cross-border capital" in sessions["Theme forums"].topics
