@@ -90,8 +90,11 @@ class SearchIndex:
             return True
 
     def _unusable_reason(self) -> str | None:
-        if not whoosh_index.exists_in(str(self.directory), indexname=INDEX_NAME):
-            return "missing"
+        try:
+            if not whoosh_index.exists_in(str(self.directory), indexname=INDEX_NAME):
+                return "missing"
+        except Exception as exc:  # exists_in reads the TOC, which may be damaged
+            return f"unreadable ({exc.__class__.__name__}: {exc})"
         try:
             version = (self.directory / VERSION_FILE).read_text().strip()
         except OSError:
@@ -198,7 +201,10 @@ class SearchIndex:
         if self._searcher is None:
             self._searcher = self.ix.searcher()
         elif not self._searcher.up_to_date():
-            self._searcher = self._searcher.refresh()
+            # A fresh searcher, not Searcher.refresh(): refresh() reuses the
+            # reader of a segment and misses deletions made in it since.
+            self._searcher.close()
+            self._searcher = self.ix.searcher()
         return self._searcher
 
     def fingerprints(self) -> dict[int, str]:
