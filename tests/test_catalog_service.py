@@ -1,0 +1,171 @@
+"""The catalog service keeps the database and the search index consistent."""
+
+from __future__ import annotations
+
+import pytest
+
+from finweek_desktop.core.catalog import DocumentFilter, NotFound
+from finweek_desktop.core.records import NewDocument
+from finweek_desktop.core.search.index import VERSION_FILE
+from finweek_desktop.core.startup import open_catalog
+
+
+def hit_ids(service, query, **options):
+    return [h.id for h in service.search(query, limit=None, **options).hits]
+
+
+def test_a_saved_document_is_searchable_at_once_and_gone_when_deleted(service):
+    doc = service.create_document(
+        NewDocument(kind="report", title="Quarterly notes on reinsurance", tags=("insurance",), date="2020-11-20")
+    )
+    assert doc.id in hit_ids(service, "reinsurance")
+    assert doc.id in hit_ids(service, "tag:insurance")
+
+    service.update_document(doc.id, title="Quarterly notes on annuities")
+    assert doc.id not in hit_ids(service, "reinsurance")
+    assert doc.id in hit_ids(service, "annuities")
+
+    service.delete_document(doc.id)
+    assert doc.id not in hit_ids(service, "annuities")
+    with pytest.raises(NotFound):
+        service.get_document(doc.id)
+    assert service.check().ok
+
+
+def test_tags_are_unique_ignoring_case_and_counted(service, seeded_id):
+    blue = seeded_id("Blue Paper")
+    service.add_tag([blue], "Insurance")  # the seed has "insurance"
+    names = [t.name for t in service.tags()]
+    assert names.count("insurance") == 1 and "Insurance" not in names
+    counts = {t.name: t.count for t in service.tags()}
+    assert counts["insurance"] == 2
+
+    service.remove_tag([blue], "INSURANCE")
+    assert blue not in hit_ids(service, "tag:insurance")
+    assert {t.name: t.count for t in service.tags()}["insurance"] == 1
+
+
+def test_rename_merge_and_delete_tags_update_the_index(service, seeded_id):
+    initiative = seeded_id("Digital Alliance")
+    service.rename_tag("blockchain", "distributed-ledger")
+    assert initiative in hit_ids(service, "tag:distributed-ledger")
+    assert hit_ids(service, "tag:blockchain") == []
+
+    service.merge_tags(["distributed-ledger", "fintech"], "digital-technology")
+    merged = set(hit_ids(service, "tag:digital-technology"))
+    assert initiative in merged and seeded_id("Blue Paper") in merged
+    assert "fintech" not in {t.name for t in service.tags()}
+
+    service.delete_tag("digital-technology")
+    assert hit_ids(service, "tag:digital-technology") == []
+    assert service.check().ok
+
+
+def test_renaming_onto_an_existing_tag_merges_them(service):
+    before = {t.name: t.count for t in service.tags()}
+    info = service.rename_tag("healthcare", "insurance")
+    assert info.name == "insurance"
+    # The theme-forums record carried both: the merge does not double-count it.
+    assert info.count == before["insurance"]
+
+
+def test_listing_filters_sort_and_summaries(service, seeded_id):
+    sessions = service.list_documents(DocumentFilter(kind="session_record"))
+    assert len(sessions) == 5
+    tagged = service.list_documents(DocumentFilter(tag="DIGITAL-CURRENCY"))
+    assert {d.title for d in tagged} >= {"2020 Digital Currency Blue Paper"}
+    by_date = service.list_documents(sort="date")
+    assert by_date[0].date == "2020" and by_date[-1].date is None  # undated last
+    ids = service.document_ids(sort="title")
+    titles = [s.title.lower() for s in service.summaries(ids)]
+    assert titles == sorted(titles)
+    (blue,) = service.summaries([seeded_id("Blue Paper")])
+    assert "01 Think Tank" in blue.organizations
+    assert blue.tags == ("digital-currency", "fintech")
+
+
+def test_bad_input_is_refused_with_a_message_and_changes_nothing(service):
+    count = service.count_documents()
+    with pytest.raises(ValueError, match="unknown kind"):
+        service.create_document(NewDocument(kind="memo", title="x"))
+    with pytest.raises(ValueError, match="needs a title"):
+        service.create_document(NewDocument(kind="report", title="  "))
+    with pytest.raises(ValueError, match="invalid date"):
+        service.create_document(NewDocument(kind="report", title="x", date="2020-14"))
+    with pytest.raises(NotFound):
+        service.update_document(999999, title="y")
+    assert service.count_documents() == count
+
+
+def test_check_reports_and_repairs_differences(service, seeded_id):
+    blue = seeded_id("Blue Paper")
+    initiative = seeded_id("Digital Alliance")
+    # Simulate drift: the index loses one document and holds a stale one.
+    service.index.delete([blue])
+    with service.engine.begin() as connection:
+        connection.exec_driver_sql("UPDATE documents SET title = 'Changed behind the index' WHERE id = ?", (initiative,))
+    report = service.check()
+    assert report.missing_from_index == (blue,)
+    assert report.stale_in_index == (initiative,)
+    assert not report.ok
+
+    assert service.repair(report).ok
+    assert initiative in hit_ids(service, '"changed behind the index"')
+
+
+def test_an_interrupted_write_is_reindexed_at_next_start(data_dir):
+    catalog = open_catalog(data_dir)
+    service = catalog.service
+    # Crash between the database commit and the index update: the journal
+    # holds the id, the index does not have the document.
+    original_sync = service.sync_index
+    service.sync_index = lambda ids: None
+    doc = service.create_document(NewDocument(kind="report", title="Written just before the crash"))
+    service.sync_index = original_sync
+    assert doc.id not in hit_ids(service, "crash")
+    catalog.close()
+
+    reopened = open_catalog(data_dir)
+    try:
+        assert doc.id in hit_ids(reopened.service, "crash")
+        assert reopened.service.check().ok
+    finally:
+        reopened.close()
+
+
+def test_corrupt_or_outdated_index_is_rebuilt_from_the_database(data_dir):
+    catalog = open_catalog(data_dir)
+    count = catalog.service.count_documents()
+    index_dir = catalog.paths.index
+    catalog.close()
+
+    for segment in index_dir.glob("*.seg"):
+        segment.write_bytes(b"garbage")
+    for toc in index_dir.glob("*.toc"):
+        toc.write_bytes(b"garbage")
+    reopened = open_catalog(data_dir)
+    assert reopened.index.doc_count() == count
+    assert reopened.service.search("blue paper").total >= 1
+    reopened.close()
+
+    (index_dir / VERSION_FILE).write_text("0.0")
+    reopened = open_catalog(data_dir)
+    try:
+        assert (index_dir / VERSION_FILE).read_text() != "0.0"
+        assert reopened.index.doc_count() == count
+    finally:
+        reopened.close()
+
+
+def test_missing_index_is_rebuilt(data_dir):
+    import shutil
+
+    catalog = open_catalog(data_dir)
+    count = catalog.service.count_documents()
+    catalog.close()
+    shutil.rmtree(catalog.paths.index)
+    reopened = open_catalog(data_dir)
+    try:
+        assert reopened.index.doc_count() == count
+    finally:
+        reopened.close()
