@@ -257,7 +257,9 @@ class SearchIndex:
             )
             results.fragmenter = ContextFragmenter(maxchars=220, surround=70)
             results.formatter = _SnippetFormatter(between=" … ")
-            hits = [self._hit(hit) for hit in results]
+            # Grouping makes Whoosh keep every match; snippets only for the page.
+            page = results[:limit] if limit else results
+            hits = [self._hit(hit) for hit in page]
             if sort == "title":
                 hits.sort(key=lambda h: h.title.casefold())
             return SearchResults(

@@ -108,7 +108,9 @@ def _check_field_names(text: str) -> None:
 
 
 def _strip_phrases(text: str) -> str:
-    return re.sub(r'"[^"]*"', " ", text)
+    """Replace each "phrase" by a placeholder word, so its contents are not
+    taken for syntax while `field:"a phrase"` still has a value."""
+    return re.sub(r'"[^"]*"', "_phrase_", text)
 
 
 def _syntax_problem(text: str) -> str | None:
