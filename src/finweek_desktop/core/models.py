@@ -219,5 +219,10 @@ class Attachment(Base):
     size: Mapped[int] = mapped_column(Integer)
     mime_type: Mapped[str] = mapped_column(String(100), default="application/octet-stream")
     added_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Extracted once at attach time and kept here, so re-indexing never has
+    # to run a parser again. Status values: core/attachments/extraction.py.
+    text: Mapped[str] = mapped_column(Text, default="", server_default="")
+    text_status: Mapped[str] = mapped_column(String(20), default="pending", server_default="pending")
+    text_message: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     document: Mapped[Document] = relationship(back_populates="attachments")

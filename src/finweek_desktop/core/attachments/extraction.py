@@ -1,0 +1,158 @@
+"""Text extraction with a time and memory limit, in a separate process.
+
+A parser that hangs, crashes or eats memory on a hostile file must cost
+that one file and nothing else (calibre does the same). Each file gets a
+fresh ``python -m finweek_desktop.core.attachments.worker`` child with
+RLIMIT_AS and RLIMIT_CPU on POSIX and a wall-clock timeout everywhere; the
+result comes back as JSON in a file, never through stdout, which a chatty
+library could pollute.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import filetypes
+
+WORKER_MODULE = "finweek_desktop.core.attachments.worker"
+DEFAULT_TARGET = "finweek_desktop.core.attachments.extractors:extract"
+
+
+class TextStatus(enum.StrEnum):
+    PENDING = "pending"  # not extracted yet (rows from before extraction existed)
+    OK = "ok"
+    NO_TEXT = "no_text"  # images, or a PDF of scans: nothing to extract
+    ENCRYPTED = "encrypted"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class ExtractedText:
+    status: TextStatus
+    text: str = ""
+    title: str | None = None
+    message: str = ""
+
+    @classmethod
+    def failed(cls, why: str) -> ExtractedText:
+        return cls(TextStatus.FAILED, message=f"text could not be extracted: {why}")
+
+
+@dataclass(frozen=True)
+class Limits:
+    seconds: float = 60.0  # wall clock, for parsers stuck waiting
+    cpu_seconds: int = 60  # for parsers stuck computing
+    memory_bytes: int = 1536 * 1024 * 1024
+
+
+def needs_parser(mime: str) -> bool:
+    return mime in (filetypes.PDF, filetypes.DOCX, filetypes.HTML, "application/xhtml+xml") or filetypes.is_text_like(mime)
+
+
+def extract_text(
+    path: Path, mime: str, *, sandbox: bool = True, limits: Limits = Limits(), target: str = DEFAULT_TARGET
+) -> ExtractedText:
+    """Text of the file at ``path``; never raises for a bad file.
+
+    ``sandbox=False`` runs the parser in this process: only for files we
+    ship ourselves (the seed catalog). ``target`` ("module:function") lets
+    tests stand in a misbehaving parser.
+    """
+    if mime.startswith("image/"):
+        return ExtractedText(TextStatus.NO_TEXT, message="an image has no text to extract (no OCR)")
+    if not needs_parser(mime) and target == DEFAULT_TARGET:
+        return ExtractedText(TextStatus.NO_TEXT, message=f"no text extractor for {mime}")
+    if not sandbox:
+        return run_target(target, Path(path), mime)
+    return _run_in_child(target, Path(path), mime, limits)
+
+
+def run_target(target: str, path: Path, mime: str) -> ExtractedText:
+    """Call the extractor and turn any failure into a status (runs in the child)."""
+    from importlib import import_module
+
+    from .extractors import EncryptedError, ExtractionError
+
+    module, _, name = target.partition(":")
+    try:
+        text, title = getattr(import_module(module), name)(path, mime)
+    except EncryptedError as exc:
+        return ExtractedText(TextStatus.ENCRYPTED, message=f"text could not be extracted: {exc}")
+    except ExtractionError as exc:
+        return ExtractedText.failed(str(exc))
+    except MemoryError:
+        return ExtractedText.failed("the parser ran out of memory")
+    except RecursionError:
+        return ExtractedText.failed("the file is nested too deeply to parse")
+    except Exception as exc:  # a parser bug on a malformed file
+        return ExtractedText.failed(f"{type(exc).__name__}: {exc}")
+    from .extractors import MAX_TEXT_CHARS
+
+    text = text[:MAX_TEXT_CHARS]
+    if not text.strip():
+        return ExtractedText(TextStatus.NO_TEXT, title=title, message="the file contains no text (a scan needs OCR)")
+    return ExtractedText(TextStatus.OK, text=text, title=title)
+
+
+def _run_in_child(target: str, path: Path, mime: str, limits: Limits) -> ExtractedText:
+    with tempfile.TemporaryDirectory(prefix="finweek-extract-") as work:
+        out = Path(work) / "result.json"
+        command = [sys.executable, "-m", WORKER_MODULE, target, str(path), mime, str(out)]
+        try:
+            child = subprocess.run(
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                timeout=limits.seconds,
+                env=_child_env(),
+                preexec_fn=_limiter(limits) if os.name == "posix" else None,
+            )
+        except subprocess.TimeoutExpired:
+            return ExtractedText.failed(f"the parser did not finish within {limits.seconds:g} seconds")
+        if child.returncode != 0 or not out.exists():
+            return ExtractedText.failed(_why_it_died(child.returncode, child.stderr, limits))
+        data = json.loads(out.read_text(encoding="utf-8"))
+    return ExtractedText(TextStatus(data["status"]), data["text"], data["title"], data["message"])
+
+
+def _child_env() -> dict[str, str]:
+    # The child must import what this process imports (an editable install,
+    # a test's own module), so it gets our sys.path.
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p and os.path.isdir(p))
+    env["PYTHONIOENCODING"] = "utf-8"
+    return env
+
+
+def _limiter(limits: Limits):
+    def apply() -> None:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
+        resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 1))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # no core dumps of crashed parsers
+
+    return apply
+
+
+def _why_it_died(code: int, stderr: bytes, limits: Limits) -> str:
+    if code < 0:
+        sig = -code
+        if sig == getattr(signal, "SIGXCPU", -1):
+            return f"the parser used more than {limits.cpu_seconds} seconds of processor time"
+        if sig == signal.SIGKILL:
+            return "the parser was killed (out of memory or processor time)"
+        return f"the parser crashed ({signal.Signals(sig).name})"
+    last = stderr.decode("utf-8", "replace").strip().splitlines()
+    if last and "MemoryError" in last[-1]:
+        return f"the parser needed more than {limits.memory_bytes // (1024 * 1024)} MB of memory"
+    return f"the parser failed (exit code {code}{': ' + last[-1][:200] if last else ''})"
