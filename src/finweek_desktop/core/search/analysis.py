@@ -3,14 +3,29 @@
 One analyzer serves English, Portuguese and Chinese text in the same field:
 
 - Latin-script words are NFKC-normalized, lower-cased, stripped of accents
-  ("Associação" -> "associacao") and stemmed (reports -> report).
+  ("Associação" -> "associacao") and stemmed with the English Snowball
+  stemmer (reports -> report).
+- Text the catalog knows to be Portuguese is indexed a second time, in a
+  ``<field>_pt`` shadow field analysed with the Portuguese Snowball stemmer
+  (relatórios -> relatori); see ``schema.py`` for how a document's language
+  is known and ``query.py`` for how both fields are searched together.
 - Chinese has no spaces between words, so each run of Han characters is
   indexed as overlapping character bigrams plus single characters at the
-  same positions. A query of several characters becomes a phrase of its
-  bigrams (so 横琴 matches inside 横琴新区金融服务, but 横 and 琴 apart do
-  not); a query of one character matches that character.
+  same positions. A query is cut into words by jieba (loaded lazily, on the
+  first Chinese query) and each word becomes a phrase of its bigrams, the
+  words ANDed: 横琴金融 -> "横琴" AND "金融", which matches 横琴新区金融服务.
+  A quoted phrase stays one phrase of all its bigrams. A one-character
+  query matches that character.
 - Traditional characters are folded to Simplified (澳門 -> 澳门) with
-  OpenCC's tables, in the index and in queries alike.
+  OpenCC's phrase and character tables, in the index and in queries alike.
+
+Why bigrams in the index and jieba only in queries: measured on the
+relevance set (``benchmarks/relevance.py --variants``). Indexing jieba words
+loses every query that cuts a word differently from the document (横琴 in
+横琴新区, one-character queries, names jieba does not know) and indexes 3-4
+times slower; querying with one phrase of all bigrams loses every query
+whose words are not adjacent in the document (横琴金融 vs 横琴新区金融服务).
+Bigrams in the index + jieba words in queries had the best recall and MRR.
 
 Token offsets always point into the original text, so highlighted snippets
 show the document's own script.
@@ -18,26 +33,49 @@ show the document's own script.
 
 from __future__ import annotations
 
+import logging
 import re
+import threading
 import unicodedata
 from functools import lru_cache
 
 from whoosh.analysis import (
     CharsetFilter,
+    Filter,
     LowercaseFilter,
     StemFilter,
     Token,
     Tokenizer,
 )
+from whoosh.lang.snowball.portugese import PortugueseStemmer
 from whoosh.support.charset import accent_map
 
 # Bump whenever the analysis changes: an index built with another version is
 # rebuilt from the database instead of being searched with the wrong rules.
-ANALYZER_VERSION = 1
+# 2: Portuguese shadow fields, jieba-segmented Chinese queries, OpenCC only
+#    on runs holding Traditional characters.
+ANALYZER_VERSION = 2
+
+# How Han runs are indexed ("bigrams": unigrams + bigrams, the default;
+# "jieba": jieba words, kept only to be measured against) and how a Chinese
+# query word is turned into a query ("words": jieba words, each a phrase of
+# its bigrams, ANDed, the default; "phrase": one phrase of all bigrams).
+HAN_INDEX_MODES = ("bigrams", "jieba")
+HAN_QUERY_MODES = ("words", "phrase")
+
+# Tokenizer mode used by the query parser for one unquoted query word: tokens
+# then carry a ``group`` attribute, one group per word to be ANDed.
+WORDS_MODE = "words"
 
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff"
 # A run of Han characters, or a run of other letters and digits.
 _RUNS = re.compile(rf"([{_HAN}]+)|([^\W_{_HAN}]+)")
+_HAN_CHAR = re.compile(f"[{_HAN}]")
+
+log = logging.getLogger(__name__)
+
+
+# -- Traditional -> Simplified ------------------------------------------------
 
 
 @lru_cache(maxsize=1)
@@ -47,29 +85,92 @@ def _t2s():
     return OpenCC("t2s")
 
 
-@lru_cache(maxsize=65536)
-def to_simplified(run: str) -> str:
-    """Fold Traditional to Simplified, keeping one character per character.
+@lru_cache(maxsize=None)
+def _is_traditional(ch: str) -> bool:
+    """True when OpenCC changes this character on its own (bounded: one entry
+    per distinct Han character ever seen)."""
+    return _t2s().convert(ch) != ch
 
-    OpenCC converts phrase by phrase; when a phrase conversion changes the
-    length, fall back to converting each character alone so that character
-    offsets stay valid for highlighting.
-    """
+
+@lru_cache(maxsize=65536)
+def _convert_run(run: str) -> str:
     converted = _t2s().convert(run)
     if len(converted) == len(run):
         return converted
+    # A phrase conversion changed the length: convert character by character
+    # so that offsets stay valid for highlighting.
     return "".join(_t2s().convert(ch)[:1] or ch for ch in run)
 
 
+def to_simplified(run: str) -> str:
+    """Fold Traditional to Simplified, keeping one character per character.
+
+    Most text in the catalog is Simplified or Latin: a run with no character
+    OpenCC would change is returned as is, without a phrase lookup. A run
+    with one is converted whole, so OpenCC's phrase tables apply.
+    """
+    for ch in run:
+        if ch >= "\u3400" and _is_traditional(ch):
+            return _convert_run(run)
+    return run
+
+
 def contains_han(text: str) -> bool:
-    return re.search(f"[{_HAN}]", text) is not None
+    return _HAN_CHAR.search(text) is not None
+
+
+# -- Chinese word segmentation (lazy) ----------------------------------------
+
+_segmenter_lock = threading.Lock()
+_segmenter = None
+
+
+def segmenter():
+    """jieba's tokenizer, loaded on first use (about half a second: never at
+    import time, so it cannot delay a window's first paint)."""
+    global _segmenter
+    if _segmenter is None:
+        with _segmenter_lock:
+            if _segmenter is None:
+                import jieba
+
+                jieba.setLogLevel(logging.WARNING)
+                tokenizer = jieba.Tokenizer()
+                tokenizer.initialize()
+                _segmenter = tokenizer
+    return _segmenter
+
+
+def segmenter_loaded() -> bool:
+    return _segmenter is not None
+
+
+def preload_segmenter() -> None:
+    """Load the dictionary now (for a GUI to call from a worker thread)."""
+    segmenter()
+
+
+@lru_cache(maxsize=4096)
+def segment(run: str) -> tuple[tuple[str, int], ...]:
+    """(word, offset) of each jieba word of a Simplified Han run."""
+    return tuple((word, start) for word, start, _end in segmenter().tokenize(run, HMM=True))
+
+
+# -- the tokenizer ------------------------------------------------------------
 
 
 class MultilingualTokenizer(Tokenizer):
-    """Words for alphabetic scripts, unigrams + bigrams for Han runs."""
+    """Words for alphabetic scripts; unigrams + bigrams (or jieba words) for
+    Han runs. English stop words are dropped here, not by a StopFilter, which
+    would renumber positions and break the Han scheme below."""
+
+    def __init__(self, han_index: str = "bigrams"):
+        if han_index not in HAN_INDEX_MODES:
+            raise ValueError(f"unknown Han index mode {han_index!r}")
+        self.han_index = han_index
 
     def __eq__(self, other):
-        return type(other) is type(self)
+        return type(other) is type(self) and other.han_index == self.han_index
 
     def __call__(
         self,
@@ -84,53 +185,95 @@ class MultilingualTokenizer(Tokenizer):
         mode="",
         **kwargs,
     ):
-        pos = start_pos
+        # One Token object, refilled for each token as Whoosh's own tokenizers
+        # do (consumers that keep a token copy it). ``group`` numbers the
+        # words of a query in WORDS_MODE.
+        t = Token(positions=positions, chars=chars, removestops=removestops, mode=mode)
+        t.boost = 1.0
+        t.stopped = False
+        t.group = 0
+
+        def emit(text, pos, start, end):
+            t.text = text
+            if keeporiginal:
+                t.original = text
+            if positions:
+                t.pos = pos
+            if chars:
+                t.startchar = start
+                t.endchar = end
+            return t
+
         if not tokenize:
-            yield _token(value, pos, start_char, start_char + len(value), positions, chars, removestops, mode)
+            yield emit(value, start_pos, start_char, start_char + len(value))
             return
+
+        pos = start_pos
+        group = 0
+        latin_group_open = False
+        query = mode in ("query", WORDS_MODE)
+        words = mode == WORDS_MODE
+        jieba_index = self.han_index == "jieba"
         for match in _RUNS.finditer(value):
             han, word = match.groups()
             start = start_char + match.start()
             if word is not None:
-                text = unicodedata.normalize("NFKC", word)
-                # Stop words are dropped here, not by a StopFilter, which
-                # would renumber positions and break the Han scheme below.
-                if removestops and text.lower() in ENGLISH_STOP_WORDS:
+                if not word.isascii():
+                    word = unicodedata.normalize("NFKC", word)
+                if removestops and word.lower() in ENGLISH_STOP_WORDS:
                     continue
-                yield _token(text, pos, start, start_char + match.end(), positions, chars, removestops, mode)
+                if not latin_group_open:
+                    # Latin words of one query word ("Hengqin-Macao") stay
+                    # together as a phrase.
+                    group += 1
+                    latin_group_open = True
+                t.group = group
+                yield emit(word, pos, start, start_char + match.end())
                 pos += 1
                 continue
+            latin_group_open = False
             folded = to_simplified(han)
-            if len(folded) == 1:
-                yield _token(folded, pos, start, start + 1, positions, chars, removestops, mode)
+            n = len(folded)
+
+            if jieba_index:
+                for text, offset in segment(folded):
+                    group += 1
+                    t.group = group
+                    yield emit(text, pos, start + offset, start + offset + len(text))
+                    pos += 1
+                continue
+
+            if words:
+                # One group per jieba word: a phrase of its bigrams, or the
+                # character itself. Positions restart per word: each group
+                # becomes its own query.
+                for text, offset in segment(folded):
+                    group += 1
+                    t.group = group
+                    if len(text) == 1:
+                        yield emit(text, pos, start + offset, start + offset + 1)
+                        pos += 1
+                        continue
+                    for i in range(len(text) - 1):
+                        yield emit(text[i : i + 2], pos, start + offset + i, start + offset + i + 2)
+                        pos += 1
+                continue
+
+            group += 1
+            t.group = group
+            if n == 1:
+                yield emit(folded, pos, start, start + 1)
                 pos += 1
                 continue
-            for i in range(len(folded) - 1):
-                if mode != "query":
-                    yield _token(folded[i], pos, start + i, start + i + 1, positions, chars, removestops, mode)
-                yield _token(folded[i : i + 2], pos, start + i, start + i + 2, positions, chars, removestops, mode)
+            for i in range(n - 1):
+                if not query:
+                    yield emit(folded[i], pos, start + i, start + i + 1)
+                yield emit(folded[i : i + 2], pos, start + i, start + i + 2)
                 pos += 1
-            if mode != "query":
+            if not query:
                 # The last character shares the last bigram's position, so a
                 # run takes as many positions in the index as in a query.
-                last = len(folded) - 1
-                yield _token(folded[last], pos - 1, start + last, start + last + 1, positions, chars, removestops, mode)
-
-
-def _token(text, pos, startchar, endchar, positions, chars, removestops, mode) -> Token:
-    # A fresh Token each time: the highlighter keeps tokens around, so the
-    # usual Whoosh trick of reusing one object would corrupt snippets.
-    token = Token(positions=positions, chars=chars, removestops=removestops, mode=mode)
-    token.text = text
-    token.original = text
-    token.boost = 1.0
-    token.stopped = False
-    if positions:
-        token.pos = pos
-    if chars:
-        token.startchar = startchar
-        token.endchar = endchar
-    return token
+                yield emit(folded[n - 1], pos - 1, start + n - 1, start + n)
 
 
 ENGLISH_STOP_WORDS = frozenset(
@@ -138,18 +281,104 @@ ENGLISH_STOP_WORDS = frozenset(
 )
 
 
-def multilingual_analyzer():
-    """The analyzer of every free-text field."""
+class AccentFoldFilter(Filter):
+    """Whoosh's accent_map folding, skipping the table for ASCII tokens
+    (nearly all tokens), which are already folded."""
+
+    def __eq__(self, other):
+        return type(other) is type(self)
+
+    def __call__(self, tokens):
+        translate = accent_map
+        for t in tokens:
+            text = t.text
+            if not text.isascii():
+                t.text = text.translate(translate)
+            yield t
+
+
+class PortuguesePluralFilter(Filter):
+    """Accent-insensitive plural reduction before the Portuguese Snowball
+    stemmer. Snowball's Portuguese rules expect accents (-ções, -ão); readers
+    type "associacoes" and "associacao" too, so the stemmer runs on folded
+    text and the plurals it then misses are reduced first (RSLP's plural
+    step, the part that matters on folded text): -oes/-aes -> -ao,
+    -ais -> -al, -eis -> -el, -ois -> -ol."""
+
+    _RULES = (("oes", "ao"), ("aes", "ao"), ("ais", "al"), ("eis", "el"), ("ois", "ol"))
+
+    def __eq__(self, other):
+        return type(other) is type(self)
+
+    def __call__(self, tokens):
+        for t in tokens:
+            text = t.text
+            if len(text) >= 5 and text[-1] == "s":
+                for suffix, replacement in self._RULES:
+                    if text.endswith(suffix):
+                        t.text = text[: -len(suffix)] + replacement
+                        break
+            yield t
+
+
+class PortugueseStemFilter(StemFilter):
+    def __init__(self, cachesize=50000):
+        super().__init__(stemfn=PortugueseStemmer().stem, cachesize=cachesize)
+
+
+def multilingual_analyzer(han_index: str = "bigrams"):
+    """The analyzer of every free-text field (English stemming)."""
     return (
-        MultilingualTokenizer()
+        MultilingualTokenizer(han_index)
         | LowercaseFilter()
-        | CharsetFilter(accent_map)
-        | StemFilter(lang="en")
+        | AccentFoldFilter()
+        | StemFilter(lang="en", cachesize=50000)
+    )
+
+
+def portuguese_analyzer(han_index: str = "bigrams"):
+    """The analyzer of the ``*_pt`` shadow fields of Portuguese documents."""
+    return (
+        MultilingualTokenizer(han_index)
+        | LowercaseFilter()
+        | AccentFoldFilter()
+        | PortuguesePluralFilter()
+        | PortugueseStemFilter()
     )
 
 
 def fold_term(text: str) -> str:
     """Normalize a raw term (a prefix or fuzzy term) the way the index does."""
-    text = unicodedata.normalize("NFKC", text).lower()
-    text = "".join(accent_map.get(ord(ch), ch) if isinstance(accent_map.get(ord(ch)), str) else ch for ch in text)
+    text = unicodedata.normalize("NFKC", text).lower().translate(accent_map)
     return to_simplified(text) if contains_han(text) else text
+
+
+# -- document language --------------------------------------------------------
+
+_PT_CODES = ("pt", "por", "portuguese", "português", "portugues")
+_PT_WORDS = frozenset(
+    "de da do das dos em no na nos nas para com uma um os as que não nao são sao pela pelo ao "
+    "à e é entre sobre mais também tambem".split()
+)
+_EN_WORDS = frozenset("the of and to in for with is on by from this that are".split())
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def is_portuguese(language: str, text: str = "") -> bool:
+    """Whether a document's text is Portuguese.
+
+    The document's ``language`` field decides ("pt", "pt-MO", "por", ...);
+    only when it is empty is the text looked at: Portuguese when its
+    function words clearly outnumber English ones.
+    """
+    code = (language or "").strip().lower()
+    if code:
+        return code.split("-")[0].split("_")[0] in _PT_CODES
+    return looks_portuguese(text)
+
+
+def looks_portuguese(text: str) -> bool:
+    words = [w.lower() for w in _WORD.findall(text[:4000])]
+    pt = sum(w in _PT_WORDS for w in words)
+    en = sum(w in _EN_WORDS for w in words)
+    return pt >= 3 and pt > 2 * en

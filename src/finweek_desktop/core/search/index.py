@@ -23,7 +23,7 @@ from whoosh import sorting
 from whoosh.highlight import ContextFragmenter, HtmlFormatter, get_text
 
 from .query import ParsedQuery, make_parser, parse_query
-from .schema import SCHEMA_VERSION, SNIPPET_FIELDS, IndexedDocument, build_schema
+from .schema import PORTUGUESE_SHADOWS, SCHEMA_VERSION, SNIPPET_FIELDS, IndexedDocument, build_schema
 
 log = logging.getLogger(__name__)
 
@@ -274,10 +274,17 @@ class SearchIndex:
     def _hit(self, hit) -> SearchHit:
         snippet = ""
         for name in SNIPPET_FIELDS:
-            if hit.get(name):
-                snippet = hit.highlights(name, top=2)
-                if snippet:
-                    break
+            text = hit.get(name)
+            if not text:
+                continue
+            snippet = hit.highlights(name, top=2)
+            shadow = PORTUGUESE_SHADOWS.get(name)
+            if not snippet and shadow:
+                # Matched through Portuguese stemming only: highlight the
+                # stored text with the shadow field's analyzer and terms.
+                snippet = hit.highlights(shadow, text=text, top=2)
+            if snippet:
+                break
         if not snippet:
             summary = hit.get("summary") or ""
             snippet = html.escape(summary[:220] + ("…" if len(summary) > 220 else ""))
@@ -291,6 +298,31 @@ class SearchIndex:
             snippet=snippet,
             tags=tags,
         )
+
+    # -- bulk adds (core/bulk.py) --------------------------------------------
+
+    def add_many(self, documents: Iterable[IndexedDocument], *, procs: int = 1) -> int:
+        """Add documents new to the index with ONE writer and one commit.
+
+        For bulk imports: ``documents`` may be a long lazy iterable (the
+        importer commits database batches while it is consumed). With
+        ``procs`` > 1 the writer indexes in that many processes and keeps
+        their segments unmerged, so a whole import costs a few segments.
+        Searches keep working meanwhile; other writers wait for the lock.
+        """
+        kwargs = {"procs": procs, "multisegment": True} if procs > 1 else {}
+        writer = self.ix.writer(timeout=10.0, **kwargs)
+        count = 0
+        try:
+            for document in documents:
+                writer.add_document(**document.fields())
+                count += 1
+        except BaseException:
+            writer.cancel()
+            raise
+        with self._lock:
+            writer.commit()
+        return count
 
 
 class _SnippetFormatter(HtmlFormatter):

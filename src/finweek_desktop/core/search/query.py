@@ -12,10 +12,11 @@ import re
 from dataclasses import dataclass
 
 from whoosh import qparser, query
+from whoosh.fields import TEXT
 
 from ..vocabulary import DocumentKind
-from .analysis import fold_term
-from .schema import DEFAULT_FIELDS
+from .analysis import HAN_QUERY_MODES, WORDS_MODE, fold_term
+from .schema import DEFAULT_FIELDS, PORTUGUESE_SHADOWS
 
 FIELD_ALIASES = {
     "tag": ["tags"],
@@ -45,8 +46,62 @@ class ParsedQuery:
     notice: str | None = None  # shown to the user when the query was reinterpreted
 
 
-def make_parser(schema) -> qparser.QueryParser:
-    parser = qparser.MultifieldParser(list(DEFAULT_FIELDS), schema, fieldboosts=DEFAULT_FIELDS)
+class CatalogParser(qparser.QueryParser):
+    """Whoosh's parser with the two rules our analysis needs.
+
+    - An unquoted word is split into the words it holds: Latin words joined
+      by punctuation stay a phrase ("Hengqin-Macao"), and a Chinese run is
+      cut by jieba, each word a phrase of its bigrams; the parts are ANDed.
+      So 横琴金融 means 横琴 AND 金融, matching 横琴新区金融服务, and never an
+      OR of single characters. (``han_query="phrase"`` keeps the whole run
+      one phrase, only for measuring against.)
+    - A field with a Portuguese shadow is searched together with it, each
+      document scored by the better of the two.
+    """
+
+    def __init__(self, fieldname, schema, han_query: str = "words", **kwargs):
+        if han_query not in HAN_QUERY_MODES:
+            raise ValueError(f"unknown Han query mode {han_query!r}")
+        super().__init__(fieldname, schema, **kwargs)
+        self.han_query = han_query
+
+    def term_query(self, fieldname, text, termclass, boost=1.0, tokenize=True, removestops=True):
+        q = self._field_query(fieldname, text, termclass, boost, tokenize, removestops)
+        shadow = PORTUGUESE_SHADOWS.get(fieldname)
+        if shadow is None or not self.schema or shadow not in self.schema:
+            return q
+        q_pt = self._field_query(shadow, text, termclass, boost, tokenize, removestops)
+        if q is None or q_pt is None:
+            return q or q_pt
+        return query.DisjunctionMax([q, q_pt])
+
+    def _field_query(self, fieldname, text, termclass, boost, tokenize, removestops):
+        field = self.schema[fieldname] if self.schema and fieldname in self.schema else None
+        if (
+            field is None
+            or self.han_query != "words"
+            or termclass is not query.Term
+            or not tokenize
+            or not isinstance(field, TEXT)
+        ):
+            return super().term_query(fieldname, text, termclass, boost, tokenize, removestops)
+        groups: dict[int, list[str]] = {}
+        for token in field.analyzer(text, mode=WORDS_MODE, removestops=removestops):
+            groups.setdefault(token.group, []).append(token.text)
+        parts = [
+            query.Term(fieldname, texts[0], boost=boost)
+            if len(texts) == 1
+            else self.phraseclass(fieldname, texts, boost=boost)
+            for texts in groups.values()
+        ]
+        if not parts:
+            return None
+        return parts[0] if len(parts) == 1 else query.And(parts)
+
+
+def make_parser(schema, han_query: str = "words") -> qparser.QueryParser:
+    parser = CatalogParser(None, schema, han_query=han_query)
+    parser.add_plugin(qparser.MultifieldPlugin(list(DEFAULT_FIELDS), fieldboosts=DEFAULT_FIELDS))
     parser.add_plugin(qparser.FuzzyTermPlugin())
     parser.add_plugin(qparser.GtLtPlugin())
     parser.add_plugin(qparser.FieldAliasPlugin(FIELD_ALIASES))

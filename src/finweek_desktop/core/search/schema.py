@@ -8,10 +8,11 @@ from dataclasses import astuple, dataclass
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
 from ..dates import PartialDate
-from .analysis import ANALYZER_VERSION, multilingual_analyzer
+from .analysis import ANALYZER_VERSION, is_portuguese, multilingual_analyzer, portuguese_analyzer
 
 # Bump when fields change; the analyzer has its own version.
-SCHEMA_VERSION = f"1.{ANALYZER_VERSION}"
+# 2: the *_pt shadow fields.
+SCHEMA_VERSION = f"2.{ANALYZER_VERSION}"
 
 # Free-text fields searched when a query names no field, with their weight.
 DEFAULT_FIELDS = {
@@ -28,11 +29,29 @@ DEFAULT_FIELDS = {
 # Stored text fields a snippet may come from, best first.
 SNIPPET_FIELDS = ("summary", "notes", "content", "title")
 
+# How the catalog knows a document is Portuguese: its ``language`` field
+# ("pt", "pt-MO", ...), or, when that is empty, its text (function words; see
+# analysis.is_portuguese). The free text of a Portuguese document is indexed
+# twice: in the usual field (accent folding + English stemming, as for every
+# document) and in a shadow field analysed with the Portuguese Snowball
+# stemmer. The query parser searches each field together with its shadow and
+# scores a document by the better of the two (DisjunctionMax), so English
+# stemming is untouched and Portuguese documents gain Portuguese morphology.
+# Shadows stay empty for other documents: they cost nothing there.
+PORTUGUESE_SHADOWS = {
+    "title": "title_pt",
+    "subtitle": "subtitle_pt",
+    "summary": "summary_pt",
+    "notes": "notes_pt",
+    "content": "content_pt",
+}
 
-def build_schema() -> Schema:
-    analyzer = multilingual_analyzer()
 
-    def text(stored: bool = False) -> TEXT:
+def build_schema(han_index: str = "bigrams") -> Schema:
+    analyzer = multilingual_analyzer(han_index)
+    pt_analyzer = portuguese_analyzer(han_index)
+
+    def text(stored: bool = False, analyzer=analyzer) -> TEXT:
         field = TEXT(analyzer=analyzer, stored=stored)
         # A word that analyzes into several tokens ("Hengqin-Macao", 横琴新区)
         # must match them in sequence, not just somewhere in the document.
@@ -56,6 +75,7 @@ def build_schema() -> Schema:
         date=NUMERIC(int, stored=True, sortable=True, signed=False),
         date_text=STORED(),
         year=NUMERIC(int, stored=True),
+        **{shadow: text(analyzer=pt_analyzer) for shadow in PORTUGUESE_SHADOWS.values()},
     )
 
 
@@ -81,6 +101,9 @@ class IndexedDocument:
         """Changes whenever anything indexed changes: `check` compares it."""
         return hashlib.sha1(repr(astuple(self)).encode("utf-8")).hexdigest()
 
+    def is_portuguese(self) -> bool:
+        return is_portuguese(self.language, f"{self.title}\n{self.summary}\n{self.notes}")
+
     def fields(self) -> dict:
         date = PartialDate.parse(self.date) if self.date else None
         fields = dict(
@@ -98,6 +121,10 @@ class IndexedDocument:
             place="\n".join(self.places),
             language=self.language or "",
         )
+        if self.is_portuguese():
+            for name, shadow in PORTUGUESE_SHADOWS.items():
+                if fields[name]:
+                    fields[shadow] = fields[name]
         if date is not None:
             fields["date"] = date.sort_key()
             fields["date_text"] = date.iso()
