@@ -1,0 +1,530 @@
+"""The catalog benchmark: build a generated catalog, measure, compare with FTS5.
+
+    python benchmarks/run.py --docs 50000 --out results.json
+    python benchmarks/run.py --quick --out quick.json      # CI-scale
+
+Every measurement that needs a clean process runs in a child process
+(``--phase ...``, spawned by the parent), so import memory does not pollute
+the search process's peak RSS and "fresh process" means a new interpreter.
+See benchmarks/README.md for what each figure means.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+_T0 = time.perf_counter()  # as close to process start as Python gets
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+QUICK_DOCS = 300
+TARGETS = {
+    "import_docs_per_s": (">=", 100),
+    "search_warm_p50_ms": ("<=", 50),
+    "search_warm_p95_ms": ("<=", 200),
+    "search_fresh_ms": ("<=", 500),
+    "window_first_table_ms": ("<=", 1500),
+    "add_one_searchable_ms": ("<=", 300),
+    "peak_rss_mb": ("<=", 400),
+}
+
+
+def query_set() -> list[dict]:
+    """The fixed mixed query set: ours and the FTS5 equivalent of each."""
+    import corpus
+
+    english = corpus.vocabulary()["en"][0]
+    rare = english[12000]  # about 0.5% of documents at any N
+    return [
+        {"name": "common term", "q": "financial", "fts": "financial"},
+        {"name": "rare term", "q": rare, "fts": rare},
+        {"name": "two-term AND", "q": "macao investment", "fts": "macao investment"},
+        {"name": "phrase", "q": '"cross border"', "fts": '"cross border"'},
+        {"name": "field query", "q": "title:bonds", "fts": "title:bonds"},
+        {"name": "prefix", "q": "fin*", "fts": "fin*"},
+        {"name": "Chinese term", "q": "横琴", "fts": '"横 琴"'},
+    ]
+
+
+# -- helpers -----------------------------------------------------------------
+
+
+def peak_rss_mb(children: bool = False) -> float:
+    who = resource.RUSAGE_CHILDREN if children else resource.RUSAGE_SELF
+    return resource.getrusage(who).ru_maxrss / 1024  # Linux: KiB
+
+
+def dir_size(path: Path) -> int:
+    if path.is_file():
+        return path.stat().st_size
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def percentile(values: list[float], p: float) -> float:
+    values = sorted(values)
+    if not values:
+        return float("nan")
+    k = (len(values) - 1) * p / 100
+    lo, hi = int(k), min(int(k) + 1, len(values) - 1)
+    return values[lo] + (values[hi] - values[lo]) * (k - lo)
+
+
+def child(phase: str, args: argparse.Namespace, *extra: str) -> dict:
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--phase", phase, "--data", str(args.data),
+           "--docs", str(args.docs), "--seed", str(args.seed), "--runs", str(args.runs), *extra]
+    started = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    wall = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise RuntimeError(f"phase {phase} failed:\n{proc.stderr[-4000:]}")
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    result["process_wall_ms"] = wall * 1000
+    return result
+
+
+def emit(result: dict) -> None:
+    print(json.dumps(result))
+
+
+# -- phases (each in its own process) ------------------------------------------
+
+
+def phase_import(args) -> None:
+    import corpus
+    from finweek_desktop.core.bulk import import_documents
+    from finweek_desktop.core.startup import open_catalog
+
+    data = Path(args.data)
+    shutil.rmtree(data, ignore_errors=True)
+    catalog = open_catalog(data / "catalog")
+    service = catalog.service
+    sessions = [s.id for s in service.sessions()]
+    places = [p["name"] for p in service.places()]
+    started = time.perf_counter()
+    report = import_documents(
+        service, corpus.generate(args.docs, args.seed, sessions=sessions, places=places), batch_size=args.batch
+    )
+    seconds = time.perf_counter() - started
+    catalog.close()
+    emit({
+        "docs": report.count,
+        "seconds": seconds,
+        "docs_per_s": report.count / seconds,
+        "peak_rss_mb": peak_rss_mb(),
+        "peak_rss_children_mb": peak_rss_mb(children=True),
+    })
+
+
+def phase_fts5(args) -> None:
+    """The reference: the same generated corpus in SQLite FTS5."""
+    import sqlite3
+
+    import corpus
+
+    path = Path(args.data) / "fts5.sqlite3"
+    path.unlink(missing_ok=True)
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    db.execute(
+        "CREATE VIRTUAL TABLE docs USING fts5(title, summary, content, tags, orgs, "
+        "tokenize='porter unicode61 remove_diacritics 2')"
+    )
+    started = time.perf_counter()
+    batch = []
+    for i, item in enumerate(corpus.generate(args.docs, args.seed)):
+        d = item.document
+        batch.append((i + 1, _spaced_han(d.title), _spaced_han(d.summary), _spaced_han(item.content),
+                      " ".join(d.tags), " ".join(o for o, _ in d.organizations)))
+        if len(batch) == 500:
+            db.executemany("INSERT INTO docs(rowid, title, summary, content, tags, orgs) VALUES (?,?,?,?,?,?)", batch)
+            db.commit()
+            batch = []
+    if batch:
+        db.executemany("INSERT INTO docs(rowid, title, summary, content, tags, orgs) VALUES (?,?,?,?,?,?)", batch)
+    db.commit()
+    seconds = time.perf_counter() - started
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+    emit({"docs": args.docs, "seconds": seconds, "docs_per_s": args.docs / seconds, "size_bytes": path.stat().st_size})
+
+
+def _spaced_han(text: str) -> str:
+    # unicode61 keeps a run of Han characters as one token: index characters.
+    out = []
+    for ch in text:
+        if "\u3400" <= ch <= "\u9fff":
+            out.append(f" {ch} ")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+_FTS_SQL = (
+    "SELECT rowid, title, snippet(docs, 2, '<b>', '</b>', ' … ', 24) FROM docs WHERE docs MATCH ? "
+    "ORDER BY bm25(docs, 4.0, 1.0, 0.8, 1.5, 1.5) LIMIT 20"
+)
+_FTS_COUNT = "SELECT count(*) FROM docs WHERE docs MATCH ?"
+
+
+def _fts_search(db, q: str) -> int:
+    rows = db.execute(_FTS_SQL, (q,)).fetchall()
+    db.execute(_FTS_COUNT, (q,)).fetchone()
+    return len(rows)
+
+
+def phase_fts5_search(args) -> None:
+    import sqlite3
+
+    queries = query_set()
+    if args.query is not None:  # fresh process: open + first query
+        started = time.perf_counter()
+        db = sqlite3.connect(Path(args.data) / "fts5.sqlite3")
+        _fts_search(db, queries[args.query]["fts"])
+        emit({"first_search_ms": (time.perf_counter() - started) * 1000, "since_start_ms": (time.perf_counter() - _T0) * 1000})
+        return
+    db = sqlite3.connect(Path(args.data) / "fts5.sqlite3")
+    for q in queries:
+        _fts_search(db, q["fts"])
+    samples = {q["name"]: [] for q in queries}
+    hits = {}
+    for _ in range(args.rounds):
+        for q in queries:
+            started = time.perf_counter()
+            hits[q["name"]] = _fts_search(db, q["fts"])
+            samples[q["name"]].append((time.perf_counter() - started) * 1000)
+    # Add one document and find it.
+    adds = []
+    for r in range(args.runs):
+        word = f"zzprobe{r}x{int(time.time() * 1000) % 100000}"
+        started = time.perf_counter()
+        db.execute("INSERT INTO docs(title, summary, content, tags, orgs) VALUES (?, '', '', '', '')", (f"Probe {word}",))
+        db.commit()
+        assert _fts_search(db, word) == 1
+        adds.append((time.perf_counter() - started) * 1000)
+    db.execute("DELETE FROM docs WHERE title MATCH 'zzprobe*'")
+    db.commit()
+    emit({"samples_ms": samples, "hits": hits, "add_one_ms": adds, "peak_rss_mb": peak_rss_mb()})
+
+
+def phase_fresh_search(args) -> None:
+    """A new process: open the catalog and run one query."""
+    from finweek_desktop.core.startup import open_catalog
+
+    imported = time.perf_counter()
+    q = query_set()[args.query]["q"]
+    started = time.perf_counter()
+    catalog = open_catalog(Path(args.data) / "catalog")
+    opened = time.perf_counter()
+    catalog.service.search(q, limit=20)
+    done = time.perf_counter()
+    emit({
+        "first_search_ms": (done - started) * 1000,  # index open included
+        "open_ms": (opened - started) * 1000,
+        "search_ms": (done - opened) * 1000,
+        "imports_ms": (imported - _T0) * 1000,
+        "since_start_ms": (done - _T0) * 1000,
+    })
+    catalog.close()
+
+
+def phase_warm(args) -> None:
+    """One long-lived process: warm search, scrolling, add-one, peak RSS."""
+    from finweek_desktop.core.records import NewDocument
+    from finweek_desktop.core.startup import open_catalog
+
+    catalog = open_catalog(Path(args.data) / "catalog")
+    service = catalog.service
+    queries = query_set()
+    for q in queries:  # warm-up
+        service.search(q["q"], limit=20)
+    samples = {q["name"]: [] for q in queries}
+    hits, totals = {}, {}
+    for _ in range(args.rounds):
+        for q in queries:
+            started = time.perf_counter()
+            results = service.search(q["q"], limit=20)
+            samples[q["name"]].append((time.perf_counter() - started) * 1000)
+            hits[q["name"]], totals[q["name"]] = len(results.hits), results.total
+
+    # Scrolling a browsing table top to bottom, as a lazy model would:
+    # the id list once, then rows page by page.
+    scrolls = []
+    for _ in range(args.runs):
+        started = time.perf_counter()
+        ids = service.document_ids()
+        rows = 0
+        for offset in range(0, len(ids), 50):
+            rows += len(service.summaries(ids[offset : offset + 50]))
+        scrolls.append((time.perf_counter() - started) * 1000)
+    first_page = []
+    for _ in range(args.runs):
+        started = time.perf_counter()
+        ids = service.document_ids()
+        service.summaries(ids[:50])
+        first_page.append((time.perf_counter() - started) * 1000)
+
+    adds = []
+    created = []
+    for r in range(args.runs):
+        word = f"zzprobe{r}x{int(time.time() * 1000) % 100000}"
+        started = time.perf_counter()
+        detail = service.create_document(NewDocument(kind="report", title=f"Benchmark probe {word}"))
+        results = service.search(word, limit=20)
+        adds.append((time.perf_counter() - started) * 1000)
+        assert [h.id for h in results.hits] == [detail.id], "the new document is not searchable"
+        created.append(detail.id)
+    for doc_id in created:
+        service.delete_document(doc_id)
+    rss = peak_rss_mb()
+    catalog.close()
+    emit({
+        "samples_ms": samples,
+        "hits": hits,
+        "totals": totals,
+        "scroll_ms": scrolls,
+        "scroll_rows": rows,
+        "first_page_ms": first_page,
+        "add_one_ms": adds,
+        "peak_rss_mb": rss,
+    })
+
+
+def phase_gui(args) -> None:
+    """Process start to main window shown with its first table filled."""
+    try:
+        from finweek_desktop.gui import app as gui_app  # noqa: F401
+    except ImportError as exc:
+        emit({"measured": False, "reason": f"no main window yet ({exc})"})
+        return
+    probe = getattr(gui_app, "benchmark_startup", None)
+    if probe is None:
+        emit({"measured": False, "reason": "finweek_desktop.gui.app has no benchmark entry point yet"})
+        return
+    result = probe(Path(args.data) / "catalog", _T0)
+    emit({"measured": True, **result})
+
+
+PHASES = {
+    "import": phase_import,
+    "fts5": phase_fts5,
+    "fts5-search": phase_fts5_search,
+    "fresh-search": phase_fresh_search,
+    "warm": phase_warm,
+    "gui": phase_gui,
+}
+
+
+# -- the parent -----------------------------------------------------------------
+
+
+def machine() -> dict:
+    cpu = platform.processor() or ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = ""
+    try:
+        mem = f"{int(Path('/proc/meminfo').read_text().split()[1]) // 1024} MB"
+    except (OSError, ValueError, IndexError):
+        pass
+    return {"cpu": cpu, "cores": os.cpu_count(), "memory": mem, "os": platform.platform(),
+            "python": platform.python_version()}
+
+
+def run(args) -> dict:
+    queries = query_set()
+    results: dict = {
+        "date": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "docs": args.docs,
+        "seed": args.seed,
+        "runs": args.runs,
+        "machine": machine(),
+        "queries": [{"name": q["name"], "query": q["q"], "fts5": q["fts"]} for q in queries],
+    }
+    log = lambda msg: print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)  # noqa: E731
+
+    if not args.reuse:
+        log(f"importing {args.docs} documents")
+        results["import"] = child("import", args, "--batch", str(args.batch))
+        log(f"imported: {results['import']['docs_per_s']:.1f} docs/s")
+        log("building the FTS5 reference")
+        results["fts5_build"] = child("fts5", args)
+    catalog_dir = Path(args.data) / "catalog"
+    results["size"] = {
+        "sqlite_bytes": sum(dir_size(p) for p in catalog_dir.glob("catalog.sqlite3*")),
+        "index_bytes": dir_size(catalog_dir / "index"),
+        "fts5_bytes": dir_size(Path(args.data) / "fts5.sqlite3"),
+    }
+    log("warm search, scrolling, add-one")
+    results["warm"] = child("warm", args, "--rounds", str(args.rounds))
+    results["fts5_warm"] = child("fts5-search", args, "--rounds", str(args.rounds))
+    log("fresh-process searches")
+    fresh, fts_fresh = [], []
+    for i in range(len(queries)):
+        for _ in range(args.runs):
+            fresh.append(child("fresh-search", args, "--query", str(i)))
+            fts_fresh.append(child("fts5-search", args, "--query", str(i)))
+    results["fresh"] = fresh
+    results["fts5_fresh"] = fts_fresh
+    log("GUI start-up")
+    results["gui"] = [child("gui", args) for _ in range(args.runs)]
+    results["summary"] = summarize(results)
+    return results
+
+
+def summarize(r: dict) -> dict:
+    med = statistics.median
+    warm = [v for vs in r["warm"]["samples_ms"].values() for v in vs]
+    fts = [v for vs in r["fts5_warm"]["samples_ms"].values() for v in vs]
+    s = {
+        "docs": r["docs"],
+        "search_warm_p50_ms": percentile(warm, 50),
+        "search_warm_p95_ms": percentile(warm, 95),
+        "fts5_search_warm_p50_ms": percentile(fts, 50),
+        "fts5_search_warm_p95_ms": percentile(fts, 95),
+        "search_fresh_ms": med([f["first_search_ms"] for f in r["fresh"]]),
+        "search_fresh_max_ms": max(f["first_search_ms"] for f in r["fresh"]),
+        "search_fresh_since_start_ms": med([f["since_start_ms"] for f in r["fresh"]]),
+        "fts5_search_fresh_ms": med([f["first_search_ms"] for f in r["fts5_fresh"]]),
+        "fts5_search_fresh_since_start_ms": med([f["since_start_ms"] for f in r["fts5_fresh"]]),
+        "add_one_searchable_ms": med(r["warm"]["add_one_ms"]),
+        "fts5_add_one_searchable_ms": med(r["fts5_warm"]["add_one_ms"]),
+        "scroll_all_rows_ms": med(r["warm"]["scroll_ms"]),
+        "first_page_ms": med(r["warm"]["first_page_ms"]),
+        "peak_rss_mb": r["warm"]["peak_rss_mb"],
+        "sqlite_mb": r["size"]["sqlite_bytes"] / 2**20,
+        "index_mb": r["size"]["index_bytes"] / 2**20,
+        "fts5_mb": r["size"]["fts5_bytes"] / 2**20,
+        "per_query_warm_p50_ms": {k: med(v) for k, v in r["warm"]["samples_ms"].items()},
+        "per_query_fts5_p50_ms": {k: med(v) for k, v in r["fts5_warm"]["samples_ms"].items()},
+        "per_query_totals": r["warm"]["totals"],
+    }
+    if "import" in r:
+        s["import_docs_per_s"] = r["import"]["docs_per_s"]
+        s["import_seconds"] = r["import"]["seconds"]
+        s["import_peak_rss_mb"] = r["import"]["peak_rss_mb"]
+        s["import_peak_rss_children_mb"] = r["import"]["peak_rss_children_mb"]
+        s["fts5_import_docs_per_s"] = r["fts5_build"]["docs_per_s"]
+    gui = [g for g in r["gui"] if g.get("measured")]
+    if gui:
+        s["window_first_table_ms"] = med([g["window_first_table_ms"] for g in gui])
+        if all("scroll_ms" in g for g in gui):
+            s["gui_scroll_ms"] = med([g["scroll_ms"] for g in gui])
+    else:
+        s["window_first_table_ms"] = None
+        s["gui_not_measured"] = r["gui"][0].get("reason")
+    return s
+
+
+def table(s: dict) -> str:
+    def fmt(v, unit=""):
+        if v is None:
+            return "not measured"
+        return f"{v:,.1f}{unit}" if isinstance(v, float) else f"{v}{unit}"
+
+    def ratio(ours, ref):
+        if ours is None or ref in (None, 0):
+            return ""
+        return f"{ours / ref:.1f}×"
+
+    def target(key):
+        if key not in TARGETS:
+            return ""
+        op, value = TARGETS[key]
+        ok = s.get(key)
+        mark = "" if ok is None else (" ✓" if (ok >= value if op == ">=" else ok <= value) else " ✗")
+        return f"{'≥' if op == '>=' else '≤'} {value}{mark}"
+
+    rows = [
+        ("bulk import with indexing (docs/s)", "import_docs_per_s", "fts5_import_docs_per_s"),
+        ("search warm p50 (ms)", "search_warm_p50_ms", "fts5_search_warm_p50_ms"),
+        ("search warm p95 (ms)", "search_warm_p95_ms", "fts5_search_warm_p95_ms"),
+        ("first search, fresh process, open included (ms)", "search_fresh_ms", "fts5_search_fresh_ms"),
+        ("  same, from interpreter start (ms)", "search_fresh_since_start_ms", "fts5_search_fresh_since_start_ms"),
+        ("main window + first table (ms)", "window_first_table_ms", None),
+        ("scroll a browsing table top to bottom, core side (ms)", "scroll_all_rows_ms", None),
+        ("first table page: ids + 50 rows (ms)", "first_page_ms", None),
+        ("add one document, searchable (ms)", "add_one_searchable_ms", "fts5_add_one_searchable_ms"),
+        ("peak RSS, catalog open, searching (MB)", "peak_rss_mb", None),
+        ("peak RSS during import, main / writer procs (MB)", "import_peak_rss_mb", None),
+        ("SQLite size (MB)", "sqlite_mb", None),
+        ("index size (MB)", "index_mb", "fts5_mb"),
+    ]
+    lines = [f"N = {s['docs']:,} documents", "",
+             "| measure | ours | target | FTS5 reference | ours / FTS5 |", "|---|---:|---|---:|---:|"]
+    for label, key, ref in rows:
+        value = s.get(key)
+        if key == "import_peak_rss_mb" and value is not None:
+            shown = f"{value:,.0f} / {s.get('import_peak_rss_children_mb', 0):,.0f}"
+        else:
+            shown = fmt(value)
+        ref_value = s.get(ref) if ref else None
+        lines.append(f"| {label} | {shown} | {target(key)} | {fmt(ref_value) if ref else ''} | {ratio(value, ref_value) if ref else ''} |")
+    lines += ["", "| query | hits (total) | ours p50 (ms) | FTS5 p50 (ms) | ours / FTS5 |", "|---|---:|---:|---:|---:|"]
+    for name, ours in s["per_query_warm_p50_ms"].items():
+        ref = s["per_query_fts5_p50_ms"][name]
+        lines.append(f"| {name} | {s['per_query_totals'].get(name, '')} | {ours:,.1f} | {ref:,.2f} | {ratio(ours, ref)} |")
+    if s.get("gui_not_measured"):
+        lines += ["", f"GUI: not measured — {s['gui_not_measured']}"]
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--docs", type=int, default=50000)
+    parser.add_argument("--quick", action="store_true", help=f"CI scale: {QUICK_DOCS} documents, fewer rounds")
+    parser.add_argument("--out", type=Path, help="write the results as JSON here")
+    parser.add_argument("--data", type=Path, help="where the catalogs go (default: a temporary folder)")
+    parser.add_argument("--reuse", action="store_true", help="measure the catalog already in --data")
+    parser.add_argument("--keep", action="store_true", help="keep --data afterwards")
+    parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument("--runs", type=int, default=5, help="runs of each process-level measurement")
+    parser.add_argument("--rounds", type=int, default=10, help="rounds of the warm query set")
+    parser.add_argument("--batch", type=int, default=500, help="import batch size")
+    parser.add_argument("--phase", choices=sorted(PHASES), help=argparse.SUPPRESS)
+    parser.add_argument("--query", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    import corpus
+
+    if args.seed is None:
+        args.seed = corpus.DEFAULT_SEED
+    if args.phase:
+        PHASES[args.phase](args)
+        return 0
+    if args.quick:
+        args.docs, args.runs, args.rounds = QUICK_DOCS, 2, 3
+    temporary = args.data is None
+    if temporary:
+        args.data = Path(tempfile.mkdtemp(prefix="finweek-bench-"))
+    try:
+        results = run(args)
+    finally:
+        if temporary and not args.keep:
+            shutil.rmtree(args.data, ignore_errors=True)
+    text = table(results["summary"])
+    results["table"] = text
+    if args.out:
+        args.out.write_text(json.dumps(results, indent=2, ensure_ascii=False))
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
