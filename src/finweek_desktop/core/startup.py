@@ -14,6 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from .attachments.store import AttachmentStore
 from .catalog import CatalogService
 from .database import make_engine, sqlite_url, upgrade_to_head
 from .journal import IndexJournal
@@ -67,7 +68,7 @@ def open_catalog(
         raise CatalogOpenError(f"cannot open the catalog database {paths.database}: {exc}") from exc
 
     index = SearchIndex(paths.index)
-    service = CatalogService(engine, index, IndexJournal(paths.journal))
+    service = CatalogService(engine, index, IndexJournal(paths.journal), AttachmentStore(paths.attachments))
     if created and seed:
         log.info("new catalog at %s: loading the default finance-week catalog", paths.root)
         load_seed(service)
