@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from ..core.attachments.records import DuplicateAttachment
 from ..core.catalog import LIST_SORTS, DocumentFilter, NotFound
 from ..core.records import DocumentDetail, DocumentSummary, NewDocument
 from ..core.vocabulary import DocumentKind
+from .attachments import duplicate_error
 from .output import CliError, kind_label, print_json
 
 
@@ -25,9 +27,14 @@ def register(subparsers, common) -> None:
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(handler=run_show)
 
-    p = subparsers.add_parser("add", parents=[common], help="add a document")
+    p = subparsers.add_parser("add", parents=[common], help="add a document, with files attached if given")
     p.add_argument("--kind", required=True, help="report, blue_paper, initiative, session_record, news_article")
-    p.add_argument("--title", required=True)
+    p.add_argument("--title", help="required without files; with files, defaults to the first file's title or heading")
+    p.add_argument("files", nargs="*", metavar="FILE", help="files to attach")
+    p.add_argument(
+        "--allow-duplicate", action="store_true",
+        help="link a file even when another document already holds the same content",
+    )
     _document_fields(p)
     p.add_argument("--tag", action="append", default=[], help="a tag (repeatable)")
     p.add_argument(
@@ -136,9 +143,11 @@ def run_show(args, catalog) -> int:
 
 def run_add(args, catalog) -> int:
     service = catalog.service
+    if not args.files and not (args.title or "").strip():
+        raise CliError("give --title, or files to take the title from")
     new = NewDocument(
         kind=args.kind,
-        title=args.title,
+        title=args.title or "",
         subtitle=args.subtitle,
         date=args.date,
         language=args.language,
@@ -150,7 +159,13 @@ def run_add(args, catalog) -> int:
         session_id=_session_id(service, args.session) if args.session else None,
         event_id=_event_id(service),
     )
-    detail = service.create_document(new)
+    if args.files:
+        try:
+            detail = service.create_document_with_files(new, args.files, allow_duplicate=args.allow_duplicate)
+        except DuplicateAttachment as exc:
+            raise duplicate_error(exc) from None
+    else:
+        detail = service.create_document(new)
     if args.json:
         print_json(detail.to_json())
     else:

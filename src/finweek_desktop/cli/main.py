@@ -9,10 +9,10 @@ import sys
 from ..core.catalog import NotFound
 from ..core.search.query import QueryError
 from ..core.startup import CatalogOpenError, open_catalog
-from . import documents, maintenance, reference, search, tags
+from . import attachments, documents, maintenance, reference, search, tags
 from .output import CliError
 
-COMMAND_GROUPS = [search, documents, tags, reference, maintenance]
+COMMAND_GROUPS = [search, documents, attachments, tags, reference, maintenance]
 log = logging.getLogger("finweek_desktop.cli")
 
 

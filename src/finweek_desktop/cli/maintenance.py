@@ -34,13 +34,17 @@ def run_check(args, catalog) -> int:
             "stale_in_index": list(report.stale_in_index),
             "orphans_in_index": list(report.orphans_in_index),
             "problems": list(report.problems),
+            "unreferenced_files": list(report.unreferenced_files),
+            "attachments_without_file": list(report.missing_files),
+            "temporary_files": list(report.temp_files),
+            "attachments_without_text": list(report.pending_text),
         }
         if repaired is not None:
             data["repaired"] = repaired.ok
         print_json(data)
     else:
         if report.ok:
-            print("Database and index agree.")
+            print("Database, index and attachment store agree.")
         for label, ids in (
             ("missing from the index", report.missing_from_index),
             ("out of date in the index", report.stale_in_index),
@@ -50,8 +54,31 @@ def run_check(args, catalog) -> int:
                 print(f"{len(ids)} document(s) {label}: {', '.join(map(str, ids))}")
         for problem in report.problems:
             print(problem)
+        _print_store_report(report)
         if repaired is not None:
-            print("Repaired." if repaired.ok else "Repair incomplete: run `finweek reindex`.")
+            if repaired.ok:
+                print("Repaired.")
+            elif repaired.missing_files:
+                print(
+                    f"Repair incomplete: {len(repaired.missing_files)} attachment(s) have lost their file; "
+                    "attach the file again or detach them (`finweek detach ID ATTACHMENT_ID`)."
+                )
+            else:
+                print("Repair incomplete: run `finweek reindex`.")
     if report.ok or (repaired is not None and repaired.ok):
         return 0
     return 1
+
+
+def _print_store_report(report) -> None:
+    if report.unreferenced_files:
+        print(f"{len(report.unreferenced_files)} stored file(s) no attachment refers to: "
+              f"{', '.join(h[:12] for h in report.unreferenced_files)}")
+    if report.missing_files:
+        print(f"{len(report.missing_files)} attachment(s) whose file is missing from the store: "
+              f"{', '.join(map(str, report.missing_files))}")
+    if report.temp_files:
+        print(f"{len(report.temp_files)} temporary file(s) left by an interrupted attach")
+    if report.pending_text:
+        print(f"{len(report.pending_text)} attachment(s) whose text was never extracted: "
+              f"{', '.join(map(str, report.pending_text))}")

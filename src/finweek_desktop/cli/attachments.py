@@ -1,0 +1,85 @@
+"""`finweek attach | detach | open | attachments`."""
+
+from __future__ import annotations
+
+from ..core.attachments.records import AttachmentDetail, DuplicateAttachment
+from .output import CliError, print_json
+
+
+def register(subparsers, common) -> None:
+    p = subparsers.add_parser("attach", parents=[common], help="attach files to a document")
+    p.add_argument("id", type=int, help="document id")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    _duplicate_option(p)
+    p.add_argument("--json", action="store_true", help="print the new attachments as JSON")
+    p.set_defaults(handler=run_attach)
+
+    p = subparsers.add_parser("detach", parents=[common], help="remove an attachment from a document")
+    p.add_argument("id", type=int, help="document id")
+    p.add_argument("attachment_id", type=int)
+    p.set_defaults(handler=run_detach)
+
+    p = subparsers.add_parser("open", parents=[common], help="print the stored path of each attachment of a document")
+    p.add_argument("id", type=int, help="document id")
+    p.set_defaults(handler=run_open)
+
+    p = subparsers.add_parser("attachments", parents=[common], help="list a document's attachments and their text status")
+    p.add_argument("id", type=int, help="document id")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(handler=run_list)
+
+
+def _duplicate_option(p) -> None:
+    p.add_argument(
+        "--allow-duplicate", action="store_true",
+        help="link a file even when another document already holds the same content",
+    )
+
+
+def duplicate_error(exc: DuplicateAttachment) -> CliError:
+    return CliError(f"{exc}; nothing was attached. Use --allow-duplicate to link it anyway.")
+
+
+def describe(a: AttachmentDetail) -> str:
+    text = f"{a.text_length:,} characters of text" if a.text_status == "ok" else a.text_message
+    return f"[{a.id}] {a.original_name}  ({a.mime_type}, {a.size:,} bytes; {text})"
+
+
+def run_attach(args, catalog) -> int:
+    try:
+        added = catalog.service.attach_files(args.id, args.files, allow_duplicate=args.allow_duplicate)
+    except DuplicateAttachment as exc:
+        raise duplicate_error(exc) from None
+    if args.json:
+        print_json([a.to_json() for a in added])
+    else:
+        for a in added:
+            print(f"Attached {describe(a)}")
+    return 0
+
+
+def run_detach(args, catalog) -> int:
+    gone = catalog.service.detach(args.id, args.attachment_id)
+    print(f"Detached [{gone.id}] {gone.original_name} from document {gone.document_id}")
+    return 0
+
+
+def run_open(args, catalog) -> int:
+    rows = catalog.service.attachments(args.id)
+    if not rows:
+        raise CliError(f"document {args.id} has no attachments")
+    for a in rows:
+        print(a.path)
+    return 0
+
+
+def run_list(args, catalog) -> int:
+    rows = catalog.service.attachments(args.id)
+    if args.json:
+        print_json([a.to_json() for a in rows])
+    elif not rows:
+        print(f"Document {args.id} has no attachments.")
+    else:
+        for a in rows:
+            print(describe(a))
+    return 0
