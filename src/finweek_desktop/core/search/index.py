@@ -58,10 +58,14 @@ class SearchResults:
 class SearchIndex:
     """A Whoosh index in ``directory``. Thread-safe; one writer at a time."""
 
-    def __init__(self, directory: Path):
+    def __init__(self, directory: Path, *, han_index: str = "bigrams", han_query: str = "words"):
+        # han_index / han_query choose how Chinese is indexed and queried
+        # (see analysis.py); other values than the defaults exist only for
+        # benchmarks/relevance.py to measure the alternatives.
         self.directory = Path(directory)
-        self._schema = build_schema()
-        self._parser = make_parser(self._schema)
+        self._schema = build_schema(han_index)
+        self._parser = make_parser(self._schema, han_query=han_query)
+        self._version = SCHEMA_VERSION if han_index == "bigrams" else f"{SCHEMA_VERSION}+{han_index}"
         self._ix = None
         self._searcher = None
         self._lock = threading.RLock()
@@ -99,8 +103,8 @@ class SearchIndex:
             version = (self.directory / VERSION_FILE).read_text().strip()
         except OSError:
             return "of an unknown version"
-        if version != SCHEMA_VERSION:
-            return f"of version {version}, not {SCHEMA_VERSION}"
+        if version != self._version:
+            return f"of version {version}, not {self._version}"
         return None
 
     def _create_empty(self, directory: Path) -> None:
@@ -108,7 +112,7 @@ class SearchIndex:
             shutil.rmtree(directory)
         directory.mkdir(parents=True)
         self._ix = whoosh_index.create_in(str(directory), self._schema, indexname=INDEX_NAME)
-        (directory / VERSION_FILE).write_text(SCHEMA_VERSION)
+        (directory / VERSION_FILE).write_text(self._version)
 
     def close(self) -> None:
         with self._lock:

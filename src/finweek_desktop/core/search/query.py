@@ -15,7 +15,7 @@ from whoosh import qparser, query
 from whoosh.fields import TEXT
 
 from ..vocabulary import DocumentKind
-from .analysis import HAN_QUERY_MODES, WORDS_MODE, fold_term
+from .analysis import ENGLISH_STOP_WORDS, HAN_QUERY_MODES, WORDS_MODE, fold_term
 from .schema import DEFAULT_FIELDS, PORTUGUESE_SHADOWS
 
 FIELD_ALIASES = {
@@ -66,6 +66,10 @@ class CatalogParser(qparser.QueryParser):
         self.han_query = han_query
 
     def term_query(self, fieldname, text, termclass, boost=1.0, tokenize=True, removestops=True):
+        if removestops and text.lower() in ENGLISH_STOP_WORDS and not isinstance(self.schema[fieldname], TEXT):
+            # Text fields drop stop words; without this, the tag field would
+            # keep "of" in "risks of digital assets" as a required term.
+            return None
         q = self._field_query(fieldname, text, termclass, boost, tokenize, removestops)
         shadow = PORTUGUESE_SHADOWS.get(fieldname)
         if shadow is None or not self.schema or shadow not in self.schema:
