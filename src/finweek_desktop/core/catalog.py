@@ -685,12 +685,21 @@ class CatalogService:
         and AlreadyAttached when this document does. ``sandbox=False`` parses
         in this process: only for files shipped with the application.
         """
+        return self.attach_many({doc_id: paths}, allow_duplicate=allow_duplicate, sandbox=sandbox)
+
+    def attach_many(
+        self, files: dict[int, Sequence[str | Path]], *, allow_duplicate: bool = False, sandbox: bool = True
+    ) -> list[AttachmentDetail]:
+        """``attach_files`` for several documents in one transaction."""
         store = self._require_store()
-        self.get_document(doc_id)  # NotFound before any copying
+        for doc_id in files:
+            self.get_document(doc_id)  # NotFound before any copying
         with ExitStack() as stack:
-            prepared = prepare(store, [Path(p) for p in paths], stack, self._known_text, sandbox)
-            self._refuse_duplicates(doc_id, prepared, allow_duplicate)
-            ids = self._commit_prepared(doc_id, prepared)
+            batch = {}
+            for doc_id, paths in files.items():
+                batch[doc_id] = prepare(store, [Path(p) for p in paths], stack, self._known_text, sandbox)
+                self._refuse_duplicates(doc_id, batch[doc_id], allow_duplicate)
+            ids = self._commit_prepared(batch)
         return [self.attachment(i) for i in ids]
 
     def create_document_with_files(
@@ -705,7 +714,7 @@ class CatalogService:
             self._refuse_duplicates(None, prepared, allow_duplicate)
             detail = self.create_document(replace(new, title=(new.title or "").strip() or _title_from(prepared)))
             try:
-                self._commit_prepared(detail.id, prepared)
+                self._commit_prepared({detail.id: prepared})
             except BaseException:
                 self.delete_document(detail.id)
                 raise
@@ -813,34 +822,38 @@ class CatalogService:
             if holders and not allow:
                 raise DuplicateAttachment(p.name, tuple(holders))
 
-    def _commit_prepared(self, doc_id: int, prepared: Sequence[PreparedFile]) -> list[int]:
+    def _commit_prepared(self, batch: dict[int, Sequence[PreparedFile]]) -> list[int]:
         store = self._require_store()
+        everything = [p for prepared in batch.values() for p in prepared]
         with store.lock:
-            for p in prepared:
+            for p in everything:
                 p.staged.commit()
             try:
                 with self.writing() as (session, touched):
-                    document = self._document(session, doc_id)
-                    rows = [
-                        Attachment(
-                            sha256=p.staged.sha256,
-                            original_name=p.name[:500],
-                            size=p.staged.size,
-                            mime_type=p.mime,
-                            text=p.extracted.text,
-                            text_status=p.extracted.status.value,
-                            text_message=p.extracted.message,
-                        )
-                        for p in prepared
-                    ]
-                    document.attachments.extend(rows)
-                    document.modified_at = utcnow()
+                    rows = []
+                    for doc_id, prepared in batch.items():
+                        document = self._document(session, doc_id)
+                        added = [
+                            Attachment(
+                                sha256=p.staged.sha256,
+                                original_name=p.name[:500],
+                                size=p.staged.size,
+                                mime_type=p.mime,
+                                text=p.extracted.text,
+                                text_status=p.extracted.status.value,
+                                text_message=p.extracted.message,
+                            )
+                            for p in prepared
+                        ]
+                        document.attachments.extend(added)
+                        document.modified_at = utcnow()
+                        rows.extend(added)
+                        touched.add(doc_id)
                     session.flush()
-                    touched.add(doc_id)
                     return [row.id for row in rows]
             except BaseException:
                 # The rows did not commit: files only they would use must go.
-                self._release_files({p.staged.sha256 for p in prepared})
+                self._release_files({p.staged.sha256 for p in everything})
                 raise
 
     def _release_noted_files(self, session: DbSession) -> None:

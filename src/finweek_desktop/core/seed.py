@@ -48,15 +48,37 @@ def load_seed(service: CatalogService, path: Path | None = None) -> int:
         }
         session.flush()
         added = 0
+        ids: dict[str, int] = {}  # seed key -> document id
         for record in data.get("documents", []):
-            if session.scalar(select(Document.id).where(Document.seed_key == record["key"])) is not None:
+            existing = session.scalar(select(Document.id).where(Document.seed_key == record["key"]))
+            if existing is not None:
+                ids[record["key"]] = existing
                 continue
             document = _document(record, event, sessions, organizations, places, tags, session)
             session.add(document)
             session.flush()
             touched.add(document.id)
+            ids[record["key"]] = document.id
             added += 1
+    _attach_seed_files(service, data.get("documents", []), ids)
     return added
+
+
+def _attach_seed_files(service: CatalogService, records: list[dict], ids: dict[str, int]) -> None:
+    """Attach the files shipped in ``db/seed/attachments`` (made for the
+    catalog by scripts/make_seed_attachments.py), skipping those present."""
+    if service.store is None:
+        return
+    files: dict[int, list[Path]] = {}
+    for record in records:
+        doc_id = ids[record["key"]]
+        for attachment in record.get("attachments", []):
+            path = db_path("seed", "attachments", attachment["file"])
+            if not any(h.document_id == doc_id for h in service.holders_of(path)):
+                files.setdefault(doc_id, []).append(path)
+    if files:
+        # Our own files: parsed in this process, no sandbox needed.
+        service.attach_many(files, allow_duplicate=True, sandbox=False)
 
 
 def _get(session: DbSession, model, **by):
