@@ -1,0 +1,146 @@
+"""`finweek-desktop`: start-up of the desktop application.
+
+The window shows at once; the catalog (migrations, first-launch seed, an
+index rebuild when needed) opens on a worker thread with its progress shown.
+A lock file in the data folder keeps a second instance from opening the
+same catalog.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import logging.handlers
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QLockFile, QSettings, Qt
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from ..core.paths import APP_NAME, resolve_data_dir
+from ..core.startup import CatalogOpenError, open_catalog
+from .errors import ExceptionHook, describe
+from .main_window import MainWindow
+from .tasks import Progress, TaskRunner
+from .theme import app_icon
+
+log = logging.getLogger("finweek_desktop.gui")
+LOCK_NAME = "finweek-desktop.lock"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="finweek-desktop", description="The Shizimen Finance Week document catalog.")
+    parser.add_argument("--data-dir", help="catalog folder (default: $FINWEEK_DATA_DIR, else the user data folder)")
+    parser.add_argument("--database-url", help="use another database (e.g. a shared PostgreSQL catalog)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more (to the log file and stderr)")
+    return parser
+
+
+def setup_logging(data_dir: Path, verbose: bool) -> None:
+    root = logging.getLogger()
+    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    formatter = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        handler = logging.handlers.RotatingFileHandler(data_dir / "finweek-desktop.log", maxBytes=1_000_000,
+                                                       backupCount=3, encoding="utf-8")
+        handler.setFormatter(formatter)
+        root.addHandler(handler)
+    except OSError:
+        pass
+    console = logging.StreamHandler()
+    console.setLevel(logging.DEBUG if verbose else logging.WARNING)
+    console.setFormatter(formatter)
+    root.addHandler(console)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+class SingleInstance:
+    """A QLockFile in the data folder; a crashed instance's stale lock is taken over."""
+
+    def __init__(self, data_dir: Path):
+        self.lock = QLockFile(str(data_dir / LOCK_NAME))
+        self.lock.setStaleLockTime(0)  # stale only if its process is gone
+
+    def acquire(self) -> bool:
+        if self.lock.tryLock(200):
+            return True
+        if self.lock.removeStaleLockFile():
+            return self.lock.tryLock(200)
+        return False
+
+    def owner(self) -> str:
+        ok, pid, host, _app = self.lock.getLockInfo()
+        return f" (process {pid} on {host})" if ok else ""
+
+    def release(self) -> None:
+        self.lock.unlock()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
+    QApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+    app = QApplication.instance() or QApplication([sys.argv[0]])
+    app.setOrganizationName("finweek")
+    app.setApplicationName(APP_NAME)
+    app.setApplicationDisplayName("Finance Week")
+    app.setDesktopFileName(APP_NAME)
+    app.setWindowIcon(app_icon())
+
+    data_dir = resolve_data_dir(args.data_dir)
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        QMessageBox.critical(None, "Finance Week", f"Cannot create the data folder {data_dir}:\n{describe(exc)}")
+        return 1
+    setup_logging(data_dir, args.verbose)
+    hook = ExceptionHook(app)
+    hook.install()
+
+    instance = SingleInstance(data_dir)
+    if not instance.acquire():
+        QMessageBox.information(
+            None, "Finance Week",
+            f"The catalog is already open in another Finance Week window{instance.owner()}.\n\n"
+            f"Switch to that window, or close it first. (Data folder: {data_dir})",
+        )
+        return 2
+
+    runner = TaskRunner(app)
+    window = MainWindow(settings=QSettings(), runner=runner)
+    window.show()
+    progress = Progress()
+    progress.changed.connect(window.show_progress)
+    state = {}
+
+    def opened(catalog, error):
+        if error is not None:
+            log.error("cannot open the catalog", exc_info=error)
+            message = describe(error) if isinstance(error, CatalogOpenError) else f"Unexpected error: {describe(error)}"
+            window.show_open_error(message)
+            QMessageBox.critical(window, "Finance Week", f"The catalog could not be opened.\n\n{message}")
+            return
+        state["catalog"] = catalog
+        window.set_catalog(catalog)
+        if catalog.created:
+            window.statusBar().showMessage("Welcome! This new catalog holds the documents of the 3rd Shizimen Finance Week.", 10000)
+
+    runner.run(
+        lambda: open_catalog(
+            data_dir,
+            database_url=args.database_url,
+            progress=lambda message, done, total: progress.report(done, total, message),
+        ),
+        opened,
+    )
+    code = app.exec()
+    window.save_state()
+    runner.wait()
+    if "catalog" in state:
+        state["catalog"].close()
+    instance.release()
+    hook.uninstall()
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

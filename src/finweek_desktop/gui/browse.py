@@ -1,0 +1,255 @@
+"""A browsing tab: a quick title filter, active filter chips and the
+document table; the Session records tab adds a list of the sessions."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QSplitter,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..core.catalog import CatalogService, DocumentFilter
+from .models import DocumentIdRole, DocumentTableModel, TagNamesRole
+from .theme import icon
+from .widgets import DocumentTable, TagColumnDelegate
+
+DEFAULT_WIDTHS = {  # the title column takes what is left
+    DocumentTableModel.KIND: 110,
+    DocumentTableModel.DATE: 64,
+    DocumentTableModel.ORGANIZATIONS: 170,
+    DocumentTableModel.TAGS: 190,
+    DocumentTableModel.ATTACHMENTS: 44,
+}
+
+
+class BrowseTab(QWidget):
+    current_changed = Signal(object)  # document id or None
+    files_dropped = Signal(int, list)
+    activated = Signal(int)
+
+    def __init__(self, service: CatalogService, base: DocumentFilter, name: str, parent=None):
+        super().__init__(parent)
+        self.setObjectName(name)
+        self.service = service
+        self.base = base
+        self._extra = DocumentFilter()  # tag / organization chosen elsewhere
+        self._extra_label = ""
+        self.dirty = True
+        self._first_load = True
+
+        self.model = DocumentTableModel(service, base, self)
+        self.table = DocumentTable()
+        self.table.setObjectName(f"{name}Table")
+        self.table.setModel(self.model)
+        self.table.setItemDelegateForColumn(
+            DocumentTableModel.TAGS, TagColumnDelegate(lambda n: self.model.tag_colors.get(n), TagNamesRole, self.table)
+        )
+        for column, width in DEFAULT_WIDTHS.items():
+            self.table.setColumnWidth(column, width)
+        self.table.horizontalHeader().setSectionResizeMode(DocumentTableModel.TITLE, QHeaderView.ResizeMode.Stretch)
+        self.table.horizontalHeader().setMinimumSectionSize(40)
+        column, order = self.model.sort_state
+        self.table.horizontalHeader().setSortIndicator(column, order)
+        self.table.horizontalHeader().sortIndicatorChanged.connect(self._sort_requested)
+        self.table.selectionModel().currentRowChanged.connect(self._current_row_changed)
+        self.table.files_dropped.connect(self.files_dropped)
+        self.table.activated.connect(lambda index: self.activated.emit(index.data(DocumentIdRole)))
+
+        self.filter_edit = QLineEdit()
+        self.filter_edit.setObjectName("filterEdit")
+        self.filter_edit.setPlaceholderText("Filter by title…  (Ctrl+L)")
+        self.filter_edit.setClearButtonEnabled(True)
+        self._filter_timer = QTimer(self, singleShot=True, interval=200)
+        self._filter_timer.timeout.connect(self._apply_filter)
+        self.filter_edit.textChanged.connect(lambda _text: self._filter_timer.start())
+
+        self.chip = QLabel()
+        self.chip.setObjectName("filterChip")
+        self.chip_clear = QToolButton()
+        self.chip_clear.setIcon(icon("close"))
+        self.chip_clear.setAutoRaise(True)
+        self.chip_clear.setToolTip("Show all documents again")
+        self.chip_clear.clicked.connect(self.clear_extra_filter)
+        self.count = QLabel()
+        self.count.setObjectName("countLabel")
+        self.model.count_changed.connect(self._show_count)
+
+        bar = QHBoxLayout()
+        bar.setContentsMargins(0, 0, 0, 0)
+        bar.addWidget(self.filter_edit, 1)
+        bar.addWidget(self.chip)
+        bar.addWidget(self.chip_clear)
+        bar.addWidget(self.count)
+        self._show_chip()
+
+        self.table_area = QWidget()
+        column_layout = QVBoxLayout(self.table_area)
+        column_layout.setContentsMargins(0, 0, 0, 0)
+        column_layout.addLayout(bar)
+        column_layout.addWidget(self.table, 1)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(self.table_area)
+
+    # -- filtering -------------------------------------------------------------
+
+    def current_filter(self) -> DocumentFilter:
+        text = self.filter_edit.text().strip() or None
+        return replace(
+            self.base,
+            text=text,
+            tag=self._extra.tag or self.base.tag,
+            organization_id=self._extra.organization_id if self._extra.organization_id is not None else self.base.organization_id,
+        )
+
+    def set_extra_filter(self, extra: DocumentFilter, label: str) -> None:
+        self._extra = extra
+        self._extra_label = label
+        self._show_chip()
+        self._apply_filter()
+
+    def clear_extra_filter(self) -> None:
+        self.set_extra_filter(DocumentFilter(), "")
+
+    def _show_chip(self) -> None:
+        self.chip.setText(self._extra_label)
+        self.chip.setVisible(bool(self._extra_label))
+        self.chip_clear.setVisible(bool(self._extra_label))
+
+    def _apply_filter(self) -> None:
+        self.reload()
+
+    def _show_count(self, n: int) -> None:
+        self.count.setText(f"{n:,} document{'s' if n != 1 else ''}")
+
+    def _sort_requested(self, column: int, order) -> None:
+        if column not in DocumentTableModel.SORTS:
+            # keep the indicator on the column that really orders the rows
+            current, current_order = self.model.sort_state
+            header = self.table.horizontalHeader()
+            header.blockSignals(True)
+            header.setSortIndicator(current, current_order)
+            header.blockSignals(False)
+            return
+        keep = self.selected_ids()
+        current = self.current_id()
+        self.model.sort(column, order)
+        self._restore_selection(keep, current)
+
+    # -- loading ---------------------------------------------------------------
+
+    def reload(self) -> None:
+        """Re-read the id list, keeping the selection where the rows remain."""
+        keep = self.selected_ids()
+        current = self.current_id()
+        self.model.load(self.current_filter())
+        self.dirty = False
+        self._restore_selection(keep, current)
+
+    def refresh_documents(self, ids) -> None:
+        self.model.refresh_documents(ids)
+
+    def _restore_selection(self, ids: list[int], current: int | None) -> None:
+        selection = self.table.selectionModel()
+        selection.blockSignals(True)
+        flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+        for doc_id in ids:
+            row = self.model.row_of(doc_id)
+            if row is not None:
+                selection.select(self.model.index(row, 0), flags)
+        row = self.model.row_of(current) if current is not None else None
+        if row is None and current is None and self.model.rowCount() and self._first_load:
+            self._first_load = False
+            selection.blockSignals(False)
+            self.select_document(self.model.id_at(0))
+            return
+        if row is not None:
+            selection.setCurrentIndex(self.model.index(row, 0), QItemSelectionModel.SelectionFlag.NoUpdate)
+            self.table.scrollTo(self.model.index(row, 0))
+        selection.blockSignals(False)
+        self.table.viewport().update()
+        if row is None and current is not None:
+            self.current_changed.emit(None)
+
+    # -- selection -------------------------------------------------------------
+
+    def current_id(self) -> int | None:
+        index = self.table.selectionModel().currentIndex()
+        return index.data(DocumentIdRole) if index.isValid() else None
+
+    def selected_ids(self) -> list[int]:
+        rows = sorted(index.row() for index in self.table.selectionModel().selectedRows())
+        return [self.model.id_at(row) for row in rows if row < self.model.rowCount()]
+
+    def select_document(self, doc_id: int) -> bool:
+        row = self.model.row_of(doc_id)
+        if row is None:
+            return False
+        index = self.model.index(row, 0)
+        self.table.selectionModel().setCurrentIndex(
+            index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+        )
+        self.table.scrollTo(index)
+        return True
+
+    def _current_row_changed(self, current, _previous) -> None:
+        self.current_changed.emit(current.data(DocumentIdRole) if current.isValid() else None)
+
+
+class SessionBrowseTab(BrowseTab):
+    """Session records, and every document of one session of the event."""
+
+    def __init__(self, service: CatalogService, base: DocumentFilter, name: str, parent=None):
+        super().__init__(service, base, name, parent)
+        self.sessions = QListWidget()
+        self.sessions.setObjectName("sessionList")
+        self.sessions.currentItemChanged.connect(lambda *_: self.reload())
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("sessionSplitter")
+        self.splitter.addWidget(self.sessions)
+        self.splitter.addWidget(self.table_area)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([220, 800])
+        self.layout().addWidget(self.splitter)
+        self.reload_sessions()
+
+    def reload_sessions(self) -> None:
+        current = self.selected_session()
+        self.sessions.blockSignals(True)
+        self.sessions.clear()
+        everything = QListWidgetItem(icon("session"), "All session records")
+        everything.setData(Qt.ItemDataRole.UserRole, None)
+        self.sessions.addItem(everything)
+        for info in self.service.sessions():
+            item = QListWidgetItem(f"{info.name}  ({info.document_count})")
+            item.setData(Qt.ItemDataRole.UserRole, info.id)
+            item.setToolTip(info.description + ("\n\nTopics: " + ", ".join(info.topics) if info.topics else ""))
+            self.sessions.addItem(item)
+            if info.id == current:
+                self.sessions.setCurrentItem(item)
+        if self.sessions.currentItem() is None:
+            self.sessions.setCurrentRow(0)
+        self.sessions.blockSignals(False)
+
+    def selected_session(self) -> int | None:
+        item = self.sessions.currentItem() if hasattr(self, "sessions") else None
+        return item.data(Qt.ItemDataRole.UserRole) if item else None
+
+    def current_filter(self) -> DocumentFilter:
+        where = super().current_filter()
+        session_id = self.selected_session()
+        if session_id is not None:  # every document of that session, whatever its kind
+            where = replace(where, kind=None, session_id=session_id)
+        return where

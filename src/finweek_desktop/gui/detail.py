@@ -1,0 +1,299 @@
+"""The detail pane: everything about the selected document, its tags as
+editable chips, its files and a preview of the selected file."""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QScrollArea,
+    QSplitter,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..core.records import AttachmentInfo, DocumentDetail
+from ..core.vocabulary import LANGUAGES
+from .preview import PreviewWidget
+from .theme import icon, kind_icon, kind_label
+from .widgets import TagEditor
+
+AttachmentRole = Qt.ItemDataRole.UserRole + 20
+
+
+def human_size(size: int) -> str:
+    value = float(size)
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{int(value)} {unit}" if unit == "bytes" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{size} bytes"
+
+
+def mime_icon(mime: str):
+    if mime.startswith("image/"):
+        return icon("image")
+    if mime == "application/pdf":
+        return icon("pdf")
+    if mime.startswith("text/"):
+        return icon("text")
+    return icon("document")
+
+
+class DetailPane(QWidget):
+    tag_add_requested = Signal(int, str)
+    tag_remove_requested = Signal(int, str)
+    tag_activated = Signal(str)
+    edit_requested = Signal(int)
+    delete_requested = Signal(int)
+    attach_requested = Signal(int)
+    attachment_selected = Signal(object)  # AttachmentInfo or None
+    open_attachment_requested = Signal(object)
+    reveal_attachment_requested = Signal(object)
+    detach_requested = Signal(int, object)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("detailPane")
+        self.document: DetailDocument | None = None
+        self.setAcceptDrops(True)
+
+        self.kind = QLabel()
+        self.kind.setObjectName("detailKind")
+        self.title = QLabel()
+        self.title.setObjectName("detailTitle")
+        self.title.setWordWrap(True)
+        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.subtitle = QLabel()
+        self.subtitle.setWordWrap(True)
+
+        self.edit_button = self._tool("edit", "Edit the document (Ctrl+E)", lambda: self._emit(self.edit_requested))
+        self.delete_button = self._tool("delete", "Delete the document (Del)", lambda: self._emit(self.delete_requested))
+        self.attach_button = self._tool("attach", "Attach files… (or drop files here)", lambda: self._emit(self.attach_requested))
+        head = QHBoxLayout()
+        head.addWidget(self.kind, 1)
+        for button in (self.attach_button, self.edit_button, self.delete_button):
+            head.addWidget(button)
+
+        self.form = QFormLayout()
+        self.form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self._fields: dict[str, QLabel] = {}
+        for key, label in (
+            ("date", "Date"),
+            ("language", "Language"),
+            ("event", "Event"),
+            ("session", "Session"),
+            ("places", "Places"),
+            ("source", "Source"),
+            ("modified", "Modified"),
+        ):
+            value = QLabel()
+            value.setWordWrap(True)
+            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            value.setObjectName(f"field_{key}")
+            self._fields[key] = value
+            self.form.addRow(label, value)
+
+        self.organizations = QLabel()
+        self.organizations.setObjectName("detailOrganizations")
+        self.organizations.setWordWrap(True)
+        self.organizations.setTextFormat(Qt.TextFormat.RichText)
+        self.summary = QLabel()
+        self.summary.setObjectName("detailSummary")
+        self.summary.setWordWrap(True)
+        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.notes = QLabel()
+        self.notes.setWordWrap(True)
+        self.notes.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        self.tags = TagEditor()
+        self.tags.setObjectName("tagEditor")
+        self.tags.add_requested.connect(lambda name: self._emit(self.tag_add_requested, name))
+        self.tags.remove_requested.connect(lambda name: self._emit(self.tag_remove_requested, name))
+        self.tags.tag_activated.connect(self.tag_activated)
+
+        self.attachments = QListWidget()
+        self.attachments.setObjectName("attachmentList")
+        self.attachments.setIconSize(QSize(32, 32))
+        self.attachments.setMaximumHeight(120)
+        self.attachments.currentItemChanged.connect(self._attachment_changed)
+        self.attachments.itemActivated.connect(lambda item: self.open_attachment_requested.emit(item.data(AttachmentRole)))
+        self.open_button = self._tool("open-external", "Open in the system's application", self._open_current)
+        self.reveal_button = self._tool("folder", "Show in the folder", self._reveal_current)
+        self.detach_button = self._tool("close", "Remove the file from the document", self._detach_current)
+        files_head = QHBoxLayout()
+        self.files_label = self._section("Files")
+        files_head.addWidget(self.files_label, 1)
+        for button in (self.open_button, self.reveal_button, self.detach_button):
+            files_head.addWidget(button)
+
+        info = QWidget()
+        info.setObjectName("detailInfo")
+        column = QVBoxLayout(info)
+        column.addLayout(head)
+        column.addWidget(self.title)
+        column.addWidget(self.subtitle)
+        column.addLayout(self.form)
+        column.addWidget(self._section("Organizations"))
+        column.addWidget(self.organizations)
+        column.addWidget(self._section("Tags"))
+        column.addWidget(self.tags)
+        column.addWidget(self._section("Summary"))
+        column.addWidget(self.summary)
+        self.notes_label = self._section("Notes")
+        column.addWidget(self.notes_label)
+        column.addWidget(self.notes)
+        column.addLayout(files_head)
+        column.addWidget(self.attachments)
+        column.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidget(info)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+
+        self.preview = PreviewWidget()
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.setObjectName("detailSplitter")
+        self.splitter.addWidget(scroll)
+        self.splitter.addWidget(self.preview)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+
+        self.placeholder = QLabel("Select a document to see its details.")
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setEnabled(False)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 0, 0, 0)
+        layout.addWidget(self.placeholder)
+        layout.addWidget(self.splitter)
+        self.show_document(None)
+
+    def _tool(self, icon_name: str, tip: str, slot) -> QToolButton:
+        button = QToolButton()
+        button.setIcon(icon(icon_name))
+        button.setToolTip(tip)
+        button.setAutoRaise(True)
+        button.clicked.connect(slot)
+        return button
+
+    @staticmethod
+    def _section(text: str) -> QLabel:
+        label = QLabel(text.upper())
+        label.setObjectName("sectionLabel")
+        return label
+
+    def _emit(self, signal, *args) -> None:
+        if self.document is not None:
+            signal.emit(self.document.id, *args)
+
+    # -- showing ---------------------------------------------------------------
+
+    @property
+    def document_id(self) -> int | None:
+        return self.document.id if self.document else None
+
+    def show_document(self, document: DocumentDetail | None) -> None:
+        previous = self.document
+        self.document = document
+        self.placeholder.setVisible(document is None)
+        self.splitter.setVisible(document is not None)
+        if document is None:
+            self.preview.show_message("Select a document with a file to preview it.")
+            return
+        self.kind.setText(kind_label(document.kind).upper())
+        self.kind.setToolTip(kind_label(document.kind))
+        self.title.setText(document.title)
+        self.subtitle.setText(document.subtitle or "")
+        self.subtitle.setVisible(bool(document.subtitle))
+        values = {
+            "date": document.date or "—",
+            "language": LANGUAGES.get(document.language or "", document.language or "—"),
+            "event": document.event or "—",
+            "session": document.session or "—",
+            "places": ", ".join(document.places) or "—",
+            "source": document.source or "—",
+            "modified": document.modified_at.astimezone().strftime("%Y-%m-%d %H:%M"),
+        }
+        for key, value in values.items():
+            self._fields[key].setText(value)
+        if document.organizations:
+            self.organizations.setText(
+                "<br>".join(
+                    f"{html.escape(o.name)} <span style='color:palette(mid)'>— {html.escape(o.role)}</span>"
+                    for o in document.organizations
+                )
+            )
+        else:
+            self.organizations.setText("<i>none</i>")
+        self.tags.set_tags(document.tags)
+        self.summary.setText(document.summary or "—")
+        self.notes.setText(document.notes)
+        self.notes.setVisible(bool(document.notes))
+        self.notes_label.setVisible(bool(document.notes))
+        self._show_attachments(document.attachments, keep=previous is not None and previous.id == document.id)
+
+    def _show_attachments(self, attachments: tuple[AttachmentInfo, ...], keep: bool) -> None:
+        current = self.current_attachment() if keep else None
+        self.attachments.blockSignals(True)
+        self.attachments.clear()
+        for attachment in attachments:
+            item = QListWidgetItem(mime_icon(attachment.mime_type), f"{attachment.original_name}  ·  {human_size(attachment.size)}")
+            item.setData(AttachmentRole, attachment)
+            item.setToolTip(f"{attachment.original_name}\n{attachment.mime_type}, {human_size(attachment.size)}")
+            self.attachments.addItem(item)
+        self.attachments.blockSignals(False)
+        self.files_label.setText(f"FILES ({len(attachments)})" if attachments else "FILES")
+        self.attachments.setVisible(bool(attachments))
+        for button in (self.open_button, self.reveal_button, self.detach_button):
+            button.setEnabled(bool(attachments))
+        row = 0
+        if current is not None:
+            for i, attachment in enumerate(attachments):
+                if attachment.id == current.id:
+                    row = i
+        if attachments:
+            self.attachments.setCurrentRow(row)  # emits attachment_selected
+        else:
+            self.preview.show_message("No file attached. Drop files here or use Attach (Ctrl+Shift+A).")
+            self.attachment_selected.emit(None)
+
+    def set_thumbnail(self, attachment_id: int, image) -> None:
+        from PySide6.QtGui import QIcon, QPixmap
+
+        for row in range(self.attachments.count()):
+            item = self.attachments.item(row)
+            if item.data(AttachmentRole).id == attachment_id:
+                item.setIcon(QIcon(QPixmap.fromImage(image)))
+
+    def current_attachment(self) -> AttachmentInfo | None:
+        item = self.attachments.currentItem()
+        return item.data(AttachmentRole) if item else None
+
+    def _attachment_changed(self, current, _previous) -> None:
+        self.attachment_selected.emit(current.data(AttachmentRole) if current else None)
+
+    def _open_current(self) -> None:
+        if self.current_attachment():
+            self.open_attachment_requested.emit(self.current_attachment())
+
+    def _reveal_current(self) -> None:
+        if self.current_attachment():
+            self.reveal_attachment_requested.emit(self.current_attachment())
+
+    def _detach_current(self) -> None:
+        if self.current_attachment() and self.document:
+            self.detach_requested.emit(self.document.id, self.current_attachment())
+
+
+DetailDocument = DocumentDetail

@@ -1,0 +1,281 @@
+"""Dialogs: a document's fields (new and edit), a tag name with completion."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QStringListModel, Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QCompleter,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPlainTextEdit,
+    QPushButton,
+    QTableWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..core.dates import normalize_date
+from ..core.records import DocumentDetail, NewDocument
+from ..core.vocabulary import LANGUAGES, DocumentKind, OrganizationRole
+from .theme import icon, kind_icon
+from .widgets import TagLineEdit
+
+
+class OrganizationTable(QWidget):
+    """Rows of (organization, role); names complete from the catalog."""
+
+    def __init__(self, names: list[str], parent=None):
+        super().__init__(parent)
+        self._names = QStringListModel(names, self)
+        self.table = QTableWidget(0, 2)
+        self.table.setObjectName("organizationRows")
+        self.table.setHorizontalHeaderLabels(["Organization", "Role"])
+        self.table.horizontalHeader().setStretchLastSection(False)
+        self.table.setColumnWidth(0, 330)
+        self.table.setColumnWidth(1, 130)
+        self.table.verticalHeader().hide()
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setMinimumHeight(110)
+        add = QPushButton("Add")
+        add.clicked.connect(lambda: self.add_row("", OrganizationRole.PUBLISHER.value))
+        remove = QPushButton("Remove")
+        remove.clicked.connect(lambda: self.table.removeRow(self.table.currentRow()))
+        buttons = QVBoxLayout()
+        buttons.addWidget(add)
+        buttons.addWidget(remove)
+        buttons.addStretch(1)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(buttons)
+
+    def add_row(self, name: str, role: str) -> None:
+        row = self.table.rowCount()
+        self.table.insertRow(row)
+        editor = QLineEdit(name)
+        completer = QCompleter(self._names, editor)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        editor.setCompleter(completer)
+        editor.setFrame(False)
+        self.table.setCellWidget(row, 0, editor)
+        roles = QComboBox()
+        for r in OrganizationRole:
+            roles.addItem(r.value, r.value)
+        roles.setCurrentIndex(max(0, roles.findData(role)))
+        self.table.setCellWidget(row, 1, roles)
+        if not name:
+            editor.setFocus()
+
+    def links(self) -> tuple[tuple[str, str], ...]:
+        result = []
+        for row in range(self.table.rowCount()):
+            name = self.table.cellWidget(row, 0).text().strip()
+            if name:
+                result.append((name, self.table.cellWidget(row, 1).currentData()))
+        return tuple(result)
+
+
+class DocumentDialog(QDialog):
+    """New document (with tags and files) or edit of an existing one."""
+
+    def __init__(self, organization_names: list[str], tag_names: list[str], document: DocumentDetail | None = None,
+                 sessions=(), can_attach: bool = True, parent=None):
+        super().__init__(parent)
+        self.setObjectName("documentDialog")
+        self.document = document
+        self.setWindowTitle("Edit document" if document else "New document")
+        self.setMinimumWidth(620)
+
+        self.kind = QComboBox()
+        self.kind.setObjectName("kindCombo")
+        for kind in DocumentKind:
+            self.kind.addItem(kind_icon(kind.value), kind.label, kind.value)
+        self.title_edit = QLineEdit()
+        self.title_edit.setObjectName("titleEdit")
+        self.title_edit.setPlaceholderText("Required")
+        self.subtitle = QLineEdit()
+        self.date = QLineEdit()
+        self.date.setObjectName("dateEdit")
+        self.date.setPlaceholderText("2020, 2020-11 or 2020-11-20")
+        self.language = QComboBox()
+        self.language.addItem("—", "")
+        for code, name in LANGUAGES.items():
+            self.language.addItem(name, code)
+        self.session = QComboBox()
+        self.session.addItem("—", None)
+        for info in sessions:
+            self.session.addItem(info.name, info.id)
+        self.organizations = OrganizationTable(organization_names)
+        self.tags = TagLineEdit()
+        self.tags.setObjectName("tagsEdit")
+        self.tags.setPlaceholderText("Comma-separated, e.g. fintech, digital-currency")
+        self.tags.set_names(tag_names)
+        self.tags.completer().setCompletionMode(QCompleter.CompletionMode.InlineCompletion)
+        self.summary = QPlainTextEdit()
+        self.summary.setObjectName("summaryEdit")
+        self.summary.setTabChangesFocus(True)
+        self.summary.setFixedHeight(90)
+        self.notes = QPlainTextEdit()
+        self.notes.setTabChangesFocus(True)
+        self.notes.setFixedHeight(60)
+        self.source = QLineEdit()
+
+        self.files = QListWidget()
+        self.files.setObjectName("fileList")
+        self.files.setFixedHeight(70)
+        add_files = QPushButton(icon("attach"), "Add files…")
+        add_files.setObjectName("addFilesButton")
+        add_files.clicked.connect(self._choose_files)
+        files_row = QHBoxLayout()
+        files_row.addWidget(self.files, 1)
+        files_row.addWidget(add_files, 0, Qt.AlignmentFlag.AlignTop)
+        self.file_chooser = None  # set by the window: () -> list[Path]
+
+        form = QFormLayout()
+        form.addRow("Kind", self.kind)
+        form.addRow("Title", self.title_edit)
+        form.addRow("Subtitle", self.subtitle)
+        form.addRow("Date", self.date)
+        form.addRow("Language", self.language)
+        form.addRow("Session", self.session)
+        form.addRow("Organizations", self.organizations)
+        if document is None:
+            form.addRow("Tags", self.tags)
+        form.addRow("Summary", self.summary)
+        form.addRow("Notes", self.notes)
+        form.addRow("Source", self.source)
+        if document is None and can_attach:
+            form.addRow("Files", files_row)
+
+        self.error = QLabel()
+        self.error.setObjectName("dialogError")
+        self.error.setStyleSheet("color: #b91c1c;")
+        self.error.hide()
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Save" if document else "Create")
+        self.buttons.accepted.connect(self._validate)
+        self.buttons.rejected.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(self.buttons)
+        if document is not None:
+            self._fill(document)
+
+    def _fill(self, d: DocumentDetail) -> None:
+        self.kind.setCurrentIndex(max(0, self.kind.findData(d.kind)))
+        self.title_edit.setText(d.title)
+        self.subtitle.setText(d.subtitle or "")
+        self.date.setText(d.date or "")
+        self.language.setCurrentIndex(max(0, self.language.findData(d.language or "")))
+        self.session.setCurrentIndex(max(0, self.session.findData(d.session_id)))
+        self.session.setEnabled(False)  # the service does not edit the session of a document
+        for ref in d.organizations:
+            self.organizations.add_row(ref.name, ref.role)
+        self.summary.setPlainText(d.summary)
+        self.notes.setPlainText(d.notes)
+        self.source.setText(d.source)
+
+    def _choose_files(self) -> None:
+        if self.file_chooser is None:
+            return
+        for path in self.file_chooser():
+            self.files.addItem(str(path))
+
+    def file_paths(self) -> list[Path]:
+        return [Path(self.files.item(i).text()) for i in range(self.files.count())]
+
+    def tag_names(self) -> tuple[str, ...]:
+        return tuple(t.strip() for t in self.tags.text().split(",") if t.strip())
+
+    def _validate(self) -> None:
+        problems = []
+        if not self.title_edit.text().strip():
+            problems.append("The title is required.")
+        try:
+            normalize_date(self.date.text().strip() or None)
+        except ValueError as exc:
+            problems.append(str(exc)[:1].upper() + str(exc)[1:] + ("" if str(exc).endswith(".") else "."))
+        if problems:
+            self.error.setText(" ".join(problems))
+            self.error.show()
+            return
+        self.accept()
+
+    def changes(self) -> dict:
+        """The editable fields, for update_document."""
+        return {
+            "kind": self.kind.currentData(),
+            "title": self.title_edit.text().strip(),
+            "subtitle": self.subtitle.text().strip(),
+            "date": self.date.text().strip() or None,
+            "language": self.language.currentData() or None,
+            "summary": self.summary.toPlainText().strip(),
+            "notes": self.notes.toPlainText().strip(),
+            "source": self.source.text().strip(),
+        }
+
+    def organization_links(self) -> tuple[tuple[str, str], ...]:
+        return self.organizations.links()
+
+    def new_document(self) -> NewDocument:
+        c = self.changes()
+        return NewDocument(
+            kind=c["kind"],
+            title=c["title"],
+            subtitle=c["subtitle"] or None,
+            date=c["date"],
+            language=c["language"],
+            summary=c["summary"],
+            notes=c["notes"],
+            source=c["source"],
+            tags=self.tag_names(),
+            organizations=self.organization_links(),
+            session_id=self.session.currentData(),
+        )
+
+
+class TagNameDialog(QDialog):
+    """Ask for a tag name, completing from the existing ones."""
+
+    def __init__(self, title: str, prompt: str, names: list[str], text: str = "", parent=None):
+        super().__init__(parent)
+        self.setObjectName("tagNameDialog")
+        self.setWindowTitle(title)
+        self.edit = TagLineEdit()
+        self.edit.setObjectName("tagNameEdit")
+        self.edit.set_names(names)
+        self.edit.setPlaceholderText("Tag name")
+        self.edit.setText(text)
+        self.edit.selectAll()
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self._accept)
+        buttons.rejected.connect(self.reject)
+        label = QLabel(prompt)
+        label.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(label)
+        layout.addWidget(self.edit)
+        layout.addWidget(buttons)
+        self.setMinimumWidth(380)
+
+    def _accept(self) -> None:
+        if self.edit.text().strip():
+            self.accept()
+
+    def name(self) -> str:
+        return self.edit.text().strip()
+
+
+__all__ = ["DocumentDialog", "OrganizationTable", "TagNameDialog"]

@@ -1,0 +1,99 @@
+"""Readable error dialogs and the global exception hook.
+
+Expected failures (a bad title, an unknown tag, a file that cannot be read)
+are shown as a sentence. Unexpected ones are logged with their traceback and
+shown as a short apology; the traceback hides behind "Show details", never
+in the user's face.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import traceback
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+
+from ..core.catalog import NotFound
+from ..core.search.query import QueryError
+from ..core.startup import CatalogOpenError
+from ..core.undo import UndoError
+
+log = logging.getLogger(__name__)
+
+# Exceptions whose message is written for the user.
+EXPECTED = (ValueError, NotFound, QueryError, CatalogOpenError, UndoError, PermissionError, FileNotFoundError)
+
+
+def describe(error: BaseException) -> str:
+    if isinstance(error, OSError) and error.strerror:
+        where = f": {error.filename}" if error.filename else ""
+        return f"{error.strerror}{where}"
+    text = str(error).strip()
+    return text[0].upper() + text[1:] if text else error.__class__.__name__
+
+
+def is_expected(error: BaseException) -> bool:
+    return isinstance(error, EXPECTED)
+
+
+def show_error(parent: QWidget | None, action: str, error: BaseException) -> None:
+    """Tell the user that ``action`` (e.g. "Could not rename the tag") failed."""
+    if is_expected(error):
+        log.warning("%s: %s", action, error)
+        box = QMessageBox(QMessageBox.Icon.Warning, "Finance Week", action, QMessageBox.StandardButton.Ok, parent)
+        box.setInformativeText(describe(error))
+    else:
+        log.error("%s", action, exc_info=error)
+        box = _unexpected_box(parent, action, error)
+    box.setObjectName("errorDialog")
+    box.setWindowModality(Qt.WindowModality.WindowModal if parent else Qt.WindowModality.ApplicationModal)
+    box.open() if parent is not None else box.exec()
+
+
+def _unexpected_box(parent, action: str, error: BaseException) -> QMessageBox:
+    box = QMessageBox(QMessageBox.Icon.Critical, "Finance Week", action, QMessageBox.StandardButton.Ok, parent)
+    box.setInformativeText(
+        f"Something went wrong that the application did not expect ({describe(error)}). "
+        "Your catalog is safe: every change is saved as it is made. "
+        "The details below were written to the log."
+    )
+    box.setDetailedText("".join(traceback.format_exception(type(error), error, error.__traceback__)))
+    return box
+
+
+class ExceptionHook(QObject):
+    """Installed as sys.excepthook: logs, then shows a dialog on the main thread."""
+
+    raised = Signal(object)
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self._previous = sys.excepthook
+        self._showing = False
+        self.raised.connect(self._show)
+
+    def install(self) -> None:
+        sys.excepthook = self._hook
+
+    def uninstall(self) -> None:
+        sys.excepthook = self._previous
+
+    def _hook(self, exc_type, exc, tb) -> None:
+        if issubclass(exc_type, KeyboardInterrupt):
+            QApplication.quit()
+            return
+        log.error("uncaught exception", exc_info=(exc_type, exc, tb))
+        self.raised.emit(exc)  # queued to the main thread if raised elsewhere
+
+    def _show(self, error: BaseException) -> None:
+        if self._showing:  # one dialog at a time; the rest are in the log
+            return
+        self._showing = True
+        try:
+            box = _unexpected_box(QApplication.activeWindow(), "An unexpected error occurred", error)
+            box.setObjectName("errorDialog")
+            box.exec()
+        finally:
+            self._showing = False

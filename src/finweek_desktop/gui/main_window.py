@@ -1,0 +1,628 @@
+"""The main window: tabs on the left, the detail pane on the right.
+
+It is handed an opened ``Catalog`` (or gets one later through
+``set_catalog`` while it shows start-up progress); it never opens one itself.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, QUrl, Signal
+from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
+from PySide6.QtWidgets import (
+    QColorDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..core.catalog import DocumentFilter, NotFound
+from ..core.startup import Catalog
+from ..core.vocabulary import DocumentKind
+from .browse import BrowseTab, SessionBrowseTab
+from .detail import DetailPane
+from .dialogs import DocumentDialog, TagNameDialog
+from .errors import show_error
+from .operations import Change, Operations
+from .search_tab import SearchTab
+from .tags_tab import OrganizationsTab, TagsTab
+from .tasks import TaskRunner
+from .theme import app_icon, icon, stylesheet
+from .widgets import TabArea, local_paths
+
+log = logging.getLogger(__name__)
+
+TAB_NAMES = ("all", "reports", "bluePapers", "initiatives", "sessions", "search", "tags", "organizations")
+
+
+class MainWindow(QMainWindow):
+    catalog_ready = Signal()
+
+    def __init__(self, catalog: Catalog | None = None, settings: QSettings | None = None, runner: TaskRunner | None = None):
+        super().__init__()
+        self.setObjectName("mainWindow")
+        self.setWindowTitle("Shizimen Finance Week — Document catalog")
+        self.setWindowIcon(app_icon())
+        self.setStyleSheet(stylesheet())
+        self.setAcceptDrops(True)
+        self.settings = settings or QSettings()
+        self.runner = runner or TaskRunner(self)
+        self.catalog: Catalog | None = None
+        self.ops: Operations | None = None
+        self.tabs: QTabWidget | None = None
+
+        # Until the catalog is open: a calm progress page.
+        self.loading = QWidget()
+        self.loading.setObjectName("loadingPage")
+        self.loading_label = QLabel("Opening the catalog…")
+        self.loading_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.loading_bar = QProgressBar()
+        self.loading_bar.setRange(0, 0)
+        self.loading_bar.setMaximumWidth(420)
+        column = QVBoxLayout(self.loading)
+        column.addStretch(1)
+        column.addWidget(self.loading_label)
+        column.addWidget(self.loading_bar, 0, Qt.AlignmentFlag.AlignHCenter)
+        column.addStretch(1)
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.loading)
+        self.setCentralWidget(self.pages)
+
+        self._build_actions()
+        self._build_status_bar()
+        self.resize(1280, 800)
+        geometry = self.settings.value("window/geometry")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        if catalog is not None:
+            self.set_catalog(catalog)
+        else:
+            self._enable_actions(False)
+
+    # -- start-up --------------------------------------------------------------
+
+    def show_progress(self, done: int, total: int, message: str) -> None:
+        self.loading_label.setText(f"{message}…" if message else "Opening the catalog…")
+        if total:
+            self.loading_bar.setRange(0, total)
+            self.loading_bar.setValue(done)
+            self.loading_bar.setFormat(f"{done:,} of {total:,}")
+        else:
+            self.loading_bar.setRange(0, 0)
+
+    def show_open_error(self, message: str) -> None:
+        self.loading_bar.hide()
+        self.loading_label.setText(f"The catalog could not be opened.\n\n{message}")
+        self.loading_label.setWordWrap(True)
+
+    def set_catalog(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self.service = catalog.service
+        self.ops = Operations(self.service, self.runner, self)
+        self.ops.changed.connect(self._apply_change)
+        self.ops.failed.connect(lambda action, error: show_error(self, action, error))
+        self.ops.undo_changed.connect(self._undo_changed)
+        self._build_main()
+        self.pages.addWidget(self.main)
+        self.pages.setCurrentWidget(self.main)
+        self._enable_actions(True)
+        self._undo_changed("")
+        self._restore_state()
+        self._tab_changed(self.tabs.currentIndex())
+        self.catalog_ready.emit()
+
+    def _build_main(self) -> None:
+        s = self.service
+        self.all_tab = BrowseTab(s, DocumentFilter(), "all")
+        self.reports_tab = BrowseTab(s, DocumentFilter(kind=DocumentKind.REPORT.value), "reports")
+        self.blue_tab = BrowseTab(s, DocumentFilter(kind=DocumentKind.BLUE_PAPER.value), "bluePapers")
+        self.initiatives_tab = BrowseTab(s, DocumentFilter(kind=DocumentKind.INITIATIVE.value), "initiatives")
+        self.sessions_tab = SessionBrowseTab(s, DocumentFilter(kind=DocumentKind.SESSION_RECORD.value), "sessions")
+        self.browse_tabs = [self.all_tab, self.reports_tab, self.blue_tab, self.initiatives_tab, self.sessions_tab]
+        self.search_tab = SearchTab(s, self.runner)
+        self.tags_tab = TagsTab(s)
+        self.orgs_tab = OrganizationsTab(s)
+
+        self.tabs = TabArea()
+        self.tabs.setObjectName("tabs")
+        for widget, icon_name, label in (
+            (self.all_tab, "documents", "All documents"),
+            (self.reports_tab, "report", "Reports"),
+            (self.blue_tab, "blue-paper", "Blue papers"),
+            (self.initiatives_tab, "initiative", "Initiatives"),
+            (self.sessions_tab, "session", "Session records"),
+            (self.search_tab, "search", "Search"),
+            (self.tags_tab, "tag", "Tags"),
+            (self.orgs_tab, "organization", "Organizations"),
+        ):
+            self.tabs.addTab(widget, icon(icon_name), label)
+        for tab in self.browse_tabs:
+            tab.current_changed.connect(self._current_changed)
+            tab.files_dropped.connect(self.attach_files)
+            tab.activated.connect(lambda _id: self.edit_document())
+        self.search_tab.current_changed.connect(self._current_changed)
+        self.tags_tab.tag_activated.connect(self.filter_by_tag)
+        self.tags_tab.rename_requested.connect(self.rename_tag)
+        self.tags_tab.merge_requested.connect(self.merge_tags)
+        self.tags_tab.delete_requested.connect(self.delete_tags)
+        self.tags_tab.color_requested.connect(self.choose_tag_color)
+        self.orgs_tab.organization_activated.connect(self.filter_by_organization)
+        self.tabs.currentChanged.connect(self._tab_changed)
+
+        self.detail = DetailPane()
+        self.detail.tag_add_requested.connect(lambda doc_id, name: self.ops.add_tag([doc_id], name))
+        self.detail.tag_remove_requested.connect(lambda doc_id, name: self.ops.remove_tag([doc_id], name))
+        self.detail.tag_activated.connect(self.filter_by_tag)
+        self.detail.edit_requested.connect(lambda _id: self.edit_document())
+        self.detail.delete_requested.connect(lambda doc_id: self.delete_documents([doc_id]))
+        self.detail.attach_requested.connect(lambda doc_id: self.attach_with_dialog(doc_id))
+        self.detail.attachment_selected.connect(self._attachment_selected)
+        self.detail.open_attachment_requested.connect(self.open_attachment)
+        self.detail.reveal_attachment_requested.connect(self.reveal_attachment)
+        self.detail.detach_requested.connect(self.detach)
+        self.detail.preview.page_requested.connect(self._render_page)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("mainSplitter")
+        self.splitter.addWidget(self.tabs.stack)
+        self.splitter.addWidget(self.detail)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.setSizes([800, 470])
+        self.main = QWidget()
+        layout = QVBoxLayout(self.main)
+        layout.setContentsMargins(4, 4, 4, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.tabs.bar)
+        layout.addWidget(self.splitter, 1)
+        self._reload_tag_names()
+
+    # -- actions, menus, toolbar -----------------------------------------------
+
+    def _action(self, name: str, text: str, slot, shortcut=None, icon_name: str | None = None, tip: str = "") -> QAction:
+        action = QAction(text, self)
+        action.setObjectName(name)
+        if icon_name:
+            action.setIcon(icon(icon_name))
+        if shortcut is not None:
+            shortcuts = shortcut if isinstance(shortcut, list) else [shortcut]
+            action.setShortcuts([QKeySequence(s) for s in shortcuts])
+        keys = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+        action.setToolTip(f"{tip or text.replace('…', '').replace('&', '')}" + (f" ({keys})" if keys else ""))
+        action.triggered.connect(lambda _checked=False: slot())
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        a = self._action
+        self.new_action = a("newDocument", "&New document…", self.new_document, QKeySequence.StandardKey.New, "document-new")
+        self.edit_action = a("editDocument", "&Edit document…", self.edit_document, "Ctrl+E", "edit")
+        self.delete_action = a("deleteDocuments", "&Delete", self.delete_selected, QKeySequence.StandardKey.Delete, "delete",
+                               "Delete the selected documents")
+        self.tag_action = a("tagSelected", "&Tag selected…", self.tag_selected, "Ctrl+T", "tag",
+                            "Add a tag to every selected document")
+        self.untag_action = a("untagSelected", "&Remove tag from selected…", self.untag_selected, "Ctrl+Shift+T")
+        self.attach_action = a("attachFiles", "&Attach files…", lambda: self.attach_with_dialog(), "Ctrl+Shift+A", "attach",
+                               "Attach files to the selected document")
+        self.import_action = a("importFiles", "&Import files…", self.import_files, "Ctrl+I", "import",
+                               "Import many files, one new document per file")
+        self.undo_action = a("undo", "&Undo", self.undo, QKeySequence.StandardKey.Undo, "undo")
+        self.find_action = a("find", "&Find…", self.focus_search, QKeySequence.StandardKey.Find, "search",
+                             "Search the catalog")
+        self.filter_action = a("focusFilter", "Filter this &list", self.focus_filter, "Ctrl+L")
+        self.reload_action = a("reload", "&Reload", self.reload_all, QKeySequence.StandardKey.Refresh)
+        self.quit_action = a("quit", "&Quit", self.close, QKeySequence.StandardKey.Quit)
+        self.about_action = a("about", "&About", self.about)
+        self.shortcuts_action = a("shortcuts", "&Keyboard shortcuts", self.show_shortcuts, "F1")
+        self.tab_actions = []
+        for i in range(len(TAB_NAMES)):
+            self.tab_actions.append(a(f"tab{i + 1}", f"Tab {i + 1}", lambda i=i: self.tabs and self.tabs.setCurrentIndex(i),
+                                      f"Ctrl+{i + 1}"))
+
+        menu = self.menuBar()
+        file_menu = menu.addMenu("&File")
+        for action in (self.new_action, self.attach_action, self.import_action):
+            file_menu.addAction(action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        edit_menu = menu.addMenu("&Edit")
+        edit_menu.addAction(self.undo_action)
+        edit_menu.addSeparator()
+        for action in (self.edit_action, self.delete_action, self.tag_action, self.untag_action):
+            edit_menu.addAction(action)
+        edit_menu.addSeparator()
+        edit_menu.addAction(self.find_action)
+        edit_menu.addAction(self.filter_action)
+        view_menu = menu.addMenu("&View")
+        view_menu.addAction(self.reload_action)
+        help_menu = menu.addMenu("&Help")
+        help_menu.addAction(self.shortcuts_action)
+        help_menu.addAction(self.about_action)
+
+        toolbar = QToolBar("Main")
+        toolbar.setObjectName("mainToolbar")
+        toolbar.setMovable(False)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        for action in (self.new_action, self.edit_action, self.delete_action, None, self.tag_action, self.attach_action,
+                       self.import_action, None, self.undo_action, self.find_action):
+            toolbar.addSeparator() if action is None else toolbar.addAction(action)
+        self.addToolBar(toolbar)
+        self.new_action.setIconText("New")
+        self.edit_action.setIconText("Edit")
+        self.delete_action.setIconText("Delete")
+        self.tag_action.setIconText("Tag")
+        self.attach_action.setIconText("Attach")
+        self.import_action.setIconText("Import")
+        self.find_action.setIconText("Search")
+
+    def _build_status_bar(self) -> None:
+        self.task_label = QLabel()
+        self.task_bar = QProgressBar()
+        self.task_bar.setMaximumWidth(240)
+        self.task_bar.setObjectName("taskProgress")
+        self.task_cancel = QPushButton("Cancel")
+        self.task_cancel.setObjectName("cancelTask")
+        for widget in (self.task_label, self.task_bar, self.task_cancel):
+            self.statusBar().addPermanentWidget(widget)
+            widget.hide()
+
+    def _enable_actions(self, enabled: bool) -> None:
+        for action in self.actions():
+            if action not in (self.quit_action, self.about_action, self.shortcuts_action):
+                action.setEnabled(enabled)
+
+    # -- state -----------------------------------------------------------------
+
+    def _restore_state(self) -> None:
+        s = self.settings
+        state = s.value("window/state")
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+        for splitter in (self.splitter, self.detail.splitter, self.search_tab.splitter, self.sessions_tab.splitter):
+            value = s.value(f"splitter/{splitter.objectName()}")
+            if isinstance(value, QByteArray):
+                splitter.restoreState(value)
+        for tab in self.browse_tabs:
+            value = s.value(f"columns/{tab.objectName()}")
+            if isinstance(value, QByteArray):
+                tab.table.horizontalHeader().restoreState(value)
+                column, order = tab.model.sort_state
+                tab.table.horizontalHeader().setSortIndicator(column, order)
+        tab = s.value("window/tab", 0)
+        try:
+            self.tabs.setCurrentIndex(int(tab))
+        except (TypeError, ValueError):
+            pass
+
+    def save_state(self) -> None:
+        s = self.settings
+        s.setValue("window/geometry", self.saveGeometry())
+        if self.tabs is None:
+            return
+        s.setValue("window/state", self.saveState())
+        s.setValue("window/tab", self.tabs.currentIndex())
+        for splitter in (self.splitter, self.detail.splitter, self.search_tab.splitter, self.sessions_tab.splitter):
+            s.setValue(f"splitter/{splitter.objectName()}", splitter.saveState())
+        for tab in self.browse_tabs:
+            s.setValue(f"columns/{tab.objectName()}", tab.table.horizontalHeader().saveState())
+        s.sync()
+
+    def closeEvent(self, event) -> None:
+        self.save_state()
+        super().closeEvent(event)
+
+    # -- selection and refresh -------------------------------------------------
+
+    def current_tab(self) -> QWidget:
+        return self.tabs.currentWidget()
+
+    def selected_ids(self) -> list[int]:
+        tab = self.current_tab()
+        if isinstance(tab, (BrowseTab, SearchTab)):
+            ids = tab.selected_ids()
+            if ids:
+                return ids
+        return [self.detail.document_id] if self.detail.document_id is not None else []
+
+    def _tab_changed(self, index: int) -> None:
+        tab = self.tabs.widget(index)
+        self.detail.setVisible(isinstance(tab, (BrowseTab, SearchTab)))
+        if isinstance(tab, BrowseTab):
+            if tab.dirty:
+                tab.reload()
+            self._current_changed(tab.current_id())
+        elif isinstance(tab, SearchTab):
+            self._current_changed(tab.current_id())
+        elif tab is self.tags_tab:
+            self.tags_tab.reload()
+        elif tab is self.orgs_tab:
+            self.orgs_tab.reload()
+
+    def _current_changed(self, doc_id: int | None) -> None:
+        if self.sender() is not None and self.sender() is not self.current_tab() and self.sender() is not self.tabs:
+            return  # a tab in the background reloaded
+        self.show_document(doc_id)
+
+    def show_document(self, doc_id: int | None) -> None:
+        if doc_id is None:
+            self.detail.show_document(None)
+            return
+        try:
+            self.detail.show_document(self.service.get_document(doc_id))
+        except NotFound:
+            self.detail.show_document(None)
+
+    def _apply_change(self, change: Change) -> None:
+        if change.message:
+            self.statusBar().showMessage(change.message, 6000)
+        current = self.current_tab()
+        for tab in self.browse_tabs:
+            if change.structure or change.tags:
+                tab.dirty = True
+            else:
+                tab.refresh_documents(change.documents)
+        if isinstance(current, BrowseTab) and current.dirty:
+            current.reload()
+        if change.structure and isinstance(current, SessionBrowseTab):
+            current.reload_sessions()
+        if change.tags:
+            self._reload_tag_names()
+            if current is self.tags_tab:
+                self.tags_tab.reload()
+        if change.organizations and current is self.orgs_tab:
+            self.orgs_tab.reload()
+        self.search_tab.refresh()
+        if change.select is not None and isinstance(current, BrowseTab):
+            current.select_document(change.select)
+        shown = self.detail.document_id
+        if change.select is not None and not isinstance(current, BrowseTab):
+            self.show_document(change.select)
+        elif shown is not None and shown in change.documents:
+            self.show_document(shown)
+
+    def _reload_tag_names(self) -> None:
+        self.tag_names = [t.name for t in self.service.tags()]
+        self.detail.tags.set_completions(self.tag_names)
+
+    def reload_all(self) -> None:
+        for tab in self.browse_tabs:
+            tab.dirty = True
+        self._reload_tag_names()
+        self.sessions_tab.reload_sessions()
+        self._tab_changed(self.tabs.currentIndex())
+        self.search_tab.refresh()
+
+    # -- searching and filtering -----------------------------------------------
+
+    def focus_search(self) -> None:
+        self.tabs.setCurrentWidget(self.search_tab)
+        self.search_tab.focus_box()
+
+    def focus_filter(self) -> None:
+        tab = self.current_tab()
+        if isinstance(tab, BrowseTab):
+            tab.filter_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+            tab.filter_edit.selectAll()
+        elif tab is self.search_tab:
+            self.search_tab.focus_box()
+        elif hasattr(tab, "filter_edit"):
+            tab.filter_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def filter_by_tag(self, name: str) -> None:
+        self.all_tab.set_extra_filter(DocumentFilter(tag=name), f"Tag: {name}")
+        self.tabs.setCurrentWidget(self.all_tab)
+
+    def filter_by_organization(self, org_id: int, name: str) -> None:
+        self.all_tab.set_extra_filter(DocumentFilter(organization_id=org_id), f"Organization: {name}")
+        self.tabs.setCurrentWidget(self.all_tab)
+
+    # -- documents -------------------------------------------------------------
+
+    def new_document(self) -> None:
+        dialog = DocumentDialog(
+            [o.name for o in self.service.organizations()], self.tag_names, sessions=self.service.sessions(),
+            can_attach=self.attachments_available(), parent=self,
+        )
+        dialog.file_chooser = self.choose_files
+
+        def accepted():
+            files = dialog.file_paths()
+            self.ops.create_document(dialog.new_document(), done=lambda d: files and self.attach_files(d.id, files))
+
+        dialog.accepted.connect(accepted)
+        dialog.open()
+
+    def edit_document(self) -> None:
+        doc_id = self.detail.document_id
+        if doc_id is None:
+            return
+        document = self.service.get_document(doc_id)
+        dialog = DocumentDialog([o.name for o in self.service.organizations()], self.tag_names, document,
+                                sessions=self.service.sessions(), parent=self)
+        dialog.accepted.connect(lambda: self.ops.update_document(doc_id, dialog.changes(), dialog.organization_links()))
+        dialog.open()
+
+    def delete_selected(self) -> None:
+        if isinstance(self.current_tab(), (BrowseTab, SearchTab)) or self.detail.hasFocus():
+            self.delete_documents(self.selected_ids())
+
+    def delete_documents(self, ids: list[int]) -> None:
+        if not ids:
+            return
+        if len(ids) == 1:
+            title = self.service.get_document(ids[0]).title
+            text = f"Delete “{title}”?"
+        else:
+            text = f"Delete {len(ids)} documents?"
+        box = QMessageBox(QMessageBox.Icon.Question, "Delete", text,
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, self)
+        box.setObjectName("confirmDelete")
+        box.setInformativeText("Their tags, organization links and file records go with them. You can undo this with Ctrl+Z.")
+        box.button(QMessageBox.StandardButton.Yes).setText("Delete")
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        yes = box.button(QMessageBox.StandardButton.Yes)
+        box.finished.connect(lambda _result: box.clickedButton() is yes and self.ops.delete_documents(ids))
+        box.open()
+
+    def undo(self) -> None:
+        if self.ops is not None and self.ops.can_undo:
+            self.ops.undo()
+
+    def _undo_changed(self, text: str) -> None:
+        self.undo_action.setEnabled(bool(text))
+        self.undo_action.setText(f"&Undo {text}" if text else "&Undo")
+        self.undo_action.setToolTip(f"Undo: {text} (Ctrl+Z)" if text else "Nothing to undo")
+
+    # -- tags ------------------------------------------------------------------
+
+    def tag_selected(self) -> None:
+        ids = self.selected_ids()
+        if not ids:
+            return
+        dialog = TagNameDialog("Tag documents", f"Add a tag to {len(ids)} selected document{'s' if len(ids) > 1 else ''}:",
+                               self.tag_names, parent=self)
+        dialog.accepted.connect(lambda: self.ops.add_tag(ids, dialog.name()))
+        dialog.open()
+
+    def untag_selected(self) -> None:
+        ids = self.selected_ids()
+        if not ids:
+            return
+        dialog = TagNameDialog("Remove a tag", f"Remove a tag from {len(ids)} selected document{'s' if len(ids) > 1 else ''}:",
+                               self.tag_names, parent=self)
+        dialog.accepted.connect(lambda: self.ops.remove_tag(ids, dialog.name()))
+        dialog.open()
+
+    def rename_tag(self, name: str) -> None:
+        dialog = TagNameDialog("Rename tag", f"New name for “{name}” (an existing name merges the two):",
+                               self.tag_names, text=name, parent=self)
+        dialog.accepted.connect(lambda: dialog.name() != name and self.ops.rename_tag(name, dialog.name()))
+        dialog.open()
+
+    def merge_tags(self, names: list[str]) -> None:
+        if len(names) < 2:
+            return
+        dialog = QInputDialog(self)
+        dialog.setObjectName("mergeDialog")
+        dialog.setWindowTitle("Merge tags")
+        dialog.setLabelText(f"Merge {', '.join(names)} into:")
+        dialog.setComboBoxItems(names)
+        dialog.setComboBoxEditable(True)
+        dialog.textValueSelected.connect(
+            lambda target: target.strip() and self.ops.merge_tags([n for n in names if n != target.strip()], target.strip())
+        )
+        dialog.open()
+
+    def delete_tags(self, names: list[str]) -> None:
+        if not names:
+            return
+        label = f"the tag “{names[0]}”" if len(names) == 1 else f"{len(names)} tags"
+        box = QMessageBox(QMessageBox.Icon.Question, "Delete tags", f"Delete {label}?",
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, self)
+        box.setObjectName("confirmDeleteTags")
+        box.setInformativeText("The documents stay; only the tag is removed from them. You can undo this with Ctrl+Z.")
+        yes = box.button(QMessageBox.StandardButton.Yes)
+        yes.setText("Delete")
+        box.finished.connect(lambda _result: box.clickedButton() is yes and self.ops.delete_tags(names))
+        box.open()
+
+    def choose_tag_color(self, name: str) -> None:
+        current = next((t.color for t in self.service.tags() if t.name == name), None)
+        color = QColorDialog.getColor(Qt.GlobalColor.gray if current is None else current, self, f"Colour of “{name}”")
+        if color.isValid():
+            self.ops.set_tag_color(name, color.name())
+
+    # -- attachments (wired in when the attachment store is available) ---------
+
+    def attachments_available(self) -> bool:
+        return hasattr(self.service, "attach_files") or hasattr(self.service, "attach")
+
+    def choose_files(self) -> list[Path]:
+        names, _filter = QFileDialog.getOpenFileNames(self, "Choose files", str(self.settings.value("paths/lastDir", "")))
+        if names:
+            self.settings.setValue("paths/lastDir", str(Path(names[0]).parent))
+        return [Path(n) for n in names]
+
+    def attach_with_dialog(self, doc_id: int | None = None) -> None:
+        doc_id = doc_id if doc_id is not None else self.detail.document_id
+        if doc_id is None:
+            self.statusBar().showMessage("Select a document first, then attach files to it.", 5000)
+            return
+        paths = self.choose_files()
+        if paths:
+            self.attach_files(doc_id, paths)
+
+    def attach_files(self, doc_id: int, paths: list) -> None:
+        self.statusBar().showMessage("Attaching files is not available in this version yet.", 6000)
+
+    def import_files(self) -> None:
+        self.statusBar().showMessage("Importing files is not available in this version yet.", 6000)
+
+    def _attachment_selected(self, attachment) -> None:
+        if attachment is None:
+            return
+        self.detail.preview.show_message(f"{attachment.original_name}\n\nPreviews are not available in this version yet.")
+
+    def _render_page(self, page: int, scale: float) -> None:
+        pass
+
+    def open_attachment(self, attachment) -> None:
+        pass
+
+    def reveal_attachment(self, attachment) -> None:
+        pass
+
+    def detach(self, doc_id: int, attachment) -> None:
+        pass
+
+    def dragEnterEvent(self, event) -> None:
+        if event.mimeData().hasUrls() and self.catalog is not None:
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        paths = local_paths(event.mimeData())
+        if not paths:
+            return
+        event.acceptProposedAction()
+        if self.detail.document_id is not None:
+            self.attach_files(self.detail.document_id, paths)
+        else:
+            self.statusBar().showMessage("Select a document, then drop files on it to attach them.", 5000)
+
+    # -- help ------------------------------------------------------------------
+
+    def about(self) -> None:
+        QMessageBox.about(
+            self, "About",
+            "<b>Shizimen Finance Week — Document catalog</b><p>An offline catalog of the reports, blue papers, "
+            "initiatives and session records of the finance week, with full-text search in English, Chinese and "
+            "Portuguese.</p>",
+        )
+
+    def show_shortcuts(self) -> None:
+        rows = []
+        for action in (self.new_action, self.edit_action, self.delete_action, self.tag_action, self.untag_action,
+                       self.attach_action, self.import_action, self.undo_action, self.find_action, self.filter_action,
+                       self.reload_action, self.quit_action):
+            keys = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+            rows.append(f"<tr><td>{action.text().replace('&', '').split(' “')[0]}</td><td><b>{keys}</b></td></tr>")
+        rows.append("<tr><td>Switch tabs</td><td><b>Ctrl+1 … Ctrl+8</b></td></tr>")
+        box = QMessageBox(QMessageBox.Icon.NoIcon, "Keyboard shortcuts", f"<table cellpadding=3>{''.join(rows)}</table>",
+                          QMessageBox.StandardButton.Close, self)
+        box.open()
+
+    def open_url(self, path: Path) -> None:
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))

@@ -1,0 +1,263 @@
+"""The preview area: an image with fit/zoom, a PDF page by page, or text.
+
+It only shows what it is given (PNG/JPEG bytes, page images, text); reading
+and rendering files happens in workers, outside this widget.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QImage, QKeySequence, QPixmap
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QScrollArea,
+    QSizePolicy,
+    QSpinBox,
+    QStackedWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from .theme import icon
+
+ZOOM_STEPS = (0.25, 0.33, 0.5, 0.67, 0.75, 0.9, 1.0, 1.25, 1.5, 2.0, 3.0, 4.0)
+
+
+class PreviewWidget(QWidget):
+    # asks the owner to render ``page`` (0-based) of the current PDF at ``scale``
+    page_requested = Signal(int, float)
+
+    MESSAGE, IMAGE, TEXT = range(3)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("preview")
+        self._pixmap: QPixmap | None = None
+        self._zoom: float | None = None  # None = fit to the area
+        self._pages = 0
+        self._page = 0
+        self._is_pdf = False
+
+        self.message = QLabel("Select a document with a file to preview it.")
+        self.message.setObjectName("previewMessage")
+        self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.message.setWordWrap(True)
+        self.message.setEnabled(False)
+
+        self.image = QLabel()
+        self.image.setObjectName("previewImage")
+        self.image.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.scroll = QScrollArea()
+        self.scroll.setWidget(self.image)
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setAlignment(Qt.AlignmentFlag.AlignCenter)
+
+        self.text = QPlainTextEdit()
+        self.text.setObjectName("previewText")
+        self.text.setReadOnly(True)
+
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.message)
+        self.stack.addWidget(self.scroll)
+        self.stack.addWidget(self.text)
+
+        self.zoom_out = self._button("zoom-out", "Zoom out (Ctrl+-)", lambda: self._step_zoom(-1), QKeySequence.StandardKey.ZoomOut)
+        self.zoom_fit = self._button("zoom-fit", "Fit to the area", self.fit)
+        self.zoom_in = self._button("zoom-in", "Zoom in (Ctrl++)", lambda: self._step_zoom(1), QKeySequence.StandardKey.ZoomIn)
+        self.zoom_label = QLabel("Fit")
+        self.zoom_label.setMinimumWidth(40)
+        self.previous_page = self._button("previous", "Previous page (Page Up)", lambda: self.go_to_page(self._page - 1))
+        self.next_page = self._button("next", "Next page (Page Down)", lambda: self.go_to_page(self._page + 1))
+        self.page_box = QSpinBox()
+        self.page_box.setObjectName("pageBox")
+        self.page_box.setMinimum(1)
+        self.page_box.setKeyboardTracking(False)
+        self.page_box.valueChanged.connect(lambda value: self.go_to_page(value - 1))
+        self.page_count = QLabel()
+
+        bar = QHBoxLayout()
+        bar.setContentsMargins(0, 0, 0, 0)
+        for widget in (self.previous_page, self.page_box, self.page_count, self.next_page):
+            bar.addWidget(widget)
+        bar.addStretch(1)
+        for widget in (self.zoom_out, self.zoom_label, self.zoom_in, self.zoom_fit):
+            bar.addWidget(widget)
+        self.toolbar = QWidget()
+        self.toolbar.setLayout(bar)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.toolbar)
+        layout.addWidget(self.stack, 1)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.show_message("Select a document with a file to preview it.")
+
+    def _button(self, icon_name, tip, slot, shortcut=None) -> QToolButton:
+        button = QToolButton()
+        button.setIcon(icon(icon_name))
+        button.setToolTip(tip)
+        button.setAutoRaise(True)
+        button.clicked.connect(slot)
+        if shortcut is not None:
+            button.setShortcut(QKeySequence(shortcut))
+        return button
+
+    # -- what to show ----------------------------------------------------------
+
+    @property
+    def mode(self) -> int:
+        return self.stack.currentIndex()
+
+    def show_message(self, text: str) -> None:
+        self._pixmap = None
+        self._is_pdf = False
+        self.message.setText(text)
+        self.stack.setCurrentIndex(self.MESSAGE)
+        self._update_bar()
+
+    def show_text(self, text: str) -> None:
+        self._pixmap = None
+        self._is_pdf = False
+        self.text.setPlainText(text)
+        self.stack.setCurrentIndex(self.TEXT)
+        self._update_bar()
+
+    def show_image(self, data: bytes | QImage) -> bool:
+        self._is_pdf = False
+        self._zoom = None
+        return self._set_image(data)
+
+    def show_pdf(self, page_count: int, page: int = 0) -> None:
+        """Start a PDF; the owner answers page_requested with set_page_image."""
+        self._is_pdf = True
+        self._pages = max(page_count, 1)
+        self._page = min(max(page, 0), self._pages - 1)
+        self._zoom = None
+        self.page_box.blockSignals(True)
+        self.page_box.setMaximum(self._pages)
+        self.page_box.setValue(self._page + 1)
+        self.page_box.blockSignals(False)
+        self.page_count.setText(f"of {self._pages}")
+        self.message.setText("Rendering page…")
+        self.stack.setCurrentIndex(self.MESSAGE)
+        self._update_bar()
+        self.page_requested.emit(self._page, self._render_scale())
+
+    def set_page_image(self, page: int, data: bytes | QImage) -> None:
+        if self._is_pdf and page == self._page:
+            self._set_image(data)
+
+    @property
+    def current_page(self) -> int:
+        return self._page
+
+    def go_to_page(self, page: int) -> None:
+        if not self._is_pdf or not 0 <= page < self._pages or page == self._page:
+            return
+        self._page = page
+        self.page_box.blockSignals(True)
+        self.page_box.setValue(page + 1)
+        self.page_box.blockSignals(False)
+        self._update_bar()
+        self.page_requested.emit(page, self._render_scale())
+
+    def keyPressEvent(self, event):
+        if self._is_pdf and event.key() == Qt.Key.Key_PageDown:
+            self.go_to_page(self._page + 1)
+        elif self._is_pdf and event.key() == Qt.Key.Key_PageUp:
+            self.go_to_page(self._page - 1)
+        else:
+            super().keyPressEvent(event)
+
+    # -- zoom ------------------------------------------------------------------
+
+    def fit(self) -> None:
+        self._zoom = None
+        self._apply_zoom()
+
+    def set_zoom(self, zoom: float) -> None:
+        self._zoom = min(max(zoom, ZOOM_STEPS[0]), ZOOM_STEPS[-1])
+        self._apply_zoom()
+        if self._is_pdf and self._zoom > 1.0:  # sharper pages when zoomed in
+            self.page_requested.emit(self._page, self._render_scale())
+
+    def _step_zoom(self, direction: int) -> None:
+        current = self._zoom if self._zoom is not None else self._fit_factor()
+        if direction > 0:
+            bigger = [z for z in ZOOM_STEPS if z > current + 1e-6]
+            self.set_zoom(bigger[0] if bigger else ZOOM_STEPS[-1])
+        else:
+            smaller = [z for z in ZOOM_STEPS if z < current - 1e-6]
+            self.set_zoom(smaller[-1] if smaller else ZOOM_STEPS[0])
+
+    @property
+    def zoom(self) -> float | None:
+        return self._zoom
+
+    def _render_scale(self) -> float:
+        return max(2.0, (self._zoom or 1.0) * 2.0)  # render at 144 dpi or more
+
+    def _logical_size(self):
+        ratio = self._pixmap.devicePixelRatio()
+        return self._pixmap.width() / ratio, self._pixmap.height() / ratio
+
+    def _fit_factor(self) -> float:
+        """The zoom that fits the whole image (a PDF page: its width) in the area."""
+        if self._pixmap is None or self._pixmap.isNull():
+            return 1.0
+        width, height = self._logical_size()
+        area = self.scroll.viewport().size()
+        across = max(area.width() - 6, 50) / width
+        if self._is_pdf:
+            return across
+        return min(across, max(area.height() - 6, 50) / height, 1.0)  # never blow up small images
+
+    def _set_image(self, data) -> bool:
+        image = data if isinstance(data, QImage) else QImage.fromData(data)
+        if image.isNull():
+            self.show_message("This image cannot be shown.")
+            return False
+        self._pixmap = QPixmap.fromImage(image)
+        if self._is_pdf:  # pages are rendered at a higher scale: show at 1:1 of the page
+            self._pixmap.setDevicePixelRatio(self._render_scale())
+        self.stack.setCurrentIndex(self.IMAGE)
+        self._apply_zoom()
+        self._update_bar()
+        return True
+
+    def _apply_zoom(self) -> None:
+        if self._pixmap is None:
+            self._update_bar()
+            return
+        factor = self._fit_factor() if self._zoom is None else self._zoom
+        ratio = self._pixmap.devicePixelRatio()
+        width, height = self._logical_size()
+        scaled = self._pixmap.scaled(
+            max(1, round(width * factor * ratio)),
+            max(1, round(height * factor * ratio)),
+            Qt.AspectRatioMode.KeepAspectRatio,
+            Qt.TransformationMode.SmoothTransformation,
+        )
+        scaled.setDevicePixelRatio(ratio)
+        self.image.setPixmap(scaled)
+        self._update_bar()
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        if self._zoom is None and self._pixmap is not None:
+            self._apply_zoom()
+
+    def _update_bar(self) -> None:
+        showing_image = self.stack.currentIndex() == self.IMAGE or (self._is_pdf and self._pixmap is not None)
+        for widget in (self.zoom_in, self.zoom_out, self.zoom_fit, self.zoom_label):
+            widget.setVisible(showing_image)
+        for widget in (self.previous_page, self.next_page, self.page_box, self.page_count):
+            widget.setVisible(self._is_pdf)
+        self.previous_page.setEnabled(self._is_pdf and self._page > 0)
+        self.next_page.setEnabled(self._is_pdf and self._page < self._pages - 1)
+        self.zoom_label.setText("Fit" if self._zoom is None else f"{round(self._zoom * 100)}%")
+        self.toolbar.setVisible(showing_image or self._is_pdf)
+

@@ -1,0 +1,266 @@
+"""The Search tab: results as you type (debounced, searched on a worker),
+highlighted snippets, kind and tag counts to narrow, relevance or date order."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QItemSelectionModel, QSize, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QListWidget,
+    QListWidgetItem,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..core.catalog import CatalogService
+from ..core.search.query import QueryError
+from .errors import describe
+from .models import DocumentIdRole, SearchResultsModel, SnippetRole, SummaryRole
+from .tasks import TaskRunner
+from .theme import icon, kind_icon, kind_label
+from .widgets import HtmlDelegate
+
+SORTS = (("Relevance", "relevance"), ("Newest first", "date"), ("Oldest first", "date-asc"), ("Title", "title"))
+RESULT_LIMIT = 500
+DEBOUNCE_MS = 250
+FacetRole = Qt.ItemDataRole.UserRole + 30
+
+
+class SearchTab(QWidget):
+    current_changed = Signal(object)
+    searched = Signal(object)  # SearchResults, or an exception
+
+    def __init__(self, service: CatalogService, runner: TaskRunner, parent=None):
+        super().__init__(parent)
+        self.setObjectName("searchTab")
+        self.service = service
+        self.runner = runner
+        self._generation = 0
+        self._last_results = None
+        self.results_shown = 0
+
+        self.box = QLineEdit()
+        self.box.setObjectName("searchBox")
+        self.box.setPlaceholderText('Search titles, summaries, organizations, tags…   e.g. digital currency, tag:fintech, "blue paper", year:2020')
+        self.box.setClearButtonEnabled(True)
+        self.box.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition)
+        self.box.textChanged.connect(self._schedule)
+        self.box.returnPressed.connect(self.search_now)
+
+        self.sort = QComboBox()
+        self.sort.setObjectName("searchSort")
+        for label, key in SORTS:
+            self.sort.addItem(label, key)
+        self.sort.currentIndexChanged.connect(lambda _i: self.search_now())
+
+        self.message = QLabel()
+        self.message.setObjectName("searchMessage")
+        self.message.setWordWrap(True)
+        self.message.hide()
+        self.status = QLabel()
+        self.status.setObjectName("searchStatus")
+
+        self.model = SearchResultsModel(self)
+        self.results = QListView()
+        self.results.setObjectName("searchResults")
+        self.results.setModel(self.model)
+        self.results.setItemDelegate(HtmlDelegate(SnippetRole, self._meta, self.results))
+        self.results.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.results.setAlternatingRowColors(True)
+        self.results.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.results.selectionModel().currentRowChanged.connect(
+            lambda current, _prev: self.current_changed.emit(current.data(DocumentIdRole) if current.isValid() else None)
+        )
+
+        self.kinds = self._facet_list("kindFacets")
+        self.tags = self._facet_list("tagFacets")
+        facets = QWidget()
+        facet_layout = QVBoxLayout(facets)
+        facet_layout.setContentsMargins(0, 0, 0, 0)
+        facet_layout.addWidget(self._heading("Kinds"))
+        facet_layout.addWidget(self.kinds, 1)
+        facet_layout.addWidget(self._heading("Tags"))
+        facet_layout.addWidget(self.tags, 2)
+
+        top = QHBoxLayout()
+        top.addWidget(self.box, 1)
+        top.addWidget(QLabel("Sort:"))
+        top.addWidget(self.sort)
+
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addWidget(self.status)
+        right_layout.addWidget(self.results, 1)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("searchSplitter")
+        self.splitter.addWidget(facets)
+        self.splitter.addWidget(right)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([230, 670])
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addLayout(top)
+        layout.addWidget(self.message)
+        layout.addWidget(self.splitter, 1)
+
+        self._timer = QTimer(self, singleShot=True, interval=DEBOUNCE_MS)
+        self._timer.timeout.connect(self.search_now)
+        self._show_idle()
+
+    def _facet_list(self, name: str) -> QListWidget:
+        facet = QListWidget()
+        facet.setObjectName(name)
+        facet.setIconSize(QSize(16, 16))
+        facet.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        facet.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        facet.itemChanged.connect(lambda _item: self.search_now())
+        return facet
+
+    @staticmethod
+    def _heading(text: str) -> QLabel:
+        label = QLabel(text.upper())
+        label.setObjectName("sectionLabel")
+        return label
+
+    def _meta(self, index) -> str:
+        hit = index.data(SummaryRole)
+        parts = [kind_label(hit.kind)]
+        if hit.date:
+            parts.append(hit.date)
+        return " · ".join(parts)
+
+    # -- searching -------------------------------------------------------------
+
+    def focus_box(self) -> None:
+        self.box.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.box.selectAll()
+
+    def _schedule(self, _text: str = "") -> None:
+        self._timer.start()
+
+    def checked(self, facet: QListWidget) -> list[str]:
+        return [
+            facet.item(i).data(FacetRole)
+            for i in range(facet.count())
+            if facet.item(i).checkState() == Qt.CheckState.Checked
+        ]
+
+    def search_now(self) -> None:
+        self._timer.stop()
+        text = self.box.text().strip()
+        self._generation += 1
+        if not text:
+            self._show_idle()
+            return
+        generation = self._generation
+        sort = self.sort.currentData()
+        kinds, tags = self.checked(self.kinds), self.checked(self.tags)
+        self.status.setText("Searching…")
+        self.runner.run(
+            lambda: self.service.search(text, limit=RESULT_LIMIT, sort=sort, kinds=kinds, tags=tags),
+            lambda result, error: self._show(generation, result, error),
+        )
+
+    def refresh(self) -> None:
+        """Search again (after the catalog changed)."""
+        if self.box.text().strip():
+            self.search_now()
+
+    def _show(self, generation: int, results, error) -> None:
+        if generation != self._generation:  # a newer query is on its way
+            return
+        current = self.current_id()
+        if error is not None:
+            self.model.set_hits(())
+            if isinstance(error, (QueryError, ValueError)):
+                self._message(f"This query cannot be searched: {describe(error)}.", "error")
+            else:
+                self._message(f"The search failed: {describe(error)}", "error")
+            self.status.setText("")
+            self.searched.emit(error)
+            return
+        self._last_results = results
+        if results.notice:
+            self._message(results.notice, "notice")
+        else:
+            self.message.hide()
+        self.model.set_hits(results.hits)
+        self.results_shown = len(results.hits)
+        shown = f" (showing the first {len(results.hits)})" if results.total > len(results.hits) else ""
+        self.status.setText(
+            f"{results.total:,} document{'s' if results.total != 1 else ''} found{shown}"
+            if results.total
+            else "Nothing found. Try fewer words, a prefix* or a fuzzy~ term."
+        )
+        self._fill_facet(self.kinds, results.kind_counts, kind_label, kind_icon)
+        self._fill_facet(self.tags, results.tag_counts, str, None)
+        if current is not None:
+            self.select_document(current)
+        self.searched.emit(results)
+
+    def _fill_facet(self, facet: QListWidget, counts: dict, label, icon_for) -> None:
+        checked = set(self.checked(facet))
+        facet.blockSignals(True)
+        facet.clear()
+        for key, count in counts.items():
+            item = QListWidgetItem(f"{label(key)}  ({count})")
+            item.setData(FacetRole, key)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked if key in checked else Qt.CheckState.Unchecked)
+            item.setToolTip(f"Only show the {count} hit{'s' if count != 1 else ''} with this {'kind' if icon_for else 'tag'}")
+            if icon_for:
+                item.setIcon(icon_for(key))
+            facet.addItem(item)
+        for key in checked - set(counts):  # keep a narrowing visible even with no hits
+            item = QListWidgetItem(f"{label(key)}  (0)")
+            item.setData(FacetRole, key)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked)
+            facet.addItem(item)
+        facet.blockSignals(False)
+
+    def _message(self, text: str, level: str) -> None:
+        colors = {"error": ("#fee2e2", "#991b1b"), "notice": ("#fef3c7", "#92400e")}
+        background, foreground = colors[level]
+        self.message.setStyleSheet(f"QLabel#searchMessage {{ background: {background}; color: {foreground}; }}")
+        self.message.setProperty("level", level)
+        self.message.setText(text)
+        self.message.show()
+
+    def _show_idle(self) -> None:
+        self.model.set_hits(())
+        self.message.hide()
+        self.kinds.clear()
+        self.tags.clear()
+        self.status.setText("Type to search the whole catalog. Words are combined with AND; use OR, NOT, \"phrases\", prefix*, field:value.")
+
+    # -- selection -------------------------------------------------------------
+
+    def current_id(self) -> int | None:
+        index = self.results.selectionModel().currentIndex()
+        return index.data(DocumentIdRole) if index.isValid() else None
+
+    def selected_ids(self) -> list[int]:
+        return [index.data(DocumentIdRole) for index in self.results.selectionModel().selectedRows()]
+
+    def result_titles(self) -> list[str]:
+        return [self.model.hit(row).title for row in range(self.model.rowCount())]
+
+    def select_document(self, doc_id: int) -> bool:
+        for row in range(self.model.rowCount()):
+            if self.model.hit(row).id == doc_id:
+                index = self.model.index(row)
+                self.results.selectionModel().setCurrentIndex(
+                    index, QItemSelectionModel.SelectionFlag.ClearAndSelect
+                )
+                return True
+        return False

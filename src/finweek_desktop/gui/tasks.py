@@ -1,0 +1,128 @@
+"""Run slow work off the UI thread and get ``(result, error)`` back on it.
+
+One helper in the spirit of Picard's ``run_task``: the function runs on a
+QThreadPool; its result or exception travels back through a queued signal
+and the callback runs on the main thread, where widgets may be touched.
+Writes go through a one-thread pool so they happen in the order asked.
+A function may accept a ``progress`` keyword (a Progress object): it reports
+``(done, total)`` and can check ``cancelled``.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+
+log = logging.getLogger(__name__)
+
+Callback = Callable[[Any, BaseException | None], None]
+
+
+class Cancelled(Exception):
+    """Raised inside a task that noticed it was cancelled."""
+
+
+class Progress(QObject):
+    """Handed to a task; thread-safe reporting and cancellation."""
+
+    changed = Signal(int, int, str)  # done, total (0 = unknown), message
+
+    def __init__(self):
+        super().__init__()
+        self._cancel = threading.Event()
+
+    def report(self, done: int, total: int | None = None, message: str = "") -> None:
+        self.changed.emit(int(done), int(total or 0), message)
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    def check(self) -> None:
+        if self._cancel.is_set():
+            raise Cancelled()
+
+
+class _Relay(QObject):
+    """Lives on the main thread; its slot runs there (a queued connection)."""
+
+    done = Signal(object, object)
+
+    def __init__(self, handler: Callable[["_Relay", Any, BaseException | None], None]):
+        super().__init__()
+        self._handler = handler
+        self.done.connect(self._deliver)
+
+    @Slot(object, object)
+    def _deliver(self, result, error) -> None:
+        self._handler(self, result, error)
+
+
+class _Task(QRunnable):
+    def __init__(self, func: Callable[[], Any], relay: _Relay):
+        super().__init__()
+        self.setAutoDelete(True)
+        self._func = func
+        self._relay = relay
+
+    def run(self) -> None:
+        try:
+            result = self._func()
+        except BaseException as exc:  # handed to the callback, never lost
+            self._relay.done.emit(None, exc)
+        else:
+            self._relay.done.emit(result, None)
+
+
+class TaskRunner(QObject):
+    """Owns the pools; ``pending`` counts tasks not yet called back."""
+
+    busy_changed = Signal(bool)
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self.read_pool = QThreadPool(self)
+        self.read_pool.setMaxThreadCount(max(2, QThreadPool.globalInstance().maxThreadCount() // 2))
+        self.write_pool = QThreadPool(self)
+        self.write_pool.setMaxThreadCount(1)
+        self._relays: set[_Relay] = set()
+
+    @property
+    def pending(self) -> int:
+        return len(self._relays)
+
+    def run(self, func: Callable[..., Any], callback: Callback | None = None, *, write: bool = False,
+            progress: Progress | None = None) -> None:
+        if progress is not None and "progress" in inspect.signature(func).parameters:
+            work = lambda: func(progress=progress)  # noqa: E731
+        else:
+            work = func
+
+        def deliver(relay, result, error):
+            self._relays.discard(relay)
+            relay.deleteLater()
+            if not self._relays:
+                self.busy_changed.emit(False)
+            if callback is not None:
+                callback(result, error)
+            elif error is not None and not isinstance(error, Cancelled):
+                log.error("background task failed", exc_info=error)
+
+        relay = _Relay(deliver)
+        self._relays.add(relay)
+        if len(self._relays) == 1:
+            self.busy_changed.emit(True)
+        (self.write_pool if write else self.read_pool).start(_Task(work, relay))
+
+    def wait(self, msecs: int = 30000) -> None:
+        """Block until the pools are idle (for shutdown)."""
+        self.write_pool.waitForDone(msecs)
+        self.read_pool.waitForDone(msecs)

@@ -1,0 +1,396 @@
+"""Small reusable widgets: a flow layout, tag chips, a tag editor with
+completion, an HTML delegate for search snippets and a table that accepts
+dropped files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QMargins, QPoint, QRect, QSize, QStringListModel, Qt, Signal
+from PySide6.QtGui import QAbstractTextDocumentLayout, QColor, QIcon, QPainter, QPalette, QTextDocument
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCompleter,
+    QHBoxLayout,
+    QHeaderView,
+    QLayout,
+    QLineEdit,
+    QSizePolicy,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableView,
+    QToolButton,
+    QWidget,
+)
+
+from .theme import chip_colors
+
+
+class FlowLayout(QLayout):
+    """Lays children out left to right, wrapping like words."""
+
+    def __init__(self, parent=None, spacing: int = 4):
+        super().__init__(parent)
+        self._items = []
+        self._spacing = spacing
+        self.setContentsMargins(0, 0, 0, 0)
+
+    def addItem(self, item):
+        self._items.append(item)
+
+    def count(self):
+        return len(self._items)
+
+    def itemAt(self, index):
+        return self._items[index] if 0 <= index < len(self._items) else None
+
+    def takeAt(self, index):
+        return self._items.pop(index) if 0 <= index < len(self._items) else None
+
+    def expandingDirections(self):
+        return Qt.Orientation(0)
+
+    def hasHeightForWidth(self):
+        return True
+
+    def heightForWidth(self, width):
+        return self._arrange(QRect(0, 0, width, 0), apply=False)
+
+    def setGeometry(self, rect):
+        super().setGeometry(rect)
+        self._arrange(rect, apply=True)
+
+    def sizeHint(self):
+        return self.minimumSize()
+
+    def minimumSize(self):
+        size = QSize()
+        for item in self._items:
+            size = size.expandedTo(item.minimumSize())
+        margins = self.contentsMargins()
+        return size + QSize(margins.left() + margins.right(), margins.top() + margins.bottom())
+
+    def _arrange(self, rect: QRect, apply: bool) -> int:
+        margins = self.contentsMargins()
+        area = rect.marginsRemoved(margins)
+        x, y, line_height = area.x(), area.y(), 0
+        for item in self._items:
+            hint = item.sizeHint()
+            if x + hint.width() > area.right() + 1 and line_height > 0:
+                x = area.x()
+                y += line_height + self._spacing
+                line_height = 0
+            if apply:
+                item.setGeometry(QRect(QPoint(x, y), hint))
+            x += hint.width() + self._spacing
+            line_height = max(line_height, hint.height())
+        return y + line_height - rect.y() + margins.bottom()
+
+
+class TagChip(QToolButton):
+    """A coloured tag; click to filter by it, × to remove it."""
+
+    activated = Signal(str)
+    remove_requested = Signal(str)
+
+    def __init__(self, name: str, color: str | None, removable: bool = True, parent=None):
+        super().__init__(parent)
+        self.name = name
+        self.setObjectName("tagChip")
+        self.setText(f"{name}  ×" if removable else name)
+        self.setToolTip(f"Show the documents tagged “{name}”" + (" (click × to remove it)" if removable else ""))
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        background, foreground = chip_colors(color)
+        self.setStyleSheet(f"QToolButton#tagChip {{ background: {background}; color: {foreground}; }}")
+        self._removable = removable
+        self.setAccessibleName(f"tag {name}")
+
+    def mouseReleaseEvent(self, event):
+        if event.button() == Qt.MouseButton.LeftButton and self.rect().contains(event.position().toPoint()):
+            remove_zone = self._removable and event.position().x() > self.width() - 18
+            super().mouseReleaseEvent(event)
+            (self.remove_requested if remove_zone else self.activated).emit(self.name)
+            return
+        super().mouseReleaseEvent(event)
+
+
+class TagLineEdit(QLineEdit):
+    """A line edit completing existing tag names (case-insensitive, substring)."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._names = QStringListModel(self)
+        completer = QCompleter(self._names, self)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+        self.setCompleter(completer)
+        self.setPlaceholderText("Add a tag…")
+        self.setClearButtonEnabled(True)
+
+    def set_names(self, names) -> None:
+        self._names.setStringList(list(names))
+
+    def names(self) -> list[str]:
+        return self._names.stringList()
+
+
+class TagEditor(QWidget):
+    """Chips for the tags of a document plus a box to add one."""
+
+    add_requested = Signal(str)
+    remove_requested = Signal(str)
+    tag_activated = Signal(str)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._chips = QWidget(self)
+        self._flow = FlowLayout(self._chips)
+        self.line = TagLineEdit(self)
+        self.line.setObjectName("addTagEdit")
+        self.line.returnPressed.connect(self._submit)
+        self.line.completer().activated.connect(lambda _text: self._submit())
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self._chips, 1)
+        self.line.setMaximumWidth(180)
+        outer = layout
+        outer.setAlignment(self.line, Qt.AlignmentFlag.AlignTop)
+        layout.addWidget(self.line, 0, Qt.AlignmentFlag.AlignTop)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+
+    def set_tags(self, tags) -> None:
+        """``tags``: TagInfo-like objects with name and color."""
+        while self._flow.count():
+            item = self._flow.takeAt(0)
+            if item.widget():
+                item.widget().hide()
+                item.widget().deleteLater()
+        for tag in tags:
+            chip = TagChip(tag.name, tag.color, parent=self._chips)
+            chip.activated.connect(self.tag_activated)
+            chip.remove_requested.connect(self.remove_requested)
+            self._flow.addWidget(chip)
+        self._chips.updateGeometry()
+
+    def chips(self) -> list[TagChip]:
+        return [self._flow.itemAt(i).widget() for i in range(self._flow.count())]
+
+    def set_completions(self, names) -> None:
+        self.line.set_names(names)
+
+    def _submit(self) -> None:
+        text = self.line.text().strip()
+        if text:
+            self.line.clear()
+            self.add_requested.emit(text)
+
+
+class HtmlDelegate(QStyledItemDelegate):
+    """Two-line search hits: title, then the snippet with <b> highlights."""
+
+    def __init__(self, snippet_role: int, meta=None, parent=None):
+        super().__init__(parent)
+        self._snippet_role = snippet_role
+        self._meta = meta  # index -> "Blue paper · 2020"
+
+    def _document(self, option: QStyleOptionViewItem, index) -> QTextDocument:
+        palette = option.palette
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        text = palette.color(QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text)
+        faint = QColor(text)
+        faint.setAlphaF(0.72)
+        title = _escape(index.data(Qt.ItemDataRole.DisplayRole) or "")
+        meta = _escape(self._meta(index)) if self._meta else ""
+        snippet = index.data(self._snippet_role) or ""
+        document = QTextDocument()
+        document.setDefaultFont(option.font)
+        document.setDocumentMargin(2)
+        document.setHtml(
+            f'<div style="color:{text.name()}"><span style="font-weight:600">{title}</span>'
+            f'&nbsp;&nbsp;<span style="color:{faint.name(QColor.NameFormat.HexArgb)}">{meta}</span></div>'
+            f'<div style="color:{faint.name(QColor.NameFormat.HexArgb)}">{snippet}</div>'
+        )
+        width = option.rect.width() - 34 if option.rect.width() > 0 else 600
+        document.setTextWidth(max(width, 200))
+        return document
+
+    def paint(self, painter: QPainter, option, index):
+        option = QStyleOptionViewItem(option)
+        self.initStyleOption(option, index)
+        style = option.widget.style() if option.widget else None
+        document = self._document(option, index)
+        option.text = ""
+        decoration = QIcon(option.icon)
+        option.icon = QIcon()
+        option.features &= ~QStyleOptionViewItem.ViewItemFeature.HasDecoration
+        if style:
+            style.drawControl(QStyle.ControlElement.CE_ItemViewItem, option, painter, option.widget)
+        icon_rect = QRect(option.rect.x() + 6, option.rect.y() + 7, 18, 18)
+        if not decoration.isNull():
+            decoration.paint(painter, icon_rect)
+        painter.save()
+        painter.translate(option.rect.x() + 30, option.rect.y() + 3)
+        context = QAbstractTextDocumentLayout.PaintContext()
+        document.documentLayout().draw(painter, context)
+        painter.restore()
+
+    def sizeHint(self, option, index):
+        option = QStyleOptionViewItem(option)
+        self.initStyleOption(option, index)
+        document = self._document(option, index)
+        return QSize(int(document.idealWidth()) + 34, int(document.size().height()) + 8)
+
+
+class TagColumnDelegate(QStyledItemDelegate):
+    """Paints the Tags column as small coloured chips."""
+
+    def __init__(self, colors, names_role: int, parent=None):
+        super().__init__(parent)
+        self._colors = colors  # callable: name -> colour or None
+        self._names_role = names_role
+
+    def paint(self, painter: QPainter, option, index):
+        option = QStyleOptionViewItem(option)
+        self.initStyleOption(option, index)
+        option.text = ""
+        style = option.widget.style() if option.widget else None
+        if style:
+            style.drawControl(QStyle.ControlElement.CE_ItemViewItem, option, painter, option.widget)
+        names = index.data(self._names_role) or ()
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        metrics = option.fontMetrics
+        x = option.rect.x() + 4
+        height = metrics.height() + 2
+        y = option.rect.y() + (option.rect.height() - height) // 2
+        for name in names:
+            width = metrics.horizontalAdvance(name) + 12
+            if x + width > option.rect.right() - 2:
+                painter.setPen(option.palette.color(QPalette.ColorRole.Text))
+                painter.drawText(QRect(x, y, 20, height), Qt.AlignmentFlag.AlignVCenter, "…")
+                break
+            background, foreground = chip_colors(self._colors(name))
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(QColor(background))
+            painter.drawRoundedRect(QRect(x, y, width, height), height / 2, height / 2)
+            painter.setPen(QColor(foreground))
+            painter.drawText(QRect(x, y, width, height), Qt.AlignmentFlag.AlignCenter, name)
+            x += width + 4
+        painter.restore()
+
+
+class DocumentTable(QTableView):
+    """The browsing table: sortable header, multi-select, files droppable on a row."""
+
+    files_dropped = Signal(int, list)  # document id, paths
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.setAlternatingRowColors(True)
+        self.setShowGrid(False)
+        self.setWordWrap(False)
+        self.setSortingEnabled(True)
+        self.setAcceptDrops(True)
+        self.setDropIndicatorShown(True)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.DropOnly)
+        self.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.verticalHeader().hide()
+        self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
+        header = self.horizontalHeader()
+        header.setHighlightSections(False)
+        header.setStretchLastSection(False)
+        header.setSectionsMovable(True)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.setContentsMargins(QMargins())
+
+    def dragEnterEvent(self, event):
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+        else:
+            super().dragEnterEvent(event)
+
+    def dragMoveEvent(self, event):
+        if event.mimeData().hasUrls() and self.indexAt(event.position().toPoint()).isValid():
+            event.acceptProposedAction()
+        elif event.mimeData().hasUrls():
+            event.ignore()
+        else:
+            super().dragMoveEvent(event)
+
+    def dropEvent(self, event):
+        paths = local_paths(event.mimeData())
+        index = self.indexAt(event.position().toPoint())
+        if paths and index.isValid():
+            from .models import DocumentIdRole
+
+            event.acceptProposedAction()
+            self.files_dropped.emit(index.data(DocumentIdRole), paths)
+        else:
+            event.ignore()
+
+
+def local_paths(mime) -> list[Path]:
+    return [Path(url.toLocalFile()) for url in mime.urls() if url.isLocalFile()] if mime.hasUrls() else []
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+class TabArea(QWidget):
+    """A tab bar whose pages live in a separate stack.
+
+    The main window puts the bar across the whole width and the pages beside
+    the detail pane; the API mirrors the parts of QTabWidget it needs.
+    """
+
+    currentChanged = Signal(int)
+
+    def __init__(self, parent=None):
+        from PySide6.QtWidgets import QStackedWidget, QTabBar
+
+        super().__init__(parent)
+        self.bar = QTabBar()
+        self.bar.setObjectName("tabBar")
+        self.bar.setDocumentMode(True)
+        self.bar.setExpanding(False)
+        self.bar.setDrawBase(True)
+        self.stack = QStackedWidget()
+        self.bar.currentChanged.connect(self._changed)
+
+    def addTab(self, widget: QWidget, icon_, label: str) -> int:
+        self.stack.addWidget(widget)
+        return self.bar.addTab(icon_, label)
+
+    def _changed(self, index: int) -> None:
+        self.stack.setCurrentIndex(index)
+        self.currentChanged.emit(index)
+
+    def count(self) -> int:
+        return self.bar.count()
+
+    def currentIndex(self) -> int:
+        return self.bar.currentIndex()
+
+    def setCurrentIndex(self, index: int) -> None:
+        self.bar.setCurrentIndex(index)
+
+    def currentWidget(self) -> QWidget:
+        return self.stack.currentWidget()
+
+    def setCurrentWidget(self, widget: QWidget) -> None:
+        self.bar.setCurrentIndex(self.stack.indexOf(widget))
+
+    def widget(self, index: int) -> QWidget:
+        return self.stack.widget(index)
+
+    def indexOf(self, widget: QWidget) -> int:
+        return self.stack.indexOf(widget)
+
+    def tabText(self, index: int) -> str:
+        return self.bar.tabText(index)
