@@ -39,14 +39,8 @@ import threading
 import unicodedata
 from functools import lru_cache
 
-from whoosh.analysis import (
-    CharsetFilter,
-    Filter,
-    LowercaseFilter,
-    StemFilter,
-    Token,
-    Tokenizer,
-)
+from whoosh.analysis import Analyzer, Token
+from whoosh.lang import stemmer_for_language
 from whoosh.lang.snowball.portugese import PortugueseStemmer
 from whoosh.support.charset import accent_map
 
@@ -85,11 +79,10 @@ def _t2s():
     return OpenCC("t2s")
 
 
-@lru_cache(maxsize=None)
-def _is_traditional(ch: str) -> bool:
-    """True when OpenCC changes this character on its own (bounded: one entry
-    per distinct Han character ever seen)."""
-    return _t2s().convert(ch) != ch
+# Han characters seen so far, by whether OpenCC changes them on their own.
+# Bounded by the number of distinct Han characters in the catalog.
+_UNCHANGED: set[str] = set()
+_CHANGED: set[str] = set()
 
 
 @lru_cache(maxsize=65536)
@@ -105,14 +98,23 @@ def _convert_run(run: str) -> str:
 def to_simplified(run: str) -> str:
     """Fold Traditional to Simplified, keeping one character per character.
 
-    Most text in the catalog is Simplified or Latin: a run with no character
-    OpenCC would change is returned as is, without a phrase lookup. A run
-    with one is converted whole, so OpenCC's phrase tables apply.
+    Most Han text in the catalog is Simplified: a run whose characters OpenCC
+    leaves alone is returned as is (one set test, in C), without a phrase
+    lookup. A run with a Traditional character is converted whole, so
+    OpenCC's phrase tables apply, not just its character table.
     """
-    for ch in run:
-        if ch >= "\u3400" and _is_traditional(ch):
-            return _convert_run(run)
-    return run
+    if _UNCHANGED.issuperset(run):
+        return run
+    traditional = False
+    for ch in set(run) - _UNCHANGED:
+        if ch in _CHANGED:
+            traditional = True
+        elif _t2s().convert(ch) != ch:
+            _CHANGED.add(ch)
+            traditional = True
+        else:
+            _UNCHANGED.add(ch)
+    return _convert_run(run) if traditional else run
 
 
 def contains_han(text: str) -> bool:
@@ -156,21 +158,88 @@ def segment(run: str) -> tuple[tuple[str, int], ...]:
     return tuple((word, start) for word, start, _end in segmenter().tokenize(run, HMM=True))
 
 
-# -- the tokenizer ------------------------------------------------------------
+# -- the analyzer -------------------------------------------------------------
+
+ENGLISH_STOP_WORDS = frozenset(
+    "a an and are as at be by for from has have in is it its of on or that the this to was were will with".split()
+)
+
+_PT_PLURALS = (("oes", "ao"), ("aes", "ao"), ("ais", "al"), ("eis", "el"), ("ois", "ol"))
 
 
-class MultilingualTokenizer(Tokenizer):
-    """Words for alphabetic scripts; unigrams + bigrams (or jieba words) for
-    Han runs. English stop words are dropped here, not by a StopFilter, which
-    would renumber positions and break the Han scheme below."""
+def portuguese_plural(word: str) -> str:
+    """Accent-insensitive plural reduction run before the Portuguese Snowball
+    stemmer. Snowball's Portuguese rules expect accents (-ções, -ão), but
+    readers type "associacoes" and "associacao" too, so the stemmer runs on
+    folded text, and the plurals it then misses are reduced first (the part
+    of RSLP's plural step that matters on folded text)."""
+    if len(word) >= 5 and word[-1] == "s":
+        for suffix, replacement in _PT_PLURALS:
+            if word.endswith(suffix):
+                return word[: -len(suffix)] + replacement
+    return word
 
-    def __init__(self, han_index: str = "bigrams"):
+
+@lru_cache(maxsize=None)
+def _stemmer(language: str):
+    if language == "pt":
+        stem = PortugueseStemmer().stem
+        return lambda word: stem(portuguese_plural(word))
+    return stemmer_for_language(language)
+
+
+# Latin word -> indexed form, per stemming language. Module-level (the
+# analyzer is pickled into the index's schema, its caches must not be) and
+# bounded: cleared when it grows past _CACHE_LIMIT entries.
+_FORMS: dict[str, dict[str, str]] = {}
+_CACHE_LIMIT = 200_000
+
+
+def latin_form(word: str, language: str = "en") -> str:
+    """A Latin-script word as indexed: NFKC, lower case, accents folded,
+    stemmed ("Relatórios" -> "relatori" in Portuguese, "reports" -> "report")."""
+    forms = _FORMS.get(language)
+    if forms is None:
+        forms = _FORMS[language] = {}
+    form = forms.get(word)
+    if form is None:
+        text = word
+        if not text.isascii():
+            text = unicodedata.normalize("NFKC", text).lower().translate(accent_map)
+        else:
+            text = text.lower()
+        form = _stemmer(language)(text)
+        if len(forms) >= _CACHE_LIMIT:
+            forms.clear()
+        forms[word] = form
+    return form
+
+
+class MultilingualAnalyzer(Analyzer):
+    """Words for alphabetic scripts; bigrams (or jieba words) for Han runs.
+
+    One pass, no filter chain: the normalisation of a Latin word (lower case,
+    accent folding, stemming) is one cached lookup, and Han tokens need none.
+    This keeps indexing within the cost budget measured by
+    benchmarks/relevance_cost.py. English stop words are dropped here without
+    renumbering positions.
+
+    Han runs, "bigrams" mode: every bigram at its first character's position,
+    plus the run's last character (or a one-character run) as a unigram at
+    the last position; every character is thus the start of an indexed term,
+    and a one-character query is a prefix query (see query.py). Queries get
+    bigrams only; in WORDS_MODE (one unquoted query word) the run is first cut
+    into jieba words and each token carries a ``group`` number, one per word.
+    """
+
+    def __init__(self, stem_language: str = "en", han_index: str = "bigrams"):
         if han_index not in HAN_INDEX_MODES:
             raise ValueError(f"unknown Han index mode {han_index!r}")
+        self.stem_language = stem_language
         self.han_index = han_index
 
-    def __eq__(self, other):
-        return type(other) is type(self) and other.han_index == self.han_index
+    def __repr__(self):
+        return f"{type(self).__name__}({self.stem_language!r}, {self.han_index!r})"
 
     def __call__(
         self,
@@ -186,26 +255,24 @@ class MultilingualTokenizer(Tokenizer):
         **kwargs,
     ):
         # One Token object, refilled for each token as Whoosh's own tokenizers
-        # do (consumers that keep a token copy it). ``group`` numbers the
-        # words of a query in WORDS_MODE.
+        # do (consumers that keep a token copy it).
         t = Token(positions=positions, chars=chars, removestops=removestops, mode=mode)
         t.boost = 1.0
         t.stopped = False
         t.group = 0
-
-        def emit(text, pos, start, end):
-            t.text = text
-            if keeporiginal:
-                t.original = text
-            if positions:
-                t.pos = pos
-            if chars:
-                t.startchar = start
-                t.endchar = end
-            return t
+        language = self.stem_language
 
         if not tokenize:
-            yield emit(value, start_pos, start_char, start_char + len(value))
+            # A prefix, wildcard or fuzzy term: normalised, never split.
+            t.text = to_simplified(value) if contains_han(value) else latin_form(value, language)
+            if keeporiginal:
+                t.original = value
+            if positions:
+                t.pos = start_pos
+            if chars:
+                t.startchar = start_char
+                t.endchar = start_char + len(value)
+            yield t
             return
 
         pos = start_pos
@@ -218,8 +285,6 @@ class MultilingualTokenizer(Tokenizer):
             han, word = match.groups()
             start = start_char + match.start()
             if word is not None:
-                if not word.isascii():
-                    word = unicodedata.normalize("NFKC", word)
                 if removestops and word.lower() in ENGLISH_STOP_WORDS:
                     continue
                 if not latin_group_open:
@@ -228,123 +293,77 @@ class MultilingualTokenizer(Tokenizer):
                     group += 1
                     latin_group_open = True
                 t.group = group
-                yield emit(word, pos, start, start_char + match.end())
+                t.text = latin_form(word, language)
+                if keeporiginal:
+                    t.original = word
+                if positions:
+                    t.pos = pos
+                if chars:
+                    t.startchar = start
+                    t.endchar = start_char + match.end()
+                yield t
                 pos += 1
                 continue
             latin_group_open = False
             folded = to_simplified(han)
-            n = len(folded)
 
-            if jieba_index:
+            if jieba_index or words:
+                # jieba words: indexed as such (the measured alternative), or
+                # in a query word, one group per word holding its bigrams (or
+                # the character itself).
                 for text, offset in segment(folded):
                     group += 1
                     t.group = group
-                    yield emit(text, pos, start + offset, start + offset + len(text))
-                    pos += 1
-                continue
-
-            if words:
-                # One group per jieba word: a phrase of its bigrams, or the
-                # character itself. Positions restart per word: each group
-                # becomes its own query.
-                for text, offset in segment(folded):
-                    group += 1
-                    t.group = group
-                    if len(text) == 1:
-                        yield emit(text, pos, start + offset, start + offset + 1)
-                        pos += 1
-                        continue
-                    for i in range(len(text) - 1):
-                        yield emit(text[i : i + 2], pos, start + offset + i, start + offset + i + 2)
+                    if jieba_index or len(text) == 1:
+                        pieces = ((text, offset),)
+                    else:
+                        pieces = ((text[i : i + 2], offset + i) for i in range(len(text) - 1))
+                    for piece, at in pieces:
+                        t.text = piece
+                        if positions:
+                            t.pos = pos
+                        if chars:
+                            t.startchar = start + at
+                            t.endchar = start + at + len(piece)
+                        yield t
                         pos += 1
                 continue
 
             group += 1
             t.group = group
-            if n == 1:
-                yield emit(folded, pos, start, start + 1)
-                pos += 1
-                continue
+            n = len(folded)
             for i in range(n - 1):
-                if not query:
-                    yield emit(folded[i], pos, start + i, start + i + 1)
-                yield emit(folded[i : i + 2], pos, start + i, start + i + 2)
+                t.text = folded[i : i + 2]
+                if positions:
+                    t.pos = pos
+                if chars:
+                    t.startchar = start + i
+                    t.endchar = start + i + 2
+                yield t
                 pos += 1
-            if not query:
-                # The last character shares the last bigram's position, so a
+            if n == 1 or not query:
+                # The last character, at the last bigram's position, so a
                 # run takes as many positions in the index as in a query.
-                yield emit(folded[n - 1], pos - 1, start + n - 1, start + n)
+                if n > 1:
+                    pos -= 1
+                t.text = folded[n - 1]
+                if positions:
+                    t.pos = pos
+                if chars:
+                    t.startchar = start + n - 1
+                    t.endchar = start + n
+                yield t
+                pos += 1
 
 
-ENGLISH_STOP_WORDS = frozenset(
-    "a an and are as at be by for from has have in is it its of on or that the this to was were will with".split()
-)
-
-
-class AccentFoldFilter(Filter):
-    """Whoosh's accent_map folding, skipping the table for ASCII tokens
-    (nearly all tokens), which are already folded."""
-
-    def __eq__(self, other):
-        return type(other) is type(self)
-
-    def __call__(self, tokens):
-        translate = accent_map
-        for t in tokens:
-            text = t.text
-            if not text.isascii():
-                t.text = text.translate(translate)
-            yield t
-
-
-class PortuguesePluralFilter(Filter):
-    """Accent-insensitive plural reduction before the Portuguese Snowball
-    stemmer. Snowball's Portuguese rules expect accents (-ções, -ão); readers
-    type "associacoes" and "associacao" too, so the stemmer runs on folded
-    text and the plurals it then misses are reduced first (RSLP's plural
-    step, the part that matters on folded text): -oes/-aes -> -ao,
-    -ais -> -al, -eis -> -el, -ois -> -ol."""
-
-    _RULES = (("oes", "ao"), ("aes", "ao"), ("ais", "al"), ("eis", "el"), ("ois", "ol"))
-
-    def __eq__(self, other):
-        return type(other) is type(self)
-
-    def __call__(self, tokens):
-        for t in tokens:
-            text = t.text
-            if len(text) >= 5 and text[-1] == "s":
-                for suffix, replacement in self._RULES:
-                    if text.endswith(suffix):
-                        t.text = text[: -len(suffix)] + replacement
-                        break
-            yield t
-
-
-class PortugueseStemFilter(StemFilter):
-    def __init__(self, cachesize=50000):
-        super().__init__(stemfn=PortugueseStemmer().stem, cachesize=cachesize)
-
-
-def multilingual_analyzer(han_index: str = "bigrams"):
+def multilingual_analyzer(han_index: str = "bigrams") -> MultilingualAnalyzer:
     """The analyzer of every free-text field (English stemming)."""
-    return (
-        MultilingualTokenizer(han_index)
-        | LowercaseFilter()
-        | AccentFoldFilter()
-        | StemFilter(lang="en", cachesize=50000)
-    )
+    return MultilingualAnalyzer("en", han_index)
 
 
-def portuguese_analyzer(han_index: str = "bigrams"):
+def portuguese_analyzer(han_index: str = "bigrams") -> MultilingualAnalyzer:
     """The analyzer of the ``*_pt`` shadow fields of Portuguese documents."""
-    return (
-        MultilingualTokenizer(han_index)
-        | LowercaseFilter()
-        | AccentFoldFilter()
-        | PortuguesePluralFilter()
-        | PortugueseStemFilter()
-    )
+    return MultilingualAnalyzer("pt", han_index)
 
 
 def fold_term(text: str) -> str:

@@ -15,7 +15,7 @@ from whoosh import qparser, query
 from whoosh.fields import TEXT
 
 from ..vocabulary import DocumentKind
-from .analysis import ENGLISH_STOP_WORDS, HAN_QUERY_MODES, WORDS_MODE, fold_term
+from .analysis import ENGLISH_STOP_WORDS, HAN_QUERY_MODES, WORDS_MODE, contains_han, fold_term
 from .schema import DEFAULT_FIELDS, PORTUGUESE_SHADOWS
 
 FIELD_ALIASES = {
@@ -62,7 +62,7 @@ class CatalogParser(qparser.QueryParser):
     def __init__(self, fieldname, schema, han_query: str = "words", **kwargs):
         if han_query not in HAN_QUERY_MODES:
             raise ValueError(f"unknown Han query mode {han_query!r}")
-        super().__init__(fieldname, schema, **kwargs)
+        super().__init__(fieldname, schema, phraseclass=_words_query, **kwargs)
         self.han_query = han_query
 
     def term_query(self, fieldname, text, termclass, boost=1.0, tokenize=True, removestops=True):
@@ -81,26 +81,29 @@ class CatalogParser(qparser.QueryParser):
 
     def _field_query(self, fieldname, text, termclass, boost, tokenize, removestops):
         field = self.schema[fieldname] if self.schema and fieldname in self.schema else None
-        if (
-            field is None
-            or self.han_query != "words"
-            or termclass is not query.Term
-            or not tokenize
-            or not isinstance(field, TEXT)
-        ):
+        if field is None or termclass is not query.Term or not tokenize or not isinstance(field, TEXT):
             return super().term_query(fieldname, text, termclass, boost, tokenize, removestops)
         groups: dict[int, list[str]] = {}
-        for token in field.analyzer(text, mode=WORDS_MODE, removestops=removestops):
-            groups.setdefault(token.group, []).append(token.text)
-        parts = [
-            query.Term(fieldname, texts[0], boost=boost)
-            if len(texts) == 1
-            else self.phraseclass(fieldname, texts, boost=boost)
-            for texts in groups.values()
-        ]
+        if self.han_query == "words":
+            for token in field.analyzer(text, mode=WORDS_MODE, removestops=removestops):
+                groups.setdefault(token.group, []).append(token.text)
+        else:
+            groups[0] = list(field.process_text(text, mode="query", removestops=removestops))
+        parts = [_words_query(fieldname, texts, boost) for texts in groups.values() if texts]
         if not parts:
             return None
         return parts[0] if len(parts) == 1 else query.And(parts)
+
+
+def _words_query(fieldname: str, texts: list[str], boost: float = 1.0, **kwargs) -> query.Query:
+    """A term, or a phrase of several; one Chinese character is a prefix: the
+    index holds bigrams, and only a run's last character on its own."""
+    if len(texts) == 1:
+        text = texts[0]
+        if len(text) == 1 and contains_han(text):
+            return query.Prefix(fieldname, text, boost=boost)
+        return query.Term(fieldname, text, boost=boost)
+    return query.Phrase(fieldname, texts, boost=boost, **kwargs)
 
 
 def make_parser(schema, han_query: str = "words") -> qparser.QueryParser:
