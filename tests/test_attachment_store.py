@@ -1,0 +1,190 @@
+"""The attachment store through the catalog service: real files, real SQLite,
+real index. Covers attach/detach, de-duplication, and crash leftovers that
+`check` must report and `repair` must fix."""
+
+from __future__ import annotations
+
+import pytest
+from test_attachment_samples import pdf_bytes, write
+
+from finweek_desktop.core.attachments.records import AlreadyAttached, DuplicateAttachment
+from finweek_desktop.core.attachments.store import AttachmentStore
+from finweek_desktop.core.catalog import NotFound
+from finweek_desktop.core.records import NewDocument
+
+
+@pytest.fixture
+def doc_id(service):
+    return service.create_document(NewDocument(kind="report", title="Working notes")).id
+
+
+def stored_files(catalog):
+    return sorted(p for p in (catalog.paths.attachments / "objects").rglob("*") if p.is_file())
+
+
+def test_store_copies_hashes_and_commits_by_rename(tmp_path):
+    store = AttachmentStore(tmp_path / "store")
+    source = write(tmp_path / "a.txt", "same bytes")
+    with store.stage(source) as staged:
+        assert staged.temp.exists() and not store.exists(staged.sha256)
+        assert staged.commit() is True
+    assert store.path_for(staged.sha256).read_bytes() == b"same bytes"
+    with store.stage(write(tmp_path / "b.txt", "same bytes")) as again:
+        assert again.commit() is False  # stored once
+    assert list(store.hashes()) == [staged.sha256]
+    assert store.temp_files() == []
+
+
+def test_leaving_a_stage_without_commit_removes_the_copy(tmp_path):
+    store = AttachmentStore(tmp_path / "store")
+    with store.stage(write(tmp_path / "a.txt", "x")):
+        pass
+    assert store.temp_files() == [] and list(store.hashes()) == []
+
+
+def test_attach_keeps_name_size_type_and_text(catalog, service, doc_id, tmp_path):
+    source = write(tmp_path / "in" / "Minutes.md", "# Minutes\n\nInsurance between Hengqin and Macao.\n")
+    (a,) = service.attach_files(doc_id, [source])
+    assert (a.original_name, a.size, a.mime_type, a.text_status) == ("Minutes.md", source.stat().st_size, "text/markdown", "ok")
+    assert a.path.read_bytes() == source.read_bytes()
+    assert a.path.parent.parent == catalog.paths.attachments / "objects"
+    assert service.attachment_text(a.id).startswith("# Minutes")
+    detail = service.get_document(doc_id)
+    assert [x.original_name for x in detail.attachments] == ["Minutes.md"]
+    assert service.summaries([doc_id])[0].attachment_count == 1
+    assert source.exists()  # the original is copied, never moved
+
+
+def test_detaching_the_last_reference_deletes_the_file(catalog, service, doc_id, tmp_path):
+    (a,) = service.attach_files(doc_id, [write(tmp_path / "a.txt", "only here")])
+    service.detach(doc_id, a.id)
+    assert not a.path.exists()
+    assert service.get_document(doc_id).attachments == ()
+    assert service.check().ok
+
+
+def test_shared_content_is_stored_once_and_kept_while_referenced(catalog, service, doc_id, tmp_path, seeded_id):
+    other = seeded_id("Digital Alliance Initiative")
+    before = len(stored_files(catalog))
+    (a,) = service.attach_files(doc_id, [write(tmp_path / "a.txt", "shared")])
+    (b,) = service.attach_files(other, [write(tmp_path / "copy.txt", "shared")], allow_duplicate=True)
+    assert a.path == b.path and len(stored_files(catalog)) == before + 1
+    service.detach(doc_id, a.id)
+    assert b.path.exists()
+    service.detach(other, b.id)
+    assert not b.path.exists()
+
+
+def test_deleting_a_document_releases_its_files(catalog, service, doc_id, tmp_path):
+    (a,) = service.attach_files(doc_id, [write(tmp_path / "a.txt", "goes with the document")])
+    service.delete_document(doc_id)
+    assert not a.path.exists()
+    assert service.check().ok
+
+
+def test_duplicate_content_is_reported_and_can_be_linked_anyway(catalog, service, doc_id, tmp_path, seeded_id):
+    other = seeded_id("Digital Alliance Initiative")
+    service.attach_files(other, [write(tmp_path / "original.txt", "same content")])
+    copy = write(tmp_path / "renamed.txt", "same content")
+    assert [h.document_id for h in service.holders_of(copy)] == [other]
+    with pytest.raises(DuplicateAttachment) as caught:
+        service.attach_files(doc_id, [copy])
+    assert "renamed.txt is already attached to" in str(caught.value)
+    assert "Digital Alliance Initiative (as original.txt)" in str(caught.value)
+    assert service.attachments(doc_id) == []
+    assert catalog.service.store.temp_files() == []
+    (linked,) = service.attach_files(doc_id, [copy], allow_duplicate=True)
+    assert linked.text_status == "ok"
+
+
+def test_the_same_content_twice_on_one_document_is_refused(service, doc_id, tmp_path):
+    service.attach_files(doc_id, [write(tmp_path / "a.txt", "twice")])
+    with pytest.raises(AlreadyAttached, match="already attached to document"):
+        service.attach_files(doc_id, [write(tmp_path / "b.txt", "twice")], allow_duplicate=True)
+
+
+def test_bad_input_attaches_nothing(catalog, service, doc_id, tmp_path):
+    good = write(tmp_path / "good.txt", "fine")
+    with pytest.raises(FileNotFoundError):
+        service.attach_files(doc_id, [good, tmp_path / "missing.pdf"])
+    with pytest.raises(ValueError, match="not a regular file"):
+        service.attach_files(doc_id, [good, tmp_path])
+    with pytest.raises(NotFound):
+        service.attach_files(99999, [good])
+    assert service.attachments(doc_id) == []
+    assert service.store.temp_files() == []
+    with pytest.raises(NotFound):
+        service.detach(doc_id, 12345)
+
+
+def test_a_broken_file_is_kept_with_a_clear_status(service, doc_id, tmp_path):
+    (a,) = service.attach_files(doc_id, [write(tmp_path / "broken.pdf", b"%PDF-1.4 garbage")])
+    assert a.text_status == "failed"
+    assert a.text_message.startswith("text could not be extracted:")
+    assert a.path.read_bytes() == b"%PDF-1.4 garbage"
+
+
+def test_create_document_with_files_takes_the_title_from_the_file(service, tmp_path):
+    pdf = write(tmp_path / "x.pdf", pdf_bytes(["Body"], title="Title from metadata"))
+    detail = service.create_document_with_files(NewDocument(kind="report", title=""), [pdf])
+    assert detail.title == "Title from metadata"
+    assert [a.original_name for a in detail.attachments] == ["x.pdf"]
+    untitled = write(tmp_path / "hengqin_photo.png", b"\x89PNG\r\n\x1a\n")
+    assert service.create_document_with_files(NewDocument(kind="report", title=""), [untitled]).title == "hengqin photo"
+
+
+def test_a_failed_database_write_leaves_no_file_behind(catalog, service, doc_id, tmp_path, monkeypatch):
+    before = stored_files(catalog)
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(service.journal, "mark", fail)  # fails inside the transaction
+    with pytest.raises(RuntimeError):
+        service.attach_files(doc_id, [write(tmp_path / "a.txt", "never committed")])
+    monkeypatch.undo()
+    assert stored_files(catalog) == before
+    assert service.attachments(doc_id) == []
+    assert service.check().ok
+
+
+def test_check_reports_and_repair_removes_what_a_crash_leaves(catalog, service, tmp_path):
+    store = service.store
+    # A crash after the rename, before the row was committed:
+    with store.stage(write(tmp_path / "orphan.txt", "no row for me")) as staged:
+        staged.commit()
+    # A crash while copying:
+    leftover = store.tmp / "deadbeef.part"
+    leftover.write_bytes(b"half a file")
+    report = service.check()
+    assert report.unreferenced_files == (staged.sha256,)
+    assert report.temp_files == (str(leftover),)
+    assert not report.ok
+    repaired = service.repair(report)
+    assert repaired.ok
+    assert not store.path_for(staged.sha256).exists() and not leftover.exists()
+
+
+def test_a_row_whose_file_vanished_is_reported_not_deleted(catalog, service, doc_id, tmp_path):
+    (a,) = service.attach_files(doc_id, [write(tmp_path / "a.txt", "will vanish")])
+    a.path.unlink()
+    report = service.repair(service.check())
+    assert report.missing_files == (a.id,)
+    assert [x.id for x in service.attachments(doc_id)] == [a.id]  # the record is kept
+    service.detach(doc_id, a.id)  # the user's way out
+    assert service.check().ok
+
+
+def test_repair_extracts_text_of_rows_from_before_extraction(catalog, service, doc_id, tmp_path):
+    from sqlalchemy import update
+
+    from finweek_desktop.core.models import Attachment
+
+    (a,) = service.attach_files(doc_id, [write(tmp_path / "a.txt", "Healthcare forum remarks")])
+    with catalog.engine.begin() as connection:
+        connection.execute(update(Attachment).values(text="", text_status="pending"))
+    service.reindex()
+    assert a.id in service.check().pending_text
+    assert service.repair().ok
+    assert service.attachment(a.id).text_status == "ok"
+    assert doc_id in [h.id for h in service.search("healthcare forum remarks").hits]
