@@ -55,6 +55,16 @@ def main(out: Path) -> None:
         window.grab().save(str(out / f"tab-{index + 1}-{name}.png"))
     window.tabs.setCurrentIndex(0)
     settle(app, window)
+    # the main screenshot: a document with files, its PDF previewed
+    news = next(d.id for d in catalog.service.list_documents() if d.attachment_count)
+    window.all_tab.select_document(news)
+    settle(app, window)
+    files = window.detail.attachments
+    for row in range(files.count()):
+        if files.item(row).text().lower().split("  ")[0].endswith(".pdf"):
+            files.setCurrentRow(row)
+    settle(app, window)
+    settle(app, window)
     window.grab().save(str(out / "main.png"))
     window.close()
     QThreadPool.globalInstance().waitForDone()

@@ -5,12 +5,18 @@ Two kinds of change are undoable: deleting a document, and changing tags
 (adding to or removing from documents, renaming, merging, deleting,
 recolouring). Both restore through ``CatalogService.writing()``, so the
 search index follows the database as for any other write. No Qt here.
+
+Deleting a document releases its stored files, so ``delete_document`` here
+first copies them (with their extracted text) to a holding folder; the
+restore puts them back in the store under the store's lock.
 """
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session as DbSession
@@ -34,13 +40,68 @@ class UndoError(RuntimeError):
     """The change cannot be undone any more; the message is for the user."""
 
 
-def restore_document(service: CatalogService, detail: DocumentDetail) -> int:
-    """Put a deleted document back, with its id, tags, links and attachment rows.
+@dataclass(frozen=True)
+class SavedFile:
+    attachment_id: int
+    sha256: str
+    copy: Path | None  # None when the stored file was missing already
+    text: str = ""
+    text_status: str = "pending"
+    text_message: str = ""
 
-    ``detail`` is what ``CatalogService.delete_document`` returned. Tags that
-    were deleted since are recreated with their colour; organizations and
-    places that no longer exist are skipped.
+
+@dataclass(frozen=True)
+class DeletedDocument:
+    detail: DocumentDetail
+    files: tuple[SavedFile, ...] = field(default=())
+
+
+def delete_document(service: CatalogService, doc_id: int, holding: Path) -> DeletedDocument:
+    """Delete a document, keeping what ``restore_document`` needs, files included."""
+    detail = service.get_document(doc_id)
+    files = []
+    if detail.attachments and service.store is not None:
+        holding.mkdir(parents=True, exist_ok=True)
+        with DbSession(service.engine) as session:
+            for info in detail.attachments:
+                row = session.get(Attachment, info.id)
+                source = service.store.path_for(info.sha256)
+                copy = holding / info.sha256
+                if source.is_file() and not copy.exists():
+                    shutil.copy2(source, copy)
+                files.append(
+                    SavedFile(info.id, info.sha256, copy if copy.exists() else None,
+                              row.text if row else "", row.text_status if row else "pending",
+                              row.text_message if row else "")
+                )
+    service.delete_document(doc_id)
+    return DeletedDocument(detail, tuple(files))
+
+
+def restore_document(service: CatalogService, deleted: DeletedDocument | DocumentDetail) -> int:
+    """Put a deleted document back, with its id, tags, links and attachments.
+
+    Tags that were deleted since are recreated with their colour;
+    organizations and places that no longer exist are skipped.
     """
+    if isinstance(deleted, DocumentDetail):
+        deleted = DeletedDocument(deleted)
+    store = service.store
+    if store is None or not deleted.files:
+        return _restore(service, deleted)
+    with store.lock:  # no release of "unreferenced" files between staging and commit
+        for saved in deleted.files:
+            if saved.copy is not None and not store.exists(saved.sha256):
+                with store.stage(saved.copy) as staged:
+                    if staged.sha256 != saved.sha256:
+                        raise UndoError(f"the kept copy of attachment {saved.attachment_id} is damaged")
+                    staged.commit()
+        return _restore(service, deleted)
+
+
+def _restore(service: CatalogService, deleted: DeletedDocument) -> int:
+    detail = deleted.detail
+    texts = {f.attachment_id: f for f in deleted.files}
     with service.writing() as (session, touched):
         if session.get(Document, detail.id) is not None:
             raise UndoError(f"a document with id {detail.id} exists already")
@@ -76,6 +137,10 @@ def restore_document(service: CatalogService, detail: DocumentDetail) -> int:
             if place_id is not None:
                 session.execute(insert(document_places).values(document_id=detail.id, place_id=place_id))
         for a in detail.attachments:
+            saved = texts.get(a.id)
+            extra = {}
+            if saved is not None:
+                extra = {"text": saved.text, "text_status": saved.text_status, "text_message": saved.text_message}
             session.add(
                 Attachment(
                     id=a.id,
@@ -85,6 +150,7 @@ def restore_document(service: CatalogService, detail: DocumentDetail) -> int:
                     size=a.size,
                     mime_type=a.mime_type,
                     added_at=a.added_at,
+                    **extra,
                 )
             )
         session.flush()

@@ -25,10 +25,10 @@ from .theme import icon
 from .widgets import DocumentTable, TagColumnDelegate
 
 DEFAULT_WIDTHS = {  # the title column takes what is left
-    DocumentTableModel.KIND: 110,
-    DocumentTableModel.DATE: 64,
-    DocumentTableModel.ORGANIZATIONS: 170,
-    DocumentTableModel.TAGS: 190,
+    DocumentTableModel.KIND: 116,
+    DocumentTableModel.DATE: 62,
+    DocumentTableModel.ORGANIZATIONS: 130,
+    DocumentTableModel.TAGS: 176,
     DocumentTableModel.ATTACHMENTS: 44,
 }
 

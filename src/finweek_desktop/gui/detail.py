@@ -23,8 +23,8 @@ from PySide6.QtWidgets import (
 from ..core.records import AttachmentInfo, DocumentDetail
 from ..core.vocabulary import LANGUAGES
 from .preview import PreviewWidget
-from .theme import icon, kind_icon, kind_label
-from .widgets import TagEditor
+from .theme import icon, kind_label
+from .widgets import TagEditor, local_paths
 
 AttachmentRole = Qt.ItemDataRole.UserRole + 20
 
@@ -59,6 +59,7 @@ class DetailPane(QWidget):
     open_attachment_requested = Signal(object)
     reveal_attachment_requested = Signal(object)
     detach_requested = Signal(int, object)
+    files_dropped = Signal(int, list)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -166,8 +167,9 @@ class DetailPane(QWidget):
         self.splitter.setObjectName("detailSplitter")
         self.splitter.addWidget(scroll)
         self.splitter.addWidget(self.preview)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([340, 360])
 
         self.placeholder = QLabel("Select a document to see its details.")
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -178,6 +180,20 @@ class DetailPane(QWidget):
         layout.addWidget(self.placeholder)
         layout.addWidget(self.splitter)
         self.show_document(None)
+
+    def dragEnterEvent(self, event):
+        if event.mimeData().hasUrls() and self.document is not None:
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event):
+        paths = local_paths(event.mimeData())
+        if paths and self.document is not None:
+            event.acceptProposedAction()
+            self.files_dropped.emit(self.document.id, paths)
+        else:
+            event.ignore()
 
     def _tool(self, icon_name: str, tip: str, slot) -> QToolButton:
         button = QToolButton()

@@ -7,14 +7,12 @@ It is handed an opened ``Catalog`` (or gets one later through
 from __future__ import annotations
 
 import logging
-from pathlib import Path
+import shutil
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QUrl, Signal
-from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
+from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QColorDialog,
-    QFileDialog,
-    QHBoxLayout,
     QInputDialog,
     QLabel,
     QMainWindow,
@@ -35,6 +33,7 @@ from .browse import BrowseTab, SessionBrowseTab
 from .detail import DetailPane
 from .dialogs import DocumentDialog, TagNameDialog
 from .errors import show_error
+from .files import FileActionsMixin
 from .operations import Change, Operations
 from .search_tab import SearchTab
 from .tags_tab import OrganizationsTab, TagsTab
@@ -47,7 +46,7 @@ log = logging.getLogger(__name__)
 TAB_NAMES = ("all", "reports", "bluePapers", "initiatives", "sessions", "search", "tags", "organizations")
 
 
-class MainWindow(QMainWindow):
+class MainWindow(FileActionsMixin, QMainWindow):
     catalog_ready = Signal()
 
     def __init__(self, catalog: Catalog | None = None, settings: QSettings | None = None, runner: TaskRunner | None = None):
@@ -61,7 +60,7 @@ class MainWindow(QMainWindow):
         self.runner = runner or TaskRunner(self)
         self.catalog: Catalog | None = None
         self.ops: Operations | None = None
-        self.tabs: QTabWidget | None = None
+        self.tabs: TabArea | None = None
 
         # Until the catalog is open: a calm progress page.
         self.loading = QWidget()
@@ -110,7 +109,7 @@ class MainWindow(QMainWindow):
     def set_catalog(self, catalog: Catalog) -> None:
         self.catalog = catalog
         self.service = catalog.service
-        self.ops = Operations(self.service, self.runner, self)
+        self.ops = Operations(self.service, self.runner, catalog.paths.root / "undo-files", self)
         self.ops.changed.connect(self._apply_change)
         self.ops.failed.connect(lambda action, error: show_error(self, action, error))
         self.ops.undo_changed.connect(self._undo_changed)
@@ -172,6 +171,7 @@ class MainWindow(QMainWindow):
         self.detail.open_attachment_requested.connect(self.open_attachment)
         self.detail.reveal_attachment_requested.connect(self.reveal_attachment)
         self.detail.detach_requested.connect(self.detach)
+        self.detail.files_dropped.connect(self.attach_files)
         self.detail.preview.page_requested.connect(self._render_page)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -181,7 +181,7 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
         self.splitter.setChildrenCollapsible(False)
-        self.splitter.setSizes([800, 470])
+        self.splitter.setSizes([850, 420])
         self.main = QWidget()
         layout = QVBoxLayout(self.main)
         layout.setContentsMargins(4, 4, 4, 0)
@@ -217,7 +217,7 @@ class MainWindow(QMainWindow):
         self.untag_action = a("untagSelected", "&Remove tag from selected…", self.untag_selected, "Ctrl+Shift+T")
         self.attach_action = a("attachFiles", "&Attach files…", lambda: self.attach_with_dialog(), "Ctrl+Shift+A", "attach",
                                "Attach files to the selected document")
-        self.import_action = a("importFiles", "&Import files…", self.import_files, "Ctrl+I", "import",
+        self.import_action = a("importFiles", "&Import files…", lambda: self.import_files(), "Ctrl+I", "import",
                                "Import many files, one new document per file")
         self.undo_action = a("undo", "&Undo", self.undo, QKeySequence.StandardKey.Undo, "undo")
         self.find_action = a("find", "&Find…", self.focus_search, QKeySequence.StandardKey.Find, "search",
@@ -322,6 +322,8 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:
         self.save_state()
+        if self.catalog is not None:  # deleted documents' files kept for undo
+            shutil.rmtree(self.catalog.paths.root / "undo-files", ignore_errors=True)
         super().closeEvent(event)
 
     # -- selection and refresh -------------------------------------------------
@@ -545,48 +547,10 @@ class MainWindow(QMainWindow):
         if color.isValid():
             self.ops.set_tag_color(name, color.name())
 
-    # -- attachments (wired in when the attachment store is available) ---------
+    # -- files (see files.py) --------------------------------------------------
 
     def attachments_available(self) -> bool:
-        return hasattr(self.service, "attach_files") or hasattr(self.service, "attach")
-
-    def choose_files(self) -> list[Path]:
-        names, _filter = QFileDialog.getOpenFileNames(self, "Choose files", str(self.settings.value("paths/lastDir", "")))
-        if names:
-            self.settings.setValue("paths/lastDir", str(Path(names[0]).parent))
-        return [Path(n) for n in names]
-
-    def attach_with_dialog(self, doc_id: int | None = None) -> None:
-        doc_id = doc_id if doc_id is not None else self.detail.document_id
-        if doc_id is None:
-            self.statusBar().showMessage("Select a document first, then attach files to it.", 5000)
-            return
-        paths = self.choose_files()
-        if paths:
-            self.attach_files(doc_id, paths)
-
-    def attach_files(self, doc_id: int, paths: list) -> None:
-        self.statusBar().showMessage("Attaching files is not available in this version yet.", 6000)
-
-    def import_files(self) -> None:
-        self.statusBar().showMessage("Importing files is not available in this version yet.", 6000)
-
-    def _attachment_selected(self, attachment) -> None:
-        if attachment is None:
-            return
-        self.detail.preview.show_message(f"{attachment.original_name}\n\nPreviews are not available in this version yet.")
-
-    def _render_page(self, page: int, scale: float) -> None:
-        pass
-
-    def open_attachment(self, attachment) -> None:
-        pass
-
-    def reveal_attachment(self, attachment) -> None:
-        pass
-
-    def detach(self, doc_id: int, attachment) -> None:
-        pass
+        return getattr(self.service, "store", None) is not None
 
     def dragEnterEvent(self, event) -> None:
         if event.mimeData().hasUrls() and self.catalog is not None:
@@ -624,5 +588,3 @@ class MainWindow(QMainWindow):
                           QMessageBox.StandardButton.Close, self)
         box.open()
 
-    def open_url(self, path: Path) -> None:
-        QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))

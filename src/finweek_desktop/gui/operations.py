@@ -15,10 +15,13 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
+from pathlib import Path
+
 from ..core import undo
+from ..core.attachments.records import AlreadyAttached, DuplicateAttachment
 from ..core.catalog import CatalogService
 from ..core.records import NewDocument
-from .tasks import TaskRunner
+from .tasks import Cancelled, Progress, TaskRunner
 
 log = logging.getLogger(__name__)
 UNDO_DEPTH = 30
@@ -32,6 +35,34 @@ class Change:
     organizations: bool = False
     select: int | None = None  # a document to select afterwards
     message: str = ""
+
+
+@dataclass
+class FileReport:
+    """What became of each file of an attach or an import."""
+
+    added: list[str] = field(default_factory=list)  # file names
+    documents: list[int] = field(default_factory=list)  # created by an import
+    duplicates: list[DuplicateAttachment] = field(default_factory=list)
+    already: list[str] = field(default_factory=list)  # on this document already
+    failed: list[tuple[str, str]] = field(default_factory=list)  # name, why
+    cancelled: bool = False
+
+    def summary(self) -> str:
+        parts = []
+        if self.documents:
+            parts.append(f"{len(self.documents)} document{'s' if len(self.documents) != 1 else ''} created")
+        elif self.added:
+            parts.append(f"{len(self.added)} file{'s' if len(self.added) != 1 else ''} attached")
+        if self.duplicates:
+            parts.append(f"{len(self.duplicates)} duplicate{'s' if len(self.duplicates) != 1 else ''} skipped")
+        if self.already:
+            parts.append(f"{len(self.already)} already attached")
+        if self.failed:
+            parts.append(f"{len(self.failed)} failed")
+        if self.cancelled:
+            parts.append("cancelled")
+        return ", ".join(parts) or "nothing to do"
 
 
 @dataclass
@@ -54,16 +85,17 @@ class Operations(QObject):
     finished = Signal()  # after each operation, whatever happened
     undo_changed = Signal(str)  # description of the step Ctrl+Z would undo, "" if none
 
-    def __init__(self, service: CatalogService, runner: TaskRunner, parent=None):
+    def __init__(self, service: CatalogService, runner: TaskRunner, holding: Path | None = None, parent=None):
         super().__init__(parent)
         self.service = service
         self.runner = runner
+        self.holding = holding  # where deleted documents' files wait for an undo
         self._undo: list[UndoStep] = []
 
     # -- plumbing --------------------------------------------------------------
 
-    def run(self, action: str, work: Callable[[CatalogService], _Outcome],
-            done: Callable[[Any], None] | None = None) -> None:
+    def run(self, action: str, work: Callable[..., _Outcome],
+            done: Callable[[Any], None] | None = None, progress: Progress | None = None) -> None:
         service = self.service
 
         def finished(outcome: _Outcome | None, error: BaseException | None) -> None:
@@ -81,7 +113,10 @@ class Operations(QObject):
             finally:
                 self.finished.emit()
 
-        self.runner.run(lambda: work(service), finished, write=True)
+        if progress is not None:
+            self.runner.run(lambda: work(service, progress), finished, write=True)
+        else:
+            self.runner.run(lambda: work(service), finished, write=True)
 
     @property
     def undo_text(self) -> str:
@@ -128,14 +163,15 @@ class Operations(QObject):
         doc_ids = list(doc_ids)
 
         def work(s: CatalogService) -> _Outcome:
-            details = [s.delete_document(doc_id) for doc_id in doc_ids]
-            what = f"“{details[0].title}”" if len(details) == 1 else f"{len(details)} documents"
+            holding = self.holding or Path(s.store.root if s.store else ".") / "undo"
+            deleted = [undo.delete_document(s, doc_id, holding) for doc_id in doc_ids]
+            what = f"“{deleted[0].detail.title}”" if len(deleted) == 1 else f"{len(deleted)} documents"
 
             def restore(s2: CatalogService) -> Change:
-                for detail in details:
-                    undo.restore_document(s2, detail)
+                for item in deleted:
+                    undo.restore_document(s2, item)
                 return Change(frozenset(doc_ids), structure=True, tags=True, organizations=True,
-                              select=details[0].id, message=f"Restored {what}")
+                              select=deleted[0].detail.id, message=f"Restored {what}")
 
             return _Outcome(
                 Change(frozenset(doc_ids), structure=True, tags=True, organizations=True, message=f"Deleted {what}"),
@@ -191,3 +227,76 @@ class Operations(QObject):
     def set_tag_color(self, name: str, color: str | None) -> None:
         self._tag_change(f"Could not change the colour of “{name}”", f"Colour of “{name}”", [name],
                          lambda s: s.set_tag_color(name, color))
+
+    # -- files -----------------------------------------------------------------
+
+    def attach_files(self, doc_id: int, paths: list[Path], allow_duplicate: bool = False, done=None,
+                     progress: Progress | None = None) -> None:
+        """Attach file by file, so one duplicate does not block the others."""
+        paths = [Path(p) for p in paths]
+
+        def work(s: CatalogService, progress: Progress | None = None) -> _Outcome:
+            report = FileReport()
+            for n, path in enumerate(paths):
+                if progress is not None:
+                    if progress.cancelled:
+                        report.cancelled = True
+                        break
+                    progress.report(n, len(paths), f"Attaching {path.name}")
+                try:
+                    s.attach_files(doc_id, [path], allow_duplicate=allow_duplicate)
+                    report.added.append(path.name)
+                except DuplicateAttachment as exc:
+                    report.duplicates.append(exc)
+                except AlreadyAttached:
+                    report.already.append(path.name)
+                except (OSError, ValueError) as exc:
+                    report.failed.append((path.name, _why(exc)))
+            return _Outcome(Change(frozenset({doc_id}), message=f"Attach: {report.summary()}"), result=report)
+
+        self.run("Could not attach the files", work, done, progress)
+
+    def detach(self, doc_id: int, attachment_id: int, name: str) -> None:
+        def work(s: CatalogService) -> _Outcome:
+            s.detach(doc_id, attachment_id)
+            return _Outcome(Change(frozenset({doc_id}), message=f"Removed {name}"))
+
+        self.run(f"Could not remove {name}", work)
+
+    def import_files(self, paths: list[Path], kind: str, tags: tuple[str, ...], progress: Progress, done=None) -> None:
+        """One new document per file (title from the file), cancellable between files."""
+        paths = [Path(p) for p in paths]
+
+        def work(s: CatalogService, progress: Progress) -> _Outcome:
+            report = FileReport()
+            for n, path in enumerate(paths):
+                if progress.cancelled:
+                    report.cancelled = True
+                    break
+                progress.report(n, len(paths), f"Importing {path.name}")
+                try:
+                    detail = s.create_document_with_files(NewDocument(kind=kind, title="", tags=tags), [path])
+                    report.documents.append(detail.id)
+                    report.added.append(path.name)
+                except DuplicateAttachment as exc:
+                    report.duplicates.append(exc)
+                except AlreadyAttached:
+                    report.already.append(path.name)
+                except (OSError, ValueError) as exc:
+                    report.failed.append((path.name, _why(exc)))
+            progress.report(len(paths), len(paths), "")
+            change = Change(frozenset(report.documents), structure=True, tags=bool(tags and report.documents),
+                            select=report.documents[0] if report.documents else None,
+                            message=f"Import: {report.summary()}")
+            return _Outcome(change, result=report)
+
+        self.run("Could not import the files", work, done, progress)
+
+
+def _why(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return str(exc) or exc.__class__.__name__
+
+
+__all__ = ["Cancelled", "Change", "FileReport", "Operations", "UndoStep"]

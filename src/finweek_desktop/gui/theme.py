@@ -93,12 +93,21 @@ def chip_colors(color: str | None) -> tuple[str, str]:
     """Background and text colour of a tag chip."""
     base = QColor(color or "#94a3b8")
     if is_dark():
-        background = base.darker(170)
-        foreground = QColor("#f8fafc")
+        background = _mix(base, QColor("#1f2329"), 0.38)
+        foreground = _mix(base, QColor("#ffffff"), 0.35)
     else:
-        background = base.lighter(175) if base.lightness() < 200 else base
-        foreground = base.darker(250)
+        background = _mix(base, QColor("#ffffff"), 0.2)
+        foreground = _mix(base, QColor("#000000"), 0.55)
     return background.name(), foreground.name()
+
+
+def _mix(color: QColor, other: QColor, amount: float) -> QColor:
+    """``amount`` of ``color`` over ``other``."""
+    return QColor(
+        round(color.red() * amount + other.red() * (1 - amount)),
+        round(color.green() * amount + other.green() * (1 - amount)),
+        round(color.blue() * amount + other.blue() * (1 - amount)),
+    )
 
 
 def stylesheet() -> str:

@@ -265,8 +265,12 @@ class TagColumnDelegate(QStyledItemDelegate):
         x = option.rect.x() + 4
         height = metrics.height() + 2
         y = option.rect.y() + (option.rect.height() - height) // 2
-        for name in names:
+        for n, name in enumerate(names):
             width = metrics.horizontalAdvance(name) + 12
+            room = option.rect.right() - 2 - x - (16 if n + 1 < len(names) else 0)
+            if n == 0 and width > room:  # the first chip always shows, elided
+                name = metrics.elidedText(name, Qt.TextElideMode.ElideRight, max(room - 12, 10))
+                width = metrics.horizontalAdvance(name) + 12
             if x + width > option.rect.right() - 2:
                 painter.setPen(option.palette.color(QPalette.ColorRole.Text))
                 painter.drawText(QRect(x, y, 20, height), Qt.AlignmentFlag.AlignVCenter, "…")

@@ -1,0 +1,335 @@
+"""Files in the window: attaching (dialog or drop), bulk import with a
+cancellable progress bar, duplicate reports, previews and thumbnails, opening
+a file in the system's application and showing it in its folder.
+
+Everything that reads or renders a file runs on the task runner; the results
+come back to the main thread, where the widgets are updated.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from PySide6.QtCore import QProcess, QUrl
+from PySide6.QtGui import QDesktopServices, QImage
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QLabel,
+    QMessageBox,
+    QVBoxLayout,
+)
+
+from ..core.attachments.filetypes import PDF, THUMBNAIL_IMAGES
+from ..core.vocabulary import DocumentKind
+from .errors import describe
+from .operations import FileReport
+from .tasks import Progress
+from .theme import kind_icon
+from .widgets import TagLineEdit
+
+log = logging.getLogger(__name__)
+THUMBNAIL_SIZE = 64
+
+
+class ImportDialog(QDialog):
+    """What the documents made from the chosen files should be."""
+
+    def __init__(self, count: int, tag_names: list[str], parent=None):
+        super().__init__(parent)
+        self.setObjectName("importDialog")
+        self.setWindowTitle("Import files")
+        self.kind = QComboBox()
+        self.kind.setObjectName("importKind")
+        for kind in DocumentKind:
+            self.kind.addItem(kind_icon(kind.value), kind.label, kind.value)
+        self.tags = TagLineEdit()
+        self.tags.setObjectName("importTags")
+        self.tags.set_names(tag_names)
+        self.tags.setPlaceholderText("Optional, comma-separated")
+        intro = QLabel(
+            f"Create one document for each of the {count} file{'s' if count != 1 else ''}. "
+            "Titles come from the files (their metadata, first heading or name). "
+            "Files already in the catalog are reported and skipped."
+        )
+        intro.setWordWrap(True)
+        form = QFormLayout()
+        form.addRow("Kind", self.kind)
+        form.addRow("Tags", self.tags)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Import")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+        self.setMinimumWidth(440)
+
+    def tag_names(self) -> tuple[str, ...]:
+        return tuple(t.strip() for t in self.tags.text().split(",") if t.strip())
+
+
+class FileActionsMixin:
+    """The file-related behaviour of MainWindow (kept apart for readability)."""
+
+    _preview_generation = 0
+    _import_progress: Progress | None = None
+
+    # -- choosing files --------------------------------------------------------
+
+    def choose_files(self, title: str = "Choose files to attach") -> list[Path]:
+        names, _filter = QFileDialog.getOpenFileNames(self, title, str(self.settings.value("paths/lastDir", "")))
+        if names:
+            self.settings.setValue("paths/lastDir", str(Path(names[0]).parent))
+        return [Path(n) for n in names]
+
+    def attach_with_dialog(self, doc_id: int | None = None) -> None:
+        doc_id = doc_id if doc_id is not None else self.detail.document_id
+        if doc_id is None:
+            self.statusBar().showMessage("Select a document first, then attach files to it.", 5000)
+            return
+        paths = self.choose_files()
+        if paths:
+            self.attach_files(doc_id, paths)
+
+    # -- attaching -------------------------------------------------------------
+
+    def attach_files(self, doc_id: int, paths: list, allow_duplicate: bool = False) -> None:
+        paths = [Path(p) for p in paths]
+        files = [p for p in paths if p.is_file()]
+        skipped = [p.name for p in paths if not p.is_file()]
+        if skipped:
+            self.statusBar().showMessage(f"Only files can be attached; skipped {', '.join(skipped)}", 6000)
+        if not files:
+            return
+        progress = self._start_progress(f"Attaching {len(files)} file{'s' if len(files) != 1 else ''}", cancellable=False)
+        self.ops.attach_files(
+            doc_id, files, allow_duplicate,
+            done=lambda report: self._attached(doc_id, files, report),
+            progress=progress,
+        )
+        self.ops.finished.connect(self._finish_progress_once)
+
+    def _attached(self, doc_id: int, paths: list[Path], report: FileReport) -> None:
+        if report.duplicates:
+            by_name = {p.name: p for p in paths}
+            lines = "".join(f"<li>{html.escape(str(d))}</li>" for d in report.duplicates)
+            box = QMessageBox(QMessageBox.Icon.Question, "Duplicate files",
+                              f"{len(report.duplicates)} file{'s are' if len(report.duplicates) != 1 else ' is'} "
+                              "already in the catalog:", QMessageBox.StandardButton.NoButton, self)
+            box.setObjectName("duplicateReport")
+            box.setInformativeText(f"<ul>{lines}</ul>Attach {'them' if len(report.duplicates) != 1 else 'it'} "
+                                   "to this document as well?")
+            again = box.addButton("Attach anyway", QMessageBox.ButtonRole.AcceptRole)
+            box.addButton("Skip", QMessageBox.ButtonRole.RejectRole)
+            retry = [by_name[d.name] for d in report.duplicates if d.name in by_name]
+            box.finished.connect(lambda _r: box.clickedButton() is again and self.attach_files(doc_id, retry, True))
+            box.open()
+        if report.failed or report.already:
+            lines = [f"<li>{html.escape(name)}: {html.escape(why)}</li>" for name, why in report.failed]
+            lines += [f"<li>{html.escape(name)}: already attached to this document</li>" for name in report.already]
+            box = QMessageBox(QMessageBox.Icon.Warning, "Attach files", "Some files were not attached:",
+                              QMessageBox.StandardButton.Ok, self)
+            box.setObjectName("attachProblems")
+            box.setInformativeText(f"<ul>{''.join(lines)}</ul>")
+            box.open()
+        self.statusBar().showMessage(f"Attach: {report.summary()}", 6000)
+
+    def detach(self, doc_id: int, attachment) -> None:
+        box = QMessageBox(QMessageBox.Icon.Question, "Remove file", f"Remove “{attachment.original_name}” from this document?",
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, self)
+        box.setObjectName("confirmDetach")
+        yes = box.button(QMessageBox.StandardButton.Yes)
+        yes.setText("Remove")
+        box.finished.connect(lambda _r: box.clickedButton() is yes
+                             and self.ops.detach(doc_id, attachment.id, attachment.original_name))
+        box.open()
+
+    # -- bulk import -----------------------------------------------------------
+
+    def import_files(self) -> None:
+        paths = self.choose_files("Choose files to import")
+        if not paths:
+            return
+        dialog = ImportDialog(len(paths), self.tag_names, self)
+        dialog.accepted.connect(lambda: self.start_import(paths, dialog.kind.currentData(), dialog.tag_names()))
+        dialog.open()
+
+    def start_import(self, paths: list[Path], kind: str, tags: tuple[str, ...] = ()) -> None:
+        progress = self._start_progress("Importing", cancellable=True)
+        self._import_progress = progress
+        self.ops.import_files(paths, kind, tags, progress, done=self._imported)
+        self.ops.finished.connect(self._finish_progress_once)
+
+    def cancel_import(self) -> None:
+        if self._import_progress is not None:
+            self._import_progress.cancel()
+            self.task_label.setText("Cancelling…")
+
+    def _imported(self, report: FileReport) -> None:
+        self._import_progress = None
+        self.last_import = report
+        if report.duplicates or report.failed:
+            lines = [f"<li>{html.escape(str(d))}</li>" for d in report.duplicates]
+            lines += [f"<li>{html.escape(name)}: {html.escape(why)}</li>" for name, why in report.failed]
+            box = QMessageBox(QMessageBox.Icon.Information, "Import", f"Import finished: {report.summary()}.",
+                              QMessageBox.StandardButton.Ok, self)
+            box.setObjectName("importReport")
+            box.setInformativeText(f"<ul>{''.join(lines)}</ul>")
+            box.open()
+        self.statusBar().showMessage(f"Import finished: {report.summary()}", 8000)
+
+    # -- the progress bar in the status bar ------------------------------------
+
+    def _start_progress(self, text: str, cancellable: bool) -> Progress:
+        progress = Progress()
+        progress.setParent(self)
+        progress.changed.connect(self._show_task_progress)
+        self.task_label.setText(text + "…")
+        self.task_bar.setRange(0, 0)
+        for widget in (self.task_label, self.task_bar):
+            widget.show()
+        self.task_cancel.setVisible(cancellable)
+        if cancellable:
+            try:
+                self.task_cancel.clicked.disconnect()
+            except (RuntimeError, TypeError):
+                pass
+            self.task_cancel.clicked.connect(self.cancel_import)
+        return progress
+
+    def _show_task_progress(self, done: int, total: int, message: str) -> None:
+        if total:
+            self.task_bar.setRange(0, total)
+            self.task_bar.setValue(done)
+        if message and not self.task_label.text().startswith("Cancelling"):
+            self.task_label.setText(f"{message} ({done + 1 if done < total else done} of {total})" if total else message)
+
+    def _finish_progress_once(self) -> None:
+        self.ops.finished.disconnect(self._finish_progress_once)
+        for widget in (self.task_label, self.task_bar, self.task_cancel):
+            widget.hide()
+
+    # -- previews --------------------------------------------------------------
+
+    def _attachment_selected(self, attachment) -> None:
+        self._preview_generation += 1
+        generation = self._preview_generation
+        preview = self.detail.preview
+        if attachment is None:
+            return
+        self._load_thumbnails()
+        service = self.service
+        mime = attachment.mime_type
+        preview.show_message(f"Loading {attachment.original_name}…")
+        self._previewed = attachment
+
+        def fresh(callback):
+            def deliver(result, error):
+                if generation != self._preview_generation:
+                    return  # another file was selected meanwhile
+                if error is not None:
+                    log.info("no preview of %s: %s", attachment.original_name, error)
+                    preview.show_message(f"No preview of {attachment.original_name}.\n\n{describe(error)}")
+                    return
+                callback(result)
+            return deliver
+
+        if mime in THUMBNAIL_IMAGES:
+            self.runner.run(lambda: QImage.fromData(service.previews.image_bytes(attachment.sha256, mime)),
+                            fresh(preview.show_image))
+        elif mime == PDF:
+            self.runner.run(lambda: service.page_count(attachment.id), fresh(lambda n: preview.show_pdf(n)))
+        else:
+            def text_shown(text: str) -> None:
+                if text.strip():
+                    preview.show_text(text)
+                else:
+                    preview.show_message(f"{attachment.original_name} has no text to show. Open it in its application.")
+            self.runner.run(lambda: service.text_preview(attachment.id), fresh(text_shown))
+
+    def _render_page(self, page: int, scale: float) -> None:
+        attachment = getattr(self, "_previewed", None)
+        if attachment is None or attachment.mime_type != PDF:
+            return
+        generation = self._preview_generation
+        service = self.service
+        preview = self.detail.preview
+
+        def deliver(image, error):
+            if generation != self._preview_generation:
+                return
+            if error is not None:
+                preview.show_message(f"Page {page + 1} cannot be shown.\n\n{describe(error)}")
+                return
+            preview.set_page_image(page, image)
+
+        self.runner.run(lambda: QImage.fromData(service.render_page(attachment.id, page, scale)), deliver)
+
+    def _load_thumbnails(self) -> None:
+        document = self.detail.document
+        if document is None or getattr(self, "_thumbnails_for", None) == (document.id, document.modified_at):
+            return
+        self._thumbnails_for = (document.id, document.modified_at)
+        service = self.service
+        for attachment in document.attachments:
+            if attachment.mime_type in THUMBNAIL_IMAGES or attachment.mime_type == PDF:
+                def deliver(image, error, attachment_id=attachment.id):
+                    if error is None and not image.isNull():
+                        self.detail.set_thumbnail(attachment_id, image)
+                self.runner.run(lambda a=attachment: QImage(str(service.thumbnail(a.id, THUMBNAIL_SIZE))), deliver)
+
+    # -- the system's applications ---------------------------------------------
+
+    def _export_copy(self, attachment) -> Path:
+        """A copy under the file's own name (the store names files by hash)."""
+        stored = self.service.attachment(attachment.id).path
+        folder = Path(tempfile.gettempdir()) / "finweek-desktop" / str(attachment.id)
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / Path(attachment.original_name).name
+        if not target.exists() or target.stat().st_size != stored.stat().st_size:
+            shutil.copy2(stored, target)
+        return target
+
+    def open_attachment(self, attachment) -> None:
+        if attachment is None:
+            return
+
+        def opened(path, error):
+            if error is not None:
+                self.show_file_error(f"Could not open {attachment.original_name}", error)
+            elif not QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))):
+                self.statusBar().showMessage(f"No application is set up to open {attachment.original_name}.", 6000)
+
+        self.runner.run(lambda: self._export_copy(attachment), opened)
+
+    def reveal_attachment(self, attachment) -> None:
+        if attachment is None:
+            return
+
+        def reveal(path, error):
+            if error is not None:
+                self.show_file_error(f"Could not show {attachment.original_name}", error)
+                return
+            if sys.platform == "darwin":
+                QProcess.startDetached("open", ["-R", str(path)])
+            elif sys.platform == "win32":
+                QProcess.startDetached("explorer", [f"/select,{path}"])
+            else:
+                QDesktopServices.openUrl(QUrl.fromLocalFile(str(path.parent)))
+
+        self.runner.run(lambda: self._export_copy(attachment), reveal)
+
+    def show_file_error(self, action: str, error: BaseException) -> None:
+        from .errors import show_error
+
+        show_error(self, action, error)
