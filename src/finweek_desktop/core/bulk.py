@@ -107,7 +107,7 @@ def _as_item(item: ImportItem | NewDocument) -> ImportItem:
 
 
 def _insert_batch(service: CatalogService, resolver: _Resolver, batch: list[ImportItem]) -> list[int]:
-    with service.writing() as (session, _touched):
+    with service.writing() as (session, _touched), session.no_autoflush:
         # ``_touched`` stays empty: this import indexes the batch itself.
         resolver.start(session, batch)
         documents = []
@@ -137,24 +137,50 @@ def _insert_batch(service: CatalogService, resolver: _Resolver, batch: list[Impo
             session.add(document)
             documents.append(document)
         session.flush()
+        resolver.finish()
         ids = [d.id for d in documents]
         service.journal.mark(ids)
     return ids
 
 
 class _Resolver:
-    """Tags, organizations and places by name, a few queries per batch."""
+    """Tags, organizations and places by name: a few queries per batch.
+
+    Names seen in earlier batches are remembered by id, so a batch loads its
+    tags, organizations and places with one query each.
+    """
 
     def __init__(self, service: CatalogService):
         self.service = service
-        self._org_ids: dict[str, int] = {}
-        self._place_ids: dict[str, int] = {}
+        self._org_ids: dict[str, int | None] = {}
+        self._place_ids: dict[str, int | None] = {}
 
     def start(self, session, batch: list[ImportItem]) -> None:
         self.session = session
-        keys = {_tag_name(n).casefold() for item in batch for n in item.document.tags}
-        self._tags = {t.name_key: t for t in session.scalars(select(Tag).where(Tag.name_key.in_(keys)))} if keys else {}
-        self._orgs: dict[str, Organization] = {}
+        documents = [item.document for item in batch]
+        tag_keys = {_tag_name(n).casefold() for d in documents for n in d.tags}
+        self._tags = (
+            {t.name_key: t for t in session.scalars(select(Tag).where(Tag.name_key.in_(tag_keys)))} if tag_keys else {}
+        )
+        org_keys = {name.strip().casefold() for d in documents for name, _ in d.organizations}
+        for key in org_keys - self._org_ids.keys():
+            self._org_ids[key] = session.scalar(
+                select(Organization.id).where(func.lower(Organization.name) == key)
+            ) or session.scalar(
+                select(OrganizationAlias.organization_id).where(func.lower(OrganizationAlias.alias) == key)
+            )
+        by_id = _load(session, Organization, {self._org_ids[k] for k in org_keys} - {None})
+        self._orgs = {k: by_id[self._org_ids[k]] for k in org_keys if self._org_ids[k] is not None}
+        place_keys = {name.strip().casefold() for d in documents for name in d.places}
+        for key in place_keys - self._place_ids.keys():
+            self._place_ids[key] = session.scalar(select(Place.id).where(func.lower(Place.name) == key))
+        by_id = _load(session, Place, {self._place_ids[k] for k in place_keys} - {None})
+        self._places = {k: by_id[self._place_ids[k]] for k in place_keys if self._place_ids[k] is not None}
+
+    def finish(self) -> None:
+        """After the batch's flush: remember the ids of organizations it created."""
+        for key, org in self._orgs.items():
+            self._org_ids[key] = org.id
 
     def tags(self, names: Iterable[str]) -> list[Tag]:
         result: dict[str, Tag] = {}
@@ -169,16 +195,11 @@ class _Resolver:
         return list(result.values())
 
     def places(self, names: Iterable[str]) -> list[Place]:
-        places = []
+        places: list[Place] = []
         for name in names:
-            key = name.strip().casefold()
-            place_id = self._place_ids.get(key)
-            if place_id is None:
-                place_id = self.session.scalar(select(Place.id).where(func.lower(Place.name) == key))
-                if place_id is None:
-                    raise NotFound(f"no place named {name!r}")
-                self._place_ids[key] = place_id
-            place = self.session.get(Place, place_id)
+            place = self._places.get(name.strip().casefold())
+            if place is None:
+                raise NotFound(f"no place named {name!r}")
             if place not in places:
                 places.append(place)
         return places
@@ -186,22 +207,13 @@ class _Resolver:
     def organization(self, name: str) -> Organization:
         key = name.strip().casefold()
         org = self._orgs.get(key)
-        if org is not None:
-            return org
-        org_id = self._org_ids.get(key)
-        if org_id is None:
-            org_id = self.session.scalar(select(Organization.id).where(func.lower(Organization.name) == key))
-            if org_id is None:
-                org_id = self.session.scalar(
-                    select(OrganizationAlias.organization_id).where(func.lower(OrganizationAlias.alias) == key)
-                )
-        if org_id is None:
-            org = Organization(name=name.strip())
+        if org is None:
+            org = self._orgs[key] = Organization(name=name.strip())
             self.session.add(org)
-            self.session.flush([org])
-            org_id = org.id
-        else:
-            org = self.session.get(Organization, org_id)
-        self._org_ids[key] = org_id
-        self._orgs[key] = org
         return org
+
+
+def _load(session, model, ids: set[int]) -> dict:
+    if not ids:
+        return {}
+    return {row.id: row for row in session.scalars(select(model).where(model.id.in_(ids)))}
