@@ -1,0 +1,253 @@
+"""Search in Simplified and Traditional Chinese, Portuguese and English,
+each rule checked against a real Whoosh index in tmp_path."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from finweek_desktop.core.records import NewDocument
+from finweek_desktop.core.search import analysis
+from finweek_desktop.core.search.index import VERSION_FILE, SearchIndex
+from finweek_desktop.core.search.schema import SCHEMA_VERSION, IndexedDocument
+from finweek_desktop.core.startup import open_catalog
+
+ROOT = Path(__file__).resolve().parents[1]
+
+DOCUMENTS = [
+    IndexedDocument(1, "report", "横琴新区金融服务发展报告", summary="横琴新区金融服务业发展迅速，银行和保险机构不断聚集。", language="zh-Hans"),
+    IndexedDocument(2, "report", "澳門保險業概況", summary="澳門的保險市場與橫琴的合作日益緊密。", language="zh-Hant"),
+    IndexedDocument(3, "report", "横向比较", summary="横 琴 金 融 四个字分开出现，不是一个词。", language="zh-Hans"),
+    IndexedDocument(4, "report", "珠海环保", summary="珠海推动环保。", language="zh-Hans"),
+    IndexedDocument(5, "report", "Relatório anual da Associação", summary="Os relatórios da ASSOCIAÇÃO descrevem a cooperação entre Macau e Hengqin.", language="pt"),
+    IndexedDocument(6, "report", "Nota da associacao", summary="A associacao publicou um relatório sobre seguros.", language="pt-MO"),
+    IndexedDocument(7, "report", "Hengqin insurance reports", summary="Reports on the insurance market of Hengqin, with the key term 保险.", language="en"),
+    IndexedDocument(8, "report", "Hengqin industrial park", summary="An industrial park on Hengqin island for fintech firms.", language="en"),
+    IndexedDocument(9, "report", "澳门数字货币试点", summary="澳门居民参与数字货币试点。", language="zh-Hans"),
+]
+
+
+@pytest.fixture
+def index(tmp_path):
+    ix = SearchIndex(tmp_path / "index")
+    assert ix.open() is True  # new: the caller must fill it
+    ix.upsert(DOCUMENTS)
+    yield ix
+    ix.close()
+
+
+def ids(index, text):
+    return {hit.id for hit in index.search(text, limit=None).hits}
+
+
+def snippet(index, text, doc_id):
+    return next(hit.snippet for hit in index.search(text, limit=None).hits if hit.id == doc_id)
+
+
+# -- Simplified / Traditional -----------------------------------------------------
+
+
+def test_traditional_query_finds_simplified_documents_and_back(index):
+    assert ids(index, "澳門") == {2, 9}
+    assert ids(index, "澳门") == {2, 9}
+    assert ids(index, "數字貨幣") == {9}
+    assert ids(index, "橫琴") == {1, 2}
+
+
+def test_snippets_keep_the_documents_own_script(index):
+    assert "<b>澳門</b>" in snippet(index, "澳门", 2)
+    assert "<b>澳门</b>" in snippet(index, "澳門", 9)
+
+
+def test_folding_uses_opencc_phrases_not_only_characters():
+    # 乾 alone is folded to 干, but not inside the name 乾隆: a phrase table
+    # decides, which a character-by-character map cannot.
+    assert analysis.to_simplified("乾燥") == "干燥"
+    assert analysis.to_simplified("乾隆") == "乾隆"
+    # offsets survive: one character out per character in
+    assert len(analysis.to_simplified("澳門特別行政區")) == len("澳門特別行政區")
+
+
+# -- Chinese words ---------------------------------------------------------------
+
+
+def test_word_inside_a_longer_run(index):
+    assert ids(index, "横琴") == {1, 2}
+    assert ids(index, "金融服务") == {1}
+
+
+def test_multi_character_query_matches_its_words_not_its_characters(index):
+    # 横琴 + 金融, each a phrase of bigrams, ANDed: matches 横琴新区金融服务,
+    # not the document holding the four characters apart.
+    assert ids(index, "横琴金融") == {1}
+    query = str(index.parse("横琴金融").query)
+    assert "summary:横琴 AND summary:金融" in query
+    assert "summary:琴金" not in query and "summary:横 " not in query
+
+
+def test_quoted_chinese_is_an_exact_phrase(index):
+    assert ids(index, '"横琴新区"') == {1}
+    assert ids(index, '"横琴金融"') == set()
+
+
+def test_one_chinese_character_finds_documents(index):
+    # 保 inside a run, and as the last character of one (环保)
+    assert ids(index, "保") == {1, 2, 4, 7}
+    assert ids(index, "險") == {1, 2, 7}
+    assert "<b>保" in snippet(index, "保", 4)
+
+
+def test_two_scripts_in_one_query_are_anded(index):
+    assert ids(index, "Hengqin 保险") == {7}
+    assert ids(index, "Hengqin 保險") == {7}
+    assert ids(index, "Hengqin OR 保险") == {1, 2, 5, 7, 8}
+
+
+# -- accents, case, stemming -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("query", ["Associação", "associacao", "ASSOCIAÇÃO", "associações", "associacoes"])
+def test_accent_and_case_folding(index, query):
+    assert ids(index, query) == {5, 6}
+
+
+@pytest.mark.parametrize("query", ["relatórios", "relatório", "relatorios", "RELATORIO"])
+def test_portuguese_plural_and_singular(index, query):
+    assert ids(index, query) == {5, 6}
+
+
+def test_portuguese_match_is_highlighted(index):
+    assert "<b>cooperação</b>" in snippet(index, "cooperacoes", 5)
+
+
+def test_english_stemming_still_works(index):
+    assert ids(index, "report") == {7}
+    assert ids(index, "reports") == {7}
+    assert ids(index, "parks") == {8}
+    assert ids(index, "INSURED") == {7}
+
+
+def test_portuguese_stemmer_only_for_portuguese_documents():
+    english = IndexedDocument(1, "report", "Reports", summary="reports", language="en")
+    portuguese = IndexedDocument(2, "report", "Relatórios", summary="relatórios", language="pt")
+    assert "summary_pt" not in english.fields()
+    assert portuguese.fields()["summary_pt"] == "relatórios"
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "expected"),
+    [
+        ("pt", "Annual report", True),  # the language field decides
+        ("pt-MO", "", True),
+        ("por", "", True),
+        ("en", "Os relatórios da associação sobre a cooperação entre Macau e Hengqin", False),
+        ("zh-Hant", "", False),
+        ("", "Os relatórios da associação sobre a cooperação entre Macau e Hengqin", True),  # detected
+        ("", "The reports of the association on cooperation between Macao and Hengqin", False),
+        ("", "澳門保險業概況", False),
+    ],
+)
+def test_how_a_documents_language_is_known(language, text, expected):
+    document = IndexedDocument(1, "report", "t", summary=text, language=language)
+    assert document.is_portuguese() is expected
+
+
+def test_undeclared_portuguese_text_gets_portuguese_stemming(tmp_path):
+    ix = SearchIndex(tmp_path / "index")
+    ix.open()
+    ix.upsert([IndexedDocument(1, "report", "Nota", summary="As associações de Macau e o relatório sobre a cooperação.")])
+    assert {h.id for h in ix.search("associacao").hits} == {1}
+    ix.close()
+
+
+# -- schema version and lazy loading -----------------------------------------------------
+
+
+def test_an_index_of_another_analyzer_version_is_rebuilt(tmp_path):
+    directory = tmp_path / "index"
+    ix = SearchIndex(directory)
+    ix.open()
+    ix.upsert(DOCUMENTS[:2])
+    ix.close()
+    assert (directory / VERSION_FILE).read_text() == SCHEMA_VERSION
+    (directory / VERSION_FILE).write_text("1.1")  # built by the previous analyzer
+
+    ix = SearchIndex(directory)
+    assert ix.open() is True  # must be refilled: never searched with the old analysis
+    assert ix.doc_count() == 0
+    assert (directory / VERSION_FILE).read_text() == SCHEMA_VERSION
+    ix.close()
+
+
+def test_catalog_rebuilds_an_old_index_at_start_with_progress(tmp_path):
+    data = tmp_path / "data"
+    catalog = open_catalog(data, seed=False)
+    catalog.service.create_document(NewDocument(kind="report", title="澳门保险市场报告", date="2020"))
+    index_dir = catalog.index.directory
+    catalog.close()
+    (index_dir / VERSION_FILE).write_text("1.1")
+
+    steps = []
+    catalog = open_catalog(data, seed=False, progress=lambda what, done, total: steps.append((what, done, total)))
+    try:
+        assert steps and steps[-1][1:] == (1, 1)
+        assert (index_dir / VERSION_FILE).read_text() == SCHEMA_VERSION
+        assert [hit.title for hit in catalog.service.search("澳門保險").hits] == ["澳门保险市场报告"]
+    finally:
+        catalog.close()
+
+
+def test_segmenter_loads_lazily_never_at_import_or_indexing(tmp_path):
+    code = f"""
+import sys
+from pathlib import Path
+from finweek_desktop.core.search.index import SearchIndex
+from finweek_desktop.core.search.schema import IndexedDocument
+from finweek_desktop.core.search import analysis
+assert "jieba" not in sys.modules, "jieba imported at import time"
+ix = SearchIndex(Path({str(tmp_path / 'ix')!r}))
+ix.open()
+ix.upsert([IndexedDocument(1, "report", "横琴新区金融服务", summary="澳門保險")])
+assert "jieba" not in sys.modules, "indexing loaded jieba"
+ix.search("Hengqin")
+assert not analysis.segmenter_loaded(), "a Latin query loaded jieba"
+assert [h.id for h in ix.search("横琴金融").hits] == [1]
+assert analysis.segmenter_loaded()
+print("ok")
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "ok"
+
+
+# -- the relevance set ---------------------------------------------------------------
+
+
+def test_relevance_set_covers_every_group():
+    data = ROOT / "benchmarks" / "relevance"
+    documents = json.loads((data / "documents.json").read_text(encoding="utf-8"))
+    queries = json.loads((data / "queries.json").read_text(encoding="utf-8"))
+    assert len(documents) >= 60 and len(queries) >= 40
+    assert {d["language"] for d in documents} >= {"en", "zh-Hans", "zh-Hant", "pt"}
+    assert {q["group"] for q in queries} == {"en", "zh-Hans", "zh-Hant", "pt", "mixed"}
+
+
+def test_relevance_script_runs_and_prints_the_table():
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "relevance.py")],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=ROOT,
+    )
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    header = next(line for line in lines if line.startswith("| system"))
+    for group in ("en", "zh-Hans", "zh-Hant", "pt", "mixed"):
+        assert f"| {group} (" in header or f" {group} (" in header
+    rows = {line.split("|")[1].strip() for line in lines if line.startswith("| ") and not line.startswith("| system")}
+    assert {"ours", "fts5 unicode61", "fts5 trigram"} <= rows
