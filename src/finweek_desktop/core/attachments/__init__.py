@@ -1,9 +1,8 @@
-"""Attachments: the content-addressed file store, text extraction in a
-sandboxed worker process, and previews. No Qt here: previews are files or
-PNG bytes that any front end can show."""
+"""Attachments: the content-addressed file store (store.py), text extraction
+in a sandboxed worker process (extraction.py, extractors.py, worker.py) and
+previews (previews.py). No Qt here: previews are files or PNG bytes that any
+front end can show.
 
-from .extraction import ExtractedText, TextStatus
-from .previews import PreviewError, Previews
-from .store import AttachmentStore, StagedFile
-
-__all__ = ["AttachmentStore", "ExtractedText", "PreviewError", "Previews", "StagedFile", "TextStatus"]
+Nothing is imported here on purpose: the extraction worker imports this
+package in every child process and should not pay for Pillow.
+"""
