@@ -199,12 +199,6 @@ class FileActionsMixin:
         for widget in (self.task_label, self.task_bar):
             widget.show()
         self.task_cancel.setVisible(cancellable)
-        if cancellable:
-            try:
-                self.task_cancel.clicked.disconnect()
-            except (RuntimeError, TypeError):
-                pass
-            self.task_cancel.clicked.connect(self.cancel_import)
         return progress
 
     def _show_task_progress(self, done: int, total: int, message: str) -> None:

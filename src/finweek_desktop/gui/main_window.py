@@ -275,6 +275,7 @@ class MainWindow(FileActionsMixin, QMainWindow):
         self.task_bar.setObjectName("taskProgress")
         self.task_cancel = QPushButton("Cancel")
         self.task_cancel.setObjectName("cancelTask")
+        self.task_cancel.clicked.connect(self.cancel_import)
         for widget in (self.task_label, self.task_bar, self.task_cancel):
             self.statusBar().addPermanentWidget(widget)
             widget.hide()

@@ -75,11 +75,13 @@ class _Task(QRunnable):
 
     def run(self) -> None:
         try:
-            result = self._func()
+            result, error = self._func(), None
         except BaseException as exc:  # handed to the callback, never lost
-            self._relay.done.emit(None, exc)
-        else:
-            self._relay.done.emit(result, None)
+            result, error = None, exc
+        try:
+            self._relay.done.emit(result, error)
+        except RuntimeError:  # the application quit while this task ran
+            log.debug("task finished after shutdown", exc_info=error)
 
 
 class TaskRunner(QObject):

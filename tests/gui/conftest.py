@@ -1,0 +1,28 @@
+"""GUI fixtures: the main window over a real catalog in tmp_path."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QSettings
+
+from gui_helpers import idle
+
+from finweek_desktop.gui.main_window import MainWindow
+
+
+@pytest.fixture
+def settings(tmp_path):
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+def window(qtbot, catalog, settings):
+    win = MainWindow(catalog, settings=settings)
+    qtbot.addWidget(win)
+    win.resize(1280, 800)
+    win.show()
+    qtbot.waitExposed(win)
+    yield win
+    win.runner.wait()
+    idle(qtbot, win)
+
