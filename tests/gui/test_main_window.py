@@ -425,7 +425,7 @@ def test_bulk_import_with_progress(qtbot, window, service, tmp_path, note):
 
 def test_bulk_import_can_be_cancelled(qtbot, window, service, tmp_path):
     files = []
-    for n in range(3):
+    for n in range(8):
         path = tmp_path / f"memo-{n}.txt"
         path.write_text(f"memo {n}", encoding="utf-8")
         files.append(path)
@@ -436,7 +436,7 @@ def test_bulk_import_can_be_cancelled(qtbot, window, service, tmp_path):
     with qtbot.waitSignal(window.ops.finished, timeout=60000):
         pass
     assert window.last_import.cancelled
-    assert service.count_documents() < before + 3
+    assert service.count_documents() < before + 8
 
 
 def test_pdf_preview_pages_and_zoom(qtbot, window, service):

@@ -221,15 +221,21 @@ class SessionBrowseTab(BrowseTab):
         self.splitter.addWidget(self.sessions)
         self.splitter.addWidget(self.table_area)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([220, 800])
+        self.splitter.setSizes([200, 650])
         self.layout().addWidget(self.splitter)
+        self.sessions.setSpacing(2)
+        # the table is narrower here: the organizations column is hidden by default
+        self.table.setColumnHidden(DocumentTableModel.ORGANIZATIONS, True)
         self.reload_sessions()
 
     def reload_sessions(self) -> None:
         current = self.selected_session()
         self.sessions.blockSignals(True)
         self.sessions.clear()
-        everything = QListWidgetItem(icon("session"), "All session records")
+        everything = QListWidgetItem("All session records")
+        font = everything.font()
+        font.setBold(True)
+        everything.setFont(font)
         everything.setData(Qt.ItemDataRole.UserRole, None)
         self.sessions.addItem(everything)
         for info in self.service.sessions():

@@ -210,7 +210,9 @@ class PreviewWidget(QWidget):
             return 1.0
         width, height = self._logical_size()
         area = self.scroll.viewport().size()
-        across = max(area.width() - 6, 50) / width
+        scrollbar = self.style().pixelMetric(self.style().PixelMetric.PM_ScrollBarExtent)
+        room = area.width() - 6 - (scrollbar if self._is_pdf and not self.scroll.verticalScrollBar().isVisible() else 0)
+        across = max(room, 50) / width
         if self._is_pdf:
             return across
         return min(across, max(area.height() - 6, 50) / height, 1.0)  # never blow up small images
@@ -233,6 +235,9 @@ class PreviewWidget(QWidget):
             self._update_bar()
             return
         factor = self._fit_factor() if self._zoom is None else self._zoom
+        self.scroll.setHorizontalScrollBarPolicy(
+            Qt.ScrollBarPolicy.ScrollBarAlwaysOff if self._zoom is None else Qt.ScrollBarPolicy.ScrollBarAsNeeded
+        )
         ratio = self._pixmap.devicePixelRatio()
         width, height = self._logical_size()
         scaled = self._pixmap.scaled(

@@ -154,7 +154,7 @@ class OrganizationsTab(QWidget):
         self.table = _table("organizationTable")
         self.table.setModel(self.proxy)
         self.table.sortByColumn(OrganizationTableModel.NAME, Qt.SortOrder.AscendingOrder)
-        self.table.setColumnWidth(OrganizationTableModel.NAME, 300)
+        self.table.setColumnWidth(OrganizationTableModel.NAME, 340)
         self.table.setColumnWidth(OrganizationTableModel.ALIASES, 180)
         self.table.setColumnWidth(OrganizationTableModel.COUNT, 90)
         self.table.horizontalHeader().setStretchLastSection(True)
