@@ -69,8 +69,13 @@ class SingleInstance:
         return False
 
     def owner(self) -> str:
-        ok, pid, host, _app = self.lock.getLockInfo()
-        return f" (process {pid} on {host})" if ok else ""
+        info = self.lock.getLockInfo()  # PySide returns (ok, pid, host, app) or (pid, host, app)
+        info = info[1:] if len(info) == 4 else info
+        try:
+            pid, host = info[0], info[1]
+        except (IndexError, TypeError):
+            return ""
+        return f" (process {pid} on {host})" if pid else ""
 
     def release(self) -> None:
         self.lock.unlock()
@@ -78,7 +83,8 @@ class SingleInstance:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
-    QApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+    if QApplication.instance() is None:
+        QApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
     app = QApplication.instance() or QApplication([sys.argv[0]])
     app.setOrganizationName("finweek")
     app.setApplicationName(APP_NAME)
