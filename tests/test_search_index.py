@@ -140,3 +140,18 @@ def test_unknown_field_and_kind_get_clear_messages(service):
         service.search("kind:memo")
     with pytest.raises(QueryError, match="nothing to search"):
         service.search("title:")
+
+
+def test_undated_documents_sort_last_both_ways(service, extra):
+    for sort in ("date", "date-asc"):
+        dates = [h.date for h in service.search("hengqin OR insurance", sort=sort, limit=None).hits]
+        first_undated = dates.index(None)
+        assert all(d is None for d in dates[first_undated:]), (sort, dates)
+        assert all(d is not None for d in dates[:first_undated]), (sort, dates)
+
+
+def test_title_sort_covers_every_hit_not_one_page(service):
+    every = [h.title.casefold() for h in service.search("hengqin", sort="title", limit=None).hits]
+    assert every == sorted(every)
+    first_three = [h.title.casefold() for h in service.search("hengqin", sort="title", limit=3).hits]
+    assert first_three == every[:3]

@@ -40,7 +40,7 @@ class SearchHit:
     kind: str
     title: str
     date: str | None  # "2020", "2020-11" or "2020-11-20"
-    score: float
+    score: float  # relevance; 0.0 when sorted by date or title
     snippet: str  # HTML: escaped text with <b> around the matches
     tags: tuple[str, ...] = ()
 
@@ -239,20 +239,14 @@ class SearchIndex:
             raise ValueError(f"unknown sort {sort!r}; choose one of {', '.join(SORTS)}")
         parsed = self.parse(text)
         narrowing = _narrowing_filter(kinds, tags)
-        sortedby, reverse = {
-            "relevance": (None, False),
-            "date": ("date", True),
-            "date-asc": ("date", False),
-            "title": ("title", False),
-        }[sort]
+        sortedby = _SORT_FACETS[sort]
         with self._lock:
             searcher = self._current_searcher()
             results = searcher.search(
                 parsed.query,
                 limit=limit,
                 filter=narrowing,
-                sortedby=sortedby if sortedby != "title" else None,
-                reverse=reverse,
+                sortedby=sortedby,
                 terms=True,
                 groupedby={
                     "kind": sorting.FieldFacet("kind"),
@@ -263,9 +257,7 @@ class SearchIndex:
             results.formatter = _SnippetFormatter(between=" … ")
             # Grouping makes Whoosh keep every match; snippets only for the page.
             page = results[:limit] if limit else results
-            hits = [self._hit(hit) for hit in page]
-            if sort == "title":
-                hits.sort(key=lambda h: h.title.casefold())
+            hits = [self._hit(hit, scored=sortedby is None) for hit in page]
             return SearchResults(
                 text=text,
                 total=len(results),
@@ -275,7 +267,7 @@ class SearchIndex:
                 notice=parsed.notice,
             )
 
-    def _hit(self, hit) -> SearchHit:
+    def _hit(self, hit, scored: bool) -> SearchHit:
         snippet = ""
         for name in SNIPPET_FIELDS:
             text = hit.get(name)
@@ -298,7 +290,8 @@ class SearchIndex:
             kind=hit["kind"],
             title=hit["title"],
             date=hit.get("date_text"),
-            score=float(hit.score) if hit.score is not None else 0.0,
+            # Sorted results carry their sort key in .score, not a relevance.
+            score=float(hit.score) if scored and hit.score is not None else 0.0,
             snippet=snippet,
             tags=tags,
         )
@@ -327,6 +320,14 @@ class SearchIndex:
         with self._lock:
             writer.commit()
         return count
+
+
+_SORT_FACETS = {
+    "relevance": None,
+    "date": sorting.MultiFacet([sorting.FieldFacet("undated"), sorting.FieldFacet("date", reverse=True)]),
+    "date-asc": sorting.MultiFacet([sorting.FieldFacet("undated"), sorting.FieldFacet("date")]),
+    "title": sorting.FieldFacet("title_sort"),
+}
 
 
 class _SnippetFormatter(HtmlFormatter):

@@ -12,7 +12,7 @@ from .analysis import ANALYZER_VERSION, is_portuguese, multilingual_analyzer, po
 
 # Bump when fields change; the analyzer has its own version.
 # 2: the *_pt shadow fields.
-SCHEMA_VERSION = f"2.{ANALYZER_VERSION}"
+SCHEMA_VERSION = f"3.{ANALYZER_VERSION}"
 
 # Free-text fields searched when a query names no field, with their weight.
 DEFAULT_FIELDS = {
@@ -74,6 +74,10 @@ def build_schema(han_index: str = "bigrams") -> Schema:
         language=ID(stored=True),
         date=NUMERIC(int, stored=True, sortable=True, signed=False),
         date_text=STORED(),
+        # Sort keys: undated documents go last whichever way dates run, and
+        # titles sort case-insensitively over every hit, not just one page.
+        undated=NUMERIC(int, sortable=True, signed=False),
+        title_sort=ID(sortable=True),
         year=NUMERIC(int, stored=True),
         **{shadow: text(analyzer=pt_analyzer) for shadow in PORTUGUESE_SHADOWS.values()},
     )
@@ -125,6 +129,8 @@ class IndexedDocument:
             for name, shadow in PORTUGUESE_SHADOWS.items():
                 if fields[name]:
                     fields[shadow] = fields[name]
+        fields["title_sort"] = self.title.casefold()
+        fields["undated"] = 1 if date is None else 0
         if date is not None:
             fields["date"] = date.sort_key()
             fields["date_text"] = date.iso()
