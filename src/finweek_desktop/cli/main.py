@@ -61,11 +61,11 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(str(exc), exc.code)
     except (NotFound, QueryError, ValueError, CatalogOpenError) as exc:
         return _fail(str(exc))
-    except OSError as exc:
-        return _fail(f"{exc.strerror or exc}{f': {exc.filename}' if exc.filename else ''}")
     except BrokenPipeError:  # output piped into `head` and the like
         sys.stderr.close()
         return 0
+    except OSError as exc:
+        return _fail(f"{exc.strerror or exc}{f': {exc.filename}' if exc.filename else ''}")
     except KeyboardInterrupt:
         return _fail("interrupted", 130)
     finally:

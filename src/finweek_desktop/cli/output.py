@@ -28,6 +28,7 @@ def snippet_to_text(snippet: str, tty: bool | None = None) -> str:
     """Render an HTML snippet for a terminal: bold on a tty, **marks** otherwise."""
     if tty is None:
         tty = sys.stdout.isatty()
+    snippet = " ".join(snippet.split())  # a snippet may span lines of the file
     marked = _BOLD.sub(lambda m: f"\033[1m{m.group(1)}\033[0m" if tty else f"**{m.group(1)}**", snippet)
     return html.unescape(marked)
 
