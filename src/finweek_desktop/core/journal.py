@@ -3,21 +3,25 @@
 The service writes the ids here before committing to the database and
 clears them once the index has them. After a crash between the two, the
 next start finds the ids and re-indexes just those documents.
+
+Several processes (the CLI beside the desktop app) may write at once, so
+every read-modify-write of the file holds a lock shared between processes.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import threading
 from collections.abc import Iterable
 from pathlib import Path
+
+from .filelock import FileLock
 
 
 class IndexJournal:
     def __init__(self, path: Path):
         self.path = Path(path)
-        self._lock = threading.Lock()
+        self._lock = FileLock(self.path.with_name(self.path.name + ".lock"))
 
     def pending(self) -> set[int]:
         try:
@@ -41,6 +45,8 @@ class IndexJournal:
 
     def clear(self, ids: Iterable[int]) -> None:
         ids = set(ids)
+        if not ids:
+            return
         with self._lock:
             try:
                 remaining = self.pending() - ids
@@ -50,6 +56,11 @@ class IndexJournal:
                 self._write(remaining)
             else:
                 self.path.unlink(missing_ok=True)
+
+    def reset(self) -> None:
+        """Forget everything (after a full re-index from a damaged journal)."""
+        with self._lock:
+            self.path.unlink(missing_ok=True)
 
     def _write(self, ids: set[int]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
