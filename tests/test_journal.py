@@ -38,3 +38,8 @@ def test_clearing_nothing_keeps_what_is_pending(tmp_path):
     assert journal.pending() == set()
 
 
+def test_reindex_settles_what_was_pending(service):
+    # An interrupted write left ids pending; a full rebuild covers them.
+    service.journal.mark([1, 2])
+    service.reindex()
+    assert service.journal.pending() == set()

@@ -158,7 +158,7 @@ class CatalogService:
             log.warning("index journal unreadable; repairing the whole index")
             report = self.check()
             self.repair(report)
-            self.journal.clear(())
+            self.journal.reset()
             return len(report.missing_from_index) + len(report.stale_in_index) + len(report.orphans_in_index)
         if pending:
             log.info("re-indexing %d documents left pending by an interrupted write", len(pending))
@@ -641,9 +641,18 @@ class CatalogService:
 
     def reindex(self, progress: Callable[[int, int | None], None] | None = None) -> int:
         """Rebuild the whole index from the database."""
+        try:
+            pending = self.journal.pending()
+        except JournalDamaged:
+            pending = None
         total = self.count_documents()
         count = self.index.rebuild(self._indexed_documents(), total=total, progress=progress)
-        self.journal.clear(())
+        # Only what was pending before the rebuild read the database is done:
+        # ids another process marks meanwhile stay for their own update.
+        if pending is None:
+            self.journal.reset()
+        else:
+            self.journal.clear(pending)
         return count
 
     def check(self) -> CheckReport:
