@@ -4,6 +4,10 @@ real index. Covers attach/detach, de-duplication, and crash leftovers that
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+from pathlib import Path
+
 import pytest
 from test_attachment_samples import pdf_bytes, write
 
@@ -188,3 +192,38 @@ def test_repair_extracts_text_of_rows_from_before_extraction(catalog, service, d
     assert service.repair().ok
     assert service.attachment(a.id).text_status == "ok"
     assert doc_id in [h.id for h in service.search("healthcare forum remarks").hits]
+
+
+def _hold_store_lock(root: str, connection) -> None:
+    with AttachmentStore(Path(root)).lock:
+        connection.send("held")
+        connection.recv()
+
+
+@pytest.mark.skipif(os.name != "posix", reason="probes the lock with flock")
+def test_the_store_lock_excludes_another_process(tmp_path):
+    # Another process (the CLI beside the desktop app) must not delete a file
+    # "no row refers to" while this one has made it live and not yet
+    # committed its row: both hold the store's lock for that.
+    import fcntl
+
+    context = multiprocessing.get_context("spawn")
+    ours, theirs = context.Pipe()
+    holder = context.Process(target=_hold_store_lock, args=(str(tmp_path), theirs))
+    holder.start()
+    try:
+        assert ours.recv() == "held"
+        fd = os.open(tmp_path / "store.lock", os.O_RDWR)
+        try:
+            with pytest.raises(BlockingIOError):
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            ours.send("release")
+            holder.join()
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # free once it is done
+        finally:
+            os.close(fd)
+    finally:
+        if holder.is_alive():
+            ours.send("release")
+        holder.join()
+    assert holder.exitcode == 0

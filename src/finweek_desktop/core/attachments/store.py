@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import hashlib
 import os
-import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+
+from ..filelock import FileLock
 
 _CHUNK = 1024 * 1024
 
@@ -28,8 +29,9 @@ class AttachmentStore:
         self.tmp = self.root / "tmp"
         self.previews = self.root / "previews"
         # Held while a file is made live and its row committed, and while
-        # unreferenced files are deleted, so one cannot undo the other.
-        self.lock = threading.RLock()
+        # unreferenced files are deleted, so one cannot undo the other, in
+        # this process or another one writing to the same catalog.
+        self.lock = FileLock(self.root / "store.lock")
 
     def path_for(self, sha256: str) -> Path:
         if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
