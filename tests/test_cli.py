@@ -134,3 +134,41 @@ def test_console_script_runs(data_dir):
     assert result.returncode == 0, result.stderr
     assert "3rd Shizimen Finance Week" in result.stdout
     assert "191,000 m²" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("show", "99999999999999999999999"),  # beyond any database integer
+        ("show", "abc"),
+        ("tag", "1", "99999999999999999999", "x"),
+        ("detach", "1", "-3"),
+        ("list", "--limit", "-1"),  # SQLite would take it as "no limit", PostgreSQL refuse it
+        ("search", "--limit", "0", "hengqin"),
+    ],
+)
+def test_bad_numbers_are_one_line_errors(finweek, argv):
+    with pytest.raises(SystemExit) as exit_info:
+        finweek(*argv)
+    assert exit_info.value.code != 0
+
+
+def test_usage_errors_are_one_line(data_dir):
+    result = subprocess.run(
+        [sys.executable, "-c", "import sys; from finweek_desktop.cli import main; sys.exit(main())",
+         "--data-dir", str(data_dir), "show", "99999999999999999999999"],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "argument id" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_damaged_database_is_a_one_line_error(finweek, data_dir):
+    data_dir.mkdir(parents=True)
+    (data_dir / "catalog.sqlite3").write_bytes(b"this is not a database " * 100)
+    code, out, err = finweek("list")
+    assert code == 1
+    assert err.strip().splitlines() == [err.strip()], err
+    assert "file is not a database" in err
+    assert (data_dir / "catalog.sqlite3").read_bytes() == b"this is not a database " * 100  # left as it was

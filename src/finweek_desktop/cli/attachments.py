@@ -3,28 +3,28 @@
 from __future__ import annotations
 
 from ..core.attachments.records import AttachmentDetail, DuplicateAttachment
-from .output import CliError, print_json
+from .output import CliError, print_json, record_id
 
 
 def register(subparsers, common) -> None:
     p = subparsers.add_parser("attach", parents=[common], help="attach files to a document")
-    p.add_argument("id", type=int, help="document id")
+    p.add_argument("id", type=record_id, help="document id")
     p.add_argument("files", nargs="+", metavar="FILE")
     _duplicate_option(p)
     p.add_argument("--json", action="store_true", help="print the new attachments as JSON")
     p.set_defaults(handler=run_attach)
 
     p = subparsers.add_parser("detach", parents=[common], help="remove an attachment from a document")
-    p.add_argument("id", type=int, help="document id")
-    p.add_argument("attachment_id", type=int)
+    p.add_argument("id", type=record_id, help="document id")
+    p.add_argument("attachment_id", type=record_id)
     p.set_defaults(handler=run_detach)
 
     p = subparsers.add_parser("open", parents=[common], help="print the stored path of each attachment of a document")
-    p.add_argument("id", type=int, help="document id")
+    p.add_argument("id", type=record_id, help="document id")
     p.set_defaults(handler=run_open)
 
     p = subparsers.add_parser("attachments", parents=[common], help="list a document's attachments and their text status")
-    p.add_argument("id", type=int, help="document id")
+    p.add_argument("id", type=record_id, help="document id")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(handler=run_list)
 

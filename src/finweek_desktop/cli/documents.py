@@ -7,7 +7,7 @@ from ..core.catalog import LIST_SORTS, DocumentFilter, NotFound
 from ..core.records import DocumentDetail, DocumentSummary, NewDocument
 from ..core.vocabulary import DocumentKind
 from .attachments import duplicate_error
-from .output import CliError, kind_label, print_json
+from .output import CliError, kind_label, positive_int, print_json, record_id
 
 
 def register(subparsers, common) -> None:
@@ -18,12 +18,12 @@ def register(subparsers, common) -> None:
     p.add_argument("--org", help="only documents related to this organization (name or alias)")
     p.add_argument("--title", dest="text", help="only titles containing this text")
     p.add_argument("--sort", choices=list(LIST_SORTS), default="date")
-    p.add_argument("--limit", type=int, help="at most this many")
+    p.add_argument("--limit", type=positive_int, help="at most this many")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(handler=run_list)
 
     p = subparsers.add_parser("show", parents=[common], help="show one document in full")
-    p.add_argument("id", type=int)
+    p.add_argument("id", type=record_id)
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(handler=run_show)
 
@@ -46,7 +46,7 @@ def register(subparsers, common) -> None:
     p.set_defaults(handler=run_add)
 
     p = subparsers.add_parser("edit", parents=[common], help="change a document's fields")
-    p.add_argument("id", type=int)
+    p.add_argument("id", type=record_id)
     p.add_argument("--kind")
     p.add_argument("--title")
     _document_fields(p)
@@ -54,7 +54,7 @@ def register(subparsers, common) -> None:
     p.set_defaults(handler=run_edit)
 
     p = subparsers.add_parser("delete", parents=[common], help="delete a document")
-    p.add_argument("id", type=int)
+    p.add_argument("id", type=record_id)
     p.set_defaults(handler=run_delete)
 
 

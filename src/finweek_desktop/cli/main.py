@@ -6,14 +6,23 @@ import argparse
 import logging
 import sys
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from ..core.catalog import NotFound
 from ..core.search.query import QueryError
-from ..core.startup import CatalogOpenError, open_catalog
+from ..core.startup import CatalogOpenError, database_error_message, open_catalog
 from . import attachments, documents, maintenance, reference, search, tags
 from .output import CliError
 
 COMMAND_GROUPS = [search, documents, attachments, tags, reference, maintenance]
 log = logging.getLogger("finweek_desktop.cli")
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors on one line too (argparse prints the whole usage)."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -29,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="use another database (e.g. a shared PostgreSQL catalog); the index stays in the data folder",
     )
     common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="log progress to stderr")
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="finweek",
         parents=[common],
         description="Search and manage the Shizimen Finance Week document catalog (offline).",
@@ -68,13 +77,19 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(f"{exc.strerror or exc}{f': {exc.filename}' if exc.filename else ''}")
     except KeyboardInterrupt:
         return _fail("interrupted", 130)
+    except SQLAlchemyError as exc:  # e.g. the database is locked or read-only
+        return _fail(f"the catalog database failed: {database_error_message(exc)}")
+    except Exception as exc:  # a bug: still one line, the traceback with -v
+        log.info("unexpected error", exc_info=True)
+        return _fail(f"unexpected {type(exc).__name__}: {exc} (run with -v for details)")
     finally:
         if catalog is not None:
             catalog.close()
 
 
 def _fail(message: str, code: int = 1) -> int:
-    print(f"finweek: error: {message}", file=sys.stderr)
+    one_line = "; ".join(line.strip() for line in message.splitlines() if line.strip())
+    print(f"finweek: error: {one_line}", file=sys.stderr)
     return code
 
 

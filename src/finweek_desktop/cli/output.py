@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import html
 import json
 import re
@@ -17,6 +18,33 @@ class CliError(Exception):
     def __init__(self, message: str, code: int = 1):
         super().__init__(message)
         self.code = code
+
+
+# The largest id a database integer column holds (SQLite and PostgreSQL bigint).
+_MAX_ID = 2**63 - 1
+
+
+def record_id(text: str) -> int:
+    """An id argument: a positive integer a database can hold (argparse type)."""
+    value = _integer(text, "an id")
+    if not 1 <= value <= _MAX_ID:
+        raise argparse.ArgumentTypeError(f"no record has the id {text}")
+    return value
+
+
+def positive_int(text: str) -> int:
+    """A count argument such as --limit (argparse type)."""
+    value = _integer(text, "a whole number")
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {text}")
+    return value
+
+
+def _integer(text: str, what: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
 
 
 def print_json(data: Any) -> None:

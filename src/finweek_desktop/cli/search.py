@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..core.search.index import SORTS
-from .output import kind_label, print_json, snippet_to_plain, snippet_to_text
+from .output import kind_label, positive_int, print_json, snippet_to_plain, snippet_to_text
 
 
 def register(subparsers, common) -> None:
@@ -17,7 +17,7 @@ def register(subparsers, common) -> None:
         ),
     )
     p.add_argument("query", nargs="+", help="the query (several arguments are joined with spaces)")
-    p.add_argument("--limit", type=int, default=20, help="how many hits to show (default 20)")
+    p.add_argument("--limit", type=positive_int, default=20, help="how many hits to show (default 20)")
     p.add_argument("--sort", choices=SORTS, default="relevance")
     p.add_argument("--kind", action="append", default=[], help="only this kind (repeatable)")
     p.add_argument("--tag", action="append", default=[], help="only documents with this tag (repeatable)")
@@ -31,7 +31,7 @@ def run(args, catalog) -> int:
     service = catalog.service
     results = service.search(
         " ".join(args.query),
-        limit=max(1, args.limit),
+        limit=args.limit,
         sort=args.sort,
         kinds=[DocumentKind.parse(k).value for k in args.kind],
         tags=args.tag,

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from .output import CliError, print_json
+from .output import CliError, print_json, record_id
 
 
 def register(subparsers, common) -> None:
     p = subparsers.add_parser("tag", parents=[common], help="add a tag to a document (--remove takes it off)")
-    p.add_argument("id", type=int, nargs="+", metavar="ID", help="document id(s)")
+    p.add_argument("id", type=record_id, nargs="+", metavar="ID", help="document id(s)")
     p.add_argument("tag", help="the tag")
     p.add_argument("--remove", action="store_true", help="take the tag off instead")
     p.add_argument("--color", help="colour of the tag, #rrggbb")

@@ -42,6 +42,13 @@ class Catalog:
         self.engine.dispose()
 
 
+def database_error_message(exc: BaseException) -> str:
+    """What went wrong, in one line: the driver's own message when there is
+    one, without SQLAlchemy's statement dump and documentation link."""
+    reason = getattr(exc, "orig", None) or exc
+    return " ".join(str(reason).split()) or type(reason).__name__
+
+
 def open_catalog(
     data_dir: str | os.PathLike | None = None,
     *,
@@ -65,7 +72,8 @@ def open_catalog(
         upgrade_to_head(engine)
     except Exception as exc:
         engine.dispose()
-        raise CatalogOpenError(f"cannot open the catalog database {paths.database}: {exc}") from exc
+        where = paths.database if database_url is None else "at the given --database-url"
+        raise CatalogOpenError(f"cannot open the catalog database {where}: {database_error_message(exc)}") from exc
 
     index = SearchIndex(paths.index)
     service = CatalogService(engine, index, IndexJournal(paths.journal), AttachmentStore(paths.attachments))
