@@ -66,3 +66,18 @@ def test_every_session_kind_has_a_record(service):
     }
     assert all(s.document_count == 1 for s in sessions.values())
     assert "Cross-border capital" in sessions["Theme forums"].topics
+
+
+def test_the_seed_claims_nothing_the_source_does_not_say(service, seeded_id):
+    # The source never says in which language the initiative, the report or
+    # the blue paper were published; only the news report itself is English.
+    for title in ("Digital Alliance Initiative", "Cooperation Report", "Blue Paper"):
+        assert service.get_document(seeded_id(title)).language is None
+    assert service.get_document(seeded_id("brings new ideas")).language == "en"
+    # "Edited by Duan Jing with Xinhua Silk Road": an editor, not an author.
+    news = service.get_document(seeded_id("brings new ideas"))
+    assert ("Xinhua Silk Road", "editor") in {(o.name, o.role) for o in news.organizations}
+    # The committee organized the week; the source ties it to no one session.
+    assert service.get_document(seeded_id("Opening ceremony")).organizations == ()
+    # The topics are those of the week's discussions, not of the forums alone.
+    assert "does not say which session" in service.get_document(seeded_id("Theme forums")).notes

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..core.attachments.records import DuplicateAttachment
 from ..core.catalog import LIST_SORTS, DocumentFilter, NotFound
 from ..core.records import DocumentDetail, DocumentSummary, NewDocument
-from ..core.vocabulary import DocumentKind
+from ..core.vocabulary import DocumentKind, OrganizationRole
 from .attachments import duplicate_error
 from .output import CliError, kind_label, positive_int, print_json, record_id
 
@@ -39,7 +39,7 @@ def register(subparsers, common) -> None:
     p.add_argument("--tag", action="append", default=[], help="a tag (repeatable)")
     p.add_argument(
         "--org", action="append", default=[], metavar="NAME[:ROLE]",
-        help="a related organization, role publisher (default), author, organizer, supporter, host or mentioned",
+        help=f"a related organization; ROLE is one of {', '.join(r.value for r in OrganizationRole)} (default publisher)",
     )
     p.add_argument("--session", help="the session of the event this record belongs to (name or id)")
     p.add_argument("--json", action="store_true", help="print the new document as JSON")

@@ -45,6 +45,7 @@ class OrganizationRole(StrEnum):
 
     PUBLISHER = "publisher"
     AUTHOR = "author"
+    EDITOR = "editor"
     ORGANIZER = "organizer"
     SUPPORTER = "supporter"
     HOST = "host"
