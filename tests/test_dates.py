@@ -22,3 +22,10 @@ def test_year_sorts_before_its_months_and_days():
     assert [d.iso() for d in sorted(dates, key=PartialDate.sort_key)] == ["2019-12", "2020", "2020-11", "2020-11-20"]
     # Text order agrees with it, which is what SQL ORDER BY uses.
     assert sorted(d.iso() for d in dates) == ["2019-12", "2020", "2020-11", "2020-11-20"]
+
+
+def test_year_zero_is_refused():
+    # Accepted as "0000" before, a year no calendar (nor Python's date) has.
+    for text in ("0000", "0000-01", "0000-01-01"):
+        with pytest.raises(ValueError, match="no year 0"):
+            normalize_date(text)

@@ -27,6 +27,8 @@ class PartialDate:
         if not match:
             raise ValueError(f"invalid date {text!r}: use YYYY, YYYY-MM or YYYY-MM-DD")
         year, month, day = (int(g) if g else None for g in match.groups())
+        if year < 1:
+            raise ValueError(f"invalid date {text!r}: there is no year 0")
         if month is not None and not 1 <= month <= 12:
             raise ValueError(f"invalid date {text!r}: month must be 1-12")
         if day is not None:
