@@ -90,9 +90,17 @@ def child(phase: str, args: argparse.Namespace, *extra: str) -> dict:
            "XDG_CONFIG_HOME": str(Path(args.data) / "config"), "HOME": str(Path(args.data) / "home")}
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
     wall = time.perf_counter() - started
+    lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
     if proc.returncode != 0:
-        raise RuntimeError(f"phase {phase} failed:\n{proc.stderr[-4000:]}")
-    result = json.loads(proc.stdout.strip().splitlines()[-1])
+        if phase != "gui" or not lines:
+            raise RuntimeError(f"phase {phase} failed:\n{proc.stderr[-4000:]}")
+        # The GUI reports as it goes: keep what it measured before failing.
+        crash = [line for line in proc.stderr.splitlines() if "Fatal" in line or "Error" in line]
+        result = json.loads(lines[-1])
+        result["error"] = f"exit code {proc.returncode}: {' | '.join(crash[-3:])}"
+        result["process_wall_ms"] = wall * 1000
+        return result
+    result = json.loads(lines[-1])
     result["process_wall_ms"] = wall * 1000
     return result
 
@@ -342,6 +350,8 @@ def phase_gui(args) -> None:
         if spawned:
             result["window_first_table_since_spawn_ms"] = (time.time() - spawned) * 1000
         result["rows"] = view.model().rowCount()
+        emit(result)  # in case scrolling crashes the process
+        sys.stdout.flush()
         bar = view.verticalScrollBar()
         started = time.perf_counter()
         steps = 0
@@ -413,6 +423,14 @@ def run(args) -> dict:
         log(f"imported: {results['import']['docs_per_s']:.1f} docs/s")
         log("building the FTS5 reference")
         results["fts5_build"] = child("fts5", args)
+        (Path(args.data) / "import-results.json").write_text(
+            json.dumps({"import": results["import"], "fts5_build": results["fts5_build"]})
+        )
+    else:
+        try:
+            results.update(json.loads((Path(args.data) / "import-results.json").read_text()))
+        except OSError:
+            pass
     catalog_dir = Path(args.data) / "catalog"
     results["size"] = {
         "sqlite_bytes": sum(dir_size(p) for p in catalog_dir.glob("catalog.sqlite3*")),
@@ -474,8 +492,12 @@ def summarize(r: dict) -> dict:
         s["window_first_table_ms"] = med([g["window_first_table_ms"] for g in gui])
         if all("window_first_table_since_spawn_ms" in g for g in gui):
             s["window_first_table_since_spawn_ms"] = med([g["window_first_table_since_spawn_ms"] for g in gui])
-        if all("scroll_ms" in g for g in gui):
-            s["gui_scroll_ms"] = med([g["scroll_ms"] for g in gui])
+        scrolls = [g["scroll_ms"] for g in gui if "scroll_ms" in g]
+        if scrolls:
+            s["gui_scroll_ms"] = med(scrolls)
+        errors = [g["error"] for g in gui if g.get("error")]
+        if errors:
+            s["gui_errors"] = errors
     else:
         s["window_first_table_ms"] = None
         s["gui_not_measured"] = r["gui"][0].get("reason")
@@ -532,6 +554,8 @@ def table(s: dict) -> str:
     for name, ours in s["per_query_warm_p50_ms"].items():
         ref = s["per_query_fts5_p50_ms"][name]
         lines.append(f"| {name} | {s['per_query_totals'].get(name, '')} | {ours:,.1f} | {ref:,.2f} | {ratio(ours, ref)} |")
+    for error in dict.fromkeys(s.get("gui_errors", ())):
+        lines += ["", f"GUI process failed after the window was measured ({error})"]
     if s.get("gui_not_measured"):
         lines += ["", f"GUI: not measured — {s['gui_not_measured']}"]
     return "\n".join(lines)
