@@ -169,3 +169,19 @@ def test_missing_index_is_rebuilt(data_dir):
         assert reopened.index.doc_count() == count
     finally:
         reopened.close()
+
+
+def test_leftovers_of_an_interrupted_rebuild_are_removed_at_open(data_dir):
+    catalog = open_catalog(data_dir)
+    index_dir = catalog.paths.index
+    catalog.close()
+    staging = index_dir.with_name(index_dir.name + ".rebuild")
+    staging.mkdir()
+    (staging / "half-written.seg").write_bytes(b"x" * 100)
+
+    reopened = open_catalog(data_dir)
+    try:
+        assert not staging.exists()
+        assert reopened.service.check().ok
+    finally:
+        reopened.close()

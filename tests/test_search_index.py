@@ -155,3 +155,9 @@ def test_title_sort_covers_every_hit_not_one_page(service):
     assert every == sorted(every)
     first_three = [h.title.casefold() for h in service.search("hengqin", sort="title", limit=3).hits]
     assert first_three == every[:3]
+
+
+def test_an_unclosed_range_is_searched_as_words_with_a_notice(service):
+    results = service.search("year:[2020 TO")
+    assert "range bracket" in results.notice
+    assert service.search("year:[2019 TO 2020]").total == 2  # a closed range still works

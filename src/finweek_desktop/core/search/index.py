@@ -13,6 +13,7 @@ import html
 import logging
 import shutil
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +23,7 @@ from whoosh import query as wq
 from whoosh import sorting
 from whoosh.highlight import ContextFragmenter, HtmlFormatter, get_text
 
+from ..filelock import FileLock
 from .query import ParsedQuery, make_parser, parse_query
 from .schema import PORTUGUESE_SHADOWS, SCHEMA_VERSION, SNIPPET_FIELDS, IndexedDocument, build_schema
 
@@ -30,6 +32,7 @@ log = logging.getLogger(__name__)
 VERSION_FILE = "finweek-index-version"
 INDEX_NAME = "catalog"
 SORTS = ("relevance", "date", "date-asc", "title")
+_OPEN_ATTEMPTS = 3
 # Above this many documents a rebuild uses two writer processes.
 _MULTIPROCESS_THRESHOLD = 2000
 
@@ -69,6 +72,9 @@ class SearchIndex:
         self._ix = None
         self._searcher = None
         self._lock = threading.RLock()
+        # Other processes (the CLI beside the app) open, recreate and swap
+        # this directory too: deciding and swapping happen under this lock.
+        self._dir_lock = FileLock(self.directory.with_name(self.directory.name + ".lock"))
 
     # -- opening -----------------------------------------------------------
 
@@ -78,20 +84,35 @@ class SearchIndex:
         Returns True when the caller must fill it (new, damaged, or built with
         another schema version); False when it opened as it was.
         """
-        with self._lock:
+        with self._lock, self._dir_lock:
             self.close()
-            reason = self._unusable_reason()
-            if reason is None:
-                try:
-                    self._ix = whoosh_index.open_dir(str(self.directory), indexname=INDEX_NAME)
-                    self._ix.doc_count()  # touches the segments: fails if damaged
-                    return False
-                except Exception as exc:  # any damage means: rebuild
-                    reason = f"unreadable ({exc.__class__.__name__}: {exc})"
+            self._discard_leftovers()
+            for attempt in range(_OPEN_ATTEMPTS):
+                reason = self._unusable_reason()
+                if reason is None:
+                    try:
+                        self._ix = whoosh_index.open_dir(str(self.directory), indexname=INDEX_NAME)
+                        self._ix.doc_count()  # touches the segments: fails if damaged
+                        return False
+                    except Exception as exc:  # any damage means: rebuild
+                        reason = f"unreadable ({exc.__class__.__name__}: {exc})"
+                if not reason.startswith("unreadable"):
+                    break
+                # Another process may be committing (its new TOC not yet in
+                # place): only a damage that persists is worth a rebuild.
+                time.sleep(0.2 * (attempt + 1))
             level = logging.INFO if reason == "missing" else logging.WARNING
             log.log(level, "search index at %s is %s; recreating it", self.directory, reason)
             self._create_empty(self.directory)
             return True
+
+    def _discard_leftovers(self) -> None:
+        """Remove what an interrupted rebuild left beside the index."""
+        for suffix in (".rebuild", ".old"):
+            leftover = self.directory.with_name(self.directory.name + suffix)
+            if leftover.exists():
+                log.info("removing %s left by an interrupted rebuild", leftover)
+                shutil.rmtree(leftover, ignore_errors=True)
 
     def _unusable_reason(self) -> str | None:
         try:
@@ -169,7 +190,9 @@ class SearchIndex:
         so a crash mid-way leaves the old index (or none, which means another
         rebuild at next start), never a half-built one taken for complete.
         """
-        with self._lock:
+        # The directory lock is held throughout: another process opening the
+        # index waits, rather than taking the staging folder for a leftover.
+        with self._lock, self._dir_lock:
             self.close()
             staging = self.directory.with_name(self.directory.name + ".rebuild")
             self._create_empty(staging)
@@ -186,6 +209,7 @@ class SearchIndex:
             except BaseException:
                 writer.cancel()
                 self.close()
+                shutil.rmtree(staging, ignore_errors=True)
                 raise
             writer.commit()
             self.close()

@@ -178,13 +178,15 @@ def _strip_phrases(text: str) -> str:
 def _syntax_problem(text: str) -> str | None:
     if text.count('"') % 2:
         return "the query has an unmatched quote"
-    depth = 0
-    for ch in _strip_phrases(text):
-        depth += {"(": 1, ")": -1}.get(ch, 0)
-        if depth < 0:
-            return "the query has an unmatched parenthesis"
-    if depth:
-        return "the query has an unmatched parenthesis"
+    unquoted = _strip_phrases(text)
+    for opening, closing, name in (("(", ")", "parenthesis"), ("[{", "]}", "range bracket")):
+        depth = 0
+        for ch in unquoted:
+            depth += 1 if ch in opening else -1 if ch in closing else 0
+            if depth < 0:
+                break
+        if depth:
+            return f"the query has an unmatched {name}"
     if re.search(r"\b\w+:(\s|$)", _strip_phrases(text)):
         return "a field name is missing its value"
     if re.match(r"^\s*(AND|OR|ANDNOT|ANDMAYBE)\b", text) or re.search(r"\b(AND|OR|NOT|ANDNOT|ANDMAYBE)\s*$", text):
