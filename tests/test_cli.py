@@ -128,7 +128,7 @@ def test_data_dir_from_environment(tmp_path, monkeypatch, capsys):
 
 def test_console_script_runs(data_dir):
     result = subprocess.run(
-        [sys.executable, "-m", "finweek_desktop.cli.main", "--data-dir", str(data_dir), "event"],
+        [sys.executable, "-m", "finweek_desktop.cli", "--data-dir", str(data_dir), "event"],
         capture_output=True, text=True, timeout=120,
     )
     assert result.returncode == 0, result.stderr
