@@ -332,7 +332,11 @@ class SearchIndex:
         Searches keep working meanwhile; other writers wait for the lock.
         """
         kwargs = {"procs": procs, "multisegment": True} if procs > 1 else {}
-        writer = self.ix.writer(timeout=10.0, **kwargs)
+        # compound=False: Whoosh opens a compound segment through BufferFile,
+        # which copies each sub-file (postings, stored fields: hundreds of MB
+        # at 50k documents) into memory at every reader open. Plain files are
+        # read on demand.
+        writer = self.ix.writer(timeout=10.0, compound=False, **kwargs)
         count = 0
         try:
             for document in documents:
