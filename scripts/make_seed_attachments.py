@@ -31,8 +31,8 @@ FACT_SHEET = [
             "Macao and the Hengqin New Area of Zhuhai.",
             "Its programme had an opening ceremony, a high-end discussion, special report and consulting "
             "sessions, and theme forums.",
-            "The forums covered the digital economy, digital currency, healthcare, cross-border capital, "
-            "and insurance linking the Hengqin New Area with Macao.",
+            "Across these sessions the participants discussed the digital economy, digital currency, "
+            "healthcare, cross-border capital, and insurance linking the Hengqin New Area with Macao.",
             "Experts and entrepreneurs at the sessions held that Hengqin has distinctive strengths for "
             "growing a finance industry under the national \"dual circulation\" development pattern.",
             "The Hengqin New Area administrative committee was the main organizer. Research and Development "
@@ -49,7 +49,7 @@ FACT_SHEET = [
             "2020 Hengqin New Area-Macao cooperation report. Published by China Economic Information Service "
             "(CEIS) together with the independent think tank Mongoose, it sets out four links between the "
             "Guangdong-Hong Kong-Macao Greater Bay Area and the \"dual circulation\" pattern.",
-            "2020 digital currency blue paper. Its authors are 01 Think Tank, the Chinese Institute of "
+            "2020 digital currency blue paper. It was launched by 01 Think Tank, the Chinese Institute of "
             "Digital Assets and the Hengqin finance research institute.",
         ],
     ),
@@ -78,15 +78,16 @@ NOTE = f"""# Sessions and topics of the 3rd Shizimen Finance Week
 
 - Opening ceremony
 - High-end discussion
-- Special report sessions
+- Special report
 - Consulting sessions
 - Theme forums
 
-## What the theme forums discussed
+## Topics of the week's discussions
 
-The forums looked for ways through the main difficulties that the financial
-sector faces as it develops in the Hengqin New Area and Macao. Five themes
-were on the table:
+The participants looked for ways through the main difficulties that the
+financial sector faces as it develops in the Hengqin New Area and Macao. The
+report names five topics for the week as a whole, without saying which
+session took up which:
 
 1. the digital economy;
 2. digital currency;
@@ -96,7 +97,7 @@ were on the table:
 
 ## Who took part
 
-Experts and entrepreneurs spoke at the sessions. In their view Hengqin is
+Experts and entrepreneurs attended the sessions. In their view Hengqin is
 well placed to build up its finance industry within the "dual circulation"
 development pattern.
 """
