@@ -3,7 +3,8 @@
 ``generate(n, seed)`` yields ``ImportItem``s: a ``NewDocument`` (every kind,
 a title, a summary, 1-4 tags out of a few hundred, organizations, a date of
 day, month or year precision, a session and places for some) plus ~1,500
-words of attachment text. Words are drawn from a Zipf-like distribution over
+words of attachment text (``content``: the importer stores it as a UTF-8
+``.txt`` attachment, as if the user had attached a text file). Words are drawn from a Zipf-like distribution over
 a vocabulary that is mostly English with some Portuguese and some Chinese;
 Chinese words are written the Chinese way, without spaces between them.
 
@@ -249,7 +250,7 @@ def document(i: int, seed: int = DEFAULT_SEED, *, sessions: tuple[int, ...] = ()
         places=doc_places,
         source=f"Generated benchmark document {i} (seed {seed})",
     )
-    return ImportItem(new, content=content)
+    return ImportItem(new, content=content, content_name=f"benchmark-{i}.txt")
 
 
 def generate(n: int, seed: int = DEFAULT_SEED, *, start: int = 0, sessions=(), places=()) -> Iterator[ImportItem]:

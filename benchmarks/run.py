@@ -435,6 +435,7 @@ def run(args) -> dict:
     results["size"] = {
         "sqlite_bytes": sum(dir_size(p) for p in catalog_dir.glob("catalog.sqlite3*")),
         "index_bytes": dir_size(catalog_dir / "index"),
+        "attachments_bytes": dir_size(catalog_dir / "attachments") if (catalog_dir / "attachments").exists() else 0,
         "fts5_bytes": dir_size(Path(args.data) / "fts5.sqlite3"),
     }
     log("warm search, scrolling, add-one")
@@ -476,6 +477,7 @@ def summarize(r: dict) -> dict:
         "peak_rss_mb": r["warm"]["peak_rss_mb"],
         "sqlite_mb": r["size"]["sqlite_bytes"] / 2**20,
         "index_mb": r["size"]["index_bytes"] / 2**20,
+        "attachments_mb": r["size"].get("attachments_bytes", 0) / 2**20,
         "fts5_mb": r["size"]["fts5_bytes"] / 2**20,
         "per_query_warm_p50_ms": {k: med(v) for k, v in r["warm"]["samples_ms"].items()},
         "per_query_fts5_p50_ms": {k: med(v) for k, v in r["fts5_warm"]["samples_ms"].items()},
@@ -539,6 +541,7 @@ def table(s: dict) -> str:
         ("peak RSS during import, main / writer procs (MB)", "import_peak_rss_mb", None),
         ("SQLite size (MB)", "sqlite_mb", None),
         ("index size (MB)", "index_mb", "fts5_mb"),
+        ("attachment store size (MB)", "attachments_mb", None),
     ]
     lines = [f"N = {s['docs']:,} documents", "",
              "| measure | ours | target | FTS5 reference | ours / FTS5 |", "|---|---:|---|---:|---:|"]

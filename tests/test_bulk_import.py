@@ -44,6 +44,7 @@ def test_import_creates_documents_tags_organizations_and_indexes_content(empty_c
     assert [h.id for h in service.search("xylophonics12").hits] == [report.ids[12]]
     assert [h.id for h in service.search("content:quarterly", limit=None).hits].__len__() == 25
     assert service.journal.pending() == set()
+    assert service.check().ok
 
 
 def test_import_links_existing_organizations_and_places_by_name_or_alias(catalog):
@@ -86,3 +87,108 @@ def test_a_failure_mid_import_is_recovered_at_next_start(empty_catalog):
     assert service.recover() == 12
     assert empty_catalog.index.doc_count() == 12
     assert len(service.search("cross-border", limit=None).hits) == 12
+
+
+def test_content_is_stored_as_an_attachment_and_survives_reindex(empty_catalog):
+    service = empty_catalog.service
+    report = import_documents(service, _items(12), batch_size=5)
+    assert service.check().ok  # the index entries are the service's own
+    attachments = service.attachments(report.ids[3])
+    assert [(a.original_name, a.mime_type, a.text_status) for a in attachments] == [
+        ("Bulk document 3.txt", "text/plain", "ok")
+    ]
+    stored = attachments[0].path
+    assert stored.read_text(encoding="utf-8") == _items(1, start=3)[0].content
+    assert service.attachment_text(attachments[0].id) == stored.read_text(encoding="utf-8")
+
+    service.reindex()
+    assert [h.id for h in service.search("xylophonics3").hits] == [report.ids[3]]
+    assert service.check().ok
+    assert service.store.temp_files() == []
+
+
+def test_files_are_attached_with_duplicates_reported(empty_catalog, tmp_path):
+    service = empty_catalog.service
+    folder = tmp_path / "files"
+    folder.mkdir()
+    (folder / "alpha.md").write_text("# Alpha heading\n\nquokkafiles alpha text", encoding="utf-8")
+    (folder / "beta.txt").write_text("beta quokkafiles", encoding="utf-8")
+    (folder / "copy-of-alpha.md").write_bytes((folder / "alpha.md").read_bytes())
+    held = service.create_document_with_files(NewDocument(kind="report", title="Holder"), [folder / "beta.txt"])
+    items = [ImportItem(NewDocument(kind="report", title="", tags=("imported",)), files=(folder / n,))
+             for n in ("alpha.md", "beta.txt", "copy-of-alpha.md", "missing.pdf")]
+    report = import_documents(service, items, sandbox=False)
+
+    assert report.count == 1
+    assert service.get_document(report.ids[0]).title == "Alpha heading"
+    assert sorted(d.name for d in report.duplicates) == ["beta.txt", "copy-of-alpha.md"]
+    by_name = {d.name: d for d in report.duplicates}
+    assert [h.document_id for h in by_name["beta.txt"].holders] == [held.id]
+    assert [h.document_id for h in by_name["copy-of-alpha.md"].holders] == [report.ids[0]]
+    assert [name for name, _ in report.failed] == ["missing.pdf"]
+    assert {h.id for h in service.search("quokkafiles").hits} == {held.id, report.ids[0]}
+    assert service.check().ok
+
+
+def test_cancel_imports_what_was_prepared_and_stops(empty_catalog):
+    service = empty_catalog.service
+    seen = []
+    report = import_documents(service, _items(10), batch_size=4, on_item=lambda n, _item: seen.append(n),
+                              cancelled=lambda: len(seen) >= 6)
+    assert report.cancelled and report.count == 6
+    assert service.count_documents() == 6
+    assert service.check().ok
+
+
+_CRASHING_IMPORT = """
+import os, sys
+from finweek_desktop.core.attachments.store import AttachmentStore
+from finweek_desktop.core.bulk import ImportItem, import_documents
+from finweek_desktop.core.records import NewDocument
+from finweek_desktop.core.startup import open_catalog
+
+commit_many = AttachmentStore.commit_many
+calls = []
+
+def crash_after_the_third_batch_is_in_the_store(self, staged):
+    commit_many(self, staged)
+    calls.append(len(staged))
+    if len(calls) == 3:
+        os._exit(17)  # files in place, rows not committed, the index writer never commits
+
+AttachmentStore.commit_many = crash_after_the_third_batch_is_in_the_store
+catalog = open_catalog(sys.argv[1], seed=False)
+items = [ImportItem(NewDocument(kind="report", title=f"Crash {i}"), content=f"crashword{i} text")
+         for i in range(20)]
+import_documents(catalog.service, items, batch_size=5)
+"""
+
+
+def test_a_crash_mid_import_is_finished_by_the_next_start(tmp_path):
+    import subprocess
+    import sys
+
+    from finweek_desktop.core.startup import open_catalog
+
+    data = tmp_path / "crash"
+    proc = subprocess.run([sys.executable, "-c", _CRASHING_IMPORT, str(data)], capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 17, proc.stderr
+
+    catalog = open_catalog(data, seed=False)  # recover() re-indexes what the journal holds
+    try:
+        service = catalog.service
+        assert service.count_documents() == 10
+        assert catalog.index.doc_count() == 10
+        assert service.journal.pending() == set()
+        assert [h.title for h in service.search("crashword7").hits] == ["Crash 7"]
+        report = service.check()
+        assert report.missing_files == ()  # never a row without its file
+        assert not (report.missing_from_index or report.stale_in_index or report.orphans_in_index)
+        assert len(report.unreferenced_files) == 5  # the third batch's files: reported, then repaired
+        assert service.repair(report).ok
+        service.reindex()
+        assert service.check().ok
+        assert [h.title for h in service.search("crashword2").hits] == ["Crash 2"]
+    finally:
+        catalog.close()

@@ -7,32 +7,47 @@ processes when the import is large). One writer for the whole import keeps
 the index at a few segments, so search stays fast after importing 50,000
 documents; a writer per small batch would leave hundreds of segments.
 
-Crash safety is the service's: each batch's ids go into the index journal
-before its database commit and leave it only once the index has committed,
-so an import interrupted half-way is finished by ``recover()`` at the next
-start.
+Attachments are stored the way the app stores them: a row in
+``attachments`` with its file in the content-addressed store and its
+extracted text in ``Attachment.text``. An ``ImportItem`` brings files
+(``files``: copied, typed and extracted like ``attach_files`` does, the
+parser sandboxed unless ``sandbox=False``) and/or text (``content``: written
+to the store as a UTF-8 ``.txt`` file the catalog made itself, so its plain
+text extraction runs in this process). The index entries then come from the
+service's own ``_indexed_documents`` alone, so ``check()`` agrees after the
+import and after any re-index.
 
-Attachment text: an ``ImportItem`` may carry the text extracted from the
-document's attachments. It goes into the index's ``content`` field, exactly
-the field the attachment service indexes; the rest of the indexed document
-is built by the service's own ``_indexed_documents`` so the entries are the
-ones a normal save would produce.
+Crash safety: a batch's files are made durable in the store before its rows
+are committed (``AttachmentStore.commit_many``: the data fsyncs of the batch
+in parallel, then one fsync per directory), under the store's lock; each
+batch's ids go into the index journal before its database commit and leave
+it only once the index has committed, so an import interrupted half-way is
+finished by ``recover()`` at the next start. A crash can leave at worst
+copies no row refers to, which ``finweek check`` reports and ``--repair``
+removes; never a row without its file.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 import os
+import re
 import time
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from sqlalchemy import func, select
 
+from .attachments.extraction import ExtractedText, extract_text
+from .attachments.filetypes import PLAIN, guess_mime
+from .attachments.ingest import check_sources
+from .attachments.records import DuplicateAttachment
+from .attachments.store import StagedFile
 from .catalog import CatalogService, NotFound, _required_title, _tag_name
 from .dates import normalize_date
-from .models import Document, DocumentOrganization, Organization, OrganizationAlias, Place, Tag
+from .models import Attachment, Document, DocumentOrganization, Organization, OrganizationAlias, Place, Tag
 from .records import NewDocument
 from .search.schema import IndexedDocument
 from .vocabulary import DocumentKind, OrganizationRole
@@ -44,18 +59,39 @@ MULTIPROCESS_THRESHOLD = 2000
 
 @dataclass(frozen=True)
 class ImportItem:
-    document: NewDocument
-    content: str = ""  # text extracted from the document's attachments
+    document: NewDocument  # an empty title is taken from the first file (metadata, heading or name)
+    content: str = ""  # text of the document's attachment: stored as a UTF-8 .txt file
+    files: tuple[Path, ...] = ()  # files to attach
+    content_name: str = ""  # the .txt file's name; by default from the title
 
 
 @dataclass(frozen=True)
 class ImportReport:
     ids: tuple[int, ...]
     seconds: float
+    # Items skipped: a file another document holds (or an earlier item of
+    # this import), a file that cannot be read. By the file's name.
+    duplicates: tuple[DuplicateAttachment, ...] = ()
+    failed: tuple[tuple[str, str], ...] = ()
+    cancelled: bool = False
 
     @property
     def count(self) -> int:
         return len(self.ids)
+
+
+@dataclass
+class _File:
+    staged: StagedFile
+    name: str
+    mime: str
+    extracted: ExtractedText
+
+
+@dataclass
+class _Prepared:
+    document: NewDocument
+    files: list[_File] = field(default_factory=list)
 
 
 def import_documents(
@@ -65,12 +101,23 @@ def import_documents(
     batch_size: int = DEFAULT_BATCH_SIZE,
     procs: int | None = None,
     progress: Callable[[int, int | None], None] | None = None,
+    on_item: Callable[[int, ImportItem], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
+    allow_duplicate_files: bool = False,
+    sandbox: bool = True,
 ) -> ImportReport:
     """Create every document of ``items``; returns their ids in order.
 
     ``procs`` is the number of index writer processes; by default two when
     the import has ``MULTIPROCESS_THRESHOLD`` documents or more (and the
-    machine has two cores), else one.
+    machine has two cores), else one. ``progress(done, total)`` follows each
+    committed batch; ``on_item(position, item)`` is called before each item
+    is prepared (its files copied and read); ``cancelled()`` is asked before
+    each item: when it says yes, what was prepared is imported and the
+    import stops. An item whose file another document already holds is
+    skipped and reported unless ``allow_duplicate_files``; so is an item
+    whose file cannot be read. ``content`` is never checked for duplicates:
+    the same text is stored once and linked.
     """
     started = time.perf_counter()
     iterator = iter(items)
@@ -79,40 +126,134 @@ def import_documents(
     head = list(itertools.islice(iterator, MULTIPROCESS_THRESHOLD))
     if procs is None:
         procs = min(2, os.cpu_count() or 1) if len(head) >= MULTIPROCESS_THRESHOLD else 1
-    source = itertools.chain(head, iterator)
+    source = enumerate(itertools.chain(head, iterator))
     resolver = _Resolver(service)
     ids: list[int] = []
+    state = _State(service, allow_duplicate_files, sandbox)
 
     def indexed() -> Iterator[IndexedDocument]:
-        while True:
-            batch = [_as_item(x) for x in itertools.islice(source, batch_size)]
-            if not batch:
+        while not state.cancelled:
+            with ExitStack() as stack:  # copies not committed are removed
+                batch: list[_Prepared] = []
+                for position, raw in source:
+                    if cancelled is not None and cancelled():
+                        state.cancelled = True
+                        break
+                    item = _as_item(raw)
+                    if on_item is not None:
+                        on_item(position, item)
+                    prepared = state.prepare(item, stack)
+                    if prepared is not None:
+                        batch.append(prepared)
+                    if len(batch) >= batch_size:
+                        break
+                else:
+                    state.exhausted = True
+                if batch:
+                    batch_ids = _insert_batch(service, resolver, batch, state)
+                    ids.extend(batch_ids)
+            if batch:
+                yield from service._indexed_documents(batch_ids)
+                if progress:
+                    progress(len(ids), total)
+            if state.exhausted:
                 return
-            batch_ids = _insert_batch(service, resolver, batch)
-            ids.extend(batch_ids)
-            contents = dict(zip(batch_ids, (item.content for item in batch)))
-            for document in service._indexed_documents(batch_ids):
-                content = contents[document.id]
-                yield dataclasses.replace(document, content=content) if content else document
-            if progress:
-                progress(len(ids), total)
 
     service.index.add_many(indexed(), procs=procs)
     service.journal.clear(ids)
-    return ImportReport(tuple(ids), time.perf_counter() - started)
+    duplicates = [*state.duplicates, *(
+        DuplicateAttachment(name, tuple(service._holders(sha256))) for name, sha256 in state.later_duplicates
+    )]
+    return ImportReport(tuple(ids), time.perf_counter() - started, tuple(duplicates), tuple(state.failed),
+                        state.cancelled)
 
 
 def _as_item(item: ImportItem | NewDocument) -> ImportItem:
     return item if isinstance(item, ImportItem) else ImportItem(item)
 
 
-def _insert_batch(service: CatalogService, resolver: _Resolver, batch: list[ImportItem]) -> list[int]:
+class _State:
+    """Preparing items: files staged and read before any transaction starts."""
+
+    def __init__(self, service: CatalogService, allow_duplicates: bool, sandbox: bool):
+        self.service = service
+        self.allow_duplicates = allow_duplicates
+        self.sandbox = sandbox
+        self.seen: set[str] = set()  # hashes of files of this import
+        self.duplicates: list[DuplicateAttachment] = []
+        self.later_duplicates: list[tuple[str, str]] = []  # held by an earlier item: holders known at the end
+        self.failed: list[tuple[str, str]] = []
+        self.cancelled = False
+        self.exhausted = False
+
+    def prepare(self, item: ImportItem, stack: ExitStack) -> _Prepared | None:
+        prepared = _Prepared(item.document)
+        if item.files:
+            try:
+                paths = check_sources(item.files)
+            except (OSError, ValueError) as exc:
+                self.failed.append((_name_of(item.files[0]), _why(exc)))
+                return None
+            for path in paths:
+                try:
+                    staged = stack.enter_context(self._store().stage(path))
+                except OSError as exc:
+                    self.failed.append((path.name, _why(exc)))
+                    return None
+                if not self.allow_duplicates:
+                    if staged.sha256 in self.seen:
+                        self.later_duplicates.append((path.name, staged.sha256))
+                        return None
+                    holders = self.service._holders(staged.sha256)
+                    if holders:
+                        self.duplicates.append(DuplicateAttachment(path.name, tuple(holders)))
+                        return None
+                mime = guess_mime(staged.temp, path.name)
+                extracted = self.service._known_text(staged.sha256) or extract_text(
+                    staged.temp, mime, sandbox=self.sandbox
+                )
+                prepared.files.append(_File(staged, path.name, mime, extracted))
+            self.seen.update(f.staged.sha256 for f in prepared.files)
+        if item.content:
+            data = item.content.encode("utf-8")
+            staged = stack.enter_context(self._store().stage_bytes(data, sync=False))
+            # The catalog wrote this file itself: plain text, parsed here.
+            extracted = extract_text(staged.temp, PLAIN, sandbox=False)
+            name = item.content_name or _text_name(item.document.title, item.files)
+            prepared.files.append(_File(staged, name, PLAIN, extracted))
+        if not (item.document.title or "").strip() and prepared.files:
+            prepared.document = replace(item.document, title=_title_from(prepared.files))
+        return prepared
+
+    def _store(self):
+        if self.service.store is None:
+            raise RuntimeError("this catalog was opened without an attachment store")
+        return self.service.store
+
+
+def _insert_batch(service: CatalogService, resolver: _Resolver, batch: list[_Prepared], state: _State) -> list[int]:
+    staged = [f.staged for p in batch for f in p.files]
+    if not staged:
+        return _insert_rows(service, resolver, batch)
+    store = state._store()
+    with store.lock:
+        # Every file durable in the store before the rows that refer to it.
+        store.commit_many(staged)
+        try:
+            return _insert_rows(service, resolver, batch)
+        except BaseException:
+            # The rows did not commit: files only they would use must go.
+            service._release_files({s.sha256 for s in staged})
+            raise
+
+
+def _insert_rows(service: CatalogService, resolver: _Resolver, batch: list[_Prepared]) -> list[int]:
     with service.writing() as (session, _touched), session.no_autoflush:
         # ``_touched`` stays empty: this import indexes the batch itself.
         resolver.start(session, batch)
         documents = []
-        for item in batch:
-            new = item.document
+        for prepared in batch:
+            new = prepared.document
             document = Document(
                 kind=DocumentKind.parse(new.kind).value,
                 title=_required_title(new.title),
@@ -134,6 +275,18 @@ def _insert_batch(service: CatalogService, resolver: _Resolver, batch: list[Impo
                 if (id(organization), role) not in seen:
                     seen.add((id(organization), role))
                     document.organization_links.append(DocumentOrganization(organization=organization, role=role))
+            document.attachments = [
+                Attachment(
+                    sha256=f.staged.sha256,
+                    original_name=f.name[:500],
+                    size=f.staged.size,
+                    mime_type=f.mime,
+                    text=f.extracted.text,
+                    text_status=f.extracted.status.value,
+                    text_message=f.extracted.message,
+                )
+                for f in prepared.files
+            ]
             session.add(document)
             documents.append(document)
         session.flush()
@@ -141,6 +294,30 @@ def _insert_batch(service: CatalogService, resolver: _Resolver, batch: list[Impo
         ids = [d.id for d in documents]
         service.journal.mark(ids)
     return ids
+
+
+def _title_from(files: Sequence[_File]) -> str:
+    for f in files:
+        if f.extracted.title and f.extracted.title.strip():
+            return f.extracted.title.strip()[:500]
+    name = files[0].name
+    return Path(name).stem.replace("_", " ").strip() or name
+
+
+def _text_name(title: str, files: Sequence[Path]) -> str:
+    base = (title or "").strip() or (Path(files[0]).stem if files else "") or "text"
+    base = re.sub(r'[\\/:*?"<>|\x00-\x1f]+', " ", base)
+    return " ".join(base.split())[:120] + ".txt"
+
+
+def _name_of(path) -> str:
+    return Path(path).name or str(path)
+
+
+def _why(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return str(exc) or exc.__class__.__name__
 
 
 class _Resolver:
@@ -155,7 +332,7 @@ class _Resolver:
         self._org_ids: dict[str, int | None] = {}
         self._place_ids: dict[str, int | None] = {}
 
-    def start(self, session, batch: list[ImportItem]) -> None:
+    def start(self, session, batch: list[_Prepared]) -> None:
         self.session = session
         documents = [item.document for item in batch]
         tag_keys = {_tag_name(n).casefold() for d in documents for n in d.tags}

@@ -7,6 +7,13 @@ bytes are copied to ``tmp/`` while hashed, fsynced, and only renamed into
 after that, so a crash leaves either a complete file or a temporary one,
 and never a row pointing at nothing. Leftovers (temporary files, files no
 row refers to) are what ``finweek check`` reports and ``--repair`` removes.
+
+Bulk imports write thousands of files: ``stage_bytes(..., sync=False)``
+leaves the data unsynced and ``commit_many`` syncs a whole batch at once
+(the fsyncs run in parallel threads, so the file system groups them), moves
+every copy into place and then syncs each directory it touched once. The
+guarantee is the same: every file is durable in ``objects/`` when
+``commit_many`` returns, before the caller commits the rows.
 """
 
 from __future__ import annotations
@@ -14,7 +21,8 @@ from __future__ import annotations
 import hashlib
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from ..filelock import FileLock
@@ -63,6 +71,50 @@ class AttachmentStore:
             raise
         return StagedFile(self, temp, digest.hexdigest(), size, source)
 
+    def stage_bytes(self, data: bytes, *, sync: bool = True) -> StagedFile:
+        """A temporary copy of ``data``; with ``sync=False`` its fsync is left
+        to ``commit_many``, which syncs a whole batch at once."""
+        self.tmp.mkdir(parents=True, exist_ok=True)
+        temp = self.tmp / f"{uuid.uuid4().hex}.part"
+        try:
+            with open(temp, "xb") as dst:
+                dst.write(data)
+                if sync:
+                    dst.flush()
+                    os.fsync(dst.fileno())
+        except BaseException:
+            temp.unlink(missing_ok=True)
+            raise
+        staged = StagedFile(self, temp, hashlib.sha256(data).hexdigest(), len(data), None)
+        staged.synced = sync
+        return staged
+
+    def commit_many(self, staged: Sequence[StagedFile]) -> None:
+        """Make every staged copy live: their data synced, renamed into
+        ``objects/``, then one fsync per directory touched. Hold ``lock``
+        around this and the commit of the rows that refer to the files."""
+        unsynced = [s for s in staged if not s.committed and not s.synced]
+        if unsynced:
+            with ThreadPoolExecutor(max_workers=min(16, len(unsynced))) as pool:
+                list(pool.map(_fsync_file, [s.temp for s in unsynced]))
+            for s in unsynced:
+                s.synced = True
+        folders: set[Path] = set()
+        created = False
+        for s in staged:
+            if s.committed:
+                continue
+            folder = self.path_for(s.sha256).parent
+            if folder not in folders and not folder.is_dir():
+                created = True
+            if s.commit(sync_dir=False):
+                folders.add(folder)
+        if created:
+            folders.add(self.objects)
+        if folders:
+            with ThreadPoolExecutor(max_workers=min(16, len(folders))) as pool:
+                list(pool.map(_fsync_dir, sorted(folders)))
+
     def delete(self, sha256: str) -> bool:
         """Remove a stored file and its cached previews; True if it existed."""
         path = self.path_for(sha256)
@@ -92,16 +144,23 @@ class StagedFile:
     Use as a context manager: leaving it without ``commit`` removes the copy.
     """
 
-    def __init__(self, store: AttachmentStore, temp: Path, sha256: str, size: int, source: Path):
+    def __init__(self, store: AttachmentStore, temp: Path, sha256: str, size: int, source: Path | None):
         self.store = store
         self.temp = temp
         self.sha256 = sha256
         self.size = size
         self.source = source
         self.committed = False
+        self.synced = True  # the data is on disk (stage_bytes(sync=False) leaves it to commit_many)
 
-    def commit(self) -> bool:
-        """Move the copy into the store; False when the content was there already."""
+    def commit(self, sync_dir: bool = True) -> bool:
+        """Move the copy into the store; False when the content was there already.
+
+        ``sync_dir=False`` leaves the directory's fsync to the caller
+        (``AttachmentStore.commit_many`` syncs each directory once)."""
+        if not self.synced:
+            _fsync_file(self.temp)
+            self.synced = True
         target = self.store.path_for(self.sha256)
         target.parent.mkdir(parents=True, exist_ok=True)
         if target.exists():
@@ -109,7 +168,8 @@ class StagedFile:
             self.committed = True
             return False
         os.replace(self.temp, target)
-        _fsync_dir(target.parent)
+        if sync_dir:
+            _fsync_dir(target.parent)
         self.committed = True
         return True
 
@@ -122,6 +182,14 @@ class StagedFile:
     def __exit__(self, *exc) -> None:
         if not self.committed:
             self.discard()
+
+
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDWR)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _fsync_dir(path: Path) -> None:
