@@ -490,3 +490,29 @@ def test_state_persists(qtbot, catalog, settings):
     qtbot.addWidget(second)
     assert second.tabs.currentWidget() is second.tags_tab
     assert second.all_tab.table.columnWidth(DocumentTableModel.KIND) == 201
+
+
+def test_bulk_import_goes_through_the_batched_path(qtbot, window, service, tmp_path):
+    files = []
+    for n in range(12):
+        path = tmp_path / f"circular-{n:02d}.txt"
+        path.write_text(f"Circular {n} on numbatfunds{n} and offshore clearing", encoding="utf-8")
+        files.append(path)
+    twin = tmp_path / "circular-copy.txt"
+    twin.write_bytes(files[4].read_bytes())  # the same content twice in one import
+    files.append(twin)
+    before = service.count_documents()
+    with qtbot.waitSignal(window.ops.finished, timeout=60000):
+        window.start_import(files, "report", ("circulars",))
+    report = window.last_import
+    assert len(report.documents) == 12 and [d.name for d in report.duplicates] == ["circular-copy.txt"]
+    assert "circular-04.txt" in dialog(qtbot, QMessageBox, "importReport").informativeText()
+    assert service.count_documents() == before + 12
+    # Stored as attachments with their text: found by it, and the catalog checks clean.
+    hit = service.search("numbatfunds7").hits
+    assert [h.title for h in hit] == ["Circular 7 on numbatfunds7 and offshore clearing"]
+    assert [a.original_name for a in service.get_document(hit[0].id).attachments] == ["circular-07.txt"]
+    assert service.check().ok
+    # The window shows them: the all-documents tab lists the new rows.
+    window.tabs.setCurrentWidget(window.all_tab)
+    qtbot.waitUntil(lambda: window.all_tab.model.rowCount() == before + 12, timeout=10000)

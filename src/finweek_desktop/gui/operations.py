@@ -9,6 +9,7 @@ refreshes just that. Deleting documents and changing tags push an undo step
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,12 +20,14 @@ from pathlib import Path
 
 from ..core import undo
 from ..core.attachments.records import AlreadyAttached, DuplicateAttachment
+from ..core.bulk import ImportItem, import_documents
 from ..core.catalog import CatalogService
 from ..core.records import NewDocument
 from .tasks import Cancelled, Progress, TaskRunner
 
 log = logging.getLogger(__name__)
 UNDO_DEPTH = 30
+IMPORT_BATCH = 100  # files per database batch of an import
 
 
 @dataclass(frozen=True)
@@ -264,27 +267,40 @@ class Operations(QObject):
         self.run(f"Could not remove {name}", work)
 
     def import_files(self, paths: list[Path], kind: str, tags: tuple[str, ...], progress: Progress, done=None) -> None:
-        """One new document per file (title from the file), cancellable between files."""
+        """One new document per file (title from the file), through the core's
+        batched import: database batches, one index writer for the whole
+        import. Each file is still read by the sandboxed extractor; the
+        import can be cancelled between files (what was read is kept)."""
         paths = [Path(p) for p in paths]
 
         def work(s: CatalogService, progress: Progress) -> _Outcome:
-            report = FileReport()
-            for n, path in enumerate(paths):
-                if progress.cancelled:
-                    report.cancelled = True
-                    break
-                progress.report(n, len(paths), f"Importing {path.name}")
-                try:
-                    detail = s.create_document_with_files(NewDocument(kind=kind, title="", tags=tags), [path])
-                    report.documents.append(detail.id)
-                    report.added.append(path.name)
-                except DuplicateAttachment as exc:
-                    report.duplicates.append(exc)
-                except AlreadyAttached:
-                    report.already.append(path.name)
-                except (OSError, ValueError) as exc:
-                    report.failed.append((path.name, _why(exc)))
-            progress.report(len(paths), len(paths), "")
+            items = [ImportItem(NewDocument(kind=kind, title="", tags=tags), files=(path,)) for path in paths]
+            total = len(items)
+            reached: list[int] = []
+
+            def on_item(n: int, item: ImportItem) -> None:
+                reached.append(n)
+                progress.report(n, total, f"Importing {item.files[0].name}")
+
+            # One index writer process: no fork from this threaded Qt process.
+            result = import_documents(s, items, batch_size=IMPORT_BATCH, procs=1, on_item=on_item,
+                                      cancelled=lambda: progress.cancelled)
+            progress.report(total, total, "")
+            skipped = Counter([d.name for d in result.duplicates] + [name for name, _ in result.failed])
+            added = []
+            for n in reached:
+                name = paths[n].name
+                if skipped[name]:
+                    skipped[name] -= 1
+                else:
+                    added.append(name)
+            report = FileReport(
+                added=added,
+                documents=list(result.ids),
+                duplicates=list(result.duplicates),
+                failed=list(result.failed),
+                cancelled=result.cancelled,
+            )
             change = Change(frozenset(report.documents), structure=True, tags=bool(tags and report.documents),
                             select=report.documents[0] if report.documents else None,
                             message=f"Import: {report.summary()}")
