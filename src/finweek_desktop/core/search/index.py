@@ -21,9 +21,17 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 from whoosh import query as wq
 from whoosh import sorting
-from whoosh.highlight import ContextFragmenter, HtmlFormatter, get_text
+from whoosh.highlight import (
+    ContextFragmenter,
+    Highlighter,
+    HtmlFormatter,
+    get_text,
+    set_matched_filter,
+    top_fragments,
+)
 
 from ..filelock import FileLock
+from .matching import FacetSets, leaf_readers, matching_docnums
 from .query import ParsedQuery, make_parser, parse_query
 from .schema import PORTUGUESE_SHADOWS, SCHEMA_VERSION, SNIPPET_FIELDS, IndexedDocument, build_schema
 
@@ -71,6 +79,7 @@ class SearchIndex:
         self._version = SCHEMA_VERSION if han_index == "bigrams" else f"{SCHEMA_VERSION}+{han_index}"
         self._ix = None
         self._searcher = None
+        self._facets = FacetSets()
         self._lock = threading.RLock()
         # Other processes (the CLI beside the app) open, recreate and swap
         # this directory too: deciding and swapping happen under this lock.
@@ -156,7 +165,7 @@ class SearchIndex:
         """Add or replace documents in one commit; returns how many."""
         with self._lock:
             count = 0
-            writer = self.ix.writer(timeout=10.0)
+            writer = self.ix.writer(timeout=10.0, compound=False)
             try:
                 for document in documents:
                     writer.update_document(**document.fields())
@@ -169,7 +178,7 @@ class SearchIndex:
 
     def delete(self, ids: Iterable[int]) -> None:
         with self._lock:
-            writer = self.ix.writer(timeout=10.0)
+            writer = self.ix.writer(timeout=10.0, compound=False)
             try:
                 for doc_id in ids:
                     writer.delete_by_term("id", str(doc_id))
@@ -198,7 +207,8 @@ class SearchIndex:
             self._create_empty(staging)
             procs = 2 if total and total >= _MULTIPROCESS_THRESHOLD else 1
             kwargs = {"procs": procs, "multisegment": True} if procs > 1 else {}
-            writer = self._ix.writer(**kwargs)
+            # compound=False: see add_many.
+            writer = self._ix.writer(compound=False, **kwargs)
             count = 0
             try:
                 for document in documents:
@@ -233,6 +243,7 @@ class SearchIndex:
             # reader of a segment and misses deletions made in it since.
             self._searcher.close()
             self._searcher = self.ix.searcher()
+            self._facets.forget_except(r for r, _o in leaf_readers(self._searcher))
         return self._searcher
 
     def fingerprints(self) -> dict[int, str]:
@@ -258,53 +269,64 @@ class SearchIndex:
         tags: Iterable[str] = (),
     ) -> SearchResults:
         """Run a query; raises QueryError with a readable message when the
-        query cannot be searched at all."""
+        query cannot be searched at all.
+
+        Whoosh ranks (or sorts) only the page asked for, so its top-N
+        optimisations apply; the total and the facet counts come from the
+        matching documents, found without scoring (see matching.py); snippets
+        are made for the page's hits only, from the fields holding query terms.
+        """
         if sort not in SORTS:
             raise ValueError(f"unknown sort {sort!r}; choose one of {', '.join(SORTS)}")
         parsed = self.parse(text)
+        kinds, tags = list(kinds), [t.lower() for t in tags]
         narrowing = _narrowing_filter(kinds, tags)
         sortedby = _SORT_FACETS[sort]
         with self._lock:
             searcher = self._current_searcher()
-            results = searcher.search(
-                parsed.query,
-                limit=limit,
-                filter=narrowing,
-                sortedby=sortedby,
-                terms=True,
-                groupedby={
-                    "kind": sorting.FieldFacet("kind"),
-                    "tag": sorting.FieldFacet("tag", allow_overlap=True),
-                },
-            )
-            results.fragmenter = ContextFragmenter(maxchars=220, surround=70)
-            results.formatter = _SnippetFormatter(between=" … ")
-            # Grouping makes Whoosh keep every match; snippets only for the page.
-            page = results[:limit] if limit else results
-            hits = [self._hit(hit, scored=sortedby is None) for hit in page]
+            term_cache: dict = {}
+            matched = matching_docnums(parsed.query, searcher, term_cache)
+            if kinds or tags:
+                matched = [(r, o, self._narrow(r, docs, kinds, tags)) for r, o, docs in matched]
+            total = sum(len(docs) for _r, _o, docs in matched)
+            counts = self._facets.counts(matched)
+            if total == 0:
+                page = []
+            else:
+                allowed = {offset + d for _r, offset, docs in matched for d in docs} if narrowing else None
+                results = searcher.search(
+                    parsed.query,
+                    limit=min(limit, total) if limit else total,
+                    filter=allowed,
+                    sortedby=sortedby,
+                )
+                # Not list(results): that asks len(results), which makes
+                # Whoosh count every match again (0.3 s for a common word).
+                page = [results[i] for i in range(results.scored_length())]
+            snippets = _Snippets(self._schema, parsed.query, searcher, matched, term_cache)
+            hits = [self._hit(hit, scored=sortedby is None, snippets=snippets) for hit in page]
             return SearchResults(
                 text=text,
-                total=len(results),
+                total=total,
                 hits=tuple(hits),
-                kind_counts=_counts(results, "kind"),
-                tag_counts=_counts(results, "tag"),
+                kind_counts=_sorted_counts(counts["kind"]),
+                tag_counts=_sorted_counts(counts["tag"]),
                 notice=parsed.notice,
             )
 
-    def _hit(self, hit, scored: bool) -> SearchHit:
-        snippet = ""
-        for name in SNIPPET_FIELDS:
-            text = hit.get(name)
-            if not text:
-                continue
-            snippet = hit.highlights(name, top=2)
-            shadow = PORTUGUESE_SHADOWS.get(name)
-            if not snippet and shadow:
-                # Matched through Portuguese stemming only: highlight the
-                # stored text with the shadow field's analyzer and terms.
-                snippet = hit.highlights(shadow, text=text, top=2)
-            if snippet:
-                break
+    def _narrow(self, reader, docs: set[int], kinds: list[str], tags: list[str]) -> set[int]:
+        sets = self._facets.for_segment(reader)
+        if kinds:
+            allowed: set[int] = set()
+            for kind in kinds:
+                allowed |= sets["kind"].get(kind, set())
+            docs = docs & allowed
+        for tag in tags:
+            docs = docs & sets["tag"].get(tag, set())
+        return docs
+
+    def _hit(self, hit, scored: bool, snippets: "_Snippets") -> SearchHit:
+        snippet = snippets.for_hit(hit)
         if not snippet:
             summary = hit.get("summary") or ""
             snippet = html.escape(summary[:220] + ("…" if len(summary) > 220 else ""))
@@ -376,7 +398,90 @@ def _narrowing_filter(kinds: Iterable[str], tags: Iterable[str]):
     return parts[0] if len(parts) == 1 else wq.And(parts)
 
 
-def _counts(results, facet: str) -> dict[str, int]:
-    groups = results.groups(facet)
-    counts = {str(key): len(ids) for key, ids in groups.items() if key not in (None, "")}
+def _sorted_counts(counts) -> dict[str, int]:
+    counts = {str(key): n for key, n in counts.items() if key not in (None, "") and n}
     return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+class _Snippets:
+    """Highlighted snippets for the hits of one search.
+
+    The terms come from the query (expanded for prefixes), grouped by field,
+    negated parts left out. A field is re-analysed only when the query has
+    terms for it and, where the matching step read them, when the hit holds
+    one of them: a title-only hit does not re-tokenise 10 KB of content.
+    """
+
+    def __init__(self, schema, q, searcher, matched, term_cache):
+        self.schema = schema
+        self.fragmenter = ContextFragmenter(maxchars=220, surround=70)
+        self.formatter = _SnippetFormatter(between=" … ")
+        self._highlighter = Highlighter(fragmenter=self.fragmenter, formatter=self.formatter)
+        self.terms: dict[str, set] = {}
+        reader = searcher.reader()
+        for fieldname, btext in _positive_terms(q, reader):
+            if fieldname in schema:
+                self.terms.setdefault(fieldname, set()).add(btext)
+        # docnum -> (segment-local docnum, that segment's term cache)
+        self._segments = [(offset, term_cache.get(id(r), {})) for r, offset, _docs in matched]
+        self._segments.sort(key=lambda pair: pair[0])
+
+    def _holds(self, docnum: int, fieldname: str, btexts) -> bool:
+        """False only when the matching step proved the hit holds none of the terms."""
+        offset, cache = 0, {}
+        for seg_offset, seg_cache in self._segments:
+            if seg_offset <= docnum:
+                offset, cache = seg_offset, seg_cache
+        local = docnum - offset
+        for btext in btexts:
+            docs = cache.get((fieldname, btext))
+            if docs is None or local in docs:
+                return True
+        return False
+
+    def _highlight(self, text: str, fieldname: str, docnum: int) -> str:
+        btexts = self.terms.get(fieldname)
+        if not btexts or not self._holds(docnum, fieldname, btexts):
+            return ""
+        field = self.schema[fieldname]
+        words = frozenset(field.from_bytes(b) for b in btexts)
+        # What Whoosh's Highlighter does when it re-tokenises (overlapping
+        # matched bigrams merged into one highlighted span).
+        tokens = field.analyzer(text, positions=True, chars=True, mode="index", removestops=False)
+        tokens = self._highlighter._merge_matched_tokens(set_matched_filter(tokens, words))
+        fragments = self.fragmenter.fragment_tokens(text, tokens)
+        fragments = top_fragments(fragments, 2, self._highlighter.scorer, self._highlighter.order, minscore=1)
+        return self.formatter.format(fragments)
+
+    def for_hit(self, hit) -> str:
+        for name in SNIPPET_FIELDS:
+            text = hit.get(name)
+            if not text:
+                continue
+            snippet = self._highlight(text, name, hit.docnum)
+            shadow = PORTUGUESE_SHADOWS.get(name)
+            if not snippet and shadow:
+                # Matched through Portuguese stemming only: highlight the
+                # stored text with the shadow field's analyzer and terms.
+                snippet = self._highlight(text, shadow, hit.docnum)
+            if snippet:
+                return snippet
+        return ""
+
+
+def _positive_terms(q, reader):
+    """(fieldname, btext) of the terms a match can contain: prefixes
+    expanded, negated subqueries left out."""
+    if isinstance(q, wq.Not):
+        return
+    if isinstance(q, wq.AndNot):
+        yield from _positive_terms(q.a, reader)
+        return
+    if q.is_leaf():
+        try:
+            yield from q.existing_terms(reader, phrases=True, expand=True)
+        except Exception:  # a field absent from the index
+            pass
+        return
+    for child in q.children():
+        yield from _positive_terms(child, reader)
