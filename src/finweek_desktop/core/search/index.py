@@ -31,7 +31,7 @@ from whoosh.highlight import (
 )
 
 from ..filelock import FileLock
-from .matching import FacetSets, leaf_readers, matching_docnums
+from .matching import FacetSets, leaf_readers, matching_docnums, needs_matcher, split_by_segment
 from .query import ParsedQuery, make_parser, parse_query
 from .schema import PORTUGUESE_SHADOWS, SCHEMA_VERSION, SNIPPET_FIELDS, IndexedDocument, build_schema
 
@@ -285,12 +285,24 @@ class SearchIndex:
         with self._lock:
             searcher = self._current_searcher()
             term_cache: dict = {}
-            matched = matching_docnums(parsed.query, searcher, term_cache)
+            page = None
+            if needs_matcher(parsed.query):
+                # A phrase: one scored pass over every match.
+                results = searcher.search(parsed.query, limit=None, sortedby=sortedby)
+                matched = split_by_segment(results.docs(), searcher)
+                page = [results[i] for i in range(results.scored_length())]
+            else:
+                matched = matching_docnums(parsed.query, searcher, term_cache)
             if kinds or tags:
                 matched = [(r, o, self._narrow(r, docs, kinds, tags)) for r, o, docs in matched]
             total = sum(len(docs) for _r, _o, docs in matched)
             counts = self._facets.counts(matched)
-            if total == 0:
+            if page is not None:
+                if kinds or tags:
+                    allowed = {offset + d for _r, offset, docs in matched for d in docs}
+                    page = [hit for hit in page if hit.docnum in allowed]
+                page = page[:limit] if limit else page
+            elif total == 0:
                 page = []
             else:
                 allowed = {offset + d for _r, offset, docs in matched for d in docs} if narrowing else None

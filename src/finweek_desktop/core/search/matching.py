@@ -122,6 +122,34 @@ def matching_docs(q, reader, leaf_searcher, cache: dict | None = None) -> set[in
     return set(q.docs(leaf_searcher))
 
 
+_SET_QUERIES = (wq.Term, wq.Or, wq.DisjunctionMax, wq.And, wq.AndNot, wq.AndMaybe, wq.Not, wq.Every)
+
+
+def needs_matcher(q) -> bool:
+    """Whether some part of ``q`` (a phrase, a range...) can only be matched
+    by Whoosh's matcher: then one scored pass over every match costs less
+    than a matching pass plus a ranking pass."""
+    for node in [q, *q.all_children()] if hasattr(q, "all_children") else [q]:
+        if node is wq.NullQuery:
+            continue
+        if isinstance(node, _SET_QUERIES):
+            continue
+        if isinstance(node, wq.MultiTerm) and type(node)._btexts is not wq.MultiTerm._btexts:
+            continue
+        return True
+    return False
+
+
+def split_by_segment(docnums, searcher) -> list[tuple[object, int, set[int]]]:
+    """Global document numbers as (segment reader, offset, local docnums)."""
+    out = []
+    for sub, offset in searcher.leaf_searchers():
+        reader = sub.reader()
+        end = offset + reader.doc_count_all()
+        out.append((reader, offset, {d - offset for d in docnums if offset <= d < end}))
+    return out
+
+
 def matching_docnums(q, searcher, cache: dict | None = None) -> list[tuple[object, int, set[int]]]:
     """(segment reader, offset, local docnums) for each segment of ``searcher``.
 
