@@ -138,8 +138,38 @@ def test_the_title_filter_and_sorting(qtbot, window):
     header = tab.table.horizontalHeader()
     qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton,
                      pos=QPoint(header.sectionViewportPosition(DocumentTableModel.TITLE) + 20, header.height() // 2))
-    names = titles(tab)
-    assert names == sorted(names, key=str.casefold) or names == sorted(names, key=str.casefold, reverse=True)
+
+    def sorted_by_title():
+        names = titles(tab)
+        return names == sorted(names, key=str.casefold) or names == sorted(names, key=str.casefold, reverse=True)
+
+    qtbot.waitUntil(sorted_by_title)  # the new order comes from a worker
+
+
+def test_filtering_runs_off_the_ui_thread_and_keeps_the_latest_answer(qtbot, window, service, monkeypatch):
+    import threading
+    import time
+
+    tab = window.all_tab
+    original = service.document_ids
+    threads = []
+
+    def slow_for_b(where=DocumentFilter(), sort="date"):
+        threads.append(threading.current_thread() is threading.main_thread())
+        if where.text == "b":
+            time.sleep(0.6)  # the answer to the first keystroke comes back last
+        return original(where, sort)
+
+    monkeypatch.setattr(service, "document_ids", slow_for_b)
+    qtbot.keyClicks(tab.filter_edit, "b")
+    qtbot.waitUntil(lambda: tab.model.loading, timeout=5000)  # debounce over, the "b" list is being built
+    qtbot.keyClicks(tab.filter_edit, "lue")
+    qtbot.waitUntil(lambda: titles(tab) == [BLUE_PAPER], timeout=5000)
+    assert tab.filter_edit.hasFocus() or tab.filter_edit.text() == "blue"
+    qtbot.wait(900)  # the stale "b" answer arrives meanwhile and is dropped
+    assert titles(tab) == [BLUE_PAPER]
+    assert tab.count.text() == "1 document"
+    assert threads and not any(threads)  # never on the UI thread
 
 
 def test_document_model_is_a_valid_qt_model(qtmodeltester, service):
@@ -238,11 +268,11 @@ def test_clicking_a_tag_filters_the_catalog(qtbot, window):
     tags.select_tag("digital-currency")
     qtbot.mouseClick(tags.show_button, Qt.MouseButton.LeftButton)
     assert window.tabs.currentWidget() is window.all_tab
-    assert sorted(titles(window.all_tab)) == sorted([
-        BLUE_PAPER, "Theme forums: digital economy, digital currency, healthcare, cross-border capital and insurance"])
+    qtbot.waitUntil(lambda: sorted(titles(window.all_tab)) == sorted([
+        BLUE_PAPER, "Theme forums: digital economy, digital currency, healthcare, cross-border capital and insurance"]))
     assert "digital-currency" in window.all_tab.chip.text()
     qtbot.mouseClick(window.all_tab.chip_clear, Qt.MouseButton.LeftButton)
-    assert len(titles(window.all_tab)) == 9
+    qtbot.waitUntil(lambda: len(titles(window.all_tab)) == 9)
 
 
 def test_clicking_a_tag_chip_filters_too(qtbot, window):
@@ -250,7 +280,7 @@ def test_clicking_a_tag_chip_filters_too(qtbot, window):
     chip = next(c for c in window.detail.tags.chips() if c.name == "fintech")
     qtbot.mouseClick(chip, Qt.MouseButton.LeftButton, pos=QPoint(8, chip.height() // 2))
     assert window.all_tab.chip.text() == "Tag: fintech"
-    assert BLUE_PAPER in titles(window.all_tab) and len(titles(window.all_tab)) == 2
+    qtbot.waitUntil(lambda: BLUE_PAPER in titles(window.all_tab) and len(titles(window.all_tab)) == 2)
 
 
 def test_organizations_tab_filters_the_catalog(qtbot, window):
@@ -261,6 +291,7 @@ def test_organizations_tab_filters_the_catalog(qtbot, window):
     tab.table.setCurrentIndex(index)
     tab.table.activated.emit(index)
     assert window.tabs.currentWidget() is window.all_tab
+    qtbot.waitUntil(lambda: not window.all_tab.model.loading)
     assert BLUE_PAPER in titles(window.all_tab)
     assert "01 Think Tank" in window.all_tab.chip.text()
 

@@ -38,7 +38,7 @@ class BrowseTab(QWidget):
     files_dropped = Signal(int, list)
     activated = Signal(int)
 
-    def __init__(self, service: CatalogService, base: DocumentFilter, name: str, parent=None):
+    def __init__(self, service: CatalogService, base: DocumentFilter, name: str, parent=None, runner=None):
         super().__init__(parent)
         self.setObjectName(name)
         self.service = service
@@ -47,8 +47,11 @@ class BrowseTab(QWidget):
         self._extra_label = ""
         self.dirty = True
         self._first_load = True
+        self._restore_after_load: tuple[list[int], int | None] | None = None
 
-        self.model = DocumentTableModel(service, base, self)
+        # With a runner, filter and sort changes build the id list on a worker.
+        self.model = DocumentTableModel(service, base, self, runner=runner)
+        self.model.loaded.connect(self._loaded)
         self.table = DocumentTable()
         self.table.setObjectName(f"{name}Table")
         self.table.setModel(self.model)
@@ -129,7 +132,20 @@ class BrowseTab(QWidget):
         self.chip_clear.setVisible(bool(self._extra_label))
 
     def _apply_filter(self) -> None:
-        self.reload()
+        """A filter changed: the id list is built off the UI thread (typing
+        stays fluid at 50,000 documents); only the latest answer shows."""
+        self._remember_selection()
+        self.dirty = False
+        self.model.request(self.current_filter())
+
+    def _remember_selection(self) -> None:
+        if self._restore_after_load is None:  # the selection before the first pending change
+            self._restore_after_load = (self.selected_ids(), self.current_id())
+
+    def _loaded(self) -> None:
+        restore, self._restore_after_load = self._restore_after_load, None
+        if restore is not None:
+            self._restore_selection(*restore)
 
     def _show_count(self, n: int) -> None:
         self.count.setText(f"{n:,} document{'s' if n != 1 else ''}")
@@ -143,18 +159,19 @@ class BrowseTab(QWidget):
             header.setSortIndicator(current, current_order)
             header.blockSignals(False)
             return
-        keep = self.selected_ids()
-        current = self.current_id()
+        # The view asked the model already (its sorting is enabled); the
+        # new order arrives from a worker and the selection follows it.
+        self._remember_selection()
         self.model.sort(column, order)
-        self._restore_selection(keep, current)
 
     # -- loading ---------------------------------------------------------------
 
     def reload(self) -> None:
         """Re-read the id list, keeping the selection where the rows remain."""
-        keep = self.selected_ids()
-        current = self.current_id()
+        keep, current = self._restore_after_load or (self.selected_ids(), self.current_id())
+        self._restore_after_load = None
         self.model.load(self.current_filter())
+        self._restore_after_load = None  # the load above emitted loaded
         self.dirty = False
         self._restore_selection(keep, current)
 
@@ -211,8 +228,8 @@ class BrowseTab(QWidget):
 class SessionBrowseTab(BrowseTab):
     """Session records, and every document of one session of the event."""
 
-    def __init__(self, service: CatalogService, base: DocumentFilter, name: str, parent=None):
-        super().__init__(service, base, name, parent)
+    def __init__(self, service: CatalogService, base: DocumentFilter, name: str, parent=None, runner=None):
+        super().__init__(service, base, name, parent, runner)
         self.sessions = QListWidget()
         self.sessions.setObjectName("sessionList")
         self.sessions.currentItemChanged.connect(lambda *_: self.reload())

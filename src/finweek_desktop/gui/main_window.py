@@ -124,11 +124,13 @@ class MainWindow(FileActionsMixin, QMainWindow):
 
     def _build_main(self) -> None:
         s = self.service
-        self.all_tab = BrowseTab(s, DocumentFilter(), "all")
-        self.reports_tab = BrowseTab(s, DocumentFilter(kind=DocumentKind.REPORT.value), "reports")
-        self.blue_tab = BrowseTab(s, DocumentFilter(kind=DocumentKind.BLUE_PAPER.value), "bluePapers")
-        self.initiatives_tab = BrowseTab(s, DocumentFilter(kind=DocumentKind.INITIATIVE.value), "initiatives")
-        self.sessions_tab = SessionBrowseTab(s, DocumentFilter(kind=DocumentKind.SESSION_RECORD.value), "sessions")
+        r = self.runner
+        self.all_tab = BrowseTab(s, DocumentFilter(), "all", runner=r)
+        self.reports_tab = BrowseTab(s, DocumentFilter(kind=DocumentKind.REPORT.value), "reports", runner=r)
+        self.blue_tab = BrowseTab(s, DocumentFilter(kind=DocumentKind.BLUE_PAPER.value), "bluePapers", runner=r)
+        self.initiatives_tab = BrowseTab(s, DocumentFilter(kind=DocumentKind.INITIATIVE.value), "initiatives", runner=r)
+        self.sessions_tab = SessionBrowseTab(s, DocumentFilter(kind=DocumentKind.SESSION_RECORD.value), "sessions",
+                                             runner=r)
         self.browse_tabs = [self.all_tab, self.reports_tab, self.blue_tab, self.initiatives_tab, self.sessions_tab]
         self.search_tab = SearchTab(s, self.runner)
         self.tags_tab = TagsTab(s)

@@ -8,14 +8,19 @@ for a new id order. The other models are small lists loaded whole.
 
 from __future__ import annotations
 
+import logging
 from collections import OrderedDict
+
 from PySide6.QtCore import QAbstractListModel, QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QIcon, QPainter, QPixmap
 
 from ..core.catalog import CatalogService, DocumentFilter
 from ..core.records import DocumentSummary, OrganizationInfo, TagInfo
 from ..core.search.index import SearchHit
+from .tasks import LatestOnly
 from .theme import icon, kind_icon, kind_label
+
+log = logging.getLogger(__name__)
 
 DocumentIdRole = Qt.ItemDataRole.UserRole + 1
 SummaryRole = Qt.ItemDataRole.UserRole + 2
@@ -24,6 +29,33 @@ TagNamesRole = Qt.ItemDataRole.UserRole + 4
 NameRole = Qt.ItemDataRole.UserRole + 5
 
 _Index = QModelIndex | QPersistentModelIndex
+
+
+def _role(role) -> int:
+    return int(getattr(role, "value", role))
+
+
+_DISPLAY = _role(Qt.ItemDataRole.DisplayRole)
+_DECORATION = _role(Qt.ItemDataRole.DecorationRole)
+_TOOLTIP = _role(Qt.ItemDataRole.ToolTipRole)
+_ALIGNMENT = _role(Qt.ItemDataRole.TextAlignmentRole)
+_ID = _role(DocumentIdRole)
+# role -> slot of a cached row (see DocumentTableModel._make_row)
+_SLOTS = {_DISPLAY: 0, _DECORATION: 1, _TOOLTIP: 2, _ALIGNMENT: 3, _role(SummaryRole): 4, _role(TagNamesRole): 5}
+# PySide passes roles as ints; callers in Python may pass the enum members.
+_SLOTS.update({Qt.ItemDataRole.DisplayRole: 0, Qt.ItemDataRole.DecorationRole: 1, Qt.ItemDataRole.ToolTipRole: 2,
+               Qt.ItemDataRole.TextAlignmentRole: 3, SummaryRole: 4, TagNamesRole: 5})
+_CELL_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDropEnabled
+_CENTER = int(_role(Qt.AlignmentFlag.AlignCenter))
+
+
+def document_ids(service: CatalogService, where: DocumentFilter, sort: tuple[int, Qt.SortOrder]) -> list[int]:
+    """The ids of a table's rows in the order of its sort state (any thread)."""
+    column, order = sort
+    ascending, descending = DocumentTableModel.SORTS[column]
+    if order == Qt.SortOrder.AscendingOrder or descending is not None:
+        return service.document_ids(where, ascending if order == Qt.SortOrder.AscendingOrder else descending)
+    return service.document_ids(where, ascending)[::-1]
 
 
 class DocumentTableModel(QAbstractTableModel):
@@ -40,16 +72,21 @@ class DocumentTableModel(QAbstractTableModel):
     CACHE_PAGES = 40
 
     count_changed = Signal(int)
+    loaded = Signal()  # a new id list is in place (after reload or a background load)
 
-    def __init__(self, service: CatalogService, where: DocumentFilter = DocumentFilter(), parent=None):
+    def __init__(self, service: CatalogService, where: DocumentFilter = DocumentFilter(), parent=None, runner=None):
         super().__init__(parent)
         self.service = service
         self._where = where
         self._sort = (self.DATE, Qt.SortOrder.DescendingOrder)
         self._ids: list[int] = []
         self._rows: dict[int, int] | None = None  # id -> row, built when needed
-        self._pages: OrderedDict[int, dict[int, DocumentSummary]] = OrderedDict()
+        # page number -> that page's rows, each a tuple of per-column values
+        # ready for data() (see _make_row), computed once when the page loads.
+        self._pages: OrderedDict[int, list] = OrderedDict()
+        self._last_page: tuple[int, list] | None = None
         self.tag_colors: dict[str, str | None] = {}
+        self._latest = LatestOnly(runner) if runner is not None else None
 
     # -- loading --------------------------------------------------------------
 
@@ -57,25 +94,52 @@ class DocumentTableModel(QAbstractTableModel):
     def where(self) -> DocumentFilter:
         return self._where
 
+    @property
+    def loading(self) -> bool:
+        return self._latest is not None and self._latest.pending
+
     def load(self, where: DocumentFilter) -> None:
         self._where = where
         self.reload()
 
     def reload(self) -> None:
-        column, order = self._sort
-        ascending, descending = self.SORTS[column]
-        if order == Qt.SortOrder.AscendingOrder or descending is not None:
-            key = ascending if order == Qt.SortOrder.AscendingOrder else descending
-            ids = self.service.document_ids(self._where, key)
-        else:
-            ids = self.service.document_ids(self._where, ascending)[::-1]
-        self.tag_colors = {t.name: t.color for t in self.service.tags()}
+        """Re-read the id list now (an answer still on its way is dropped)."""
+        if self._latest is not None:
+            self._latest.invalidate()
+        ids = document_ids(self.service, self._where, self._sort)
+        self._apply(ids, {t.name: t.color for t in self.service.tags()})
+
+    def request(self, where: DocumentFilter | None = None) -> None:
+        """Like ``load``, with the id list built on a worker thread; only the
+        answer to the latest request is applied (``loaded`` follows)."""
+        if where is not None:
+            self._where = where
+        if self._latest is None:
+            self.reload()
+            return
+        service, where, sort = self.service, self._where, self._sort
+
+        def work():
+            return document_ids(service, where, sort), {t.name: t.color for t in service.tags()}
+
+        def done(result, error):
+            if error is not None:
+                log.error("could not list the documents", exc_info=error)
+                return
+            self._apply(*result)
+
+        self._latest.run(work, done)
+
+    def _apply(self, ids: list[int], colors: dict[str, str | None]) -> None:
+        self.tag_colors = colors
         self.beginResetModel()
         self._ids = ids
         self._rows = None
         self._pages.clear()
+        self._last_page = None
         self.endResetModel()
         self.count_changed.emit(len(ids))
+        self.loaded.emit()
 
     def refresh_documents(self, doc_ids) -> None:
         """Re-read the rows of ``doc_ids`` (after an edit); no reset."""
@@ -86,6 +150,7 @@ class DocumentTableModel(QAbstractTableModel):
             if row is None:
                 continue
             self._pages.pop(row // self.PAGE, None)
+            self._last_page = None
             self.dataChanged.emit(self.index(row, 0), self.index(row, self.columnCount() - 1))
 
     def _row_map(self) -> dict[int, int]:
@@ -104,18 +169,40 @@ class DocumentTableModel(QAbstractTableModel):
         return list(self._ids)
 
     def summary(self, row: int) -> DocumentSummary | None:
+        cached = self._cached_row(row)
+        return cached[4][0] if cached is not None else None
+
+    def _cached_row(self, row: int):
         page_no = row // self.PAGE
+        last = self._last_page
+        if last is not None and last[0] == page_no:
+            return last[1][row - page_no * self.PAGE]
         page = self._pages.get(page_no)
         if page is None:
             start = page_no * self.PAGE
             chunk = self._ids[start : start + self.PAGE]
-            page = {s.id: s for s in self.service.summaries(chunk)}
+            found = {s.id: s for s in self.service.summaries(chunk)}
+            page = [self._make_row(found.get(doc_id)) for doc_id in chunk]
             self._pages[page_no] = page
             while len(self._pages) > self.CACHE_PAGES:
                 self._pages.popitem(last=False)
         else:
             self._pages.move_to_end(page_no)
-        return page.get(self._ids[row])
+        self._last_page = (page_no, page)
+        return page[row - page_no * self.PAGE]
+
+    def _make_row(self, row: DocumentSummary | None):
+        """Everything data() may return for one row, per role slot and column."""
+        if row is None:  # deleted meanwhile
+            return None
+        organizations = "; ".join(row.organizations)
+        tags = ", ".join(row.tags)
+        count = str(row.attachment_count) if row.attachment_count else ""
+        display = (row.title, kind_label(row.kind), row.date or "", organizations, tags, count)
+        decoration = (kind_icon(row.kind), None, None, None, None, icon("attach") if row.attachment_count else None)
+        tooltip = (row.title, None, None, "\n".join(row.organizations) or None, tags or None, None)
+        alignment = (None, None, _CENTER, None, None, _CENTER)
+        return (display, decoration, tooltip, alignment, (row,) * 6, (row.tags,) * 6)
 
     # -- Qt interface ---------------------------------------------------------
 
@@ -134,66 +221,29 @@ class DocumentTableModel(QAbstractTableModel):
         return None
 
     def flags(self, index: _Index):
-        if not index.isValid():
-            return Qt.ItemFlag.ItemIsDropEnabled
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDropEnabled
+        return _CELL_FLAGS if index.isValid() else Qt.ItemFlag.ItemIsDropEnabled
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or not 0 <= index.row() < len(self._ids):
+        # Called for every role of every visible cell at each repaint: a dict
+        # lookup and a tuple index, no formatting (done once per row).
+        slot = _SLOTS.get(role)
+        if slot is None and _role(role) != _ID:
             return None
-        if role == DocumentIdRole:
-            return self._ids[index.row()]
-        if role not in (
-            Qt.ItemDataRole.DisplayRole,
-            Qt.ItemDataRole.DecorationRole,
-            Qt.ItemDataRole.ToolTipRole,
-            Qt.ItemDataRole.TextAlignmentRole,
-            SummaryRole,
-            TagNamesRole,
-        ):
+        row = index.row()
+        if not 0 <= row < len(self._ids):
             return None
-        row = self.summary(index.row())
-        if row is None:  # deleted meanwhile
-            return "—" if role == Qt.ItemDataRole.DisplayRole and index.column() == self.TITLE else None
-        column = index.column()
-        if role == SummaryRole:
-            return row
-        if role == TagNamesRole:
-            return row.tags
-        if role == Qt.ItemDataRole.DisplayRole:
-            if column == self.TITLE:
-                return row.title
-            if column == self.KIND:
-                return kind_label(row.kind)
-            if column == self.DATE:
-                return row.date or ""
-            if column == self.ORGANIZATIONS:
-                return "; ".join(row.organizations)
-            if column == self.TAGS:
-                return ", ".join(row.tags)
-            if column == self.ATTACHMENTS:
-                return str(row.attachment_count) if row.attachment_count else ""
-        if role == Qt.ItemDataRole.DecorationRole:
-            if column == self.TITLE:
-                return kind_icon(row.kind)
-            if column == self.ATTACHMENTS and row.attachment_count:
-                return icon("attach")
-        if role == Qt.ItemDataRole.ToolTipRole:
-            if column == self.TITLE:
-                return row.title
-            if column == self.ORGANIZATIONS and row.organizations:
-                return "\n".join(row.organizations)
-            if column == self.TAGS and row.tags:
-                return ", ".join(row.tags)
-        if role == Qt.ItemDataRole.TextAlignmentRole and column in (self.DATE, self.ATTACHMENTS):
-            return int(Qt.AlignmentFlag.AlignCenter)
-        return None
+        if slot is None:
+            return self._ids[row]
+        cached = self._cached_row(row)
+        if cached is None:
+            return "—" if slot == 0 and index.column() == self.TITLE else None
+        return cached[slot][index.column()]
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         if column not in self.SORTS or (column, order) == self._sort:
             return
         self._sort = (column, order)
-        self.reload()
+        self.request()
 
     @property
     def sort_state(self) -> tuple[int, Qt.SortOrder]:

@@ -128,3 +128,39 @@ class TaskRunner(QObject):
         """Block until the pools are idle (for shutdown)."""
         self.write_pool.waitForDone(msecs)
         self.read_pool.waitForDone(msecs)
+
+
+class LatestOnly:
+    """Runs reads on a runner's pool and delivers only the latest answer.
+
+    For views that ask again before the last answer came back (a filter
+    being typed, a header clicked twice): each ``run`` makes the answers of
+    earlier calls stale; ``invalidate`` does the same without asking anew
+    (the caller got fresher data itself).
+    """
+
+    def __init__(self, runner: TaskRunner):
+        self._runner = runner
+        self._generation = 0
+        self._answered = 0
+
+    @property
+    def pending(self) -> bool:
+        """True while the latest request has not been answered."""
+        return self._answered != self._generation
+
+    def invalidate(self) -> None:
+        self._generation += 1
+        self._answered = self._generation
+
+    def run(self, func: Callable[[], Any], callback: Callback) -> None:
+        self._generation += 1
+        generation = self._generation
+
+        def deliver(result, error):
+            if generation != self._generation:
+                return  # a newer request (or a direct reload) superseded this one
+            self._answered = generation
+            callback(result, error)
+
+        self._runner.run(func, deliver)

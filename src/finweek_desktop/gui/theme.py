@@ -91,8 +91,13 @@ def kind_label(kind: str) -> str:
 
 def chip_colors(color: str | None) -> tuple[str, str]:
     """Background and text colour of a tag chip."""
+    return _chip_colors(color, is_dark())
+
+
+@cache
+def _chip_colors(color: str | None, dark: bool) -> tuple[str, str]:
     base = QColor(color or "#94a3b8")
-    if is_dark():
+    if dark:
         background = _mix(base, QColor("#1f2329"), 0.38)
         foreground = _mix(base, QColor("#ffffff"), 0.35)
     else:

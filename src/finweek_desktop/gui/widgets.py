@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QMargins, QPoint, QRect, QSize, QStringListModel, Qt, Signal
-from PySide6.QtGui import QAbstractTextDocumentLayout, QColor, QIcon, QPainter, QPalette, QTextDocument
+from PySide6.QtGui import QAbstractTextDocumentLayout, QColor, QIcon, QPainter, QPalette, QPixmap, QTextDocument
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCompleter,
@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .theme import chip_colors
+from .theme import chip_colors, is_dark
 
 
 class FlowLayout(QLayout):
@@ -244,45 +244,81 @@ class HtmlDelegate(QStyledItemDelegate):
 
 
 class TagColumnDelegate(QStyledItemDelegate):
-    """Paints the Tags column as small coloured chips."""
+    """Paints the Tags column as small coloured chips.
+
+    Each tag's chip is drawn once into a pixmap, kept by (name, colour,
+    font, light/dark, pixel ratio): a few hundred tags serve every row, so a
+    repaint draws the cell's background and one pixmap per chip.
+    """
+
+    CACHE = 2000  # chip pixmaps
 
     def __init__(self, colors, names_role: int, parent=None):
         super().__init__(parent)
         self._colors = colors  # callable: name -> colour or None
         self._names_role = names_role
+        self._chips: dict[tuple, tuple[QPixmap, int]] = {}
 
     def paint(self, painter: QPainter, option, index):
-        option = QStyleOptionViewItem(option)
-        self.initStyleOption(option, index)
-        option.text = ""
-        style = option.widget.style() if option.widget else None
-        if style:
-            style.drawControl(QStyle.ControlElement.CE_ItemViewItem, option, painter, option.widget)
         names = index.data(self._names_role) or ()
-        painter.save()
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        widget = option.widget
+        style = widget.style() if widget else None
+        if style:
+            background = QStyleOptionViewItem(option)
+            self.initStyleOption(background, index)
+            background.text = ""
+            style.drawControl(QStyle.ControlElement.CE_ItemViewItem, background, painter, widget)
+        if not names:
+            return
+        rect = option.rect
         metrics = option.fontMetrics
-        x = option.rect.x() + 4
         height = metrics.height() + 2
-        y = option.rect.y() + (option.rect.height() - height) // 2
+        x = rect.x() + 4
+        y = rect.y() + (rect.height() - height) // 2
+        right = rect.right() - 2
+        font_key = option.font.key()
+        dark = is_dark()
+        ratio = painter.device().devicePixelRatioF() if painter.device() else 1.0
+        last = len(names) - 1
         for n, name in enumerate(names):
-            width = metrics.horizontalAdvance(name) + 12
-            room = option.rect.right() - 2 - x - (16 if n + 1 < len(names) else 0)
+            color = self._colors(name)
+            key = (name, color, font_key, dark, ratio)
+            chip = self._chips.get(key)
+            if chip is None:
+                if len(self._chips) >= self.CACHE:
+                    self._chips.clear()
+                chip = self._chips[key] = _chip_pixmap(name, color, option.font, metrics, height, ratio)
+            pixmap, width = chip
+            room = right - x - (16 if n < last else 0)
             if n == 0 and width > room:  # the first chip always shows, elided
-                name = metrics.elidedText(name, Qt.TextElideMode.ElideRight, max(room - 12, 10))
-                width = metrics.horizontalAdvance(name) + 12
-            if x + width > option.rect.right() - 2:
+                elided = metrics.elidedText(name, Qt.TextElideMode.ElideRight, max(room - 12, 10))
+                pixmap, width = _chip_pixmap(elided, color, option.font, metrics, height, ratio)
+            if x + width > right:
+                painter.save()
                 painter.setPen(option.palette.color(QPalette.ColorRole.Text))
                 painter.drawText(QRect(x, y, 20, height), Qt.AlignmentFlag.AlignVCenter, "…")
+                painter.restore()
                 break
-            background, foreground = chip_colors(self._colors(name))
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(QColor(background))
-            painter.drawRoundedRect(QRect(x, y, width, height), height / 2, height / 2)
-            painter.setPen(QColor(foreground))
-            painter.drawText(QRect(x, y, width, height), Qt.AlignmentFlag.AlignCenter, name)
+            painter.drawPixmap(x, y, pixmap)
             x += width + 4
-        painter.restore()
+
+
+def _chip_pixmap(name: str, color: str | None, font, metrics, height: int, ratio: float) -> tuple[QPixmap, int]:
+    width = metrics.horizontalAdvance(name) + 12
+    pixmap = QPixmap(max(1, round(width * ratio)), max(1, round(height * ratio)))
+    pixmap.setDevicePixelRatio(ratio)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setFont(font)
+    background, foreground = chip_colors(color)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor(background))
+    painter.drawRoundedRect(QRect(0, 0, width, height), height / 2, height / 2)
+    painter.setPen(QColor(foreground))
+    painter.drawText(QRect(0, 0, width, height), Qt.AlignmentFlag.AlignCenter, name)
+    painter.end()
+    return pixmap, width
 
 
 class DocumentTable(QTableView):
