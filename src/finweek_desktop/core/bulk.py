@@ -45,7 +45,7 @@ from .attachments.filetypes import PLAIN, guess_mime
 from .attachments.ingest import check_sources
 from .attachments.records import DuplicateAttachment
 from .attachments.store import StagedFile
-from .catalog import CatalogService, NotFound, _required_title, _tag_name
+from .catalog import CatalogService, NotFound, clean_tag_name, required_title
 from .dates import normalize_date
 from .models import Attachment, Document, DocumentOrganization, Organization, OrganizationAlias, Place, Tag
 from .records import NewDocument
@@ -256,7 +256,7 @@ def _insert_rows(service: CatalogService, resolver: _Resolver, batch: list[_Prep
             new = prepared.document
             document = Document(
                 kind=DocumentKind.parse(new.kind).value,
-                title=_required_title(new.title),
+                title=required_title(new.title),
                 subtitle=(new.subtitle or None),
                 date=normalize_date(new.date),
                 language=new.language or None,
@@ -335,7 +335,7 @@ class _Resolver:
     def start(self, session, batch: list[_Prepared]) -> None:
         self.session = session
         documents = [item.document for item in batch]
-        tag_keys = {_tag_name(n).casefold() for d in documents for n in d.tags}
+        tag_keys = {clean_tag_name(n).casefold() for d in documents for n in d.tags}
         self._tags = (
             {t.name_key: t for t in session.scalars(select(Tag).where(Tag.name_key.in_(tag_keys)))} if tag_keys else {}
         )
@@ -362,7 +362,7 @@ class _Resolver:
     def tags(self, names: Iterable[str]) -> list[Tag]:
         result: dict[str, Tag] = {}
         for name in names:
-            name = _tag_name(name)
+            name = clean_tag_name(name)
             key = name.casefold()
             tag = self._tags.get(key)
             if tag is None:

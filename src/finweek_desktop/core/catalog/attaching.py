@@ -1,0 +1,296 @@
+"""Attachments: attach, detach, previews, and the store's side of check and repair."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from contextlib import ExitStack
+from dataclasses import replace
+from pathlib import Path
+
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session as DbSession
+
+from ..attachments.extraction import ExtractedText, TextStatus, extract_text
+from ..attachments.filetypes import is_text_like
+from ..attachments.ingest import PreparedFile, check_sources, prepare
+from ..attachments.previews import PreviewError
+from ..attachments.records import AlreadyAttached, AttachmentDetail, DuplicateAttachment, Holder
+from ..attachments.store import AttachmentStore
+from ..models import Attachment, Document, utcnow
+from ..records import DocumentDetail, NewDocument
+from ..vocabulary import DocumentKind
+from .common import NotFound
+from .integrity import CheckReport
+
+
+class AttachmentsMixin:
+    def _watch_deleted_files(self) -> None:
+        """However an attachment row goes (detach, a deleted document's
+        cascade), release its file once the deletion is committed."""
+        event.listen(self._sessions, "after_flush", _note_deleted_files)
+        event.listen(self._sessions, "after_commit", self._release_noted_files)
+        event.listen(self._sessions, "after_rollback", lambda s: s.info.pop(_RELEASED, None))
+
+    # -- attachments ---------------------------------------------------------------
+    # Files are staged and read before a transaction starts; a file becomes
+    # live in the store before its row is committed; the row goes before the
+    # file (see _release_noted_files). So a crash leaves a whole attachment or
+    # nothing, plus at worst a file that `check` reports as unreferenced.
+
+    def attach_files(
+        self, doc_id: int, paths: Sequence[str | Path], *, allow_duplicate: bool = False, sandbox: bool = True
+    ) -> list[AttachmentDetail]:
+        """Attach files to a document, all or none.
+
+        Raises DuplicateAttachment when another document holds the same
+        content (call again with ``allow_duplicate=True`` to link it anyway)
+        and AlreadyAttached when this document does. ``sandbox=False`` parses
+        in this process: only for files shipped with the application.
+        """
+        return self.attach_many({doc_id: paths}, allow_duplicate=allow_duplicate, sandbox=sandbox)
+
+    def attach_many(
+        self, files: dict[int, Sequence[str | Path]], *, allow_duplicate: bool = False, sandbox: bool = True
+    ) -> list[AttachmentDetail]:
+        """``attach_files`` for several documents in one transaction."""
+        store = self._require_store()
+        for doc_id in files:
+            self.get_document(doc_id)  # NotFound before any copying
+        with ExitStack() as stack:
+            batch = {}
+            for doc_id, paths in files.items():
+                batch[doc_id] = prepare(store, [Path(p) for p in paths], stack, self._known_text, sandbox)
+                self._refuse_duplicates(doc_id, batch[doc_id], allow_duplicate)
+            ids = self._commit_prepared(batch)
+        return [self.attachment(i) for i in ids]
+
+    def create_document_with_files(
+        self, new: NewDocument, paths: Sequence[str | Path], *, allow_duplicate: bool = False, sandbox: bool = True
+    ) -> DocumentDetail:
+        """Create a document and attach files to it; an empty title is taken
+        from the first file's metadata or first heading, else its name."""
+        store = self._require_store()
+        DocumentKind.parse(new.kind)  # a bad kind fails before any copying
+        with ExitStack() as stack:
+            prepared = prepare(store, [Path(p) for p in paths], stack, self._known_text, sandbox)
+            self._refuse_duplicates(None, prepared, allow_duplicate)
+            detail = self.create_document(replace(new, title=(new.title or "").strip() or _title_from(prepared)))
+            try:
+                self._commit_prepared({detail.id: prepared})
+            except BaseException:
+                self.delete_document(detail.id)
+                raise
+        return self.get_document(detail.id)
+
+    def detach(self, doc_id: int, attachment_id: int) -> AttachmentDetail:
+        """Remove an attachment; its file goes when nothing else refers to it."""
+        before = self.attachment(attachment_id)
+        if before.document_id != doc_id:
+            raise NotFound(f"document {doc_id} has no attachment {attachment_id}")
+        with self.writing() as (session, touched):
+            session.delete(session.get(Attachment, attachment_id))
+            self._document(session, doc_id).modified_at = utcnow()
+            touched.add(doc_id)
+        return before
+
+    def attachment(self, attachment_id: int) -> AttachmentDetail:
+        store = self._require_store()
+        with self._read() as session:
+            row = session.get(Attachment, attachment_id)
+            if row is None:
+                raise NotFound(f"no attachment with id {attachment_id}")
+            return _detail(row, store)
+
+    def attachments(self, doc_id: int) -> list[AttachmentDetail]:
+        store = self._require_store()
+        with self._read() as session:
+            document = self._document(session, doc_id)
+            return [_detail(a, store) for a in document.attachments]
+
+    def attachment_text(self, attachment_id: int) -> str:
+        """The text extracted from an attachment ("" when there is none)."""
+        with self._read() as session:
+            row = session.get(Attachment, attachment_id)
+            if row is None:
+                raise NotFound(f"no attachment with id {attachment_id}")
+            return row.text
+
+    def holders_of(self, path: str | Path) -> list[Holder]:
+        """The documents that already hold the content of the file at ``path``."""
+        (path,) = check_sources([Path(path)])
+        return self._holders(_file_sha256(path))
+
+    def thumbnail(self, attachment_id: int, size: int = 256) -> Path:
+        """A cached PNG thumbnail (images and PDFs); raises PreviewError otherwise."""
+        a = self.attachment(attachment_id)
+        return self.previews.thumbnail(a.sha256, a.mime_type, size)
+
+    def render_page(self, attachment_id: int, page: int = 0, scale: float = 1.5) -> bytes:
+        """One page of a PDF attachment as PNG bytes."""
+        a = self.attachment(attachment_id)
+        if a.mime_type != "application/pdf":
+            raise PreviewError(f"{a.original_name} is not a PDF")
+        return self.previews.render_page(a.sha256, page, scale)
+
+    def page_count(self, attachment_id: int) -> int:
+        return self.previews.page_count(self.attachment(attachment_id).sha256)
+
+    def text_preview(self, attachment_id: int) -> str:
+        """Text to show for an attachment: the file itself for text files,
+        else what was extracted, else why nothing was."""
+        a = self.attachment(attachment_id)
+        if is_text_like(a.mime_type):
+            return self.previews.text(a.sha256)
+        return self.attachment_text(attachment_id) or a.text_message
+
+    def _require_store(self) -> AttachmentStore:
+        if self.store is None:
+            raise RuntimeError("this catalog was opened without an attachment store")
+        return self.store
+
+    def _known_text(self, sha256: str) -> ExtractedText | None:
+        with self._read() as session:
+            row = session.scalar(
+                select(Attachment)
+                .where(Attachment.sha256 == sha256, Attachment.text_status != TextStatus.PENDING.value)
+                .limit(1)
+            )
+            if row is None:
+                return None
+            return ExtractedText(TextStatus(row.text_status), row.text, None, row.text_message)
+
+    def _holders(self, sha256: str) -> list[Holder]:
+        with self._read() as session:
+            rows = session.execute(
+                select(Attachment.document_id, Document.title, Attachment.id, Attachment.original_name)
+                .join(Document, Document.id == Attachment.document_id)
+                .where(Attachment.sha256 == sha256)
+                .order_by(Attachment.id)
+            ).all()
+        return [Holder(*row) for row in rows]
+
+    def _refuse_duplicates(self, doc_id: int | None, prepared: Sequence[PreparedFile], allow: bool) -> None:
+        seen: dict[str, str] = {}
+        for p in prepared:
+            if p.staged.sha256 in seen:
+                raise AlreadyAttached(f"{p.name} has the same content as {seen[p.staged.sha256]}: give it once")
+            seen[p.staged.sha256] = p.name
+            holders = self._holders(p.staged.sha256)
+            mine = [h for h in holders if h.document_id == doc_id]
+            if mine:
+                raise AlreadyAttached(
+                    f"{p.name} is already attached to document {doc_id} as [{mine[0].attachment_id}] {mine[0].original_name}"
+                )
+            if holders and not allow:
+                raise DuplicateAttachment(p.name, tuple(holders))
+
+    def _commit_prepared(self, batch: dict[int, Sequence[PreparedFile]]) -> list[int]:
+        store = self._require_store()
+        everything = [p for prepared in batch.values() for p in prepared]
+        with store.lock:
+            for p in everything:
+                p.staged.commit()
+            try:
+                with self.writing() as (session, touched):
+                    rows = []
+                    for doc_id, prepared in batch.items():
+                        document = self._document(session, doc_id)
+                        added = [
+                            Attachment(
+                                sha256=p.staged.sha256,
+                                original_name=p.name[:500],
+                                size=p.staged.size,
+                                mime_type=p.mime,
+                                text=p.extracted.text,
+                                text_status=p.extracted.status.value,
+                                text_message=p.extracted.message,
+                            )
+                            for p in prepared
+                        ]
+                        document.attachments.extend(added)
+                        document.modified_at = utcnow()
+                        rows.extend(added)
+                        touched.add(doc_id)
+                    session.flush()
+                    return [row.id for row in rows]
+            except BaseException:
+                # The rows did not commit: files only they would use must go.
+                self._release_files({p.staged.sha256 for p in everything})
+                raise
+
+    def _release_noted_files(self, session: DbSession) -> None:
+        released = session.info.pop(_RELEASED, None)
+        if released:
+            self._release_files(released)
+
+    def _release_files(self, hashes: Iterable[str]) -> None:
+        """Delete the stored files of ``hashes`` that no row refers to any more."""
+        store = self._require_store()
+        with store.lock, self.engine.connect() as connection:
+            for sha256 in hashes:
+                count = connection.scalar(select(func.count()).where(Attachment.sha256 == sha256))
+                if not count:
+                    store.delete(sha256)
+
+    def _check_store(self, report: CheckReport) -> CheckReport:
+        store = self._require_store()
+        with self._read() as session:
+            rows = session.execute(select(Attachment.id, Attachment.sha256, Attachment.text_status)).all()
+        stored = set(store.hashes())
+        referenced = {sha for _, sha, _ in rows}
+        return replace(
+            report,
+            unreferenced_files=tuple(sorted(stored - referenced)),
+            missing_files=tuple(i for i, sha, _ in rows if sha not in stored),
+            temp_files=tuple(str(p) for p in store.temp_files()),
+            pending_text=tuple(i for i, sha, status in rows if status == TextStatus.PENDING.value and sha in stored),
+        )
+
+    def _repair_store(self, report: CheckReport) -> None:
+        """Fix what can be fixed; rows whose file is gone stay, for the user to
+        re-attach the file or detach them (deleting them would lose the record)."""
+        store = self._require_store()
+        self._release_files(report.unreferenced_files)
+        for temp in report.temp_files:
+            Path(temp).unlink(missing_ok=True)
+        for attachment_id in report.pending_text:
+            detail = self.attachment(attachment_id)
+            extracted = extract_text(store.path_for(detail.sha256), detail.mime_type)
+            with self.writing() as (session, touched):
+                row = session.get(Attachment, attachment_id)
+                row.text, row.text_status, row.text_message = (
+                    extracted.text, extracted.status.value, extracted.message,
+                )
+                touched.add(row.document_id)
+
+
+_RELEASED = "finweek.released_files"
+
+
+def _note_deleted_files(session: DbSession, _flush_context) -> None:
+    released = {obj.sha256 for obj in session.deleted if isinstance(obj, Attachment)}
+    if released:
+        session.info.setdefault(_RELEASED, set()).update(released)
+
+
+def _detail(a: Attachment, store: AttachmentStore) -> AttachmentDetail:
+    return AttachmentDetail(
+        a.id, a.document_id, a.sha256, a.original_name, a.size, a.mime_type, a.added_at,
+        a.text_status, a.text_message, len(a.text or ""), store.path_for(a.sha256),
+    )
+
+
+def _title_from(prepared: Sequence[PreparedFile]) -> str:
+    for p in prepared:
+        if p.extracted.title:
+            return p.extracted.title.strip()[:500]
+    return Path(prepared[0].name).stem.replace("_", " ").strip() or prepared[0].name
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1024 * 1024):
+            digest.update(chunk)
+    return digest.hexdigest()

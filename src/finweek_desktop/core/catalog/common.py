@@ -1,0 +1,85 @@
+"""What the parts of the catalog service share: errors, filters, sorts and
+the validation of names and values."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import func
+
+from ..models import Document, DocumentOrganization
+from ..vocabulary import OrganizationRole
+
+EDITABLE_FIELDS = ("kind", "title", "subtitle", "date", "language", "summary", "notes", "source")
+LIST_SORTS = {
+    "date": (Document.date.desc().nulls_last(), Document.id.desc()),
+    "date-asc": (Document.date.asc().nulls_last(), Document.id.asc()),
+    "title": (func.lower(Document.title), Document.id),
+    "kind": (Document.kind, func.lower(Document.title)),
+    "id": (Document.id,),
+    "modified": (Document.modified_at.desc(), Document.id.desc()),
+}
+CHUNK_SIZE = 500
+
+
+class NotFound(LookupError):
+    """No such document, tag, ...; the message names what is missing."""
+
+
+@dataclass(frozen=True)
+class DocumentFilter:
+    """What a browsing view shows; empty means everything."""
+
+    kind: str | None = None
+    tag: str | None = None
+    session_id: int | None = None
+    organization_id: int | None = None
+    text: str | None = None  # a substring of the title (the table's quick filter)
+
+
+ROLE_ORDER = {role.value: i for i, role in enumerate(OrganizationRole)}
+
+
+def role_order(link: DocumentOrganization) -> tuple[int, str]:
+    return ROLE_ORDER.get(link.role, 99), link.organization.name
+
+
+def list_sort(sort: str):
+    try:
+        return LIST_SORTS[sort]
+    except KeyError:
+        raise ValueError(f"unknown sort {sort!r}; choose one of {', '.join(LIST_SORTS)}") from None
+
+
+def chunks(items: Sequence[int], size: int) -> Iterator[list[int]]:
+    items = list(items)
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def required_title(title: str | None) -> str:
+    title = (title or "").strip()
+    if not title:
+        raise ValueError("a document needs a title")
+    return title
+
+
+def clean_tag_name(name: str) -> str:
+    name = " ".join((name or "").split())
+    if not name:
+        raise ValueError("a tag needs a name")
+    if "," in name:
+        raise ValueError(f"a tag name cannot contain a comma: {name!r}")
+    if len(name) > 100:
+        raise ValueError("a tag name is limited to 100 characters")
+    return name
+
+
+def clean_color(color: str | None) -> str | None:
+    if not color:
+        return None
+    color = color.strip()
+    if not (color.startswith("#") and len(color) in (4, 7) and all(c in "0123456789abcdefABCDEF" for c in color[1:])):
+        raise ValueError(f"invalid colour {color!r}: use #rrggbb")
+    return color.lower()

@@ -1,0 +1,255 @@
+"""Creating, editing, deleting and reading documents."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session as DbSession
+from sqlalchemy.orm import selectinload
+
+from ..dates import normalize_date
+from ..models import Attachment, Document, DocumentOrganization, Organization, Tag, document_tags
+from ..records import AttachmentInfo, DocumentDetail, DocumentSummary, NewDocument, OrganizationRef, TagInfo
+from ..vocabulary import DocumentKind
+from .common import (
+    CHUNK_SIZE,
+    EDITABLE_FIELDS,
+    DocumentFilter,
+    NotFound,
+    chunks,
+    list_sort,
+    required_title,
+    role_order,
+)
+
+
+class DocumentsMixin:
+    # -- documents -----------------------------------------------------------
+
+    def create_document(self, new: NewDocument) -> DocumentDetail:
+        kind = DocumentKind.parse(new.kind).value
+        title = required_title(new.title)
+        with self.writing() as (session, touched):
+            document = Document(
+                kind=kind,
+                title=title,
+                subtitle=(new.subtitle or None),
+                date=normalize_date(new.date),
+                language=new.language or None,
+                summary=new.summary,
+                notes=new.notes,
+                source=new.source,
+                session_id=new.session_id,
+                event_id=new.event_id,
+            )
+            session.add(document)
+            for name in new.tags:
+                document.tags.append(self._get_or_create_tag(session, name))
+            for name, role in new.organizations:
+                self._link_organization(session, document, name, role)
+            for name in new.places:
+                document.places.append(self._find_place(session, name))
+            session.flush()
+            touched.add(document.id)
+            doc_id = document.id
+        return self.get_document(doc_id)
+
+    def update_document(self, doc_id: int, **changes) -> DocumentDetail:
+        unknown = set(changes) - set(EDITABLE_FIELDS)
+        if unknown:
+            raise ValueError(f"cannot edit {', '.join(sorted(unknown))}")
+        with self.writing() as (session, touched):
+            document = self._document(session, doc_id)
+            for name, value in changes.items():
+                if name == "kind":
+                    value = DocumentKind.parse(value).value
+                elif name == "title":
+                    value = required_title(value)
+                elif name == "date":
+                    value = normalize_date(value)
+                elif name in ("subtitle", "language"):
+                    value = value or None
+                setattr(document, name, value)
+            touched.add(doc_id)
+        return self.get_document(doc_id)
+
+    def delete_document(self, doc_id: int) -> DocumentDetail:
+        """Delete a document; returns what it was (for undo and messages)."""
+        detail = self.get_document(doc_id)
+        with self.writing() as (session, touched):
+            session.delete(self._document(session, doc_id))
+            touched.add(doc_id)
+        return detail
+
+    def set_organizations(self, doc_id: int, links: Sequence[tuple[str, str]]) -> DocumentDetail:
+        with self.writing() as (session, touched):
+            document = self._document(session, doc_id)
+            document.organization_links.clear()
+            session.flush()
+            for name, role in links:
+                self._link_organization(session, document, name, role)
+            touched.add(doc_id)
+        return self.get_document(doc_id)
+
+    # -- reading documents -------------------------------------------------------
+
+    @contextmanager
+    def _read(self, session: DbSession | None = None) -> Iterator[DbSession]:
+        if session is not None:
+            yield session
+            return
+        with self._sessions() as fresh:
+            yield fresh
+
+    def _document(self, session: DbSession, doc_id: int) -> Document:
+        document = session.get(Document, doc_id)
+        if document is None:
+            raise NotFound(f"no document with id {doc_id}")
+        return document
+
+    def get_document(self, doc_id: int) -> DocumentDetail:
+        with self._read() as session:
+            document = session.scalar(
+                select(Document)
+                .where(Document.id == doc_id)
+                .options(
+                    selectinload(Document.tags),
+                    selectinload(Document.places),
+                    selectinload(Document.attachments),
+                    selectinload(Document.organization_links).selectinload(DocumentOrganization.organization),
+                    selectinload(Document.session),
+                    selectinload(Document.event),
+                )
+            )
+            if document is None:
+                raise NotFound(f"no document with id {doc_id}")
+            tag_counts = dict(
+                session.execute(
+                    select(document_tags.c.tag_id, func.count())
+                    .where(document_tags.c.tag_id.in_([t.id for t in document.tags]))
+                    .group_by(document_tags.c.tag_id)
+                ).all()
+            )
+            return DocumentDetail(
+                id=document.id,
+                kind=document.kind,
+                title=document.title,
+                subtitle=document.subtitle,
+                date=document.date,
+                language=document.language,
+                summary=document.summary,
+                notes=document.notes,
+                source=document.source,
+                event=document.event.name if document.event else None,
+                session=document.session.name if document.session else None,
+                session_id=document.session_id,
+                organizations=tuple(
+                    OrganizationRef(link.organization.id, link.organization.name, link.role)
+                    for link in sorted(document.organization_links, key=role_order)
+                ),
+                tags=tuple(TagInfo(t.id, t.name, t.color, tag_counts.get(t.id, 0)) for t in document.tags),
+                places=tuple(p.name for p in document.places),
+                attachments=tuple(
+                    AttachmentInfo(a.id, a.sha256, a.original_name, a.size, a.mime_type, a.added_at)
+                    for a in document.attachments
+                ),
+                created_at=document.created_at,
+                modified_at=document.modified_at,
+            )
+
+    def _filtered(self, stmt: Select, where: DocumentFilter) -> Select:
+        if where.kind:
+            stmt = stmt.where(Document.kind == DocumentKind.parse(where.kind).value)
+        if where.tag:
+            stmt = stmt.where(
+                Document.id.in_(
+                    select(document_tags.c.document_id)
+                    .join(Tag, Tag.id == document_tags.c.tag_id)
+                    .where(Tag.name_key == where.tag.strip().casefold())
+                )
+            )
+        if where.session_id is not None:
+            stmt = stmt.where(Document.session_id == where.session_id)
+        if where.organization_id is not None:
+            stmt = stmt.where(
+                Document.id.in_(
+                    select(DocumentOrganization.document_id).where(
+                        DocumentOrganization.organization_id == where.organization_id
+                    )
+                )
+            )
+        if where.text:
+            stmt = stmt.where(func.lower(Document.title).contains(where.text.strip().lower(), autoescape=True))
+        return stmt
+
+    def count_documents(self, where: DocumentFilter = DocumentFilter()) -> int:
+        with self._read() as session:
+            return session.scalar(self._filtered(select(func.count(Document.id)), where)) or 0
+
+    def document_ids(self, where: DocumentFilter = DocumentFilter(), sort: str = "date") -> list[int]:
+        """All matching ids in order: cheap even for 50,000 documents."""
+        stmt = self._filtered(select(Document.id), where).order_by(*list_sort(sort))
+        with self._read() as session:
+            return list(session.scalars(stmt))
+
+    def list_documents(
+        self,
+        where: DocumentFilter = DocumentFilter(),
+        sort: str = "date",
+        offset: int = 0,
+        limit: int | None = None,
+    ) -> list[DocumentSummary]:
+        stmt = self._filtered(select(Document.id), where).order_by(*list_sort(sort)).offset(offset)
+        if limit is not None:
+            stmt = stmt.limit(limit)
+        with self._read() as session:
+            ids = list(session.scalars(stmt))
+        return self.summaries(ids)
+
+    def summaries(self, ids: Sequence[int]) -> list[DocumentSummary]:
+        """Table rows for ``ids``, in the given order (missing ids skipped).
+
+        Each column comes from one set-based query, so a page of rows costs a
+        handful of queries whatever its size.
+        """
+        if not ids:
+            return []
+        rows: dict[int, DocumentSummary] = {}
+        with self._read() as session:
+            for chunk in chunks(ids, CHUNK_SIZE):
+                attachment_counts = (
+                    select(Attachment.document_id, func.count().label("n"))
+                    .where(Attachment.document_id.in_(chunk))
+                    .group_by(Attachment.document_id)
+                    .subquery()
+                )
+                base = session.execute(
+                    select(Document.id, Document.kind, Document.title, Document.date, func.coalesce(attachment_counts.c.n, 0))
+                    .outerjoin(attachment_counts, attachment_counts.c.document_id == Document.id)
+                    .where(Document.id.in_(chunk))
+                ).all()
+                tags: dict[int, list[str]] = {}
+                for doc_id, name in session.execute(
+                    select(document_tags.c.document_id, Tag.name)
+                    .join(Tag, Tag.id == document_tags.c.tag_id)
+                    .where(document_tags.c.document_id.in_(chunk))
+                    .order_by(Tag.name_key)
+                ):
+                    tags.setdefault(doc_id, []).append(name)
+                orgs: dict[int, list[str]] = {}
+                for doc_id, name in session.execute(
+                    select(DocumentOrganization.document_id, Organization.name)
+                    .join(Organization, Organization.id == DocumentOrganization.organization_id)
+                    .where(DocumentOrganization.document_id.in_(chunk))
+                    .order_by(Organization.name)
+                ):
+                    names = orgs.setdefault(doc_id, [])
+                    if name not in names:
+                        names.append(name)
+                for doc_id, kind, title, date, n_attachments in base:
+                    rows[doc_id] = DocumentSummary(
+                        doc_id, kind, title, date, tuple(orgs.get(doc_id, ())), tuple(tags.get(doc_id, ())), n_attachments
+                    )
+        return [rows[i] for i in ids if i in rows]

@@ -1,0 +1,110 @@
+"""The reference data around documents: organizations, sessions, the event, places."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session as DbSession
+from sqlalchemy.orm import selectinload
+
+from ..models import Document, DocumentOrganization, Event, Organization, OrganizationAlias, Place
+from ..models import Session as EventSession
+from ..records import OrganizationInfo, SessionInfo
+from ..vocabulary import OrganizationRole
+from .common import NotFound
+
+
+class ReferenceMixin:
+    # -- organizations, sessions, event -----------------------------------------
+
+    def _link_organization(self, session: DbSession, document: Document, name: str, role: str) -> None:
+        role = OrganizationRole.parse(role).value
+        organization = self.find_organization(name, session) or Organization(name=name.strip())
+        if organization.id is None:
+            session.add(organization)
+        document.organization_links.append(DocumentOrganization(organization=organization, role=role))
+
+    def find_organization(self, name: str, session: DbSession | None = None) -> Organization | None:
+        """By name or alias, ignoring case."""
+        key = name.strip().casefold()
+        with self._read(session) as s:
+            org = s.scalar(select(Organization).where(func.lower(Organization.name) == key))
+            if org is None:
+                org = s.scalar(
+                    select(Organization).join(OrganizationAlias).where(func.lower(OrganizationAlias.alias) == key)
+                )
+            return org
+
+    def _find_place(self, session: DbSession, name: str) -> Place:
+        place = session.scalar(select(Place).where(func.lower(Place.name) == name.strip().casefold()))
+        if place is None:
+            raise NotFound(f"no place named {name!r}")
+        return place
+
+    def organizations(self) -> list[OrganizationInfo]:
+        counts = (
+            select(DocumentOrganization.organization_id, func.count(func.distinct(DocumentOrganization.document_id)).label("n"))
+            .group_by(DocumentOrganization.organization_id)
+            .subquery()
+        )
+        stmt = (
+            select(Organization, func.coalesce(counts.c.n, 0))
+            .outerjoin(counts, counts.c.organization_id == Organization.id)
+            .options(selectinload(Organization.aliases))
+            .order_by(func.lower(Organization.name))
+        )
+        with self._read() as session:
+            return [
+                OrganizationInfo(o.id, o.name, tuple(a.alias for a in o.aliases), o.description, n)
+                for o, n in session.execute(stmt)
+            ]
+
+    def sessions(self) -> list[SessionInfo]:
+        counts = (
+            select(Document.session_id, func.count().label("n")).group_by(Document.session_id).subquery()
+        )
+        stmt = (
+            select(EventSession, func.coalesce(counts.c.n, 0))
+            .outerjoin(counts, counts.c.session_id == EventSession.id)
+            .order_by(EventSession.position, EventSession.id)
+        )
+        with self._read() as session:
+            return [
+                SessionInfo(s.id, s.name, s.session_type, tuple(t for t in s.topics.splitlines() if t), s.description, n)
+                for s, n in session.execute(stmt)
+            ]
+
+    def events(self) -> list[dict]:
+        with self._read() as session:
+            events = session.scalars(
+                select(Event).options(selectinload(Event.organizations)).order_by(Event.id)
+            ).all()
+            return [
+                {
+                    "id": e.id,
+                    "name": e.name,
+                    "edition": e.edition,
+                    "place": e.place,
+                    "dates": e.dates_text,
+                    "duration_days": e.duration_days,
+                    "description": e.description,
+                    "organizations": [
+                        {"name": link.organization.name, "role": link.role} for link in e.organizations
+                    ],
+                }
+                for e in events
+            ]
+
+    def places(self) -> list[dict]:
+        with self._read() as session:
+            return [
+                {
+                    "id": p.id,
+                    "name": p.name,
+                    "type": p.place_type,
+                    "aliases": [a for a in p.aliases.splitlines() if a],
+                    "opened_year": p.opened_year,
+                    "area_m2": p.area_m2,
+                    "description": p.description,
+                }
+                for p in session.scalars(select(Place).order_by(Place.id))
+            ]

@@ -1,0 +1,136 @@
+"""Tags: add, remove, rename, merge, delete, colour, count."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session as DbSession
+
+from ..models import Tag, document_tags, utcnow
+from ..records import TagInfo
+from .common import NotFound, clean_color, clean_tag_name
+
+
+class TaggingMixin:
+    # -- tags ----------------------------------------------------------------
+
+    def add_tag(self, doc_ids: Iterable[int], name: str, color: str | None = None) -> TagInfo:
+        doc_ids = list(doc_ids)
+        with self.writing() as (session, touched):
+            tag = self._get_or_create_tag(session, name, color)
+            for doc_id in doc_ids:
+                document = self._document(session, doc_id)
+                if tag not in document.tags:
+                    document.tags.append(tag)
+                    document.modified_at = utcnow()
+                    touched.add(doc_id)
+            session.flush()
+            tag_id = tag.id
+        return self._tag_info(tag_id)
+
+    def remove_tag(self, doc_ids: Iterable[int], name: str) -> None:
+        doc_ids = list(doc_ids)
+        with self.writing() as (session, touched):
+            tag = self._tag_by_name(session, name)
+            for doc_id in doc_ids:
+                document = self._document(session, doc_id)
+                if tag in document.tags:
+                    document.tags.remove(tag)
+                    document.modified_at = utcnow()
+                    touched.add(doc_id)
+
+    def rename_tag(self, old: str, new: str) -> TagInfo:
+        """Rename; if ``new`` exists already, the two tags are merged."""
+        new_name = clean_tag_name(new)
+        with self.writing() as (session, touched):
+            tag = self._tag_by_name(session, old)
+            touched.update(self._tagged_ids(session, tag.id))
+            existing = session.scalar(select(Tag).where(Tag.name_key == new_name.casefold()))
+            if existing is not None and existing.id != tag.id:
+                self._merge_into(session, source=tag, target=existing)
+                target_id = existing.id
+            else:
+                tag.name, tag.name_key = new_name, new_name.casefold()
+                target_id = tag.id
+        return self._tag_info(target_id)
+
+    def merge_tags(self, sources: Iterable[str], target: str) -> TagInfo:
+        with self.writing() as (session, touched):
+            target_tag = self._get_or_create_tag(session, target)
+            session.flush()
+            for name in sources:
+                tag = self._tag_by_name(session, name)
+                if tag.id == target_tag.id:
+                    continue
+                touched.update(self._tagged_ids(session, tag.id))
+                self._merge_into(session, source=tag, target=target_tag)
+            target_id = target_tag.id
+        return self._tag_info(target_id)
+
+    def delete_tag(self, name: str) -> TagInfo:
+        info = None
+        with self.writing() as (session, touched):
+            tag = self._tag_by_name(session, name)
+            info = self._tag_info(tag.id, session)
+            touched.update(self._tagged_ids(session, tag.id))
+            session.delete(tag)
+        return info
+
+    def set_tag_color(self, name: str, color: str | None) -> TagInfo:
+        with self._sessions.begin() as session:
+            tag = self._tag_by_name(session, name)
+            tag.color = clean_color(color)
+            tag_id = tag.id
+        return self._tag_info(tag_id)
+
+    def _merge_into(self, session: DbSession, source: Tag, target: Tag) -> None:
+        already = set(self._tagged_ids(session, target.id))
+        for doc_id in self._tagged_ids(session, source.id):
+            if doc_id not in already:
+                session.execute(document_tags.insert().values(document_id=doc_id, tag_id=target.id))
+        session.execute(delete(document_tags).where(document_tags.c.tag_id == source.id))
+        if target.color is None:
+            target.color = source.color
+        session.delete(source)
+
+    @staticmethod
+    def _tagged_ids(session: DbSession, tag_id: int) -> list[int]:
+        return list(session.scalars(select(document_tags.c.document_id).where(document_tags.c.tag_id == tag_id)))
+
+    def _get_or_create_tag(self, session: DbSession, name: str, color: str | None = None) -> Tag:
+        name = clean_tag_name(name)
+        tag = session.scalar(select(Tag).where(Tag.name_key == name.casefold()))
+        if tag is None:
+            tag = Tag(name=name, name_key=name.casefold(), color=clean_color(color))
+            session.add(tag)
+        elif color:
+            tag.color = clean_color(color)
+        return tag
+
+    def _tag_by_name(self, session: DbSession, name: str) -> Tag:
+        tag = session.scalar(select(Tag).where(Tag.name_key == name.strip().casefold()))
+        if tag is None:
+            raise NotFound(f"no tag named {name!r}")
+        return tag
+
+    def _tag_info(self, tag_id: int, session: DbSession | None = None) -> TagInfo:
+        with self._read(session) as s:
+            tag = s.get(Tag, tag_id)
+            count = s.scalar(select(func.count()).select_from(document_tags).where(document_tags.c.tag_id == tag_id))
+            return TagInfo(tag.id, tag.name, tag.color, count or 0)
+
+    def tags(self) -> list[TagInfo]:
+        """Every tag with its document count, by name."""
+        counts = (
+            select(document_tags.c.tag_id, func.count().label("n"))
+            .group_by(document_tags.c.tag_id)
+            .subquery()
+        )
+        stmt = (
+            select(Tag.id, Tag.name, Tag.color, func.coalesce(counts.c.n, 0))
+            .outerjoin(counts, counts.c.tag_id == Tag.id)
+            .order_by(Tag.name_key)
+        )
+        with self._read() as session:
+            return [TagInfo(*row) for row in session.execute(stmt)]
