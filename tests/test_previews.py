@@ -116,3 +116,19 @@ def test_a_missing_store_file_is_a_clear_message(service, attach, tmp_path):
     a.path.unlink()
     with pytest.raises(PreviewError, match="the stored file is missing"):
         service.thumbnail(a.id)
+
+
+def test_pdf_pages_render_safely_from_several_threads_at_once(service, attach, tmp_path):
+    # The GUI renders thumbnails and pages on a thread pool; PDFium itself is
+    # not thread-safe, so without a lock this crashes the process.
+    from concurrent.futures import ThreadPoolExecutor
+
+    a = attach(write(tmp_path / "threads.pdf", pdf_bytes(["One", "Two", "Three"])))
+
+    def render(i):
+        with Image.open(io.BytesIO(service.render_page(a.id, i % 3, scale=0.25))) as page:
+            return page.size
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        sizes = list(pool.map(render, range(240)))
+    assert set(sizes) == {(149, 210)}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import os
+import threading
 import uuid
 import warnings
 from pathlib import Path
@@ -113,6 +114,12 @@ def _open_image(path: Path) -> Image.Image:
     return image
 
 
+# PDFium is not thread-safe: two threads inside it at once (a thumbnail and
+# a page render on the GUI's worker pool) crash the process. Every use of
+# pypdfium2 goes through _pdf, which holds this lock from open to close.
+_PDFIUM_LOCK = threading.RLock()
+
+
 class _pdf:
     """pypdfium2 document as a context manager with readable errors."""
 
@@ -122,16 +129,24 @@ class _pdf:
     def __enter__(self):
         import pypdfium2 as pdfium
 
+        _PDFIUM_LOCK.acquire()
         try:
             self.document = pdfium.PdfDocument(str(self.path))
         except pdfium.PdfiumError as exc:
+            _PDFIUM_LOCK.release()
             if "password" in str(exc).lower():
                 raise PreviewError("the PDF is encrypted (password-protected); no preview") from None
             raise PreviewError(f"the PDF cannot be opened ({exc})") from None
+        except BaseException:
+            _PDFIUM_LOCK.release()
+            raise
         return self.document
 
     def __exit__(self, *exc):
-        self.document.close()
+        try:
+            self.document.close()
+        finally:
+            _PDFIUM_LOCK.release()
 
 
 def _render_pdf_page(path: Path, index: int, *, scale: float | None = None, max_side: int | None = None) -> Image.Image:
