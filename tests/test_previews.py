@@ -131,4 +131,4 @@ def test_pdf_pages_render_safely_from_several_threads_at_once(service, attach, t
 
     with ThreadPoolExecutor(max_workers=4) as pool:
         sizes = list(pool.map(render, range(240)))
-    assert set(sizes) == {(149, 210)}
+    assert set(sizes) == {(149, 211)}
