@@ -18,6 +18,7 @@ from PySide6.QtCore import QLockFile, QSettings, Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from ..core.paths import APP_NAME, resolve_data_dir
+from ..core.search.analysis import preload_segmenter
 from ..core.startup import CatalogOpenError, open_catalog
 from .errors import ExceptionHook, describe
 from .main_window import MainWindow
@@ -127,6 +128,9 @@ def main(argv: list[str] | None = None) -> int:
             return
         state["catalog"] = catalog
         window.set_catalog(catalog)
+        # jieba's dictionary takes about a second to load: load it now, off
+        # the UI thread, rather than on the first Chinese query.
+        runner.run(preload_segmenter)
         if catalog.created:
             window.statusBar().showMessage("Welcome! This new catalog holds the documents of the 3rd Shizimen Finance Week.", 10000)
 

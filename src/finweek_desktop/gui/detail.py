@@ -48,6 +48,9 @@ def mime_icon(mime: str):
     return icon("document")
 
 
+_EMPTY_PREVIEW_HEIGHT = 72  # px: room for the "drop files here" line
+
+
 class DetailPane(QWidget):
     tag_add_requested = Signal(int, str)
     tag_remove_requested = Signal(int, str)
@@ -278,11 +281,24 @@ class DetailPane(QWidget):
             for i, attachment in enumerate(attachments):
                 if attachment.id == current.id:
                     row = i
+        self._fit_preview(bool(attachments))
         if attachments:
             self.attachments.setCurrentRow(row)  # emits attachment_selected
         else:
             self.preview.show_message("No file attached. Drop files here or use Attach (Ctrl+Shift+A).")
             self.attachment_selected.emit(None)
+
+    def _fit_preview(self, has_files: bool) -> None:
+        """Without files the preview is a slim drop strip, so the metadata
+        shows whole; with files it gets back at least half the height."""
+        sizes = self.splitter.sizes()
+        total = sum(sizes)
+        if total <= 0:
+            return
+        if not has_files:
+            self.splitter.setSizes([total - _EMPTY_PREVIEW_HEIGHT, _EMPTY_PREVIEW_HEIGHT])
+        elif sizes[1] < total // 2:
+            self.splitter.setSizes([total - total // 2, total // 2])
 
     def set_thumbnail(self, attachment_id: int, image) -> None:
         from PySide6.QtGui import QIcon, QPixmap
