@@ -185,3 +185,18 @@ def test_leftovers_of_an_interrupted_rebuild_are_removed_at_open(data_dir):
         assert reopened.service.check().ok
     finally:
         reopened.close()
+
+
+def test_every_list_column_sorts_in_the_database(service, seeded_id):
+    rows = service.summaries(service.document_ids(sort="organization"))
+    firsts = [min(r.organizations, key=str.casefold).casefold() for r in rows if r.organizations]
+    assert firsts == sorted(firsts)
+    assert not any(r.organizations for r in rows[len(firsts):])  # documents without any go last
+
+    rows = service.summaries(service.document_ids(sort="tag"))
+    firsts = [r.tags[0].casefold() for r in rows if r.tags]
+    assert firsts == sorted(firsts)
+
+    counts = [r.attachment_count for r in service.summaries(service.document_ids(sort="files"))]
+    assert counts == sorted(counts, reverse=True) and counts[0] >= 2  # the news article's files
+    assert seeded_id("brings new ideas") == service.document_ids(sort="files")[0]

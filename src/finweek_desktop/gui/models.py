@@ -67,6 +67,9 @@ class DocumentTableModel(QAbstractTableModel):
         TITLE: ("title", None),
         KIND: ("kind", None),
         DATE: ("date-asc", "date"),
+        ORGANIZATIONS: ("organization", None),
+        TAGS: ("tag", None),
+        ATTACHMENTS: ("files-asc", "files"),
     }
     PAGE = 200
     CACHE_PAGES = 40
