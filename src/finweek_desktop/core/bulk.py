@@ -40,17 +40,15 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from .attachments.extraction import ExtractedText, extract_text
+from .attachments.extraction import extract_text
 from .attachments.filetypes import PLAIN, guess_mime
-from .attachments.ingest import check_sources
+from .attachments.ingest import PreparedFile, check_sources, title_from
 from .attachments.records import DuplicateAttachment
-from .attachments.store import StagedFile
-from .catalog import CatalogService, NotFound, clean_tag_name, required_title
-from .dates import normalize_date
-from .models import Attachment, Document, DocumentOrganization, Organization, OrganizationAlias, Place, Tag
+from .catalog import CatalogService, NotFound, clean_tag_name, document_row
+from .models import DocumentOrganization, Organization, OrganizationAlias, Place, Tag
 from .records import NewDocument
 from .search.schema import IndexedDocument
-from .vocabulary import DocumentKind, OrganizationRole
+from .vocabulary import OrganizationRole
 
 DEFAULT_BATCH_SIZE = 500
 # From this many documents on, the index is written by two processes.
@@ -81,17 +79,9 @@ class ImportReport:
 
 
 @dataclass
-class _File:
-    staged: StagedFile
-    name: str
-    mime: str
-    extracted: ExtractedText
-
-
-@dataclass
 class _Prepared:
     document: NewDocument
-    files: list[_File] = field(default_factory=list)
+    files: list[PreparedFile] = field(default_factory=list)
 
 
 def import_documents(
@@ -212,7 +202,7 @@ class _State:
                 extracted = self.service._known_text(staged.sha256) or extract_text(
                     staged.temp, mime, sandbox=self.sandbox
                 )
-                prepared.files.append(_File(staged, path.name, mime, extracted))
+                prepared.files.append(PreparedFile(staged, path.name, mime, extracted))
             self.seen.update(f.staged.sha256 for f in prepared.files)
         if item.content:
             data = item.content.encode("utf-8")
@@ -220,9 +210,9 @@ class _State:
             # The catalog wrote this file itself: plain text, parsed here.
             extracted = extract_text(staged.temp, PLAIN, sandbox=False)
             name = item.content_name or _text_name(item.document.title, item.files)
-            prepared.files.append(_File(staged, name, PLAIN, extracted))
+            prepared.files.append(PreparedFile(staged, name, PLAIN, extracted))
         if not (item.document.title or "").strip() and prepared.files:
-            prepared.document = replace(item.document, title=_title_from(prepared.files))
+            prepared.document = replace(item.document, title=title_from(prepared.files))
         return prepared
 
     def _store(self):
@@ -254,18 +244,7 @@ def _insert_rows(service: CatalogService, resolver: _Resolver, batch: list[_Prep
         documents = []
         for prepared in batch:
             new = prepared.document
-            document = Document(
-                kind=DocumentKind.parse(new.kind).value,
-                title=required_title(new.title),
-                subtitle=(new.subtitle or None),
-                date=normalize_date(new.date),
-                language=new.language or None,
-                summary=new.summary,
-                notes=new.notes,
-                source=new.source,
-                session_id=new.session_id,
-                event_id=new.event_id,
-            )
+            document = document_row(new)
             document.tags = resolver.tags(new.tags)
             document.places = resolver.places(new.places)
             seen = set()
@@ -275,18 +254,7 @@ def _insert_rows(service: CatalogService, resolver: _Resolver, batch: list[_Prep
                 if (id(organization), role) not in seen:
                     seen.add((id(organization), role))
                     document.organization_links.append(DocumentOrganization(organization=organization, role=role))
-            document.attachments = [
-                Attachment(
-                    sha256=f.staged.sha256,
-                    original_name=f.name[:500],
-                    size=f.staged.size,
-                    mime_type=f.mime,
-                    text=f.extracted.text,
-                    text_status=f.extracted.status.value,
-                    text_message=f.extracted.message,
-                )
-                for f in prepared.files
-            ]
+            document.attachments = [f.row() for f in prepared.files]
             session.add(document)
             documents.append(document)
         session.flush()
@@ -294,14 +262,6 @@ def _insert_rows(service: CatalogService, resolver: _Resolver, batch: list[_Prep
         ids = [d.id for d in documents]
         service.journal.mark(ids)
     return ids
-
-
-def _title_from(files: Sequence[_File]) -> str:
-    for f in files:
-        if f.extracted.title and f.extracted.title.strip():
-            return f.extracted.title.strip()[:500]
-    name = files[0].name
-    return Path(name).stem.replace("_", " ").strip() or name
 
 
 def _text_name(title: str, files: Sequence[Path]) -> str:

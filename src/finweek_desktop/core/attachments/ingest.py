@@ -11,6 +11,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..models import Attachment
 from .extraction import ExtractedText, extract_text
 from .filetypes import guess_mime
 from .store import AttachmentStore, StagedFile
@@ -22,6 +23,28 @@ class PreparedFile:
     name: str
     mime: str
     extracted: ExtractedText
+
+    def row(self) -> Attachment:
+        """The attachment row for this file, once its file is in the store."""
+        return Attachment(
+            sha256=self.staged.sha256,
+            original_name=self.name[:500],
+            size=self.staged.size,
+            mime_type=self.mime,
+            text=self.extracted.text,
+            text_status=self.extracted.status.value,
+            text_message=self.extracted.message,
+        )
+
+
+def title_from(prepared: Sequence[PreparedFile]) -> str:
+    """A title for a document made from files: the first file's own title
+    (metadata or first heading), else its name."""
+    for p in prepared:
+        if p.extracted.title and p.extracted.title.strip():
+            return p.extracted.title.strip()[:500]
+    name = prepared[0].name
+    return Path(name).stem.replace("_", " ").strip() or name
 
 
 def check_sources(paths: Sequence[Path]) -> list[Path]:

@@ -6,7 +6,7 @@ tags, reference data, attachments, and index integrity.
 
 from __future__ import annotations
 
-from .common import EDITABLE_FIELDS, LIST_SORTS, DocumentFilter, NotFound, clean_tag_name, required_title
+from .common import EDITABLE_FIELDS, LIST_SORTS, DocumentFilter, NotFound, clean_tag_name, document_row, required_title
 from .integrity import CheckReport
 from .service import CatalogService
 
@@ -19,4 +19,5 @@ __all__ = [
     "NotFound",
     "required_title",
     "clean_tag_name",
+    "document_row",
 ]

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session as DbSession
 
 from ..attachments.extraction import ExtractedText, TextStatus, extract_text
 from ..attachments.filetypes import is_text_like
-from ..attachments.ingest import PreparedFile, check_sources, prepare
+from ..attachments.ingest import PreparedFile, check_sources, prepare, title_from
 from ..attachments.previews import PreviewError
 from ..attachments.records import AlreadyAttached, AttachmentDetail, DuplicateAttachment, Holder
 from ..attachments.store import AttachmentStore
@@ -75,7 +75,7 @@ class AttachmentsMixin:
         with ExitStack() as stack:
             prepared = prepare(store, [Path(p) for p in paths], stack, self._known_text, sandbox)
             self._refuse_duplicates(None, prepared, allow_duplicate)
-            detail = self.create_document(replace(new, title=(new.title or "").strip() or _title_from(prepared)))
+            detail = self.create_document(replace(new, title=(new.title or "").strip() or title_from(prepared)))
             try:
                 self._commit_prepared({detail.id: prepared})
             except BaseException:
@@ -196,18 +196,7 @@ class AttachmentsMixin:
                     rows = []
                     for doc_id, prepared in batch.items():
                         document = self._document(session, doc_id)
-                        added = [
-                            Attachment(
-                                sha256=p.staged.sha256,
-                                original_name=p.name[:500],
-                                size=p.staged.size,
-                                mime_type=p.mime,
-                                text=p.extracted.text,
-                                text_status=p.extracted.status.value,
-                                text_message=p.extracted.message,
-                            )
-                            for p in prepared
-                        ]
+                        added = [p.row() for p in prepared]
                         document.attachments.extend(added)
                         document.modified_at = utcnow()
                         rows.extend(added)
@@ -279,13 +268,6 @@ def _detail(a: Attachment, store: AttachmentStore) -> AttachmentDetail:
         a.id, a.document_id, a.sha256, a.original_name, a.size, a.mime_type, a.added_at,
         a.text_status, a.text_message, len(a.text or ""), store.path_for(a.sha256),
     )
-
-
-def _title_from(prepared: Sequence[PreparedFile]) -> str:
-    for p in prepared:
-        if p.extracted.title:
-            return p.extracted.title.strip()[:500]
-    return Path(prepared[0].name).stem.replace("_", " ").strip() or prepared[0].name
 
 
 def _file_sha256(path: Path) -> str:

@@ -8,8 +8,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
+from ..dates import normalize_date
 from ..models import Attachment, Document, DocumentOrganization, Organization, Tag, document_tags
-from ..vocabulary import OrganizationRole
+from ..records import NewDocument
+from ..vocabulary import DocumentKind, OrganizationRole
 
 EDITABLE_FIELDS = ("kind", "title", "subtitle", "date", "language", "summary", "notes", "source")
 # Per-document values of the list columns, as correlated subqueries: the
@@ -107,3 +109,19 @@ def clean_color(color: str | None) -> str | None:
     if not (color.startswith("#") and len(color) in (4, 7) and all(c in "0123456789abcdefABCDEF" for c in color[1:])):
         raise ValueError(f"invalid colour {color!r}: use #rrggbb")
     return color.lower()
+
+
+def document_row(new: NewDocument) -> Document:
+    """A new document's own fields as a row, validated; links come after."""
+    return Document(
+        kind=DocumentKind.parse(new.kind).value,
+        title=required_title(new.title),
+        subtitle=(new.subtitle or None),
+        date=normalize_date(new.date),
+        language=new.language or None,
+        summary=new.summary,
+        notes=new.notes,
+        source=new.source,
+        session_id=new.session_id,
+        event_id=new.event_id,
+    )

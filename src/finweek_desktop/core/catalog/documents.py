@@ -19,6 +19,7 @@ from .common import (
     DocumentFilter,
     NotFound,
     chunks,
+    document_row,
     list_sort,
     required_title,
     role_order,
@@ -29,21 +30,8 @@ class DocumentsMixin:
     # -- documents -----------------------------------------------------------
 
     def create_document(self, new: NewDocument) -> DocumentDetail:
-        kind = DocumentKind.parse(new.kind).value
-        title = required_title(new.title)
+        document = document_row(new)  # validates before the transaction
         with self.writing() as (session, touched):
-            document = Document(
-                kind=kind,
-                title=title,
-                subtitle=(new.subtitle or None),
-                date=normalize_date(new.date),
-                language=new.language or None,
-                summary=new.summary,
-                notes=new.notes,
-                source=new.source,
-                session_id=new.session_id,
-                event_id=new.event_id,
-            )
             session.add(document)
             for name in new.tags:
                 document.tags.append(self._get_or_create_tag(session, name))
