@@ -50,3 +50,16 @@ def seeded_id(service):
         return matches[0]
 
     return find
+
+
+@pytest.fixture
+def finweek(data_dir, capsys):
+    """finweek("search", "x") runs the CLI in-process -> (exit code, stdout, stderr)."""
+    from finweek_desktop.cli import main
+
+    def run(*argv):
+        code = main(["--data-dir", str(data_dir), *argv])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run

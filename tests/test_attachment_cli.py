@@ -5,20 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 from test_attachment_samples import pdf_bytes, write
-
-from finweek_desktop.cli import main
-
-
-@pytest.fixture
-def finweek(data_dir, capsys):
-    def run(*argv):
-        code = main(["--data-dir", str(data_dir), *argv])
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
 
 
 def test_add_with_files_takes_the_title_from_the_first_heading(finweek, tmp_path):

@@ -4,20 +4,7 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from test_attachment_samples import docx_bytes, pdf_bytes, write
-
-from finweek_desktop.cli import main
-
-
-@pytest.fixture
-def finweek(data_dir, capsys):
-    def run(*argv):
-        code = main(["--data-dir", str(data_dir), *argv])
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
 
 
 def add_with(finweek, path, title):

@@ -11,18 +11,6 @@ import pytest
 from finweek_desktop.cli import main
 
 
-@pytest.fixture
-def finweek(data_dir, capsys):
-    """finweek("search", "x") -> (exit code, stdout, stderr)."""
-
-    def run(*argv):
-        code = main(["--data-dir", str(data_dir), *argv])
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
-
-
 def test_first_command_creates_and_seeds_the_catalog(finweek, data_dir):
     code, out, _ = finweek("search", "digital currency")
     assert code == 0
