@@ -246,7 +246,7 @@ class FileActionsMixin:
         else:
             def text_shown(text: str) -> None:
                 if text.strip():
-                    preview.show_text(text)
+                    preview.show_text(text, markdown=mime == "text/markdown")
                 else:
                     preview.show_message(f"{attachment.original_name} has no text to show. Open it in its application.")
             self.runner.run(lambda: service.text_preview(attachment.id), fresh(text_shown))

@@ -11,11 +11,11 @@ from PySide6.QtGui import QImage, QKeySequence, QPixmap
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
-    QPlainTextEdit,
     QScrollArea,
     QSizePolicy,
     QSpinBox,
     QStackedWidget,
+    QTextBrowser,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -55,9 +55,11 @@ class PreviewWidget(QWidget):
         self.scroll.setWidgetResizable(True)
         self.scroll.setAlignment(Qt.AlignmentFlag.AlignCenter)
 
-        self.text = QPlainTextEdit()
+        # A browser, not a plain editor, so Markdown shows formatted with its
+        # paragraphs reflowed; links are not followed and nothing is fetched.
+        self.text = QTextBrowser()
         self.text.setObjectName("previewText")
-        self.text.setReadOnly(True)
+        self.text.setOpenLinks(False)
 
         self.stack = QStackedWidget()
         self.stack.addWidget(self.message)
@@ -118,10 +120,13 @@ class PreviewWidget(QWidget):
         self.stack.setCurrentIndex(self.MESSAGE)
         self._update_bar()
 
-    def show_text(self, text: str) -> None:
+    def show_text(self, text: str, markdown: bool = False) -> None:
         self._pixmap = None
         self._is_pdf = False
-        self.text.setPlainText(text)
+        if markdown:
+            self.text.setMarkdown(text)
+        else:
+            self.text.setPlainText(text)
         self.stack.setCurrentIndex(self.TEXT)
         self._update_bar()
 
