@@ -85,8 +85,9 @@ def test_multi_character_query_matches_its_words_not_its_characters(index):
     # not the document holding the four characters apart.
     assert ids(index, "横琴金融") == {1}
     query = str(index.parse("横琴金融").query)
-    assert "summary:横琴 AND summary:金融" in query
-    assert "summary:琴金" not in query and "summary:横 " not in query
+    # (summary is indexed in body since schema 4)
+    assert "body:横琴 AND body:金融" in query
+    assert "body:琴金" not in query and "body:横 " not in query
 
 
 def test_quoted_chinese_is_an_exact_phrase(index):
@@ -134,8 +135,9 @@ def test_english_stemming_still_works(index):
 def test_portuguese_stemmer_only_for_portuguese_documents():
     english = IndexedDocument(1, "report", "Reports", summary="reports", language="en")
     portuguese = IndexedDocument(2, "report", "Relatórios", summary="relatórios", language="pt")
-    assert "summary_pt" not in english.fields()
-    assert portuguese.fields()["summary_pt"] == "relatórios"
+    # (the summary's shadow is body_pt since schema 4: summary is indexed in body)
+    assert "body_pt" not in english.fields()
+    assert portuguese.fields()["body_pt"] == "relatórios"
 
 
 @pytest.mark.parametrize(

@@ -103,3 +103,91 @@ def test_unknown_field_and_kind_are_explained(index):
 def test_empty_query_is_explained(index):
     with pytest.raises(QueryError):
         index.search("   ")
+
+
+# -- schema 4: one body field -------------------------------------------------
+
+BODY_DOCUMENTS = [
+    IndexedDocument(11, "report", "Annual review", subtitle="Market outlook",
+                    summary="Premium growth in the bay area.", notes="Reviewed by the research desk.",
+                    content="Chapter one. The reinsurance treaty covers typhoon losses in full.",
+                    organizations=("Macao Monetary Authority", "澳门金融管理局"), places=("Hengqin", "横琴"),
+                    tags=("green-finance",), session="Opening plenary", language="en"),
+    IndexedDocument(12, "report", "Treaty typhoon", summary="Digital", notes="currency notes",
+                    language="en"),
+    IndexedDocument(13, "report", "Relatório de resseguros", summary="As seguradoras de Macau.",
+                    content="Os resseguros cobrem os tufões.", language="pt"),
+]
+
+
+@pytest.fixture(scope="module")
+def body_index(tmp_path_factory):
+    ix = SearchIndex(tmp_path_factory.mktemp("body") / "index")
+    ix.open()
+    ix.upsert(BODY_DOCUMENTS)
+    yield ix
+    ix.close()
+
+
+def test_a_plain_word_searches_title_and_body_only(body_index):
+    query = str(body_index.parse("typhoon").query)
+    assert "title:" in query and "body:" in query and "body_pt:" in query
+    for field in ("summary:", "notes:", "content:", "org:", "tag:", "session:", "place:", "subtitle:"):
+        assert field not in query, field
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["outlook", "monetary authority", "金融管理局", "横琴", "green finance", "plenary", "premium", "research desk",
+     "reinsurance treaty"],
+)
+def test_every_free_text_part_is_found_by_a_plain_query(body_index, query):
+    assert 11 in ids(body_index, query)
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ("summary:reinsurance", {11}),  # summary, notes, content and text all search body
+    ("notes:premium", {11}),
+    ("content:desk", {11}),
+    ("text:typhoon", {11}),
+    ("attachment:typhoon", {11}),
+    ("body:typhoon", {11}),
+    ("content:resseguro", {13}),  # with body's Portuguese shadow
+    ("subtitle:outlook", {11}),
+    ("org:monetary", {11}),
+    ("place:横琴", {11}),
+    ("session:plenary", {11}),
+    ("tag:green-finance", {11}),
+    ("title:typhoon", {12}),
+])
+def test_field_queries_on_the_body_schema(body_index, query, expected):
+    assert ids(body_index, query) == expected
+
+
+def test_a_phrase_never_spans_two_parts_of_the_body(body_index):
+    # doc 12: summary ends with "Digital", notes start with "currency"
+    assert ids(body_index, '"digital currency"') == set()
+    assert ids(body_index, "digital currency") == {12}
+
+
+def test_title_match_ranks_above_body_match(body_index):
+    hits = body_index.search("typhoon", limit=None).hits
+    assert [h.id for h in hits] == [12, 11]
+
+
+def test_snippet_highlights_the_matched_passage_of_the_stored_text(body_index):
+    (hit,) = body_index.search("reinsurance").hits
+    assert "<b>reinsurance</b>" in hit.snippet and "typhoon" in hit.snippet
+    (hit,) = body_index.search("research").hits
+    assert "<b>research</b>" in hit.snippet  # from the notes
+    (hit,) = [h for h in body_index.search("tufao").hits if h.id == 13]
+    assert "<b>tufões</b>" in hit.snippet  # the Portuguese shadow's terms
+
+
+def test_summary_notes_content_are_stored_not_indexed(body_index):
+    from whoosh.fields import STORED
+
+    schema = body_index.ix.schema
+    for name in ("summary", "notes", "content"):
+        assert isinstance(schema[name], STORED), name
+    assert not schema["body"].stored

@@ -61,6 +61,12 @@ HAN_QUERY_MODES = ("words", "phrase")
 # then carry a ``group`` attribute, one group per word to be ANDed.
 WORDS_MODE = "words"
 
+# Separates the parts of a field that holds several texts (schema.py's
+# ``body``: subtitle, organizations, tags, ..., content). Positions jump by
+# PART_GAP there, so a phrase never matches across two parts.
+PART_BREAK = "\x1e"
+PART_GAP = 16
+
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff"
 # A run of Han characters, or a run of other letters and digits.
 _RUNS = re.compile(rf"([{_HAN}]+)|([^\W_{_HAN}]+)")
@@ -281,7 +287,15 @@ class MultilingualAnalyzer(Analyzer):
         query = mode in ("query", WORDS_MODE)
         words = mode == WORDS_MODE
         jieba_index = self.han_index == "jieba"
-        for match in _RUNS.finditer(value):
+        if PART_BREAK in value:
+            matches = _parts_runs(value)
+        else:
+            matches = _RUNS.finditer(value)
+        for match in matches:
+            if match is None:  # a part break
+                pos += PART_GAP
+                latin_group_open = False
+                continue
             han, word = match.groups()
             start = start_char + match.start()
             if word is not None:
@@ -354,6 +368,20 @@ class MultilingualAnalyzer(Analyzer):
                     t.endchar = start + n
                 yield t
                 pos += 1
+
+
+def _parts_runs(value: str):
+    """The runs of ``value`` (offsets into the whole of it), with None at
+    each PART_BREAK."""
+    at = 0
+    while True:
+        end = value.find(PART_BREAK, at)
+        if end < 0:
+            yield from _RUNS.finditer(value, at)
+            return
+        yield from _RUNS.finditer(value, at, end)
+        yield None
+        at = end + 1
 
 
 def multilingual_analyzer(han_index: str = "bigrams") -> MultilingualAnalyzer:

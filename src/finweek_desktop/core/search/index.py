@@ -33,7 +33,14 @@ from whoosh.highlight import (
 from ..filelock import FileLock
 from .matching import FacetSets, leaf_readers, matching_docnums, needs_matcher, split_by_segment
 from .query import ParsedQuery, make_parser, parse_query
-from .schema import PORTUGUESE_SHADOWS, SCHEMA_VERSION, SNIPPET_FIELDS, IndexedDocument, build_schema
+from .schema import (
+    PORTUGUESE_SHADOWS,
+    SCHEMA_VERSION,
+    SNIPPET_FIELDS,
+    SNIPPET_SOURCES,
+    IndexedDocument,
+    build_schema,
+)
 
 log = logging.getLogger(__name__)
 
@@ -419,7 +426,8 @@ class _Snippets:
     """Highlighted snippets for the hits of one search.
 
     The terms come from the query (expanded for prefixes), grouped by field,
-    negated parts left out. A field is re-analysed only when the query has
+    negated parts left out; the stored summary, notes and content are
+    highlighted with the terms of ``body``, where they are indexed. A field is re-analysed only when the query has
     terms for it and, where the matching step read them, when the hit holds
     one of them: a title-only hit does not re-tokenise 10 KB of content.
     """
@@ -470,8 +478,11 @@ class _Snippets:
             text = hit.get(name)
             if not text:
                 continue
-            snippet = self._highlight(text, name, hit.docnum)
-            shadow = PORTUGUESE_SHADOWS.get(name)
+            # summary, notes and content are stored only: their words are
+            # the body field's, highlighted with its analyzer and terms.
+            indexed = SNIPPET_SOURCES.get(name, name)
+            snippet = self._highlight(text, indexed, hit.docnum)
+            shadow = PORTUGUESE_SHADOWS.get(indexed)
             if not snippet and shadow:
                 # Matched through Portuguese stemming only: highlight the
                 # stored text with the shadow field's analyzer and terms.

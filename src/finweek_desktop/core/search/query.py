@@ -4,6 +4,15 @@ Words are ANDed; OR, NOT, "exact phrases", field:value (title:, tag:, kind:,
 org:, year:, ...), prefix* wildcards and fuzzy term~ work as expected. A
 query the parser cannot make sense of is searched as plain words, with a
 notice saying so, never an exception.
+
+A word without a field searches ``title`` (weight 4) and ``body`` (subtitle,
+organizations, tags, session, places, summary, notes and attachment text in
+one field; see schema.py), each with its Portuguese shadow. ``title:``,
+``subtitle:``, ``org:``, ``tag:``, ``session:``, ``place:``, ``kind:``,
+``year:`` and ``lang:`` search their own fields. ``summary:``, ``notes:``,
+``content:`` and ``text:`` are no longer indexed on their own: they search
+``body``, so ``summary:x`` also finds a document holding x only in its notes,
+attachments or metadata.
 """
 
 from __future__ import annotations
@@ -17,17 +26,18 @@ from whoosh.fields import TEXT
 
 from ..vocabulary import DocumentKind
 from .analysis import ENGLISH_STOP_WORDS, HAN_QUERY_MODES, WORDS_MODE, contains_han, fold_term
-from .schema import DEFAULT_FIELDS, PORTUGUESE_SHADOWS
+from .schema import DEFAULT_FIELDS, PORTUGUESE_SHADOWS, SNIPPET_SOURCES
 
 FIELD_ALIASES = {
     "tag": ["tags"],
     "org": ["orgs", "organization", "organisation", "organizations", "publisher"],
     "language": ["lang"],
     "place": ["places"],
-    "content": ["text", "attachment"],
+    # summary, notes and content are stored only, and indexed in body.
+    "body": ["summary", "notes", "content", "text", "attachment"],
 }
 # The fields a user may name, for the error message on an unknown one.
-KNOWN_FIELDS = ("title", "subtitle", "summary", "notes", "content", "org", "tag", "kind",
+KNOWN_FIELDS = ("title", "subtitle", "summary", "notes", "content", "body", "org", "tag", "kind",
                 "session", "place", "language", "year", "date")
 
 _KIND_TERM = re.compile(r'\bkind:("([^"]*)"|[^\s()]+)', re.IGNORECASE)
@@ -39,8 +49,8 @@ _OPERATORS = re.compile(r"\b(AND|OR|NOT|ANDNOT|ANDMAYBE|TO)\b")
 
 # A prefix query (fin*) matches the documents of at most this many of the
 # words it expands to in each field: the most frequent ones. Uncapped, fin*
-# expanded to hundreds of words in each of 14 fields (3.4 s at 50,000
-# documents); the rare expansions it drops add few documents and little
+# expanded to hundreds of words in each of the (then 14) default fields
+# (3.4 s at 50,000 documents); the rare expansions it drops add few documents and little
 # relevance. A one-character Chinese prefix (the bigrams starting with that
 # character) is never capped: it must find every document with it.
 PREFIX_EXPANSIONS = 64
@@ -50,6 +60,8 @@ class CappedPrefix(query.Prefix):
     """A prefix query over the ``limit`` most frequent expansions per field."""
 
     def __init__(self, fieldname, text, boost=1.0, constantscore=True, limit=PREFIX_EXPANSIONS):
+        # summary, notes and content are stored only: their words are in body.
+        fieldname = SNIPPET_SOURCES.get(fieldname, fieldname)
         super().__init__(fieldname, text, boost=boost, constantscore=constantscore)
         self.limit = limit
 
