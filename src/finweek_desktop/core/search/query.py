@@ -26,7 +26,7 @@ from whoosh.fields import TEXT
 
 from ..vocabulary import DocumentKind
 from .analysis import ENGLISH_STOP_WORDS, HAN_QUERY_MODES, WORDS_MODE, contains_han, fold_term
-from .schema import DEFAULT_FIELDS, PORTUGUESE_SHADOWS, SNIPPET_SOURCES
+from .schema import DEFAULT_FIELDS, PORTUGUESE_SHADOWS
 
 FIELD_ALIASES = {
     "tag": ["tags"],
@@ -60,8 +60,6 @@ class CappedPrefix(query.Prefix):
     """A prefix query over the ``limit`` most frequent expansions per field."""
 
     def __init__(self, fieldname, text, boost=1.0, constantscore=True, limit=PREFIX_EXPANSIONS):
-        # summary, notes and content are stored only: their words are in body.
-        fieldname = SNIPPET_SOURCES.get(fieldname, fieldname)
         super().__init__(fieldname, text, boost=boost, constantscore=constantscore)
         self.limit = limit
 
