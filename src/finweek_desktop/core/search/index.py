@@ -18,29 +18,21 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 from whoosh import index as whoosh_index
-from whoosh import query as wq
 from whoosh import sorting
-from whoosh.highlight import (
-    ContextFragmenter,
-    Highlighter,
-    HtmlFormatter,
-    get_text,
-    set_matched_filter,
-    top_fragments,
-)
 
 from ..filelock import FileLock
-from .matching import FacetSets, leaf_readers, matching_docnums, needs_matcher, split_by_segment
+from . import ranking
+from .matching import FacetSets, Matched, leaf_readers, split_by_segment
+from .postings import FieldLengths
 from .query import ParsedQuery, make_parser, parse_query
 from .schema import (
-    PORTUGUESE_SHADOWS,
     SCHEMA_VERSION,
-    SNIPPET_FIELDS,
-    SNIPPET_SOURCES,
     IndexedDocument,
     build_schema,
 )
+from .snippets import Snippets
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +79,7 @@ class SearchIndex:
         self._ix = None
         self._searcher = None
         self._facets = FacetSets()
+        self._lengths = FieldLengths()
         self._lock = threading.RLock()
         # Other processes (the CLI beside the app) open, recreate and swap
         # this directory too: deciding and swapping happen under this lock.
@@ -250,7 +243,9 @@ class SearchIndex:
             # reader of a segment and misses deletions made in it since.
             self._searcher.close()
             self._searcher = self.ix.searcher()
-            self._facets.forget_except(r for r, _o in leaf_readers(self._searcher))
+            readers = [r for r, _o in leaf_readers(self._searcher)]
+            self._facets.forget_except(readers)
+            self._lengths.forget_except(readers)
         return self._searcher
 
     def fingerprints(self) -> dict[int, str]:
@@ -278,51 +273,40 @@ class SearchIndex:
         """Run a query; raises QueryError with a readable message when the
         query cannot be searched at all.
 
-        Whoosh ranks (or sorts) only the page asked for, so its top-N
-        optimisations apply; the total and the facet counts come from the
-        matching documents, found without scoring (see matching.py); snippets
-        are made for the page's hits only, from the fields holding query terms.
+        Queries of words, phrases, prefixes and their combinations are matched
+        and ranked a posting block at a time (ranking.py); anything else by
+        Whoosh, in one scored pass. The total and the facet counts come from
+        the matched documents (matching.py); stored fields and snippets are
+        read for the page's hits only, from the fields holding query terms.
         """
         if sort not in SORTS:
             raise ValueError(f"unknown sort {sort!r}; choose one of {', '.join(SORTS)}")
         parsed = self.parse(text)
         kinds, tags = list(kinds), [t.lower() for t in tags]
-        narrowing = _narrowing_filter(kinds, tags)
         sortedby = _SORT_FACETS[sort]
         with self._lock:
             searcher = self._current_searcher()
             term_cache: dict = {}
-            page = None
-            if needs_matcher(parsed.query):
-                # A phrase: one scored pass over every match.
+            if ranking.supports(parsed.query, self._schema):
+                ranked = self._rank(parsed.query, searcher, term_cache, kinds, tags)
+                matched = [(reader, offset, m.docs) for reader, offset, m in ranked]
+                if sortedby is None:
+                    best = ranking.top([(offset, m) for _r, offset, m in ranked], limit)
+                    page = [_StoredHit(searcher, docnum, score) for docnum, score in best]
+                else:
+                    page = self._sorted_page(parsed.query, searcher, matched, sortedby, limit)
+            else:
                 results = searcher.search(parsed.query, limit=None, sortedby=sortedby)
                 matched = split_by_segment(results.docs(), searcher)
                 page = [results[i] for i in range(results.scored_length())]
-            else:
-                matched = matching_docnums(parsed.query, searcher, term_cache)
-            if kinds or tags:
-                matched = [(r, o, self._narrow(r, docs, kinds, tags)) for r, o, docs in matched]
-            total = sum(len(docs) for _r, _o, docs in matched)
-            counts = self._facets.counts(matched)
-            if page is not None:
                 if kinds or tags:
-                    allowed = {offset + d for _r, offset, docs in matched for d in docs}
+                    matched = [(r, o, self._facets.narrow(r, d, kinds, tags)) for r, o, d in matched]
+                    allowed = {offset + d for _r, offset, docs in matched for d in docs.tolist()}
                     page = [hit for hit in page if hit.docnum in allowed]
                 page = page[:limit] if limit else page
-            elif total == 0:
-                page = []
-            else:
-                allowed = {offset + d for _r, offset, docs in matched for d in docs} if narrowing else None
-                results = searcher.search(
-                    parsed.query,
-                    limit=min(limit, total) if limit else total,
-                    filter=allowed,
-                    sortedby=sortedby,
-                )
-                # Not list(results): that asks len(results), which makes
-                # Whoosh count every match again (0.3 s for a common word).
-                page = [results[i] for i in range(results.scored_length())]
-            snippets = _Snippets(self._schema, parsed.query, searcher, matched, term_cache)
+            total = sum(len(docs) for _r, _o, docs in matched)
+            counts = self._facets.counts(matched)
+            snippets = Snippets(self._schema, parsed.query, searcher, matched, term_cache)
             hits = [self._hit(hit, scored=sortedby is None, snippets=snippets) for hit in page]
             return SearchResults(
                 text=text,
@@ -333,18 +317,33 @@ class SearchIndex:
                 notice=parsed.notice,
             )
 
-    def _narrow(self, reader, docs: set[int], kinds: list[str], tags: list[str]) -> set[int]:
-        sets = self._facets.for_segment(reader)
-        if kinds:
-            allowed: set[int] = set()
-            for kind in kinds:
-                allowed |= sets["kind"].get(kind, set())
-            docs = docs & allowed
-        for tag in tags:
-            docs = docs & sets["tag"].get(tag, set())
-        return docs
+    def _rank(self, q, searcher, term_cache: dict, kinds: list[str], tags: list[str]):
+        """(segment reader, offset, ranking.Matches) of each segment."""
+        out = []
+        for reader, offset in leaf_readers(searcher):
+            segment_cache = term_cache.setdefault(id(reader), {})
+            matches = ranking.SegmentRanker(searcher, reader, self._lengths, segment_cache).matches(q)
+            if (kinds or tags) and len(matches):
+                docs = self._facets.narrow(reader, matches.docs, kinds, tags)
+                keep = np.isin(matches.docs, docs, assume_unique=True)
+                matches = ranking.Matches(matches.docs[keep], matches.scores[keep])
+            out.append((reader, offset, matches))
+        return out
 
-    def _hit(self, hit, scored: bool, snippets: "_Snippets") -> SearchHit:
+    @staticmethod
+    def _sorted_page(q, searcher, matched: Matched, sortedby, limit: int | None):
+        """The page in date or title order: Whoosh sorts the matched documents."""
+        total = sum(len(docs) for _r, _o, docs in matched)
+        if not total:
+            return []
+        allowed = {offset + d for _r, offset, docs in matched for d in docs.tolist()}
+        results = searcher.search(q, limit=min(limit, total) if limit else total,
+                                  filter=allowed, sortedby=sortedby)
+        # Not list(results): that asks len(results), which makes Whoosh
+        # count every match again.
+        return [results[i] for i in range(results.scored_length())]
+
+    def _hit(self, hit, scored: bool, snippets: Snippets) -> SearchHit:
         snippet = snippets.for_hit(hit)
         if not snippet:
             summary = hit.get("summary") or ""
@@ -399,112 +398,22 @@ _SORT_FACETS = {
 }
 
 
-class _SnippetFormatter(HtmlFormatter):
-    """Plain <b>…</b> around matches, no classes: easy for any consumer."""
+class _StoredHit:
+    """A ranked document's stored fields, read for the page only (what
+    Whoosh's Hit offers the code below)."""
 
-    def format_token(self, text, token, replace=False):
-        return "<b>" + html.escape(get_text(text, token, replace), quote=False) + "</b>"
+    def __init__(self, searcher, docnum: int, score: float):
+        self.docnum = docnum
+        self.score = score
+        self._fields = searcher.stored_fields(docnum)
 
+    def __getitem__(self, name):
+        return self._fields[name]
 
-def _narrowing_filter(kinds: Iterable[str], tags: Iterable[str]):
-    parts = []
-    kinds = list(kinds)
-    if kinds:
-        parts.append(wq.Or([wq.Term("kind", k) for k in kinds]))
-    parts.extend(wq.Term("tag", t.lower()) for t in tags)
-    if not parts:
-        return None
-    return parts[0] if len(parts) == 1 else wq.And(parts)
+    def get(self, name, default=None):
+        return self._fields.get(name, default)
 
 
 def _sorted_counts(counts) -> dict[str, int]:
     counts = {str(key): n for key, n in counts.items() if key not in (None, "") and n}
     return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
-
-
-class _Snippets:
-    """Highlighted snippets for the hits of one search.
-
-    The terms come from the query (expanded for prefixes), grouped by field,
-    negated parts left out; the stored summary, notes and content are
-    highlighted with the terms of ``body``, where they are indexed. A field is re-analysed only when the query has
-    terms for it and, where the matching step read them, when the hit holds
-    one of them: a title-only hit does not re-tokenise 10 KB of content.
-    """
-
-    def __init__(self, schema, q, searcher, matched, term_cache):
-        self.schema = schema
-        self.fragmenter = ContextFragmenter(maxchars=220, surround=70)
-        self.formatter = _SnippetFormatter(between=" … ")
-        self._highlighter = Highlighter(fragmenter=self.fragmenter, formatter=self.formatter)
-        self.terms: dict[str, set] = {}
-        reader = searcher.reader()
-        for fieldname, btext in _positive_terms(q, reader):
-            if fieldname in schema:
-                self.terms.setdefault(fieldname, set()).add(btext)
-        # docnum -> (segment-local docnum, that segment's term cache)
-        self._segments = [(offset, term_cache.get(id(r), {})) for r, offset, _docs in matched]
-        self._segments.sort(key=lambda pair: pair[0])
-
-    def _holds(self, docnum: int, fieldname: str, btexts) -> bool:
-        """False only when the matching step proved the hit holds none of the terms."""
-        offset, cache = 0, {}
-        for seg_offset, seg_cache in self._segments:
-            if seg_offset <= docnum:
-                offset, cache = seg_offset, seg_cache
-        local = docnum - offset
-        for btext in btexts:
-            docs = cache.get((fieldname, btext))
-            if docs is None or local in docs:
-                return True
-        return False
-
-    def _highlight(self, text: str, fieldname: str, docnum: int) -> str:
-        btexts = self.terms.get(fieldname)
-        if not btexts or not self._holds(docnum, fieldname, btexts):
-            return ""
-        field = self.schema[fieldname]
-        words = frozenset(field.from_bytes(b) for b in btexts)
-        # What Whoosh's Highlighter does when it re-tokenises (overlapping
-        # matched bigrams merged into one highlighted span).
-        tokens = field.analyzer(text, positions=True, chars=True, mode="index", removestops=False)
-        tokens = self._highlighter._merge_matched_tokens(set_matched_filter(tokens, words))
-        fragments = self.fragmenter.fragment_tokens(text, tokens)
-        fragments = top_fragments(fragments, 2, self._highlighter.scorer, self._highlighter.order, minscore=1)
-        return self.formatter.format(fragments)
-
-    def for_hit(self, hit) -> str:
-        for name in SNIPPET_FIELDS:
-            text = hit.get(name)
-            if not text:
-                continue
-            # summary, notes and content are stored only: their words are
-            # the body field's, highlighted with its analyzer and terms.
-            indexed = SNIPPET_SOURCES.get(name, name)
-            snippet = self._highlight(text, indexed, hit.docnum)
-            shadow = PORTUGUESE_SHADOWS.get(indexed)
-            if not snippet and shadow:
-                # Matched through Portuguese stemming only: highlight the
-                # stored text with the shadow field's analyzer and terms.
-                snippet = self._highlight(text, shadow, hit.docnum)
-            if snippet:
-                return snippet
-        return ""
-
-
-def _positive_terms(q, reader):
-    """(fieldname, btext) of the terms a match can contain: prefixes
-    expanded, negated subqueries left out."""
-    if isinstance(q, wq.Not):
-        return
-    if isinstance(q, wq.AndNot):
-        yield from _positive_terms(q.a, reader)
-        return
-    if q.is_leaf():
-        try:
-            yield from q.existing_terms(reader, phrases=True, expand=True)
-        except Exception:  # a field absent from the index
-            pass
-        return
-    for child in q.children():
-        yield from _positive_terms(child, reader)

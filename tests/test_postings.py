@@ -1,0 +1,103 @@
+"""postings.py reads what Whoosh writes: a term's ids and weights equal
+Whoosh's matcher, positions of many postings at once equal Whoosh's own
+decoder, one posting at a time."""
+
+from __future__ import annotations
+
+import pickle
+import random
+
+import numpy as np
+import pytest
+from whoosh.formats import Positions
+
+from finweek_desktop.core.search import postings
+from finweek_desktop.core.search.index import SearchIndex
+from finweek_desktop.core.search.matching import leaf_readers
+from finweek_desktop.core.search.schema import IndexedDocument
+
+FORMAT = Positions()
+
+
+def _decode_all(values, owners):
+    docs, where = postings.positions(values, np.array(owners, dtype=np.int64), FORMAT.decode_positions)
+    out: dict[int, list[int]] = {}
+    for doc, pos in zip(docs.tolist(), where.tolist()):
+        out.setdefault(doc, []).append(pos)
+    return out
+
+
+def test_positions_equal_whooshs_decoder():
+    rng = random.Random(7)
+    lists = [
+        [0], [5], [300], [70000],                       # one int: K, M, J opcodes
+        [0, 1, 2], [3, 255, 256, 65535, 65536, 2**31 - 1],  # every width, in one list
+        sorted(rng.sample(range(200_000), 2500)),       # > 1000: pickle splits APPENDS
+    ]
+    lists += [sorted(rng.sample(range(5000), rng.randint(1, 40))) for _ in range(200)]
+    values = [FORMAT.encode(p) for p in lists]
+    owners = list(range(10, 10 + len(lists)))
+    decoded = _decode_all(values, owners)
+    assert decoded == {owner: FORMAT.decode_positions(v) for owner, v in zip(owners, values)}
+
+
+def test_values_of_another_shape_are_decoded_one_by_one():
+    class Doubled(Positions):
+        def decode_positions(self, valuestring):
+            return [2 * p for p in super().decode_positions(valuestring)]
+
+    good = FORMAT.encode([1, 4])
+    odd = good[:4] + b"\x80\x03" + good[6:]  # another pickle protocol
+    decoded = postings.positions([good, odd], np.array([1, 2]), Doubled().decode_positions)
+    assert decoded[0].tolist() == [1, 1, 2, 2]
+    assert decoded[1].tolist() == [2, 8, 2, 8]  # the fallback decoder ran for all
+
+
+def test_no_values_no_positions():
+    docs, where = postings.positions([], np.zeros(0, dtype=np.int64), FORMAT.decode_positions)
+    assert len(docs) == len(where) == 0
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 4, 128])
+def test_ids_and_weights_come_out_of_a_block_without_its_values(n, monkeypatch):
+    ids = tuple(range(1, n + 1))
+    weights = tuple(float(i % 5 + 1) for i in range(n))
+    values = tuple(FORMAT.encode([i, i + 3]) for i in range(n))
+    raw = pickle.dumps((ids, weights, values), 2)
+    calls = []
+    real_loads = pickle.loads
+    monkeypatch.setattr(postings.pickle, "loads", lambda data: calls.append(len(data)) or real_loads(data))
+    assert postings._ids_and_weights(raw, n) == (ids, weights)
+    assert calls and calls[0] < len(raw)  # the values were cut off, not unpickled
+
+
+@pytest.mark.parametrize("block", [((1, 2), None, None), ((4,), 2.0, (b"x",)), ((1, 2), (1.0, 3.0), ())])
+def test_blocks_of_other_shapes_are_read_whole(block):
+    raw = pickle.dumps(block, 2)
+    assert postings._ids_and_weights(raw, len(block[0])) == block[:2]
+
+
+def test_a_terms_postings_equal_whooshs_matcher(tmp_path):
+    ix = SearchIndex(tmp_path / "index")
+    ix.open()
+    words = ["alpha", "beta", "gamma", "delta"]
+    ix.add_many(
+        IndexedDocument(id=i, kind="report", title=f"T{i}",
+                        content=" ".join(words[j % 4] for j in range(i % 7 + 1)) + " common " * (i % 3 + 1))
+        for i in range(1, 400)
+    )
+    reader = next(r for r, _o in leaf_readers(ix._current_searcher()))
+    checked = 0
+    for btext in reader.lexicon("body"):
+        matcher = reader._terms.matcher("body", btext, reader.schema["body"].format)
+        expected_ids, expected_weights = [], []
+        while matcher.is_active():
+            expected_ids.append(matcher.id())
+            expected_weights.append(matcher.weight())
+            matcher.next()
+        read = postings.read(reader, "body", btext)
+        assert read.ids.tolist() == expected_ids
+        assert read.weights.tolist() == pytest.approx(expected_weights)
+        checked += 1
+    assert checked >= 5
+    ix.close()

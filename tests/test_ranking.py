@@ -1,0 +1,164 @@
+"""ranking.py matches what Whoosh matches and scores each word with Whoosh's
+BM25F, on a real index of several segments with deletions.
+
+The reference scores are Whoosh's own for each single term, combined here in
+plain Python (Or adds, DisjunctionMax takes the best, And adds...). Not
+Whoosh's scores for the whole query: its DisjunctionMax matcher takes the
+max of its two children's *current* scores even when they stand on
+different documents, so a document found in ``body`` only could get the
+score of another document's ``body_pt`` posting (see
+test_whoosh_dismax_mixes_documents_where_we_do_not)."""
+
+from __future__ import annotations
+
+import pytest
+from whoosh import query as wq
+
+from finweek_desktop.core.search import ranking
+from finweek_desktop.core.search.index import SearchIndex
+from finweek_desktop.core.search.matching import leaf_readers
+from finweek_desktop.core.search.schema import IndexedDocument
+
+PHRASES = ["cross border capital", "border cross", "capital markets of Macao", "横琴新区金融服务", "澳门保险市场"]
+
+
+def _documents(n: int, start: int = 1):
+    out = []
+    for i in range(start, start + n):
+        # Varied lengths and term frequencies, so BM25 tells documents apart.
+        words = ["finance"] * (1 + i % 4) + ["filler"] * (i % 13)
+        if i % 2 == 0:
+            words += ["financial", "bonds"] * (1 + i % 3)
+        if i % 3 == 0:
+            words.append("investment macao")
+        words.append(PHRASES[i % len(PHRASES)])
+        out.append(IndexedDocument(
+            id=i,
+            kind="report" if i % 2 else "blue_paper",
+            title=f"Document {i} {'insurance bonds' if i % 4 == 0 else 'report'}",
+            summary=" ".join(words),
+            content=f"body text {i} fin{'x' * (i % 9)}word finance " + "padding " * (i % 17),
+            tags=("insurance",) if i % 5 == 0 else ("fintech",),
+            language="pt" if i % 11 == 0 else "en",
+            date=f"{2010 + i % 12}",
+        ))
+    return out
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory):
+    ix = SearchIndex(tmp_path_factory.mktemp("ranking") / "index")
+    ix.open()
+    ix.add_many(_documents(150))
+    ix.upsert(_documents(40, start=151))  # a second segment
+    ix.upsert(_documents(10, start=20))   # replaces: deletions in the first
+    ix.delete([7, 160])
+    yield ix
+    ix.close()
+
+
+def _ranked(index, text) -> dict[int, float]:
+    q = index.parse(text).query
+    searcher = index._current_searcher()
+    assert ranking.supports(q, searcher.schema)
+    lengths, out = ranking.FieldLengths(), {}
+    for reader, offset in leaf_readers(searcher):
+        matches = ranking.SegmentRanker(searcher, reader, lengths, {}).matches(q)
+        out.update(zip((offset + matches.docs).tolist(), matches.scores.tolist()))
+    return out
+
+
+def _whoosh(index, text) -> dict[int, float]:
+    searcher = index._current_searcher()
+    results = searcher.search(index.parse(text).query, limit=None)
+    return {hit.docnum: hit.score for hit in results}
+
+
+def _reference(searcher, q) -> dict[int, float]:
+    """Whoosh's score of each term, combined in plain Python."""
+    if isinstance(q, wq.Term):
+        return {hit.docnum: hit.score for hit in searcher.search(q, limit=None)}
+    parts = [_reference(searcher, c) for c in q.children() if not isinstance(c, wq.Not)]
+    if isinstance(q, (wq.Or, wq.DisjunctionMax)):
+        combine = max if isinstance(q, wq.DisjunctionMax) else sum
+        docs = set().union(*parts)
+        out = {d: combine(p[d] for p in parts if d in p) for d in docs}
+    elif isinstance(q, wq.And):
+        docs = set.intersection(*(set(p) for p in parts))
+        for negated in (c.query for c in q.children() if isinstance(c, wq.Not)):
+            docs -= set(_reference(searcher, negated))
+        out = {d: sum(p[d] for p in parts) for d in docs}
+    elif isinstance(q, wq.AndMaybe):
+        a, b = parts
+        out = {d: s + b.get(d, 0.0) for d, s in a.items()}
+    else:
+        raise AssertionError(f"no reference for {q!r}")
+    return {d: s * q.boost for d, s in out.items()}
+
+
+@pytest.mark.parametrize("text", [
+    "finance", "financial", "macao investment", "bonds OR macao", "finance NOT bonds",
+    "title:insurance", "tag:insurance", "Document", "finance -title:insurance",
+    "(bonds OR insurance) finance", "bonds ANDMAYBE macao", "nothingmatcheshere",
+])
+def test_scores_are_whooshs_term_scores_combined(index, text):
+    ours = _ranked(index, text)
+    assert ours.keys() == _whoosh(index, text).keys()
+    reference = _reference(index._current_searcher(), index.parse(text).query)
+    assert ours.keys() == reference.keys()
+    for docnum, score in reference.items():
+        assert ours[docnum] == pytest.approx(score, rel=1e-9), docnum
+
+
+def test_a_field_and_its_shadow_score_each_document_by_its_own_postings(index):
+    # Portuguese documents hold "financ" in body and body_pt; the others in
+    # body only, and their score is their body score, whatever body_pt holds.
+    searcher = index._current_searcher()
+    body = _reference(searcher, wq.Term("body", "financ"))
+    body_pt = _reference(searcher, wq.Term("body_pt", "financ"))
+    ours = _ranked(index, "body:finance")
+    english = [d for d in body if d not in body_pt]
+    assert english and body_pt
+    assert all(ours[d] == pytest.approx(body[d]) for d in english)
+    assert all(ours[d] == pytest.approx(max(body[d], body_pt[d])) for d in body_pt)
+
+
+@pytest.mark.parametrize("text", [
+    '"cross border"', '"border cross"', '"cross border capital"', '"capital markets"',
+    "横琴金融", "澳門保險", "横", '"finance filler" bonds', 'title:"document 12"',
+])
+def test_phrases_match_what_whoosh_matches(index, text):
+    ours = _ranked(index, text)
+    assert ours.keys() == _whoosh(index, text).keys()
+    assert all(score > 0 for score in ours.values())
+
+
+def test_search_ranks_by_score_with_ties_in_document_order(index):
+    hits = index.search("finance", limit=15).hits
+    searcher = index._current_searcher()
+    reference = _reference(searcher, index.parse("finance").query)
+    best = sorted(reference.items(), key=lambda kv: (-kv[1], kv[0]))[:15]
+    assert [h.id for h in hits] == [int(searcher.stored_fields(d)["id"]) for d, _s in best]
+    assert [h.score for h in hits] == pytest.approx([s for _d, s in best])
+
+
+def test_deleted_and_replaced_documents_never_match(index):
+    ids = [h.id for h in index.search("finance", limit=None).hits]
+    assert 7 not in ids and 160 not in ids
+    assert len(ids) == len(set(ids)) == 190 - 2  # replaced documents once
+
+
+def test_a_prefix_ranks_by_the_words_it_expands_to(index):
+    # fin* holds finance (every document) and finx...word (some): a document
+    # with more of them scores higher than one with fewer, all else equal.
+    scores = _ranked(index, "fin*")
+    assert len(scores) == len(_whoosh(index, "fin*"))
+    assert max(scores.values()) > min(scores.values()) > 0
+
+
+def test_queries_it_cannot_rank_are_left_to_whoosh(index):
+    schema = index._current_searcher().schema
+    assert not ranking.supports(index.parse("year:[2012 TO 2015]").query, schema)
+    assert not ranking.supports(index.parse("financ~").query, schema)
+    results = index.search("year:[2012 TO 2015] finance", limit=5)
+    assert results.total == len(_whoosh(index, "year:[2012 TO 2015] finance"))

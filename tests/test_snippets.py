@@ -1,0 +1,75 @@
+"""Snippets of long attached texts: the match is highlighted wherever it
+stands, whether the likely-match window finds it or the whole text must be
+analysed."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from finweek_desktop.core.search.index import SearchIndex
+from finweek_desktop.core.search.schema import IndexedDocument
+from finweek_desktop.core.search.snippets import WINDOW_AFTER, WINDOW_BEFORE, _likely_window, _word_finder
+
+FILLER = " ".join(f"word{i % 97}" for i in range(3000))  # ~20 KB without any query term
+
+
+@pytest.fixture
+def index(tmp_path):
+    ix = SearchIndex(tmp_path / "index")
+    ix.open()
+    contents = {
+        1: FILLER + " The economy of Hengqin grew. " + FILLER,
+        2: FILLER + " A Associação Comercial de Macau reuniu-se. " + FILLER,
+        3: FILLER + " 横琴新区金融服务的发展 " + FILLER,
+        4: FILLER + " ECONOMIES of scale " + FILLER,
+        # A word whose start is everywhere (the window lands on "economist"),
+        # the stem itself only at the end.
+        5: "economist " * 400 + FILLER + " economic policy",
+    }
+    ix.upsert(
+        IndexedDocument(id=i, kind="report", title=f"Report {i}", content=text,
+                        language="pt" if i == 2 else "en")
+        for i, text in contents.items()
+    )
+    yield ix
+    ix.close()
+
+
+def _snippet(index, query, doc_id):
+    hits = {h.id: h for h in index.search(query, limit=None).hits}
+    return hits[doc_id].snippet
+
+
+@pytest.mark.parametrize(("query", "doc_id", "marked"), [
+    ("economy", 1, "economy"),
+    ("associacao", 2, "Associação"),
+    ("横琴", 3, "横琴"),
+    ("economies", 4, "ECONOMIES"),
+])
+def test_a_match_deep_in_a_long_text_is_highlighted(index, query, doc_id, marked):
+    snippet = _snippet(index, query, doc_id)
+    assert f"<b>{marked}</b>" in snippet
+    assert len(re.sub(r"<[^>]+>", "", snippet)) < 600  # a snippet, not the text
+
+
+def test_when_the_window_shows_no_match_the_whole_text_is_searched(index):
+    # "econom" (from economic) first appears inside "economist" tokens,
+    # which stem differently: the window has no match, the whole text does.
+    snippet = _snippet(index, "economic", 5)
+    assert "<b>economic</b>" in snippet
+
+
+def test_the_window_is_cut_at_spaces_around_the_first_likely_match():
+    text = FILLER + " Hengqin " + FILLER
+    start, end = _likely_window(text, _word_finder({"hengqin"}))
+    at = text.index("Hengqin")
+    assert at - WINDOW_BEFORE <= start <= at < end <= at + WINDOW_AFTER
+    assert text[start - 1] == " " and text[end] == " "
+
+
+def test_short_texts_and_unfindable_words_are_analysed_whole():
+    assert _likely_window("short text with hengqin", _word_finder({"hengqin"})) is None
+    assert _likely_window(FILLER, _word_finder({"hengqin"})) is None
+    assert _likely_window(FILLER, None) is None
