@@ -6,13 +6,16 @@ phrase or a prefix more. Here a query becomes, per segment, two numpy
 arrays: the live documents it matches (sorted) and their scores. A term's
 postings are read a block of ~128 at a time (the data Whoosh's own matcher
 decodes) and scored in one vectorised BM25F step with Whoosh's formula and
-statistics, so a plain term or a combination of terms ranks exactly as
-Whoosh ranks it.
+statistics: a term scores exactly as Whoosh scores it.
 
-Scores combine the way Whoosh combines them: Or, And and AndMaybe add the
-scores of the parts that match, DisjunctionMax takes the best (a field and
-its Portuguese shadow), AndNot and Not only remove documents, boosts
-multiply. Where we differ, on purpose:
+Scores combine the way Whoosh means to combine them: Or, And and AndMaybe
+add the scores of the parts that match, DisjunctionMax takes the best (a
+field and its Portuguese shadow), AndNot and Not only remove documents,
+boosts multiply. Where we differ, on purpose:
+
+- Whoosh's DisjunctionMax matcher takes the max of its children's current
+  scores even when they stand on different documents; here each document
+  gets the best of its own;
 
 - a prefix or wildcard adds the BM25 of each word it expands to (Whoosh
   adds raw term frequencies, which favours long documents);
