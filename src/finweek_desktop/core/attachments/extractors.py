@@ -135,7 +135,9 @@ _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_\-]+)""", re
 _BLOCKS = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article",
            "header", "footer", "blockquote", "pre", "table", "ul", "ol", "dd", "dt", "hr", "figcaption"}
 # Content of these is never text a reader sees; nothing is ever fetched.
-_SKIPPED = {"script", "style", "template", "noscript", "head", "svg", "iframe", "object"}
+# Only elements whose content is code or markup-for-later: skipping <head>,
+# <iframe> or <object> would lose the whole page when one is left unclosed.
+_SKIPPED = {"script", "style", "template", "noscript"}
 
 
 def html_text(data: bytes) -> tuple[str, str | None]:
@@ -146,7 +148,8 @@ def html_text(data: bytes) -> tuple[str, str | None]:
     parser.close()
     text = re.sub(r"[ \t\r\f\v]+", " ", "".join(parser.parts))
     text = re.sub(r"\s*\n\s*", "\n", text).strip()
-    return text, (parser.title or parser.first_heading or None)
+    title = " ".join(parser.title.split())[:500] or " ".join(parser.first_heading.split())[:500]
+    return text, title or None
 
 
 class _TextParser(HTMLParser):
@@ -159,6 +162,11 @@ class _TextParser(HTMLParser):
         self._in: str | None = None  # "title" or "h1" while inside one
 
     def handle_starttag(self, tag, attrs):
+        if tag == "body":
+            # Whatever the head left open (a <noscript>, a <title>) ends here.
+            self.skipping.clear()
+            if self._in == "title":
+                self._in = None
         if tag in _SKIPPED:
             self.skipping.append(tag)
         if tag == "title" or (tag == "h1" and not self.first_heading):
@@ -167,8 +175,9 @@ class _TextParser(HTMLParser):
             self.parts.append("\n")
 
     def handle_endtag(self, tag):
-        if self.skipping and tag == self.skipping[-1]:
-            self.skipping.pop()
+        if tag in self.skipping:
+            # Also closes anything left open inside it.
+            del self.skipping[len(self.skipping) - 1 - self.skipping[::-1].index(tag):]
         if tag == self._in:
             self._in = None
         if tag in _BLOCKS:
@@ -176,9 +185,10 @@ class _TextParser(HTMLParser):
 
     def handle_data(self, data):
         if self._in == "title":
-            self.title += data.strip()
-        elif self._in == "h1":
-            self.first_heading += data.strip()
+            self.title += data  # the title, not body text
+            return
+        if self._in == "h1":
+            self.first_heading += data
         if not self.skipping:
             self.parts.append(data)
 
