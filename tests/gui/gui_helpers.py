@@ -1,9 +1,15 @@
-"""Helpers for the GUI tests: waiting for the app and finding its dialogs."""
+"""Helpers for the GUI tests: waiting for the app, finding its dialogs and
+doing what a user does (clicking a row, typing a shortcut, dropping files)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+
+from finweek_desktop.gui.models import DocumentTableModel
+
+BLUE_PAPER = "2020 Digital Currency Blue Paper"
 
 
 def idle(qtbot, win) -> None:
@@ -36,3 +42,55 @@ def seeded_id(service, title_part: str) -> int:
     matches = [d.id for d in service.list_documents() if title_part.lower() in d.title.lower()]
     assert len(matches) == 1, matches
     return matches[0]
+
+
+def titles(tab) -> list[str]:
+    return [tab.model.index(r, DocumentTableModel.TITLE).data() for r in range(tab.model.rowCount())]
+
+
+def select_title(qtbot, tab, title_part: str) -> int:
+    """Click the row of a browsing tab whose title contains ``title_part``."""
+    qtbot.waitUntil(lambda: not tab.model.loading, timeout=10000)
+    model = tab.model
+    for row in range(model.rowCount()):
+        if title_part.lower() in model.index(row, DocumentTableModel.TITLE).data().lower():
+            rect = tab.table.visualRect(model.index(row, DocumentTableModel.TITLE))
+            qtbot.mouseClick(tab.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+            return model.id_at(row)
+    raise AssertionError(f"no row titled like {title_part!r}")
+
+
+def press(qtbot, window, key, modifier=Qt.KeyboardModifier.ControlModifier) -> None:
+    """A keyboard shortcut, typed once the window is the active one again (after a dialog)."""
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    qtbot.keyClick(QApplication.focusWidget() or window, key, modifier)
+
+
+def search(qtbot, window, text: str) -> None:
+    """Ctrl+F, then type ``text`` into the search box."""
+    press(qtbot, window, Qt.Key.Key_F)
+    assert window.tabs.currentWidget() is window.search_tab
+    box = window.search_tab.box
+    box.clear()
+    qtbot.keyClicks(box, text)
+
+
+def drop(widget, pos: QPoint, paths) -> bool:
+    """What a widget sees when files are dragged from a file manager and
+    dropped on it; returns whether the drop was accepted."""
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    enter = QDragEnterEvent(pos, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                            Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(widget, enter)
+    assert enter.isAccepted()
+    event = QDropEvent(QPointF(pos), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                       Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(widget, event)
+    return event.isAccepted()
+
+
+def opaque_pixels(pixmap) -> int:
+    image = pixmap.toImage()
+    return sum(1 for x in range(image.width()) for y in range(image.height()) if image.pixelColor(x, y).alpha() > 60)

@@ -3,48 +3,15 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from finweek_desktop.core.catalog import DocumentFilter
-from finweek_desktop.gui.browse import BrowseTab
 from finweek_desktop.gui.dialogs import DocumentDialog, TagNameDialog
 from finweek_desktop.gui.models import DocumentTableModel, SnippetRole, TagTableModel
 from finweek_desktop.gui.preview import PreviewWidget
 
-from gui_helpers import click_message_button, dialog, idle, seeded_id
-
-BLUE_PAPER = "2020 Digital Currency Blue Paper"
-
-
-def select_title(qtbot, tab: BrowseTab, title_part: str) -> int:
-    model = tab.model
-    for row in range(model.rowCount()):
-        if title_part.lower() in model.index(row, DocumentTableModel.TITLE).data().lower():
-            rect = tab.table.visualRect(model.index(row, DocumentTableModel.TITLE))
-            qtbot.mouseClick(tab.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
-            return model.id_at(row)
-    raise AssertionError(f"no row titled like {title_part!r}")
-
-
-def titles(tab: BrowseTab) -> list[str]:
-    return [tab.model.index(r, DocumentTableModel.TITLE).data() for r in range(tab.model.rowCount())]
-
-
-def press(qtbot, window, key, modifier=Qt.KeyboardModifier.ControlModifier) -> None:
-    """A keyboard shortcut, typed once the window is the active one again (after a dialog)."""
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow)
-    qtbot.keyClick(QApplication.focusWidget() or window, key, modifier)
-
-
-def search(qtbot, window, text: str) -> None:
-    press(qtbot, window, Qt.Key.Key_F)
-    assert window.tabs.currentWidget() is window.search_tab
-    box = window.search_tab.box
-    box.clear()
-    qtbot.keyClicks(box, text)
+from gui_helpers import BLUE_PAPER, click_message_button, dialog, drop, idle, press, search, seeded_id, select_title, titles
 
 
 # -- searching ----------------------------------------------------------------
@@ -387,19 +354,6 @@ def test_attach_a_file_through_the_file_dialog(qtbot, window, service, note, mon
     qtbot.waitUntil(lambda: BLUE_PAPER in window.search_tab.result_titles(), timeout=10000)
 
 
-def _drop(widget, pos: QPoint, paths) -> None:
-    """What the window sees when files are dragged from a file manager and dropped."""
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
-    enter = QDragEnterEvent(pos, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
-                            Qt.KeyboardModifier.NoModifier)
-    QApplication.sendEvent(widget, enter)
-    assert enter.isAccepted()
-    event = QDropEvent(QPointF(pos), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
-                       Qt.KeyboardModifier.NoModifier)
-    QApplication.sendEvent(widget, event)
-
-
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
 def test_drop_a_file_on_a_document_row(qtbot, window, service, note):
     tab = window.all_tab
@@ -407,7 +361,7 @@ def test_drop_a_file_on_a_document_row(qtbot, window, service, note):
     row = tab.model.row_of(doc_id)
     rect = tab.table.visualRect(tab.model.index(row, 0))
     with qtbot.waitSignal(window.ops.finished, timeout=20000):
-        _drop(tab.table.viewport(), rect.center(), [note])
+        drop(tab.table.viewport(), rect.center(), [note])
     assert [a.original_name for a in service.get_document(doc_id).attachments] == ["forum-minutes.txt"]
 
 
@@ -415,7 +369,7 @@ def test_drop_a_file_on_a_document_row(qtbot, window, service, note):
 def test_drop_a_file_on_the_detail_pane(qtbot, window, service, note):
     doc_id = select_title(qtbot, window.all_tab, BLUE_PAPER)
     with qtbot.waitSignal(window.ops.finished, timeout=20000):
-        _drop(window.detail, QPoint(50, 50), [note])
+        drop(window.detail, QPoint(50, 50), [note])
     assert len(service.get_document(doc_id).attachments) == 1
 
 

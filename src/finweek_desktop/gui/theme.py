@@ -2,13 +2,16 @@
 
 The SVGs are drawn with ``currentColor``; they are tinted with the palette's
 text colour when loaded, so they read well in light and dark mode alike.
+Widgets set their icons through ``set_icon`` so that a palette change at run
+time (the system switching to dark mode) can tint them again: ``restyle``
+clears the caches and walks the widgets that asked for a themed icon.
 """
 
 from __future__ import annotations
 
 from functools import cache
 
-from PySide6.QtCore import QByteArray, QSize, Qt
+from PySide6.QtCore import QByteArray, QObject, QSize, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPainter, QPalette, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 
@@ -24,23 +27,54 @@ KIND_ICONS = {
 }
 
 ACCENT = "#2563eb"
+ICON_SIZES = (16, 20, 24, 32, 48)
+DISABLED_OPACITY = 0.38
+ICON_PROPERTY = "themeIcon"  # the icon name a widget or action was given by set_icon
 
 
-def is_dark(palette: QPalette | None = None) -> bool:
-    hints = QGuiApplication.styleHints()
-    scheme = hints.colorScheme() if hints is not None else Qt.ColorScheme.Unknown
-    if scheme != Qt.ColorScheme.Unknown:
-        return scheme == Qt.ColorScheme.Dark
-    palette = palette or QGuiApplication.palette()
-    return palette.color(QPalette.ColorRole.Window).lightness() < 128
+def palette() -> QPalette:
+    return QGuiApplication.palette()
+
+
+def is_dark(pal: QPalette | None = None) -> bool:
+    # The palette, not QStyleHints.colorScheme(): an application palette set
+    # by the user (or a desktop that reports no scheme) is what is painted.
+    pal = pal or palette()
+    return pal.color(QPalette.ColorRole.Window).lightness() < 128
 
 
 def text_color() -> str:
-    return QGuiApplication.palette().color(QPalette.ColorRole.WindowText).name()
+    return palette().color(QPalette.ColorRole.WindowText).name()
+
+
+def muted_color(pal: QPalette | None = None) -> str:
+    """Secondary text (section headings, roles): the text colour faded
+    towards the window, as opaque colour so rich text can use it too.
+    palette(mid) is a frame colour and all but vanishes in dark mode."""
+    pal = pal or palette()
+    return _mix(pal.color(QPalette.ColorRole.WindowText), pal.color(QPalette.ColorRole.Window), 0.62).name()
 
 
 def icon(name: str) -> QIcon:
     return _icon(name, text_color())
+
+
+def set_icon(target: QObject, name: str) -> None:
+    """Give a button or action a themed icon that ``restyle`` can re-tint."""
+    target.setProperty(ICON_PROPERTY, name)
+    target.setIcon(icon(name))
+
+
+def refresh_icons(root: QObject) -> None:
+    for obj in (root, *root.findChildren(QObject)):
+        name = obj.property(ICON_PROPERTY)
+        if name:
+            obj.setIcon(icon(name))
+
+
+def clear_caches() -> None:
+    _icon.cache_clear()
+    _chip_colors.cache_clear()
 
 
 @cache
@@ -49,26 +83,23 @@ def _icon(name: str, color: str) -> QIcon:
     data = path.read_text(encoding="utf-8").replace("currentColor", color)
     renderer = QSvgRenderer(QByteArray(data.encode()))
     result = QIcon()
-    for size in (16, 20, 24, 32, 48):
-        pixmap = QPixmap(QSize(size, size))
-        pixmap.fill(Qt.GlobalColor.transparent)
-        painter = QPainter(pixmap)
-        renderer.render(painter)
-        painter.end()
-        result.addPixmap(pixmap)
-    # A greyed variant for disabled actions.
-    faded = QColor(color)
-    faded.setAlphaF(0.35)
-    data = path.read_text(encoding="utf-8").replace("currentColor", faded.name(QColor.NameFormat.HexArgb))
-    renderer = QSvgRenderer(QByteArray(data.encode()))
-    for size in (16, 24, 32):
-        pixmap = QPixmap(QSize(size, size))
-        pixmap.fill(Qt.GlobalColor.transparent)
-        painter = QPainter(pixmap)
-        renderer.render(painter)
-        painter.end()
-        result.addPixmap(pixmap, QIcon.Mode.Disabled)
+    for size in ICON_SIZES:
+        result.addPixmap(_render(renderer, size, 1.0))
+        # Faded with the painter's opacity: the SVG renderer ignores colours
+        # written with an alpha (#AARRGGBB), which left disabled icons blank.
+        result.addPixmap(_render(renderer, size, DISABLED_OPACITY), QIcon.Mode.Disabled)
     return result
+
+
+def _render(renderer: QSvgRenderer, size: int, opacity: float) -> QPixmap:
+    pixmap = QPixmap(QSize(size, size))
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setOpacity(opacity)
+    renderer.render(painter)
+    painter.end()
+    return pixmap
 
 
 def app_icon() -> QIcon:
@@ -106,6 +137,17 @@ def _chip_colors(color: str | None, dark: bool) -> tuple[str, str]:
     return background.name(), foreground.name()
 
 
+def banner_colors(level: str) -> tuple[str, str]:
+    """Background and text of an "error" or "notice" banner, for the mode."""
+    if is_dark():
+        return {"error": ("#4c1d1d", "#fecaca"), "notice": ("#453412", "#fde68a")}[level]
+    return {"error": ("#fee2e2", "#991b1b"), "notice": ("#fef3c7", "#92400e")}[level]
+
+
+def error_text_color() -> str:
+    return "#f87171" if is_dark() else "#b91c1c"
+
+
 def _mix(color: QColor, other: QColor, amount: float) -> QColor:
     """``amount`` of ``color`` over ``other``."""
     return QColor(
@@ -117,15 +159,15 @@ def _mix(color: QColor, other: QColor, amount: float) -> QColor:
 
 def stylesheet() -> str:
     """A few touches on top of the native style; colours come from the palette."""
-    return """
-    QTabWidget::pane { border: none; }
-    QTableView { gridline-color: transparent; }
-    QTableView::item { padding: 2px 6px; }
-    QLabel#detailTitle { font-size: 15pt; font-weight: 600; }
-    QLabel#sectionLabel { font-weight: 600; color: palette(mid); margin-top: 8px; }
-    QLabel#searchMessage { padding: 4px 6px; border-radius: 4px; }
-    QLabel#filterChip { padding: 2px 8px; border-radius: 9px; background: palette(highlight);
-                        color: palette(highlighted-text); }
-    QToolButton#tagChip { border: none; border-radius: 9px; padding: 1px 8px; }
-    QLineEdit#searchBox { padding: 5px 8px; font-size: 11pt; }
+    return f"""
+    QTabWidget::pane {{ border: none; }}
+    QTableView {{ gridline-color: transparent; }}
+    QTableView::item {{ padding: 2px 6px; }}
+    QLabel#detailTitle {{ font-size: 15pt; font-weight: 600; }}
+    QLabel#sectionLabel {{ font-weight: 600; color: {muted_color()}; margin-top: 8px; }}
+    QLabel#searchMessage {{ padding: 4px 6px; border-radius: 4px; }}
+    QLabel#filterChip {{ padding: 2px 8px; border-radius: 9px; background: palette(highlight);
+                        color: palette(highlighted-text); }}
+    QToolButton#tagChip {{ border: none; border-radius: 9px; padding: 1px 8px; }}
+    QLineEdit#searchBox {{ padding: 5px 8px; font-size: 11pt; }}
     """
