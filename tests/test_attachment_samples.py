@@ -51,12 +51,15 @@ def pdf_bytes(pages: list[str], title: str | None = None, page_size: tuple[int, 
     return bytes(out)
 
 
-def encrypted_pdf_bytes(pages: list[str], password: str = "secret") -> bytes:
-    """Password-protected with pypdf (RC4 needs no extra crypto library)."""
+def encrypted_pdf_bytes(
+    pages: list[str], password: str = "secret", algorithm: str = "RC4-128", owner_password: str | None = None
+) -> bytes:
+    """Encrypted with pypdf. ``password=""`` gives a PDF anyone can open and
+    only the owner may edit; AES needs the `cryptography` package."""
     from pypdf import PdfReader, PdfWriter
 
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf_bytes(pages))))
-    writer.encrypt(user_password=password, owner_password=password + "-owner", algorithm="RC4-128")
+    writer.encrypt(user_password=password, owner_password=owner_password or password + "-owner", algorithm=algorithm)
     buffer = io.BytesIO()
     writer.write(buffer)
     return buffer.getvalue()

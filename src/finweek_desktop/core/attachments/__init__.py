@@ -1,5 +1,6 @@
 """Attachments: the content-addressed file store (store.py), text extraction
-in a sandboxed worker process (extraction.py, extractors.py, worker.py) and
+in a sandboxed worker process (extraction.py, extractors.py, pdftext.py,
+worker.py), decoding of text files (decoding.py) and
 previews (previews.py). No Qt here: previews are files or PNG bytes that any
 front end can show.
 

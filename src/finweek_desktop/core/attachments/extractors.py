@@ -30,6 +30,8 @@ def extract(path: Path, mime: str) -> tuple[str, str | None]:
     if path.stat().st_size == 0:
         raise ExtractionError("the file is empty (0 bytes)")
     if mime == filetypes.PDF:
+        from .pdftext import pdf_text  # here: pdftext imports this module
+
         return pdf_text(path)
     if mime == filetypes.DOCX:
         return docx_text(path)
@@ -38,47 +40,6 @@ def extract(path: Path, mime: str) -> tuple[str, str | None]:
     if filetypes.is_text_like(mime):
         return plain_text(path.read_bytes(), markdown=mime == filetypes.MARKDOWN)
     raise ExtractionError(f"no text extractor for {mime}")
-
-
-# -- PDF ----------------------------------------------------------------------
-
-
-def pdf_text(path: Path) -> tuple[str, str | None]:
-    from pypdf import PdfReader
-    from pypdf.errors import FileNotDecryptedError, PdfReadError
-
-    try:
-        reader = PdfReader(path, strict=False)
-        if reader.is_encrypted and not _opens_without_password(reader):
-            raise EncryptedError("the PDF is encrypted (password-protected)")
-        pages = []
-        for page in reader.pages:
-            pages.append(page.extract_text() or "")
-            if sum(map(len, pages)) > MAX_TEXT_CHARS:
-                break
-        title = _pdf_title(reader)
-    except FileNotDecryptedError:
-        raise EncryptedError("the PDF is encrypted (password-protected)") from None
-    except PdfReadError as exc:
-        raise ExtractionError(f"not a readable PDF ({exc})") from None
-    # Pages apart by a blank line, so a snippet never runs across two pages.
-    return "\n\n".join(p.strip() for p in pages if p.strip()), title
-
-
-def _opens_without_password(reader) -> bool:
-    # Many PDFs are "encrypted" with an empty user password: readable by all.
-    try:
-        return bool(reader.decrypt(""))
-    except Exception:
-        return False
-
-
-def _pdf_title(reader) -> str | None:
-    try:
-        title = reader.metadata.title if reader.metadata else None
-    except Exception:
-        return None
-    return title.strip() if isinstance(title, str) and title.strip() else None
 
 
 # -- DOCX (WordprocessingML read with the standard library) --------------------
