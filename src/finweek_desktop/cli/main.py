@@ -9,6 +9,7 @@ import sys
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..core.catalog import NotFound
+from ..core.search.index import IndexDamaged
 from ..core.search.query import QueryError
 from ..core.startup import CatalogOpenError, database_error_message, open_catalog
 from . import attachments, documents, maintenance, reference, search, tags
@@ -68,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         return args.handler(args, catalog) or 0
     except CliError as exc:
         return _fail(str(exc), exc.code)
-    except (NotFound, QueryError, ValueError, CatalogOpenError) as exc:
+    except (NotFound, QueryError, ValueError, CatalogOpenError, IndexDamaged) as exc:
         return _fail(str(exc))
     except BrokenPipeError:  # output piped into `head` and the like
         sys.stderr.close()

@@ -23,6 +23,9 @@ def run_reindex(args, catalog) -> int:
 
 def run_check(args, catalog) -> int:
     service = catalog.service
+    rebuilt = catalog.index.recreated_because
+    if rebuilt and rebuilt != "missing" and not args.json:
+        print(f"The search index was {rebuilt} and has been rebuilt from the database.")
     report = service.check()
     repaired = None
     if args.repair and not report.ok:
@@ -38,6 +41,7 @@ def run_check(args, catalog) -> int:
             "attachments_without_file": list(report.missing_files),
             "temporary_files": list(report.temp_files),
             "attachments_without_text": list(report.pending_text),
+            "index_rebuilt_at_open": rebuilt,
         }
         if repaired is not None:
             data["repaired"] = repaired.ok

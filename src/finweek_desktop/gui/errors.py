@@ -16,6 +16,7 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from ..core.catalog import NotFound
+from ..core.search.index import IndexDamaged
 from ..core.search.query import QueryError
 from ..core.startup import CatalogOpenError
 from ..core.undo import UndoError
@@ -23,7 +24,8 @@ from ..core.undo import UndoError
 log = logging.getLogger(__name__)
 
 # Exceptions whose message is written for the user.
-EXPECTED = (ValueError, NotFound, QueryError, CatalogOpenError, UndoError, PermissionError, FileNotFoundError)
+EXPECTED = (ValueError, NotFound, QueryError, IndexDamaged, CatalogOpenError, UndoError, PermissionError,
+            FileNotFoundError)
 
 
 def describe(error: BaseException) -> str:

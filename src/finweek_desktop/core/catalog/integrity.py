@@ -27,6 +27,7 @@ class CheckReport:
     missing_files: tuple[int, ...] = ()
     temp_files: tuple[str, ...] = ()
     pending_text: tuple[int, ...] = ()
+    index_damaged: bool = False  # its files are not what was written: repair rebuilds it
 
     @property
     def ok(self) -> bool:
@@ -78,24 +79,35 @@ class IntegrityMixin:
         return count
 
     def check(self) -> CheckReport:
-        """Compare the database with the index, document by document."""
-        in_index = self.index.fingerprints()
-        missing, stale = [], []
-        seen = set()
-        for document in self._indexed_documents():
-            seen.add(document.id)
-            fingerprint = in_index.get(document.id)
-            if fingerprint is None:
-                missing.append(document.id)
-            elif fingerprint != document.fingerprint():
-                stale.append(document.id)
-        orphans = sorted(set(in_index) - seen)
-        report = CheckReport(tuple(missing), tuple(stale), tuple(orphans))
+        """Compare the database with the index, document by document, after
+        checking the index's files against what was written."""
+        damaged = self.index.verify()
+        if damaged:
+            listed = ", ".join(damaged[:3]) + (", …" if len(damaged) > 3 else "")
+            problem = f"the search index is damaged: {len(damaged)} file(s) differ from what was written ({listed})"
+            report = CheckReport(problems=(problem,), index_damaged=True)
+        else:
+            in_index = self.index.fingerprints()
+            missing, stale = [], []
+            seen = set()
+            for document in self._indexed_documents():
+                seen.add(document.id)
+                fingerprint = in_index.get(document.id)
+                if fingerprint is None:
+                    missing.append(document.id)
+                elif fingerprint != document.fingerprint():
+                    stale.append(document.id)
+            orphans = sorted(set(in_index) - seen)
+            report = CheckReport(tuple(missing), tuple(stale), tuple(orphans))
         return self._check_store(report) if self.store is not None else report
 
     def repair(self, report: CheckReport | None = None) -> CheckReport:
         report = report or self.check()
-        self.sync_index(set(report.missing_from_index) | set(report.stale_in_index) | set(report.orphans_in_index))
+        if report.index_damaged:
+            self.reindex()
+        else:
+            self.sync_index(
+                set(report.missing_from_index) | set(report.stale_in_index) | set(report.orphans_in_index))
         if self.store is not None:
             self._repair_store(report)
         return self.check()

@@ -23,7 +23,7 @@ from whoosh import index as whoosh_index
 from whoosh import sorting
 
 from ..filelock import FileLock
-from . import ranking
+from . import checksums, ranking
 from .matching import FacetSets, Matched, leaf_readers, split_by_segment
 from .postings import FieldLengths
 from .query import ParsedQuery, make_parser, parse_query
@@ -42,6 +42,11 @@ SORTS = ("relevance", "date", "date-asc", "title")
 _OPEN_ATTEMPTS = 3
 # Above this many documents a rebuild uses two writer processes.
 _MULTIPROCESS_THRESHOLD = 2000
+
+
+class IndexDamaged(RuntimeError):
+    """The index's files are not what was written; the message is for the
+    user. The index is marked for a rebuild at the next open."""
 
 
 @dataclass(frozen=True)
@@ -78,6 +83,7 @@ class SearchIndex:
         self._version = SCHEMA_VERSION if han_index == "bigrams" else f"{SCHEMA_VERSION}+{han_index}"
         self._ix = None
         self._searcher = None
+        self.recreated_because: str | None = None  # why the last open() made it anew
         self._facets = FacetSets()
         self._lengths = FieldLengths()
         self._lock = threading.RLock()
@@ -112,6 +118,7 @@ class SearchIndex:
                 time.sleep(0.2 * (attempt + 1))
             level = logging.INFO if reason == "missing" else logging.WARNING
             log.log(level, "search index at %s is %s; recreating it", self.directory, reason)
+            self.recreated_because = reason
             self._create_empty(self.directory)
             return True
 
@@ -135,6 +142,12 @@ class SearchIndex:
             return "of an unknown version"
         if version != self._version:
             return f"of version {version}, not {self._version}"
+        # Segment files never change: one whose size did is damaged (a file
+        # merged away meanwhile by another process is simply not there).
+        present = [p.name for p in self.directory.iterdir()]
+        bad = checksums.damaged(self.directory, present, contents=False)
+        if bad:
+            return f"damaged ({len(bad)} file(s) changed since written: {', '.join(bad[:3])})"
         return None
 
     def _create_empty(self, directory: Path) -> None:
@@ -143,6 +156,37 @@ class SearchIndex:
         directory.mkdir(parents=True)
         self._ix = whoosh_index.create_in(str(directory), self._schema, indexname=INDEX_NAME)
         (directory / VERSION_FILE).write_text(self._version)
+
+    def _live_files(self) -> list[str]:
+        """The files of the open index's segments and table of contents."""
+        ix = self._ix
+        segment_ids = [s.segment_id() for s in ix._segments()]
+        names = [f"_{INDEX_NAME}_{ix.latest_generation()}.toc"]
+        for path in self.directory.iterdir():
+            if any(path.name.startswith(segid + ".") for segid in segment_ids):
+                names.append(path.name)
+        return names
+
+    def _record_checksums(self) -> None:
+        with self._dir_lock:
+            checksums.record(self.directory, INDEX_NAME)
+
+    def verify(self) -> list[str]:
+        """The index files whose contents differ from what was written
+        (reads every file: seconds for a big index)."""
+        with self._lock, self._dir_lock:
+            if self._ix is None:
+                try:
+                    self._ix = whoosh_index.open_dir(str(self.directory), indexname=INDEX_NAME)
+                except Exception as exc:
+                    return [f"the table of contents ({exc.__class__.__name__})"]
+            return checksums.damaged(self.directory, self._live_files(), contents=True)
+
+    def mark_damaged(self) -> None:
+        """Make the next open rebuild the index."""
+        with self._lock, self._dir_lock:
+            self.close()
+            (self.directory / VERSION_FILE).write_text("damaged")
 
     def close(self) -> None:
         with self._lock:
@@ -174,6 +218,7 @@ class SearchIndex:
                 writer.cancel()
                 raise
             writer.commit()
+            self._record_checksums()
             return count
 
     def delete(self, ids: Iterable[int]) -> None:
@@ -186,6 +231,7 @@ class SearchIndex:
                 writer.cancel()
                 raise
             writer.commit()
+            self._record_checksums()
 
     def rebuild(
         self,
@@ -229,6 +275,7 @@ class SearchIndex:
             staging.rename(self.directory)
             shutil.rmtree(old, ignore_errors=True)
             self._ix = whoosh_index.open_dir(str(self.directory), indexname=INDEX_NAME)
+            checksums.record(self.directory, INDEX_NAME)
             if progress:
                 progress(count, total)
             return count
@@ -283,39 +330,54 @@ class SearchIndex:
             raise ValueError(f"unknown sort {sort!r}; choose one of {', '.join(SORTS)}")
         parsed = self.parse(text)
         kinds, tags = list(kinds), [t.lower() for t in tags]
-        sortedby = _SORT_FACETS[sort]
         with self._lock:
-            searcher = self._current_searcher()
-            term_cache: dict = {}
-            if ranking.supports(parsed.query, self._schema):
-                ranked = self._rank(parsed.query, searcher, term_cache, kinds, tags)
-                matched = [(reader, offset, m.docs) for reader, offset, m in ranked]
-                if sortedby is None:
-                    best = ranking.top([(offset, m) for _r, offset, m in ranked], limit)
-                    page = [_StoredHit(searcher, docnum, score) for docnum, score in best]
-                else:
-                    page = self._sorted_page(parsed.query, searcher, matched, sortedby, limit)
+            try:
+                return self._search(text, parsed, limit, _SORT_FACETS[sort], kinds, tags)
+            except Exception as exc:
+                # A failure while reading is either damage or a bug: only
+                # the files can tell which.
+                bad = self.verify()
+                if not bad:
+                    raise
+                log.error("search index damaged (%s): %s", ", ".join(bad), exc)
+                self.mark_damaged()
+                raise IndexDamaged(
+                    "the search index is damaged; it will be rebuilt from the catalog "
+                    "at the next start (or now with `finweek reindex`)"
+                ) from exc
+
+    def _search(self, text: str, parsed: ParsedQuery, limit, sortedby, kinds: list[str], tags: list[str]):
+        searcher = self._current_searcher()
+        term_cache: dict = {}
+        if ranking.supports(parsed.query, self._schema):
+            ranked = self._rank(parsed.query, searcher, term_cache, kinds, tags)
+            matched = [(reader, offset, m.docs) for reader, offset, m in ranked]
+            if sortedby is None:
+                best = ranking.top([(offset, m) for _r, offset, m in ranked], limit)
+                page = [_StoredHit(searcher, docnum, score) for docnum, score in best]
             else:
-                results = searcher.search(parsed.query, limit=None, sortedby=sortedby)
-                matched = split_by_segment(results.docs(), searcher)
-                page = [results[i] for i in range(results.scored_length())]
-                if kinds or tags:
-                    matched = [(r, o, self._facets.narrow(r, d, kinds, tags)) for r, o, d in matched]
-                    allowed = {offset + d for _r, offset, docs in matched for d in docs.tolist()}
-                    page = [hit for hit in page if hit.docnum in allowed]
-                page = page[:limit] if limit else page
-            total = sum(len(docs) for _r, _o, docs in matched)
-            counts = self._facets.counts(matched)
-            snippets = Snippets(self._schema, parsed.query, searcher, matched, term_cache)
-            hits = [self._hit(hit, scored=sortedby is None, snippets=snippets) for hit in page]
-            return SearchResults(
-                text=text,
-                total=total,
-                hits=tuple(hits),
-                kind_counts=_sorted_counts(counts["kind"]),
-                tag_counts=_sorted_counts(counts["tag"]),
-                notice=parsed.notice,
-            )
+                page = self._sorted_page(parsed.query, searcher, matched, sortedby, limit)
+        else:
+            results = searcher.search(parsed.query, limit=None, sortedby=sortedby)
+            matched = split_by_segment(results.docs(), searcher)
+            page = [results[i] for i in range(results.scored_length())]
+            if kinds or tags:
+                matched = [(r, o, self._facets.narrow(r, d, kinds, tags)) for r, o, d in matched]
+                allowed = {offset + d for _r, offset, docs in matched for d in docs.tolist()}
+                page = [hit for hit in page if hit.docnum in allowed]
+            page = page[:limit] if limit else page
+        total = sum(len(docs) for _r, _o, docs in matched)
+        counts = self._facets.counts(matched)
+        snippets = Snippets(self._schema, parsed.query, searcher, matched, term_cache)
+        hits = [self._hit(hit, scored=sortedby is None, snippets=snippets) for hit in page]
+        return SearchResults(
+            text=text,
+            total=total,
+            hits=tuple(hits),
+            kind_counts=_sorted_counts(counts["kind"]),
+            tag_counts=_sorted_counts(counts["tag"]),
+            notice=parsed.notice,
+        )
 
     def _rank(self, q, searcher, term_cache: dict, kinds: list[str], tags: list[str]):
         """(segment reader, offset, ranking.Matches) of each segment."""
@@ -387,6 +449,7 @@ class SearchIndex:
             raise
         with self._lock:
             writer.commit()
+            self._record_checksums()
         return count
 
 

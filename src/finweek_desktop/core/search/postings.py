@@ -20,6 +20,7 @@ from typing import NamedTuple
 
 import numpy as np
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
+from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
 _LENGTH_OF_BYTE = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
@@ -65,11 +66,11 @@ def read(reader, fieldname: str, btext: bytes, with_values: bool = False) -> Pos
 
 def _raw_matcher(reader, fieldname: str, btext: bytes):
     """The segment's own postings of a term (no deletion filter), or None."""
+    if (fieldname, btext) not in reader:
+        return None
     try:
-        if (fieldname, btext) not in reader:
-            return None
         return reader._terms.matcher(fieldname, btext, reader.schema[fieldname].format)
-    except Exception:  # TermNotFound, a field without postings
+    except (TermNotFound, KeyError):  # a field without postings
         return None
 
 

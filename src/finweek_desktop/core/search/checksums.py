@@ -1,0 +1,80 @@
+"""Size and CRC-32 of every index file, recorded after each commit.
+
+Whoosh checks none of its files: a damaged postings file reads as "no
+documents match", or fails deep in a search. Segment files never change
+once written (deletions live in the table of contents, which is a new file
+per generation), so what was written can be recorded once and compared
+later: sizes at every open (cheap), contents in ``finweek check``.
+
+A file that is not recorded (an index from before this file existed, or a
+commit whose recording was cut short) cannot be judged and is not reported;
+the next commit records it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import zlib
+from pathlib import Path
+
+CHECKSUMS_FILE = "finweek-index-checksums.json"
+_CHUNK = 1 << 20
+
+
+def _crc32(path: Path) -> int:
+    crc = 0
+    with path.open("rb") as f:
+        while chunk := f.read(_CHUNK):
+            crc = zlib.crc32(chunk, crc)
+    return crc
+
+
+def _index_files(directory: Path, indexname: str) -> list[Path]:
+    """The files Whoosh wrote for ``indexname`` (its lock file excepted)."""
+    names = (f"{indexname}_", f"_{indexname}_")
+    return [p for p in directory.iterdir()
+            if p.name.startswith(names) and not p.name.endswith("WRITELOCK") and p.is_file()]
+
+
+def _load(directory: Path) -> dict[str, list[int]]:
+    try:
+        data = json.loads((directory / CHECKSUMS_FILE).read_text())
+        return {str(k): [int(v[0]), int(v[1])] for k, v in data.items()}
+    except (OSError, ValueError, TypeError, IndexError, AttributeError):
+        return {}
+
+
+def record(directory: Path, indexname: str) -> None:
+    """Record the files new since the last call; forget the removed ones.
+
+    Call after a commit, under the index's directory lock (another process
+    may record the same folder)."""
+    known = _load(directory)
+    current = {}
+    for path in _index_files(directory, indexname):
+        entry = known.get(path.name)
+        current[path.name] = entry if entry is not None else [path.stat().st_size, _crc32(path)]
+    tmp = directory / (CHECKSUMS_FILE + ".tmp")
+    tmp.write_text(json.dumps(current, sort_keys=True))
+    os.replace(tmp, directory / CHECKSUMS_FILE)
+
+
+def damaged(directory: Path, names: list[str], *, contents: bool) -> list[str]:
+    """Which of the files ``names`` differ from what was recorded: by size,
+    and with ``contents`` by CRC-32 too. A recorded file that is gone counts
+    as damaged."""
+    known = _load(directory)
+    bad = []
+    for name in names:
+        entry = known.get(name)
+        if entry is None:
+            continue
+        path = directory / name
+        try:
+            size = path.stat().st_size
+            if size != entry[0] or (contents and _crc32(path) != entry[1]):
+                bad.append(name)
+        except OSError:
+            bad.append(name)
+    return bad

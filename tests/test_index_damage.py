@@ -1,0 +1,96 @@
+"""Damaged index files are found (sizes at open, contents in check) and
+rebuilt from the database, never searched as if they were whole."""
+
+from __future__ import annotations
+
+import pytest
+
+from finweek_desktop.core.search.index import IndexDamaged
+from finweek_desktop.core.startup import open_catalog
+
+
+def _scramble(path, offset: int = 0) -> None:
+    """Overwrite a file's bytes from ``offset`` on, keeping its size."""
+    data = bytearray(path.read_bytes())
+    for i in range(offset, len(data)):
+        data[i] = (data[i] * 7 + 13) % 256
+    path.write_bytes(bytes(data))
+
+
+def test_check_finds_a_scrambled_postings_file_and_repair_rebuilds(catalog, finweek):
+    service = catalog.service
+    before = service.search("digital").total
+    assert before and service.check().ok
+    for postings in catalog.paths.index.glob("*.pst"):
+        _scramble(postings, offset=len(postings.read_bytes()) // 2)
+
+    report = service.check()
+    assert report.index_damaged and not report.ok
+    assert "search index is damaged" in report.problems[0] and ".pst" in report.problems[0]
+
+    code, out, _err = finweek("check")
+    assert code == 1 and "search index is damaged" in out
+
+    repaired = service.repair(report)
+    assert repaired.ok
+    assert service.search("digital").total == before
+
+
+def test_a_search_that_fails_on_damaged_files_says_so_and_the_next_open_rebuilds(data_dir):
+    catalog = open_catalog(data_dir)
+    before = catalog.service.search("digital currency").total
+    index_dir = catalog.paths.index
+    for postings in index_dir.glob("*.pst"):
+        _scramble(postings)  # every block unreadable
+    # A new searcher reads the scrambled files.
+    catalog.index.close()
+    with pytest.raises(IndexDamaged, match="rebuilt"):
+        catalog.service.search("digital currency")
+    catalog.close()
+
+    reopened = open_catalog(data_dir)
+    try:
+        assert reopened.index.recreated_because is not None
+        assert reopened.service.search("digital currency").total == before
+        assert reopened.service.check().ok
+    finally:
+        reopened.close()
+
+
+def test_a_truncated_segment_file_is_rebuilt_at_open(data_dir, finweek):
+    catalog = open_catalog(data_dir)
+    count = catalog.index.doc_count()
+    index_dir = catalog.paths.index
+    catalog.close()
+    terms = max(index_dir.glob("*.trm"), key=lambda p: p.stat().st_size)
+    terms.write_bytes(terms.read_bytes()[:-10])
+
+    code, out, _err = finweek("check")
+    assert code == 0
+    assert "was damaged" in out and "rebuilt" in out and terms.name in out
+
+    reopened = open_catalog(data_dir)
+    try:
+        assert reopened.index.recreated_because is None  # whole again
+        assert reopened.index.doc_count() == count
+    finally:
+        reopened.close()
+
+
+def test_an_index_written_before_checksums_existed_still_opens(data_dir):
+    catalog = open_catalog(data_dir)
+    index_dir = catalog.paths.index
+    count = catalog.index.doc_count()
+    catalog.close()
+    (index_dir / "finweek-index-checksums.json").unlink()
+
+    reopened = open_catalog(data_dir)
+    try:
+        assert reopened.index.recreated_because is None
+        assert reopened.index.doc_count() == count
+        assert reopened.service.check().ok
+        # The next write records the files again.
+        reopened.service.reindex()
+        assert (index_dir / "finweek-index-checksums.json").exists()
+    finally:
+        reopened.close()
