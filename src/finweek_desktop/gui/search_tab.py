@@ -26,6 +26,16 @@ from .tasks import TaskRunner
 from .theme import icon, kind_icon, kind_label
 from .widgets import HtmlDelegate
 
+def query_problem(error: BaseException) -> str:
+    """One sentence for a query that cannot be searched. The core says
+    "nothing to search for: <why>"; the banner says why, once."""
+    text = str(error).strip().rstrip(".")
+    prefix = "nothing to search for:"
+    if text.lower().startswith(prefix):
+        text = text[len(prefix):].strip()
+    return f"Cannot search: {text[:1].lower()}{text[1:]}." if text else "Cannot search this query."
+
+
 SORTS = (("Relevance", "relevance"), ("Newest first", "date"), ("Oldest first", "date-asc"), ("Title", "title"))
 RESULT_LIMIT = 500
 DEBOUNCE_MS = 250
@@ -181,11 +191,13 @@ class SearchTab(QWidget):
         current = self.current_id()
         if error is not None:
             self.model.set_hits(())
+            self._fill_facets({}, {})  # no counts from the query before
             if isinstance(error, (QueryError, ValueError)):
-                self._message(f"This query cannot be searched: {describe(error)}.", "error")
+                self._message(query_problem(error), "error")
             else:
                 self._message(f"The search failed: {describe(error)}", "error")
             self.status.setText("")
+            self._forget(current)
             self.searched.emit(error)
             return
         self._last_results = results
@@ -201,11 +213,21 @@ class SearchTab(QWidget):
             if results.total
             else "Nothing found. Try fewer words, a prefix* or a fuzzy~ term."
         )
-        self._fill_facet(self.kinds, results.kind_counts, kind_label, kind_icon)
-        self._fill_facet(self.tags, results.tag_counts, str, None)
-        if current is not None:
-            self.select_document(current)
+        self._fill_facets(results.kind_counts, results.tag_counts)
+        if current is not None and not self.select_document(current):
+            self._forget(current)
         self.searched.emit(results)
+
+    def _forget(self, shown: int | None) -> None:
+        """The hit the detail pane showed is no longer listed: clear the pane,
+        so Delete, Ctrl+T and Ctrl+E cannot act on a document out of sight.
+        (A model reset drops the current row without a signal.)"""
+        if shown is not None:
+            self.current_changed.emit(None)
+
+    def _fill_facets(self, kind_counts: dict, tag_counts: dict) -> None:
+        self._fill_facet(self.kinds, kind_counts, kind_label, kind_icon)
+        self._fill_facet(self.tags, tag_counts, str, None)
 
     def _fill_facet(self, facet: QListWidget, counts: dict, label, icon_for) -> None:
         checked = set(self.checked(facet))
@@ -237,11 +259,13 @@ class SearchTab(QWidget):
         self.message.show()
 
     def _show_idle(self) -> None:
+        current = self.current_id()
         self.model.set_hits(())
         self.message.hide()
         self.kinds.clear()
         self.tags.clear()
         self.status.setText("Type to search the whole catalog. Words are combined with AND; use OR, NOT, \"phrases\", prefix*, field:value.")
+        self._forget(current)
 
     # -- selection -------------------------------------------------------------
 
