@@ -160,3 +160,28 @@ def test_a_damaged_database_is_a_one_line_error(finweek, data_dir):
     assert err.strip().splitlines() == [err.strip()], err
     assert "file is not a database" in err
     assert (data_dir / "catalog.sqlite3").read_bytes() == b"this is not a database " * 100  # left as it was
+
+
+def test_a_query_starting_with_a_dash_is_explained(finweek, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        finweek("search", "-digital")
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "finweek search -- -word" in err and len(err.strip().splitlines()) == 1
+    code, out, _ = finweek("search", "--", "-digital")
+    assert code == 0 and "Digital Currency Blue Paper" in out
+
+
+def test_data_dir_option_beats_the_environment(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("FINWEEK_DATA_DIR", str(tmp_path / "from-env"))
+    assert main(["--data-dir", str(tmp_path / "from-option"), "list", "--json"]) == 0
+    assert (tmp_path / "from-option" / "catalog.sqlite3").exists()
+    assert not (tmp_path / "from-env").exists()
+
+
+def test_default_data_dir_is_the_platform_user_data_folder(tmp_path, monkeypatch):
+    from finweek_desktop.core.paths import resolve_data_dir
+
+    monkeypatch.delenv("FINWEEK_DATA_DIR", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    assert resolve_data_dir(None) == tmp_path / "xdg" / "finweek-desktop"

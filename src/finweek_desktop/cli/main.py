@@ -23,6 +23,9 @@ class _Parser(argparse.ArgumentParser):
     """Usage errors on one line too (argparse prints the whole usage)."""
 
     def error(self, message: str):
+        if self.prog.endswith(" search") and "required: query" in message:
+            # `finweek search -digital`: argparse took the query for an option.
+            message += "; a query that starts with '-' goes after --, as in: finweek search -- -word"
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
