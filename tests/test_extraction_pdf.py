@@ -44,3 +44,23 @@ def test_an_aes_pdf_with_a_user_password_is_reported_as_encrypted(tmp_path, targ
     assert result.status is TextStatus.ENCRYPTED
     assert result.message == ENCRYPTED
     assert result.text == ""
+
+
+def test_without_metadata_the_title_is_the_first_line_of_page_one(tmp_path):
+    from test_attachment_samples import pdf_bytes
+
+    path = write(tmp_path / "scan_0042.pdf", pdf_bytes(["Macao Green Finance Report 2024", "Contents"]))
+    result = extract_text(path, PDF)
+    assert result.title == "Macao Green Finance Report 2024"
+
+
+def test_a_document_made_from_a_pdf_without_metadata_is_titled_by_its_first_line(service, tmp_path):
+    from test_attachment_samples import pdf_bytes
+
+    from finweek_desktop.core.records import NewDocument
+
+    pdf = write(tmp_path / "scan_0042.pdf", pdf_bytes(["  12  ", "Cross-border wealth management"]))
+    blank = write(tmp_path / "blank_page.pdf", pdf_bytes([""]))
+    detail = service.create_document_with_files(NewDocument(kind="report", title=""), [pdf])
+    assert detail.title == "Cross-border wealth management"  # page 1 holds only a number
+    assert service.create_document_with_files(NewDocument(kind="report", title=""), [blank]).title == "blank page"

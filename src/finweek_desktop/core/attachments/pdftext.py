@@ -21,7 +21,7 @@ def pdf_text(path: Path) -> tuple[str, str | None]:
         pages, title = _pdfium_pages(path)
     pages = [p.strip() for p in pages if p.strip()]
     # Pages apart by a blank line, so a snippet never runs across two pages.
-    return "\n\n".join(pages), title
+    return "\n\n".join(pages), title or _first_line(pages[:3])
 
 
 def _pypdf_pages(path: Path) -> tuple[list[str], str | None]:
@@ -89,3 +89,14 @@ def _pdfium_pages(path: Path) -> tuple[list[str], str | None]:
     finally:
         pdf.close()
     return pages, title
+
+
+def _first_line(pages: list[str]) -> str | None:
+    """A title from page 1 when the metadata has none: its first line with
+    a letter in it (the heading, usually), else the next page's (a cover
+    that is a picture and a page number)."""
+    for line in "\n".join(pages).splitlines():
+        line = " ".join(line.split())
+        if any(c.isalpha() for c in line):
+            return line if len(line) <= 200 else line[:200].rsplit(" ", 1)[0] + "…"
+    return None
