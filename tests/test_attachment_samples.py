@@ -12,8 +12,16 @@ from pathlib import Path
 from PIL import Image, ImageDraw
 
 
-def pdf_bytes(pages: list[str], title: str | None = None, page_size: tuple[int, int] = (595, 842)) -> bytes:
-    """A valid PDF with one line of Helvetica text per page."""
+def pdf_bytes(
+    pages: list[str],
+    title: str | None = None,
+    page_size: tuple[int, int] = (595, 842),
+    to_unicode: dict[int, str] | None = None,
+) -> bytes:
+    """A valid PDF with one line of Helvetica text per page.
+
+    ``to_unicode`` maps character codes to the UTF-16BE hex a text extractor
+    should read for them (a ToUnicode CMap, as broken producers write)."""
     objects: list[bytes] = []
 
     def add(body: bytes) -> int:
@@ -21,7 +29,16 @@ def pdf_bytes(pages: list[str], title: str | None = None, page_size: tuple[int, 
         return len(objects)
 
     catalog, tree = add(b""), add(b"")
-    font = add(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>")
+    cmap = b""
+    if to_unicode:
+        chars = b"".join(b"<%02X> <%s>\n" % (code, hex4.encode()) for code, hex4 in to_unicode.items())
+        body = (
+            b"/CIDInit /ProcSet findresource begin 12 dict begin begincmap /CMapName /Sample def /CMapType 2 def\n"
+            b"1 begincodespacerange <00> <FF> endcodespacerange\n1 beginbfrange <20> <7E> <0020> endbfrange\n"
+            b"%d beginbfchar\n%sendbfchar\nendcmap CMapName currentdict /CMapResource defineresource pop end end"
+        ) % (len(to_unicode), chars)
+        cmap = b" /ToUnicode %d 0 R" % add(b"<< /Length %d >>\nstream\n%s\nendstream" % (len(body), body))
+    font = add(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding%s >>" % cmap)
     kids = []
     for text in pages:
         escaped = text.encode("cp1252").replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import enum
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -96,10 +97,23 @@ def run_target(target: str, path: Path, mime: str) -> ExtractedText:
         return ExtractedText.failed(f"{type(exc).__name__}: {exc}")
     from .extractors import MAX_TEXT_CHARS
 
-    text = text[:MAX_TEXT_CHARS]
+    text = _without_lone_surrogates(text[:MAX_TEXT_CHARS])
+    title = _without_lone_surrogates(title) if title else title
     if not text.strip():
         return ExtractedText(TextStatus.NO_TEXT, title=title, message="the file contains no text (a scan needs OCR)")
     return ExtractedText(TextStatus.OK, text=text, title=title)
+
+
+def _without_lone_surrogates(text: str) -> str:
+    """Broken PDF font maps yield halves of UTF-16 pairs, which no UTF-8
+    writer (the result file, SQLite) accepts: pairs are joined, lone halves
+    become U+FFFD, and the rest of the text survives."""
+    if not _SURROGATE.search(text):
+        return text
+    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _run_in_child(target: str, path: Path, mime: str, limits: Limits) -> ExtractedText:
