@@ -227,3 +227,25 @@ def test_the_store_lock_excludes_another_process(tmp_path):
             ours.send("release")
         holder.join()
     assert holder.exitcode == 0
+
+
+def test_a_file_that_cannot_be_moved_into_place_takes_the_others_with_it(catalog, service, doc_id, tmp_path, monkeypatch):
+    before = stored_files(catalog)
+    files = [write(tmp_path / f"{n}.txt", f"file number {n}") for n in range(3)]
+    with service.store.stage(files[1]) as probe:
+        second = probe.sha256
+    real_replace = os.replace
+
+    def replace(src, dst):
+        if Path(dst).name == second:
+            raise OSError(28, "No space left on device")
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", replace)
+    with pytest.raises(OSError, match="No space left"):
+        service.attach_files(doc_id, files)
+    monkeypatch.undo()
+    assert stored_files(catalog) == before  # the first file, moved already, went again
+    assert service.store.temp_files() == []
+    assert service.attachments(doc_id) == []
+    assert service.check().ok

@@ -189,9 +189,9 @@ class AttachmentsMixin:
         store = self._require_store()
         everything = [p for prepared in batch.values() for p in prepared]
         with store.lock:
-            for p in everything:
-                p.staged.commit()
             try:
+                for p in everything:
+                    p.staged.commit()
                 with self.writing() as (session, touched):
                     rows = []
                     for doc_id, prepared in batch.items():
@@ -204,7 +204,8 @@ class AttachmentsMixin:
                     session.flush()
                     return [row.id for row in rows]
             except BaseException:
-                # The rows did not commit: files only they would use must go.
+                # The rows did not commit (or a file could not be moved into
+                # place): the files made live so far that only they would use must go.
                 self._release_files({p.staged.sha256 for p in everything})
                 raise
 
