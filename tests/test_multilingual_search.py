@@ -72,6 +72,61 @@ def test_folding_uses_opencc_phrases_not_only_characters():
     assert len(analysis.to_simplified("澳門特別行政區")) == len("澳門特別行政區")
 
 
+PHRASE_DOCUMENTS = [
+    # 反覆 and 瞭解 inside runs that hold other Traditional characters (市場,
+    # 討論, 風險...), and inside runs that hold none (各方反覆协商, 我们瞭解):
+    # OpenCC's phrase table folds them to 反复 / 了解 in every case.
+    IndexedDocument(1, "report", "理財產品", summary="市場反覆討論跨境理財，投資者已充分瞭解風險。", language="zh-Hant"),
+    IndexedDocument(2, "report", "监管细则", summary="监管部门反复研究，企业希望了解细则。", language="zh-Hans"),
+    IndexedDocument(3, "report", "协商纪要", summary="各方反覆协商，我们瞭解。", language="zh-Hans"),
+    IndexedDocument(4, "report", "覆盖范围", summary="保险覆盖范围扩大，解释条款。", language="zh-Hans"),
+]
+
+
+@pytest.fixture
+def phrase_index(tmp_path):
+    ix = SearchIndex(tmp_path / "phrases")
+    ix.open()
+    ix.upsert(PHRASE_DOCUMENTS)
+    yield ix
+    ix.close()
+
+
+@pytest.mark.parametrize("query", ["反覆", "反复", "瞭解", "了解"])
+def test_phrase_only_folding_does_not_depend_on_the_neighbours(phrase_index, query):
+    assert ids(phrase_index, query) == {1, 2, 3}
+
+
+def test_phrase_only_folding_keeps_the_documents_script_in_snippets(phrase_index):
+    assert "<b>反覆</b>" in snippet(phrase_index, "反复", 1)
+    assert "<b>瞭解</b>" in snippet(phrase_index, "了解", 3)
+    assert "<b>反复</b>" in snippet(phrase_index, "反覆", 2)
+
+
+def test_folding_is_what_opencc_gives_for_the_whole_run():
+    # Every entry of OpenCC's t2s phrase table, alone and between other
+    # characters (Simplified, Traditional, both): the fold never depends on
+    # whether the run happens to hold a character that changes on its own.
+    phrases = analysis._t2s().dictionary.ts_phrases[0]
+    for key in phrases:
+        for run in (key, f"我们{key}", f"市場{key}", f"{key}协商", f"各方{key}討論"):
+            assert analysis.to_simplified(run) == analysis._t2s().convert(run), run
+    for traditional, simplified in (("反覆", "反复"), ("批覆", "批复"), ("瞭解", "了解"), ("回覆", "回复"), ("藉口", "借口")):
+        assert analysis.to_simplified(traditional) == simplified
+        assert analysis.to_simplified("我们" + traditional) == "我们" + simplified
+
+
+def test_a_conversion_that_changes_length_keeps_one_character_per_character():
+    # Not in OpenCC's t2s tables today, but offsets must survive one: only
+    # the stretch whose length changed falls back to the character table.
+    def by_character(ch):
+        return {"門": "门", "區": "区"}.get(ch, ch)
+
+    assert analysis.fit_length("澳門特區", "澳门特别区", by_character) == "澳门特区"
+    assert analysis.fit_length("澳門特區", "澳门区", by_character) == "澳门特区"
+    assert analysis.fit_length("澳門", "澳门", by_character) == "澳门"
+
+
 # -- Chinese words ---------------------------------------------------------------
 
 
@@ -100,6 +155,18 @@ def test_one_chinese_character_finds_documents(index):
     assert ids(index, "保") == {1, 2, 4, 7}
     assert ids(index, "險") == {1, 2, 7}
     assert "<b>保" in snippet(index, "保", 4)
+
+
+def test_one_chinese_character_highlights_that_character_only(index):
+    # The index matched 险 through the bigram 险市 (a prefix query): the
+    # highlight is the character typed, not the bigram that held it.
+    assert "保<b>險</b>市場" in snippet(index, "險", 2)
+    assert "<b>保</b>險市場" in snippet(index, "保", 2)
+    assert "<b>保</b>" in snippet(index, "保", 4)
+    # A word query still highlights the word, and next to a one-character
+    # prefix the spans join.
+    assert "<b>保險</b>市場" in snippet(index, "保险", 2)
+    assert "<b>保險</b>市場" in snippet(index, "保 保险", 2)
 
 
 def test_two_scripts_in_one_query_are_anded(index):
@@ -151,11 +218,48 @@ def test_portuguese_stemmer_only_for_portuguese_documents():
         ("", "Os relatórios da associação sobre a cooperação entre Macau e Hengqin", True),  # detected
         ("", "The reports of the association on cooperation between Macao and Hengqin", False),
         ("", "澳門保險業概況", False),
+        # English words that are Portuguese ones too do not make it Portuguese
+        ("", "No new rules as yet: do banks sell e-commerce cover in Macao?", False),
+        ("", "As a rule, no bank does e-commerce as such.", False),
+        ("", "As associações de Macau e o relatório sobre a cooperação.", True),
     ],
 )
 def test_how_a_documents_language_is_known(language, text, expected):
     document = IndexedDocument(1, "report", "t", summary=text, language=language)
     assert document.is_portuguese() is expected
+
+
+PORTUGUESE_ATTACHMENT = (
+    "As associações de seguradoras de Macau publicaram os relatórios anuais. "
+    "O mercado é pequeno, mas cresce: as associações pedem regras comuns para os produtos "
+    "transfronteiriços e uma plataforma de dados entre Macau e Hengqin."
+)
+
+
+@pytest.mark.parametrize(
+    ("language", "content", "expected"),
+    [
+        ("", PORTUGUESE_ATTACHMENT, True),  # the attached text tells
+        ("en", PORTUGUESE_ATTACHMENT, False),  # the field still decides
+        ("", "The insurers' associations of Macao published their annual reports.", False),
+        ("", "", False),
+    ],
+)
+def test_language_is_detected_from_the_attached_text_too(language, content, expected):
+    document = IndexedDocument(1, "report", "Annual note", content=content, language=language)
+    assert document.is_portuguese() is expected
+
+
+def test_undeclared_portuguese_attachment_gets_portuguese_stemming(tmp_path):
+    ix = SearchIndex(tmp_path / "index")
+    ix.open()
+    english = IndexedDocument(2, "report", "No rules as yet", summary="No new rules as yet: do banks sell e-commerce cover?")
+    ix.upsert([IndexedDocument(1, "report", "Annual note", content=PORTUGUESE_ATTACHMENT), english])
+    # associações -> associacao only through the Portuguese stemmer
+    assert {h.id for h in ix.search("associacao").hits} == {1}
+    assert {h.id for h in ix.search("relatorio").hits} == {1}
+    assert "body_pt" not in english.fields()
+    ix.close()
 
 
 def test_undeclared_portuguese_text_gets_portuguese_stemming(tmp_path):

@@ -37,6 +37,7 @@ import logging
 import re
 import threading
 import unicodedata
+from difflib import SequenceMatcher
 from functools import lru_cache
 
 from whoosh.analysis import Analyzer, Token
@@ -48,7 +49,10 @@ from whoosh.support.charset import accent_map
 # rebuilt from the database instead of being searched with the wrong rules.
 # 2: Portuguese shadow fields, jieba-segmented Chinese queries, OpenCC only
 #    on runs holding Traditional characters.
-ANALYZER_VERSION = 2
+# 3: OpenCC also on runs holding a character only a phrase entry changes
+#    (反覆 -> 反复 whatever its neighbours); Portuguese detected from the
+#    attachment text too, with a stricter list of function words.
+ANALYZER_VERSION = 3
 
 # How Han runs are indexed ("bigrams": unigrams + bigrams, the default;
 # "jieba": jieba words, kept only to be measured against) and how a Chinese
@@ -85,42 +89,83 @@ def _t2s():
     return OpenCC("t2s")
 
 
-# Han characters seen so far, by whether OpenCC changes them on their own.
+@lru_cache(maxsize=1)
+def _phrase_characters() -> frozenset[str] | None:
+    """The characters an OpenCC phrase entry changes (覆 in 反覆 -> 反复,
+    瞭 in 瞭解 -> 了解), which its character table leaves alone: a run
+    holding one must still go through OpenCC. None when the phrase table
+    cannot be read (another layout of opencc-purepy): then every run does."""
+    try:
+        phrases = _t2s().dictionary.ts_phrases[0]
+    except AttributeError:
+        return None
+    changed = set()
+    for key, value in phrases.items():
+        changed.update(a for a, b in zip(key, value) if a != b)
+    return frozenset(changed)
+
+
+# Han characters seen so far, by whether a run holding them must go through
+# OpenCC (the character changes on its own, or some phrase changes it).
 # Bounded by the number of distinct Han characters in the catalog.
 _UNCHANGED: set[str] = set()
-_CHANGED: set[str] = set()
+_CONVERTED: set[str] = set()
 
 
 @lru_cache(maxsize=65536)
 def _convert_run(run: str) -> str:
-    converted = _t2s().convert(run)
+    return fit_length(run, _t2s().convert(run), lambda ch: _t2s().convert(ch))
+
+
+def fit_length(run: str, converted: str, convert_char) -> str:
+    """``converted`` with one character per character of ``run``.
+
+    Token offsets index the original text (snippets highlight it). OpenCC's
+    t2s tables map every entry to a string of its own length today; should an
+    entry ever change the length, the conversion is aligned with the run and
+    only the unaligned stretches fall back to the character table.
+    """
     if len(converted) == len(run):
         return converted
-    # A phrase conversion changed the length: convert character by character
-    # so that offsets stay valid for highlighting.
-    return "".join(_t2s().convert(ch)[:1] or ch for ch in run)
+    out = []
+    for op, i1, i2, j1, j2 in SequenceMatcher(None, run, converted, autojunk=False).get_opcodes():
+        if op == "equal" or (op == "replace" and i2 - i1 == j2 - j1):
+            out.append(converted[j1:j2])
+        else:
+            out.extend(convert_char(ch)[:1] or ch for ch in run[i1:i2])
+    return "".join(out)
+
+
+def _needs_opencc(ch: str) -> bool:
+    phrase_chars = _phrase_characters()
+    return phrase_chars is None or ch in phrase_chars or _t2s().convert(ch) != ch
 
 
 def to_simplified(run: str) -> str:
     """Fold Traditional to Simplified, keeping one character per character.
 
-    Most Han text in the catalog is Simplified: a run whose characters OpenCC
-    leaves alone is returned as is (one set test, in C), without a phrase
-    lookup. A run with a Traditional character is converted whole, so
-    OpenCC's phrase tables apply, not just its character table.
+    The result is always what OpenCC's t2s gives for the whole run (its
+    phrase and character tables), whatever the neighbouring characters:
+    a run holding no character that OpenCC could change (on its own, or
+    as part of a phrase such as 反覆 -> 反复) is returned as it is, after one
+    set test, since OpenCC would return it unchanged; any other run is
+    converted whole (cached). Most Han text in the catalog is Simplified, so
+    most runs skip OpenCC. (Triggering on every character of a phrase key,
+    一 and 不 included, would send nearly every Simplified run through
+    OpenCC for the same result.)
     """
     if _UNCHANGED.issuperset(run):
         return run
-    traditional = False
+    convert = False
     for ch in set(run) - _UNCHANGED:
-        if ch in _CHANGED:
-            traditional = True
-        elif _t2s().convert(ch) != ch:
-            _CHANGED.add(ch)
-            traditional = True
+        if ch in _CONVERTED:
+            convert = True
+        elif _needs_opencc(ch):
+            _CONVERTED.add(ch)
+            convert = True
         else:
             _UNCHANGED.add(ch)
-    return _convert_run(run) if traditional else run
+    return _convert_run(run) if convert else run
 
 
 def contains_han(text: str) -> bool:
@@ -403,20 +448,33 @@ def fold_term(text: str) -> str:
 # -- document language --------------------------------------------------------
 
 _PT_CODES = ("pt", "por", "portuguese", "português", "portugues")
+# Function words that are Portuguese and not English ones count fully, and
+# two of them are needed; those that are English words too ("no", "as",
+# "do", "a"...) count half, so a short English text ("No rules as yet: do
+# banks sell e-commerce cover?") is not taken for Portuguese, while "As
+# associações de Macau e o relatório sobre a cooperação" still is. Stems (seguros, relatório) are not counted: only words that
+# every Portuguese text of a few lines has.
 _PT_WORDS = frozenset(
-    "de da do das dos em no na nos nas para com uma um os as que não nao são sao pela pelo ao "
-    "à e é entre sobre mais também tambem".split()
+    "de da das dos na nas para uma que não nao são sao pela pelo pelas pelos ao aos à às é "
+    "entre sobre mais também tambem foi ser está estão estao como seu sua seus suas "
+    "já até ainda muito onde quando".split()
 )
-_EN_WORDS = frozenset("the of and to in for with is on by from this that are".split())
+_PT_SHARED_WORDS = frozenset("a o os as e do no em um com".split())
+_EN_WORDS = frozenset(
+    "the of and to in for with is on by from this that are it be was were has have will "
+    "not or at which an".split()
+)
 _WORD = re.compile(r"[^\W\d_]+")
+# How much text is looked at to detect the language.
+DETECTION_SAMPLE = 4000
 
 
 def is_portuguese(language: str, text: str = "") -> bool:
     """Whether a document's text is Portuguese.
 
     The document's ``language`` field decides ("pt", "pt-MO", "por", ...);
-    only when it is empty is the text looked at: Portuguese when its
-    function words clearly outnumber English ones.
+    only when it is empty is the text looked at (see schema.py for which
+    text): Portuguese when its function words clearly outnumber English ones.
     """
     code = (language or "").strip().lower()
     if code:
@@ -425,7 +483,8 @@ def is_portuguese(language: str, text: str = "") -> bool:
 
 
 def looks_portuguese(text: str) -> bool:
-    words = [w.lower() for w in _WORD.findall(text[:4000])]
-    pt = sum(w in _PT_WORDS for w in words)
+    words = [w.lower() for w in _WORD.findall(text[:DETECTION_SAMPLE])]
+    distinct = sum(w in _PT_WORDS for w in words)
+    pt = distinct + sum(w in _PT_SHARED_WORDS for w in words) / 2
     en = sum(w in _EN_WORDS for w in words)
-    return pt >= 3 and pt > 2 * en
+    return distinct >= 2 and pt >= 3 and pt > 2 * en

@@ -8,7 +8,14 @@ from dataclasses import astuple, dataclass
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
 from ..dates import PartialDate
-from .analysis import ANALYZER_VERSION, PART_BREAK, is_portuguese, multilingual_analyzer, portuguese_analyzer
+from .analysis import (
+    ANALYZER_VERSION,
+    DETECTION_SAMPLE,
+    PART_BREAK,
+    is_portuguese,
+    multilingual_analyzer,
+    portuguese_analyzer,
+)
 
 # Bump when fields change; the analyzer has its own version.
 # 2: the *_pt shadow fields.
@@ -39,8 +46,9 @@ SNIPPET_FIELDS = ("summary", "notes", "content", "title")
 SNIPPET_SOURCES = {"summary": "body", "notes": "body", "content": "body", "title": "title"}
 
 # How the catalog knows a document is Portuguese: its ``language`` field
-# ("pt", "pt-MO", ...), or, when that is empty, its text (function words; see
-# analysis.is_portuguese). The free text of a Portuguese document is indexed
+# ("pt", "pt-MO", ...), or, when that is empty, its text: title, summary,
+# notes and the start of the attached text, 4,000 characters in all
+# (function words; see analysis.is_portuguese). The free text of a Portuguese document is indexed
 # twice: in the usual field (accent folding + English stemming, as for every
 # document) and in a shadow field analysed with the Portuguese Snowball
 # stemmer. The query parser searches each field together with its shadow and
@@ -115,7 +123,14 @@ class IndexedDocument:
         return hashlib.sha1(repr(astuple(self)).encode("utf-8")).hexdigest()
 
     def is_portuguese(self) -> bool:
-        return is_portuguese(self.language, f"{self.title}\n{self.summary}\n{self.notes}")
+        if self.language:
+            return is_portuguese(self.language)
+        # Undeclared: the title, summary and notes, then the start of the
+        # attached text, which is most of what a scanned report holds.
+        text = f"{self.title}\n{self.summary}\n{self.notes}"
+        if len(text) < DETECTION_SAMPLE:
+            text += "\n" + self.content[: DETECTION_SAMPLE - len(text)]
+        return is_portuguese("", text)
 
     def body(self) -> str:
         """The text of the ``body`` field: every free-text part but the title."""

@@ -57,10 +57,17 @@ class Snippets:
         self.formatter = SnippetFormatter(between=" … ")
         self._highlighter = Highlighter(fragmenter=self.fragmenter, formatter=self.formatter)
         self.terms: dict[str, set] = {}
+        # The words matched only through a one-character Chinese prefix (险
+        # -> 险市, 险机...): highlighted on their first character alone.
+        self._prefix_only: dict[str, set] = {}
+        exact: dict[str, set] = {}
         reader = searcher.reader()
-        for fieldname, btext in _positive_terms(q, reader):
+        for fieldname, btext, by_han_prefix in _positive_terms(q, reader):
             if fieldname in schema:
                 self.terms.setdefault(fieldname, set()).add(btext)
+                (self._prefix_only if by_han_prefix else exact).setdefault(fieldname, set()).add(btext)
+        for fieldname, btexts in self._prefix_only.items():
+            btexts -= exact.get(fieldname, set())
         # docnum -> (segment-local docnum, that segment's term cache)
         self._segments = [(offset, term_cache.get(id(r), {})) for r, offset, _docs in matched]
         self._segments.sort(key=lambda pair: pair[0])
@@ -88,24 +95,28 @@ class Snippets:
             return ""
         field = self.schema[fieldname]
         words = frozenset(field.from_bytes(b) for b in btexts)
+        cut = frozenset(field.from_bytes(b) for b in self._prefix_only.get(fieldname, ()))
         window = _likely_window(text, self._finder(fieldname, words))
         if window is not None:
             start, end = window
-            snippet = self._analysed(text[start:end], field, words)
+            snippet = self._analysed(text[start:end], field, words, cut)
             if snippet:
                 return snippet
-        return self._analysed(text, field, words)
+        return self._analysed(text, field, words, cut)
 
     def _finder(self, fieldname: str, words: frozenset):
         if fieldname not in self._finders:
             self._finders[fieldname] = _word_finder(words)
         return self._finders[fieldname]
 
-    def _analysed(self, text: str, field, words: frozenset) -> str:
+    def _analysed(self, text: str, field, words: frozenset, cut: frozenset = frozenset()) -> str:
         # What Whoosh's Highlighter does when it re-tokenises (overlapping
         # matched bigrams merged into one highlighted span).
         tokens = field.analyzer(text, positions=True, chars=True, mode="index", removestops=False)
-        tokens = self._highlighter._merge_matched_tokens(set_matched_filter(tokens, words))
+        tokens = set_matched_filter(tokens, words)
+        if cut:
+            tokens = _cut_to_first_character(tokens, cut)
+        tokens = self._highlighter._merge_matched_tokens(tokens)
         fragments = self.fragmenter.fragment_tokens(text, tokens)
         fragments = top_fragments(fragments, 2, self._highlighter.scorer, self._highlighter.order, minscore=1)
         return self.formatter.format(fragments)
@@ -129,17 +140,29 @@ class Snippets:
         return ""
 
 
+def _cut_to_first_character(tokens, cut: frozenset):
+    """Matched bigrams in ``cut`` shortened to their first character: the
+    query was that one character (险 highlights 保<b>險</b>市場, not 保<b>險市</b>場)."""
+    for t in tokens:
+        if t.matched and t.text in cut:
+            t.endchar = t.startchar + 1
+            t.text = t.text[:1]
+        yield t
+
+
 def _positive_terms(q, reader):
-    """(fieldname, btext) of the terms a match can contain: prefixes
-    expanded, negated subqueries left out."""
+    """(fieldname, btext, from a one-character Chinese prefix) of the terms
+    a match can contain: prefixes expanded, negated subqueries left out."""
     if isinstance(q, wq.Not):
         return
     if isinstance(q, wq.AndNot):
         yield from _positive_terms(q.a, reader)
         return
     if q.is_leaf():
+        by_han_prefix = isinstance(q, wq.Prefix) and len(q.text) == 1 and contains_han(q.text)
         try:
-            yield from q.existing_terms(reader, phrases=True, expand=True)
+            for fieldname, btext in q.existing_terms(reader, phrases=True, expand=True):
+                yield fieldname, btext, by_han_prefix
         except Exception:  # a field absent from the index
             pass
         return
