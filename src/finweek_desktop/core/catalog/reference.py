@@ -1,4 +1,5 @@
-"""The reference data around documents: organizations, sessions, the event, places."""
+"""The reference data around documents: organizations, sessions, the event,
+places, and their aliases (which the search index also uses as synonyms)."""
 
 from __future__ import annotations
 
@@ -6,11 +7,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session as DbSession
 from sqlalchemy.orm import selectinload
 
-from ..models import Document, DocumentOrganization, Event, Organization, OrganizationAlias, Place
+from ..models import Document, DocumentOrganization, Event, Organization, OrganizationAlias, Place, document_places
 from ..models import Session as EventSession
 from ..records import OrganizationInfo, SessionInfo
 from ..vocabulary import OrganizationRole
 from .common import NotFound
+
+# Rows whose change alters the alias groups handed to the search index.
+ALIAS_MODELS = (Organization, OrganizationAlias, Place)
 
 
 class ReferenceMixin:
@@ -108,3 +112,73 @@ class ReferenceMixin:
                 }
                 for p in session.scalars(select(Place).order_by(Place.id))
             ]
+
+    # -- aliases -------------------------------------------------------------------
+
+    def alias_groups(self) -> list[tuple[str, ...]]:
+        """Each place's and organization's name with its aliases (those with any)."""
+        with self._read() as session:
+            groups = [
+                (o.name, *(a.alias for a in o.aliases))
+                for o in session.scalars(select(Organization).options(selectinload(Organization.aliases)))
+                if o.aliases
+            ]
+            groups.extend(
+                (p.name, *aliases)
+                for p in session.scalars(select(Place))
+                if (aliases := [a for a in p.aliases.splitlines() if a.strip()])
+            )
+            return groups
+
+    def refresh_synonyms(self) -> None:
+        """Hand the alias groups to the search index (a query naming a place
+        or an organization also searches its other names)."""
+        self.index.set_synonyms(self.alias_groups())
+
+    def add_organization_alias(self, name: str, alias: str) -> OrganizationInfo:
+        """Give an organization (by name or alias) another name; its documents
+        are re-indexed and the name is searched as a synonym at once."""
+        alias = _clean_alias(alias)
+        with self.writing() as (session, touched):
+            organization = self.find_organization(name, session)
+            if organization is None:
+                raise NotFound(f"no organization named {name!r}")
+            holder = self.find_organization(alias, session)
+            if holder is not None:
+                if holder.id == organization.id:
+                    return self._organization_info(organization.id)
+                raise ValueError(f"{alias!r} already names the organization {holder.name!r}")
+            organization.aliases.append(OrganizationAlias(alias=alias))
+            touched.update(
+                session.scalars(
+                    select(DocumentOrganization.document_id).where(DocumentOrganization.organization_id == organization.id)
+                )
+            )
+            org_id = organization.id
+        return self._organization_info(org_id)
+
+    def add_place_alias(self, name: str, alias: str) -> list[str]:
+        """Give a place another name; returns its aliases."""
+        alias = _clean_alias(alias)
+        with self.writing() as (session, touched):
+            place = self._find_place(session, name)
+            aliases = [a for a in place.aliases.splitlines() if a]
+            if alias.casefold() not in {a.casefold() for a in (place.name, *aliases)}:
+                aliases.append(alias)
+                place.aliases = "\n".join(aliases)
+                touched.update(
+                    session.scalars(select(document_places.c.document_id).where(document_places.c.place_id == place.id))
+                )
+            return aliases
+
+    def _organization_info(self, org_id: int) -> OrganizationInfo:
+        return next(o for o in self.organizations() if o.id == org_id)
+
+
+def _clean_alias(alias: str) -> str:
+    alias = " ".join((alias or "").split())
+    if not alias:
+        raise ValueError("an alias cannot be empty")
+    if len(alias) > 300:
+        raise ValueError("an alias is limited to 300 characters")
+    return alias

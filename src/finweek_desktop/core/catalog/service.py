@@ -18,7 +18,7 @@ import logging
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session as DbSession
 from sqlalchemy.orm import sessionmaker
 
@@ -29,10 +29,30 @@ from ..search.index import SearchIndex, SearchResults
 from .attaching import AttachmentsMixin
 from .documents import DocumentsMixin
 from .integrity import IntegrityMixin
-from .reference import ReferenceMixin
+from .reference import ALIAS_MODELS, ReferenceMixin
 from .tagging import TaggingMixin
 
 log = logging.getLogger(__name__)
+
+# session.info key: the transaction changed a place, an organization or an alias.
+_ALIASES_CHANGED = "aliases_changed"
+
+
+def _note_alias_changes(session: DbSession, _flush_context) -> None:
+    """After each flush: whether the alias groups the index searches with
+    must be read again once the transaction commits. Seeding, imports, undo
+    and alias edits all write through ``writing()``, so all are seen."""
+    if session.info.get(_ALIASES_CHANGED):
+        return
+    changed = (
+        any(isinstance(obj, ALIAS_MODELS) for obj in session.new)
+        or any(isinstance(obj, ALIAS_MODELS) for obj in session.deleted)
+        # (a new or removed alias of an organization is in new / deleted)
+        or any(isinstance(obj, ALIAS_MODELS) and session.is_modified(obj, include_collections=False)
+               for obj in session.dirty)
+    )
+    if changed:
+        session.info[_ALIASES_CHANGED] = True
 
 
 class CatalogService(DocumentsMixin, TaggingMixin, ReferenceMixin, AttachmentsMixin, IntegrityMixin):
@@ -47,8 +67,10 @@ class CatalogService(DocumentsMixin, TaggingMixin, ReferenceMixin, AttachmentsMi
         self.store = store
         self.previews = Previews(store) if store is not None else None
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        event.listen(self._sessions, "after_flush", _note_alias_changes)
         if store is not None:
             self._watch_deleted_files()
+        self.refresh_synonyms()
 
     # -- the write path ------------------------------------------------------
 
@@ -61,6 +83,8 @@ class CatalogService(DocumentsMixin, TaggingMixin, ReferenceMixin, AttachmentsMi
             session.flush()
             self.journal.mark(touched)
         self.sync_index(touched)
+        if session.info.pop(_ALIASES_CHANGED, False):
+            self.refresh_synonyms()
 
     def sync_index(self, ids: Iterable[int]) -> None:
         """Make the index entries of ``ids`` match the database."""

@@ -33,6 +33,7 @@ from .schema import (
     build_schema,
 )
 from .snippets import Snippets
+from .synonyms import Synonyms
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +80,8 @@ class SearchIndex:
         # benchmarks/relevance.py to measure the alternatives.
         self.directory = Path(directory)
         self._schema = build_schema(han_index)
-        self._parser = make_parser(self._schema, han_query=han_query)
+        self._synonyms = Synonyms()
+        self._parser = make_parser(self._schema, han_query=han_query, synonyms=self._synonyms)
         self._version = SCHEMA_VERSION if han_index == "bigrams" else f"{SCHEMA_VERSION}+{han_index}"
         self._ix = None
         self._searcher = None
@@ -304,6 +306,11 @@ class SearchIndex:
     def doc_count(self) -> int:
         with self._lock:
             return self._current_searcher().doc_count()
+
+    def set_synonyms(self, groups: Iterable[Iterable[str]]) -> None:
+        """Names that mean one entity (a place or organization with its
+        aliases): a query naming one searches them all (synonyms.py)."""
+        self._synonyms.replace(groups)
 
     def parse(self, text: str) -> ParsedQuery:
         return parse_query(text, self._parser)

@@ -12,7 +12,9 @@ one field; see schema.py), each with its Portuguese shadow. ``title:``,
 ``year:`` and ``lang:`` search their own fields. ``summary:``, ``notes:``,
 ``content:`` and ``text:`` are no longer indexed on their own: they search
 ``body``, so ``summary:x`` also finds a document holding x only in its notes,
-attachments or metadata.
+attachments or metadata. A word or phrase that names a place or an
+organization (unfielded or ``org:``) also searches that entity's other names
+(synonyms.py): 横琴 finds "Hengqin", 澳門 finds "Macao".
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from whoosh.fields import TEXT
 from ..vocabulary import DocumentKind
 from .analysis import ENGLISH_STOP_WORDS, HAN_QUERY_MODES, WORDS_MODE, contains_han, fold_term
 from .schema import DEFAULT_FIELDS, PORTUGUESE_SHADOWS
+from .synonyms import SynonymPlugin, Synonyms
 
 FIELD_ALIASES = {
     "tag": ["tags"],
@@ -164,8 +167,11 @@ def _words_query(fieldname: str, texts: list[str], boost: float = 1.0, **kwargs)
     return query.Phrase(fieldname, texts, boost=boost, **kwargs)
 
 
-def make_parser(schema, han_query: str = "words") -> qparser.QueryParser:
+def make_parser(schema, han_query: str = "words", synonyms: Synonyms | None = None) -> qparser.QueryParser:
+    """The catalog's parser; ``synonyms`` (names of one entity, see
+    synonyms.py) may be replaced later: the parser reads them at each query."""
     parser = CatalogParser(None, schema, han_query=han_query)
+    parser.add_plugin(SynonymPlugin(synonyms if synonyms is not None else Synonyms()))
     parser.add_plugin(qparser.MultifieldPlugin(list(DEFAULT_FIELDS), fieldboosts=DEFAULT_FIELDS))
     parser.add_plugin(qparser.FuzzyTermPlugin())
     parser.add_plugin(qparser.GtLtPlugin())
