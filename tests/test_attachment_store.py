@@ -249,3 +249,64 @@ def test_a_file_that_cannot_be_moved_into_place_takes_the_others_with_it(catalog
     assert service.store.temp_files() == []
     assert service.attachments(doc_id) == []
     assert service.check().ok
+
+
+def _crash_while_moving_files_into_place(data_dir: str, source: str) -> None:
+    from finweek_desktop.core.startup import open_catalog
+
+    catalog = open_catalog(Path(data_dir), seed=False)
+    real_replace = os.replace
+
+    def replace(src, dst):
+        if Path(dst).parent.parent == catalog.service.store.objects:
+            os._exit(3)  # the power goes as the file is moved into the store
+        real_replace(src, dst)
+
+    os.replace = replace
+    catalog.service.create_document_with_files(NewDocument(kind="report", title="Never finished"), [Path(source)])
+
+
+def test_a_crash_while_creating_a_document_with_files_leaves_no_empty_document(tmp_path):
+    from finweek_desktop.core.startup import open_catalog
+
+    data_dir = tmp_path / "catalog"
+    open_catalog(data_dir, seed=False).close()
+    source = write(tmp_path / "report.txt", "Sustainable finance forum report")
+    child = multiprocessing.get_context("spawn").Process(
+        target=_crash_while_moving_files_into_place, args=(str(data_dir), str(source))
+    )
+    child.start()
+    child.join()
+    assert child.exitcode == 3
+    catalog = open_catalog(data_dir, seed=False)
+    try:
+        assert catalog.service.list_documents() == []
+        assert not catalog.service.search("Never finished").hits
+        assert list(catalog.service.store.hashes()) == []
+    finally:
+        catalog.close()
+
+
+def test_a_disk_filling_up_while_creating_a_document_with_files_leaves_no_document(catalog, service, tmp_path, monkeypatch):
+    count = len(service.list_documents())
+    full = []  # once the store's disk is full, every later write fails too
+    real_replace = os.replace
+
+    def replace(src, dst):
+        if Path(dst).parent.parent == service.store.objects:
+            full.append(dst)
+        if full:
+            raise OSError(28, "No space left on device")
+        real_replace(src, dst)
+
+    def mark(ids):
+        if full:
+            raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", replace)
+    monkeypatch.setattr(service.journal, "mark", mark)
+    with pytest.raises(OSError, match="No space left"):
+        service.create_document_with_files(NewDocument(kind="report", title="Half made"), [write(tmp_path / "a.txt", "x")])
+    monkeypatch.undo()
+    assert full and len(service.list_documents()) == count
+    assert service.check().ok

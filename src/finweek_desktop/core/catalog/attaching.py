@@ -75,13 +75,11 @@ class AttachmentsMixin:
         with ExitStack() as stack:
             prepared = prepare(store, [Path(p) for p in paths], stack, self._known_text, sandbox)
             self._refuse_duplicates(None, prepared, allow_duplicate)
-            detail = self.create_document(replace(new, title=(new.title or "").strip() or title_from(prepared)))
-            try:
-                self._commit_prepared({detail.id: prepared})
-            except BaseException:
-                self.delete_document(detail.id)
-                raise
-        return self.get_document(detail.id)
+            new = replace(new, title=(new.title or "").strip() or title_from(prepared))
+            # The document and its files commit together: a failure or a
+            # crash while attaching leaves no empty document behind.
+            ids = self._commit_prepared({None: prepared}, new=new)
+        return self.get_document(self.attachment(ids[0]).document_id)
 
     def detach(self, doc_id: int, attachment_id: int) -> AttachmentDetail:
         """Remove an attachment; its file goes when nothing else refers to it."""
@@ -185,7 +183,12 @@ class AttachmentsMixin:
             if holders and not allow:
                 raise DuplicateAttachment(p.name, tuple(holders))
 
-    def _commit_prepared(self, batch: dict[int, Sequence[PreparedFile]]) -> list[int]:
+    def _commit_prepared(
+        self, batch: dict[int | None, Sequence[PreparedFile]], new: NewDocument | None = None
+    ) -> list[int]:
+        """Move the files into the store and commit their rows; the ids of the
+        new attachments. The files under ``None`` go to ``new``, created in
+        the same transaction."""
         store = self._require_store()
         everything = [p for prepared in batch.values() for p in prepared]
         with store.lock:
@@ -195,12 +198,12 @@ class AttachmentsMixin:
                 with self.writing() as (session, touched):
                     rows = []
                     for doc_id, prepared in batch.items():
-                        document = self._document(session, doc_id)
+                        document = self._add_document(session, new) if doc_id is None else self._document(session, doc_id)
                         added = [p.row() for p in prepared]
                         document.attachments.extend(added)
                         document.modified_at = utcnow()
                         rows.extend(added)
-                        touched.add(doc_id)
+                        touched.add(document.id)
                     session.flush()
                     return [row.id for row in rows]
             except BaseException:

@@ -30,19 +30,24 @@ class DocumentsMixin:
     # -- documents -----------------------------------------------------------
 
     def create_document(self, new: NewDocument) -> DocumentDetail:
-        document = document_row(new)  # validates before the transaction
         with self.writing() as (session, touched):
-            session.add(document)
-            for name in new.tags:
-                document.tags.append(self._get_or_create_tag(session, name))
-            for name, role in new.organizations:
-                self._link_organization(session, document, name, role)
-            for name in new.places:
-                document.places.append(self._find_place(session, name))
-            session.flush()
-            touched.add(document.id)
-            doc_id = document.id
+            doc_id = self._add_document(session, new).id
+            touched.add(doc_id)
         return self.get_document(doc_id)
+
+    def _add_document(self, session: DbSession, new: NewDocument) -> Document:
+        """A new document and its links in ``session``, flushed so it has an
+        id; creating one with its files shares the files' transaction."""
+        document = document_row(new)  # validates before anything is written
+        session.add(document)
+        for name in new.tags:
+            document.tags.append(self._get_or_create_tag(session, name))
+        for name, role in new.organizations:
+            self._link_organization(session, document, name, role)
+        for name in new.places:
+            document.places.append(self._find_place(session, name))
+        session.flush()
+        return document
 
     def update_document(self, doc_id: int, **changes) -> DocumentDetail:
         unknown = set(changes) - set(EDITABLE_FIELDS)
