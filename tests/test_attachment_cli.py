@@ -76,3 +76,20 @@ def test_check_reports_store_problems_and_repair_fixes_them(finweek, data_dir):
     assert data["unreferenced_files"] == [stray.name] and data["repaired"] is True
     assert not stray.exists()
     assert finweek("check")[0] == 0
+
+
+def test_attach_restores_a_file_check_reports_as_missing(finweek, tmp_path):
+    _, out, _ = finweek("add", "--kind", "report", "--title", "Holder", "--json")
+    doc = str(json.loads(out)["id"])
+    note = write(tmp_path / "note.txt", "Notes on the insurance forum")
+    finweek("attach", doc, str(note))
+    _, out, _ = finweek("open", doc)
+    Path(out.strip()).unlink()
+    code, out, _ = finweek("check", "--repair")
+    assert code == 1 and "attach the file again" in out
+    code, out, err = finweek("attach", doc, str(note))
+    assert (code, err) == (0, "")
+    assert out.startswith("Restored the lost file of [") and "note.txt" in out
+    assert finweek("check")[0] == 0
+    code, _, err = finweek("attach", doc, str(note))
+    assert code == 1 and "already attached" in err

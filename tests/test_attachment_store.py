@@ -310,3 +310,22 @@ def test_a_disk_filling_up_while_creating_a_document_with_files_leaves_no_docume
     monkeypatch.undo()
     assert full and len(service.list_documents()) == count
     assert service.check().ok
+
+
+def test_attaching_again_a_file_whose_stored_copy_is_lost_restores_it(catalog, service, doc_id, tmp_path, seeded_id):
+    source = write(tmp_path / "minutes.txt", "Forum minutes on green bonds")
+    (a,) = service.attach_files(doc_id, [source])
+    other = seeded_id("Digital Alliance Initiative")
+    (b,) = service.attach_files(other, [source], allow_duplicate=True)
+    a.path.unlink()
+    assert service.check().missing_files == (a.id, b.id)
+    extra = write(tmp_path / "extra.txt", "A new file beside the restored one")
+    restored, added = service.attach_files(doc_id, [source, extra])
+    assert restored == service.attachment(a.id)  # the same attachment, not a second one
+    assert a.path.read_bytes() == source.read_bytes()
+    assert added.original_name == "extra.txt"
+    assert [x.id for x in service.attachments(doc_id)] == [a.id, added.id]
+    assert service.check().ok  # the other document's copy is back too
+    assert service.store.temp_files() == []
+    with pytest.raises(AlreadyAttached):  # once it is back, it is attached again as before
+        service.attach_files(doc_id, [source])

@@ -46,15 +46,18 @@ def describe(a: AttachmentDetail) -> str:
 
 
 def run_attach(args, catalog) -> int:
+    # Attaching again a file whose stored copy was lost puts it back (what
+    # `finweek check` advises): those come back as attachments that existed.
+    existing = {a.id for a in catalog.service.attachments(args.id)}
     try:
         added = catalog.service.attach_files(args.id, args.files, allow_duplicate=args.allow_duplicate)
     except DuplicateAttachment as exc:
         raise duplicate_error(exc) from None
     if args.json:
-        print_json([a.to_json() for a in added])
+        print_json([{**a.to_json(), "restored": a.id in existing} for a in added])
     else:
         for a in added:
-            print(f"Attached {describe(a)}")
+            print(f"{'Restored the lost file of' if a.id in existing else 'Attached'} {describe(a)}")
     return 0
 
 

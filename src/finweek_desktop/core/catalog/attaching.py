@@ -45,8 +45,10 @@ class AttachmentsMixin:
 
         Raises DuplicateAttachment when another document holds the same
         content (call again with ``allow_duplicate=True`` to link it anyway)
-        and AlreadyAttached when this document does. ``sandbox=False`` parses
-        in this process: only for files shipped with the application.
+        and AlreadyAttached when this document does, unless the store has
+        lost that attachment's file: then the file is put back, and the
+        existing attachment is returned. ``sandbox=False`` parses in this
+        process: only for files shipped with the application.
         """
         return self.attach_many({doc_id: paths}, allow_duplicate=allow_duplicate, sandbox=sandbox)
 
@@ -58,12 +60,16 @@ class AttachmentsMixin:
         for doc_id in files:
             self.get_document(doc_id)  # NotFound before any copying
         with ExitStack() as stack:
-            batch = {}
+            batch, restores = {}, []
+            plan: list[int | None] = []  # per file: the attachment it restores, or None for a new one
             for doc_id, paths in files.items():
-                batch[doc_id] = prepare(store, [Path(p) for p in paths], stack, self._known_text, sandbox)
-                self._refuse_duplicates(doc_id, batch[doc_id], allow_duplicate)
-            ids = self._commit_prepared(batch)
-        return [self.attachment(i) for i in ids]
+                prepared = prepare(store, [Path(p) for p in paths], stack, self._known_text, sandbox)
+                lost = self._refuse_duplicates(doc_id, prepared, allow_duplicate)
+                batch[doc_id] = [p for p in prepared if p.staged.sha256 not in lost]
+                restores += [p for p in prepared if p.staged.sha256 in lost]
+                plan += [lost.get(p.staged.sha256) for p in prepared]
+            new_ids = iter(self._commit_prepared(batch, restores=restores))
+        return [self.attachment(next(new_ids) if i is None else i) for i in plan]
 
     def create_document_with_files(
         self, new: NewDocument, paths: Sequence[str | Path], *, allow_duplicate: bool = False, sandbox: bool = True
@@ -168,33 +174,47 @@ class AttachmentsMixin:
             ).all()
         return [Holder(*row) for row in rows]
 
-    def _refuse_duplicates(self, doc_id: int | None, prepared: Sequence[PreparedFile], allow: bool) -> None:
+    def _refuse_duplicates(self, doc_id: int | None, prepared: Sequence[PreparedFile], allow: bool) -> dict[str, int]:
+        """Raise for content given twice or held already; returns {hash:
+        attachment id} for content this document holds whose stored file is
+        lost, which attaching the file again restores (what `check` advises)."""
         seen: dict[str, str] = {}
+        lost: dict[str, int] = {}
         for p in prepared:
             if p.staged.sha256 in seen:
                 raise AlreadyAttached(f"{p.name} has the same content as {seen[p.staged.sha256]}: give it once")
             seen[p.staged.sha256] = p.name
             holders = self._holders(p.staged.sha256)
             mine = [h for h in holders if h.document_id == doc_id]
-            if mine:
+            if mine and not self.store.exists(p.staged.sha256):
+                lost[p.staged.sha256] = mine[0].attachment_id
+            elif mine:
                 raise AlreadyAttached(
                     f"{p.name} is already attached to document {doc_id} as [{mine[0].attachment_id}] {mine[0].original_name}"
                 )
-            if holders and not allow:
+            elif holders and not allow:
                 raise DuplicateAttachment(p.name, tuple(holders))
+        return lost
 
     def _commit_prepared(
-        self, batch: dict[int | None, Sequence[PreparedFile]], new: NewDocument | None = None
+        self,
+        batch: dict[int | None, Sequence[PreparedFile]],
+        new: NewDocument | None = None,
+        restores: Sequence[PreparedFile] = (),
     ) -> list[int]:
         """Move the files into the store and commit their rows; the ids of the
         new attachments. The files under ``None`` go to ``new``, created in
-        the same transaction."""
+        the same transaction; ``restores`` only put back lost files of rows
+        that exist."""
         store = self._require_store()
-        everything = [p for prepared in batch.values() for p in prepared]
+        batch = {doc_id: prepared for doc_id, prepared in batch.items() if prepared}
+        everything = [p for prepared in batch.values() for p in prepared] + list(restores)
         with store.lock:
             try:
                 for p in everything:
                     p.staged.commit()
+                if not batch:
+                    return []
                 with self.writing() as (session, touched):
                     rows = []
                     for doc_id, prepared in batch.items():
