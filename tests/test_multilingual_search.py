@@ -342,18 +342,44 @@ def test_relevance_set_covers_every_group():
     assert {q["group"] for q in queries} == {"en", "zh-Hans", "zh-Hant", "pt", "mixed"}
 
 
-def test_relevance_script_runs_and_prints_the_table():
-    out = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "relevance.py")],
+def _relevance(*args, cwd=ROOT):
+    return subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "relevance.py"), *args],
         capture_output=True,
         text=True,
         timeout=600,
-        cwd=ROOT,
+        cwd=cwd,
     )
-    assert out.returncode == 0, out.stderr
+
+
+def test_relevance_script_runs_and_ours_leads_fts5_everywhere():
+    out = _relevance()
+    assert out.returncode == 0, out.stderr  # non-zero when ours is not ahead
     lines = out.stdout.splitlines()
     header = next(line for line in lines if line.startswith("| system"))
     for group in ("en", "zh-Hans", "zh-Hant", "pt", "mixed"):
         assert f"| {group} (" in header or f" {group} (" in header
-    rows = {line.split("|")[1].strip() for line in lines if line.startswith("| ") and not line.startswith("| system")}
-    assert {"ours", "fts5 unicode61", "fts5 trigram"} <= rows
+    assert "P@10" in header
+    rows = {
+        line.split("|")[1].strip(): [cell.strip() for cell in line.split("|")[2:-1]]
+        for line in lines
+        if line.startswith("| ") and not line.startswith("| system")
+    }
+    assert {"ours", "fts5 unicode61", "fts5 trigram"} <= set(rows)
+    ours = [[float(x) for x in cell.split(" / ")] for cell in rows["ours"]]
+    for name in ("fts5 unicode61", "fts5 trigram"):
+        theirs = [[float(x) for x in cell.split(" / ")] for cell in rows[name]]
+        for (recall, mrr, _p), (their_recall, their_mrr, _tp) in zip(ours, theirs):
+            assert recall > their_recall and mrr > their_mrr, (name, rows["ours"], rows[name])
+
+
+def test_relevance_script_fails_when_ours_is_not_ahead(tmp_path):
+    # One English word that FTS5 finds as well as we do: a tie is not a lead.
+    documents = [{"id": "d1", "language": "en", "title": "Insurance", "text": "insurance"},
+                 {"id": "d2", "language": "en", "title": "Bonds", "text": "bonds"}]
+    queries = [{"group": "en", "rule": "a word", "query": "insurance", "relevant": ["d1"]}]
+    (tmp_path / "documents.json").write_text(json.dumps(documents), encoding="utf-8")
+    (tmp_path / "queries.json").write_text(json.dumps(queries), encoding="utf-8")
+    out = _relevance("--data", str(tmp_path))
+    assert out.returncode == 1
+    assert "not ahead" in out.stderr
