@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -157,9 +158,11 @@ def test_check_reports_and_repair_removes_what_a_crash_leaves(catalog, service, 
     # A crash after the rename, before the row was committed:
     with store.stage(write(tmp_path / "orphan.txt", "no row for me")) as staged:
         staged.commit()
-    # A crash while copying:
+    # A crash while copying, an hour ago:
     leftover = store.tmp / "deadbeef.part"
     leftover.write_bytes(b"half a file")
+    an_hour_ago = time.time() - 3600
+    os.utime(leftover, (an_hour_ago, an_hour_ago))
     report = service.check()
     assert report.unreferenced_files == (staged.sha256,)
     assert report.temp_files == (str(leftover),)
@@ -329,3 +332,19 @@ def test_attaching_again_a_file_whose_stored_copy_is_lost_restores_it(catalog, s
     assert service.store.temp_files() == []
     with pytest.raises(AlreadyAttached):  # once it is back, it is attached again as before
         service.attach_files(doc_id, [source])
+
+
+def test_a_fresh_temporary_file_is_an_attach_in_progress_not_a_leftover(catalog, service, tmp_path):
+    store = service.store
+    in_progress = store.stage(write(tmp_path / "big.pdf", b"being copied or parsed"))  # not committed yet
+    old = store.tmp / "0ld.part"
+    old.write_bytes(b"from a crash")
+    eleven_minutes_ago = time.time() - 11 * 60
+    os.utime(old, (eleven_minutes_ago, eleven_minutes_ago))
+    report = service.check()
+    assert report.temp_files == (str(old),)
+    assert service.repair(report).ok
+    assert not old.exists()
+    assert in_progress.temp.exists()
+    assert in_progress.commit() is True  # the attach in progress still completes
+    assert store.exists(in_progress.sha256)

@@ -6,7 +6,9 @@ bytes are copied to ``tmp/`` while hashed, fsynced, and only renamed into
 ``objects/`` by ``StagedFile.commit``. The caller commits the database row
 after that, so a crash leaves either a complete file or a temporary one,
 and never a row pointing at nothing. Leftovers (temporary files, files no
-row refers to) are what ``finweek check`` reports and ``--repair`` removes.
+row refers to) are what ``finweek check`` reports and ``--repair`` removes;
+a temporary file counts only once it is old enough not to be an attach in
+progress.
 
 Bulk imports write thousands of files: ``stage_bytes(..., sync=False)``
 leaves the data unsynced and ``commit_many`` syncs a whole batch at once
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 import uuid
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -28,6 +31,9 @@ from pathlib import Path
 from ..filelock import FileLock
 
 _CHUNK = 1024 * 1024
+# A file is staged, then parsed (up to a minute per file in the sandbox),
+# then committed: a copy this old is a crash's leftover, not work in progress.
+LEFTOVER_AFTER_SECONDS = 10 * 60
 
 
 class AttachmentStore:
@@ -135,7 +141,23 @@ class AttachmentStore:
                         yield path.name
 
     def temp_files(self) -> list[Path]:
+        """Every temporary copy, including those of attaches in progress."""
         return sorted(self.tmp.glob("*.part")) if self.tmp.is_dir() else []
+
+    def leftover_temp_files(self, grace: float = LEFTOVER_AFTER_SECONDS) -> list[Path]:
+        """Temporary copies untouched for ``grace`` seconds: left by a crash.
+
+        A younger one may belong to an attach still copying or parsing, in
+        this process or another, which its commit would miss if it were gone."""
+        cutoff = time.time() - grace
+        leftovers = []
+        for path in self.temp_files():
+            try:
+                if path.stat().st_mtime < cutoff:
+                    leftovers.append(path)
+            except FileNotFoundError:
+                pass  # committed or discarded meanwhile
+        return leftovers
 
 
 class StagedFile:

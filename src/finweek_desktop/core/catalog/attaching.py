@@ -256,7 +256,7 @@ class AttachmentsMixin:
             report,
             unreferenced_files=tuple(sorted(stored - referenced)),
             missing_files=tuple(i for i, sha, _ in rows if sha not in stored),
-            temp_files=tuple(str(p) for p in store.temp_files()),
+            temp_files=tuple(str(p) for p in store.leftover_temp_files()),
             pending_text=tuple(i for i, sha, status in rows if status == TextStatus.PENDING.value and sha in stored),
         )
 
@@ -265,8 +265,11 @@ class AttachmentsMixin:
         re-attach the file or detach them (deleting them would lose the record)."""
         store = self._require_store()
         self._release_files(report.unreferenced_files)
-        for temp in report.temp_files:
-            Path(temp).unlink(missing_ok=True)
+        with store.lock:  # no commit is moving one of them meanwhile
+            leftovers = set(map(str, store.leftover_temp_files()))  # still old now
+            for temp in report.temp_files:
+                if temp in leftovers:
+                    Path(temp).unlink(missing_ok=True)
         for attachment_id in report.pending_text:
             detail = self.attachment(attachment_id)
             extracted = extract_text(store.path_for(detail.sha256), detail.mime_type)
