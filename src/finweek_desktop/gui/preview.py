@@ -6,8 +6,8 @@ and rendering files happens in workers, outside this widget.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QImage, QKeySequence, QPixmap
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QImage, QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .theme import icon
+from .theme import set_icon
 
 ZOOM_STEPS = (0.25, 0.33, 0.5, 0.67, 0.75, 0.9, 1.0, 1.25, 1.5, 2.0, 3.0, 4.0)
 
@@ -54,6 +54,8 @@ class PreviewWidget(QWidget):
         self.scroll.setWidget(self.image)
         self.scroll.setWidgetResizable(True)
         self.scroll.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.scroll.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # a click on the page gives it the keyboard
+        self.scroll.viewport().installEventFilter(self)
 
         # A browser, not a plain editor, so Markdown shows formatted with its
         # paragraphs reflowed; links are not followed and nothing is fetched.
@@ -79,6 +81,14 @@ class PreviewWidget(QWidget):
         self.page_box.setKeyboardTracking(False)
         self.page_box.valueChanged.connect(lambda value: self.go_to_page(value - 1))
         self.page_count = QLabel()
+        # Shortcuts, not keyPressEvent: the scroll area takes Page Up/Down
+        # for itself before they reach this widget. Enabled for PDFs only,
+        # so text and images still scroll by page.
+        self._page_keys = []
+        for key, step in ((Qt.Key.Key_PageDown, 1), (Qt.Key.Key_PageUp, -1)):
+            shortcut = QShortcut(QKeySequence(key), self, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(lambda step=step: self.go_to_page(self._page + step))
+            self._page_keys.append(shortcut)
 
         bar = QHBoxLayout()
         bar.setContentsMargins(0, 0, 0, 0)
@@ -99,7 +109,7 @@ class PreviewWidget(QWidget):
 
     def _button(self, icon_name, tip, slot, shortcut=None) -> QToolButton:
         button = QToolButton()
-        button.setIcon(icon(icon_name))
+        set_icon(button, icon_name)
         button.setToolTip(tip)
         button.setAutoRaise(True)
         button.clicked.connect(slot)
@@ -168,14 +178,6 @@ class PreviewWidget(QWidget):
         self.page_box.blockSignals(False)
         self._update_bar()
         self.page_requested.emit(page, self._render_scale())
-
-    def keyPressEvent(self, event):
-        if self._is_pdf and event.key() == Qt.Key.Key_PageDown:
-            self.go_to_page(self._page + 1)
-        elif self._is_pdf and event.key() == Qt.Key.Key_PageUp:
-            self.go_to_page(self._page - 1)
-        else:
-            super().keyPressEvent(event)
 
     # -- zoom ------------------------------------------------------------------
 
@@ -255,10 +257,12 @@ class PreviewWidget(QWidget):
         self.image.setPixmap(scaled)
         self._update_bar()
 
-    def resizeEvent(self, event):
-        super().resizeEvent(event)
-        if self._zoom is None and self._pixmap is not None:
+    def eventFilter(self, watched, event):
+        # The viewport, not this widget: it also changes size when a scroll
+        # bar comes or goes, and "Fit" must fit the room that is left.
+        if event.type() == QEvent.Type.Resize and self._zoom is None and self._pixmap is not None:
             self._apply_zoom()
+        return super().eventFilter(watched, event)
 
     def _update_bar(self) -> None:
         showing_image = self.stack.currentIndex() == self.IMAGE or (self._is_pdf and self._pixmap is not None)
@@ -266,6 +270,8 @@ class PreviewWidget(QWidget):
             widget.setVisible(showing_image)
         for widget in (self.previous_page, self.next_page, self.page_box, self.page_count):
             widget.setVisible(self._is_pdf)
+        for shortcut in self._page_keys:
+            shortcut.setEnabled(self._is_pdf)
         self.previous_page.setEnabled(self._is_pdf and self._page > 0)
         self.next_page.setEnabled(self._is_pdf and self._page < self._pages - 1)
         self.zoom_label.setText("Fit" if self._zoom is None else f"{round(self._zoom * 100)}%")
