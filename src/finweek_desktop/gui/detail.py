@@ -1,18 +1,21 @@
 """The detail pane: everything about the selected document, its tags as
-editable chips, its files and a preview of the selected file."""
+editable chips, its files and a preview of the selected file.
+
+Two parts in a vertical splitter: the metadata (scrolls) above, the files
+strip and the preview below. The split is fitted to the document (a slim
+drop strip without files) until the user moves it; from then on the
+preview keeps the share of the height the user gave it."""
 
 from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QFormLayout,
     QFrame,
     QHBoxLayout,
     QLabel,
-    QListWidget,
-    QListWidgetItem,
     QScrollArea,
     QSplitter,
     QToolButton,
@@ -22,31 +25,10 @@ from PySide6.QtWidgets import (
 
 from ..core.records import AttachmentInfo, DocumentDetail
 from ..core.vocabulary import LANGUAGES
+from .file_strip import AttachmentRole, FileStrip
 from .preview import PreviewWidget
-from .theme import icon, kind_label
+from .theme import kind_label, muted_color, set_icon
 from .widgets import TagEditor, local_paths
-
-AttachmentRole = Qt.ItemDataRole.UserRole + 20
-
-
-def human_size(size: int) -> str:
-    value = float(size)
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{int(value)} {unit}" if unit == "bytes" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{size} bytes"
-
-
-def mime_icon(mime: str):
-    if mime.startswith("image/"):
-        return icon("image")
-    if mime == "application/pdf":
-        return icon("pdf")
-    if mime.startswith("text/"):
-        return icon("text")
-    return icon("document")
-
 
 _EMPTY_PREVIEW_HEIGHT = 72  # px: room for the "drop files here" line
 
@@ -125,20 +107,21 @@ class DetailPane(QWidget):
         self.tags.remove_requested.connect(lambda name: self._emit(self.tag_remove_requested, name))
         self.tags.tag_activated.connect(self.tag_activated)
 
-        self.attachments = QListWidget()
-        self.attachments.setObjectName("attachmentList")
-        self.attachments.setIconSize(QSize(32, 32))
-        self.attachments.setMaximumHeight(120)
+        self.attachments = FileStrip()
         self.attachments.currentItemChanged.connect(self._attachment_changed)
         self.attachments.itemActivated.connect(lambda item: self.open_attachment_requested.emit(item.data(AttachmentRole)))
-        self.open_button = self._tool("open-external", "Open in the system's application", self._open_current)
-        self.reveal_button = self._tool("folder", "Show in the folder", self._reveal_current)
+        self.open_button = self._tool("open-external", "Open a read-only copy in the system's application", self._open_current)
+        self.reveal_button = self._tool("folder", "Show the stored file in its folder (the catalog names it by its checksum)",
+                                        self._reveal_current)
         self.detach_button = self._tool("close", "Remove the file from the document", self._detach_current)
-        files_head = QHBoxLayout()
+        self.files_head = QWidget()
+        files_row = QHBoxLayout(self.files_head)
+        files_row.setContentsMargins(0, 0, 0, 0)
         self.files_label = self._section("Files")
-        files_head.addWidget(self.files_label, 1)
+        self.files_label.setStyleSheet("margin-top: 0px;")
+        files_row.addWidget(self.files_label, 1)
         for button in (self.open_button, self.reveal_button, self.detach_button):
-            files_head.addWidget(button)
+            files_row.addWidget(button)
 
         info = QWidget()
         info.setObjectName("detailInfo")
@@ -146,18 +129,15 @@ class DetailPane(QWidget):
         column.addLayout(head)
         column.addWidget(self.title)
         column.addWidget(self.subtitle)
+        column.addWidget(self.tags)  # tags near the top: they are edited often
         column.addLayout(self.form)
         column.addWidget(self._section("Organizations"))
         column.addWidget(self.organizations)
-        column.addWidget(self._section("Tags"))
-        column.addWidget(self.tags)
         column.addWidget(self._section("Summary"))
         column.addWidget(self.summary)
         self.notes_label = self._section("Notes")
         column.addWidget(self.notes_label)
         column.addWidget(self.notes)
-        column.addLayout(files_head)
-        column.addWidget(self.attachments)
         column.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidget(info)
@@ -166,13 +146,27 @@ class DetailPane(QWidget):
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
 
         self.preview = PreviewWidget()
+        files = QWidget()
+        files.setObjectName("detailFiles")
+        files_column = QVBoxLayout(files)
+        files_column.setContentsMargins(0, 4, 0, 0)
+        files_column.setSpacing(2)
+        files_column.addWidget(self.files_head)
+        files_column.addWidget(self.attachments)
+        files_column.addWidget(self.preview, 1)
+
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.setObjectName("detailSplitter")
         self.splitter.addWidget(scroll)
-        self.splitter.addWidget(self.preview)
+        self.splitter.addWidget(files)
+        self.splitter.setChildrenCollapsible(False)
         self.splitter.setStretchFactor(0, 1)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([340, 360])
+        # The share of the height the user gave the files and preview, once
+        # they moved the splitter (setSizes does not emit splitterMoved).
+        self.preview_share: float | None = None
+        self.splitter.splitterMoved.connect(self._splitter_moved)
 
         self.placeholder = QLabel("Select a document to see its details.")
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -200,7 +194,7 @@ class DetailPane(QWidget):
 
     def _tool(self, icon_name: str, tip: str, slot) -> QToolButton:
         button = QToolButton()
-        button.setIcon(icon(icon_name))
+        set_icon(button, icon_name)
         button.setToolTip(tip)
         button.setAutoRaise(True)
         button.clicked.connect(slot)
@@ -246,15 +240,7 @@ class DetailPane(QWidget):
         }
         for key, value in values.items():
             self._fields[key].setText(value)
-        if document.organizations:
-            self.organizations.setText(
-                "<br>".join(
-                    f"{html.escape(o.name)} <span style='color:palette(mid)'>— {html.escape(o.role)}</span>"
-                    for o in document.organizations
-                )
-            )
-        else:
-            self.organizations.setText("<i>none</i>")
+        self._show_organizations(document)
         self.tags.set_tags(document.tags)
         self.summary.setText(document.summary or "—")
         self.notes.setText(document.notes)
@@ -262,20 +248,31 @@ class DetailPane(QWidget):
         self.notes_label.setVisible(bool(document.notes))
         self._show_attachments(document.attachments, keep=previous is not None and previous.id == document.id)
 
+    def _show_organizations(self, document: DocumentDetail) -> None:
+        if document.organizations:
+            muted = muted_color()
+            self.organizations.setText(
+                "<br>".join(
+                    f"{html.escape(o.name)} <span style='color:{muted}'>— {html.escape(o.role)}</span>"
+                    for o in document.organizations
+                )
+            )
+        else:
+            self.organizations.setText("<i>none</i>")
+
+    def restyle(self) -> None:
+        """The palette changed: colours baked into labels and chips follow."""
+        self.attachments.restyle()
+        if self.document is not None:
+            self._show_organizations(self.document)
+            self.tags.set_tags(self.document.tags)
+
     def _show_attachments(self, attachments: tuple[AttachmentInfo, ...], keep: bool) -> None:
         current = self.current_attachment() if keep else None
-        self.attachments.blockSignals(True)
-        self.attachments.clear()
-        for attachment in attachments:
-            item = QListWidgetItem(mime_icon(attachment.mime_type), f"{attachment.original_name}  ·  {human_size(attachment.size)}")
-            item.setData(AttachmentRole, attachment)
-            item.setToolTip(f"{attachment.original_name}\n{attachment.mime_type}, {human_size(attachment.size)}")
-            self.attachments.addItem(item)
-        self.attachments.blockSignals(False)
+        self.attachments.show_attachments(attachments)
         self.files_label.setText(f"FILES ({len(attachments)})" if attachments else "FILES")
+        self.files_head.setVisible(bool(attachments))
         self.attachments.setVisible(bool(attachments))
-        for button in (self.open_button, self.reveal_button, self.detach_button):
-            button.setEnabled(bool(attachments))
         row = 0
         if current is not None:
             for i, attachment in enumerate(attachments):
@@ -288,29 +285,32 @@ class DetailPane(QWidget):
             self.preview.show_message("No file attached. Drop files here or use Attach (Ctrl+Shift+A).")
             self.attachment_selected.emit(None)
 
+    def _splitter_moved(self, _pos: int, _index: int) -> None:
+        sizes = self.splitter.sizes()
+        if self.document is not None and self.document.attachments and sum(sizes) > 0:
+            self.preview_share = sizes[1] / sum(sizes)
+
     def _fit_preview(self, has_files: bool) -> None:
         """Without files the preview is a slim drop strip, so the metadata
-        shows whole; with files it gets back at least half the height."""
+        shows whole; with files it gets the user's share of the height, or
+        until they chose one, at least half."""
         sizes = self.splitter.sizes()
         total = sum(sizes)
         if total <= 0:
             return
         if not has_files:
             self.splitter.setSizes([total - _EMPTY_PREVIEW_HEIGHT, _EMPTY_PREVIEW_HEIGHT])
+        elif self.preview_share is not None:
+            below = round(total * self.preview_share)
+            self.splitter.setSizes([total - below, below])
         elif sizes[1] < total // 2:
             self.splitter.setSizes([total - total // 2, total // 2])
 
     def set_thumbnail(self, attachment_id: int, image) -> None:
-        from PySide6.QtGui import QIcon, QPixmap
-
-        for row in range(self.attachments.count()):
-            item = self.attachments.item(row)
-            if item.data(AttachmentRole).id == attachment_id:
-                item.setIcon(QIcon(QPixmap.fromImage(image)))
+        self.attachments.set_thumbnail(attachment_id, image)
 
     def current_attachment(self) -> AttachmentInfo | None:
-        item = self.attachments.currentItem()
-        return item.data(AttachmentRole) if item else None
+        return self.attachments.current_attachment()
 
     def _attachment_changed(self, current, _previous) -> None:
         self.attachment_selected.emit(current.data(AttachmentRole) if current else None)

@@ -294,10 +294,18 @@ class MainWindow(FileActionsMixin, QMainWindow):
         state = s.value("window/state")
         if isinstance(state, QByteArray):
             self.restoreState(state)
-        for splitter in (self.splitter, self.detail.splitter, self.search_tab.splitter, self.sessions_tab.splitter):
+        for splitter in (self.splitter, self.search_tab.splitter, self.sessions_tab.splitter):
             value = s.value(f"splitter/{splitter.objectName()}")
             if isinstance(value, QByteArray):
                 splitter.restoreState(value)
+        # The detail splitter is fitted to each document; what persists is
+        # the share the user gave the preview (see DetailPane).
+        try:
+            share = float(s.value("detail/previewShare", ""))
+        except (TypeError, ValueError):
+            share = None
+        if share is not None and 0.05 < share < 0.95:
+            self.detail.preview_share = share
         for tab in self.browse_tabs:
             value = s.value(f"columns/{tab.objectName()}")
             if isinstance(value, QByteArray):
@@ -317,8 +325,10 @@ class MainWindow(FileActionsMixin, QMainWindow):
             return
         s.setValue("window/state", self.saveState())
         s.setValue("window/tab", self.tabs.currentIndex())
-        for splitter in (self.splitter, self.detail.splitter, self.search_tab.splitter, self.sessions_tab.splitter):
+        for splitter in (self.splitter, self.search_tab.splitter, self.sessions_tab.splitter):
             s.setValue(f"splitter/{splitter.objectName()}", splitter.saveState())
+        if self.detail.preview_share is not None:
+            s.setValue("detail/previewShare", round(self.detail.preview_share, 4))
         for tab in self.browse_tabs:
             s.setValue(f"columns/{tab.objectName()}", tab.table.horizontalHeader().saveState())
         s.sync()

@@ -145,37 +145,38 @@ class TagEditor(QWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self._chips = QWidget(self)
-        self._flow = FlowLayout(self._chips)
+        # The box to add a tag flows after the chips, like one more chip,
+        # so the chips get the whole width.
+        self._flow = FlowLayout(self)
         self.line = TagLineEdit(self)
         self.line.setObjectName("addTagEdit")
+        self.line.setFixedWidth(170)
         self.line.returnPressed.connect(self._submit)
         self.line.completer().activated.connect(lambda _text: self._submit())
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self._chips, 1)
-        self.line.setMaximumWidth(180)
-        outer = layout
-        outer.setAlignment(self.line, Qt.AlignmentFlag.AlignTop)
-        layout.addWidget(self.line, 0, Qt.AlignmentFlag.AlignTop)
+        self._flow.addWidget(self.line)
+        self._chips: list[TagChip] = []
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
 
     def set_tags(self, tags) -> None:
         """``tags``: TagInfo-like objects with name and color."""
-        while self._flow.count():
-            item = self._flow.takeAt(0)
-            if item.widget():
-                item.widget().hide()
-                item.widget().deleteLater()
+        for chip in self._chips:
+            self._flow.removeWidget(chip)
+            chip.hide()
+            chip.deleteLater()
+        self._chips = []
+        self._flow.removeWidget(self.line)
         for tag in tags:
-            chip = TagChip(tag.name, tag.color, parent=self._chips)
+            chip = TagChip(tag.name, tag.color, parent=self)
             chip.activated.connect(self.tag_activated)
             chip.remove_requested.connect(self.remove_requested)
             self._flow.addWidget(chip)
-        self._chips.updateGeometry()
+            chip.show()
+            self._chips.append(chip)
+        self._flow.addWidget(self.line)
+        self.updateGeometry()
 
     def chips(self) -> list[TagChip]:
-        return [self._flow.itemAt(i).widget() for i in range(self._flow.count())]
+        return list(self._chips)
 
     def set_completions(self, names) -> None:
         self.line.set_names(names)

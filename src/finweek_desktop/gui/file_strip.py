@@ -1,0 +1,116 @@
+"""The files of the shown document as a strip of thumbnail tiles, just above
+the preview, so they are in reach without scrolling the metadata."""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QIcon, QImage, QPixmap
+from PySide6.QtWidgets import QAbstractItemView, QFrame, QListView, QListWidget, QListWidgetItem
+
+from ..core.records import AttachmentInfo
+from .theme import icon
+
+AttachmentRole = Qt.ItemDataRole.UserRole + 20
+THUMB = QSize(64, 64)  # the tile's picture; wide images keep their shape inside it
+TILE = QSize(180, 72)  # the narrowest tile; tiles widen to share the row
+MAX_ROWS = 2  # more files than fit in two rows scroll
+
+
+def human_size(size: int) -> str:
+    value = float(size)
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{int(value)} {unit}" if unit == "bytes" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{size} bytes"
+
+
+def mime_icon(mime: str) -> QIcon:
+    if mime.startswith("image/"):
+        return icon("image")
+    if mime == "application/pdf":
+        return icon("pdf")
+    if mime.startswith("text/"):
+        return icon("text")
+    return icon("document")
+
+
+class FileStrip(QListWidget):
+    """Tiles left to right, wrapping to a second row; its height follows the
+    number of rows, so one or two files cost one row of height."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("attachmentList")
+        self.setViewMode(QListView.ViewMode.ListMode)
+        self.setFlow(QListView.Flow.LeftToRight)
+        self.setWrapping(True)
+        self.setResizeMode(QListView.ResizeMode.Adjust)
+        self.setMovement(QListView.Movement.Static)
+        self.setIconSize(THUMB)
+        self.setGridSize(TILE)
+        self.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        # Thumbnails by attachment id: they survive the list being rebuilt
+        # when the same document is shown again after an edit.
+        self._thumbnails: dict[int, QIcon] = {}
+
+    def show_attachments(self, attachments: tuple[AttachmentInfo, ...]) -> None:
+        self.blockSignals(True)
+        self.clear()
+        for attachment in attachments:
+            item = QListWidgetItem(f"{attachment.original_name}\n{human_size(attachment.size)}")
+            item.setData(AttachmentRole, attachment)
+            item.setToolTip(f"{attachment.original_name}\n{attachment.mime_type}, {human_size(attachment.size)}"
+                            "\n\nDouble-click to open it in its application")
+            self.addItem(item)
+            self._set_item_icon(item)
+        self.blockSignals(False)
+        self.fit_height()
+
+    def set_thumbnail(self, attachment_id: int, image: QImage) -> None:
+        self._thumbnails[attachment_id] = QIcon(QPixmap.fromImage(image))
+        for row in range(self.count()):
+            if self.item(row).data(AttachmentRole).id == attachment_id:
+                self._set_item_icon(self.item(row))
+
+    def has_thumbnail(self, attachment_id: int) -> bool:
+        return attachment_id in self._thumbnails
+
+    def restyle(self) -> None:
+        """Type icons follow the palette; thumbnails stay."""
+        for row in range(self.count()):
+            self._set_item_icon(self.item(row))
+
+    def _set_item_icon(self, item: QListWidgetItem) -> None:
+        attachment = item.data(AttachmentRole)
+        item.setIcon(self._thumbnails.get(attachment.id) or mime_icon(attachment.mime_type))
+
+    def current_attachment(self) -> AttachmentInfo | None:
+        item = self.currentItem()
+        return item.data(AttachmentRole) if item else None
+
+    def fit_height(self) -> None:
+        width = self.width() - 2 * self.frameWidth()
+        columns = max(1, width // TILE.width()) if width > 0 else 2
+        rows = math.ceil(self.count() / columns) if self.count() else 1
+        if width > 0:  # one or two files get the room for their whole names
+            tile_width = (width - 2) // max(1, min(columns, self.count()))
+            tile = QSize(min(tile_width, 3 * TILE.width()), TILE.height())
+            self.setGridSize(tile)
+            for row in range(self.count()):
+                self.item(row).setSizeHint(tile)
+        # a scroll bar only when the files do not fit in MAX_ROWS rows
+        self.setVerticalScrollBarPolicy(
+            Qt.ScrollBarPolicy.ScrollBarAsNeeded if rows > MAX_ROWS else Qt.ScrollBarPolicy.ScrollBarAlwaysOff
+        )
+        self.setFixedHeight(min(rows, MAX_ROWS) * TILE.height() + 2 * self.frameWidth() + 2)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if event.oldSize().width() != event.size().width():
+            self.fit_height()
