@@ -106,17 +106,9 @@ class AttachmentStore:
             for s in unsynced:
                 s.synced = True
         folders: set[Path] = set()
-        created = False
         for s in staged:
-            if s.committed:
-                continue
-            folder = self.path_for(s.sha256).parent
-            if folder not in folders and not folder.is_dir():
-                created = True
-            if s.commit(sync_dir=False):
-                folders.add(folder)
-        if created:
-            folders.add(self.objects)
+            if not s.committed and s.commit(sync_dir=False):
+                folders.add(self.path_for(s.sha256).parent)
         if folders:
             with ThreadPoolExecutor(max_workers=min(16, len(folders))) as pool:
                 list(pool.map(_fsync_dir, sorted(folders)))
@@ -184,7 +176,7 @@ class StagedFile:
             _fsync_file(self.temp)
             self.synced = True
         target = self.store.path_for(self.sha256)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        _make_folder(target.parent)
         if target.exists():
             self.discard()
             self.committed = True
@@ -204,6 +196,16 @@ class StagedFile:
     def __exit__(self, *exc) -> None:
         if not self.committed:
             self.discard()
+
+
+def _make_folder(path: Path) -> None:
+    """Create ``path`` and any missing parents, each durably: a new folder's
+    name lives in its parent, which is synced too (rare: 256 shards at most)."""
+    if path.is_dir():
+        return
+    _make_folder(path.parent)
+    path.mkdir(exist_ok=True)  # another thread or process may be making it too
+    _fsync_dir(path.parent)
 
 
 def _fsync_file(path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Iterable, Sequence
 from contextlib import ExitStack
 from dataclasses import replace
@@ -17,11 +18,14 @@ from ..attachments.ingest import PreparedFile, check_sources, prepare, title_fro
 from ..attachments.previews import PreviewError
 from ..attachments.records import AlreadyAttached, AttachmentDetail, DuplicateAttachment, Holder
 from ..attachments.store import AttachmentStore
+from ..database import make_commits_durable
 from ..models import Attachment, Document, utcnow
 from ..records import DocumentDetail, NewDocument
 from ..vocabulary import DocumentKind
 from .common import NotFound
 from .integrity import CheckReport
+
+log = logging.getLogger(__name__)
 
 
 class AttachmentsMixin:
@@ -234,8 +238,13 @@ class AttachmentsMixin:
 
     def _release_noted_files(self, session: DbSession) -> None:
         released = session.info.pop(_RELEASED, None)
-        if released:
+        if not released:
+            return
+        # The deletion must survive a power cut before its files go.
+        if make_commits_durable(self.engine):
             self._release_files(released)
+        else:
+            log.warning("could not sync the database in time; %d file(s) are left for `finweek check --repair`", len(released))
 
     def _release_files(self, hashes: Iterable[str]) -> None:
         """Delete the stored files of ``hashes`` that no row refers to any more."""
