@@ -81,6 +81,17 @@ def test_expanded_names_are_highlighted(index):
     assert "<b>澳門</b>" in hits[4]
 
 
+def test_an_expanded_phrase_is_highlighted_where_its_words_stand_together(tmp_path):
+    ix = SearchIndex(tmp_path / "index")
+    ix.open()
+    ix.upsert([IndexedDocument(1, "report", "Plan", summary="A new plan for the area: the Hengqin New Area grows.")])
+    ix.set_synonyms(GROUPS)
+    snippet = ix.search("横琴").hits[0].snippet
+    assert "<b>Hengqin</b> <b>New</b> <b>Area</b>" in snippet
+    assert "A new plan for the area" in snippet  # "new" and "area" alone are not the name
+    ix.close()
+
+
 def test_without_synonyms_nothing_is_expanded(tmp_path):
     ix = SearchIndex(tmp_path / "index")
     ix.open()

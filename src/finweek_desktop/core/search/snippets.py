@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import re
+from dataclasses import dataclass
 
 import numpy as np
 from whoosh import query as wq
@@ -56,16 +57,32 @@ class Snippets:
         self.fragmenter = ContextFragmenter(maxchars=220, surround=70)
         self.formatter = SnippetFormatter(between=" … ")
         self._highlighter = Highlighter(fragmenter=self.fragmenter, formatter=self.formatter)
+        # Every term a hit may hold, per field (which fields to re-analyse,
+        # where the likely match is); of those, the ones highlighted wherever
+        # they stand, and the phrases, highlighted only where their words
+        # stand in sequence ("Hengqin New Area", an alias the query expanded
+        # to, does not mark every "new" and "area").
         self.terms: dict[str, set] = {}
+        self._anywhere: dict[str, set] = {}
+        self._phrases: dict[str, set] = {}
         # The words matched only through a one-character Chinese prefix (险
         # -> 险市, 险机...): highlighted on their first character alone.
         self._prefix_only: dict[str, set] = {}
         exact: dict[str, set] = {}
         reader = searcher.reader()
-        for fieldname, btext, by_han_prefix in _positive_terms(q, reader):
-            if fieldname in schema:
-                self.terms.setdefault(fieldname, set()).add(btext)
-                (self._prefix_only if by_han_prefix else exact).setdefault(fieldname, set()).add(btext)
+        for leaf in _positive_leaves(q):
+            if isinstance(leaf, wq.Phrase) and len(leaf.words) > 1:
+                if leaf.fieldname in schema:
+                    field = schema[leaf.fieldname]
+                    self._phrases.setdefault(leaf.fieldname, set()).add(tuple(leaf.words))
+                    self.terms.setdefault(leaf.fieldname, set()).update(field.to_bytes(w) for w in leaf.words)
+                continue
+            by_han_prefix = isinstance(leaf, wq.Prefix) and len(leaf.text) == 1 and contains_han(leaf.text)
+            for fieldname, btext in _existing_terms(leaf, reader):
+                if fieldname in schema:
+                    self.terms.setdefault(fieldname, set()).add(btext)
+                    self._anywhere.setdefault(fieldname, set()).add(btext)
+                    (self._prefix_only if by_han_prefix else exact).setdefault(fieldname, set()).add(btext)
         for fieldname, btexts in self._prefix_only.items():
             btexts -= exact.get(fieldname, set())
         # docnum -> (segment-local docnum, that segment's term cache)
@@ -95,27 +112,34 @@ class Snippets:
             return ""
         field = self.schema[fieldname]
         words = frozenset(field.from_bytes(b) for b in btexts)
-        cut = frozenset(field.from_bytes(b) for b in self._prefix_only.get(fieldname, ()))
+        marks = _Marks(
+            frozenset(field.from_bytes(b) for b in self._anywhere.get(fieldname, ())),
+            frozenset(self._phrases.get(fieldname, ())),
+            frozenset(field.from_bytes(b) for b in self._prefix_only.get(fieldname, ())),
+        )
         window = _likely_window(text, self._finder(fieldname, words))
         if window is not None:
             start, end = window
-            snippet = self._analysed(text[start:end], field, words, cut)
+            snippet = self._analysed(text[start:end], field, marks)
             if snippet:
                 return snippet
-        return self._analysed(text, field, words, cut)
+        return self._analysed(text, field, marks)
 
     def _finder(self, fieldname: str, words: frozenset):
         if fieldname not in self._finders:
             self._finders[fieldname] = _word_finder(words)
         return self._finders[fieldname]
 
-    def _analysed(self, text: str, field, words: frozenset, cut: frozenset = frozenset()) -> str:
+    def _analysed(self, text: str, field, marks: _Marks) -> str:
         # What Whoosh's Highlighter does when it re-tokenises (overlapping
         # matched bigrams merged into one highlighted span).
         tokens = field.analyzer(text, positions=True, chars=True, mode="index", removestops=False)
-        tokens = set_matched_filter(tokens, words)
-        if cut:
-            tokens = _cut_to_first_character(tokens, cut)
+        if marks.phrases:
+            tokens = _mark_phrases(tokens, marks.anywhere, marks.phrases)
+        else:
+            tokens = set_matched_filter(tokens, marks.anywhere)
+        if marks.cut:
+            tokens = _cut_to_first_character(tokens, marks.cut)
         tokens = self._highlighter._merge_matched_tokens(tokens)
         fragments = self.fragmenter.fragment_tokens(text, tokens)
         fragments = top_fragments(fragments, 2, self._highlighter.scorer, self._highlighter.order, minscore=1)
@@ -140,6 +164,41 @@ class Snippets:
         return ""
 
 
+@dataclass(frozen=True)
+class _Marks:
+    """What to highlight in one field's text."""
+
+    anywhere: frozenset  # words highlighted wherever they stand
+    phrases: frozenset  # word sequences highlighted where they stand in sequence
+    cut: frozenset  # words highlighted on their first character only
+
+
+def _mark_phrases(tokens, anywhere: frozenset, phrases: frozenset):
+    """Tokens (copies: the analyzer reuses one) marked when they are a word
+    to highlight anywhere or part of an occurrence of a phrase, its words
+    at consecutive positions."""
+    tokens = [t.copy() for t in tokens]
+    at: dict[int, list] = {}
+    for t in tokens:
+        t.matched = t.text in anywhere
+        at.setdefault(t.pos, []).append(t)
+    starts: dict[str, list[tuple[str, ...]]] = {}
+    for phrase in phrases:
+        starts.setdefault(phrase[0], []).append(phrase)
+    for t in tokens:
+        for phrase in starts.get(t.text, ()):
+            found = [t]
+            for offset, word in enumerate(phrase[1:], start=1):
+                following = next((u for u in at.get(t.pos + offset, ()) if u.text == word), None)
+                if following is None:
+                    break
+                found.append(following)
+            else:
+                for u in found:
+                    u.matched = True
+    return tokens
+
+
 def _cut_to_first_character(tokens, cut: frozenset):
     """Matched bigrams in ``cut`` shortened to their first character: the
     query was that one character (险 highlights 保<b>險</b>市場, not 保<b>險市</b>場)."""
@@ -150,24 +209,26 @@ def _cut_to_first_character(tokens, cut: frozenset):
         yield t
 
 
-def _positive_terms(q, reader):
-    """(fieldname, btext, from a one-character Chinese prefix) of the terms
-    a match can contain: prefixes expanded, negated subqueries left out."""
+def _positive_leaves(q):
+    """The leaf queries a match can satisfy: negated subqueries left out."""
     if isinstance(q, wq.Not):
         return
     if isinstance(q, wq.AndNot):
-        yield from _positive_terms(q.a, reader)
+        yield from _positive_leaves(q.a)
         return
     if q.is_leaf():
-        by_han_prefix = isinstance(q, wq.Prefix) and len(q.text) == 1 and contains_han(q.text)
-        try:
-            for fieldname, btext in q.existing_terms(reader, phrases=True, expand=True):
-                yield fieldname, btext, by_han_prefix
-        except Exception:  # a field absent from the index
-            pass
+        yield q
         return
     for child in q.children():
-        yield from _positive_terms(child, reader)
+        yield from _positive_leaves(child)
+
+
+def _existing_terms(leaf, reader):
+    """(fieldname, btext) of a leaf's terms in the index, prefixes expanded."""
+    try:
+        yield from leaf.existing_terms(reader, phrases=True, expand=True)
+    except Exception:  # a field absent from the index
+        return
 
 
 def _word_finder(words) -> re.Pattern | None:
