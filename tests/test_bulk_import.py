@@ -192,3 +192,30 @@ def test_a_crash_mid_import_is_finished_by_the_next_start(tmp_path):
         assert [h.title for h in service.search("crashword2").hits] == ["Crash 2"]
     finally:
         catalog.close()
+
+
+def test_a_file_that_cannot_be_moved_into_the_store_leaves_no_stray_files(empty_catalog, monkeypatch):
+    import os
+
+    from finweek_desktop.core.attachments import store as store_module
+
+    service = empty_catalog.service
+    moves = []
+    real_replace = os.replace
+
+    def failing_third_move(src, dst, *args, **kwargs):
+        if "objects" in str(dst):
+            moves.append(dst)
+            if len(moves) == 3:
+                raise OSError(28, "No space left on device")
+        return real_replace(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(store_module.os, "replace", failing_third_move)
+    with pytest.raises(OSError, match="No space left"):
+        import_documents(service, _items(5), batch_size=5)
+    monkeypatch.setattr(store_module.os, "replace", real_replace)
+
+    assert len(moves) == 3  # two files were moved in before the failure
+    assert service.count_documents() == 0
+    assert list(service.store.hashes()) == []
+    assert service.check().ok

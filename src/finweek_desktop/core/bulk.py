@@ -227,12 +227,13 @@ def _insert_batch(service: CatalogService, resolver: _Resolver, batch: list[_Pre
         return _insert_rows(service, resolver, batch)
     store = state._store()
     with store.lock:
-        # Every file durable in the store before the rows that refer to it.
-        store.commit_many(staged)
         try:
+            # Every file durable in the store before the rows that refer to it.
+            store.commit_many(staged)
             return _insert_rows(service, resolver, batch)
         except BaseException:
-            # The rows did not commit: files only they would use must go.
+            # The rows did not commit (or a file could not be moved in):
+            # files only they would use must go.
             service._release_files({s.sha256 for s in staged})
             raise
 
