@@ -22,6 +22,7 @@ def window(qtbot, catalog, settings):
     win.resize(1280, 800)
     win.show()
     qtbot.waitExposed(win)
+    idle(qtbot, win)  # the first table is listed, as the user sees it
     yield win
     win.runner.wait()
     idle(qtbot, win)

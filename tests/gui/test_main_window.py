@@ -72,16 +72,19 @@ def test_sort_by_date(qtbot, window, service):
 def test_tabs_show_their_kind_of_documents(qtbot, window):
     window.tabs.bar.setCurrentIndex(2)  # Blue papers
     assert window.tabs.currentWidget() is window.blue_tab
-    assert titles(window.blue_tab) == [BLUE_PAPER]
+    qtbot.waitUntil(lambda: titles(window.blue_tab) == [BLUE_PAPER])
     press(qtbot, window, Qt.Key.Key_2)
     assert window.tabs.currentWidget() is window.reports_tab
-    assert all("Report" in t for t in titles(window.reports_tab))
+    qtbot.waitUntil(lambda: not window.reports_tab.model.loading)
+    assert titles(window.reports_tab) and all("Report" in t for t in titles(window.reports_tab))
     window.tabs.setCurrentWidget(window.sessions_tab)
+    idle(qtbot, window)
     records = titles(window.sessions_tab)
     assert "Consulting sessions" in records and BLUE_PAPER not in records
     sessions = window.sessions_tab.sessions
     theme = next(i for i in range(sessions.count()) if sessions.item(i).text().startswith("Theme forums"))
     sessions.setCurrentRow(theme)
+    idle(qtbot, window)
     assert titles(window.sessions_tab) == [
         "Theme forums: digital economy, digital currency, healthcare, cross-border capital and insurance"
     ]
@@ -271,11 +274,11 @@ def test_delete_a_document_then_undo(qtbot, window, service):
     qtbot.keyClick(window.all_tab.table, Qt.Key.Key_Delete)
     with qtbot.waitSignal(window.ops.finished, timeout=10000):
         click_message_button(qtbot, "confirmDelete", "Delete")
-    assert BLUE_PAPER not in titles(window.all_tab)
+    qtbot.waitUntil(lambda: BLUE_PAPER not in titles(window.all_tab))
     assert window.undo_action.isEnabled()
     with qtbot.waitSignal(window.ops.finished, timeout=10000):
         window.undo_action.trigger()
-    assert BLUE_PAPER in titles(window.all_tab)
+    qtbot.waitUntil(lambda: BLUE_PAPER in titles(window.all_tab))
     assert service.get_document(doc_id).title == BLUE_PAPER
     search(qtbot, window, "digital currency")
     qtbot.waitUntil(lambda: BLUE_PAPER in window.search_tab.result_titles(), timeout=10000)

@@ -48,6 +48,7 @@ class BrowseTab(QWidget):
         self.dirty = True
         self._first_load = True
         self._restore_after_load: tuple[list[int], int | None] | None = None
+        self._select_after_load: int | None = None  # asked for while the id list was on its way
 
         # With a runner, filter and sort changes build the id list on a worker.
         self.model = DocumentTableModel(service, base, self, runner=runner)
@@ -146,6 +147,9 @@ class BrowseTab(QWidget):
         restore, self._restore_after_load = self._restore_after_load, None
         if restore is not None:
             self._restore_selection(*restore)
+        select, self._select_after_load = self._select_after_load, None
+        if select is not None:
+            self.select_document(select)
 
     def _show_count(self, n: int) -> None:
         self.count.setText(f"{n:,} document{'s' if n != 1 else ''}")
@@ -167,13 +171,16 @@ class BrowseTab(QWidget):
     # -- loading ---------------------------------------------------------------
 
     def reload(self) -> None:
-        """Re-read the id list, keeping the selection where the rows remain."""
-        keep, current = self._restore_after_load or (self.selected_ids(), self.current_id())
-        self._restore_after_load = None
-        self.model.load(self.current_filter())
-        self._restore_after_load = None  # the load above emitted loaded
-        self.dirty = False
-        self._restore_selection(keep, current)
+        """Re-read the id list (after a tag change, on a tab switch): on a
+        worker like a filter change, the selection kept where the rows remain."""
+        self._apply_filter()
+
+    def restore_header(self, state) -> None:
+        """Column widths, order and sort saved in the settings."""
+        header = self.table.horizontalHeader()
+        header.restoreState(state)
+        column, order = self.model.sort_state
+        header.setSortIndicator(column, order)
 
     def refresh_documents(self, ids) -> None:
         self.model.refresh_documents(ids)
@@ -211,6 +218,10 @@ class BrowseTab(QWidget):
         return [self.model.id_at(row) for row in rows if row < self.model.rowCount()]
 
     def select_document(self, doc_id: int) -> bool:
+        """Select a document; while a new id list is being built, once it is in."""
+        if self.model.loading:
+            self._select_after_load = doc_id
+            return True
         row = self.model.row_of(doc_id)
         if row is None:
             return False
@@ -241,9 +252,19 @@ class SessionBrowseTab(BrowseTab):
         self.splitter.setSizes([200, 650])
         self.layout().addWidget(self.splitter)
         self.sessions.setSpacing(2)
-        # the table is narrower here: the organizations column is hidden by default
-        self.table.setColumnHidden(DocumentTableModel.ORGANIZATIONS, True)
+        self._hide_columns()
         self.reload_sessions()
+
+    def _hide_columns(self) -> None:
+        # The table is narrower beside the session list: no organizations,
+        # and no kind (they are session records, or a session's documents
+        # whose kinds the icons show).
+        self.table.setColumnHidden(DocumentTableModel.ORGANIZATIONS, True)
+        self.table.setColumnHidden(DocumentTableModel.KIND, True)
+
+    def restore_header(self, state) -> None:
+        super().restore_header(state)
+        self._hide_columns()  # a header saved by an older version showed them
 
     def reload_sessions(self) -> None:
         current = self.selected_session()

@@ -309,9 +309,7 @@ class MainWindow(FileActionsMixin, QMainWindow):
         for tab in self.browse_tabs:
             value = s.value(f"columns/{tab.objectName()}")
             if isinstance(value, QByteArray):
-                tab.table.horizontalHeader().restoreState(value)
-                column, order = tab.model.sort_state
-                tab.table.horizontalHeader().setSortIndicator(column, order)
+                tab.restore_header(value)
         tab = s.value("window/tab", 0)
         try:
             self.tabs.setCurrentIndex(int(tab))
