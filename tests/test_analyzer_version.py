@@ -14,10 +14,11 @@ from finweek_desktop.core.search.schema import SCHEMA_VERSION, IndexedDocument
 
 # English, Portuguese with accents and capitals, a hyphenated name, a
 # Traditional run holding a phrase only OpenCC's phrase table folds (反覆),
-# Simplified, a lone phrase-only word (瞭解), an e-word, a number, stop words.
-SAMPLE = "Relatórios da ASSOCIAÇÃO: Hengqin-Macao reports 市場反覆討論，澳門保險 横琴新区 瞭解 e-CNY 2020 of the"
+# Simplified, a lone phrase-only word (瞭解), two phrase-table rewrites that
+# are not folds (结束, 新抱), an e-word, a number, stop words.
+SAMPLE = "Relatórios da ASSOCIAÇÃO: Hengqin-Macao reports 市場反覆討論，澳門保險 横琴新区 瞭解 会议结束 新抱怨 e-CNY 2020 of the"
 
-EXPECTED_VERSION = 3
+EXPECTED_VERSION = 4
 
 # (text, position, startchar, endchar) in index mode, English stemming.
 EXPECTED_TOKENS = [
@@ -28,14 +29,16 @@ EXPECTED_TOKENS = [
     ("澳门", 11, 55, 57), ("门保", 12, 56, 58), ("保险", 13, 57, 59), ("险", 13, 58, 59),
     ("横琴", 14, 60, 62), ("琴新", 15, 61, 63), ("新区", 16, 62, 64), ("区", 16, 63, 64),
     ("了解", 17, 65, 67), ("解", 17, 66, 67),
-    ("e", 18, 68, 69), ("cni", 19, 70, 73), ("2020", 20, 74, 78),
+    ("会议", 18, 68, 70), ("议结", 19, 69, 71), ("结束", 20, 70, 72), ("束", 20, 71, 72),
+    ("新抱", 21, 73, 75), ("抱怨", 22, 74, 76), ("怨", 22, 75, 76),
+    ("e", 23, 77, 78), ("cni", 24, 79, 82), ("2020", 25, 83, 87),
 ]
 # The Portuguese shadow fields' analyzer differs on Latin words only.
 EXPECTED_PORTUGUESE_WORDS = ["relatori", "da", "associaca", "hengqin", "maca", "reports", "e", "cny", "2020"]
 # What a query word becomes (bigrams only, no trailing character).
 EXPECTED_QUERY = [
     "relatorio", "da", "associacao", "hengqin", "macao", "report", "市场", "场反", "反复", "复讨", "讨论",
-    "澳门", "门保", "保险", "横琴", "琴新", "新区", "了解", "e", "cni", "2020",
+    "澳门", "门保", "保险", "横琴", "琴新", "新区", "了解", "会议", "议结", "结束", "新抱", "抱怨", "e", "cni", "2020",
 ]
 # Which undeclared texts get the Portuguese shadow fields.
 EXPECTED_DETECTION = {

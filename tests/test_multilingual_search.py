@@ -103,17 +103,28 @@ def test_phrase_only_folding_keeps_the_documents_script_in_snippets(phrase_index
     assert "<b>反复</b>" in snippet(phrase_index, "反覆", 2)
 
 
-def test_folding_is_what_opencc_gives_for_the_whole_run():
+def test_folding_is_the_same_as_folding_the_whole_run():
     # Every entry of OpenCC's t2s phrase table, alone and between other
     # characters (Simplified, Traditional, both): the fold never depends on
     # whether the run happens to hold a character that changes on its own.
     phrases = analysis._t2s().dictionary.ts_phrases[0]
     for key in phrases:
         for run in (key, f"我们{key}", f"市場{key}", f"{key}协商", f"各方{key}討論"):
-            assert analysis.to_simplified(run) == analysis._t2s().convert(run), run
+            assert analysis.to_simplified(run) == analysis.fold_whole(run), run
     for traditional, simplified in (("反覆", "反复"), ("批覆", "批复"), ("瞭解", "了解"), ("回覆", "回复"), ("藉口", "借口")):
         assert analysis.to_simplified(traditional) == simplified
         assert analysis.to_simplified("我们" + traditional) == "我们" + simplified
+        assert analysis.to_simplified("市場" + traditional) == "市场" + simplified
+
+
+def test_phrase_rewrites_that_are_not_folds_are_left_out():
+    # OpenCC's t2s phrase table maps 结束 (Simplified) to 結束 (Traditional)
+    # and rewrites 新抱 (Cantonese) as 媳妇: neither is a fold, and keeping
+    # them would split 结束 from 結束 and hide 抱怨 inside 新抱怨.
+    assert analysis.to_simplified("结束") == analysis.to_simplified("結束") == "结束"
+    assert analysis.to_simplified("會議結束") == analysis.to_simplified("会议结束") == "会议结束"
+    assert analysis.to_simplified("新抱怨") == "新抱怨"
+    assert analysis.to_simplified("乾隆") == "乾隆" and analysis.to_simplified("乾燥") == "干燥"
 
 
 def test_a_conversion_that_changes_length_keeps_one_character_per_character():

@@ -38,6 +38,7 @@ import re
 import threading
 import unicodedata
 from difflib import SequenceMatcher
+from importlib import resources
 from functools import lru_cache
 
 from whoosh.analysis import Analyzer, Token
@@ -52,7 +53,9 @@ from whoosh.support.charset import accent_map
 # 3: OpenCC also on runs holding a character only a phrase entry changes
 #    (反覆 -> 反复 whatever its neighbours); Portuguese detected from the
 #    attachment text too, with a stricter list of function words.
-ANALYZER_VERSION = 3
+# 4: only the changes of OpenCC's phrase table that are folds are kept
+#    (结束 stays 结束, 新抱 stays 新抱).
+ANALYZER_VERSION = 4
 
 # How Han runs are indexed ("bigrams": unigrams + bigrams, the default;
 # "jieba": jieba words, kept only to be measured against) and how a Chinese
@@ -90,23 +93,56 @@ def _t2s():
 
 
 @lru_cache(maxsize=1)
+def _simplified_forms() -> dict[str, frozenset[str]] | None:
+    """Traditional character -> every Simplified character it may stand for,
+    from OpenCC's own TSCharacters table (all its candidates: 覆 -> 覆 复,
+    瞭 -> 瞭 了; the converter keeps only the first). None when unreadable."""
+    try:
+        text = (resources.files("opencc_purepy") / "dicts" / "TSCharacters.txt").read_text(encoding="utf-8")
+    except (OSError, ModuleNotFoundError):
+        return None
+    forms = {}
+    for line in text.splitlines():
+        key, _tab, values = line.partition("\t")
+        if key and values:
+            forms[key] = frozenset(values.split())
+    return forms
+
+
+def _is_fold(traditional: str, simplified: str) -> bool:
+    """Whether OpenCC's change of one character is a Traditional ->
+    Simplified fold: the character table's own, or a Simplified form the
+    character may stand for (覆 -> 复 in 反覆). OpenCC's phrase table also
+    holds rewrites that are not (新抱 -> 媳妇, Cantonese for daughter-in-law;
+    结束 -> 結束, Simplified to Traditional): folding those would make
+    抱怨 miss 新抱怨 and split 结束 from 結束."""
+    forms = _simplified_forms()
+    return forms is None or simplified in forms.get(traditional, ()) or _by_character(traditional) == simplified
+
+
+@lru_cache(maxsize=8192)
+def _by_character(ch: str) -> str:
+    return _t2s().convert(ch)[:1] or ch
+
+
+@lru_cache(maxsize=1)
 def _phrase_characters() -> frozenset[str] | None:
-    """The characters an OpenCC phrase entry changes (覆 in 反覆 -> 反复,
-    瞭 in 瞭解 -> 了解), which its character table leaves alone: a run
-    holding one must still go through OpenCC. None when the phrase table
-    cannot be read (another layout of opencc-purepy): then every run does."""
+    """The characters an OpenCC phrase entry folds (覆 in 反覆 -> 反复, 瞭 in
+    瞭解 -> 了解), which its character table leaves alone: a run holding one
+    must still go through OpenCC. None when the phrase table cannot be read
+    (another layout of opencc-purepy): then every run does."""
     try:
         phrases = _t2s().dictionary.ts_phrases[0]
     except AttributeError:
         return None
     changed = set()
     for key, value in phrases.items():
-        changed.update(a for a, b in zip(key, value) if a != b)
+        changed.update(a for a, b in zip(key, value) if a != b and _is_fold(a, b))
     return frozenset(changed)
 
 
 # Han characters seen so far, by whether a run holding them must go through
-# OpenCC (the character changes on its own, or some phrase changes it).
+# OpenCC (the character changes on its own, or some phrase folds it).
 # Bounded by the number of distinct Han characters in the catalog.
 _UNCHANGED: set[str] = set()
 _CONVERTED: set[str] = set()
@@ -114,7 +150,15 @@ _CONVERTED: set[str] = set()
 
 @lru_cache(maxsize=65536)
 def _convert_run(run: str) -> str:
-    return fit_length(run, _t2s().convert(run), lambda ch: _t2s().convert(ch))
+    converted = fit_length(run, _t2s().convert(run), _by_character)
+    return "".join(c if c == r or _is_fold(r, c) else _by_character(r) for r, c in zip(run, converted))
+
+
+def fold_whole(run: str) -> str:
+    """A Han run folded as a whole by OpenCC (phrases, then characters),
+    keeping only the changes that are folds; ``to_simplified`` gives the
+    same, faster."""
+    return _convert_run(run)
 
 
 def fit_length(run: str, converted: str, convert_char) -> str:
@@ -132,24 +176,23 @@ def fit_length(run: str, converted: str, convert_char) -> str:
         if op == "equal" or (op == "replace" and i2 - i1 == j2 - j1):
             out.append(converted[j1:j2])
         else:
-            out.extend(convert_char(ch)[:1] or ch for ch in run[i1:i2])
+            out.extend(convert_char(ch) for ch in run[i1:i2])
     return "".join(out)
 
 
 def _needs_opencc(ch: str) -> bool:
     phrase_chars = _phrase_characters()
-    return phrase_chars is None or ch in phrase_chars or _t2s().convert(ch) != ch
+    return phrase_chars is None or ch in phrase_chars or _by_character(ch) != ch
 
 
 def to_simplified(run: str) -> str:
     """Fold Traditional to Simplified, keeping one character per character.
 
-    The result is always what OpenCC's t2s gives for the whole run (its
-    phrase and character tables), whatever the neighbouring characters:
-    a run holding no character that OpenCC could change (on its own, or
-    as part of a phrase such as 反覆 -> 反复) is returned as it is, after one
-    set test, since OpenCC would return it unchanged; any other run is
-    converted whole (cached). Most Han text in the catalog is Simplified, so
+    The result is always ``fold_whole(run)``, whatever the neighbouring
+    characters: a run holding no character that OpenCC would fold (on its
+    own, or as part of a phrase such as 反覆 -> 反复) is returned as it is,
+    after one set test, since folding it whole would leave it unchanged; any
+    other run is folded whole (cached). Most Han text in the catalog is Simplified, so
     most runs skip OpenCC. (Triggering on every character of a phrase key,
     一 and 不 included, would send nearly every Simplified run through
     OpenCC for the same result.)
