@@ -3,11 +3,12 @@ window that follows a light/dark switch while it runs."""
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import QSize
 from PySide6.QtGui import QColor, QIcon, QPalette
-from PySide6.QtWidgets import QApplication, QToolButton
+from PySide6.QtWidgets import QApplication, QLabel, QToolButton
 
-from gui_helpers import opaque_pixels
+from gui_helpers import BLUE_PAPER, opaque_pixels, search, select_title
 
 
 def test_a_disabled_icon_still_shows(qtbot, window):
@@ -21,3 +22,76 @@ def test_a_disabled_icon_still_shows(qtbot, window):
     disabled = pixmap.toImage()
     strongest = lambda image: max(image.pixelColor(x, y).alpha() for x in range(24) for y in range(24))  # noqa: E731
     assert strongest(disabled) < strongest(normal)
+
+
+def dark_palette() -> QPalette:
+    palette = QPalette()
+    R = QPalette.ColorRole
+    for role, color in ((R.Window, "#2b2b2b"), (R.WindowText, "#e6e6e6"), (R.Base, "#1e1e1e"),
+                        (R.AlternateBase, "#262626"), (R.Text, "#e6e6e6"), (R.Button, "#333333"),
+                        (R.ButtonText, "#e6e6e6"), (R.Highlight, "#2f65ca"), (R.HighlightedText, "#ffffff"),
+                        (R.PlaceholderText, "#8a8a8a"), (R.Mid, "#4a4a4a"), (R.Dark, "#202020"),
+                        (R.Light, "#505050"), (R.Midlight, "#404040")):
+        palette.setColor(role, QColor(color))
+    return palette
+
+
+def luminance(color: QColor) -> float:
+    def channel(c: float) -> float:
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+    return 0.2126 * channel(color.redF()) + 0.7152 * channel(color.greenF()) + 0.0722 * channel(color.blueF())
+
+
+def contrast(a: QColor, b: QColor) -> float:
+    light, dark = sorted((luminance(a), luminance(b)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def heading_contrast(window) -> float:
+    label = next(label for label in window.detail.findChildren(QLabel, "sectionLabel") if label.isVisible())
+    label.ensurePolished()
+    return contrast(label.palette().color(QPalette.ColorRole.WindowText), window.palette().color(QPalette.ColorRole.Window))
+
+
+def role_color(window) -> QColor:
+    text = window.detail.organizations.text()
+    return QColor(text.split("color:")[1].split("'")[0])
+
+
+def brightness(icon_: QIcon) -> int:
+    image = icon_.pixmap(QSize(24, 24)).toImage()
+    values = [image.pixelColor(x, y).value() for x in range(24) for y in range(24) if image.pixelColor(x, y).alpha() > 200]
+    return sum(values) // len(values)
+
+
+@pytest.fixture
+def restore_palette():
+    app = QApplication.instance()
+    before = QPalette(app.palette())
+    yield app
+    app.setPalette(before)
+
+
+def test_section_headings_and_roles_are_readable(qtbot, window):
+    select_title(qtbot, window.all_tab, BLUE_PAPER)
+    assert heading_contrast(window) >= 4
+    assert contrast(role_color(window), window.palette().color(QPalette.ColorRole.Window)) >= 3.5
+
+
+def test_the_window_follows_a_switch_to_dark_mode(qtbot, window, restore_palette):
+    select_title(qtbot, window.all_tab, BLUE_PAPER)
+    chip = window.detail.tags.chips()[0]
+    light_chip = chip.styleSheet()
+    assert brightness(window.new_action.icon()) < 100  # dark icons on a light window
+    restore_palette.setPalette(dark_palette())
+    qtbot.waitUntil(lambda: brightness(window.new_action.icon()) > 150)  # light icons now
+    tab_icon = window.tabs.bar.tabIcon(0)
+    assert brightness(tab_icon) > 150
+    assert brightness(window.detail.edit_button.icon()) > 150
+    assert heading_contrast(window) >= 4
+    assert contrast(role_color(window), QColor("#2b2b2b")) >= 3.5
+    assert window.detail.tags.chips()[0].styleSheet() != light_chip
+    # an error banner in the dark is dark too
+    search(qtbot, window, "title:(")
+    qtbot.waitUntil(lambda: window.search_tab.message.isVisible(), timeout=10000)
+    assert "#fee2e2" not in window.search_tab.message.styleSheet()

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from ..core.catalog import CatalogService, DocumentFilter
 from .models import DocumentIdRole, DocumentTableModel, TagNamesRole
-from .theme import icon
+from .theme import set_icon
 from .widgets import DocumentTable, TagColumnDelegate
 
 DEFAULT_WIDTHS = {  # the title column takes what is left
@@ -81,7 +81,7 @@ class BrowseTab(QWidget):
         self.chip = QLabel()
         self.chip.setObjectName("filterChip")
         self.chip_clear = QToolButton()
-        self.chip_clear.setIcon(icon("close"))
+        set_icon(self.chip_clear, "close")
         self.chip_clear.setAutoRaise(True)
         self.chip_clear.setToolTip("Show all documents again")
         self.chip_clear.clicked.connect(self.clear_extra_filter)

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from ..core.dates import normalize_date
 from ..core.records import DocumentDetail, NewDocument
 from ..core.vocabulary import LANGUAGES, DocumentKind, OrganizationRole
-from .theme import icon, kind_icon
+from .theme import error_text_color, kind_icon, set_icon
 from .widgets import TagLineEdit
 
 
@@ -133,7 +133,8 @@ class DocumentDialog(QDialog):
         self.files = QListWidget()
         self.files.setObjectName("fileList")
         self.files.setFixedHeight(70)
-        add_files = QPushButton(icon("attach"), "Add files…")
+        add_files = QPushButton("Add files…")
+        set_icon(add_files, "attach")
         add_files.setObjectName("addFilesButton")
         add_files.clicked.connect(self._choose_files)
         files_row = QHBoxLayout()
@@ -159,7 +160,7 @@ class DocumentDialog(QDialog):
 
         self.error = QLabel()
         self.error.setObjectName("dialogError")
-        self.error.setStyleSheet("color: #b91c1c;")
+        self.error.setStyleSheet(f"color: {error_text_color()};")
         self.error.hide()
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Save" if document else "Create")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import shutil
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
+from PySide6.QtCore import QByteArray, QEvent, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QColorDialog,
@@ -38,7 +38,7 @@ from .operations import Change, Operations
 from .search_tab import SearchTab
 from .tags_tab import OrganizationsTab, TagsTab
 from .tasks import TaskRunner
-from .theme import app_icon, icon, stylesheet
+from .theme import app_icon, clear_caches, refresh_icons, set_icon, stylesheet
 from .widgets import TabArea, local_paths
 
 log = logging.getLogger(__name__)
@@ -61,6 +61,7 @@ class MainWindow(FileActionsMixin, QMainWindow):
         self.catalog: Catalog | None = None
         self.ops: Operations | None = None
         self.tabs: TabArea | None = None
+        self._restyle_pending = False
 
         # Until the catalog is open: a calm progress page.
         self.loading = QWidget()
@@ -148,7 +149,7 @@ class MainWindow(FileActionsMixin, QMainWindow):
             (self.tags_tab, "tag", "Tags"),
             (self.orgs_tab, "organization", "Organizations"),
         ):
-            self.tabs.addTab(widget, icon(icon_name), label)
+            self.tabs.addTab(widget, icon_name, label)
         for tab in self.browse_tabs:
             tab.current_changed.connect(self._current_changed)
             tab.files_dropped.connect(self.attach_files)
@@ -198,7 +199,7 @@ class MainWindow(FileActionsMixin, QMainWindow):
         action = QAction(text, self)
         action.setObjectName(name)
         if icon_name:
-            action.setIcon(icon(icon_name))
+            set_icon(action, icon_name)
         if shortcut is not None:
             shortcuts = shortcut if isinstance(shortcut, list) else [shortcut]
             action.setShortcuts([QKeySequence(s) for s in shortcuts])
@@ -286,6 +287,32 @@ class MainWindow(FileActionsMixin, QMainWindow):
         for action in self.actions():
             if action not in (self.quit_action, self.about_action, self.shortcuts_action):
                 action.setEnabled(enabled)
+
+    # -- following the palette -------------------------------------------------
+
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange) and not self._restyle_pending:
+            # Once, after the burst of palette events a theme switch sends.
+            self._restyle_pending = True
+            QTimer.singleShot(0, self._restyle)
+
+    def _restyle(self) -> None:
+        """The system went light or dark: icons, colours and chips follow."""
+        self._restyle_pending = False
+        clear_caches()
+        sheet = stylesheet()
+        if sheet != self.styleSheet():  # setting it sends palette events again
+            self.setStyleSheet(sheet)
+        refresh_icons(self)
+        if self.tabs is None:
+            return
+        self.tabs.restyle()
+        for tab in self.browse_tabs:
+            tab.model.restyle()
+        self.search_tab.restyle()
+        self.orgs_tab.model.restyle()
+        self.detail.restyle()
 
     # -- state -----------------------------------------------------------------
 

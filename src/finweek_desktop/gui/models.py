@@ -156,6 +156,13 @@ class DocumentTableModel(QAbstractTableModel):
             self._last_page = None
             self.dataChanged.emit(self.index(row, 0), self.index(row, self.columnCount() - 1))
 
+    def restyle(self) -> None:
+        """The palette changed: rows are formatted again with new icons."""
+        self._pages.clear()
+        self._last_page = None
+        if self._ids:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._ids) - 1, self.columnCount() - 1))
+
     def _row_map(self) -> dict[int, int]:
         if self._rows is None:
             self._rows = {doc_id: row for row, doc_id in enumerate(self._ids)}
@@ -263,6 +270,10 @@ class SearchResultsModel(QAbstractListModel):
         self._hits = tuple(hits)
         self.endResetModel()
 
+    def restyle(self) -> None:
+        if self._hits:
+            self.dataChanged.emit(self.index(0), self.index(len(self._hits) - 1))
+
     def hit(self, row: int) -> SearchHit:
         return self._hits[row]
 
@@ -369,6 +380,10 @@ class OrganizationTableModel(QAbstractTableModel):
         self.beginResetModel()
         self._orgs = self.service.organizations()
         self.endResetModel()
+
+    def restyle(self) -> None:
+        if self._orgs:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._orgs) - 1, self.columnCount() - 1))
 
     def organization(self, row: int) -> OrganizationInfo:
         return self._orgs[row]

@@ -23,7 +23,7 @@ from ..core.search.query import QueryError
 from .errors import describe
 from .models import DocumentIdRole, SearchResultsModel, SnippetRole, SummaryRole
 from .tasks import TaskRunner
-from .theme import icon, kind_icon, kind_label
+from .theme import ICON_PROPERTY, banner_colors, icon, kind_icon, kind_label
 from .widgets import HtmlDelegate
 
 def query_problem(error: BaseException) -> str:
@@ -59,7 +59,7 @@ class SearchTab(QWidget):
         self.box.setObjectName("searchBox")
         self.box.setPlaceholderText('Search titles, summaries, organizations, tags…   e.g. digital currency, tag:fintech, "blue paper", year:2020')
         self.box.setClearButtonEnabled(True)
-        self.box.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition)
+        self.box.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition).setProperty(ICON_PROPERTY, "search")
         self.box.textChanged.connect(self._schedule)
         self.box.returnPressed.connect(self.search_now)
 
@@ -250,9 +250,17 @@ class SearchTab(QWidget):
             facet.addItem(item)
         facet.blockSignals(False)
 
+    def restyle(self) -> None:
+        """The palette changed: kind icons and the banner follow."""
+        for i in range(self.kinds.count()):
+            self.kinds.item(i).setIcon(kind_icon(self.kinds.item(i).data(FacetRole)))
+        level = self.message.property("level")
+        if level and not self.message.isHidden():
+            self._message(self.message.text(), level)
+        self.model.restyle()
+
     def _message(self, text: str, level: str) -> None:
-        colors = {"error": ("#fee2e2", "#991b1b"), "notice": ("#fef3c7", "#92400e")}
-        background, foreground = colors[level]
+        background, foreground = banner_colors(level)
         self.message.setStyleSheet(f"QLabel#searchMessage {{ background: {background}; color: {foreground}; }}")
         self.message.setProperty("level", level)
         self.message.setText(text)

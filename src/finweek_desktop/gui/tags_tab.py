@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 
 from ..core.catalog import CatalogService
 from .models import NameRole, OrganizationTableModel, TagTableModel
-from .theme import icon
+from .theme import set_icon
 
 
 def _table(name: str) -> QTableView:
@@ -78,8 +78,8 @@ class TagsTab(QWidget):
         self.show_button = self._button("showTagDocuments", "search", "Show documents", self._show_documents)
         self.rename_button = self._button("renameTag", "edit", "Rename…", lambda: self._emit_one(self.rename_requested))
         self.rename_button.setShortcut(QKeySequence(Qt.Key.Key_F2))
-        self.merge_button = self._button("mergeTags", "tag", "Merge…", lambda: self.merge_requested.emit(self.selected_names()))
-        self.color_button = self._button("tagColor", "tag", "Colour…", lambda: self._emit_one(self.color_requested))
+        self.merge_button = self._button("mergeTags", "merge", "Merge…", lambda: self.merge_requested.emit(self.selected_names()))
+        self.color_button = self._button("tagColor", "colour", "Colour…", lambda: self._emit_one(self.color_requested))
         self.delete_button = self._button("deleteTag", "delete", "Delete", lambda: self.delete_requested.emit(self.selected_names()))
         self.summary = QLabel()
 
@@ -95,7 +95,8 @@ class TagsTab(QWidget):
         self._update_buttons()
 
     def _button(self, name, icon_name, text, slot) -> QPushButton:
-        button = QPushButton(icon(icon_name), text)
+        button = QPushButton(text)
+        set_icon(button, icon_name)
         button.setObjectName(name)
         button.clicked.connect(slot)
         return button
@@ -164,7 +165,8 @@ class OrganizationsTab(QWidget):
         self.filter_edit.setPlaceholderText("Filter organizations (names, aliases, descriptions)…")
         self.filter_edit.setClearButtonEnabled(True)
         self.filter_edit.textChanged.connect(self.proxy.setFilterFixedString)
-        show = QPushButton(icon("search"), "Show documents")
+        show = QPushButton("Show documents")
+        set_icon(show, "search")
         show.clicked.connect(lambda: self._activated(self.table.currentIndex()))
         bar = QHBoxLayout()
         bar.addWidget(self.filter_edit, 1)

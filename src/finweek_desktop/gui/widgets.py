@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .theme import chip_colors, is_dark
+from .theme import chip_colors, icon, is_dark
 
 
 class FlowLayout(QLayout):
@@ -402,11 +402,17 @@ class TabArea(QWidget):
         self.bar.setExpanding(False)
         self.bar.setDrawBase(True)
         self.stack = QStackedWidget()
+        self._icons: list[str] = []  # by tab, to tint them again
         self.bar.currentChanged.connect(self._changed)
 
-    def addTab(self, widget: QWidget, icon_, label: str) -> int:
+    def addTab(self, widget: QWidget, icon_name: str, label: str) -> int:
         self.stack.addWidget(widget)
-        return self.bar.addTab(icon_, label)
+        self._icons.append(icon_name)
+        return self.bar.addTab(icon(icon_name), label)
+
+    def restyle(self) -> None:
+        for index, name in enumerate(self._icons):
+            self.bar.setTabIcon(index, icon(name))
 
     def _changed(self, index: int) -> None:
         self.stack.setCurrentIndex(index)
