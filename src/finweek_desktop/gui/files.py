@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from ..core.attachments.filetypes import PDF, THUMBNAIL_IMAGES
 from ..core.vocabulary import DocumentKind
+from .confirm import confirm_destructive
 from .errors import describe
 from .operations import FileReport
 from .tasks import Progress
@@ -145,14 +146,9 @@ class FileActionsMixin:
         self.statusBar().showMessage(f"Attach: {report.summary()}", 6000)
 
     def detach(self, doc_id: int, attachment) -> None:
-        box = QMessageBox(QMessageBox.Icon.Question, "Remove file", f"Remove “{attachment.original_name}” from this document?",
-                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, self)
-        box.setObjectName("confirmDetach")
-        yes = box.button(QMessageBox.StandardButton.Yes)
-        yes.setText("Remove")
-        box.finished.connect(lambda _r: box.clickedButton() is yes
-                             and self.ops.detach(doc_id, attachment.id, attachment.original_name))
-        box.open()
+        confirm_destructive(self, "confirmDetach", "Remove file", f"Remove “{attachment.original_name}” from this document?",
+                            "The stored file goes too, unless another document holds the same file. This cannot be undone.", "Remove",
+                            lambda: self.ops.detach(doc_id, attachment.id, attachment.original_name))
 
     # -- bulk import -----------------------------------------------------------
 

@@ -30,6 +30,7 @@ from ..core.catalog import DocumentFilter, NotFound
 from ..core.startup import Catalog
 from ..core.vocabulary import DocumentKind
 from .browse import BrowseTab, SessionBrowseTab
+from .confirm import confirm_destructive
 from .detail import DetailPane
 from .dialogs import DocumentDialog, TagNameDialog
 from .errors import show_error
@@ -507,15 +508,9 @@ class MainWindow(FileActionsMixin, QMainWindow):
             text = f"Delete “{title}”?"
         else:
             text = f"Delete {len(ids)} documents?"
-        box = QMessageBox(QMessageBox.Icon.Question, "Delete", text,
-                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, self)
-        box.setObjectName("confirmDelete")
-        box.setInformativeText("Their tags, organization links and file records go with them. You can undo this with Ctrl+Z.")
-        box.button(QMessageBox.StandardButton.Yes).setText("Delete")
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        yes = box.button(QMessageBox.StandardButton.Yes)
-        box.finished.connect(lambda _result: box.clickedButton() is yes and self.ops.delete_documents(ids))
-        box.open()
+        confirm_destructive(self, "confirmDelete", "Delete", text,
+                            "Their tags, organization links and file records go with them. You can undo this with Ctrl+Z.",
+                            "Delete", lambda: self.ops.delete_documents(ids))
 
     def undo(self) -> None:
         if self.ops is not None and self.ops.can_undo:
@@ -570,14 +565,9 @@ class MainWindow(FileActionsMixin, QMainWindow):
         if not names:
             return
         label = f"the tag “{names[0]}”" if len(names) == 1 else f"{len(names)} tags"
-        box = QMessageBox(QMessageBox.Icon.Question, "Delete tags", f"Delete {label}?",
-                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, self)
-        box.setObjectName("confirmDeleteTags")
-        box.setInformativeText("The documents stay; only the tag is removed from them. You can undo this with Ctrl+Z.")
-        yes = box.button(QMessageBox.StandardButton.Yes)
-        yes.setText("Delete")
-        box.finished.connect(lambda _result: box.clickedButton() is yes and self.ops.delete_tags(names))
-        box.open()
+        confirm_destructive(self, "confirmDeleteTags", "Delete tags", f"Delete {label}?",
+                            "The documents stay; only the tag is removed from them. You can undo this with Ctrl+Z.",
+                            "Delete", lambda: self.ops.delete_tags(names))
 
     def choose_tag_color(self, name: str) -> None:
         current = next((t.color for t in self.service.tags() if t.name == name), None)
