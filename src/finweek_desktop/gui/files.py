@@ -1,6 +1,6 @@
 """Files in the window: attaching (dialog or drop), bulk import with a
 cancellable progress bar, duplicate reports, previews and thumbnails, opening
-a file in the system's application and showing it in its folder.
+a file in the system's application and showing it in its folder (desktop.py).
 
 Everything that reads or renders a file runs on the task runner; the results
 come back to the main thread, where the widgets are updated.
@@ -10,13 +10,9 @@ from __future__ import annotations
 
 import html
 import logging
-import shutil
-import sys
-import tempfile
 from pathlib import Path
 
-from PySide6.QtCore import QProcess, QUrl
-from PySide6.QtGui import QDesktopServices, QImage
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -30,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from ..core.attachments.filetypes import PDF, THUMBNAIL_IMAGES
 from ..core.vocabulary import DocumentKind
+from . import desktop
 from .confirm import confirm_destructive
 from .errors import describe
 from .operations import FileReport
@@ -280,46 +277,40 @@ class FileActionsMixin:
                         self.detail.set_thumbnail(attachment_id, image)
                 self.runner.run(lambda a=attachment: QImage(str(service.thumbnail(a.id, THUMBNAIL_SIZE))), deliver)
 
-    # -- the system's applications ---------------------------------------------
-
-    def _export_copy(self, attachment) -> Path:
-        """A copy under the file's own name (the store names files by hash)."""
-        stored = self.service.attachment(attachment.id).path
-        folder = Path(tempfile.gettempdir()) / "finweek-desktop" / str(attachment.id)
-        folder.mkdir(parents=True, exist_ok=True)
-        target = folder / Path(attachment.original_name).name
-        if not target.exists() or target.stat().st_size != stored.stat().st_size:
-            shutil.copy2(stored, target)
-        return target
+    # -- the system's applications (see desktop.py) ---------------------------
 
     def open_attachment(self, attachment) -> None:
         if attachment is None:
             return
+        service = self.service
 
         def opened(path, error):
             if error is not None:
                 self.show_file_error(f"Could not open {attachment.original_name}", error)
-            elif not QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))):
+            elif not desktop.open_file(path):
                 self.statusBar().showMessage(f"No application is set up to open {attachment.original_name}.", 6000)
+            else:
+                self.statusBar().showMessage(
+                    f"Opened a read-only copy of {attachment.original_name}: changes made there are not saved "
+                    "in the catalog.", 8000)
 
-        self.runner.run(lambda: self._export_copy(attachment), opened)
+        self.runner.run(lambda: desktop.read_only_copy(service.attachment(attachment.id).path, attachment.id,
+                                                       attachment.original_name), opened)
 
     def reveal_attachment(self, attachment) -> None:
         if attachment is None:
             return
+        service = self.service
 
         def reveal(path, error):
             if error is not None:
                 self.show_file_error(f"Could not show {attachment.original_name}", error)
                 return
-            if sys.platform == "darwin":
-                QProcess.startDetached("open", ["-R", str(path)])
-            elif sys.platform == "win32":
-                QProcess.startDetached("explorer", [f"/select,{path}"])
-            else:
-                QDesktopServices.openUrl(QUrl.fromLocalFile(str(path.parent)))
+            desktop.reveal(path)
+            self.statusBar().showMessage(
+                f"The catalog keeps {attachment.original_name} as {path.name} in {path.parent}.", 10000)
 
-        self.runner.run(lambda: self._export_copy(attachment), reveal)
+        self.runner.run(lambda: service.attachment(attachment.id).path, reveal)
 
     def show_file_error(self, action: str, error: BaseException) -> None:
         from .errors import show_error
