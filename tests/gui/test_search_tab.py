@@ -89,3 +89,27 @@ def test_a_ticked_facet_stays_visible_through_a_malformed_query(qtbot, window):
         item.setCheckState(Qt.CheckState.Checked)
     type_more(qtbot, window, " nosuchfield:x")
     assert [tab.kinds.item(i).text() for i in range(tab.kinds.count())] == ["Blue paper  (0)"]
+
+
+def test_idle_search_shows_help_not_empty_boxes(qtbot, window):
+    press(qtbot, window, Qt.Key.Key_F)
+    tab = window.search_tab
+    assert tab.results_area.currentWidget() is tab.help and tab.help.isVisible()
+    assert "tag:fintech" in tab.help.text()
+    assert not tab.kinds.isVisible() and not tab.tags.isVisible()
+    assert tab.facet_hint.isVisible()
+    # the placeholder is read whole
+    box = tab.box
+    assert box.fontMetrics().horizontalAdvance(box.placeholderText()) < box.width() - 70
+
+
+def test_the_facet_column_keeps_its_width_when_hits_come(qtbot, window):
+    press(qtbot, window, Qt.Key.Key_F)
+    tab = window.search_tab
+    idle_width = tab.splitter.sizes()[0]
+    qtbot.keyClicks(tab.box, "digital currency")
+    qtbot.waitUntil(lambda: tab.kinds.isVisible() and tab.tags.isVisible(), timeout=10000)
+    assert tab.splitter.sizes()[0] == idle_width
+    assert not tab.facet_hint.isVisible()
+    # every kind shows without a scroll bar
+    assert tab.kinds.verticalScrollBar().maximum() == 0

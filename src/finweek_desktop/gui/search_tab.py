@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QSplitter,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -36,6 +37,15 @@ def query_problem(error: BaseException) -> str:
     return f"Cannot search: {text[:1].lower()}{text[1:]}." if text else "Cannot search this query."
 
 
+HELP = (
+    "<p><b>Type to search the whole catalog</b>: titles, summaries, the text of attached files, "
+    "organizations and tags, in English, Chinese and Portuguese.</p>"
+    "<p>For example: <i>digital currency</i> · <i>\"blue paper\"</i> · <i>tag:fintech</i> · "
+    "<i>org:\"01 Think Tank\"</i> · <i>year:2020</i> · <i>hengq*</i> · <i>横琴</i></p>"
+    "<p>Words are combined with AND; use OR and NOT, \"phrases\", prefix*, fuzzy~ and field:value "
+    "(title, summary, content, org, tag, kind, session, place, language, year, date).</p>"
+)
+
 SORTS = (("Relevance", "relevance"), ("Newest first", "date"), ("Oldest first", "date-asc"), ("Title", "title"))
 RESULT_LIMIT = 500
 DEBOUNCE_MS = 250
@@ -57,7 +67,7 @@ class SearchTab(QWidget):
 
         self.box = QLineEdit()
         self.box.setObjectName("searchBox")
-        self.box.setPlaceholderText('Search titles, summaries, organizations, tags…   e.g. digital currency, tag:fintech, "blue paper", year:2020')
+        self.box.setPlaceholderText("Search the catalog…  e.g. digital currency, tag:fintech, year:2020")
         self.box.setClearButtonEnabled(True)
         self.box.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition).setProperty(ICON_PROPERTY, "search")
         self.box.textChanged.connect(self._schedule)
@@ -75,6 +85,7 @@ class SearchTab(QWidget):
         self.message.hide()
         self.status = QLabel()
         self.status.setObjectName("searchStatus")
+        self.status.setWordWrap(True)  # a long line here made the whole window wider
 
         self.model = SearchResultsModel(self)
         self.results = QListView()
@@ -88,26 +99,47 @@ class SearchTab(QWidget):
             lambda current, _prev: self.current_changed.emit(current.data(DocumentIdRole) if current.isValid() else None)
         )
 
+        # Until a search has counts to show, a hint stands where the empty
+        # lists would; the kinds list is as tall as its few rows.
         self.kinds = self._facet_list("kindFacets")
         self.tags = self._facet_list("tagFacets")
+        self.kinds_heading = self._heading("Kinds")
+        self.tags_heading = self._heading("Tags")
+        self.facet_hint = QLabel("Counts by kind and by tag show here after a search. Tick one to narrow the hits.")
+        self.facet_hint.setObjectName("hintLabel")
+        self.facet_hint.setWordWrap(True)
+        self.facet_hint.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         facets = QWidget()
+        facets.setObjectName("facetColumn")
         facet_layout = QVBoxLayout(facets)
         facet_layout.setContentsMargins(0, 0, 0, 0)
-        facet_layout.addWidget(self._heading("Kinds"))
-        facet_layout.addWidget(self.kinds, 1)
-        facet_layout.addWidget(self._heading("Tags"))
-        facet_layout.addWidget(self.tags, 2)
+        facet_layout.addWidget(self.kinds_heading)
+        facet_layout.addWidget(self.kinds)
+        facet_layout.addWidget(self.tags_heading)
+        facet_layout.addWidget(self.tags, 1)
+        facet_layout.addWidget(self.facet_hint)
+        facet_layout.addStretch(1)
 
         top = QHBoxLayout()
         top.addWidget(self.box, 1)
         top.addWidget(QLabel("Sort:"))
         top.addWidget(self.sort)
 
+        self.help = QLabel(HELP)
+        self.help.setObjectName("searchHelp")
+        self.help.setWordWrap(True)
+        self.help.setTextFormat(Qt.TextFormat.RichText)
+        self.help.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.help.setContentsMargins(12, 8, 12, 8)
+        self.results_area = QStackedWidget()
+        self.results_area.addWidget(self.help)
+        self.results_area.addWidget(self.results)
+
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
         right_layout.addWidget(self.status)
-        right_layout.addWidget(self.results, 1)
+        right_layout.addWidget(self.results_area, 1)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("searchSplitter")
@@ -197,6 +229,7 @@ class SearchTab(QWidget):
             else:
                 self._message(f"The search failed: {describe(error)}", "error")
             self.status.setText("")
+            self.results_area.setCurrentWidget(self.help)  # the syntax, next to what went wrong
             self._forget(current)
             self.searched.emit(error)
             return
@@ -206,6 +239,8 @@ class SearchTab(QWidget):
         else:
             self.message.hide()
         self.model.set_hits(results.hits)
+        self.results_area.setCurrentWidget(self.results)
+        self.status.show()
         self.results_shown = len(results.hits)
         shown = f" (showing the first {len(results.hits)})" if results.total > len(results.hits) else ""
         self.status.setText(
@@ -228,6 +263,26 @@ class SearchTab(QWidget):
     def _fill_facets(self, kind_counts: dict, tag_counts: dict) -> None:
         self._fill_facet(self.kinds, kind_counts, kind_label, kind_icon)
         self._fill_facet(self.tags, tag_counts, str, None)
+        self._show_facets()
+
+    def _show_facets(self) -> None:
+        for heading, facet in ((self.kinds_heading, self.kinds), (self.tags_heading, self.tags)):
+            heading.setVisible(facet.count() > 0)
+            facet.setVisible(facet.count() > 0)
+        rows = self.kinds.count()
+        if rows:
+            self.kinds.setFixedHeight(rows * self.kinds.sizeHintForRow(0) + 2 * self.kinds.frameWidth() + 4)
+        self.facet_hint.setVisible(not self.kinds.count() and not self.tags.count())
+        self.facet_hint.setText(
+            "Counts by kind and by tag show here after a search. Tick one to narrow the hits."
+            if not self.box.text().strip() else "No hits to count."
+        )
+        # the filler keeps the kinds at the top when there are no tags
+        self._facets_filler_stretch(0 if self.tags.count() else 1)
+
+    def _facets_filler_stretch(self, stretch: int) -> None:
+        layout = self.facet_hint.parentWidget().layout()
+        layout.setStretch(layout.count() - 1, stretch)
 
     def _fill_facet(self, facet: QListWidget, counts: dict, label, icon_for) -> None:
         checked = set(self.checked(facet))
@@ -272,7 +327,10 @@ class SearchTab(QWidget):
         self.message.hide()
         self.kinds.clear()
         self.tags.clear()
-        self.status.setText("Type to search the whole catalog. Words are combined with AND; use OR, NOT, \"phrases\", prefix*, field:value.")
+        self._show_facets()
+        self.status.setText("")
+        self.status.hide()
+        self.results_area.setCurrentWidget(self.help)
         self._forget(current)
 
     # -- selection -------------------------------------------------------------

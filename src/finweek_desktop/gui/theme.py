@@ -166,6 +166,7 @@ def stylesheet() -> str:
     QLabel#detailTitle {{ font-size: 15pt; font-weight: 600; }}
     QLabel#sectionLabel {{ font-weight: 600; color: {muted_color()}; margin-top: 8px; }}
     QLabel#searchMessage {{ padding: 4px 6px; border-radius: 4px; }}
+    QLabel#hintLabel {{ color: {muted_color()}; margin-top: 8px; }}
     QLabel#filterChip {{ padding: 2px 8px; border-radius: 9px; background: palette(highlight);
                         color: palette(highlighted-text); }}
     QToolButton#tagChip {{ border: none; border-radius: 9px; padding: 1px 8px; }}
