@@ -142,7 +142,7 @@ def test_filtering_runs_off_the_ui_thread_and_keeps_the_latest_answer(qtbot, win
     assert threads and not any(threads)  # never on the UI thread
 
 
-def test_document_model_is_a_valid_qt_model(qtmodeltester, service):
+def test_document_model_is_a_valid_qt_model(qapp, qtmodeltester, service):
     model = DocumentTableModel(service)
     model.reload()
     qtmodeltester.check(model)

@@ -12,7 +12,7 @@ import logging
 from collections import OrderedDict
 
 from PySide6.QtCore import QAbstractListModel, QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QIcon, QPainter, QPixmap
+from PySide6.QtGui import QBrush, QColor, QPainter, QPixmap
 
 from ..core.catalog import CatalogService, DocumentFilter
 from ..core.records import DocumentSummary, OrganizationInfo, TagInfo
@@ -301,16 +301,22 @@ class SearchResultsModel(QAbstractListModel):
         return None
 
 
-def color_swatch(color: str | None, size: int = 12) -> QIcon:
-    pixmap = QPixmap(size, size)
+def color_swatch(color: str | None, size: int = 12, width: int | None = None) -> QPixmap:
+    """A dot (or, given a width, a rounded bar) of a tag's colour; a pixmap,
+    so the view gives it its own size rather than the icon size."""
+    width = width or size
+    pixmap = QPixmap(width, size)
     pixmap.fill(Qt.GlobalColor.transparent)
     painter = QPainter(pixmap)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     painter.setPen(Qt.PenStyle.NoPen)
-    painter.setBrush(QBrush(QColor(color or "#94a3b8")))
-    painter.drawEllipse(1, 1, size - 2, size - 2)
+    painter.setBrush(QBrush(QColor(color or DEFAULT_TAG_COLOR)))
+    painter.drawRoundedRect(1, 1, width - 2, size - 2, (size - 2) / 2, (size - 2) / 2)
     painter.end()
-    return QIcon(pixmap)
+    return pixmap
+
+
+DEFAULT_TAG_COLOR = "#94a3b8"  # chips of tags without a colour are this grey
 
 
 class TagTableModel(QAbstractTableModel):
@@ -356,10 +362,15 @@ class TagTableModel(QAbstractTableModel):
             return None
         tag = self._tags[index.row()]
         column = index.column()
+        # The colour shows as a swatch; its code is only a tooltip away.
         if role == Qt.ItemDataRole.DisplayRole:
-            return {self.NAME: tag.name, self.COUNT: tag.count, self.COLOR: tag.color or ""}[column]
-        if role == Qt.ItemDataRole.DecorationRole and column in (self.NAME, self.COLOR):
+            return {self.NAME: tag.name, self.COUNT: tag.count, self.COLOR: None}[column]
+        if role == Qt.ItemDataRole.DecorationRole and column == self.NAME:
             return color_swatch(tag.color)
+        if role == Qt.ItemDataRole.DecorationRole and column == self.COLOR:
+            return color_swatch(tag.color, 14, 44)
+        if role == Qt.ItemDataRole.ToolTipRole and column == self.COLOR:
+            return f"{tag.color} (Colour… to change it)" if tag.color else "No colour of its own (grey)"
         if role == NameRole:
             return tag.name
         if role == Qt.ItemDataRole.TextAlignmentRole and column == self.COUNT:

@@ -65,7 +65,7 @@ class TagsTab(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(TagTableModel.NAME, QHeaderView.ResizeMode.Stretch)
         self.table.setColumnWidth(TagTableModel.COUNT, 110)
-        self.table.setColumnWidth(TagTableModel.COLOR, 120)
+        self.table.setColumnWidth(TagTableModel.COLOR, 80)
         self.table.activated.connect(lambda index: self.tag_activated.emit(index.data(NameRole) or self._name(index)))
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
 
