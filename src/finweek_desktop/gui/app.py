@@ -108,6 +108,7 @@ def main(argv: list[str] | None = None) -> int:
 
     instance = SingleInstance(data_dir)
     if not instance.acquire():
+        hook.uninstall()
         QMessageBox.information(
             None, "Finance Week",
             f"The catalog is already open in another Finance Week window{instance.owner()}.\n\n"

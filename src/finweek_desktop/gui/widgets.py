@@ -16,9 +16,11 @@ from PySide6.QtWidgets import (
     QLayout,
     QLineEdit,
     QSizePolicy,
+    QStackedWidget,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
+    QTabBar,
     QTableView,
     QToolButton,
     QWidget,
@@ -383,6 +385,24 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+class PageStack(QStackedWidget):
+    """A stack as small as its current page allows: QStackedWidget asks the
+    largest minimum of all its pages, so the Tags tab's row of buttons kept
+    the window from getting narrower on every tab."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.currentChanged.connect(lambda _index: self.updateGeometry())
+
+    def minimumSizeHint(self) -> QSize:
+        page = self.currentWidget()
+        return page.minimumSizeHint() if page is not None else super().minimumSizeHint()
+
+    def sizeHint(self) -> QSize:
+        page = self.currentWidget()
+        return page.sizeHint() if page is not None else super().sizeHint()
+
+
 class TabArea(QWidget):
     """A tab bar whose pages live in a separate stack.
 
@@ -393,15 +413,13 @@ class TabArea(QWidget):
     currentChanged = Signal(int)
 
     def __init__(self, parent=None):
-        from PySide6.QtWidgets import QStackedWidget, QTabBar
-
         super().__init__(parent)
         self.bar = QTabBar()
         self.bar.setObjectName("tabBar")
         self.bar.setDocumentMode(True)
         self.bar.setExpanding(False)
         self.bar.setDrawBase(True)
-        self.stack = QStackedWidget()
+        self.stack = PageStack()
         self._icons: list[str] = []  # by tab, to tint them again
         self.bar.currentChanged.connect(self._changed)
 
