@@ -18,12 +18,18 @@ def settings(tmp_path):
 @pytest.fixture
 def window(qtbot, catalog, settings):
     win = MainWindow(catalog, settings=settings)
-    qtbot.addWidget(win)
     win.resize(1280, 800)
     win.show()
     qtbot.waitExposed(win)
     idle(qtbot, win)  # the first table is listed, as the user sees it
     yield win
+    # Closed here rather than by qtbot.addWidget, which closes and deletes
+    # widgets before fixtures end: answers of tasks still running would
+    # then come back to a deleted window.
     win.runner.wait()
     idle(qtbot, win)
+    win.close()
+    idle(qtbot, win)
+    win.deleteLater()
+    qtbot.wait(1)
 

@@ -62,7 +62,10 @@ class MainWindow(FileActionsMixin, QMainWindow):
         self.catalog: Catalog | None = None
         self.ops: Operations | None = None
         self.tabs: TabArea | None = None
-        self._restyle_pending = False
+        # Once, after the burst of palette events a theme switch sends; a
+        # timer the window owns, so none fires on a closed window.
+        self._restyle_timer = QTimer(self, singleShot=True, interval=0)
+        self._restyle_timer.timeout.connect(self._restyle)
 
         # Until the catalog is open: a calm progress page.
         self.loading = QWidget()
@@ -293,14 +296,11 @@ class MainWindow(FileActionsMixin, QMainWindow):
 
     def changeEvent(self, event) -> None:
         super().changeEvent(event)
-        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange) and not self._restyle_pending:
-            # Once, after the burst of palette events a theme switch sends.
-            self._restyle_pending = True
-            QTimer.singleShot(0, self._restyle)
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            self._restyle_timer.start()
 
     def _restyle(self) -> None:
         """The system went light or dark: icons, colours and chips follow."""
-        self._restyle_pending = False
         clear_caches()
         sheet = stylesheet()
         if sheet != self.styleSheet():  # setting it sends palette events again
