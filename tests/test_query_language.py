@@ -105,6 +105,43 @@ def test_empty_query_is_explained(index):
         index.search("   ")
 
 
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("date:2020", {1, 2, 3}),  # a day, the year itself and a month of it
+        ("date:2020-11", {1, 3}),
+        ("date:2020-11-20", {1}),
+        ("date:>2020", {5}),
+        ("date:>=2020-11", {1, 3, 5}),
+        ("date:<2020", {4}),
+        ("date:<=2020-11", {1, 2, 3, 4}),  # "2020" sorts at the start of its year
+        ("date:[2019 TO 2020-10]", {2, 4}),
+        ("date:[TO 2019]", {4}),
+        ("date:[2021 TO]", {5}),
+        ("date:2020 kind:report", {1}),
+    ],
+)
+def test_date_queries_take_partial_dates(index, query, expected):
+    assert ids(index, query) == expected
+
+
+def test_a_date_query_that_is_no_date_is_explained(index):
+    with pytest.raises(QueryError, match="date:2020-13 is not a date"):
+        index.search("date:2020-13")
+
+
+@pytest.mark.parametrize("query", ["the", "of the", "title:the"])
+def test_a_query_of_common_words_only_says_so(index, query):
+    with pytest.raises(QueryError, match="only common words"):
+        index.search(query)
+
+
+def test_a_dangling_operator_is_dropped_and_the_field_kept(index):
+    results = index.search("title:report OR")
+    assert {hit.id for hit in results.hits} == {1}  # not "report" anywhere, nor the word "or"
+    assert "missing a term" in results.notice
+
+
 # -- schema 4: one body field -------------------------------------------------
 
 BODY_DOCUMENTS = [

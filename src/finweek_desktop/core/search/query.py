@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from whoosh import qparser, query
 from whoosh.fields import TEXT
 
+from ..dates import PartialDate
 from ..vocabulary import DocumentKind
 from .analysis import ENGLISH_STOP_WORDS, HAN_QUERY_MODES, WORDS_MODE, contains_han, fold_term
 from .schema import DEFAULT_FIELDS, PORTUGUESE_SHADOWS
@@ -185,6 +186,7 @@ def parse_query(text: str, parser: qparser.QueryParser) -> ParsedQuery:
         raise QueryError("type something to search for")
     text = _normalize_kinds(text)
     _check_field_names(text)
+    text = _date_ranges(text)
 
     problem = _syntax_problem(text)
     if problem is None:
@@ -196,7 +198,18 @@ def parse_query(text: str, parser: qparser.QueryParser) -> ParsedQuery:
             if _is_usable(parsed):
                 return ParsedQuery(cap_prefixes(parsed))
             problem = "the query syntax was incomplete"
+    elif problem == _DANGLING_OPERATOR:
+        # "title:digital OR": drop the operator, keep the rest as typed.
+        trimmed = _LEADING_OPERATOR.sub("", _TRAILING_OPERATOR.sub("", text)).strip()
+        if trimmed and _syntax_problem(trimmed) is None:
+            parsed = parser.parse(_fold_raw_terms(trimmed))
+            if _is_usable(parsed):
+                return ParsedQuery(cap_prefixes(parsed), notice=f"{problem[0].upper()}{problem[1:]}; "
+                                   f"searched for: {trimmed}")
 
+    if _only_common_words(text):
+        raise QueryError("the query holds only common words (such as “the” or “of”), which are not indexed: "
+                         "add a more specific word")
     plain = plain_words(text)
     if not plain:
         raise QueryError(f"nothing to search for: {problem}")
@@ -253,9 +266,66 @@ def _syntax_problem(text: str) -> str | None:
             return f"the query has an unmatched {name}"
     if re.search(r"\b\w+:(\s|$)", _strip_phrases(text)):
         return "a field name is missing its value"
-    if re.match(r"^\s*(AND|OR|ANDNOT|ANDMAYBE)\b", text) or re.search(r"\b(AND|OR|NOT|ANDNOT|ANDMAYBE)\s*$", text):
-        return "an operator is missing a term"
+    if _LEADING_OPERATOR.match(text) or _TRAILING_OPERATOR.search(text):
+        return _DANGLING_OPERATOR
     return None
+
+
+_DANGLING_OPERATOR = "an operator is missing a term"
+_LEADING_OPERATOR = re.compile(r"^\s*(AND|OR|ANDNOT|ANDMAYBE)\b")
+_TRAILING_OPERATOR = re.compile(r"\b(AND|OR|NOT|ANDNOT|ANDMAYBE)\s*$")
+
+
+def _only_common_words(text: str) -> bool:
+    words = plain_words(text).lower().split()
+    return bool(words) and all(w in ENGLISH_STOP_WORDS or w in ("and", "or", "not") for w in words)
+
+
+# date:2020, date:2020-11, date:>=2019, date:<2020-06-30, date:[2019 TO 2020-06].
+_DATE_RANGE = re.compile(r"\bdate:\[\s*(?:([^\s\]]+)\s+)?TO(?:\s+([^\s\]]+))?\s*\]", re.IGNORECASE)
+_DATE_COMPARISON = re.compile(r"\bdate:(>=|<=|>|<)?([^\s()\[]+)", re.IGNORECASE)
+
+
+_FIRST_DATE_KEY = 10000  # 0001
+
+
+def _date_bounds(value: str) -> tuple[int, int]:
+    """The first and last sort keys (YYYYMMDD, unknown parts 00) of a
+    partial date: 2020 covers 20200000..20201299, so a document dated only
+    to the year or the month falls inside its year."""
+    try:
+        date = PartialDate.parse(value)
+    except ValueError:
+        raise QueryError(f"date:{value} is not a date; write YYYY, YYYY-MM or YYYY-MM-DD") from None
+    first = date.sort_key()
+    if date.day is not None:
+        return first, first
+    if date.month is not None:
+        return first, first + 99
+    return first, first + 1299
+
+
+def _date_ranges(text: str) -> str:
+    """Rewrite date: values into ranges over the index's date keys."""
+
+    # An open upper end stays open; the lower end is year 1 (10000), never
+    # open or 0: Whoosh's unsigned numeric ranges read a lower bound of 0 or
+    # none as "everything".
+    def between(match: re.Match) -> str:
+        low = _date_bounds(match.group(1))[0] if match.group(1) else _FIRST_DATE_KEY
+        high = f" {_date_bounds(match.group(2))[1]}" if match.group(2) else ""
+        return f"date:[{low} TO{high}]"
+
+    def compare(match: re.Match) -> str:
+        operator, value = match.group(1) or "", match.group(2)
+        first, last = _date_bounds(value)
+        if operator in (">", ">="):
+            return f"date:[{last + 1 if operator == '>' else first} TO]"
+        if operator in ("<", "<="):
+            return f"date:[{_FIRST_DATE_KEY} TO {first - 1 if operator == '<' else last}]"
+        return f"date:[{first} TO {last}]"
+
+    return _DATE_COMPARISON.sub(compare, _DATE_RANGE.sub(between, text))
 
 
 def _fold_raw_terms(text: str) -> str:
