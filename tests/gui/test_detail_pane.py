@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QPoint, QPointF, QSize, Qt
 from PySide6.QtGui import QMouseEvent
-from PySide6.QtWidgets import QApplication, QScrollArea
+from PySide6.QtWidgets import QApplication, QLabel, QScrollArea
 
 from finweek_desktop.gui.file_strip import AttachmentRole
 from finweek_desktop.gui.main_window import MainWindow
@@ -51,6 +51,18 @@ def test_the_files_are_in_sight_without_scrolling(qtbot, window):
     for row in range(strip.count()):
         assert window.detail.rect().intersects(strip.visualItemRect(strip.item(row)).translated(strip.pos()))
     assert window.detail.tags.line.visibleRegion().boundingRect().height() > 0  # the tag box too
+    idle(qtbot, window)
+
+
+def test_fields_without_a_value_are_left_out(qtbot, window, service):
+    doc_id = select_title(qtbot, window.all_tab, BLUE_PAPER)
+    assert service.get_document(doc_id).language is None
+    form = window.detail.form
+    language = window.detail.findChild(QLabel, "field_language")
+    assert not form.isRowVisible(language)
+    assert form.isRowVisible(window.detail.findChild(QLabel, "field_date"))
+    select_title(qtbot, window.all_tab, NEWS)  # in English
+    assert form.isRowVisible(language) and language.text() == "English"
     idle(qtbot, window)
 
 

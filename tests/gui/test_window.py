@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from finweek_desktop.gui import app as app_module
 from finweek_desktop.gui.main_window import MainWindow
+from finweek_desktop.gui.models import DocumentTableModel
 
 from gui_helpers import BLUE_PAPER, dialog, idle, search, select_title
 
@@ -23,6 +24,10 @@ def test_the_window_fits_a_900_by_600_screen(qtbot, window):
             assert window.tabs.widget(index).minimumSizeHint().width() < 500
     select_title(qtbot, window.all_tab, "3rd Shizimen Finance Week")  # a document with files and a preview
     idle(qtbot, window)
+    table = window.all_tab.table
+    qtbot.waitUntil(lambda: table.columnWidth(DocumentTableModel.TITLE) >= table.TITLE_ROOM)  # titles stay readable
+    assert table.isColumnHidden(DocumentTableModel.ORGANIZATIONS)  # the first to give way
+    assert not table.isColumnHidden(DocumentTableModel.TAGS)
     for index in range(window.tabs.count()):
         window.tabs.setCurrentIndex(index)
         idle(qtbot, window)
@@ -33,6 +38,9 @@ def test_the_window_fits_a_900_by_600_screen(qtbot, window):
     qtbot.waitUntil(lambda: window.search_tab.message.isVisible(), timeout=10000)
     assert window.minimumSizeHint().width() <= 900
     qtbot.waitUntil(lambda: window.width() == 900 and window.height() == 600)
+    window.resize(1280, 800)  # room again: the columns come back
+    window.tabs.setCurrentWidget(window.all_tab)
+    qtbot.waitUntil(lambda: not table.isColumnHidden(DocumentTableModel.ORGANIZATIONS))
 
 
 def test_geometry_splitters_and_columns_persist_across_a_restart(qtbot, catalog, settings):

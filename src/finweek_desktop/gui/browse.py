@@ -24,6 +24,8 @@ from .models import DocumentIdRole, DocumentTableModel, TagNamesRole
 from .theme import set_icon
 from .widgets import DocumentTable, TagColumnDelegate
 
+# given up, in this order, when the title would get too narrow
+OPTIONAL_COLUMNS = [DocumentTableModel.ORGANIZATIONS, DocumentTableModel.KIND, DocumentTableModel.DATE]
 DEFAULT_WIDTHS = {  # the title column takes what is left
     DocumentTableModel.KIND: 116,
     DocumentTableModel.DATE: 62,
@@ -63,6 +65,7 @@ class BrowseTab(QWidget):
             self.table.setColumnWidth(column, width)
         self.table.horizontalHeader().setSectionResizeMode(DocumentTableModel.TITLE, QHeaderView.ResizeMode.Stretch)
         self.table.horizontalHeader().setMinimumSectionSize(40)
+        self.table.set_column_priorities(DocumentTableModel.TITLE, OPTIONAL_COLUMNS, self.always_hidden())
         column, order = self.model.sort_state
         self.table.horizontalHeader().setSortIndicator(column, order)
         self.table.horizontalHeader().sortIndicatorChanged.connect(self._sort_requested)
@@ -175,12 +178,16 @@ class BrowseTab(QWidget):
         worker like a filter change, the selection kept where the rows remain."""
         self._apply_filter()
 
+    def always_hidden(self) -> tuple[int, ...]:
+        return ()
+
     def restore_header(self, state) -> None:
         """Column widths, order and sort saved in the settings."""
         header = self.table.horizontalHeader()
         header.restoreState(state)
         column, order = self.model.sort_state
         header.setSortIndicator(column, order)
+        self.table.set_column_priorities(DocumentTableModel.TITLE, OPTIONAL_COLUMNS, self.always_hidden())
 
     def refresh_documents(self, ids) -> None:
         self.model.refresh_documents(ids)
@@ -252,19 +259,13 @@ class SessionBrowseTab(BrowseTab):
         self.splitter.setSizes([200, 650])
         self.layout().addWidget(self.splitter)
         self.sessions.setSpacing(2)
-        self._hide_columns()
         self.reload_sessions()
 
-    def _hide_columns(self) -> None:
+    def always_hidden(self) -> tuple[int, ...]:
         # The table is narrower beside the session list: no organizations,
         # and no kind (they are session records, or a session's documents
         # whose kinds the icons show).
-        self.table.setColumnHidden(DocumentTableModel.ORGANIZATIONS, True)
-        self.table.setColumnHidden(DocumentTableModel.KIND, True)
-
-    def restore_header(self, state) -> None:
-        super().restore_header(state)
-        self._hide_columns()  # a header saved by an older version showed them
+        return (DocumentTableModel.ORGANIZATIONS, DocumentTableModel.KIND)
 
     def reload_sessions(self) -> None:
         current = self.selected_session()

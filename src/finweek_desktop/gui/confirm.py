@@ -1,15 +1,21 @@
-"""Asking before something is destroyed: a warning with a plain button
-named after the action ("Delete", "Remove") and Cancel as the default.
-
-Plain, because the style's "Yes" button carries a green tick, which reads as
-"all good" on a button that deletes."""
+"""Dialog buttons: plain, without the tick and cross some styles put on
+OK/Yes and Cancel (a green tick reads as "all good" on a button that
+deletes), and asking before something is destroyed: a warning with a button
+named after the action ("Delete", "Remove") and Cancel as the default."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QAbstractButton, QDialogButtonBox, QMessageBox, QWidget
+
+
+def plain_buttons(dialog: QWidget) -> None:
+    """No icons on the buttons of the button boxes in ``dialog``."""
+    for box in dialog.findChildren(QDialogButtonBox):
+        for button in box.findChildren(QAbstractButton):
+            button.setIcon(QIcon())
 
 
 def confirm_destructive(parent: QWidget, name: str, title: str, text: str, informative: str, action: str,

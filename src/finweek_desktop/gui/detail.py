@@ -240,6 +240,8 @@ class DetailPane(QWidget):
         }
         for key, value in values.items():
             self._fields[key].setText(value)
+            # rows without a value are left out rather than shown as "—"
+            self.form.setRowVisible(self._fields[key], value != "—")
         self._show_organizations(document)
         self.tags.set_tags(document.tags)
         self.summary.setText(document.summary or "—")

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from ..core.dates import normalize_date
 from ..core.records import DocumentDetail, NewDocument
 from ..core.vocabulary import LANGUAGES, DocumentKind, OrganizationRole
+from .confirm import plain_buttons
 from .theme import error_text_color, kind_icon, set_icon
 from .widgets import TagLineEdit
 
@@ -176,6 +177,7 @@ class DocumentDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
+        plain_buttons(self)
         if document is not None:
             self._fill(document)
 
@@ -192,6 +194,8 @@ class DocumentDialog(QDialog):
         self.summary.setPlainText(d.summary)
         self.notes.setPlainText(d.notes)
         self.source.setText(d.source)
+        for edit in (self.title_edit, self.subtitle, self.source):
+            edit.setCursorPosition(0)  # long texts show their start
 
     def _choose_files(self) -> None:
         if self.file_chooser is None:
@@ -274,6 +278,7 @@ class TagNameDialog(QDialog):
         layout.addWidget(label)
         layout.addWidget(self.edit)
         layout.addWidget(buttons)
+        plain_buttons(self)
         self.setMinimumWidth(380)
 
     def _accept(self) -> None:

@@ -95,20 +95,29 @@ class FileStrip(QListWidget):
         return item.data(AttachmentRole) if item else None
 
     def fit_height(self) -> None:
+        """Tiles share the row; with room for two columns or more they wrap
+        into at most MAX_ROWS rows, in a narrow pane they stay on one row
+        that scrolls sideways, so the preview keeps its height."""
         width = self.width() - 2 * self.frameWidth()
+        count = self.count()
         columns = max(1, width // TILE.width()) if width > 0 else 2
-        rows = math.ceil(self.count() / columns) if self.count() else 1
-        if width > 0:  # one or two files get the room for their whole names
-            tile_width = (width - 2) // max(1, min(columns, self.count()))
-            tile = QSize(min(tile_width, 3 * TILE.width()), TILE.height())
-            self.setGridSize(tile)
-            for row in range(self.count()):
-                self.item(row).setSizeHint(tile)
-        # a scroll bar only when the files do not fit in MAX_ROWS rows
+        wrap = columns > 1
+        rows = math.ceil(count / columns) if count and wrap else 1
+        tile = QSize(TILE.width() if not wrap or width <= 0 else
+                     min((width - 2) // max(1, min(columns, count)), 3 * TILE.width()), TILE.height())
+        if not wrap and count == 1 and width > 0:
+            tile.setWidth(width - 2)
+        self.setWrapping(wrap)
+        self.setGridSize(tile)
+        for row in range(count):
+            self.item(row).setSizeHint(tile)
+        sideways = not wrap and count > 1
+        self.setHorizontalScrollBarPolicy(
+            Qt.ScrollBarPolicy.ScrollBarAsNeeded if sideways else Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setVerticalScrollBarPolicy(
-            Qt.ScrollBarPolicy.ScrollBarAsNeeded if rows > MAX_ROWS else Qt.ScrollBarPolicy.ScrollBarAlwaysOff
-        )
-        self.setFixedHeight(min(rows, MAX_ROWS) * TILE.height() + 2 * self.frameWidth() + 2)
+            Qt.ScrollBarPolicy.ScrollBarAsNeeded if rows > MAX_ROWS else Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        bar = self.horizontalScrollBar().sizeHint().height() if sideways else 0
+        self.setFixedHeight(min(rows, MAX_ROWS) * TILE.height() + 2 * self.frameWidth() + 2 + bar)
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from ..core.attachments.filetypes import PDF, THUMBNAIL_IMAGES
 from ..core.vocabulary import DocumentKind
 from . import desktop
-from .confirm import confirm_destructive
+from .confirm import confirm_destructive, plain_buttons
 from .errors import describe
 from .operations import FileReport
 from .tasks import Progress
@@ -70,6 +70,7 @@ class ImportDialog(QDialog):
         layout.addWidget(intro)
         layout.addLayout(form)
         layout.addWidget(buttons)
+        plain_buttons(self)
         self.setMinimumWidth(440)
 
     def tag_names(self) -> tuple[str, ...]:

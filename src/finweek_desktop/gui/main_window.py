@@ -30,7 +30,7 @@ from ..core.catalog import DocumentFilter, NotFound
 from ..core.startup import Catalog
 from ..core.vocabulary import DocumentKind
 from .browse import BrowseTab, SessionBrowseTab
-from .confirm import confirm_destructive
+from .confirm import confirm_destructive, plain_buttons
 from .detail import DetailPane
 from .dialogs import DocumentDialog, TagNameDialog
 from .errors import show_error
@@ -560,6 +560,7 @@ class MainWindow(FileActionsMixin, QMainWindow):
             lambda target: target.strip() and self.ops.merge_tags([n for n in names if n != target.strip()], target.strip())
         )
         dialog.open()
+        plain_buttons(dialog)  # its buttons exist once it shows
 
     def delete_tags(self, names: list[str]) -> None:
         if not names:

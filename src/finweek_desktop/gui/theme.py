@@ -171,5 +171,4 @@ def stylesheet() -> str:
                         color: palette(highlighted-text); }}
     QToolButton#tagChip {{ border: none; border-radius: 9px; padding: 1px 8px; }}
     QLineEdit#searchBox {{ padding: 5px 8px; font-size: 11pt; }}
-    QDialogButtonBox {{ dialogbuttonbox-buttons-have-icons: 0; }}
     """

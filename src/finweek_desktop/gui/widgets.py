@@ -325,12 +325,17 @@ def _chip_pixmap(name: str, color: str | None, font, metrics, height: int, ratio
 
 
 class DocumentTable(QTableView):
-    """The browsing table: sortable header, multi-select, files droppable on a row."""
+    """The browsing table: sortable header, multi-select, files droppable on
+    a row, and columns that give way to the title when the table is narrow."""
 
     files_dropped = Signal(int, list)  # document id, paths
+    TITLE_ROOM = 220  # px the title keeps before other columns are hidden
 
     def __init__(self, parent=None):
         super().__init__(parent)
+        self._title: int | None = None
+        self._optional: list[int] = []  # hidden first to last as room runs out
+        self._always_hidden: set[int] = set()
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setAlternatingRowColors(True)
@@ -350,6 +355,36 @@ class DocumentTable(QTableView):
         header.setSectionsMovable(True)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.setContentsMargins(QMargins())
+
+    def set_column_priorities(self, title: int, optional: list[int], always_hidden=()) -> None:
+        self._title, self._optional, self._always_hidden = title, list(optional), set(always_hidden)
+        for column in self._always_hidden:
+            self.setColumnHidden(column, True)
+        self.fit_columns()
+
+    def fit_columns(self) -> None:
+        """Hide optional columns while the title would be narrower than
+        TITLE_ROOM (a 900 px window left it 40 px); show them when there is room."""
+        if self._title is None or self.model() is None or not self.isVisible():
+            return  # sized for real once shown
+        for column in self._optional:
+            if column not in self._always_hidden:
+                self.setColumnHidden(column, False)
+        columns = range(self.model().columnCount())
+        for column in self._optional:
+            others = sum(self.columnWidth(c) for c in columns if c != self._title and not self.isColumnHidden(c))
+            if self.viewport().width() - others >= self.TITLE_ROOM:
+                break
+            self.setColumnHidden(column, True)
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        if event.oldSize().width() != event.size().width():
+            self.fit_columns()
+
+    def showEvent(self, event):
+        super().showEvent(event)
+        self.fit_columns()
 
     def dragEnterEvent(self, event):
         if event.mimeData().hasUrls():
