@@ -15,6 +15,7 @@ from .theme import icon
 AttachmentRole = Qt.ItemDataRole.UserRole + 20
 THUMB = QSize(64, 64)  # the tile's picture; wide images keep their shape inside it
 TILE = QSize(180, 72)  # the narrowest tile; tiles widen to share the row
+TYPE_ICON = QSize(32, 32)  # a file without a thumbnail
 MAX_ROWS = 2  # more files than fit in two rows scroll
 
 
@@ -88,7 +89,9 @@ class FileStrip(QListWidget):
 
     def _set_item_icon(self, item: QListWidgetItem) -> None:
         attachment = item.data(AttachmentRole)
-        item.setIcon(self._thumbnails.get(attachment.id) or mime_icon(attachment.mime_type))
+        thumbnail = self._thumbnails.get(attachment.id)
+        # a type icon stays at 32 px in the middle of the tile, lighter than a 64 px glyph
+        item.setIcon(thumbnail or QIcon(mime_icon(attachment.mime_type).pixmap(TYPE_ICON)))
 
     def current_attachment(self) -> AttachmentInfo | None:
         item = self.currentItem()
