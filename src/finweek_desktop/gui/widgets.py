@@ -11,7 +11,6 @@ from PySide6.QtGui import QAbstractTextDocumentLayout, QColor, QIcon, QPainter, 
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCompleter,
-    QHBoxLayout,
     QHeaderView,
     QLayout,
     QLineEdit,
