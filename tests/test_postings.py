@@ -14,6 +14,7 @@ from whoosh.formats import Positions
 from finweek_desktop.core.search import postings
 from finweek_desktop.core.search.index import SearchIndex
 from finweek_desktop.core.search.matching import leaf_readers
+from finweek_desktop.core.search.postings import segment_id
 from finweek_desktop.core.search.schema import IndexedDocument
 
 FORMAT = Positions()
@@ -100,4 +101,52 @@ def test_a_terms_postings_equal_whooshs_matcher(tmp_path):
         assert read.weights.tolist() == pytest.approx(expected_weights)
         checked += 1
     assert checked >= 5
+    ix.close()
+
+
+def _index_with_segments(tmp_path, batches):
+    ix = SearchIndex(tmp_path / "index")
+    ix.open()
+    for batch in batches:
+        ix.upsert(IndexedDocument(id=i, kind="report", title=f"T{i}", content=f"common word{i % 5}")
+                  for i in batch)
+    return ix
+
+
+def test_the_postings_cache_gives_what_reading_gives_and_keeps_it(tmp_path):
+    ix = _index_with_segments(tmp_path, [range(1, 300)])
+    reader = next(r for r, _o in leaf_readers(ix._current_searcher()))
+    cache = postings.PostingsCache()
+    first = cache.read(reader, "body", b"common")
+    assert first.ids.tolist() == postings.read(reader, "body", b"common").ids.tolist()
+    assert cache.read(reader, "body", b"common") is first  # no second read
+    with_positions = cache.read(reader, "body", b"common", with_values=True)
+    assert with_positions is not first and len(with_positions.values) == len(first.ids)
+    ix.close()
+
+
+def test_the_postings_cache_stays_within_its_size_least_recently_used_out(tmp_path):
+    ix = _index_with_segments(tmp_path, [range(1, 300)])
+    reader = next(r for r, _o in leaf_readers(ix._current_searcher()))
+    one = postings.read(reader, "body", b"common")
+    cache = postings.PostingsCache(max_bytes=4 * (one.ids.nbytes + one.weights.nbytes + 64) + 1)
+    kept = cache.read(reader, "body", b"common")
+    for word in (b"word0", b"word1", b"word2", b"word3", b"word4"):
+        cache.read(reader, "body", word)
+        assert cache.read(reader, "body", b"common") is kept  # used: stays
+    assert cache._bytes <= cache.max_bytes
+    assert cache.read(reader, "body", b"word0") is not None
+    ix.close()
+
+
+def test_search_through_the_cache_sees_deletions_and_new_segments(tmp_path):
+    ix = _index_with_segments(tmp_path, [range(1, 200)])
+    assert ix.search("common", limit=None).total == 199
+    ix.delete([5, 6])
+    ix.upsert([IndexedDocument(id=500, kind="report", title="T500", content="common")])
+    results = ix.search("common", limit=None)
+    assert results.total == 198 and {5, 6}.isdisjoint(h.id for h in results.hits)
+    assert 500 in {h.id for h in results.hits}
+    live = {segment_id(r) for r, _o in leaf_readers(ix._current_searcher())}
+    assert {key[0] for key in ix._postings._entries} <= live  # gone segments forgotten
     ix.close()

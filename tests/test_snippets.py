@@ -73,3 +73,32 @@ def test_short_texts_and_unfindable_words_are_analysed_whole():
     assert _likely_window("short text with hengqin", _word_finder({"hengqin"})) is None
     assert _likely_window(FILLER, _word_finder({"hengqin"})) is None
     assert _likely_window(FILLER, None) is None
+
+
+def test_a_phrase_is_shown_where_its_words_stand_together_not_where_the_first_one_is():
+    text = "cross " + FILLER + " cross-border capital flows " + FILLER
+    start, end = _likely_window(text, _word_finder((), [("cross", "border")]))
+    assert start <= text.index("cross-border") < end
+
+
+def test_a_chinese_phrase_of_bigrams_is_found_as_its_run():
+    text = FILLER + " 新区 横琴新区金融 " + FILLER
+    start, end = _likely_window(text, _word_finder((), [("横琴", "琴新", "新区")]))
+    assert start <= text.index("横琴新区") < end
+
+
+def test_a_phrase_deep_in_a_long_text_is_highlighted(tmp_path):
+    ix = SearchIndex(tmp_path / "index")
+    ix.open()
+    ix.upsert([IndexedDocument(id=1, kind="report", title="Flows", language="en",
+                               content="cross " + FILLER + " cross-border capital flows " + FILLER)])
+    snippet = ix.search('"cross border"').hits[0].snippet
+    ix.close()
+    assert "<b>cross</b>-<b>border</b>" in snippet
+
+
+def test_a_long_latin_text_without_the_query_terms_gives_no_snippet_from_it(index):
+    # Report 1 matches "report" in its title only: the 20 KB of content is
+    # not analysed for nothing, and the snippet comes from the title.
+    hit = next(h for h in index.search("report 1", limit=None).hits if h.id == 1)
+    assert "<b>Report</b>" in hit.snippet

@@ -116,8 +116,10 @@ def _is_fold(traditional: str, simplified: str) -> bool:
     holds rewrites that are not (新抱 -> 媳妇, Cantonese for daughter-in-law;
     结束 -> 結束, Simplified to Traditional): folding those would make
     抱怨 miss 新抱怨 and split 结束 from 結束."""
+    # (The character converter's own choice is the table's first candidate,
+    # so it needs no separate test: asking it would load OpenCC's index.)
     forms = _simplified_forms()
-    return forms is None or simplified in forms.get(traditional, ()) or _by_character(traditional) == simplified
+    return forms is None or simplified in forms.get(traditional, ())
 
 
 @lru_cache(maxsize=8192)
@@ -131,10 +133,20 @@ def _phrase_characters() -> frozenset[str] | None:
     瞭解 -> 了解), which its character table leaves alone: a run holding one
     must still go through OpenCC. None when the phrase table cannot be read
     (another layout of opencc-purepy): then every run does."""
+    # The table's text file, as OpenCC ships it: building the converter
+    # (its JSON dictionaries) would cost ~70 ms on a first query.
     try:
-        phrases = _t2s().dictionary.ts_phrases[0]
-    except AttributeError:
-        return None
+        text = (resources.files("opencc_purepy") / "dicts" / "TSPhrases.txt").read_text(encoding="utf-8")
+        phrases = {}
+        for line in text.splitlines():
+            key, _tab, values = line.partition("\t")
+            if key and values:
+                phrases[key] = values.split()[0]
+    except (OSError, ModuleNotFoundError, IndexError):
+        try:
+            phrases = _t2s().dictionary.ts_phrases[0]
+        except AttributeError:
+            return None
     changed = set()
     for key, value in phrases.items():
         changed.update(a for a, b in zip(key, value) if a != b and _is_fold(a, b))

@@ -25,7 +25,7 @@ from whoosh import sorting
 from ..filelock import FileLock
 from . import checksums, ranking
 from .matching import FacetSets, Matched, leaf_readers, split_by_segment
-from .postings import FieldLengths
+from .postings import FieldLengths, PostingsCache
 from .query import ParsedQuery, make_parser, parse_query
 from .schema import (
     SCHEMA_VERSION,
@@ -88,6 +88,7 @@ class SearchIndex:
         self.recreated_because: str | None = None  # why the last open() made it anew
         self._facets = FacetSets()
         self._lengths = FieldLengths()
+        self._postings = PostingsCache()
         self._lock = threading.RLock()
         # Other processes (the CLI beside the app) open, recreate and swap
         # this directory too: deciding and swapping happen under this lock.
@@ -295,6 +296,7 @@ class SearchIndex:
             readers = [r for r, _o in leaf_readers(self._searcher)]
             self._facets.forget_except(readers)
             self._lengths.forget_except(readers)
+            self._postings.forget_except(readers)
         return self._searcher
 
     def fingerprints(self) -> dict[int, str]:
@@ -391,7 +393,8 @@ class SearchIndex:
         out = []
         for reader, offset in leaf_readers(searcher):
             segment_cache = term_cache.setdefault(id(reader), {})
-            matches = ranking.SegmentRanker(searcher, reader, self._lengths, segment_cache).matches(q)
+            ranker = ranking.SegmentRanker(searcher, reader, self._lengths, segment_cache, self._postings)
+            matches = ranker.matches(q)
             if (kinds or tags) and len(matches):
                 docs = self._facets.narrow(reader, matches.docs, kinds, tags)
                 keep = np.isin(matches.docs, docs, assume_unique=True)

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import pickle
 import struct
+import threading
 import zlib
+from collections import OrderedDict
 from typing import NamedTuple
 
 import numpy as np
@@ -62,6 +64,57 @@ def read(reader, fieldname: str, btext: bytes, with_values: bool = False) -> Pos
     if with_values:
         values = tuple(v for _ids, _weights, block_values in blocks for v in block_values)
     return Postings(np.concatenate([b[0] for b in blocks]), np.concatenate([b[1] for b in blocks]), values)
+
+
+class PostingsCache:
+    """Recently read postings, by segment, field, term and whether their
+    positions were read: at most ``max_bytes`` of them, least recently used
+    first out.
+
+    Reading a common word's postings (decompressing and unpickling a few
+    hundred blocks) is most of a search at 50,000 documents; a researcher
+    refines a query word by word, so the same terms come back. Segments
+    never change once written, so an entry is valid as long as its segment
+    lives (deleted documents are filtered after reading).
+    """
+
+    def __init__(self, max_bytes: int = 96 << 20):
+        self.max_bytes = max_bytes
+        self._entries: OrderedDict[tuple, tuple[Postings, int]] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def read(self, reader, fieldname: str, btext: bytes, with_values: bool = False) -> Postings:
+        segment = segment_id(reader)
+        if segment is None:
+            return read(reader, fieldname, btext, with_values)
+        key = (segment, fieldname, btext, with_values)
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None:
+                self._entries.move_to_end(key)
+                return entry[0]
+        found = read(reader, fieldname, btext, with_values)
+        size = found.ids.nbytes + found.weights.nbytes + 64
+        if found.values:
+            size += sum(map(len, found.values)) + 40 * len(found.values)
+        if size > self.max_bytes // 4:
+            return found  # one huge term would flush everything else
+        with self._lock:
+            if key not in self._entries:
+                self._entries[key] = (found, size)
+                self._bytes += size
+                while self._bytes > self.max_bytes:
+                    _key, (_old, old_size) = self._entries.popitem(last=False)
+                    self._bytes -= old_size
+        return found
+
+    def forget_except(self, readers) -> None:
+        """Drop the entries of segments no longer in the index."""
+        keep = {segment_id(r) for r in readers}
+        with self._lock:
+            for key in [k for k in self._entries if k[0] not in keep]:
+                self._bytes -= self._entries.pop(key)[1]
 
 
 def _raw_matcher(reader, fieldname: str, btext: bytes):

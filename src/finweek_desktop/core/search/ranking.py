@@ -98,12 +98,15 @@ class SegmentRanker:
     ``lengths`` is shared between searches: it caches each segment's field
     lengths by segment id (segments never change once written).
     ``term_cache`` (per search) keeps each term read, unboosted, so snippets
-    can tell which fields a hit matched.
+    can tell which fields a hit matched; ``postings_cache`` (shared) keeps
+    the postings read, across searches.
     """
 
-    def __init__(self, searcher, reader, lengths: FieldLengths, term_cache: dict):
+    def __init__(self, searcher, reader, lengths: FieldLengths, term_cache: dict,
+                 postings_cache: postings.PostingsCache | None = None):
         self.searcher = searcher  # the top-level searcher: global statistics
         self.reader = reader
+        self._read = postings_cache.read if postings_cache is not None else postings.read
         self.schema = searcher.schema
         self._lengths = lengths
         self._terms = term_cache
@@ -175,7 +178,7 @@ class SegmentRanker:
         cached = self._terms.get((fieldname, btext))
         if cached is not None:
             return cached
-        read = postings.read(self.reader, fieldname, btext)
+        read = self._read(self.reader, fieldname, btext)
         return self._scored(fieldname, btext, read.ids, read.weights)
 
     def _scored(self, fieldname: str, btext: bytes, docs: np.ndarray, weights: np.ndarray) -> Matches:
@@ -210,7 +213,7 @@ class SegmentRanker:
             return Matches.empty()
         if len(btexts) == 1:
             return self.term(q.fieldname, btexts[0])
-        reads = [postings.read(self.reader, q.fieldname, b, with_values=True) for b in btexts]
+        reads = [self._read(self.reader, q.fieldname, b, with_values=True) for b in btexts]
         parts = [self._scored(q.fieldname, b, r.ids, r.weights) for b, r in zip(btexts, reads)]
         out = parts[0]
         for other in sorted(parts[1:], key=len):

@@ -88,7 +88,7 @@ class Snippets:
         # docnum -> (segment-local docnum, that segment's term cache)
         self._segments = [(offset, term_cache.get(id(r), {})) for r, offset, _docs in matched]
         self._segments.sort(key=lambda pair: pair[0])
-        self._finders: dict[str, re.Pattern | None] = {}
+        self._finders: dict[str, tuple[re.Pattern | None, bool | str]] = {}
 
     def _holds(self, docnum: int, fieldname: str, btexts) -> bool:
         """False only when the matching step proved the hit holds none of the terms."""
@@ -117,17 +117,31 @@ class Snippets:
             frozenset(self._phrases.get(fieldname, ())),
             frozenset(field.from_bytes(b) for b in self._prefix_only.get(fieldname, ())),
         )
-        window = _likely_window(text, self._finder(fieldname, words))
+        finder, complete = self._finder(fieldname, marks)
+        window = _likely_window(text, finder)
         if window is not None:
             start, end = window
             snippet = self._analysed(text[start:end], field, marks)
             if snippet:
                 return snippet
+        elif complete and len(text) > WINDOW_BEFORE + WINDOW_AFTER and (complete == "latin" or not contains_han(text)):
+            # The finder misses no Latin match (folding keeps a stem's
+            # start): a long text it finds nothing in has nothing to show.
+            # (Chinese terms it can miss: the text may write them in
+            # Traditional characters.)
+            return ""
         return self._analysed(text, field, marks)
 
-    def _finder(self, fieldname: str, words: frozenset):
+    def _finder(self, fieldname: str, marks: _Marks) -> tuple[re.Pattern | None, bool | str]:
+        """The field's finder, and whether it has a key for every term:
+        False, True, or "latin" when every term is Latin too."""
         if fieldname not in self._finders:
-            self._finders[fieldname] = _word_finder(words)
+            complete: bool | str = all(_word_key(w) for w in marks.anywhere) and all(
+                _phrase_key(p) for p in marks.phrases)
+            words = [*marks.anywhere, *(w for p in marks.phrases for w in p)]
+            if complete and not any(contains_han(w) for w in words):
+                complete = "latin"
+            self._finders[fieldname] = (_word_finder(marks.anywhere, marks.phrases), complete)
         return self._finders[fieldname]
 
     def _analysed(self, text: str, field, marks: _Marks) -> str:
@@ -231,17 +245,35 @@ def _existing_terms(leaf, reader):
         return
 
 
-def _word_finder(words) -> re.Pattern | None:
+def _word_key(word: str) -> str | None:
+    """A Chinese bigram as it is, a Latin stem by its first letters at the
+    start of a word (stemming changes at most the end: "economy" ->
+    "economi")."""
+    if contains_han(word):
+        return re.escape(word)
+    if len(word) >= 2:
+        return r"\b" + re.escape(word[: max(3, len(word) - 1)])
+    return None
+
+
+def _phrase_key(words: tuple[str, ...]) -> str | None:
+    """A phrase's words in sequence: Latin words apart, a chain of Chinese
+    bigrams (横琴, 琴新, 新区) as the run it comes from (横琴新区)."""
+    if all(contains_han(w) and len(w) == 2 for w in words) and all(
+            a[1] == b[0] for a, b in zip(words, words[1:])):
+        return re.escape(words[0] + "".join(w[1] for w in words[1:]))
+    keys = [_word_key(w) for w in words]
+    if None in keys:
+        return None
+    return r"\w*\W*".join(keys)
+
+
+def _word_finder(words, phrases=()) -> re.Pattern | None:
     """A pattern for where a text's folded form likely holds one of the
-    indexed ``words``: a Chinese bigram as it is, a Latin stem by its first
-    letters at the start of a word (stemming changes at most the end:
-    "economy" -> "economi")."""
-    keys = set()
-    for word in words:
-        if contains_han(word):
-            keys.add(re.escape(word))
-        elif len(word) >= 2:
-            keys.add(r"\b" + re.escape(word[: max(3, len(word) - 1)]))
+    indexed ``words`` or one of the ``phrases`` (its words in sequence: a
+    phrase's first word alone would lead to windows that do not show it)."""
+    keys = {_word_key(w) for w in words} | {_phrase_key(p) for p in phrases}
+    keys.discard(None)
     return re.compile("|".join(sorted(keys))) if keys else None
 
 
