@@ -93,7 +93,7 @@ def _t2s():
 
 
 @lru_cache(maxsize=1)
-def _simplified_forms() -> dict[str, frozenset[str]] | None:
+def _simplified_forms() -> dict[str, tuple[str, ...]] | None:
     """Traditional character -> every Simplified character it may stand for,
     from OpenCC's own TSCharacters table (all its candidates: 覆 -> 覆 复,
     瞭 -> 瞭 了; the converter keeps only the first). None when unreadable."""
@@ -105,7 +105,7 @@ def _simplified_forms() -> dict[str, frozenset[str]] | None:
     for line in text.splitlines():
         key, _tab, values = line.partition("\t")
         if key and values:
-            forms[key] = frozenset(values.split())
+            forms[key] = tuple(values.split())  # the converter's choice first
     return forms
 
 
@@ -194,7 +194,16 @@ def fit_length(run: str, converted: str, convert_char) -> str:
 
 def _needs_opencc(ch: str) -> bool:
     phrase_chars = _phrase_characters()
-    return phrase_chars is None or ch in phrase_chars or _by_character(ch) != ch
+    return phrase_chars is None or ch in phrase_chars or _changes_alone(ch)
+
+
+def _changes_alone(ch: str) -> bool:
+    """Whether OpenCC's character table folds ``ch``, read from the table
+    itself: asking the converter would load it for a Simplified query."""
+    forms = _simplified_forms()
+    if forms is None:
+        return _by_character(ch) != ch
+    return ch in forms and forms[ch][0] != ch
 
 
 def to_simplified(run: str) -> str:
@@ -492,6 +501,18 @@ def multilingual_analyzer(han_index: str = "bigrams") -> MultilingualAnalyzer:
 def portuguese_analyzer(han_index: str = "bigrams") -> MultilingualAnalyzer:
     """The analyzer of the ``*_pt`` shadow fields of Portuguese documents."""
     return MultilingualAnalyzer("pt", han_index)
+
+
+def fold_characters(text: str) -> str:
+    """Case, accents and Traditional characters folded one by one from
+    OpenCC's character table, without its phrases: close to ``fold_term``
+    and never loads the converter. For telling spellings apart, not for
+    matching."""
+    text = unicodedata.normalize("NFKC", text).lower().translate(accent_map)
+    forms = _simplified_forms()
+    if forms is None:
+        return fold_term(text)
+    return "".join(forms[ch][0] if ch in forms else ch for ch in text)
 
 
 def fold_term(text: str) -> str:

@@ -25,7 +25,7 @@ from collections.abc import Iterable
 
 from whoosh.qparser import plugins, syntax
 
-from .analysis import fold_term
+from .analysis import contains_han, fold_characters, fold_term
 
 # Fields whose query words are expanded: None is a word without a field
 # (title and body); org: searches organizations. Other fields (place:
@@ -56,26 +56,35 @@ class Synonyms:
             names = tuple(dict.fromkeys(n.strip() for n in group if n and n.strip()))
             if len(names) > 1:
                 cleaned.append(names)
-        self._state = (tuple(cleaned), None)
+        self._state = (tuple(cleaned), {})
 
     def __bool__(self) -> bool:
         return bool(self._state[0])
 
-    def _table(self) -> dict[str, tuple[str, ...]]:
-        groups, table = self._state
+    def _table(self, han: bool) -> dict[str, tuple[str, ...]]:
+        """Folded name -> the entity's names, one per folded form. The table
+        for queries in Latin script keys only Latin names and tells Chinese
+        spellings apart character by character (澳門 and 澳门 are one), so
+        a Latin query never loads OpenCC; the full table folds every name."""
+        groups, tables = self._state
+        table = tables.get(han)
         if table is None:
             collected: dict[str, dict[str, str]] = {}
             for names in groups:
                 keyed: dict[str, str] = {}
                 for name in names:  # the first spelling of each folded form
-                    keyed.setdefault(synonym_key(name), name)
+                    if han or not contains_han(name):
+                        keyed.setdefault(synonym_key(name), name)
+                    else:
+                        keyed.setdefault("\0" + fold_characters(name), name)  # a value, never a key
                 keyed.pop("", None)
                 for key in keyed:
+                    if key.startswith("\0"):
+                        continue
                     for other_key, name in keyed.items():
                         collected.setdefault(key, {}).setdefault(other_key, name)
             table = {key: tuple(names.values()) for key, names in collected.items()}
-            if self._state[0] is groups:
-                self._state = (groups, table)
+            tables[han] = table  # a replace() meanwhile has its own dict
         return table
 
     def expansions(self, text: str) -> tuple[str, ...]:
@@ -84,8 +93,10 @@ class Synonyms:
         if not self:
             return ()
         key = synonym_key(text)
-        names = self._table().get(key, ())
-        return tuple(n for n in names if synonym_key(n) != key)
+        han = contains_han(text)
+        names = self._table(han).get(key, ())
+        # A Latin name is never a Chinese one: no folding needed to tell.
+        return tuple(n for n in names if (contains_han(n) != han) or synonym_key(n) != key)
 
 
 class SynonymPlugin(plugins.Plugin):
