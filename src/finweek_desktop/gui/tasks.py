@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+from shiboken6 import isValid
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +112,10 @@ class TaskRunner(QObject):
         def deliver(relay, result, error):
             self._relays.discard(relay)
             relay.deleteLater()
+            if not isValid(self):
+                # The window that asked has been closed and deleted since:
+                # nobody is left to show the result (the relay outlives it).
+                return
             if not self._relays:
                 self.busy_changed.emit(False)
             if callback is not None:
