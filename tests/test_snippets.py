@@ -102,3 +102,22 @@ def test_a_long_latin_text_without_the_query_terms_gives_no_snippet_from_it(inde
     # not analysed for nothing, and the snippet comes from the title.
     hit = next(h for h in index.search("report 1", limit=None).hits if h.id == 1)
     assert "<b>Report</b>" in hit.snippet
+
+
+def test_a_snippet_says_with_an_ellipsis_where_it_is_cut_and_only_there(tmp_path):
+    ix = SearchIndex(tmp_path / "index")
+    ix.open()
+    short = "A blue paper on digital currency, made public in Zhuhai."
+    ix.upsert([
+        IndexedDocument(id=1, kind="report", title="One", summary=short),
+        IndexedDocument(id=2, kind="report", title="Two", language="en",
+                        content=FILLER + " the digital currency pilot " + FILLER),
+    ])
+    snippets = {h.id: h.snippet for h in ix.search("digital currency").hits}
+    ix.close()
+    # The whole summary: no ellipsis, the full stop kept.
+    assert snippets[1] == "A blue paper on <b>digital</b> <b>currency</b>, made public in Zhuhai."
+    # A passage out of a long text: cut on both sides.
+    assert snippets[2].startswith("…") and snippets[2].endswith("…")
+    assert "<b>digital</b> <b>currency</b> pilot" in snippets[2]
+    assert "… …" not in snippets[2]

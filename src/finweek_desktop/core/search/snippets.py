@@ -29,16 +29,46 @@ from whoosh.support.charset import accent_map
 from .analysis import contains_han
 from .schema import PORTUGUESE_SHADOWS, SNIPPET_FIELDS, SNIPPET_SOURCES
 
+_WORD = re.compile(r"\w")  # text beyond a fragment that is more than punctuation
+
 # Text analysed before and after the first likely match.
 WINDOW_BEFORE = 300
 WINDOW_AFTER = 700
 
 
 class SnippetFormatter(HtmlFormatter):
-    """Plain <b>…</b> around matches, no classes: easy for any consumer."""
+    """Plain <b>…</b> around matches, no classes: easy for any consumer. A
+    fragment that starts or ends inside the text says so with "…".
+
+    ``cut`` tells whether the text formatted is itself a window cut out of
+    a longer one (on the left, on the right)."""
+
+    cut = (False, False)
 
     def format_token(self, text, token, replace=False):
         return "<b>" + html.escape(get_text(text, token, replace), quote=False) + "</b>"
+
+    def format(self, fragments, replace=False):
+        out, previous = "", None
+        for fragment in sorted(fragments, key=lambda f: f.startchar):
+            part = self.format_fragment(fragment, replace=replace).strip()
+            if not part:
+                continue
+            text = fragment.text
+            if previous is not None and not text[previous.endchar:fragment.startchar].strip():
+                out += " " + part  # the two fragments touch: one passage
+            elif previous is not None:
+                out += "… …" + part
+            else:
+                out = ("…" if self.cut[0] or _WORD.search(text, 0, fragment.startchar) else "") + part
+            previous = fragment
+        if previous is not None:
+            rest = previous.text[previous.endchar:]
+            if self.cut[1] or _WORD.search(rest):
+                out += "…"
+            else:
+                out += html.escape(rest.rstrip(), quote=False)  # the closing full stop
+        return out
 
 
 
@@ -55,7 +85,7 @@ class Snippets:
     def __init__(self, schema, q, searcher, matched, term_cache):
         self.schema = schema
         self.fragmenter = ContextFragmenter(maxchars=220, surround=70)
-        self.formatter = SnippetFormatter(between=" … ")
+        self.formatter = SnippetFormatter()
         self._highlighter = Highlighter(fragmenter=self.fragmenter, formatter=self.formatter)
         # Every term a hit may hold, per field (which fields to re-analyse,
         # where the likely match is); of those, the ones highlighted wherever
@@ -121,7 +151,7 @@ class Snippets:
         window = _likely_window(text, finder)
         if window is not None:
             start, end = window
-            snippet = self._analysed(text[start:end], field, marks)
+            snippet = self._analysed(text[start:end], field, marks, cut=(start > 0, end < len(text)))
             if snippet:
                 return snippet
         elif complete and len(text) > WINDOW_BEFORE + WINDOW_AFTER and (complete == "latin" or not contains_han(text)):
@@ -144,7 +174,7 @@ class Snippets:
             self._finders[fieldname] = (_word_finder(marks.anywhere, marks.phrases), complete)
         return self._finders[fieldname]
 
-    def _analysed(self, text: str, field, marks: _Marks) -> str:
+    def _analysed(self, text: str, field, marks: _Marks, cut: tuple[bool, bool] = (False, False)) -> str:
         # What Whoosh's Highlighter does when it re-tokenises (overlapping
         # matched bigrams merged into one highlighted span).
         tokens = field.analyzer(text, positions=True, chars=True, mode="index", removestops=False)
@@ -157,6 +187,7 @@ class Snippets:
         tokens = self._highlighter._merge_matched_tokens(tokens)
         fragments = self.fragmenter.fragment_tokens(text, tokens)
         fragments = top_fragments(fragments, 2, self._highlighter.scorer, self._highlighter.order, minscore=1)
+        self.formatter.cut = cut
         return self.formatter.format(fragments)
 
     def for_hit(self, hit) -> str:
