@@ -17,6 +17,7 @@ from PySide6.QtCore import QSettings, QThreadPool  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from finweek_desktop.core.startup import open_catalog  # noqa: E402
+from finweek_desktop.gui.file_strip import AttachmentRole  # noqa: E402
 from finweek_desktop.gui.main_window import MainWindow  # noqa: E402
 
 
@@ -61,7 +62,7 @@ def main(out: Path) -> None:
     settle(app, window)
     files = window.detail.attachments
     for row in range(files.count()):
-        if files.item(row).text().lower().split("  ")[0].endswith(".pdf"):
+        if files.item(row).data(AttachmentRole).mime_type == "application/pdf":
             files.setCurrentRow(row)
     settle(app, window)
     settle(app, window)
