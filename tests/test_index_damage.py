@@ -46,6 +46,9 @@ def test_a_search_that_fails_on_damaged_files_says_so_and_the_next_open_rebuilds
     catalog.index.close()
     with pytest.raises(IndexDamaged, match="rebuilt"):
         catalog.service.search("digital currency")
+    # Later searches say so too: never an empty result taken for an answer.
+    with pytest.raises(IndexDamaged):
+        catalog.service.search("hengqin")
     catalog.close()
 
     reopened = open_catalog(data_dir)
@@ -94,3 +97,17 @@ def test_an_index_written_before_checksums_existed_still_opens(data_dir):
         assert (index_dir / "finweek-index-checksums.json").exists()
     finally:
         reopened.close()
+
+
+def test_a_reindex_makes_a_damaged_index_searchable_again_without_a_restart(data_dir):
+    catalog = open_catalog(data_dir)
+    try:
+        for postings in catalog.paths.index.glob("*.pst"):
+            _scramble(postings)
+        catalog.index.close()
+        with pytest.raises(IndexDamaged):
+            catalog.service.search("digital currency")
+        catalog.service.reindex()
+        assert catalog.service.search("digital currency").total == 3
+    finally:
+        catalog.close()

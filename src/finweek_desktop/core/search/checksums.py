@@ -8,7 +8,8 @@ later: sizes at every open (cheap), contents in ``finweek check``.
 
 A file that is not recorded (an index from before this file existed, or a
 commit whose recording was cut short) cannot be judged and is not reported;
-the next commit records it.
+the next commit records it. Only files a committed table of contents names
+are recorded, so another writer's files in progress never are.
 """
 
 from __future__ import annotations
@@ -30,13 +31,6 @@ def _crc32(path: Path) -> int:
     return crc
 
 
-def _index_files(directory: Path, indexname: str) -> list[Path]:
-    """The files Whoosh wrote for ``indexname`` (its lock file excepted)."""
-    names = (f"{indexname}_", f"_{indexname}_")
-    return [p for p in directory.iterdir()
-            if p.name.startswith(names) and not p.name.endswith("WRITELOCK") and p.is_file()]
-
-
 def _load(directory: Path) -> dict[str, list[int]]:
     try:
         data = json.loads((directory / CHECKSUMS_FILE).read_text())
@@ -45,16 +39,21 @@ def _load(directory: Path) -> dict[str, list[int]]:
         return {}
 
 
-def record(directory: Path, indexname: str) -> None:
-    """Record the files new since the last call; forget the removed ones.
+def record(directory: Path, names: list[str]) -> None:
+    """Record the files ``names`` (those of the committed table of contents)
+    not recorded yet; forget the files no longer there.
 
     Call after a commit, under the index's directory lock (another process
     may record the same folder)."""
     known = _load(directory)
-    current = {}
-    for path in _index_files(directory, indexname):
-        entry = known.get(path.name)
-        current[path.name] = entry if entry is not None else [path.stat().st_size, _crc32(path)]
+    current = {name: entry for name, entry in known.items() if (directory / name).exists()}
+    for name in names:
+        if name not in current:
+            path = directory / name
+            try:
+                current[name] = [path.stat().st_size, _crc32(path)]
+            except FileNotFoundError:  # merged away by another writer meanwhile
+                continue
     tmp = directory / (CHECKSUMS_FILE + ".tmp")
     tmp.write_text(json.dumps(current, sort_keys=True))
     os.replace(tmp, directory / CHECKSUMS_FILE)
@@ -75,6 +74,8 @@ def damaged(directory: Path, names: list[str], *, contents: bool) -> list[str]:
             size = path.stat().st_size
             if size != entry[0] or (contents and _crc32(path) != entry[1]):
                 bad.append(name)
+        except FileNotFoundError:
+            continue  # merged away by another writer: not for us to judge
         except OSError:
             bad.append(name)
     return bad

@@ -45,6 +45,10 @@ _OPEN_ATTEMPTS = 3
 _MULTIPROCESS_THRESHOLD = 2000
 
 
+_DAMAGED_MESSAGE = ("the search index is damaged; it will be rebuilt from the catalog at the next start "
+                    "(or now with `finweek reindex`)")
+
+
 class IndexDamaged(RuntimeError):
     """The index's files are not what was written; the message is for the
     user. The index is marked for a rebuild at the next open."""
@@ -86,6 +90,7 @@ class SearchIndex:
         self._ix = None
         self._searcher = None
         self.recreated_because: str | None = None  # why the last open() made it anew
+        self._damaged = False  # found damaged since opened: rebuilt at the next open
         self._facets = FacetSets()
         self._lengths = FieldLengths()
         self._postings = PostingsCache()
@@ -171,8 +176,10 @@ class SearchIndex:
         return names
 
     def _record_checksums(self) -> None:
+        """Record the files of the committed table of contents only: another
+        writer's files in progress are in none yet."""
         with self._dir_lock:
-            checksums.record(self.directory, INDEX_NAME)
+            checksums.record(self.directory, self._live_files())
 
     def verify(self) -> list[str]:
         """The index files whose contents differ from what was written
@@ -186,9 +193,10 @@ class SearchIndex:
             return checksums.damaged(self.directory, self._live_files(), contents=True)
 
     def mark_damaged(self) -> None:
-        """Make the next open rebuild the index."""
+        """Make the next open rebuild the index; until then, searches say
+        it is damaged (writes go on: the rebuild reads the database)."""
         with self._lock, self._dir_lock:
-            self.close()
+            self._damaged = True
             (self.directory / VERSION_FILE).write_text("damaged")
 
     def close(self) -> None:
@@ -278,7 +286,8 @@ class SearchIndex:
             staging.rename(self.directory)
             shutil.rmtree(old, ignore_errors=True)
             self._ix = whoosh_index.open_dir(str(self.directory), indexname=INDEX_NAME)
-            checksums.record(self.directory, INDEX_NAME)
+            self._damaged = False
+            checksums.record(self.directory, self._live_files())
             if progress:
                 progress(count, total)
             return count
@@ -298,6 +307,11 @@ class SearchIndex:
             self._lengths.forget_except(readers)
             self._postings.forget_except(readers)
         return self._searcher
+
+    def forget_postings(self) -> None:
+        """Empty the postings cache: the next searches read every word from
+        disk (benchmarks measure queries of words not searched before)."""
+        self._postings.forget_except(())
 
     def fingerprints(self) -> dict[int, str]:
         """id -> fingerprint of every indexed document (for `check`)."""
@@ -340,6 +354,8 @@ class SearchIndex:
         parsed = self.parse(text)
         kinds, tags = list(kinds), [t.lower() for t in tags]
         with self._lock:
+            if self._damaged:
+                raise IndexDamaged(_DAMAGED_MESSAGE)
             try:
                 return self._search(text, parsed, limit, _SORT_FACETS[sort], kinds, tags)
             except Exception as exc:
@@ -350,10 +366,7 @@ class SearchIndex:
                     raise
                 log.error("search index damaged (%s): %s", ", ".join(bad), exc)
                 self.mark_damaged()
-                raise IndexDamaged(
-                    "the search index is damaged; it will be rebuilt from the catalog "
-                    "at the next start (or now with `finweek reindex`)"
-                ) from exc
+                raise IndexDamaged(_DAMAGED_MESSAGE) from exc
 
     def _search(self, text: str, parsed: ParsedQuery, limit, sortedby, kinds: list[str], tags: list[str]):
         searcher = self._current_searcher()
