@@ -119,6 +119,8 @@ def test_empty_query_is_explained(index):
         ("date:[TO 2019]", {4}),
         ("date:[2021 TO]", {5}),
         ("date:2020 kind:report", {1}),
+        ('date:"2020-11"', {1, 3}),
+        ("date:2020^2 kind:report", {1}),
     ],
 )
 def test_date_queries_take_partial_dates(index, query, expected):
@@ -228,3 +230,14 @@ def test_summary_notes_content_are_stored_not_indexed(body_index):
     for name in ("summary", "notes", "content"):
         assert isinstance(schema[name], STORED), name
     assert not schema["body"].stored
+
+
+def test_date_inside_a_phrase_is_words_not_a_range(index):
+    assert ids(index, '"date:2020 report"') == set()  # a phrase of words, no error
+    assert index.parse('"date:2020"').query.__class__.__name__ != "NumericRange"
+
+
+def test_the_notice_shows_the_query_as_typed(index):
+    results = index.search("date:2020-11 OR")
+    assert {hit.id for hit in results.hits} == {1, 3}
+    assert results.notice.endswith("searched for: date:2020-11")

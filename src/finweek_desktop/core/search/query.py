@@ -186,6 +186,7 @@ def parse_query(text: str, parser: qparser.QueryParser) -> ParsedQuery:
         raise QueryError("type something to search for")
     text = _normalize_kinds(text)
     _check_field_names(text)
+    typed = text
     text = _date_ranges(text)
 
     problem = _syntax_problem(text)
@@ -204,8 +205,9 @@ def parse_query(text: str, parser: qparser.QueryParser) -> ParsedQuery:
         if trimmed and _syntax_problem(trimmed) is None:
             parsed = parser.parse(_fold_raw_terms(trimmed))
             if _is_usable(parsed):
+                shown = _LEADING_OPERATOR.sub("", _TRAILING_OPERATOR.sub("", typed)).strip()
                 return ParsedQuery(cap_prefixes(parsed), notice=f"{problem[0].upper()}{problem[1:]}; "
-                                   f"searched for: {trimmed}")
+                                   f"searched for: {shown}")
 
     if _only_common_words(text):
         raise QueryError("the query holds only common words (such as “the” or “of”), which are not indexed: "
@@ -283,7 +285,8 @@ def _only_common_words(text: str) -> bool:
 
 # date:2020, date:2020-11, date:>=2019, date:<2020-06-30, date:[2019 TO 2020-06].
 _DATE_RANGE = re.compile(r"\bdate:\[\s*(?:([^\s\]]+)\s+)?TO(?:\s+([^\s\]]+))?\s*\]", re.IGNORECASE)
-_DATE_COMPARISON = re.compile(r"\bdate:(>=|<=|>|<)?([^\s()\[]+)", re.IGNORECASE)
+_DATE_COMPARISON = re.compile(r'\bdate:(>=|<=|>|<)?(?:"([^"]*)"|([^\s()\[\]"^]+))', re.IGNORECASE)
+_QUOTED = re.compile(r'(?i:\bdate:)?"[^"]*"')  # a phrase, or a quoted date
 
 
 _FIRST_DATE_KEY = 10000  # 0001
@@ -317,7 +320,8 @@ def _date_ranges(text: str) -> str:
         return f"date:[{low} TO{high}]"
 
     def compare(match: re.Match) -> str:
-        operator, value = match.group(1) or "", match.group(2)
+        operator = match.group(1) or ""
+        value = match.group(2) if match.group(2) is not None else match.group(3)
         first, last = _date_bounds(value)
         if operator in (">", ">="):
             return f"date:[{last + 1 if operator == '>' else first} TO]"
@@ -325,7 +329,18 @@ def _date_ranges(text: str) -> str:
             return f"date:[{_FIRST_DATE_KEY} TO {first - 1 if operator == '<' else last}]"
         return f"date:[{first} TO {last}]"
 
-    return _DATE_COMPARISON.sub(compare, _DATE_RANGE.sub(between, text))
+    def rewrite(part: str) -> str:
+        return _DATE_COMPARISON.sub(compare, _DATE_RANGE.sub(between, part))
+
+    # Outside phrases only ("filed date:2020 report" stays a phrase), but
+    # date:"2020" is a date.
+    out, at = [], 0
+    for quoted in _QUOTED.finditer(text):
+        is_date = quoted.group(0).lower().startswith("date:")
+        out += [rewrite(text[at:quoted.start()]), rewrite(quoted.group(0)) if is_date else quoted.group(0)]
+        at = quoted.end()
+    out.append(rewrite(text[at:]))
+    return "".join(out)
 
 
 def _fold_raw_terms(text: str) -> str:
