@@ -121,3 +121,27 @@ def test_a_snippet_says_with_an_ellipsis_where_it_is_cut_and_only_there(tmp_path
     assert snippets[2].startswith("…") and snippets[2].endswith("…")
     assert "<b>digital</b> <b>currency</b> pilot" in snippets[2]
     assert "… …" not in snippets[2]
+
+
+@pytest.mark.parametrize(("content", "query", "marked"), [
+    ("the ﬁnancial sector", "financial", "ﬁnancial"),  # a PDF ligature: NFKC-folded
+    ("the dying industries", "dying", "dying"),  # stemmed to "die"
+])
+def test_a_long_text_whose_words_the_finder_must_fold_still_gives_its_snippet(tmp_path, content, query, marked):
+    ix = SearchIndex(tmp_path / "index")
+    ix.open()
+    ix.upsert([IndexedDocument(id=1, kind="report", title="Report", language="en",
+                               content=FILLER + f" {content} " + FILLER)])
+    snippet = ix.search(query).hits[0].snippet
+    ix.close()
+    assert f"<b>{marked}</b>" in snippet
+
+
+def test_a_portuguese_plural_deep_in_a_long_text_gives_its_snippet(tmp_path):
+    ix = SearchIndex(tmp_path / "index")
+    ix.open()
+    ix.upsert([IndexedDocument(id=1, kind="report", title="Relatório", language="pt",
+                               content=FILLER + " as ações de cooperação " + FILLER)])
+    snippet = ix.search("ação").hits[0].snippet
+    ix.close()
+    assert "<b>ações</b>" in snippet

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from whoosh import query as wq
@@ -29,7 +31,8 @@ from whoosh.support.charset import accent_map
 from .analysis import contains_han
 from .schema import PORTUGUESE_SHADOWS, SNIPPET_FIELDS, SNIPPET_SOURCES
 
-_WORD = re.compile(r"\w")  # text beyond a fragment that is more than punctuation
+_WORD = re.compile(r"\w")
+_SHADOWS = frozenset(PORTUGUESE_SHADOWS.values())  # text beyond a fragment that is more than punctuation
 
 # Text analysed before and after the first likely match.
 WINDOW_BEFORE = 300
@@ -154,11 +157,14 @@ class Snippets:
             snippet = self._analysed(text[start:end], field, marks, cut=(start > 0, end < len(text)))
             if snippet:
                 return snippet
-        elif complete and len(text) > WINDOW_BEFORE + WINDOW_AFTER and (complete == "latin" or not contains_han(text)):
-            # The finder misses no Latin match (folding keeps a stem's
-            # start): a long text it finds nothing in has nothing to show.
-            # (Chinese terms it can miss: the text may write them in
-            # Traditional characters.)
+        elif (complete and len(text) > WINDOW_BEFORE + WINDOW_AFTER and fieldname not in _SHADOWS
+              and (complete == "latin" or not contains_han(text))
+              and not _may_hold(text, finder)):
+            # The finder misses no English match in text folded as the
+            # index folds it (an English stem keeps the word's start but for
+            # its last letter): a long text it finds nothing in has nothing
+            # to show. Not so for Chinese terms (the text may write them in
+            # Traditional characters) or Portuguese stems (-ões -> -ao).
             return ""
         return self._analysed(text, field, marks)
 
@@ -278,12 +284,13 @@ def _existing_terms(leaf, reader):
 
 def _word_key(word: str) -> str | None:
     """A Chinese bigram as it is, a Latin stem by its first letters at the
-    start of a word (stemming changes at most the end: "economy" ->
-    "economi")."""
+    start of a word: stemming changes at most the end ("economy" ->
+    "economi"), but a stem of three letters may keep only the first of the
+    word's ("dying" -> "die")."""
     if contains_han(word):
         return re.escape(word)
     if len(word) >= 2:
-        return r"\b" + re.escape(word[: max(3, len(word) - 1)])
+        return r"\b" + re.escape(word[: len(word) - 1] if len(word) > 3 else word[:1])
     return None
 
 
@@ -334,5 +341,21 @@ def _likely_window(text: str, finder: re.Pattern | None) -> tuple[int, int] | No
     return start, end
 
 
+# Latin letters with accents, and ligatures (ﬁ): where folding the text
+# as the index does changes more than its case.
+_FOLDABLE = re.compile("[\u00c0-\u02af\u1e00-\u1eff\ufb00-\ufb06]")
+
+
+def _may_hold(text: str, finder: re.Pattern) -> bool:
+    """Whether the text, folded as the analyzer folds Latin words (NFKC,
+    case, accents), may hold a term the finder looks for."""
+    if finder.search(text.lower()) is not None:
+        return True
+    if _FOLDABLE.search(text) is None:
+        return False  # folding would change nothing more
+    return finder.search(_fold_accents(unicodedata.normalize("NFKC", text))) is not None
+
+
+@lru_cache(maxsize=64)  # a hit's text is looked at for body and its Portuguese shadow
 def _fold_accents(text: str) -> str:
     return text.lower().translate(accent_map)
