@@ -75,3 +75,26 @@ def test_drop_on_the_window_without_a_document_says_what_to_do(qtbot, window, se
     idle(qtbot, window)
     assert "Select a document" in window.statusBar().currentMessage()
     assert {d.id: d.attachment_count for d in service.list_documents()} == before
+
+
+def test_a_new_file_that_reuses_a_removed_files_id_gets_its_own_thumbnail(qtbot):
+    import datetime as dt
+
+    from PySide6.QtGui import QColor, QImage
+
+    from finweek_desktop.core.records import AttachmentInfo
+    from finweek_desktop.gui.file_strip import FileStrip
+
+    strip = FileStrip()
+    qtbot.addWidget(strip)
+    old = AttachmentInfo(7, "a" * 64, "old.png", 10, "image/png", dt.datetime(2020, 11, 20))
+    new = AttachmentInfo(7, "b" * 64, "new.png", 10, "image/png", dt.datetime(2020, 11, 21))
+    image = QImage(8, 8, QImage.Format.Format_RGB32)
+    image.fill(QColor("red"))
+    strip.show_attachments((old,))
+    strip.set_thumbnail(7, image)
+    assert strip.has_thumbnail(7)
+    strip.show_attachments((new,))  # the old file removed, another attached under id 7
+    assert not strip.has_thumbnail(7)
+    strip.show_attachments((old,))
+    assert strip.has_thumbnail(7)  # the old one's is still known

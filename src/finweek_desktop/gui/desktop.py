@@ -25,7 +25,9 @@ COPIES = "finweek-desktop"  # folder under the system's temporary folder
 
 def read_only_copy(stored: Path, attachment_id: int, name: str) -> Path:
     """A read-only copy of ``stored`` named ``name`` (any thread)."""
-    folder = Path(tempfile.gettempdir()) / COPIES / str(attachment_id)
+    # By id and content: a new file that reuses a removed file's id is not
+    # taken for its copy.
+    folder = Path(tempfile.gettempdir()) / COPIES / f"{attachment_id}-{stored.name[:16]}"
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / Path(name).name
     if target.exists() and target.stat().st_size == stored.stat().st_size:

@@ -56,9 +56,10 @@ class FileStrip(QListWidget):
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setFrameShape(QFrame.Shape.NoFrame)
-        # Thumbnails by attachment id: they survive the list being rebuilt
-        # when the same document is shown again after an edit.
-        self._thumbnails: dict[int, QIcon] = {}
+        # Thumbnails by attachment id and content: they survive the list
+        # being rebuilt when the same document is shown again after an edit,
+        # and a new file that reuses a removed file's id gets its own.
+        self._thumbnails: dict[tuple[int, str], QIcon] = {}
 
     def show_attachments(self, attachments: tuple[AttachmentInfo, ...]) -> None:
         self.blockSignals(True)
@@ -74,13 +75,20 @@ class FileStrip(QListWidget):
         self.fit_height()
 
     def set_thumbnail(self, attachment_id: int, image: QImage) -> None:
-        self._thumbnails[attachment_id] = QIcon(QPixmap.fromImage(image))
-        for row in range(self.count()):
-            if self.item(row).data(AttachmentRole).id == attachment_id:
-                self._set_item_icon(self.item(row))
+        items = [self.item(row) for row in range(self.count())
+                 if self.item(row).data(AttachmentRole).id == attachment_id]
+        if not items:
+            return  # another document is shown by now
+        if len(self._thumbnails) >= _KEPT_THUMBNAILS:
+            self._thumbnails.clear()  # a day of browsing: start again
+        key = _key(items[0].data(AttachmentRole))
+        self._thumbnails[key] = QIcon(QPixmap.fromImage(image))
+        for item in items:
+            self._set_item_icon(item)
 
     def has_thumbnail(self, attachment_id: int) -> bool:
-        return attachment_id in self._thumbnails
+        return any(_key(self.item(row).data(AttachmentRole)) in self._thumbnails
+                   for row in range(self.count()) if self.item(row).data(AttachmentRole).id == attachment_id)
 
     def restyle(self) -> None:
         """Type icons follow the palette; thumbnails stay."""
@@ -89,7 +97,7 @@ class FileStrip(QListWidget):
 
     def _set_item_icon(self, item: QListWidgetItem) -> None:
         attachment = item.data(AttachmentRole)
-        thumbnail = self._thumbnails.get(attachment.id)
+        thumbnail = self._thumbnails.get(_key(attachment))
         # a type icon stays at 32 px in the middle of the tile, lighter than a 64 px glyph
         item.setIcon(thumbnail or QIcon(mime_icon(attachment.mime_type).pixmap(TYPE_ICON)))
 
@@ -126,3 +134,10 @@ class FileStrip(QListWidget):
         super().resizeEvent(event)
         if event.oldSize().width() != event.size().width():
             self.fit_height()
+
+
+_KEPT_THUMBNAILS = 500
+
+
+def _key(attachment: AttachmentInfo) -> tuple[int, str]:
+    return attachment.id, attachment.sha256
