@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from ..dates import normalize_date
 from ..models import Attachment, Document, DocumentOrganization, Organization, Tag, document_tags
@@ -16,10 +16,16 @@ from ..vocabulary import DocumentKind, OrganizationRole
 EDITABLE_FIELDS = ("kind", "title", "subtitle", "date", "language", "summary", "notes", "source")
 # Per-document values of the list columns, as correlated subqueries: the
 # database sorts 50,000 rows by them without the rows being loaded.
+# Publishers and authors before those merely mentioned: the organization a
+# list shows first (and sorts by) is the one that made the document.
+ROLE_RANK = case({role.value: i for i, role in enumerate(OrganizationRole)},
+                 value=DocumentOrganization.role, else_=len(OrganizationRole))
 _FIRST_ORGANIZATION = (
-    select(func.min(func.lower(Organization.name)))
+    select(func.lower(Organization.name))
     .join(DocumentOrganization, DocumentOrganization.organization_id == Organization.id)
     .where(DocumentOrganization.document_id == Document.id)
+    .order_by(ROLE_RANK, func.lower(Organization.name))
+    .limit(1)
     .correlate(Document)
     .scalar_subquery()
 )

@@ -16,6 +16,7 @@ from ..vocabulary import DocumentKind
 from .common import (
     CHUNK_SIZE,
     EDITABLE_FIELDS,
+    ROLE_RANK,
     DocumentFilter,
     NotFound,
     chunks,
@@ -236,7 +237,7 @@ class DocumentsMixin:
                     select(DocumentOrganization.document_id, Organization.name)
                     .join(Organization, Organization.id == DocumentOrganization.organization_id)
                     .where(DocumentOrganization.document_id.in_(chunk))
-                    .order_by(Organization.name)
+                    .order_by(ROLE_RANK, Organization.name)
                 ):
                     names = orgs.setdefault(doc_id, [])
                     if name not in names:
