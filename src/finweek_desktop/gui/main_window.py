@@ -12,8 +12,6 @@ import shutil
 from PySide6.QtCore import QByteArray, QEvent, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QColorDialog,
-    QInputDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -30,13 +28,14 @@ from ..core.catalog import DocumentFilter, NotFound
 from ..core.startup import Catalog
 from ..core.vocabulary import DocumentKind
 from .browse import BrowseTab, SessionBrowseTab
-from .confirm import confirm_destructive, plain_buttons
+from .confirm import confirm_destructive
 from .detail import DetailPane
-from .dialogs import DocumentDialog, TagNameDialog
+from .dialogs import DocumentDialog
 from .errors import show_error
 from .files import FileActionsMixin
 from .operations import Change, Operations
 from .search_tab import SearchTab
+from .tag_actions import TagActionsMixin
 from .tags_tab import OrganizationsTab, TagsTab
 from .tasks import TaskRunner
 from .theme import app_icon, clear_caches, refresh_icons, set_icon, stylesheet
@@ -47,7 +46,7 @@ log = logging.getLogger(__name__)
 TAB_NAMES = ("all", "reports", "bluePapers", "initiatives", "sessions", "search", "tags", "organizations")
 
 
-class MainWindow(FileActionsMixin, QMainWindow):
+class MainWindow(FileActionsMixin, TagActionsMixin, QMainWindow):
     catalog_ready = Signal()
 
     def __init__(self, catalog: Catalog | None = None, settings: QSettings | None = None, runner: TaskRunner | None = None):
@@ -521,62 +520,7 @@ class MainWindow(FileActionsMixin, QMainWindow):
         self.undo_action.setText(f"&Undo {text}" if text else "&Undo")
         self.undo_action.setToolTip(f"Undo: {text} (Ctrl+Z)" if text else "Nothing to undo")
 
-    # -- tags ------------------------------------------------------------------
-
-    def tag_selected(self) -> None:
-        ids = self.selected_ids()
-        if not ids:
-            return
-        dialog = TagNameDialog("Tag documents", f"Add a tag to {len(ids)} selected document{'s' if len(ids) > 1 else ''}:",
-                               self.tag_names, parent=self)
-        dialog.accepted.connect(lambda: self.ops.add_tag(ids, dialog.name()))
-        dialog.open()
-
-    def untag_selected(self) -> None:
-        ids = self.selected_ids()
-        if not ids:
-            return
-        dialog = TagNameDialog("Remove a tag", f"Remove a tag from {len(ids)} selected document{'s' if len(ids) > 1 else ''}:",
-                               self.tag_names, parent=self)
-        dialog.accepted.connect(lambda: self.ops.remove_tag(ids, dialog.name()))
-        dialog.open()
-
-    def rename_tag(self, name: str) -> None:
-        dialog = TagNameDialog("Rename tag", f"New name for “{name}” (an existing name merges the two):",
-                               self.tag_names, text=name, parent=self)
-        dialog.accepted.connect(lambda: dialog.name() != name and self.ops.rename_tag(name, dialog.name()))
-        dialog.open()
-
-    def merge_tags(self, names: list[str]) -> None:
-        if len(names) < 2:
-            return
-        dialog = QInputDialog(self)
-        dialog.setObjectName("mergeDialog")
-        dialog.setWindowTitle("Merge tags")
-        dialog.setLabelText(f"Merge {', '.join(names)} into:")
-        dialog.setComboBoxItems(names)
-        dialog.setComboBoxEditable(True)
-        dialog.textValueSelected.connect(
-            lambda target: target.strip() and self.ops.merge_tags([n for n in names if n != target.strip()], target.strip())
-        )
-        dialog.open()
-        plain_buttons(dialog)  # its buttons exist once it shows
-
-    def delete_tags(self, names: list[str]) -> None:
-        if not names:
-            return
-        label = f"the tag “{names[0]}”" if len(names) == 1 else f"{len(names)} tags"
-        confirm_destructive(self, "confirmDeleteTags", "Delete tags", f"Delete {label}?",
-                            "The documents stay; only the tag is removed from them. You can undo this with Ctrl+Z.",
-                            "Delete", lambda: self.ops.delete_tags(names))
-
-    def choose_tag_color(self, name: str) -> None:
-        current = next((t.color for t in self.service.tags() if t.name == name), None)
-        color = QColorDialog.getColor(Qt.GlobalColor.gray if current is None else current, self, f"Colour of “{name}”")
-        if color.isValid():
-            self.ops.set_tag_color(name, color.name())
-
-    # -- files (see files.py) --------------------------------------------------
+    # -- files (see files.py; tags: tag_actions.py) ---------------------------
 
     def attachments_available(self) -> bool:
         return getattr(self.service, "store", None) is not None

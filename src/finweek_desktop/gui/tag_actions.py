@@ -1,0 +1,70 @@
+"""The main window's tag actions: tag and untag the selected documents,
+rename, merge, delete and recolour tags. Each asks what it needs in a
+dialog and hands the change to ``self.ops`` (operations.py), which runs it
+on a worker and makes it undoable."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QColorDialog, QInputDialog
+
+from .confirm import confirm_destructive, plain_buttons
+from .dialogs import TagNameDialog
+
+
+class TagActionsMixin:
+    """For MainWindow: needs ``ops``, ``service``, ``tag_names`` and
+    ``selected_ids()``."""
+
+    def tag_selected(self) -> None:
+        ids = self.selected_ids()
+        if not ids:
+            return
+        dialog = TagNameDialog("Tag documents", f"Add a tag to {len(ids)} selected document{'s' if len(ids) > 1 else ''}:",
+                               self.tag_names, parent=self)
+        dialog.accepted.connect(lambda: self.ops.add_tag(ids, dialog.name()))
+        dialog.open()
+
+    def untag_selected(self) -> None:
+        ids = self.selected_ids()
+        if not ids:
+            return
+        dialog = TagNameDialog("Remove a tag", f"Remove a tag from {len(ids)} selected document{'s' if len(ids) > 1 else ''}:",
+                               self.tag_names, parent=self)
+        dialog.accepted.connect(lambda: self.ops.remove_tag(ids, dialog.name()))
+        dialog.open()
+
+    def rename_tag(self, name: str) -> None:
+        dialog = TagNameDialog("Rename tag", f"New name for “{name}” (an existing name merges the two):",
+                               self.tag_names, text=name, parent=self)
+        dialog.accepted.connect(lambda: dialog.name() != name and self.ops.rename_tag(name, dialog.name()))
+        dialog.open()
+
+    def merge_tags(self, names: list[str]) -> None:
+        if len(names) < 2:
+            return
+        dialog = QInputDialog(self)
+        dialog.setObjectName("mergeDialog")
+        dialog.setWindowTitle("Merge tags")
+        dialog.setLabelText(f"Merge {', '.join(names)} into:")
+        dialog.setComboBoxItems(names)
+        dialog.setComboBoxEditable(True)
+        dialog.textValueSelected.connect(
+            lambda target: target.strip() and self.ops.merge_tags([n for n in names if n != target.strip()], target.strip())
+        )
+        dialog.open()
+        plain_buttons(dialog)  # its buttons exist once it shows
+
+    def delete_tags(self, names: list[str]) -> None:
+        if not names:
+            return
+        label = f"the tag “{names[0]}”" if len(names) == 1 else f"{len(names)} tags"
+        confirm_destructive(self, "confirmDeleteTags", "Delete tags", f"Delete {label}?",
+                            "The documents stay; only the tag is removed from them. You can undo this with Ctrl+Z.",
+                            "Delete", lambda: self.ops.delete_tags(names))
+
+    def choose_tag_color(self, name: str) -> None:
+        current = next((t.color for t in self.service.tags() if t.name == name), None)
+        color = QColorDialog.getColor(Qt.GlobalColor.gray if current is None else current, self, f"Colour of “{name}”")
+        if color.isValid():
+            self.ops.set_tag_color(name, color.name())
