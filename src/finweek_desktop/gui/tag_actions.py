@@ -17,21 +17,19 @@ class TagActionsMixin:
     ``selected_ids()``."""
 
     def tag_selected(self) -> None:
-        ids = self.selected_ids()
-        if not ids:
-            return
-        dialog = TagNameDialog("Tag documents", f"Add a tag to {len(ids)} selected document{'s' if len(ids) > 1 else ''}:",
-                               self.tag_names, parent=self)
-        dialog.accepted.connect(lambda: self.ops.add_tag(ids, dialog.name()))
-        dialog.open()
+        self._ask_tag_for_selected("Tag documents", "Add a tag to", lambda ids, name: self.ops.add_tag(ids, name))
 
     def untag_selected(self) -> None:
+        self._ask_tag_for_selected("Remove a tag", "Remove a tag from",
+                                   lambda ids, name: self.ops.remove_tag(ids, name))
+
+    def _ask_tag_for_selected(self, title: str, verb: str, apply) -> None:
         ids = self.selected_ids()
         if not ids:
             return
-        dialog = TagNameDialog("Remove a tag", f"Remove a tag from {len(ids)} selected document{'s' if len(ids) > 1 else ''}:",
+        dialog = TagNameDialog(title, f"{verb} {len(ids)} selected document{'s' if len(ids) > 1 else ''}:",
                                self.tag_names, parent=self)
-        dialog.accepted.connect(lambda: self.ops.remove_tag(ids, dialog.name()))
+        dialog.accepted.connect(lambda: apply(ids, dialog.name()))
         dialog.open()
 
     def rename_tag(self, name: str) -> None:
