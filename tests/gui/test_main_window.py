@@ -198,6 +198,17 @@ def test_tag_several_documents_at_once_then_undo(qtbot, window, service):
     assert "to-read" not in [t.name for t in service.tags()]
 
 
+def test_remove_a_tag_from_several_documents_at_once(qtbot, window, service):
+    assert service.count_documents(DocumentFilter(tag="dual-circulation")) == 3
+    window.all_tab.table.selectAll()
+    press(qtbot, window, Qt.Key.Key_T, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    box = dialog(qtbot, TagNameDialog)
+    qtbot.keyClicks(box.edit, "dual-circulation")
+    with qtbot.waitSignal(window.ops.finished, timeout=10000):
+        qtbot.keyClick(box.edit, Qt.Key.Key_Return)
+    assert service.count_documents(DocumentFilter(tag="dual-circulation")) == 0
+
+
 def test_remove_a_tag_with_the_chip(qtbot, window, service):
     doc_id = select_title(qtbot, window.all_tab, BLUE_PAPER)
     chip = next(c for c in window.detail.tags.chips() if c.name == "fintech")
