@@ -332,6 +332,8 @@ ix.upsert([IndexedDocument(1, "report", "横琴新区金融服务", summary="澳
 assert "jieba" not in sys.modules, "indexing loaded jieba"
 ix.search("Hengqin")
 assert not analysis.segmenter_loaded(), "a Latin query loaded jieba"
+assert [h.id for h in ix.search("横琴").hits] == [1]
+assert not analysis.segmenter_loaded(), "a two-character query loaded jieba"
 assert [h.id for h in ix.search("横琴金融").hits] == [1]
 assert analysis.segmenter_loaded()
 print("ok")
@@ -394,3 +396,12 @@ def test_relevance_script_fails_when_ours_is_not_ahead(tmp_path):
     out = _relevance("--data", str(tmp_path))
     assert out.returncode == 1
     assert "not ahead" in out.stderr
+
+
+def test_a_two_character_query_is_its_bigram_not_two_characters_apart(index):
+    # 1 holds 横琴 (and 2 橫琴), 3 the characters apart: 横 琴 金 融.
+    assert ids(index, "横琴") == {1, 2}
+    # 琴 and 金 stand in 1 and 3, never side by side: no document has 琴金
+    # (jieba would have cut it into two characters, each found anywhere).
+    assert ids(index, "琴金") == set()
+    assert ids(index, "琴新") == {1}

@@ -434,7 +434,12 @@ class MultilingualAnalyzer(Analyzer):
                 # jieba words: indexed as such (the measured alternative), or
                 # in a query word, one group per word holding its bigrams (or
                 # the character itself).
-                for text, offset in segment(folded):
+                # A run of two characters is its one bigram: what jieba would
+                # make of it is a word (the same bigram) or two characters
+                # (two prefix queries ANDed, looser than the run typed), and
+                # a first query should not wait a second for its dictionary.
+                short = words and not jieba_index and len(folded) <= 2
+                for text, offset in ((folded, 0),) if short else segment(folded):
                     group += 1
                     t.group = group
                     if jieba_index or len(text) == 1:
