@@ -61,8 +61,9 @@ def record(directory: Path, names: list[str]) -> None:
 
 def damaged(directory: Path, names: list[str], *, contents: bool) -> list[str]:
     """Which of the files ``names`` differ from what was recorded: by size,
-    and with ``contents`` by CRC-32 too. A recorded file that is gone counts
-    as damaged."""
+    and with ``contents`` by CRC-32 too. A file that is gone is not judged
+    (another writer may have merged it away; a live segment missing a file
+    fails to open anyway)."""
     known = _load(directory)
     bad = []
     for name in names:
