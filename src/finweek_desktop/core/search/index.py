@@ -287,7 +287,7 @@ class SearchIndex:
             shutil.rmtree(old, ignore_errors=True)
             self._ix = whoosh_index.open_dir(str(self.directory), indexname=INDEX_NAME)
             self._damaged = False
-            checksums.record(self.directory, self._live_files())
+            self._record_checksums()
             if progress:
                 progress(count, total)
             return count
