@@ -31,8 +31,8 @@ from whoosh.support.charset import accent_map
 from .analysis import contains_han
 from .schema import PORTUGUESE_SHADOWS, SNIPPET_FIELDS, SNIPPET_SOURCES
 
-_WORD = re.compile(r"\w")
-_SHADOWS = frozenset(PORTUGUESE_SHADOWS.values())  # text beyond a fragment that is more than punctuation
+_WORD = re.compile(r"\w")  # text beyond a fragment that is more than punctuation
+_SHADOWS = frozenset(PORTUGUESE_SHADOWS.values())
 
 # Text analysed before and after the first likely match.
 WINDOW_BEFORE = 300
@@ -41,17 +41,14 @@ WINDOW_AFTER = 700
 
 class SnippetFormatter(HtmlFormatter):
     """Plain <b>…</b> around matches, no classes: easy for any consumer. A
-    fragment that starts or ends inside the text says so with "…".
-
-    ``cut`` tells whether the text formatted is itself a window cut out of
-    a longer one (on the left, on the right)."""
-
-    cut = (False, False)
+    fragment that starts or ends inside the text says so with "…"."""
 
     def format_token(self, text, token, replace=False):
         return "<b>" + html.escape(get_text(text, token, replace), quote=False) + "</b>"
 
-    def format(self, fragments, replace=False):
+    def format(self, fragments, replace=False, cut=(False, False)):
+        """``cut``: whether the text formatted is itself a window cut out of
+        a longer one, on the left and on the right."""
         out, previous = "", None
         for fragment in sorted(fragments, key=lambda f: f.startchar):
             part = self.format_fragment(fragment, replace=replace).strip()
@@ -63,11 +60,11 @@ class SnippetFormatter(HtmlFormatter):
             elif previous is not None:
                 out += "… …" + part
             else:
-                out = ("…" if self.cut[0] or _WORD.search(text, 0, fragment.startchar) else "") + part
+                out = ("…" if cut[0] or _WORD.search(text, 0, fragment.startchar) else "") + part
             previous = fragment
         if previous is not None:
             rest = previous.text[previous.endchar:]
-            if self.cut[1] or _WORD.search(rest):
+            if cut[1] or _WORD.search(rest):
                 out += "…"
             else:
                 out += html.escape(rest.rstrip(), quote=False)  # the closing full stop
@@ -121,7 +118,8 @@ class Snippets:
         # docnum -> (segment-local docnum, that segment's term cache)
         self._segments = [(offset, term_cache.get(id(r), {})) for r, offset, _docs in matched]
         self._segments.sort(key=lambda pair: pair[0])
-        self._finders: dict[str, tuple[re.Pattern | None, bool | str]] = {}
+        self._finders: dict[str, _Finder] = {}
+        self._field_marks: dict[str, _Marks] = {}
 
     def _holds(self, docnum: int, fieldname: str, btexts) -> bool:
         """False only when the matching step proved the hit holds none of the terms."""
@@ -144,22 +142,17 @@ class Snippets:
         if not btexts or not self._holds(docnum, fieldname, btexts):
             return ""
         field = self.schema[fieldname]
-        words = frozenset(field.from_bytes(b) for b in btexts)
-        marks = _Marks(
-            frozenset(field.from_bytes(b) for b in self._anywhere.get(fieldname, ())),
-            frozenset(self._phrases.get(fieldname, ())),
-            frozenset(field.from_bytes(b) for b in self._prefix_only.get(fieldname, ())),
-        )
-        finder, complete = self._finder(fieldname, marks)
-        window = _likely_window(text, finder)
+        marks = self._marks(fieldname)
+        finder = self._finder(fieldname, marks)
+        window = _likely_window(text, finder.pattern)
         if window is not None:
             start, end = window
             snippet = self._analysed(text[start:end], field, marks, cut=(start > 0, end < len(text)))
             if snippet:
                 return snippet
-        elif (complete and len(text) > WINDOW_BEFORE + WINDOW_AFTER and fieldname not in _SHADOWS
-              and (complete == "latin" or not contains_han(text))
-              and not _may_hold(text, finder)):
+        elif (finder.complete and len(text) > WINDOW_BEFORE + WINDOW_AFTER and fieldname not in _SHADOWS
+              and (finder.latin or not contains_han(text))
+              and not _may_hold(text, finder.pattern)):
             # The finder misses no English match in text folded as the
             # index folds it (an English stem keeps the word's start but for
             # its last letter): a long text it finds nothing in has nothing
@@ -168,16 +161,25 @@ class Snippets:
             return ""
         return self._analysed(text, field, marks)
 
-    def _finder(self, fieldname: str, marks: _Marks) -> tuple[re.Pattern | None, bool | str]:
-        """The field's finder, and whether it has a key for every term:
-        False, True, or "latin" when every term is Latin too."""
+    def _marks(self, fieldname: str) -> _Marks:
+        """What to highlight in a field's text (the same for every hit)."""
+        if fieldname not in self._field_marks:
+            field = self.schema[fieldname]
+            self._field_marks[fieldname] = _Marks(
+                frozenset(field.from_bytes(b) for b in self._anywhere.get(fieldname, ())),
+                frozenset(self._phrases.get(fieldname, ())),
+                frozenset(field.from_bytes(b) for b in self._prefix_only.get(fieldname, ())),
+            )
+        return self._field_marks[fieldname]
+
+    def _finder(self, fieldname: str, marks: _Marks) -> _Finder:
         if fieldname not in self._finders:
-            complete: bool | str = all(_word_key(w) for w in marks.anywhere) and all(
-                _phrase_key(p) for p in marks.phrases)
             words = [*marks.anywhere, *(w for p in marks.phrases for w in p)]
-            if complete and not any(contains_han(w) for w in words):
-                complete = "latin"
-            self._finders[fieldname] = (_word_finder(marks.anywhere, marks.phrases), complete)
+            self._finders[fieldname] = _Finder(
+                _word_finder(marks.anywhere, marks.phrases),
+                complete=all(_word_key(w) for w in marks.anywhere) and all(_phrase_key(p) for p in marks.phrases),
+                latin=not any(contains_han(w) for w in words),
+            )
         return self._finders[fieldname]
 
     def _analysed(self, text: str, field, marks: _Marks, cut: tuple[bool, bool] = (False, False)) -> str:
@@ -193,8 +195,7 @@ class Snippets:
         tokens = self._highlighter._merge_matched_tokens(tokens)
         fragments = self.fragmenter.fragment_tokens(text, tokens)
         fragments = top_fragments(fragments, 2, self._highlighter.scorer, self._highlighter.order, minscore=1)
-        self.formatter.cut = cut
-        return self.formatter.format(fragments)
+        return self.formatter.format(fragments, cut=cut)
 
     def for_hit(self, hit) -> str:
         for name in SNIPPET_FIELDS:
@@ -213,6 +214,15 @@ class Snippets:
             if snippet:
                 return snippet
         return ""
+
+
+@dataclass(frozen=True)
+class _Finder:
+    """Where a field's text likely holds a query term."""
+
+    pattern: re.Pattern | None
+    complete: bool  # a key for every term: finding none proves no Latin term is there
+    latin: bool  # every term is Latin (Traditional spellings cannot hide one)
 
 
 @dataclass(frozen=True)
