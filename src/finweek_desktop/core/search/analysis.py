@@ -92,21 +92,28 @@ def _t2s():
     return OpenCC("t2s")
 
 
+def _opencc_table(name: str) -> dict[str, tuple[str, ...]] | None:
+    """One of OpenCC's tables as it ships it (``key<TAB>candidates``, the
+    converter's choice first); None when unreadable. Reading the text is
+    cheap; building the converter (its JSON dictionaries) is not."""
+    try:
+        text = (resources.files("opencc_purepy") / "dicts" / name).read_text(encoding="utf-8")
+    except (OSError, ModuleNotFoundError):
+        return None
+    table = {}
+    for line in text.splitlines():
+        key, _tab, values = line.partition("\t")
+        if key and values.split():
+            table[key] = tuple(values.split())
+    return table
+
+
 @lru_cache(maxsize=1)
 def _simplified_forms() -> dict[str, tuple[str, ...]] | None:
     """Traditional character -> every Simplified character it may stand for,
     from OpenCC's own TSCharacters table (all its candidates: 覆 -> 覆 复,
-    瞭 -> 瞭 了; the converter keeps only the first). None when unreadable."""
-    try:
-        text = (resources.files("opencc_purepy") / "dicts" / "TSCharacters.txt").read_text(encoding="utf-8")
-    except (OSError, ModuleNotFoundError):
-        return None
-    forms = {}
-    for line in text.splitlines():
-        key, _tab, values = line.partition("\t")
-        if key and values:
-            forms[key] = tuple(values.split())  # the converter's choice first
-    return forms
+    瞭 -> 瞭 了; the converter keeps only the first)."""
+    return _opencc_table("TSCharacters.txt")
 
 
 def _is_fold(traditional: str, simplified: str) -> bool:
@@ -133,16 +140,12 @@ def _phrase_characters() -> frozenset[str] | None:
     瞭解 -> 了解), which its character table leaves alone: a run holding one
     must still go through OpenCC. None when the phrase table cannot be read
     (another layout of opencc-purepy): then every run does."""
-    # The table's text file, as OpenCC ships it: building the converter
-    # (its JSON dictionaries) would cost ~70 ms on a first query.
-    try:
-        text = (resources.files("opencc_purepy") / "dicts" / "TSPhrases.txt").read_text(encoding="utf-8")
-        phrases = {}
-        for line in text.splitlines():
-            key, _tab, values = line.partition("\t")
-            if key and values:
-                phrases[key] = values.split()[0]
-    except (OSError, ModuleNotFoundError, IndexError):
+    # From the text file (building the converter would cost ~70 ms on a
+    # first query), else from the converter's own dictionary.
+    table = _opencc_table("TSPhrases.txt")
+    if table is not None:
+        phrases = {key: values[0] for key, values in table.items()}
+    else:
         try:
             phrases = _t2s().dictionary.ts_phrases[0]
         except AttributeError:
