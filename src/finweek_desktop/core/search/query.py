@@ -201,11 +201,11 @@ def parse_query(text: str, parser: qparser.QueryParser) -> ParsedQuery:
             problem = "the query syntax was incomplete"
     elif problem == _DANGLING_OPERATOR:
         # "title:digital OR": drop the operator, keep the rest as typed.
-        trimmed = _LEADING_OPERATOR.sub("", _TRAILING_OPERATOR.sub("", text)).strip()
+        trimmed = _without_dangling_operators(text)
         if trimmed and _syntax_problem(trimmed) is None:
             parsed = parser.parse(_fold_raw_terms(trimmed))
             if _is_usable(parsed):
-                shown = _LEADING_OPERATOR.sub("", _TRAILING_OPERATOR.sub("", typed)).strip()
+                shown = _without_dangling_operators(typed)
                 return ParsedQuery(cap_prefixes(parsed), notice=f"{problem[0].upper()}{problem[1:]}; "
                                    f"searched for: {shown}")
 
@@ -276,6 +276,10 @@ def _syntax_problem(text: str) -> str | None:
 _DANGLING_OPERATOR = "an operator is missing a term"
 _LEADING_OPERATOR = re.compile(r"^\s*(AND|OR|ANDNOT|ANDMAYBE)\b")
 _TRAILING_OPERATOR = re.compile(r"\b(AND|OR|NOT|ANDNOT|ANDMAYBE)\s*$")
+
+
+def _without_dangling_operators(text: str) -> str:
+    return _LEADING_OPERATOR.sub("", _TRAILING_OPERATOR.sub("", text)).strip()
 
 
 def _only_common_words(text: str) -> bool:
