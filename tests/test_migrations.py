@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import sqlite3
 
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
-from finweek_desktop.core.database import current_revision, head_revision, make_engine, sqlite_url, upgrade_to_head
+from finweek_desktop.core.database import alembic_config, current_revision, head_revision, make_engine, sqlite_url, upgrade_to_head
 from finweek_desktop.core.models import Base
 from finweek_desktop.core.startup import open_catalog
 
@@ -38,10 +39,13 @@ def test_foreign_keys_are_enforced_on_every_connection(tmp_path):
 
 
 def test_catalog_behind_head_is_migrated_at_start(tmp_path):
-    # A database file that exists but has no schema: an "old" catalog.
+    # A catalog made by the first release: schema 0001, no documents.
     db = tmp_path / "data" / "catalog.sqlite3"
     db.parent.mkdir()
-    sqlite3.connect(db).close()
+    engine = make_engine(sqlite_url(db))
+    command.upgrade(alembic_config(engine), "0001")
+    engine.dispose()
+    assert sqlite3.connect(db).execute("SELECT version_num FROM alembic_version").fetchone() == ("0001",)
 
     catalog = open_catalog(tmp_path / "data")
     try:

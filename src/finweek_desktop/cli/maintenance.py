@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from .output import print_json
+import sys
+from pathlib import Path
+
+from ..core.catalog import RepairNeedsConfirmation
+from .output import CliError, print_json
 
 
 def register(subparsers, common) -> None:
@@ -10,7 +14,9 @@ def register(subparsers, common) -> None:
     p.set_defaults(handler=run_reindex)
 
     p = subparsers.add_parser("check", parents=[common], help="report differences between the database and the index")
-    p.add_argument("--repair", action="store_true", help="fix what is found")
+    p.add_argument("--repair", action="store_true", help="fix what is found (stored files are quarantined, never deleted)")
+    p.add_argument("--yes", action="store_true", help="with --repair: drop documents only the index has without asking")
+    p.add_argument("--purge-quarantine", action="store_true", help="delete the files a repair moved to the quarantine")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(handler=run_check)
 
@@ -26,10 +32,11 @@ def run_check(args, catalog) -> int:
     rebuilt = catalog.index.recreated_because
     if rebuilt and rebuilt != "missing" and not args.json:
         print(f"The search index was {rebuilt} and has been rebuilt from the database.")
+    purged = service.store.purge_quarantine() if args.purge_quarantine and service.store is not None else None
     report = service.check()
     repaired = None
     if args.repair and not report.ok:
-        repaired = service.repair(report)
+        repaired = _repair(service, report, args.yes)
     if args.json:
         data = {
             "ok": report.ok,
@@ -41,12 +48,17 @@ def run_check(args, catalog) -> int:
             "attachments_without_file": list(report.missing_files),
             "temporary_files": list(report.temp_files),
             "attachments_without_text": list(report.pending_text),
+            "quarantined_files": list(report.quarantined_files),
             "index_rebuilt_at_open": rebuilt,
         }
         if repaired is not None:
             data["repaired"] = repaired.ok
+        if purged is not None:
+            data["purged_from_quarantine"] = purged
         print_json(data)
     else:
+        if purged is not None:
+            print(f"Deleted {purged} quarantined file(s).")
         if report.ok:
             print("Database, index and attachment store agree.")
         for label, ids in (
@@ -74,6 +86,19 @@ def run_check(args, catalog) -> int:
     return 1
 
 
+def _repair(service, report, yes: bool):
+    try:
+        return service.repair(report, confirmed=yes)
+    except RepairNeedsConfirmation as exc:
+        if not sys.stdin.isatty():
+            raise CliError(str(exc)) from None
+        answer = input(f"Repair would remove {len(exc.ids)} document(s) from the search index that the database "
+                       "does not have (the index may be their last copy). Remove them? [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            raise CliError("repair cancelled; nothing was changed") from None
+        return service.repair(report, confirmed=True)
+
+
 def _print_store_report(report) -> None:
     if report.unreferenced_files:
         print(f"{len(report.unreferenced_files)} stored file(s) no attachment refers to: "
@@ -83,6 +108,9 @@ def _print_store_report(report) -> None:
               f"{', '.join(map(str, report.missing_files))}")
     if report.temp_files:
         print(f"{len(report.temp_files)} temporary file(s) left by an interrupted attach")
+    if report.quarantined_files:
+        print(f"{len(report.quarantined_files)} file(s) in the quarantine, moved there by a repair "
+              f"(in {Path(report.quarantined_files[0]).parent}; `finweek check --purge-quarantine` deletes them)")
     if report.pending_text:
         print(f"{len(report.pending_text)} attachment(s) whose text was never extracted: "
               f"{', '.join(map(str, report.pending_text))}")

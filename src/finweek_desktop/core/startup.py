@@ -11,12 +11,15 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, select
 
 from .attachments.store import AttachmentStore
 from .catalog import CatalogService
+from .damage import database_is_blank, refuse_blank_database, refuse_emptied_database
 from .database import make_engine, sqlite_url, upgrade_to_head
-from .journal import IndexJournal
+from .errors import CatalogDamaged, CatalogOpenError
+from .journal import IndexJournal, JournalDamaged
+from .models import Document
 from .paths import CatalogPaths, resolve_data_dir
 from .search.index import SearchIndex
 from .seed import load_seed
@@ -24,8 +27,7 @@ from .seed import load_seed
 log = logging.getLogger(__name__)
 
 
-class CatalogOpenError(RuntimeError):
-    """The catalog cannot be opened; the message is for the user."""
+__all__ = ["Catalog", "CatalogDamaged", "CatalogOpenError", "database_error_message", "open_catalog"]
 
 
 @dataclass
@@ -48,6 +50,18 @@ def database_error_message(exc: BaseException) -> str:
     return " ".join(str(reason).split()) or type(reason).__name__
 
 
+def _count_documents(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return connection.scalar(select(func.count()).select_from(Document)) or 0
+
+
+def _has_pending(journal: IndexJournal) -> bool:
+    try:
+        return bool(journal.pending())
+    except JournalDamaged:
+        return True
+
+
 def open_catalog(
     data_dir: str | os.PathLike | None = None,
     *,
@@ -65,7 +79,11 @@ def open_catalog(
         paths.root.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise CatalogOpenError(f"cannot create the data folder {paths.root}: {exc.strerror}") from exc
-    created = database_url is None and not paths.database.exists()
+    store = AttachmentStore(paths.attachments)
+    journal = IndexJournal(paths.journal)
+    created = database_url is None and database_is_blank(paths.database)
+    if created:
+        refuse_blank_database(paths.database, paths.index, store)
     engine = make_engine(database_url or sqlite_url(paths.database))
     try:
         upgrade_to_head(engine)
@@ -74,8 +92,14 @@ def open_catalog(
         where = paths.database if database_url is None else "at the given --database-url"
         raise CatalogOpenError(f"cannot open the catalog database {where}: {database_error_message(exc)}") from exc
 
+    if database_url is None and not created:
+        try:
+            refuse_emptied_database(paths.database, _count_documents(engine), paths.index, _has_pending(journal))
+        except CatalogDamaged:
+            engine.dispose()
+            raise
     index = SearchIndex(paths.index)
-    service = CatalogService(engine, index, IndexJournal(paths.journal), AttachmentStore(paths.attachments))
+    service = CatalogService(engine, index, journal, store)
     if created and seed:
         log.info("new catalog at %s: loading the default finance-week catalog", paths.root)
         load_seed(service)

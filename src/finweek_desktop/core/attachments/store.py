@@ -6,7 +6,8 @@ bytes are copied to ``tmp/`` while hashed, fsynced, and only renamed into
 ``objects/`` by ``StagedFile.commit``. The caller commits the database row
 after that, so a crash leaves either a complete file or a temporary one,
 and never a row pointing at nothing. Leftovers (temporary files, files no
-row refers to) are what ``finweek check`` reports and ``--repair`` removes;
+row refers to) are what ``finweek check`` reports; ``--repair`` removes the
+temporary ones and moves the others to ``quarantine/``;
 a temporary file counts only once it is old enough not to be an attach in
 progress.
 
@@ -42,6 +43,8 @@ class AttachmentStore:
         self.objects = self.root / "objects"
         self.tmp = self.root / "tmp"
         self.previews = self.root / "previews"
+        # Where repair puts files no row refers to: never deleted but on request.
+        self.quarantine_dir = self.root / "quarantine"
         # Held while a file is made live and its row committed, and while
         # unreferenced files are deleted, so one cannot undo the other, in
         # this process or another one writing to the same catalog.
@@ -121,6 +124,32 @@ class AttachmentStore:
         for preview in self.previews.glob(f"{sha256[:2]}/{sha256}-*"):
             preview.unlink(missing_ok=True)
         return existed
+
+    def quarantine(self, sha256: str) -> bool:
+        """Move a stored file out of ``objects/`` into the quarantine, where
+        `finweek check` lists it until it is purged; True if it existed."""
+        path = self.path_for(sha256)
+        if not path.exists():
+            return False
+        self.quarantine_dir.mkdir(parents=True, exist_ok=True)
+        os.replace(path, self.quarantine_dir / sha256)
+        _fsync_dir(self.quarantine_dir)
+        for preview in self.previews.glob(f"{sha256[:2]}/{sha256}-*"):
+            preview.unlink(missing_ok=True)
+        return True
+
+    def quarantined(self) -> list[Path]:
+        return sorted(p for p in self.quarantine_dir.iterdir() if p.is_file()) if self.quarantine_dir.is_dir() else []
+
+    def purge_quarantine(self) -> int:
+        """Delete every quarantined file; returns how many."""
+        files = self.quarantined()
+        for path in files:
+            path.unlink(missing_ok=True)
+        return len(files)
+
+    def count_files(self) -> int:
+        return sum(1 for _ in self.hashes())
 
     def hashes(self) -> Iterator[str]:
         """Every stored file's hash (names that are not hashes are skipped)."""

@@ -7,7 +7,7 @@ tags, reference data, attachments, and index integrity.
 from __future__ import annotations
 
 from .common import EDITABLE_FIELDS, LIST_SORTS, DocumentFilter, NotFound, clean_tag_name, document_row, required_title
-from .integrity import CheckReport
+from .integrity import CheckReport, RepairNeedsConfirmation
 from .service import CatalogService
 
 __all__ = [
@@ -15,6 +15,7 @@ __all__ = [
     "LIST_SORTS",
     "CatalogService",
     "CheckReport",
+    "RepairNeedsConfirmation",
     "DocumentFilter",
     "NotFound",
     "required_title",

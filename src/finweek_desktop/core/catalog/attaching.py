@@ -246,14 +246,15 @@ class AttachmentsMixin:
         else:
             log.warning("could not sync the database in time; %d file(s) are left for `finweek check --repair`", len(released))
 
-    def _release_files(self, hashes: Iterable[str]) -> None:
-        """Delete the stored files of ``hashes`` that no row refers to any more."""
+    def _release_files(self, hashes: Iterable[str], *, quarantine: bool = False) -> None:
+        """Delete (or quarantine) the stored files of ``hashes`` that no row refers to any more."""
         store = self._require_store()
+        release = store.quarantine if quarantine else store.delete
         with store.lock, self.engine.connect() as connection:
             for sha256 in hashes:
                 count = connection.scalar(select(func.count()).where(Attachment.sha256 == sha256))
                 if not count:
-                    store.delete(sha256)
+                    release(sha256)
 
     def _check_store(self, report: CheckReport) -> CheckReport:
         store = self._require_store()
@@ -267,13 +268,16 @@ class AttachmentsMixin:
             missing_files=tuple(i for i, sha, _ in rows if sha not in stored),
             temp_files=tuple(str(p) for p in store.leftover_temp_files()),
             pending_text=tuple(i for i, sha, status in rows if status == TextStatus.PENDING.value and sha in stored),
+            quarantined_files=tuple(str(p) for p in store.quarantined()),
         )
 
     def _repair_store(self, report: CheckReport) -> None:
         """Fix what can be fixed; rows whose file is gone stay, for the user to
-        re-attach the file or detach them (deleting them would lose the record)."""
+        re-attach the file or detach them (deleting them would lose the record).
+        Files no row refers to are quarantined, not deleted: the database may
+        be what lost them."""
         store = self._require_store()
-        self._release_files(report.unreferenced_files)
+        self._release_files(report.unreferenced_files, quarantine=True)
         with store.lock:  # no commit is moving one of them meanwhile
             leftovers = set(map(str, store.leftover_temp_files()))  # still old now
             for temp in report.temp_files:

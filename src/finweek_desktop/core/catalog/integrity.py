@@ -14,6 +14,22 @@ from ..search.schema import IndexedDocument
 from .common import CHUNK_SIZE, chunks
 
 
+# A repair may drop this many documents from the index without asking.
+DROP_WITHOUT_ASKING = 5
+
+
+class RepairNeedsConfirmation(RuntimeError):
+    """A repair would drop documents only the index still has; nothing was changed."""
+
+    def __init__(self, ids: tuple[int, ...]):
+        self.ids = ids
+        super().__init__(
+            f"repair would remove {len(ids)} document(s) from the search index that the database "
+            f"does not have; the index may be their last copy. Nothing was changed; "
+            f"confirm to remove them (--yes), or restore the database from a backup first"
+        )
+
+
 @dataclass(frozen=True)
 class CheckReport:
     missing_from_index: tuple[int, ...] = ()
@@ -27,6 +43,7 @@ class CheckReport:
     missing_files: tuple[int, ...] = ()
     temp_files: tuple[str, ...] = ()
     pending_text: tuple[int, ...] = ()
+    quarantined_files: tuple[str, ...] = ()  # moved aside by a repair: listed, never counted as a fault
     index_damaged: bool = False  # its files are not what was written: repair rebuilds it
 
     @property
@@ -101,8 +118,14 @@ class IntegrityMixin:
             report = CheckReport(tuple(missing), tuple(stale), tuple(orphans))
         return self._check_store(report) if self.store is not None else report
 
-    def repair(self, report: CheckReport | None = None) -> CheckReport:
+    def repair(self, report: CheckReport | None = None, *, confirmed: bool = False) -> CheckReport:
+        """Fix what ``check`` found. Stored files are never deleted: those no
+        row refers to move to the store's quarantine. Dropping more than
+        DROP_WITHOUT_ASKING documents from the index needs ``confirmed``;
+        without it RepairNeedsConfirmation is raised before anything changes."""
         report = report or self.check()
+        if len(report.orphans_in_index) > DROP_WITHOUT_ASKING and not confirmed:
+            raise RepairNeedsConfirmation(report.orphans_in_index)
         if report.index_damaged:
             self.reindex()
         else:

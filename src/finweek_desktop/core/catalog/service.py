@@ -28,7 +28,7 @@ from ..journal import IndexJournal, JournalDamaged
 from ..search.index import SearchIndex, SearchResults
 from .attaching import AttachmentsMixin
 from .documents import DocumentsMixin
-from .integrity import IntegrityMixin
+from .integrity import DROP_WITHOUT_ASKING, IntegrityMixin
 from .reference import ALIAS_MODELS, ReferenceMixin
 from .tagging import TaggingMixin
 
@@ -105,11 +105,18 @@ class CatalogService(DocumentsMixin, TaggingMixin, ReferenceMixin, AttachmentsMi
         try:
             pending = self.journal.pending()
         except JournalDamaged:
-            log.warning("index journal unreadable; repairing the whole index")
+            log.warning("index journal unreadable; bringing the whole index in step")
             report = self.check()
-            self.repair(report)
+            if report.index_damaged:
+                self.reindex()
+                return self.count_documents()
+            # Unasked, only a few documents may leave the index (`check --repair` asks for more),
+            # and the store is left to `check`.
+            orphans = report.orphans_in_index if len(report.orphans_in_index) <= DROP_WITHOUT_ASKING else ()
+            ids = set(report.missing_from_index) | set(report.stale_in_index) | set(orphans)
+            self.sync_index(ids)
             self.journal.reset()
-            return len(report.missing_from_index) + len(report.stale_in_index) + len(report.orphans_in_index)
+            return len(ids)
         if pending:
             log.info("re-indexing %d documents left pending by an interrupted write", len(pending))
             self.sync_index(pending)

@@ -500,6 +500,23 @@ class _StoredHit:
         return self._fields.get(name, default)
 
 
+def stored_document_count(directory: Path) -> int | None:
+    """How many documents the index in ``directory`` holds, read without
+    writing anything: 0 when there is no index, None when there is one that
+    cannot be read (it still holds something)."""
+    directory = Path(directory)
+    try:
+        if not whoosh_index.exists_in(str(directory), indexname=INDEX_NAME):
+            return 0
+        ix = whoosh_index.open_dir(str(directory), indexname=INDEX_NAME, readonly=True)
+        try:
+            return ix.doc_count()
+        finally:
+            ix.close()
+    except Exception:  # damaged: whatever it holds is not nothing
+        return None
+
+
 def _sorted_counts(counts) -> dict[str, int]:
     counts = {str(key): n for key, n in counts.items() if key not in (None, "") and n}
     return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))

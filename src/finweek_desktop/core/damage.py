@@ -1,0 +1,79 @@
+"""A lost catalog database must never pass for a new one.
+
+A failing disk or a sync tool can leave ``catalog.sqlite3`` empty (0 bytes)
+or without the documents its WAL held. Opened naively, that is a new
+catalog: the seed loads into it, and `check --repair` then "fixes" the
+index and the attachment store by deleting everything the database no
+longer names. So before anything writes, the database is compared with
+what lies beside it, and a blank or empty database next to an index or a
+store that holds content stops the open with a message.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
+from .attachments.store import AttachmentStore
+from .errors import CatalogDamaged
+from .search.index import stored_document_count
+
+_WHAT_TO_DO = (
+    "Nothing was changed. Restore catalog.sqlite3 from a backup, or move the folder aside to start a new catalog."
+)
+
+
+def database_is_blank(database: Path) -> bool:
+    """No database file, one of 0 bytes, or one without a single table (a
+    lost WAL can take the schema with it): SQLite would open each as new."""
+    try:
+        if database.stat().st_size == 0:
+            return True
+    except FileNotFoundError:
+        return True
+    try:  # read-only: a damaged file is left exactly as it is
+        with closing(sqlite3.connect(f"{database.as_uri()}?mode=ro", uri=True)) as connection:
+            return connection.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0
+    except sqlite3.Error:
+        return False  # not blank: opening it reports what is wrong
+
+
+def refuse_blank_database(database: Path, index_dir: Path, store: AttachmentStore) -> None:
+    """Before a blank database is created: stop if the index or the store
+    holds content, which only a catalog that existed can have made."""
+    in_index = stored_document_count(index_dir)
+    files = store.count_files()
+    if not in_index and not files:
+        return
+    state = "missing" if not database.exists() else "empty"
+    raise CatalogDamaged(
+        f"the catalog database {database} is {state}, but {_beside(in_index, files)}: "
+        f"the database was lost or damaged. {_WHAT_TO_DO}"
+    )
+
+
+def refuse_emptied_database(database: Path, documents: int, index_dir: Path, pending: bool) -> None:
+    """After opening an existing database: one with no documents beside an
+    index that holds some lost them, unless a write in progress (``pending``
+    in the index journal) explains the difference."""
+    if documents or pending:
+        return
+    in_index = stored_document_count(index_dir)
+    if not in_index:
+        return
+    raise CatalogDamaged(
+        f"the catalog database {database} holds no documents, but {_beside(in_index, 0)}: "
+        f"the database was emptied or damaged. {_WHAT_TO_DO}"
+    )
+
+
+def _beside(in_index: int | None, files: int) -> str:
+    parts = []
+    if in_index is None:
+        parts.append("its search index holds documents")
+    elif in_index:
+        parts.append(f"its search index holds {in_index} document(s)")
+    if files:
+        parts.append(f"its attachment store holds {files} file(s)")
+    return " and ".join(parts)
