@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from ..core.catalog import CatalogService, DocumentFilter
 from .models import DocumentIdRole, DocumentTableModel, TagNamesRole
+from .selection import DocumentSelection
 from .theme import set_icon
 from .widgets import DocumentTable, TagColumnDelegate
 
@@ -36,7 +37,7 @@ DEFAULT_WIDTHS = {  # the title column takes what is left
 
 
 class BrowseTab(QWidget):
-    current_changed = Signal(object)  # document id or None
+    shown_changed = Signal(object)  # the document to show (see selection.py), or None
     files_dropped = Signal(int, list)
     activated = Signal(int)
 
@@ -69,9 +70,10 @@ class BrowseTab(QWidget):
         column, order = self.model.sort_state
         self.table.horizontalHeader().setSortIndicator(column, order)
         self.table.horizontalHeader().sortIndicatorChanged.connect(self._sort_requested)
-        self.table.selectionModel().currentRowChanged.connect(self._current_row_changed)
+        self.selection = DocumentSelection(self.table)
+        self.selection.shown_changed.connect(self.shown_changed)
         self.table.files_dropped.connect(self.files_dropped)
-        self.table.activated.connect(lambda index: self.activated.emit(index.data(DocumentIdRole)))
+        self.table.activated.connect(self._activated)
 
         self.filter_edit = QLineEdit()
         self.filter_edit.setObjectName("filterEdit")
@@ -211,8 +213,7 @@ class BrowseTab(QWidget):
             self.table.scrollTo(self.model.index(row, 0))
         selection.blockSignals(False)
         self.table.viewport().update()
-        if row is None and current is not None:
-            self.current_changed.emit(None)
+        self.selection.sync()  # the shown row may be gone
 
     # -- selection -------------------------------------------------------------
 
@@ -221,8 +222,10 @@ class BrowseTab(QWidget):
         return index.data(DocumentIdRole) if index.isValid() else None
 
     def selected_ids(self) -> list[int]:
-        rows = sorted(index.row() for index in self.table.selectionModel().selectedRows())
-        return [self.model.id_at(row) for row in rows if row < self.model.rowCount()]
+        return self.selection.ids()
+
+    def shown_id(self) -> int | None:
+        return self.selection.shown_id()
 
     def select_document(self, doc_id: int) -> bool:
         """Select a document; while a new id list is being built, once it is in."""
@@ -239,8 +242,12 @@ class BrowseTab(QWidget):
         self.table.scrollTo(index)
         return True
 
-    def _current_row_changed(self, current, _previous) -> None:
-        self.current_changed.emit(current.data(DocumentIdRole) if current.isValid() else None)
+    def _activated(self, index) -> None:
+        # Enter acts on the focused row: select it first, so the pane and
+        # the dialog that opens mean the same document.
+        if not self.table.selectionModel().isRowSelected(index.row(), index.parent()):
+            self.select_document(index.data(DocumentIdRole))
+        self.activated.emit(index.data(DocumentIdRole))
 
 
 class SessionBrowseTab(BrowseTab):

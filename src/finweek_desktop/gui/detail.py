@@ -219,6 +219,8 @@ class DetailPane(QWidget):
     def show_document(self, document: DocumentDetail | None) -> None:
         previous = self.document
         self.document = document
+        if document is None or previous is None or previous.id != document.id:
+            self.tags.clear_entry()  # text typed for one document is not for the next
         self.placeholder.setVisible(document is None)
         self.splitter.setVisible(document is not None)
         if document is None:

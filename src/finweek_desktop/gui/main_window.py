@@ -153,11 +153,11 @@ class MainWindow(FileActionsMixin, TagActionsMixin, QMainWindow):
             (self.orgs_tab, "organization", "Organizations"),
         ):
             self.tabs.addTab(widget, icon_name, label)
+        for tab in (*self.browse_tabs, self.search_tab):
+            tab.shown_changed.connect(lambda doc_id, tab=tab: self._shown_changed(tab, doc_id))
         for tab in self.browse_tabs:
-            tab.current_changed.connect(self._current_changed)
             tab.files_dropped.connect(self.attach_files)
             tab.activated.connect(lambda _id: self.edit_document())
-        self.search_tab.current_changed.connect(self._current_changed)
         self.tags_tab.tag_activated.connect(self.filter_by_tag)
         self.tags_tab.rename_requested.connect(self.rename_tag)
         self.tags_tab.merge_requested.connect(self.merge_tags)
@@ -370,6 +370,9 @@ class MainWindow(FileActionsMixin, TagActionsMixin, QMainWindow):
         return self.tabs.currentWidget()
 
     def selected_ids(self) -> list[int]:
+        """What every action acts on: the list's selection, which holds the
+        document shown (selection.py); the shown one alone when the list
+        selects nothing (a new document not among the search hits)."""
         tab = self.current_tab()
         if isinstance(tab, (BrowseTab, SearchTab)):
             ids = tab.selected_ids()
@@ -383,18 +386,17 @@ class MainWindow(FileActionsMixin, TagActionsMixin, QMainWindow):
         if isinstance(tab, BrowseTab):
             if tab.dirty:
                 tab.reload()
-            self._current_changed(tab.current_id())
+            self.show_document(tab.shown_id())
         elif isinstance(tab, SearchTab):
-            self._current_changed(tab.current_id())
+            self.show_document(tab.shown_id())
         elif tab is self.tags_tab:
             self.tags_tab.reload()
         elif tab is self.orgs_tab:
             self.orgs_tab.reload()
 
-    def _current_changed(self, doc_id: int | None) -> None:
-        if self.sender() is not None and self.sender() is not self.current_tab() and self.sender() is not self.tabs:
-            return  # a tab in the background reloaded
-        self.show_document(doc_id)
+    def _shown_changed(self, tab: QWidget, doc_id: int | None) -> None:
+        if tab is self.current_tab():  # not a tab in the background reloading
+            self.show_document(doc_id)
 
     def show_document(self, doc_id: int | None) -> None:
         if doc_id is None:
@@ -429,6 +431,9 @@ class MainWindow(FileActionsMixin, TagActionsMixin, QMainWindow):
             current.select_document(change.select)
         shown = self.detail.document_id
         if change.select is not None and not isinstance(current, BrowseTab):
+            if current is self.search_tab and not self.search_tab.select_document(change.select):
+                # not among the hits: the hits' selection must not stay the target
+                self.search_tab.results.clearSelection()
             self.show_document(change.select)
         elif shown is not None and shown in change.documents:
             self.show_document(shown)

@@ -22,7 +22,8 @@ from PySide6.QtWidgets import (
 from ..core.catalog import CatalogService
 from ..core.search.query import QueryError
 from .errors import describe
-from .models import DocumentIdRole, SearchResultsModel, SnippetRole, SummaryRole
+from .models import SearchResultsModel, SnippetRole, SummaryRole
+from .selection import DocumentSelection
 from .tasks import TaskRunner
 from .theme import ICON_PROPERTY, banner_colors, icon, kind_icon, kind_label
 from .widgets import HtmlDelegate
@@ -53,7 +54,7 @@ FacetRole = Qt.ItemDataRole.UserRole + 30
 
 
 class SearchTab(QWidget):
-    current_changed = Signal(object)
+    shown_changed = Signal(object)  # the document to show (see selection.py), or None
     searched = Signal(object)  # SearchResults, or an exception
 
     def __init__(self, service: CatalogService, runner: TaskRunner, parent=None):
@@ -95,9 +96,8 @@ class SearchTab(QWidget):
         self.results.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.results.setAlternatingRowColors(True)
         self.results.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-        self.results.selectionModel().currentRowChanged.connect(
-            lambda current, _prev: self.current_changed.emit(current.data(DocumentIdRole) if current.isValid() else None)
-        )
+        self.selection = DocumentSelection(self.results)
+        self.selection.shown_changed.connect(self.shown_changed)
 
         # Until a search has counts to show, a hint stands where the empty
         # lists would; the kinds list is as tall as its few rows.
@@ -220,7 +220,7 @@ class SearchTab(QWidget):
     def _show(self, generation: int, results, error) -> None:
         if generation != self._generation:  # a newer query is on its way
             return
-        current = self.current_id()
+        shown = self.selection.shown_id()
         if error is not None:
             self.model.set_hits(())
             self._fill_facets({}, {})  # no counts from the query before
@@ -230,7 +230,7 @@ class SearchTab(QWidget):
                 self._message(f"The search failed: {describe(error)}", "error")
             self.status.setText("")
             self.results_area.setCurrentWidget(self.help)  # the syntax, next to what went wrong
-            self._forget(current)
+            self.selection.sync()
             self.searched.emit(error)
             return
         self._last_results = results
@@ -242,23 +242,17 @@ class SearchTab(QWidget):
         self.results_area.setCurrentWidget(self.results)
         self.status.show()
         self.results_shown = len(results.hits)
-        shown = f" (showing the first {len(results.hits)})" if results.total > len(results.hits) else ""
+        first = f" (showing the first {len(results.hits)})" if results.total > len(results.hits) else ""
         self.status.setText(
-            f"{results.total:,} document{'s' if results.total != 1 else ''} found{shown}"
+            f"{results.total:,} document{'s' if results.total != 1 else ''} found{first}"
             if results.total
             else "Nothing found. Try fewer words, a prefix* or a fuzzy~ term."
         )
         self._fill_facets(results.kind_counts, results.tag_counts)
-        if current is not None and not self.select_document(current):
-            self._forget(current)
-        self.searched.emit(results)
-
-    def _forget(self, shown: int | None) -> None:
-        """The hit the detail pane showed is no longer listed: clear the pane,
-        so Delete, Ctrl+T and Ctrl+E cannot act on a document out of sight.
-        (A model reset drops the current row without a signal.)"""
         if shown is not None:
-            self.current_changed.emit(None)
+            self.select_document(shown)
+        self.selection.sync()
+        self.searched.emit(results)
 
     def _fill_facets(self, kind_counts: dict, tag_counts: dict) -> None:
         self._fill_facet(self.kinds, kind_counts, kind_label, kind_icon)
@@ -322,7 +316,6 @@ class SearchTab(QWidget):
         self.message.show()
 
     def _show_idle(self) -> None:
-        current = self.current_id()
         self.model.set_hits(())
         self.message.hide()
         self.kinds.clear()
@@ -331,16 +324,18 @@ class SearchTab(QWidget):
         self.status.setText("")
         self.status.hide()
         self.results_area.setCurrentWidget(self.help)
-        self._forget(current)
+        self.selection.sync()
 
     # -- selection -------------------------------------------------------------
+    # A model reset drops the selection without a signal; selection.sync()
+    # after each one clears the pane when the hit it showed is no longer
+    # listed, so no action can act on a document out of sight.
 
-    def current_id(self) -> int | None:
-        index = self.results.selectionModel().currentIndex()
-        return index.data(DocumentIdRole) if index.isValid() else None
+    def shown_id(self) -> int | None:
+        return self.selection.shown_id()
 
     def selected_ids(self) -> list[int]:
-        return [index.data(DocumentIdRole) for index in self.results.selectionModel().selectedRows()]
+        return self.selection.ids()
 
     def result_titles(self) -> list[str]:
         return [self.model.hit(row).title for row in range(self.model.rowCount())]

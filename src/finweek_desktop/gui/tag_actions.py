@@ -17,18 +17,24 @@ class TagActionsMixin:
     ``selected_ids()``."""
 
     def tag_selected(self) -> None:
-        self._ask_tag_for_selected("Tag documents", "Add a tag to", lambda ids, name: self.ops.add_tag(ids, name))
+        self._ask_tag_for_selected("Tag", "Add a tag to", lambda ids, name: self.ops.add_tag(ids, name))
 
     def untag_selected(self) -> None:
-        self._ask_tag_for_selected("Remove a tag", "Remove a tag from",
+        self._ask_tag_for_selected("Remove a tag from", "Remove a tag from",
                                    lambda ids, name: self.ops.remove_tag(ids, name))
 
     def _ask_tag_for_selected(self, title: str, verb: str, apply) -> None:
         ids = self.selected_ids()
         if not ids:
             return
-        dialog = TagNameDialog(title, f"{verb} {len(ids)} selected document{'s' if len(ids) > 1 else ''}:",
-                               self.tag_names, parent=self)
+        # Say which documents, or how many: the dialog is the last look
+        # before the change.
+        count = f"{len(ids)} document{'s' if len(ids) > 1 else ''}"
+        if len(ids) == 1:
+            target = f"“{self.service.get_document(ids[0]).title}”"
+        else:
+            target = f"the {len(ids)} selected documents"
+        dialog = TagNameDialog(f"{title} {count}", f"{verb} {target}:", self.tag_names, parent=self)
         dialog.accepted.connect(lambda: apply(ids, dialog.name()))
         dialog.open()
 

@@ -152,8 +152,11 @@ class TagEditor(QWidget):
         self.line = TagLineEdit(self)
         self.line.setObjectName("addTagEdit")
         self.line.setFixedWidth(170)
-        self.line.returnPressed.connect(self._submit)
-        self.line.completer().activated.connect(lambda _text: self._submit())
+        self.line.returnPressed.connect(self._return_pressed)
+        # Queued: the line edit writes the picked completion into itself
+        # from the same signal, in an order that depends on focus; once the
+        # signal is done, the box can be emptied for good.
+        self.line.completer().activated[str].connect(self._add, Qt.ConnectionType.QueuedConnection)
         self._flow.addWidget(self.line)
         self._chips: list[TagChip] = []
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
@@ -182,11 +185,22 @@ class TagEditor(QWidget):
     def set_completions(self, names) -> None:
         self.line.set_names(names)
 
-    def _submit(self) -> None:
-        text = self.line.text().strip()
-        if text:
-            self.line.clear()
-            self.add_requested.emit(text)
+    def clear_entry(self) -> None:
+        """Empty the box, so Enter cannot add leftover text to another document."""
+        self.line.completer().popup().hide()
+        self.line.clear()
+
+    def _return_pressed(self) -> None:
+        # Enter on a completion highlighted in the list reaches the box
+        # first, then the completer says ``activated``: the add is left to that.
+        popup = self.line.completer().popup()
+        if not (popup.isVisible() and popup.currentIndex().isValid()):
+            self._add(self.line.text())
+
+    def _add(self, text: str) -> None:
+        self.clear_entry()
+        if text.strip():
+            self.add_requested.emit(text.strip())
 
 
 class HtmlDelegate(QStyledItemDelegate):
