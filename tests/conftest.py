@@ -63,3 +63,6 @@ def finweek(data_dir, capsys):
         return code, out, err
 
     return run
+
+
+from postgres import postgres_server, postgres_url  # noqa: E402,F401  (a real server, for team catalogs)

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from test_attachment_samples import pdf_bytes, write
 
+from finweek_desktop.core import changelog
 from finweek_desktop.core.attachments.records import AlreadyAttached, DuplicateAttachment
 from finweek_desktop.core.attachments.store import AttachmentStore
 from finweek_desktop.core.catalog import NotFound
@@ -144,7 +145,7 @@ def test_a_failed_database_write_leaves_no_file_behind(catalog, service, doc_id,
     def fail(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(service.journal, "mark", fail)  # fails inside the transaction
+    monkeypatch.setattr(changelog, "record", fail)  # fails inside the transaction
     with pytest.raises(RuntimeError):
         service.attach_files(doc_id, [write(tmp_path / "a.txt", "never committed")])
     monkeypatch.undo()
@@ -302,12 +303,15 @@ def test_a_disk_filling_up_while_creating_a_document_with_files_leaves_no_docume
             raise OSError(28, "No space left on device")
         real_replace(src, dst)
 
-    def mark(ids):
+    real_record = changelog.record
+
+    def record(*args):
         if full:
             raise OSError(28, "No space left on device")
+        real_record(*args)
 
     monkeypatch.setattr(os, "replace", replace)
-    monkeypatch.setattr(service.journal, "mark", mark)
+    monkeypatch.setattr(changelog, "record", record)
     with pytest.raises(OSError, match="No space left"):
         service.create_document_with_files(NewDocument(kind="report", title="Half made"), [write(tmp_path / "a.txt", "x")])
     monkeypatch.undo()

@@ -43,7 +43,7 @@ def test_import_creates_documents_tags_organizations_and_indexes_content(empty_c
     # Attachment text lands in the index's content field.
     assert [h.id for h in service.search("xylophonics12").hits] == [report.ids[12]]
     assert [h.id for h in service.search("content:quarterly", limit=None).hits].__len__() == 25
-    assert service.journal.pending() == set()
+    assert service.follower.pending() == 0
     assert service.check().ok
 
 
@@ -82,9 +82,9 @@ def test_a_failure_mid_import_is_recovered_at_next_start(empty_catalog):
         import_documents(service, [*items, bad], batch_size=6)
     # The first two batches were committed; the index writer was cancelled.
     assert service.count_documents() == 12
-    assert len(service.journal.pending()) == 12
+    assert service.follower.pending() == 13  # logged, not yet applied: 12 documents, 1 new organization
     assert empty_catalog.index.doc_count() == 0
-    assert service.recover() == 12
+    assert service.catch_up()
     assert empty_catalog.index.doc_count() == 12
     assert len(service.search("cross-border", limit=None).hits) == 12
 
@@ -175,12 +175,12 @@ def test_a_crash_mid_import_is_finished_by_the_next_start(tmp_path):
                           timeout=300)
     assert proc.returncode == 17, proc.stderr
 
-    catalog = open_catalog(data, seed=False)  # recover() re-indexes what the journal holds
+    catalog = open_catalog(data, seed=False)  # the index catches up with the change log
     try:
         service = catalog.service
         assert service.count_documents() == 10
         assert catalog.index.doc_count() == 10
-        assert service.journal.pending() == set()
+        assert service.follower.pending() == 0
         assert [h.title for h in service.search("crashword7").hits] == ["Crash 7"]
         report = service.check()
         assert report.missing_files == ()  # never a row without its file

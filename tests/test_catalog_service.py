@@ -116,12 +116,12 @@ def test_check_reports_and_repairs_differences(service, seeded_id):
 def test_an_interrupted_write_is_reindexed_at_next_start(data_dir):
     catalog = open_catalog(data_dir)
     service = catalog.service
-    # Crash between the database commit and the index update: the journal
-    # holds the id, the index does not have the document.
-    original_sync = service.sync_index
-    service.sync_index = lambda ids: None
+    # Crash between the database commit and the index update: the change
+    # log holds the change, the index does not have the document.
+    original = service.follower.catch_up
+    service.follower.catch_up = lambda **kw: False
     doc = service.create_document(NewDocument(kind="report", title="Written just before the crash"))
-    service.sync_index = original_sync
+    service.follower.catch_up = original
     assert doc.id not in hit_ids(service, "crash")
     catalog.close()
 

@@ -9,6 +9,7 @@ import sys
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..core.catalog import NotFound
+from ..core.changes import SAVED_NOT_YET_SEARCHABLE
 from ..core.search.index import IndexDamaged
 from ..core.search.query import QueryError
 from ..core.startup import CatalogOpenError, database_error_message, open_catalog
@@ -69,7 +70,12 @@ def main(argv: list[str] | None = None) -> int:
             database_url=getattr(args, "database_url", None),
             progress=_progress_on_stderr,
         )
-        return args.handler(args, catalog) or 0
+        unsearchable = []
+        catalog.service.listeners.append(lambda changes: unsearchable.append(changes) if not changes.searchable else None)
+        code = args.handler(args, catalog) or 0
+        if unsearchable and catalog.service.follower.pending():
+            print(f"finweek: {SAVED_NOT_YET_SEARCHABLE} (another process is writing the search index)", file=sys.stderr)
+        return code
     except CliError as exc:
         return _fail(str(exc), exc.code)
     except (NotFound, QueryError, ValueError, CatalogOpenError, IndexDamaged) as exc:

@@ -20,9 +20,9 @@ import and after any re-index.
 Crash safety: a batch's files are made durable in the store before its rows
 are committed (``AttachmentStore.commit_many``: the data fsyncs of the batch
 in parallel, then one fsync per directory), under the store's lock; each
-batch's ids go into the index journal before its database commit and leave
-it only once the index has committed, so an import interrupted half-way is
-finished by ``recover()`` at the next start. A crash can leave at worst
+batch's change-log rows commit with it and are marked applied only once the
+index has committed, so an import interrupted half-way is finished from the
+log at the next start. A crash can leave at worst
 copies no row refers to, which ``finweek check`` reports and ``--repair``
 removes; never a row without its file.
 """
@@ -149,8 +149,12 @@ def import_documents(
             if state.exhausted:
                 return
 
-    service.index.add_many(indexed(), procs=procs)
-    service.journal.clear(ids)
+    # Other writers' changes wait in the log meanwhile; the import records
+    # its own as applied once its index commit is done, then applies theirs.
+    with service.follower.exclusive():
+        service.index.add_many(indexed(), procs=procs)
+        service.follower.mark_applied(state.seqs)
+    service.catch_up(wait=True)
     duplicates = [*state.duplicates, *(
         DuplicateAttachment(name, tuple(service._holders(sha256))) for name, sha256 in state.later_duplicates
     )]
@@ -167,6 +171,7 @@ class _State:
 
     def __init__(self, service: CatalogService, allow_duplicates: bool, sandbox: bool):
         self.service = service
+        self.seqs: list[int] = []  # the change log rows of the committed batches
         self.allow_duplicates = allow_duplicates
         self.sandbox = sandbox
         self.seen: set[str] = set()  # hashes of files of this import
@@ -224,13 +229,13 @@ class _State:
 def _insert_batch(service: CatalogService, resolver: _Resolver, batch: list[_Prepared], state: _State) -> list[int]:
     staged = [f.staged for p in batch for f in p.files]
     if not staged:
-        return _insert_rows(service, resolver, batch)
+        return _insert_rows(service, resolver, batch, state.seqs)
     store = state._store()
     with store.lock:
         try:
             # Every file durable in the store before the rows that refer to it.
             store.commit_many(staged)
-            return _insert_rows(service, resolver, batch)
+            return _insert_rows(service, resolver, batch, state.seqs)
         except BaseException:
             # The rows did not commit (or a file could not be moved in):
             # files only they would use must go.
@@ -238,9 +243,9 @@ def _insert_batch(service: CatalogService, resolver: _Resolver, batch: list[_Pre
             raise
 
 
-def _insert_rows(service: CatalogService, resolver: _Resolver, batch: list[_Prepared]) -> list[int]:
-    with service.writing() as (session, _touched), session.no_autoflush:
-        # ``_touched`` stays empty: this import indexes the batch itself.
+def _insert_rows(service: CatalogService, resolver: _Resolver, batch: list[_Prepared], seqs: list[int]) -> list[int]:
+    with service.writing(follow=False) as write, write.session.no_autoflush:
+        session = write.session  # the import indexes the batch itself
         resolver.start(session, batch)
         documents = []
         for prepared in batch:
@@ -261,7 +266,7 @@ def _insert_rows(service: CatalogService, resolver: _Resolver, batch: list[_Prep
         session.flush()
         resolver.finish()
         ids = [d.id for d in documents]
-        service.journal.mark(ids)
+    seqs.extend(write.seqs)
     return ids
 
 

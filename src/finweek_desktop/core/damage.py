@@ -53,11 +53,11 @@ def refuse_blank_database(database: Path, index_dir: Path, store: AttachmentStor
     )
 
 
-def refuse_emptied_database(database: Path, documents: int, index_dir: Path, pending: bool) -> None:
+def refuse_emptied_database(database: Path, documents: int, index_dir: Path, deletions_logged: bool) -> None:
     """After opening an existing database: one with no documents beside an
-    index that holds some lost them, unless a write in progress (``pending``
-    in the index journal) explains the difference."""
-    if documents or pending:
+    index that holds some lost them, unless its change log records that
+    they were deleted (the index then follows)."""
+    if documents or deletions_logged:
         return
     in_index = stored_document_count(index_dir)
     if not in_index:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import (
+    BigInteger,
     Column,
     DateTime,
     ForeignKey,
@@ -226,3 +227,36 @@ class Attachment(Base):
     text_message: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     document: Mapped[Document] = relationship(back_populates="attachments")
+
+
+# A sequence that only grows: BIGINT on a server, SQLite's INTEGER PRIMARY KEY
+# with AUTOINCREMENT (a rowid, never reused even after the log is pruned).
+_Sequence = BigInteger().with_variant(Integer, "sqlite")
+
+
+class Change(Base):
+    """One row per document a transaction wrote, committed with that write.
+
+    The search index (and anything else derived from the catalog) follows
+    this log: it re-reads the named documents and records the last sequence
+    it applied. ``document_id`` is not a foreign key: a deleted document's
+    row must outlive it. It is NULL for a change that touches no document
+    but what every search reads (places' and organizations' aliases)."""
+
+    __tablename__ = "changes"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    seq: Mapped[int] = mapped_column(_Sequence, primary_key=True, autoincrement=True)
+    document_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    action: Mapped[str] = mapped_column(String(20))  # a ChangeAction value
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+
+class ChangeLogState(Base):
+    """The log's one row of bookkeeping: up to which sequence it was pruned,
+    so a follower further behind knows it must rebuild."""
+
+    __tablename__ = "change_log_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pruned_through: Mapped[int] = mapped_column(_Sequence, default=0)

@@ -35,9 +35,5 @@ class CatalogPaths:
         return self.root / "index"
 
     @property
-    def journal(self) -> Path:
-        return self.root / "index-pending.json"
-
-    @property
     def attachments(self) -> Path:
         return self.root / "attachments"

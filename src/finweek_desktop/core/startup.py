@@ -18,8 +18,8 @@ from .catalog import CatalogService
 from .damage import database_is_blank, refuse_blank_database, refuse_emptied_database
 from .database import make_engine, sqlite_url, upgrade_to_head
 from .errors import CatalogDamaged, CatalogOpenError
-from .journal import IndexJournal, JournalDamaged
-from .models import Document
+from .changes import ChangeAction
+from .models import Change, Document
 from .paths import CatalogPaths, resolve_data_dir
 from .search.index import SearchIndex
 from .seed import load_seed
@@ -50,16 +50,15 @@ def database_error_message(exc: BaseException) -> str:
     return " ".join(str(reason).split()) or type(reason).__name__
 
 
+def _deletions_logged(engine: Engine) -> bool:
+    """Whether the change log records deletions (the documents were deleted, not lost)."""
+    with engine.connect() as connection:
+        return bool(connection.scalar(select(func.count()).where(Change.action == ChangeAction.DELETED.value)))
+
+
 def _count_documents(engine: Engine) -> int:
     with engine.connect() as connection:
         return connection.scalar(select(func.count()).select_from(Document)) or 0
-
-
-def _has_pending(journal: IndexJournal) -> bool:
-    try:
-        return bool(journal.pending())
-    except JournalDamaged:
-        return True
 
 
 def open_catalog(
@@ -72,7 +71,7 @@ def open_catalog(
     """Open (creating, migrating, seeding and indexing as needed) a catalog.
 
     ``database_url`` selects another database (a shared PostgreSQL catalog);
-    the index and the journal still live in ``data_dir``, one per desktop.
+    the index (which follows the database's change log) stays in ``data_dir``, one per desktop.
     """
     paths = CatalogPaths(resolve_data_dir(data_dir))
     try:
@@ -80,7 +79,6 @@ def open_catalog(
     except OSError as exc:
         raise CatalogOpenError(f"cannot create the data folder {paths.root}: {exc.strerror}") from exc
     store = AttachmentStore(paths.attachments)
-    journal = IndexJournal(paths.journal)
     created = database_url is None and database_is_blank(paths.database)
     if created:
         refuse_blank_database(paths.database, paths.index, store)
@@ -94,18 +92,20 @@ def open_catalog(
 
     if database_url is None and not created:
         try:
-            refuse_emptied_database(paths.database, _count_documents(engine), paths.index, _has_pending(journal))
+            refuse_emptied_database(paths.database, _count_documents(engine), paths.index, _deletions_logged(engine))
         except CatalogDamaged:
             engine.dispose()
             raise
     index = SearchIndex(paths.index)
-    service = CatalogService(engine, index, journal, store)
-    if created and seed:
-        log.info("new catalog at %s: loading the default finance-week catalog", paths.root)
-        load_seed(service)
+    service = CatalogService(engine, index, store)
     if index.open():
+        # New, damaged or of another version: filled from the database (the
+        # seed below then reaches it through the change log).
         report = (lambda done, total: progress("Building the search index", done, total)) if progress else None
         service.reindex(progress=report)
     else:
-        service.recover()
+        service.catch_up()  # a busy index is no reason not to open: reads work
+    if created and seed:
+        log.info("new catalog at %s: loading the default finance-week catalog", paths.root)
+        load_seed(service)
     return Catalog(paths, engine, index, service, created)

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from ..journal import JournalDamaged
 from ..models import Document, DocumentOrganization, Organization
 from ..search.schema import IndexedDocument
 from .common import CHUNK_SIZE, chunks
@@ -80,20 +79,9 @@ class IntegrityMixin:
                 session.expunge_all()
 
     def reindex(self, progress: Callable[[int, int | None], None] | None = None) -> int:
-        """Rebuild the whole index from the database."""
-        try:
-            pending = self.journal.pending()
-        except JournalDamaged:
-            pending = None
-        total = self.count_documents()
-        count = self.index.rebuild(self._indexed_documents(), total=total, progress=progress)
-        # Only what was pending before the rebuild read the database is done:
-        # ids another process marks meanwhile stay for their own update.
-        if pending is None:
-            self.journal.reset()
-        else:
-            self.journal.clear(pending)
-        return count
+        """Rebuild the whole index from the database; what is written meanwhile
+        is applied from the change log before this returns."""
+        return self.follower.rebuild(progress)
 
     def check(self) -> CheckReport:
         """Compare the database with the index, document by document, after

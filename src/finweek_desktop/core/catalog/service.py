@@ -1,11 +1,11 @@
 """The catalog service: every write goes through here.
 
-It keeps SQLite (or any SQLAlchemy database) and the Whoosh index
-consistent: each write commits to the database, then updates the index for
-the documents it touched. The ids are put in the index journal before the
-commit and taken out after the index update, so a crash in between is
-repaired at the next start. Reads hand out plain dataclasses from
-``records``, never ORM objects.
+Each write commits its rows and one change-log row per document it touched
+in the same transaction (``changelog.py``); the search index follows that
+log (``index_follower.py``). A committed write is saved whatever the index
+does: when the index is busy or fails, the change waits in the log and the
+write's ChangeSet says it is not searchable yet. Reads hand out plain
+dataclasses from ``records``, never ORM objects.
 
 The class is assembled from one part per job (documents, tags, reference
 data, attachments, index integrity); this module holds what they share: the
@@ -15,112 +15,127 @@ sessions and the write path.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, select
 from sqlalchemy.orm import Session as DbSession
 from sqlalchemy.orm import sessionmaker
 
+from .. import changelog
 from ..attachments.previews import Previews
 from ..attachments.store import AttachmentStore
-from ..journal import IndexJournal, JournalDamaged
+from ..changes import ChangeSet
+from ..index_follower import IndexFollower
+from ..models import Change, Document
 from ..search.index import SearchIndex, SearchResults
+from . import tracking
 from .attaching import AttachmentsMixin
 from .documents import DocumentsMixin
-from .integrity import DROP_WITHOUT_ASKING, IntegrityMixin
-from .reference import ALIAS_MODELS, ReferenceMixin
+from .integrity import IntegrityMixin
+from .reference import ReferenceMixin
 from .tagging import TaggingMixin
 
 log = logging.getLogger(__name__)
 
-# session.info key: the transaction changed a place, an organization or an alias.
-_ALIASES_CHANGED = "aliases_changed"
 
+class Write:
+    """One transaction of the writer: its session, the ids of documents it
+    touched beyond what the session sees (bulk statements, tag renames),
+    and, once committed, what changed and the log sequences it took."""
 
-def _note_alias_changes(session: DbSession, _flush_context) -> None:
-    """After each flush: whether the alias groups the index searches with
-    must be read again once the transaction commits. Seeding, imports, undo
-    and alias edits all write through ``writing()``, so all are seen."""
-    if session.info.get(_ALIASES_CHANGED):
-        return
-    changed = (
-        any(isinstance(obj, ALIAS_MODELS) for obj in session.new)
-        or any(isinstance(obj, ALIAS_MODELS) for obj in session.deleted)
-        # (a new or removed alias of an organization is in new / deleted)
-        or any(isinstance(obj, ALIAS_MODELS) and session.is_modified(obj, include_collections=False)
-               for obj in session.dirty)
-    )
-    if changed:
-        session.info[_ALIASES_CHANGED] = True
+    def __init__(self, session: DbSession):
+        self.session = session
+        self.touched: set[int] = set()
+        self.changes = ChangeSet()
+        self.seqs: tuple[int, ...] = ()
+
+    def __iter__(self):  # `with service.writing() as (session, touched):`
+        return iter((self.session, self.touched))
 
 
 class CatalogService(DocumentsMixin, TaggingMixin, ReferenceMixin, AttachmentsMixin, IntegrityMixin):
     """The one writer of a catalog: database, attachment store and index."""
 
-    def __init__(
-        self, engine: Engine, index: SearchIndex, journal: IndexJournal, store: AttachmentStore | None = None
-    ):
+    def __init__(self, engine: Engine, index: SearchIndex, store: AttachmentStore | None = None):
         self.engine = engine
         self.index = index
-        self.journal = journal
         self.store = store
         self.previews = Previews(store) if store is not None else None
         self._sessions = sessionmaker(engine, expire_on_commit=False)
-        event.listen(self._sessions, "after_flush", _note_alias_changes)
+        event.listen(self._sessions, "after_flush", tracking.note_flush)
+        event.listen(self._sessions, "after_rollback", tracking.forget)
         if store is not None:
             self._watch_deleted_files()
+        self.follower = IndexFollower(
+            engine, index, self._indexed_documents, self.count_documents, on_aliases=self.refresh_synonyms
+        )
+        # Called with each committed write's ChangeSet (the GUI's one refresh signal).
+        self.listeners: list[Callable[[ChangeSet], None]] = []
         self.refresh_synonyms()
 
     # -- the write path ------------------------------------------------------
 
     @contextmanager
-    def writing(self) -> Iterator[tuple[DbSession, set[int]]]:
-        """A transaction whose touched document ids are re-indexed after commit."""
-        touched: set[int] = set()
+    def writing(self, *, follow: bool = True) -> Iterator[Write]:
+        """A transaction whose changes are logged with it; after the commit the
+        index catches up (unless ``follow`` is False: a bulk import indexes its
+        own rows). Nothing after the commit raises: the write is saved."""
         with self._sessions.begin() as session:
-            yield session, touched
+            write = Write(session)
+            yield write
             session.flush()
-            self.journal.mark(touched)
-        self.sync_index(touched)
-        if session.info.pop(_ALIASES_CHANGED, False):
-            self.refresh_synonyms()
+            write.changes = self._log(session, write.touched)
+            session.flush()
+            write.seqs = tuple(c.seq for c in session.identity_map.values() if isinstance(c, Change))
+        if follow:
+            write.changes = self._follow(write.changes)
+        self._announce(write.changes)
+
+    def _log(self, session: DbSession, touched: set[int]) -> ChangeSet:
+        seen = tracking.forget(session)
+        others = (touched | seen.changed) - seen.created - seen.deleted
+        existing = set(session.scalars(select(Document.id).where(Document.id.in_(others)))) if others else set()
+        deleted = seen.deleted | (others - existing)
+        changes = ChangeSet(
+            created=frozenset(seen.created), changed=frozenset(existing), deleted=frozenset(deleted),
+            tags=seen.tags, organizations=seen.organizations, attachments=frozenset(seen.attachments),
+        )
+        changelog.record(session, changes.created, changes.changed, changes.deleted, seen.aliases)
+        return changes
+
+    def _follow(self, changes: ChangeSet) -> ChangeSet:
+        if changes.empty:
+            return changes
+        try:
+            if self.follower.catch_up():
+                return changes
+        except Exception:  # the write is saved: the log keeps the change for later
+            log.warning("the search index could not follow the write; it will catch up later", exc_info=True)
+        return changes.not_searchable_yet()
+
+    def _announce(self, changes: ChangeSet) -> None:
+        for listener in list(self.listeners):
+            try:
+                listener(changes)
+            except Exception:
+                log.exception("a change listener failed")
+
+    def catch_up(self, *, wait: bool = False) -> bool:
+        """Bring the index up to the change log now (at open, on a timer)."""
+        try:
+            return self.follower.catch_up(wait=wait)
+        except Exception:
+            log.warning("the search index could not catch up with the change log", exc_info=True)
+            return False
 
     def sync_index(self, ids: Iterable[int]) -> None:
-        """Make the index entries of ``ids`` match the database."""
+        """Make the index entries of ``ids`` match the database (repair)."""
         ids = set(ids)
         if not ids:
             return
         documents = list(self._indexed_documents(ids))
-        present = {d.id for d in documents}
-        gone = ids - present
-        if documents:
-            self.index.upsert(documents)
-        if gone:
-            self.index.delete(gone)
-        self.journal.clear(ids)
-
-    def recover(self) -> int:
-        """Re-index what a crash left between database and index; returns how many."""
-        try:
-            pending = self.journal.pending()
-        except JournalDamaged:
-            log.warning("index journal unreadable; bringing the whole index in step")
-            report = self.check()
-            if report.index_damaged:
-                self.reindex()
-                return self.count_documents()
-            # Unasked, only a few documents may leave the index (`check --repair` asks for more),
-            # and the store is left to `check`.
-            orphans = report.orphans_in_index if len(report.orphans_in_index) <= DROP_WITHOUT_ASKING else ()
-            ids = set(report.missing_from_index) | set(report.stale_in_index) | set(orphans)
-            self.sync_index(ids)
-            self.journal.reset()
-            return len(ids)
-        if pending:
-            log.info("re-indexing %d documents left pending by an interrupted write", len(pending))
-            self.sync_index(pending)
-        return len(pending)
+        self.index.apply(documents, ids - {d.id for d in documents})
 
     # -- search ------------------------------------------------------------------
 

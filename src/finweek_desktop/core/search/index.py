@@ -54,6 +54,10 @@ class IndexDamaged(RuntimeError):
     user. The index is marked for a rebuild at the next open."""
 
 
+class IndexBusy(RuntimeError):
+    """Another writer holds the index (an import, a rebuild, another process)."""
+
+
 @dataclass(frozen=True)
 class SearchHit:
     id: int
@@ -231,6 +235,25 @@ class SearchIndex:
             writer.commit()
             self._record_checksums()
             return count
+
+    def apply(self, documents: Iterable[IndexedDocument], deleted: Iterable[int], *, timeout: float = 10.0) -> None:
+        """Replace ``documents`` and remove the ids ``deleted`` in one commit.
+        Raises IndexBusy when another writer holds the index past ``timeout``."""
+        with self._lock:
+            try:
+                writer = self.ix.writer(timeout=timeout, compound=False)
+            except whoosh_index.LockError as exc:
+                raise IndexBusy("another process is writing the search index") from exc
+            try:
+                for document in documents:
+                    writer.update_document(**document.fields())
+                for doc_id in deleted:
+                    writer.delete_by_term("id", str(doc_id))
+            except BaseException:
+                writer.cancel()
+                raise
+            writer.commit()
+            self._record_checksums()
 
     def delete(self, ids: Iterable[int]) -> None:
         with self._lock:

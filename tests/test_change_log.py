@@ -1,0 +1,228 @@
+"""The one write path: writes are logged with their transaction, the index
+follows the log, and a committed write is reported as saved whatever the
+index does. Real SQLite catalogs and Whoosh indexes in tmp_path; the busy
+index is held by another process, as a long import would hold it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+from sqlalchemy import insert, select, update
+
+from finweek_desktop.core import changelog
+from finweek_desktop.core.changes import SAVED_NOT_YET_SEARCHABLE
+from finweek_desktop.core.index_follower import Position
+from finweek_desktop.core.models import Change, ChangeLogState, Document
+from finweek_desktop.core.records import NewDocument
+from finweek_desktop.core.startup import open_catalog
+
+# Holds the Whoosh writer of an index until its stdin closes.
+_HOLD_WRITER = """
+import sys
+from whoosh import index
+writer = index.open_dir(sys.argv[1], indexname="catalog").writer()
+print("holding", flush=True)
+sys.stdin.read()
+writer.cancel()
+"""
+
+
+@pytest.fixture
+def busy_index(data_dir):
+    """Start holding the index's writer in another process; call to release."""
+    holders = []
+
+    def hold():
+        proc = subprocess.Popen([sys.executable, "-c", _HOLD_WRITER, str(data_dir / "index")],
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        assert proc.stdout.readline().strip() == "holding"
+        holders.append(proc)
+
+        def release():
+            proc.stdin.close()
+            proc.wait(timeout=30)
+
+        return release
+
+    yield hold
+    for proc in holders:
+        if proc.poll() is None:
+            proc.kill()
+
+
+def titles(service, query):
+    return [h.title for h in service.search(query).hits]
+
+
+def test_every_write_is_logged_in_its_transaction(service):
+    before = _seqs(service)
+    doc = service.create_document(NewDocument(kind="report", title="Logged", tags=("insurance",)))
+    service.add_tag([doc.id], "fintech")
+    service.delete_document(doc.id)
+    rows = _rows(service, after=max(before))
+    assert [(r.document_id, r.action) for r in rows] == [
+        (doc.id, "created"), (doc.id, "changed"), (doc.id, "deleted")]
+    assert service.follower.pending() == 0
+    assert service.follower.position().through == rows[-1].seq
+
+
+def test_a_failed_transaction_logs_nothing(service):
+    before = _seqs(service)
+    with pytest.raises(RuntimeError), service.writing() as write:
+        write.session.add(Document(kind="report", title="Never"))
+        write.session.flush()
+        raise RuntimeError("cancelled")
+    assert _seqs(service) == before
+
+
+def test_a_write_while_another_process_holds_the_index_is_saved_and_searchable_later(data_dir, finweek, busy_index):
+    assert finweek("list")[0] == 0  # the catalog exists
+    release = busy_index()
+    started = time.monotonic()
+    code, out, err = finweek("add", "--kind", "report", "--title", "Written while busy")
+    assert code == 0, err
+    assert "Added" in out
+    assert SAVED_NOT_YET_SEARCHABLE in err and "error" not in err
+    assert time.monotonic() - started < 8  # no 10 s wait for the writer
+    # Any other command still opens the catalog and reads.
+    code, out, err = finweek("search", "Written while busy")
+    assert code == 0, err
+    release()
+    # Once the index is free, the next command's open catches up: no repair.
+    code, out, _ = finweek("search", "Written while busy")
+    assert code == 0 and "Written while busy" in out
+    assert finweek("check")[0] == 0
+
+
+def test_the_change_set_says_not_searchable_yet_and_the_service_catches_up(catalog, busy_index):
+    service = catalog.service
+    seen = []
+    service.listeners.append(seen.append)
+    release = busy_index()
+    doc = service.create_document(NewDocument(kind="report", title="Patience pays"))
+    assert service.get_document(doc.id).title == "Patience pays"  # saved
+    assert [c.created for c in seen] == [frozenset({doc.id})] and not seen[0].searchable
+    assert service.follower.pending() >= 1
+    assert service.catch_up() is False  # still busy: nothing raised
+    release()
+    assert service.catch_up() is True
+    assert titles(service, "patience") == ["Patience pays"]
+
+
+def test_a_change_committed_after_a_later_one_was_applied_is_not_skipped(catalog):
+    """What a server's sequences do: number 2 commits after number 3."""
+    service = catalog.service
+    a = service.create_document(NewDocument(kind="report", title="Alpha early"))
+    b = service.create_document(NewDocument(kind="report", title="Bravo early"))
+    base = service.follower.position().through
+    with catalog.engine.begin() as connection:
+        connection.execute(update(Document).where(Document.id == b.id).values(title="Bravo late"))
+        connection.execute(insert(Change).values(seq=base + 2, document_id=b.id, action="changed", at=_now()))
+    assert service.catch_up()
+    position = service.follower.position()
+    assert position.through == base and position.applied == {base + 2} and base + 1 in position.gaps
+    assert titles(service, "bravo") == ["Bravo late"]
+    # The slower transaction commits its change, numbered before the one applied.
+    with catalog.engine.begin() as connection:
+        connection.execute(update(Document).where(Document.id == a.id).values(title="Alpha late"))
+        connection.execute(insert(Change).values(seq=base + 1, document_id=a.id, action="changed", at=_now()))
+    assert service.catch_up()
+    assert titles(service, "alpha") == ["Alpha late"]
+    assert service.follower.position() == Position(base + 2)
+
+
+def test_a_gap_never_filled_is_taken_for_a_rollback_after_the_grace_period():
+    position = Position(10)
+    position.advance([12, 13], now=100.0, grace=300.0)
+    assert (position.through, position.gaps) == (10, {11: 100.0})
+    position.advance([], now=300.0, grace=300.0)
+    assert position.through == 10
+    position.advance([], now=401.0, grace=300.0)
+    assert position == Position(13)
+
+
+def test_a_follower_behind_what_the_log_keeps_rebuilds(catalog):
+    service = catalog.service
+    doc = service.create_document(NewDocument(kind="report", title="Before the gap"))
+    # The index misses a change (written behind its back), then the log is pruned past it.
+    with catalog.engine.begin() as connection:
+        connection.execute(update(Document).where(Document.id == doc.id).values(title="Renamed unseen"))
+        last = changelog.last_seq(connection)
+        connection.execute(update(ChangeLogState).values(pruned_through=last + 5))
+    assert titles(service, "unseen") == []
+    assert service.catch_up()
+    assert titles(service, "unseen") == ["Renamed unseen"]
+    assert service.follower.position().through == last + 5
+
+
+def test_an_index_without_a_position_is_rebuilt_at_open(data_dir):
+    catalog = open_catalog(data_dir)
+    count = catalog.service.count_documents()
+    position_file = catalog.index.directory / "finweek-index-position.json"
+    catalog.close()
+    position_file.unlink()  # an index from before the change log
+    catalog = open_catalog(data_dir)
+    try:
+        assert position_file.exists() and catalog.index.doc_count() == count
+        assert catalog.service.check().ok
+    finally:
+        catalog.close()
+
+
+def test_a_write_during_a_rebuild_is_applied_before_the_rebuild_returns(data_dir):
+    """Another process (a second catalog on the same folder) writes while this
+    one rebuilds: the write is saved at once and found after the rebuild."""
+    rebuilding = open_catalog(data_dir)
+    other = open_catalog(data_dir)
+    try:
+        in_rebuild = threading.Event()
+        written = threading.Event()
+        source = rebuilding.service._indexed_documents
+
+        def slow_documents(ids=None):
+            for document in source(ids):
+                if ids is None:
+                    in_rebuild.set()
+                    written.wait(30)
+                yield document
+
+        rebuilding.service.follower._documents = slow_documents
+        thread = threading.Thread(target=rebuilding.service.reindex)
+        thread.start()
+        assert in_rebuild.wait(30)
+        seen = []
+        other.service.listeners.append(seen.append)
+        started = time.monotonic()
+        doc = other.service.create_document(NewDocument(kind="report", title="Written mid rebuild"))
+        assert time.monotonic() - started < 5 and not seen[0].searchable
+        gone = other.service.list_documents()[0].id
+        other.service.delete_document(gone)
+        written.set()
+        thread.join(60)
+        assert titles(rebuilding.service, "mid rebuild") == ["Written mid rebuild"]
+        in_index = rebuilding.service.index.fingerprints()
+        assert doc.id in in_index and gone not in in_index
+        assert rebuilding.service.check().ok
+    finally:
+        other.close()
+        rebuilding.close()
+
+
+def _now():
+    from finweek_desktop.core.models import utcnow
+
+    return utcnow()
+
+
+def _seqs(service):
+    with service.engine.connect() as connection:
+        return list(connection.scalars(select(Change.seq))) or [0]
+
+
+def _rows(service, after):
+    with service.engine.connect() as connection:
+        return changelog.read_after(connection, after, 100)
