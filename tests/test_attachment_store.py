@@ -308,7 +308,7 @@ def test_a_disk_filling_up_while_creating_a_document_with_files_leaves_no_docume
     def record(*args):
         if full:
             raise OSError(28, "No space left on device")
-        real_record(*args)
+        return real_record(*args)
 
     monkeypatch.setattr(os, "replace", replace)
     monkeypatch.setattr(changelog, "record", record)

@@ -226,3 +226,42 @@ def _seqs(service):
 def _rows(service, after):
     with service.engine.connect() as connection:
         return changelog.read_after(connection, after, 100)
+
+
+def test_what_another_process_writes_is_announced_here(data_dir):
+    """The app and the CLI on one folder: the app hears the CLI's writes,
+    not its own twice, whoever applied them to the shared index."""
+    app, cli = open_catalog(data_dir), open_catalog(data_dir)
+    try:
+        heard = []
+        app.service.listeners.append(heard.append)
+        mine = app.service.create_document(NewDocument(kind="report", title="Mine"))
+        theirs = cli.service.create_document(NewDocument(kind="report", title="Theirs"))
+        cli.service.delete_document(mine.id)
+        assert [c.created for c in heard] == [frozenset({mine.id})]
+        changes = app.service.hear_others()
+        assert changes.created == {theirs.id} and changes.deleted == {mine.id}
+        assert heard[-1] == changes
+        assert app.service.hear_others().empty  # nothing new
+    finally:
+        cli.close()
+        app.close()
+
+
+def test_following_in_the_background_applies_and_announces(data_dir, busy_index):
+    app, cli = open_catalog(data_dir), open_catalog(data_dir)
+    try:
+        heard = threading.Event()
+        app.service.listeners.append(lambda changes: heard.set())
+        release = busy_index()
+        doc = cli.service.create_document(NewDocument(kind="report", title="Waiting in the log"))
+        app.service.follow_in_background(interval=0.1)
+        assert heard.wait(30)  # announced even before it is searchable
+        release()
+        deadline = time.monotonic() + 30
+        while app.service.follower.pending() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert [h.id for h in app.service.search("waiting in the log").hits] == [doc.id]
+    finally:
+        cli.close()
+        app.close()

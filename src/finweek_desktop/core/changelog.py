@@ -32,7 +32,7 @@ class LoggedChange:
 
 def record(
     session: DbSession, created: Iterable[int], changed: Iterable[int], deleted: Iterable[int], aliases: bool
-) -> None:
+) -> list[Change]:
     """Add the log rows of one transaction (call last, just before commit:
     on a server, a sequence number taken by a transaction that then rolls
     back is a gap the followers must wait out)."""
@@ -42,6 +42,7 @@ def record(
     if aliases:
         rows.append(Change(document_id=None, action=ChangeAction.ALIASES.value))
     session.add_all(rows)
+    return rows
 
 
 def read_after(connection: Connection, seq: int, limit: int) -> list[LoggedChange]:

@@ -61,3 +61,24 @@ class ChangeSet:
 
     def not_searchable_yet(self) -> ChangeSet:
         return replace(self, searchable=False)
+
+
+def changes_of(logged) -> ChangeSet:
+    """A ChangeSet from change-log rows (objects with ``document_id`` and
+    ``action``) that another process wrote. What exactly changed in a
+    document is not logged, so its tags and organizations count as changed."""
+    by_action: dict[str, set[int]] = {}
+    aliases = False
+    for row in logged:
+        if row.document_id is None:
+            aliases = aliases or row.action == ChangeAction.ALIASES
+        else:
+            by_action.setdefault(row.action, set()).add(row.document_id)
+    deleted = by_action.get(ChangeAction.DELETED, set())
+    created = by_action.get(ChangeAction.CREATED, set()) - deleted
+    changed = by_action.get(ChangeAction.CHANGED, set()) - deleted - created
+    documents = bool(created or changed or deleted)
+    return ChangeSet(
+        created=frozenset(created), changed=frozenset(changed), deleted=frozenset(deleted),
+        tags=documents, organizations=documents or aliases, attachments=frozenset(created | changed),
+    )

@@ -35,7 +35,6 @@ from filelock import FileLock, Timeout
 from sqlalchemy import Engine, func, select
 
 from . import changelog
-from .changes import ChangeAction
 from .models import Change
 from .search.index import IndexBusy, SearchIndex
 from .search.schema import IndexedDocument
@@ -95,14 +94,12 @@ class IndexFollower:
         index: SearchIndex,
         documents: DocumentSource,
         count_documents: Callable[[], int],
-        on_aliases: Callable[[], None] | None = None,
         gap_grace: float = GAP_GRACE_SECONDS,
     ):
         self.engine = engine
         self.index = index
         self._documents = documents
         self._count_documents = count_documents
-        self._on_aliases = on_aliases
         self._gap_grace = gap_grace
         # One follower at a time, across threads and processes: catching up
         # reads the position, applies and writes it back.
@@ -194,8 +191,6 @@ class IndexFollower:
                 self.index.apply(documents, gone, timeout=timeout)
             except IndexBusy:
                 return False
-            if self._on_aliases is not None and any(r.action == ChangeAction.ALIASES for r in todo):
-                self._on_aliases()
             position.advance((r.seq for r in rows), time.time(), self._gap_grace)
             self._save(position)
             if len(rows) < _BATCH:

@@ -39,6 +39,7 @@ class Catalog:
     created: bool  # True when this call made a new catalog
 
     def close(self) -> None:
+        self.service.stop_following()
         self.index.close()
         self.engine.dispose()
 

@@ -15,6 +15,8 @@ sessions and the write path.
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 
@@ -25,8 +27,8 @@ from sqlalchemy.orm import sessionmaker
 from .. import changelog
 from ..attachments.previews import Previews
 from ..attachments.store import AttachmentStore
-from ..changes import ChangeSet
-from ..index_follower import IndexFollower
+from ..changes import ChangeAction, ChangeSet, changes_of
+from ..index_follower import GAP_GRACE_SECONDS, IndexFollower, Position
 from ..models import Change, Document
 from ..search.index import SearchIndex, SearchResults
 from . import tracking
@@ -67,11 +69,16 @@ class CatalogService(DocumentsMixin, TaggingMixin, ReferenceMixin, AttachmentsMi
         event.listen(self._sessions, "after_rollback", tracking.forget)
         if store is not None:
             self._watch_deleted_files()
-        self.follower = IndexFollower(
-            engine, index, self._indexed_documents, self.count_documents, on_aliases=self.refresh_synonyms
-        )
-        # Called with each committed write's ChangeSet (the GUI's one refresh signal).
+        self.follower = IndexFollower(engine, index, self._indexed_documents, self.count_documents)
+        # Called with the ChangeSet of each committed write, and of changes
+        # other processes (a colleague's desktop) wrote, once this index has
+        # them: the GUI's one "catalog changed" signal. Maybe from a worker thread.
         self.listeners: list[Callable[[ChangeSet], None]] = []
+        self._own_seqs: set[int] = set()  # announced at write time already
+        with engine.connect() as connection:
+            self._heard = Position(changelog.last_seq(connection))  # how far this process announced the log
+        self._background: threading.Thread | None = None
+        self._stop = threading.Event()
         self.refresh_synonyms()
 
     # -- the write path ------------------------------------------------------
@@ -85,14 +92,15 @@ class CatalogService(DocumentsMixin, TaggingMixin, ReferenceMixin, AttachmentsMi
             write = Write(session)
             yield write
             session.flush()
-            write.changes = self._log(session, write.touched)
+            write.changes, logged = self._log(session, write.touched)
             session.flush()
-            write.seqs = tuple(c.seq for c in session.identity_map.values() if isinstance(c, Change))
+            write.seqs = tuple(row.seq for row in logged)
+        self._own_seqs.update(write.seqs)
         if follow:
             write.changes = self._follow(write.changes)
         self._announce(write.changes)
 
-    def _log(self, session: DbSession, touched: set[int]) -> ChangeSet:
+    def _log(self, session: DbSession, touched: set[int]) -> tuple[ChangeSet, list[Change]]:
         seen = tracking.forget(session)
         others = (touched | seen.changed) - seen.created - seen.deleted
         existing = set(session.scalars(select(Document.id).where(Document.id.in_(others)))) if others else set()
@@ -101,8 +109,7 @@ class CatalogService(DocumentsMixin, TaggingMixin, ReferenceMixin, AttachmentsMi
             created=frozenset(seen.created), changed=frozenset(existing), deleted=frozenset(deleted),
             tags=seen.tags, organizations=seen.organizations, attachments=frozenset(seen.attachments),
         )
-        changelog.record(session, changes.created, changes.changed, changes.deleted, seen.aliases)
-        return changes
+        return changes, changelog.record(session, changes.created, changes.changed, changes.deleted, seen.aliases)
 
     def _follow(self, changes: ChangeSet) -> ChangeSet:
         if changes.empty:
@@ -120,6 +127,48 @@ class CatalogService(DocumentsMixin, TaggingMixin, ReferenceMixin, AttachmentsMi
                 listener(changes)
             except Exception:
                 log.exception("a change listener failed")
+
+    def hear_others(self) -> ChangeSet:
+        """Announce what other processes (the CLI beside the app, a colleague's
+        desktop) wrote since the last call, and take their new names into the
+        synonyms. Returns what was announced."""
+        with self.engine.connect() as connection:
+            rows = changelog.read_after(connection, self._heard.through, 10_000)
+        new = [r for r in rows if r.seq not in self._heard.applied]
+        self._heard.advance((r.seq for r in rows), time.time(), GAP_GRACE_SECONDS)
+        foreign = [r for r in new if r.seq not in self._own_seqs]
+        self._own_seqs.difference_update(r.seq for r in new)
+        if not foreign:
+            return ChangeSet()
+        if any(r.action == ChangeAction.ALIASES for r in foreign):
+            self.refresh_synonyms()
+        changes = changes_of(foreign)
+        self._announce(changes)
+        return changes
+
+    def follow_in_background(self, interval: float = 2.0) -> None:
+        """Catch up every ``interval`` seconds in a daemon thread, so what
+        waited for a busy index, or came from another desktop, arrives by itself."""
+        if self._background is not None:
+            return
+        self._stop.clear()
+
+        def loop() -> None:
+            while not self._stop.wait(interval):
+                self.catch_up()
+                try:
+                    self.hear_others()
+                except Exception:  # e.g. the team server unreachable for a moment
+                    log.warning("could not read the change log", exc_info=True)
+
+        self._background = threading.Thread(target=loop, name="finweek-index-follower", daemon=True)
+        self._background.start()
+
+    def stop_following(self) -> None:
+        self._stop.set()
+        if self._background is not None:
+            self._background.join(timeout=30)
+            self._background = None
 
     def catch_up(self, *, wait: bool = False) -> bool:
         """Bring the index up to the change log now (at open, on a timer)."""
