@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from pathlib import Path
 
@@ -22,6 +22,7 @@ from ..core import undo
 from ..core.attachments.records import AlreadyAttached, DuplicateAttachment
 from ..core.bulk import ImportItem, import_documents
 from ..core.catalog import CatalogService
+from ..core.changes import ChangeSet
 from ..core.records import NewDocument
 from .tasks import Cancelled, Progress, TaskRunner
 
@@ -94,6 +95,38 @@ class Operations(QObject):
         self.runner = runner
         self.holding = holding  # where deleted documents' files wait for an undo
         self._undo: list[UndoStep] = []
+        self._following = False
+
+    # -- what others write -----------------------------------------------------
+
+    def follow(self, interval_ms: int = 2000) -> None:
+        """Every ``interval_ms``: let the index catch up with the change log
+        (writes that waited for a busy index) and refresh from what other
+        processes wrote (the CLI beside the app, a colleague's desktop)."""
+        self._timer = QTimer(self)
+        self._timer.timeout.connect(self.hear_others)
+        self._timer.start(interval_ms)
+
+    def hear_others(self) -> None:
+        if self._following:
+            return  # the last round is still running
+        self._following = True
+
+        def work() -> ChangeSet:
+            self.service.catch_up()
+            return self.service.hear_others()
+
+        def finished(changes: ChangeSet | None, error: BaseException | None) -> None:
+            self._following = False
+            if error is not None:
+                log.warning("could not follow the change log: %s", error)
+            elif changes is not None and not changes.empty:
+                self.changed.emit(Change(
+                    documents=changes.created | changes.changed, structure=bool(changes.created or changes.deleted),
+                    tags=changes.tags, organizations=changes.organizations,
+                ))
+
+        self.runner.run(work, finished)
 
     # -- plumbing --------------------------------------------------------------
 
