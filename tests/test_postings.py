@@ -1,6 +1,7 @@
-"""postings.py reads what Whoosh writes: a term's ids and weights equal
-Whoosh's matcher, positions of many postings at once equal Whoosh's own
-decoder, one posting at a time."""
+"""The postings readers (whoosh_internals.py, cached by postings.py) read
+what Whoosh writes: a term's ids and weights equal Whoosh's matcher,
+positions of many postings at once equal Whoosh's own decoder, one posting
+at a time."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import numpy as np
 import pytest
 from whoosh.formats import Positions
 
-from finweek_desktop.core.search import postings
+from finweek_desktop.core.search import postings, whoosh_internals
 from finweek_desktop.core.search.index import SearchIndex
 from finweek_desktop.core.search.matching import leaf_readers
 from finweek_desktop.core.search.postings import segment_id
@@ -21,7 +22,7 @@ FORMAT = Positions()
 
 
 def _decode_all(values, owners):
-    docs, where = postings.positions(values, np.array(owners, dtype=np.int64), FORMAT.decode_positions)
+    docs, where = whoosh_internals.positions(values, np.array(owners, dtype=np.int64), FORMAT.decode_positions)
     out: dict[int, list[int]] = {}
     for doc, pos in zip(docs.tolist(), where.tolist()):
         out.setdefault(doc, []).append(pos)
@@ -49,13 +50,13 @@ def test_values_of_another_shape_are_decoded_one_by_one():
 
     good = FORMAT.encode([1, 4])
     odd = good[:4] + b"\x80\x03" + good[6:]  # another pickle protocol
-    decoded = postings.positions([good, odd], np.array([1, 2]), Doubled().decode_positions)
+    decoded = whoosh_internals.positions([good, odd], np.array([1, 2]), Doubled().decode_positions)
     assert decoded[0].tolist() == [1, 1, 2, 2]
     assert decoded[1].tolist() == [2, 8, 2, 8]  # the fallback decoder ran for all
 
 
 def test_no_values_no_positions():
-    docs, where = postings.positions([], np.zeros(0, dtype=np.int64), FORMAT.decode_positions)
+    docs, where = whoosh_internals.positions([], np.zeros(0, dtype=np.int64), FORMAT.decode_positions)
     assert len(docs) == len(where) == 0
 
 
@@ -67,15 +68,15 @@ def test_ids_and_weights_come_out_of_a_block_without_its_values(n, monkeypatch):
     raw = pickle.dumps((ids, weights, values), 2)
     calls = []
     real_loads = pickle.loads
-    monkeypatch.setattr(postings.pickle, "loads", lambda data: calls.append(len(data)) or real_loads(data))
-    assert postings._ids_and_weights(raw, n) == (ids, weights)
+    monkeypatch.setattr(whoosh_internals.pickle, "loads", lambda data: calls.append(len(data)) or real_loads(data))
+    assert whoosh_internals._ids_and_weights(raw, n) == (ids, weights)
     assert calls and calls[0] < len(raw)  # the values were cut off, not unpickled
 
 
 @pytest.mark.parametrize("block", [((1, 2), None, None), ((4,), 2.0, (b"x",)), ((1, 2), (1.0, 3.0), ())])
 def test_blocks_of_other_shapes_are_read_whole(block):
     raw = pickle.dumps(block, 2)
-    assert postings._ids_and_weights(raw, len(block[0])) == block[:2]
+    assert whoosh_internals._ids_and_weights(raw, len(block[0])) == block[:2]
 
 
 def test_a_terms_postings_equal_whooshs_matcher(tmp_path):
@@ -90,7 +91,7 @@ def test_a_terms_postings_equal_whooshs_matcher(tmp_path):
     reader = next(r for r, _o in leaf_readers(ix._current_searcher()))
     checked = 0
     for btext in reader.lexicon("body"):
-        matcher = reader._terms.matcher("body", btext, reader.schema["body"].format)
+        matcher = reader.postings("body", btext)  # Whoosh's public matcher (no deletions here)
         expected_ids, expected_weights = [], []
         while matcher.is_active():
             expected_ids.append(matcher.id())

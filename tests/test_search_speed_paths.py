@@ -119,8 +119,8 @@ def test_prefix_cap_keeps_the_most_frequent_expansions(tmp_path):
     reader = searcher.reader()
     # A summary's words are indexed in the body field.
     capped = CappedPrefix("body", "pre", limit=3)
-    assert sorted(capped._btexts(reader)) == [b"pre7x", b"pre8x", b"pre9x"]
-    assert len(list(CappedPrefix("body", "pre", limit=64)._btexts(reader))) == 9
+    assert sorted(capped.choose(reader)) == [b"pre7x", b"pre8x", b"pre9x"]
+    assert len(CappedPrefix("body", "pre", limit=64).choose(reader)) == 9
     # The parser caps Latin prefixes, so the documents found are those of
     # the most frequent expansions (at the default cap, all of them here).
     assert ix.search("summary:pre*", limit=None).total == n

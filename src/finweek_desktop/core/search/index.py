@@ -23,7 +23,7 @@ from whoosh import index as whoosh_index
 from whoosh import sorting
 
 from ..filelock import FileLock
-from . import checksums, ranking
+from . import checksums, ranking, selfcheck, whoosh_internals
 from .matching import FacetSets, Matched, leaf_readers, split_by_segment
 from .postings import FieldLengths, PostingsCache
 from .query import ParsedQuery, make_parser, parse_query
@@ -44,6 +44,9 @@ _OPEN_ATTEMPTS = 3
 # Above this many documents a rebuild uses two writer processes.
 _MULTIPROCESS_THRESHOLD = 2000
 
+
+# Fast-path problems already logged by this process (each is logged once).
+_LOGGED_PROBLEMS: set[str] = set()
 
 _DAMAGED_MESSAGE = ("the search index is damaged; it will be rebuilt from the catalog at the next start "
                     "(or now with `finweek reindex`)")
@@ -98,6 +101,10 @@ class SearchIndex:
         self._facets = FacetSets()
         self._lengths = FieldLengths()
         self._postings = PostingsCache()
+        # Why searches go through Whoosh's public API alone (selfcheck.py),
+        # and whether the fast path was compared on terms of this index yet.
+        self._fast_path_problem: str | None = None
+        self._fast_path_checked = False
         self._lock = threading.RLock()
         # Other processes (the CLI beside the app) open, recreate and swap
         # this directory too: deciding and swapping happen under this lock.
@@ -120,6 +127,7 @@ class SearchIndex:
                     try:
                         self._ix = whoosh_index.open_dir(str(self.directory), indexname=INDEX_NAME)
                         self._ix.doc_count()  # touches the segments: fails if damaged
+                        self._check_fast_path()
                         return False
                     except Exception as exc:  # any damage means: rebuild
                         reason = f"unreadable ({exc.__class__.__name__}: {exc})"
@@ -172,7 +180,7 @@ class SearchIndex:
     def _live_files(self) -> list[str]:
         """The files of the open index's segments and table of contents."""
         ix = self._ix
-        segment_ids = [s.segment_id() for s in ix._segments()]
+        segment_ids = whoosh_internals.segment_ids(ix)
         names = [f"_{INDEX_NAME}_{ix.latest_generation()}.toc"]
         for path in self.directory.iterdir():
             if any(path.name.startswith(segid + ".") for segid in segment_ids):
@@ -211,6 +219,28 @@ class SearchIndex:
             if self._ix is not None:
                 self._ix.close()
                 self._ix = None
+
+    @property
+    def fast_path_problem(self) -> str | None:
+        """Why searches go through Whoosh's public API alone, slower but
+        with the same documents: None while the fast path is in use."""
+        return self._fast_path_problem
+
+    def _check_fast_path(self) -> None:
+        """Compare the fast path with Whoosh's public matchers on a sample
+        of the index (selfcheck.py); leave it when they disagree."""
+        outcome = selfcheck.check(self._current_searcher())
+        self._fast_path_checked = outcome.problem is not None or outcome.terms > 0
+        if outcome.problem == self._fast_path_problem:
+            return
+        self._fast_path_problem = outcome.problem
+        self._facets = FacetSets(public=outcome.problem is not None)
+        self._lengths = FieldLengths()
+        self._postings.forget_except(())
+        if outcome.problem is not None and outcome.problem not in _LOGGED_PROBLEMS:
+            _LOGGED_PROBLEMS.add(outcome.problem)
+            log.warning("search index at %s: %s; searching through Whoosh's public API alone (slower)",
+                        self.directory, outcome.problem)
 
     @property
     def ix(self):
@@ -311,6 +341,7 @@ class SearchIndex:
             self._ix = whoosh_index.open_dir(str(self.directory), indexname=INDEX_NAME)
             self._damaged = False
             self._record_checksums()
+            self._check_fast_path()
             if progress:
                 progress(count, total)
             return count
@@ -392,9 +423,11 @@ class SearchIndex:
                 raise IndexDamaged(_DAMAGED_MESSAGE) from exc
 
     def _search(self, text: str, parsed: ParsedQuery, limit, sortedby, kinds: list[str], tags: list[str]):
+        if not self._fast_path_checked:  # opened empty: compare on what it holds now
+            self._check_fast_path()
         searcher = self._current_searcher()
         term_cache: dict = {}
-        if ranking.supports(parsed.query, self._schema):
+        if self._fast_path_problem is None and ranking.supports(parsed.query, self._schema):
             ranked = self._rank(parsed.query, searcher, term_cache, kinds, tags)
             matched = [(reader, offset, m.docs) for reader, offset, m in ranked]
             if sortedby is None:

@@ -8,6 +8,10 @@ counts them here against ``FacetSets``: per segment, the documents of each
 kind and of each tag. Segments never change once written (deletions are
 applied to the matched documents), so an entry lives as long as its segment
 and a new searcher after a write only reads the new, small segment.
+
+The documents of a kind or tag are read a block at a time (postings.py), or
+through Whoosh's public matcher when the index searches without the fast
+path (``FacetSets(public=True)``).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
+from whoosh.reading import TermNotFound
 
 from . import postings
 from .postings import segment_id
@@ -28,6 +33,15 @@ Matched = list[tuple[object, int, np.ndarray]]
 def leaf_readers(searcher):
     """(segment reader, docnum offset) of each segment of a searcher."""
     return [(sub.reader(), offset) for sub, offset in searcher.leaf_searchers()]
+
+
+def public_ids(reader, fieldname: str, btext: bytes) -> np.ndarray:
+    """A term's live documents in a segment, through Whoosh's public matcher."""
+    try:
+        ids = reader.postings(fieldname, btext).all_ids()
+    except TermNotFound:
+        return np.zeros(0, dtype=np.int64)
+    return np.fromiter(ids, dtype=np.int64)
 
 
 def split_by_segment(docnums, searcher) -> Matched:
@@ -67,7 +81,8 @@ class FacetSets:
 
     FIELDS = ("kind", "tag")
 
-    def __init__(self):
+    def __init__(self, public: bool = False):
+        self.public = public
         self._lock = threading.Lock()
         self._segments: dict[object, dict[str, _FieldPostings]] = {}
 
@@ -82,7 +97,10 @@ class FacetSets:
             values, docs, value_of = [], [], []
             if fieldname in reader.indexed_field_names():
                 for btext in reader.lexicon(fieldname):
-                    members = postings.read(reader, fieldname, btext).ids
+                    if self.public:
+                        members = public_ids(reader, fieldname, btext)
+                    else:
+                        members = postings.read(reader, fieldname, btext).ids
                     value_of.append(np.full(len(members), len(values), dtype=np.int32))
                     values.append(btext.decode("utf-8"))
                     docs.append(members)

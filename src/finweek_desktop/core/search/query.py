@@ -31,6 +31,7 @@ from ..vocabulary import DocumentKind
 from .analysis import ENGLISH_STOP_WORDS, HAN_QUERY_MODES, WORDS_MODE, contains_han, fold_term
 from .schema import DEFAULT_FIELDS, PORTUGUESE_SHADOWS
 from .synonyms import SynonymPlugin, Synonyms
+from .whoosh_internals import ChosenPrefix
 
 FIELD_ALIASES = {
     "tag": ["tags"],
@@ -60,7 +61,7 @@ _OPERATORS = re.compile(r"\b(AND|OR|NOT|ANDNOT|ANDMAYBE|TO)\b")
 PREFIX_EXPANSIONS = 64
 
 
-class CappedPrefix(query.Prefix):
+class CappedPrefix(ChosenPrefix):
     """A prefix query over the ``limit`` most frequent expansions per field."""
 
     def __init__(self, fieldname, text, boost=1.0, constantscore=True, limit=PREFIX_EXPANSIONS):
@@ -73,10 +74,10 @@ class CappedPrefix(query.Prefix):
     def __hash__(self):
         return super().__hash__() ^ hash(self.limit)
 
-    def _btexts(self, ixreader):
+    def choose(self, reader) -> list[bytes]:
         expansions = []
         try:
-            for btext, info in ixreader.iter_prefix(self.fieldname, self.text):
+            for btext, info in reader.iter_prefix(self.fieldname, self.text):
                 expansions.append((info.doc_frequency(), btext))
         except Exception:  # a field missing from a segment
             return []

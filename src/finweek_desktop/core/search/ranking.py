@@ -35,7 +35,7 @@ import numpy as np
 from whoosh import query as wq
 from whoosh.fields import ID, KEYWORD, TEXT
 
-from . import postings
+from . import postings, whoosh_internals
 from .postings import EMPTY_FLOATS as _EMPTY_SCORES
 from .postings import EMPTY_IDS as _EMPTY_DOCS
 from .postings import FieldLengths
@@ -68,19 +68,13 @@ class Matches:
 _BRANCHES = (wq.Or, wq.DisjunctionMax, wq.And, wq.AndNot, wq.AndMaybe, wq.Not)
 
 
-def _expands(q) -> bool:
-    """A prefix or wildcard: the union of the words it expands to."""
-    return isinstance(q, wq.MultiTerm) and not isinstance(q, wq.FuzzyTerm) \
-        and type(q)._btexts is not wq.MultiTerm._btexts
-
-
 def supports(q, schema) -> bool:
     """Whether every part of ``q`` can be matched and ranked here."""
     if q is wq.NullQuery:
         return True
     if isinstance(q, wq.Every):
         return q.fieldname in (None, "", "*")
-    if isinstance(q, (wq.Term, wq.Phrase)) or _expands(q):
+    if isinstance(q, (wq.Term, wq.Phrase)) or whoosh_internals.expands(q):
         if q.fieldname not in schema:
             return True  # matches nothing
         if isinstance(q, wq.Phrase):
@@ -124,8 +118,8 @@ class SegmentRanker:
             return self.term(q.fieldname, q.text).boosted(q.boost)
         if isinstance(q, wq.Phrase):
             return self._phrase(q).boosted(q.boost)
-        if _expands(q):
-            parts = [self.term(q.fieldname, btext) for btext in q._btexts(self.reader)]
+        if whoosh_internals.expands(q):
+            parts = [self.term(q.fieldname, btext) for btext in whoosh_internals.expansions(q, self.reader)]
             return _union(parts, max_score=False).boosted(q.boost)
         if isinstance(q, wq.Every):
             docs = self._live(np.arange(self.reader.doc_count_all(), dtype=np.int64))
@@ -225,7 +219,7 @@ class SegmentRanker:
         starts = None  # doc << 32 | position of the first word, for each word
         for offset, read in enumerate(reads):
             at = np.searchsorted(read.ids, out.docs)  # every candidate holds every word
-            docs, where = postings.positions([read.values[i] for i in at.tolist()], out.docs,
+            docs, where = whoosh_internals.positions([read.values[i] for i in at.tolist()], out.docs,
                                              field.format.decode_positions)
             keys = (docs << _POSITION_BITS) + where - offset  # sorted: docs, then positions
             starts = keys if starts is None else _sorted_common(starts, keys)

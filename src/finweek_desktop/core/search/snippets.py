@@ -192,7 +192,7 @@ class Snippets:
             tokens = set_matched_filter(tokens, marks.anywhere)
         if marks.cut:
             tokens = _cut_to_first_character(tokens, marks.cut)
-        tokens = self._highlighter._merge_matched_tokens(tokens)
+        tokens = _merge_matched(tokens)
         fragments = self.fragmenter.fragment_tokens(text, tokens)
         fragments = top_fragments(fragments, 2, self._highlighter.scorer, self._highlighter.order, minscore=1)
         return self.formatter.format(fragments, cut=cut)
@@ -258,6 +258,31 @@ def _mark_phrases(tokens, anywhere: frozenset, phrases: frozenset):
                 for u in found:
                     u.matched = True
     return tokens
+
+
+def _merge_matched(tokens):
+    """Matched tokens that touch or overlap (the bigrams 横琴, 琴新, 新区)
+    merged into one, highlighted as one span: what Whoosh's Highlighter
+    does, in a private method of its own."""
+    merged = None
+    for t in tokens:
+        if not t.matched:
+            if merged is not None:
+                yield merged
+                merged = None
+            yield t
+        elif merged is None:
+            merged = t.copy()
+        elif t.startchar <= merged.endchar:
+            if t.endchar > merged.endchar:
+                merged.text += t.text[merged.endchar - t.endchar:]
+                merged.endchar = t.endchar
+        else:
+            yield merged
+            merged = None
+            yield t  # not merged: shown as it is
+    if merged is not None:
+        yield merged
 
 
 def _cut_to_first_character(tokens, cut: frozenset):
