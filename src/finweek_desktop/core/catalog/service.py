@@ -95,6 +95,8 @@ class CatalogService(DocumentsMixin, TaggingMixin, ReferenceMixin, AttachmentsMi
             write.changes, logged = self._log(session, write.touched)
             session.flush()
             write.seqs = tuple(row.seq for row in logged)
+        if any(row.document_id is None for row in logged):  # names every search expands changed
+            self.refresh_synonyms()
         self._own_seqs.update(write.seqs)
         if follow:
             write.changes = self._follow(write.changes)
