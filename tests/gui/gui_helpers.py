@@ -4,8 +4,8 @@ doing what a user does (clicking a row, typing a shortcut, dropping files)."""
 from __future__ import annotations
 
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from PySide6.QtGui import QContextMenuEvent, QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QApplication, QMenu, QMessageBox, QWidget
 
 from finweek_desktop.gui.models import DocumentTableModel
 
@@ -94,3 +94,25 @@ def drop(widget, pos: QPoint, paths) -> bool:
 def opaque_pixels(pixmap) -> int:
     image = pixmap.toImage()
     return sum(1 for x in range(image.width()) for y in range(image.height()) if image.pixelColor(x, y).alpha() > 60)
+
+
+def right_click(qtbot, view, pos: QPoint) -> None:
+    """A right-click at ``pos`` in an item view's viewport (or any widget):
+    the press and release, then the context menu event the platform sends."""
+    widget = view.viewport() if hasattr(view, "viewport") else view
+    qtbot.mousePress(widget, Qt.MouseButton.RightButton, pos=pos)
+    qtbot.mouseRelease(widget, Qt.MouseButton.RightButton, pos=pos)
+    event = QContextMenuEvent(QContextMenuEvent.Reason.Mouse, pos, widget.mapToGlobal(pos))
+    QApplication.sendEvent(widget, event)
+
+
+def menu_texts(menu: QMenu) -> list[str]:
+    """The entries of a menu as shown, without accelerators and shortcuts."""
+    return [a.text().replace("&", "").split("\t")[0] for a in menu.actions() if not a.isSeparator()]
+
+
+def choose(qtbot, menu: QMenu, text: str) -> None:
+    """Click the entry of an open menu that starts with ``text``."""
+    action = next(a for a in menu.actions() if a.text().replace("&", "").startswith(text))
+    assert action.isEnabled(), f"{text!r} is disabled"
+    qtbot.mouseClick(menu, Qt.MouseButton.LeftButton, pos=menu.actionGeometry(action).center())

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
+    QMenu,
     QScrollArea,
     QSplitter,
     QToolButton,
@@ -43,6 +44,7 @@ class DetailPane(QWidget):
     attachment_selected = Signal(object)  # AttachmentInfo or None
     open_attachment_requested = Signal(object)
     reveal_attachment_requested = Signal(object)
+    save_attachment_requested = Signal(object)
     detach_requested = Signal(int, object)
     files_dropped = Signal(int, list)
 
@@ -62,10 +64,19 @@ class DetailPane(QWidget):
         self.subtitle.setWordWrap(True)
 
         self.edit_button = self._tool("edit", "Edit the document (Ctrl+E)", lambda: self._emit(self.edit_requested))
+        self.edit_button.setObjectName("paneEdit")
         self.delete_button = self._tool("delete", "Delete the document (Del)", lambda: self._emit(self.delete_requested))
+        self.delete_button.setObjectName("paneDelete")
         self.attach_button = self._tool("attach", "Attach files… (or drop files here)", lambda: self._emit(self.attach_requested))
+        self.attach_button.setObjectName("paneAttach")
+        # "2 of 3 selected": the pane shows one of the selected documents,
+        # and its Delete acts on all of them.
+        self.selection_label = QLabel()
+        self.selection_label.setObjectName("selectionCount")
+        self.selection_label.hide()
         head = QHBoxLayout()
         head.addWidget(self.kind, 1)
+        head.addWidget(self.selection_label)
         for button in (self.attach_button, self.edit_button, self.delete_button):
             head.addWidget(button)
 
@@ -110,6 +121,9 @@ class DetailPane(QWidget):
         self.attachments = FileStrip()
         self.attachments.currentItemChanged.connect(self._attachment_changed)
         self.attachments.itemActivated.connect(lambda item: self.open_attachment_requested.emit(item.data(AttachmentRole)))
+        self.attachments.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.attachments.customContextMenuRequested.connect(self._file_menu)
+        self.file_menu: QMenu | None = None
         self.open_button = self._tool("open-external", "Open a read-only copy in the system's application", self._open_current)
         self.reveal_button = self._tool("folder", "Show the stored file in its folder (the catalog names it by its checksum)",
                                         self._reveal_current)
@@ -318,6 +332,40 @@ class DetailPane(QWidget):
 
     def _attachment_changed(self, current, _previous) -> None:
         self.attachment_selected.emit(current.data(AttachmentRole) if current else None)
+
+    def set_selection(self, count: int, position: int) -> None:
+        """``count`` documents are selected, the one shown is the
+        ``position``-th (from 1): the buttons say what they act on."""
+        self.selection_label.setText(f"{position} of {count} selected")
+        self.selection_label.setVisible(count > 1)
+        what = "the document" if count <= 1 else f"the {count} selected documents"
+        self.delete_button.setToolTip(f"Delete {what} (Del)")
+        one = count <= 1
+        self.edit_button.setEnabled(one)
+        self.attach_button.setEnabled(one)
+        self.edit_button.setToolTip("Edit the document (Ctrl+E)" if one else "Select one document to edit it")
+        self.attach_button.setToolTip("Attach files… (or drop files here)" if one
+                                      else "Select one document to attach files to it")
+
+    def _file_menu(self, pos) -> None:
+        item = self.attachments.itemAt(pos)
+        if item is None:
+            return
+        self.attachments.setCurrentItem(item)
+        attachment = item.data(AttachmentRole)
+        if self.file_menu is not None:
+            self.file_menu.deleteLater()
+        menu = self.file_menu = QMenu(self)
+        menu.setObjectName("fileMenu")
+        for text, signal in (
+            ("&Open", self.open_attachment_requested),
+            ("Show in &folder", self.reveal_attachment_requested),
+            ("&Save a copy as…", self.save_attachment_requested),
+        ):
+            menu.addAction(text, lambda signal=signal: signal.emit(attachment))
+        menu.addSeparator()
+        menu.addAction("&Remove from the document…", self._detach_current)
+        menu.popup(self.attachments.viewport().mapToGlobal(pos))
 
     def _open_current(self) -> None:
         if self.current_attachment():

@@ -35,8 +35,9 @@ from .widgets import TagLineEdit
 class OrganizationTable(QWidget):
     """Rows of (organization, role); names complete from the catalog."""
 
-    def __init__(self, names: list[str], parent=None):
+    def __init__(self, organizations, parent=None):
         super().__init__(parent)
+        names = [o if isinstance(o, str) else o.name for o in organizations]
         self._names = QStringListModel(names, self)
         self.table = QTableWidget(0, 2)
         self.table.setObjectName("organizationRows")
@@ -94,8 +95,9 @@ class OrganizationTable(QWidget):
 class DocumentDialog(QDialog):
     """New document (with tags and files) or edit of an existing one."""
 
-    def __init__(self, organization_names: list[str], tag_names: list[str], document: DocumentDetail | None = None,
+    def __init__(self, organizations, tag_names: list[str], document: DocumentDetail | None = None,
                  sessions=(), can_attach: bool = True, parent=None):
+        """``organizations``: OrganizationInfo records (or names) to complete from."""
         super().__init__(parent)
         self.setObjectName("documentDialog")
         self.document = document
@@ -121,7 +123,7 @@ class DocumentDialog(QDialog):
         self.session.addItem("—", None)
         for info in sessions:
             self.session.addItem(info.name, info.id)
-        self.organizations = OrganizationTable(organization_names)
+        self.organizations = OrganizationTable(organizations)
         self.tags = TagLineEdit()
         self.tags.setObjectName("tagsEdit")
         self.tags.setPlaceholderText("Comma-separated, e.g. fintech, digital-currency")

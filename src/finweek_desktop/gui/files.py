@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import logging
+import shutil
 from pathlib import Path
 
 from PySide6.QtGui import QImage
@@ -289,7 +290,7 @@ class FileActionsMixin:
             if error is not None:
                 self.show_file_error(f"Could not open {attachment.original_name}", error)
             elif not desktop.open_file(path):
-                self.statusBar().showMessage(f"No application is set up to open {attachment.original_name}.", 6000)
+                self._offer_copy(attachment)
             else:
                 self.statusBar().showMessage(
                     f"Opened a read-only copy of {attachment.original_name}: changes made there are not saved "
@@ -297,6 +298,53 @@ class FileActionsMixin:
 
         self.runner.run(lambda: desktop.read_only_copy(service.attachment(attachment.id).path, attachment.id,
                                                        attachment.original_name), opened)
+
+    def _offer_copy(self, attachment) -> None:
+        """No application opens the file (no desktop, or none set up for
+        its type): it can still be saved somewhere and opened from there."""
+        box = QMessageBox(QMessageBox.Icon.Information, "Open file",
+                          f"No application is set up to open {attachment.original_name}.",
+                          QMessageBox.StandardButton.NoButton, self)
+        box.setObjectName("noApplication")
+        box.setInformativeText("Save a copy where you can open it, or show the stored file in its folder.")
+        save = box.addButton("Save a copy as…", QMessageBox.ButtonRole.AcceptRole)
+        reveal = box.addButton("Show in folder", QMessageBox.ButtonRole.ActionRole)
+        box.addButton(QMessageBox.StandardButton.Close)
+        plain_buttons(box)
+
+        def finished(_result):
+            if box.clickedButton() is save:
+                self.save_attachment_copy(attachment)
+            elif box.clickedButton() is reveal:
+                self.reveal_attachment(attachment)
+
+        box.finished.connect(finished)
+        box.open()
+
+    def save_attachment_copy(self, attachment) -> None:
+        """"Save a copy as…": the stored file, under a name and folder chosen."""
+        if attachment is None:
+            return
+        start = Path(str(self.settings.value("paths/lastDir", "") or Path.home())) / attachment.original_name
+        name, _filter = QFileDialog.getSaveFileName(self, f"Save a copy of {attachment.original_name}", str(start))
+        if not name:
+            return
+        target = Path(name)
+        self.settings.setValue("paths/lastDir", str(target.parent))
+        service = self.service
+
+        def work():
+            stored = service.attachment(attachment.id).path
+            shutil.copyfile(stored, target)  # not copy2: the copy is the user's, writable
+            return target
+
+        def saved(path, error):
+            if error is not None:
+                self.show_file_error(f"Could not save a copy of {attachment.original_name}", error)
+            else:
+                self.statusBar().showMessage(f"Saved a copy of {attachment.original_name} as {path}", 8000)
+
+        self.runner.run(work, saved)
 
     def reveal_attachment(self, attachment) -> None:
         if attachment is None:

@@ -28,9 +28,8 @@ from ..core.catalog import DocumentFilter, NotFound
 from ..core.startup import Catalog
 from ..core.vocabulary import DocumentKind
 from .browse import BrowseTab, SessionBrowseTab
-from .confirm import confirm_destructive
 from .detail import DetailPane
-from .dialogs import DocumentDialog
+from .document_actions import DocumentActionsMixin
 from .errors import show_error
 from .files import FileActionsMixin
 from .operations import Change, Operations
@@ -46,7 +45,7 @@ log = logging.getLogger(__name__)
 TAB_NAMES = ("all", "reports", "bluePapers", "initiatives", "sessions", "search", "tags", "organizations")
 
 
-class MainWindow(FileActionsMixin, TagActionsMixin, QMainWindow):
+class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainWindow):
     catalog_ready = Signal()
 
     def __init__(self, catalog: Catalog | None = None, settings: QSettings | None = None, runner: TaskRunner | None = None):
@@ -155,6 +154,12 @@ class MainWindow(FileActionsMixin, TagActionsMixin, QMainWindow):
             self.tabs.addTab(widget, icon_name, label)
         for tab in (*self.browse_tabs, self.search_tab):
             tab.shown_changed.connect(lambda doc_id, tab=tab: self._shown_changed(tab, doc_id))
+            tab.selection.changed.connect(lambda tab=tab: tab is self.current_tab() and self.update_actions())
+        for view in (tab.table for tab in self.browse_tabs):
+            view.customContextMenuRequested.connect(lambda pos, view=view: self.document_menu(view, pos))
+        self.search_tab.results.customContextMenuRequested.connect(
+            lambda pos: self.document_menu(self.search_tab.results, pos))
+        self.tags_tab.table.selectionModel().selectionChanged.connect(lambda *_: self.update_actions())
         for tab in self.browse_tabs:
             tab.files_dropped.connect(self.attach_files)
             tab.activated.connect(lambda _id: self.edit_document())
@@ -171,11 +176,12 @@ class MainWindow(FileActionsMixin, TagActionsMixin, QMainWindow):
         self.detail.tag_remove_requested.connect(lambda doc_id, name: self.ops.remove_tag([doc_id], name))
         self.detail.tag_activated.connect(self.filter_by_tag)
         self.detail.edit_requested.connect(lambda _id: self.edit_document())
-        self.detail.delete_requested.connect(lambda doc_id: self.delete_documents([doc_id]))
+        self.detail.delete_requested.connect(lambda _id: self.delete_selected())  # the selection, as Del
         self.detail.attach_requested.connect(lambda doc_id: self.attach_with_dialog(doc_id))
         self.detail.attachment_selected.connect(self._attachment_selected)
         self.detail.open_attachment_requested.connect(self.open_attachment)
         self.detail.reveal_attachment_requested.connect(self.reveal_attachment)
+        self.detail.save_attachment_requested.connect(self.save_attachment_copy)
         self.detail.detach_requested.connect(self.detach)
         self.detail.files_dropped.connect(self.attach_files)
         self.detail.preview.page_requested.connect(self._render_page)
@@ -215,12 +221,14 @@ class MainWindow(FileActionsMixin, TagActionsMixin, QMainWindow):
     def _build_actions(self) -> None:
         a = self._action
         self.new_action = a("newDocument", "&New document…", self.new_document, QKeySequence.StandardKey.New, "document-new")
-        self.edit_action = a("editDocument", "&Edit document…", self.edit_document, "Ctrl+E", "edit")
+        self.edit_action = a("editDocument", "&Edit document…", self.edit_selected, "Ctrl+E", "edit")
         self.delete_action = a("deleteDocuments", "&Delete", self.delete_selected, QKeySequence.StandardKey.Delete, "delete",
                                "Delete the selected documents")
         self.tag_action = a("tagSelected", "&Tag selected…", self.tag_selected, "Ctrl+T", "tag",
                             "Add a tag to every selected document")
         self.untag_action = a("untagSelected", "&Remove tag from selected…", self.untag_selected, "Ctrl+Shift+T")
+        self.export_action = a("exportSelected", "E&xport…", self.export_selected, None, None,
+                               "Save the selected documents as JSON")
         self.attach_action = a("attachFiles", "&Attach files…", lambda: self.attach_with_dialog(), "Ctrl+Shift+A", "attach",
                                "Attach files to the selected document")
         self.import_action = a("importFiles", "&Import files…", lambda: self.import_files(), "Ctrl+I", "import",
@@ -240,7 +248,7 @@ class MainWindow(FileActionsMixin, TagActionsMixin, QMainWindow):
 
         menu = self.menuBar()
         file_menu = menu.addMenu("&File")
-        for action in (self.new_action, self.attach_action, self.import_action):
+        for action in (self.new_action, self.attach_action, self.import_action, self.export_action):
             file_menu.addAction(action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
@@ -374,10 +382,11 @@ class MainWindow(FileActionsMixin, TagActionsMixin, QMainWindow):
         document shown (selection.py); the shown one alone when the list
         selects nothing (a new document not among the search hits)."""
         tab = self.current_tab()
-        if isinstance(tab, (BrowseTab, SearchTab)):
-            ids = tab.selected_ids()
-            if ids:
-                return ids
+        if not isinstance(tab, (BrowseTab, SearchTab)):
+            return []  # the pane is hidden: nothing acts on it unseen
+        ids = tab.selected_ids()
+        if ids:
+            return ids
         return [self.detail.document_id] if self.detail.document_id is not None else []
 
     def _tab_changed(self, index: int) -> None:
@@ -393,6 +402,7 @@ class MainWindow(FileActionsMixin, TagActionsMixin, QMainWindow):
             self.tags_tab.reload()
         elif tab is self.orgs_tab:
             self.orgs_tab.reload()
+        self.update_actions()
 
     def _shown_changed(self, tab: QWidget, doc_id: int | None) -> None:
         if tab is self.current_tab():  # not a tab in the background reloading
@@ -401,11 +411,13 @@ class MainWindow(FileActionsMixin, TagActionsMixin, QMainWindow):
     def show_document(self, doc_id: int | None) -> None:
         if doc_id is None:
             self.detail.show_document(None)
+            self.update_actions()
             return
         try:
             self.detail.show_document(self.service.get_document(doc_id))
         except NotFound:
             self.detail.show_document(None)
+        self.update_actions()
 
     def _apply_change(self, change: Change) -> None:
         if change.message:
@@ -474,47 +486,7 @@ class MainWindow(FileActionsMixin, TagActionsMixin, QMainWindow):
         self.all_tab.set_extra_filter(DocumentFilter(organization_id=org_id), f"Organization: {name}")
         self.tabs.setCurrentWidget(self.all_tab)
 
-    # -- documents -------------------------------------------------------------
-
-    def new_document(self) -> None:
-        dialog = DocumentDialog(
-            [o.name for o in self.service.organizations()], self.tag_names, sessions=self.service.sessions(),
-            can_attach=self.attachments_available(), parent=self,
-        )
-        dialog.file_chooser = self.choose_files
-
-        def accepted():
-            files = dialog.file_paths()
-            self.ops.create_document(dialog.new_document(), done=lambda d: files and self.attach_files(d.id, files))
-
-        dialog.accepted.connect(accepted)
-        dialog.open()
-
-    def edit_document(self) -> None:
-        doc_id = self.detail.document_id
-        if doc_id is None:
-            return
-        document = self.service.get_document(doc_id)
-        dialog = DocumentDialog([o.name for o in self.service.organizations()], self.tag_names, document,
-                                sessions=self.service.sessions(), parent=self)
-        dialog.accepted.connect(lambda: self.ops.update_document(doc_id, dialog.changes(), dialog.organization_links()))
-        dialog.open()
-
-    def delete_selected(self) -> None:
-        if isinstance(self.current_tab(), (BrowseTab, SearchTab)) or self.detail.hasFocus():
-            self.delete_documents(self.selected_ids())
-
-    def delete_documents(self, ids: list[int]) -> None:
-        if not ids:
-            return
-        if len(ids) == 1:
-            title = self.service.get_document(ids[0]).title
-            text = f"Delete “{title}”?"
-        else:
-            text = f"Delete {len(ids)} documents?"
-        confirm_destructive(self, "confirmDelete", "Delete", text,
-                            "Their tags, organization links and file records go with them. You can undo this with Ctrl+Z.",
-                            "Delete", lambda: self.ops.delete_documents(ids))
+    # -- documents (new, edit, delete, export: document_actions.py) ------------
 
     def undo(self) -> None:
         if self.ops is not None and self.ops.can_undo:

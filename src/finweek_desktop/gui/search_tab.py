@@ -94,6 +94,7 @@ class SearchTab(QWidget):
         self.results.setModel(self.model)
         self.results.setItemDelegate(HtmlDelegate(SnippetRole, self._meta, self.results))
         self.results.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.results.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)  # the window's document menu
         self.results.setAlternatingRowColors(True)
         self.results.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.selection = DocumentSelection(self.results)

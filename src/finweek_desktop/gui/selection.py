@@ -16,9 +16,12 @@ from .models import DocumentIdRole
 
 class DocumentSelection(QObject):
     """Follows one view's selection; ``shown_changed`` says when the
-    document to show changes (an id, or None when nothing is selected)."""
+    document to show changes (an id, or None when nothing is selected),
+    ``changed`` whenever the selection may have changed (what the actions
+    say: "Delete 3 documents")."""
 
     shown_changed = Signal(object)
+    changed = Signal()
 
     def __init__(self, view: QAbstractItemView):
         super().__init__(view)
@@ -51,3 +54,4 @@ class DocumentSelection(QObject):
         if shown != self._shown:
             self._shown = shown
             self.shown_changed.emit(shown)
+        self.changed.emit()

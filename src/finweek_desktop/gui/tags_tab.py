@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal
-from PySide6.QtGui import QKeySequence
+from PySide6.QtGui import QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMenu,
     QPushButton,
     QTableView,
     QVBoxLayout,
@@ -33,7 +34,17 @@ def _table(name: str) -> QTableView:
     table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 10)
     table.horizontalHeader().setHighlightSections(False)
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
     return table
+
+
+def _popup(owner: QWidget, table: QTableView, menu: QMenu, pos) -> None:
+    """Show ``menu`` at ``pos`` (viewport coordinates); the last one is
+    kept on ``owner.menu`` until the next (tests find it there too)."""
+    if getattr(owner, "menu", None) is not None:
+        owner.menu.deleteLater()
+    owner.menu = menu
+    menu.popup(table.viewport().mapToGlobal(pos))
 
 
 class _Proxy(QSortFilterProxyModel):
@@ -68,6 +79,8 @@ class TagsTab(QWidget):
         self.table.setColumnWidth(TagTableModel.COLOR, 80)
         self.table.activated.connect(lambda index: self.tag_activated.emit(index.data(NameRole) or self._name(index)))
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
+        self.table.customContextMenuRequested.connect(self._context_menu)
+        self.menu: QMenu | None = None
 
         self.filter_edit = QLineEdit()
         self.filter_edit.setObjectName("tagFilter")
@@ -134,6 +147,30 @@ class TagsTab(QWidget):
         if names:
             self.tag_activated.emit(names[0])
 
+    def _context_menu(self, pos) -> None:
+        """The Tags tab's actions on the selected tags (a right-click on a
+        tag outside the selection selects it first, as the view does)."""
+        if not self.table.indexAt(pos).isValid():
+            return
+        names = self.selected_names()
+        n = len(names)
+        menu = QMenu(self)
+        menu.setObjectName("tagMenu")
+        show = menu.addAction("&Show documents", self._show_documents)
+        show.setEnabled(n >= 1)
+        menu.addSeparator()
+        rename = menu.addAction("&Rename…\tF2", lambda: self._emit_one(self.rename_requested))
+        rename.setEnabled(n == 1)
+        merge = menu.addAction(f"&Merge {n} tags…" if n >= 2 else "&Merge…", lambda: self.merge_requested.emit(names))
+        merge.setEnabled(n >= 2)
+        colour = menu.addAction("&Colour…", lambda: self._emit_one(self.color_requested))
+        colour.setEnabled(n == 1)
+        menu.addSeparator()
+        delete = menu.addAction((f"&Delete {n} tags" if n > 1 else "&Delete") + "\tDel",
+                                lambda: self.delete_requested.emit(names))
+        delete.setEnabled(n >= 1)
+        _popup(self, self.table, menu, pos)
+
     def _update_buttons(self) -> None:
         n = len(self.table.selectionModel().selectedRows()) if self.table.selectionModel() else 0
         self.show_button.setEnabled(n >= 1)
@@ -160,6 +197,8 @@ class OrganizationsTab(QWidget):
         self.table.setColumnWidth(OrganizationTableModel.COUNT, 90)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.activated.connect(self._activated)
+        self.table.customContextMenuRequested.connect(self._context_menu)
+        self.menu: QMenu | None = None
         self.filter_edit = QLineEdit()
         self.filter_edit.setObjectName("organizationFilter")
         self.filter_edit.setPlaceholderText("Filter organizations (names, aliases, descriptions)…")
@@ -186,3 +225,15 @@ class OrganizationsTab(QWidget):
             return
         org = self.model.organization(self.proxy.mapToSource(index).row())
         self.organization_activated.emit(org.id, org.name)
+
+    def _context_menu(self, pos) -> None:
+        index = self.table.indexAt(pos)
+        if not index.isValid():
+            return
+        self.table.setCurrentIndex(index)
+        org = self.model.organization(self.proxy.mapToSource(index).row())
+        menu = QMenu(self)
+        menu.setObjectName("organizationMenu")
+        menu.addAction("&Show documents", lambda: self.organization_activated.emit(org.id, org.name))
+        menu.addAction("&Copy name", lambda: QGuiApplication.clipboard().setText(org.name))
+        _popup(self, self.table, menu, pos)

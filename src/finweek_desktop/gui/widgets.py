@@ -351,6 +351,7 @@ class DocumentTable(QTableView):
         self._always_hidden: set[int] = set()
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)  # the window's document menu
         self.setAlternatingRowColors(True)
         self.setShowGrid(False)
         self.setWordWrap(False)
