@@ -21,6 +21,7 @@ from .errors import CatalogDamaged, CatalogOpenError
 from .changes import ChangeAction
 from .models import Change, Document
 from .paths import CatalogPaths, resolve_data_dir
+from .privacy import PRIVATE_DIR, make_private
 from .search.index import SearchIndex
 from .seed import load_seed
 
@@ -76,9 +77,10 @@ def open_catalog(
     """
     paths = CatalogPaths(resolve_data_dir(data_dir))
     try:
-        paths.root.mkdir(parents=True, exist_ok=True)
+        paths.root.mkdir(PRIVATE_DIR, parents=True, exist_ok=True)
     except OSError as exc:
         raise CatalogOpenError(f"cannot create the data folder {paths.root}: {exc.strerror}") from exc
+    make_private(paths.root)  # before anything is written in it
     store = AttachmentStore(paths.attachments)
     created = database_url is None and database_is_blank(paths.database)
     if created:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from PIL import Image, ImageOps
 
+from ..privacy import PRIVATE_DIR, private_opener
 from . import filetypes
 from .decoding import decode_text
 from .store import AttachmentStore
@@ -176,10 +177,12 @@ def _render_pdf_page(path: Path, index: int, *, scale: float | None = None, max_
 
 
 def _write_png_atomically(image: Image.Image, target: Path) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
+    for folder in (target.parent.parent, target.parent):  # previews/, then its shard
+        folder.mkdir(PRIVATE_DIR, exist_ok=True)
     temp = target.with_name(f".{uuid.uuid4().hex}.tmp")
     try:
-        image.save(temp, "PNG")
+        with open(temp, "xb", opener=private_opener) as handle:  # a thumbnail shows the document
+            image.save(handle, "PNG")
         os.replace(temp, target)
     finally:
         temp.unlink(missing_ok=True)

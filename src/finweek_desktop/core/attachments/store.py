@@ -30,6 +30,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from ..filelock import FileLock
+from ..privacy import PRIVATE_DIR, private_opener
 
 _CHUNK = 1024 * 1024
 # A file is staged, then parsed (up to a minute per file in the sandbox),
@@ -63,12 +64,12 @@ class AttachmentStore:
         source = Path(source)
         if not source.is_file():
             raise FileNotFoundError(2, "no such file", str(source))
-        self.tmp.mkdir(parents=True, exist_ok=True)
+        _make_folder(self.tmp)
         temp = self.tmp / f"{uuid.uuid4().hex}.part"
         digest = hashlib.sha256()
         size = 0
         try:
-            with open(source, "rb") as src, open(temp, "xb") as dst:
+            with open(source, "rb") as src, open(temp, "xb", opener=private_opener) as dst:
                 while chunk := src.read(_CHUNK):
                     digest.update(chunk)
                     dst.write(chunk)
@@ -83,10 +84,10 @@ class AttachmentStore:
     def stage_bytes(self, data: bytes, *, sync: bool = True) -> StagedFile:
         """A temporary copy of ``data``; with ``sync=False`` its fsync is left
         to ``commit_many``, which syncs a whole batch at once."""
-        self.tmp.mkdir(parents=True, exist_ok=True)
+        _make_folder(self.tmp)
         temp = self.tmp / f"{uuid.uuid4().hex}.part"
         try:
-            with open(temp, "xb") as dst:
+            with open(temp, "xb", opener=private_opener) as dst:
                 dst.write(data)
                 if sync:
                     dst.flush()
@@ -131,7 +132,7 @@ class AttachmentStore:
         path = self.path_for(sha256)
         if not path.exists():
             return False
-        self.quarantine_dir.mkdir(parents=True, exist_ok=True)
+        _make_folder(self.quarantine_dir)
         os.replace(path, self.quarantine_dir / sha256)
         _fsync_dir(self.quarantine_dir)
         for preview in self.previews.glob(f"{sha256[:2]}/{sha256}-*"):
@@ -228,12 +229,13 @@ class StagedFile:
 
 
 def _make_folder(path: Path) -> None:
-    """Create ``path`` and any missing parents, each durably: a new folder's
-    name lives in its parent, which is synced too (rare: 256 shards at most)."""
+    """Create ``path`` and any missing parents, each durably and private to
+    the user: a new folder's name lives in its parent, which is synced too
+    (rare: 256 shards at most)."""
     if path.is_dir():
         return
     _make_folder(path.parent)
-    path.mkdir(exist_ok=True)  # another thread or process may be making it too
+    path.mkdir(PRIVATE_DIR, exist_ok=True)  # another thread or process may be making it too
     _fsync_dir(path.parent)
 
 
