@@ -33,6 +33,8 @@ def run_check(args, catalog) -> int:
     if rebuilt and rebuilt != "missing" and not args.json:
         print(f"The search index was {rebuilt} and has been rebuilt from the database.")
     purged = service.store.purge_quarantine() if args.purge_quarantine and service.store is not None else None
+    # Temporary copies of processes that ended, which opening the catalog removed.
+    removed = [str(p) for p in service.store.removed_leftovers] if service.store is not None else []
     report = service.check()
     repaired = None
     if args.repair and not report.ok:
@@ -49,6 +51,7 @@ def run_check(args, catalog) -> int:
             "temporary_files": list(report.temp_files),
             "attachments_without_text": list(report.pending_text),
             "quarantined_files": list(report.quarantined_files),
+            "temporary_files_removed_at_open": removed,
             "index_rebuilt_at_open": rebuilt,
         }
         if repaired is not None:
@@ -59,6 +62,9 @@ def run_check(args, catalog) -> int:
     else:
         if purged is not None:
             print(f"Deleted {purged} quarantined file(s).")
+        if removed:
+            print(f"Removed {len(removed)} temporary file(s) left by an attach or import "
+                  "whose process is no longer running.")
         if report.ok:
             print("Database, index and attachment store agree.")
         for label, ids in (
@@ -107,7 +113,7 @@ def _print_store_report(report) -> None:
         print(f"{len(report.missing_files)} attachment(s) whose file is missing from the store: "
               f"{', '.join(map(str, report.missing_files))}")
     if report.temp_files:
-        print(f"{len(report.temp_files)} temporary file(s) left by an interrupted attach")
+        print(f"{len(report.temp_files)} temporary file(s) left by an interrupted attach or import")
     if report.quarantined_files:
         print(f"{len(report.quarantined_files)} file(s) in the quarantine, moved there by a repair "
               f"(in {Path(report.quarantined_files[0]).parent}; `finweek check --purge-quarantine` deletes them)")

@@ -82,6 +82,7 @@ def open_catalog(
         raise CatalogOpenError(f"cannot create the data folder {paths.root}: {exc.strerror}") from exc
     make_private(paths.root)  # before anything is written in it
     store = AttachmentStore(paths.attachments)
+    store.remove_leftovers()  # temporary copies of processes that ended (killed mid-import)
     created = database_url is None and database_is_blank(paths.database)
     if created:
         refuse_blank_database(paths.database, paths.index, store)

@@ -7,9 +7,11 @@ bytes are copied to ``tmp/`` while hashed, fsynced, and only renamed into
 after that, so a crash leaves either a complete file or a temporary one,
 and never a row pointing at nothing. Leftovers (temporary files, files no
 row refers to) are what ``finweek check`` reports; ``--repair`` removes the
-temporary ones and moves the others to ``quarantine/``;
-a temporary file counts only once it is old enough not to be an attach in
-progress.
+temporary ones and moves the others to ``quarantine/``. A temporary file is
+named after the process writing it (writers.py): it is a leftover as soon as
+that process is no longer running, and the next open removes it
+(``remove_leftovers``); one whose writer cannot be judged counts only once it
+is old enough not to be an attach in progress.
 
 Bulk imports write thousands of files: ``stage_bytes(..., sync=False)``
 leaves the data unsynced and ``commit_many`` syncs a whole batch at once
@@ -24,17 +26,18 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-import uuid
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from ..filelock import FileLock
 from ..privacy import PRIVATE_DIR, private_opener
+from .writers import temp_name, writer_gone
 
 _CHUNK = 1024 * 1024
 # A file is staged, then parsed (up to a minute per file in the sandbox),
-# then committed: a copy this old is a crash's leftover, not work in progress.
+# then committed: a copy this old is a crash's leftover, not work in progress
+# (for a copy whose writing process cannot be asked about).
 LEFTOVER_AFTER_SECONDS = 10 * 60
 
 
@@ -46,6 +49,8 @@ class AttachmentStore:
         self.previews = self.root / "previews"
         # Where repair puts files no row refers to: never deleted but on request.
         self.quarantine_dir = self.root / "quarantine"
+        # The temporary copies of ended processes that remove_leftovers deleted.
+        self.removed_leftovers: list[Path] = []
         # Held while a file is made live and its row committed, and while
         # unreferenced files are deleted, so one cannot undo the other, in
         # this process or another one writing to the same catalog.
@@ -65,7 +70,7 @@ class AttachmentStore:
         if not source.is_file():
             raise FileNotFoundError(2, "no such file", str(source))
         _make_folder(self.tmp)
-        temp = self.tmp / f"{uuid.uuid4().hex}.part"
+        temp = self.tmp / temp_name()
         digest = hashlib.sha256()
         size = 0
         try:
@@ -85,7 +90,7 @@ class AttachmentStore:
         """A temporary copy of ``data``; with ``sync=False`` its fsync is left
         to ``commit_many``, which syncs a whole batch at once."""
         _make_folder(self.tmp)
-        temp = self.tmp / f"{uuid.uuid4().hex}.part"
+        temp = self.tmp / temp_name()
         try:
             with open(temp, "xb", opener=private_opener) as dst:
                 dst.write(data)
@@ -167,19 +172,38 @@ class AttachmentStore:
         return sorted(self.tmp.glob("*.part")) if self.tmp.is_dir() else []
 
     def leftover_temp_files(self, grace: float = LEFTOVER_AFTER_SECONDS) -> list[Path]:
-        """Temporary copies untouched for ``grace`` seconds: left by a crash.
+        """Temporary copies left by a crash: at once those whose writing
+        process is no longer running; those whose writer cannot be asked
+        about once untouched for ``grace`` seconds.
 
-        A younger one may belong to an attach still copying or parsing, in
-        this process or another, which its commit would miss if it were gone."""
+        A copy of a running process belongs to an attach or an import still
+        copying or parsing, which its commit would miss if it were gone."""
         cutoff = time.time() - grace
         leftovers = []
         for path in self.temp_files():
+            gone = writer_gone(path.name)
             try:
-                if path.stat().st_mtime < cutoff:
+                if gone or (gone is None and path.stat().st_mtime < cutoff):
                     leftovers.append(path)
             except FileNotFoundError:
                 pass  # committed or discarded meanwhile
         return leftovers
+
+    def remove_leftovers(self) -> list[Path]:
+        """Delete the temporary copies of processes that are no longer running
+        (no lock needed: only its writer could have committed one); returns
+        them, and adds them to ``removed_leftovers``. Never fails: a folder
+        that cannot be changed (a read-only one) keeps them for `check`."""
+        removed = []
+        for path in self.temp_files():
+            if writer_gone(path.name):
+                try:
+                    path.unlink()
+                except OSError:
+                    continue  # removed by another process's start, or read-only
+                removed.append(path)
+        self.removed_leftovers.extend(removed)
+        return removed
 
 
 class StagedFile:
