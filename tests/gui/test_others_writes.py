@@ -4,6 +4,7 @@ colleague's desktop) writes appears without a restart or a repair."""
 from __future__ import annotations
 
 from gui_helpers import idle, search, titles
+from PySide6.QtCore import Qt
 
 from finweek_desktop.core.records import NewDocument
 from finweek_desktop.core.startup import open_catalog
@@ -23,6 +24,33 @@ def test_a_document_the_cli_adds_and_deletes_shows_up_and_goes(qtbot, window, da
         cli.service.delete_document(doc.id)
         window.ops.hear_others()
         qtbot.waitUntil(lambda: "Added from the command line" not in titles(window.all_tab), timeout=10000)
+        idle(qtbot, window)
+    finally:
+        cli.close()
+
+
+def test_ctrl_z_undoes_a_delete_made_from_the_command_line_and_ctrl_shift_z_redoes_it(qtbot, window, data_dir):
+    cli = open_catalog(data_dir)
+    try:
+        title = "Digital Alliance Initiative"
+        doc_id = next(d.id for d in cli.service.list_documents() if d.title == title)
+        cli.service.delete_document(doc_id)
+        window.ops.hear_others()
+        qtbot.waitUntil(lambda: title not in titles(window.all_tab), timeout=10000)
+        qtbot.waitUntil(window.undo_action.isEnabled, timeout=10000)
+        assert "Delete “Digital Alliance Initiative”" in window.undo_action.text()
+
+        window.all_tab.table.setFocus()
+        with qtbot.waitSignal(window.ops.finished, timeout=10000):
+            qtbot.keyClick(window.all_tab.table, "z", modifier=Qt.KeyboardModifier.ControlModifier)
+        qtbot.waitUntil(lambda: title in titles(window.all_tab), timeout=10000)
+        assert window.redo_action.isEnabled() and not window.undo_action.isEnabled()
+
+        with qtbot.waitSignal(window.ops.finished, timeout=10000):
+            qtbot.keyClick(window.all_tab.table, "z",
+                           modifier=Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+        qtbot.waitUntil(lambda: title not in titles(window.all_tab), timeout=10000)
+        assert [e.title for e in cli.service.trash.entries()] == [title]  # the same trash as the CLI's
         idle(qtbot, window)
     finally:
         cli.close()

@@ -191,7 +191,7 @@ def run_edit(args, catalog) -> int:
 
 def run_delete(args, catalog) -> int:
     detail = catalog.service.delete_document(args.id)
-    print(f"Deleted [{detail.id}] {detail.title}")
+    print(f"Moved [{detail.id}] {shown(detail.title)} to the trash (`finweek undo` or `finweek trash restore {detail.id}`)")
     return 0
 
 

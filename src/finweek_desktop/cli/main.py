@@ -9,14 +9,16 @@ import sys
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..core.catalog import NotFound
+from ..core.catalog.snapshots import RestoreError
 from ..core.changes import SAVED_NOT_YET_SEARCHABLE
+from ..core.display import safe_display_name
 from ..core.search.index import IndexDamaged
 from ..core.search.query import QueryError
 from ..core.startup import CatalogOpenError, database_error_message, open_catalog
-from . import attachments, documents, maintenance, reference, search, tags
+from . import attachments, documents, history, maintenance, reference, search, tags
 from .output import CliError
 
-COMMAND_GROUPS = [search, documents, attachments, tags, reference, maintenance]
+COMMAND_GROUPS = [search, documents, attachments, tags, reference, maintenance, history]
 log = logging.getLogger("finweek_desktop.cli")
 
 
@@ -78,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         return code
     except CliError as exc:
         return _fail(str(exc), exc.code)
-    except (NotFound, QueryError, ValueError, CatalogOpenError, IndexDamaged) as exc:
+    except (NotFound, QueryError, ValueError, CatalogOpenError, IndexDamaged, RestoreError) as exc:
         return _fail(str(exc))
     except BrokenPipeError:  # output piped into `head` and the like
         sys.stderr.close()

@@ -260,3 +260,53 @@ class ChangeLogState(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     pruned_through: Mapped[int] = mapped_column(_Sequence, default=0)
+
+
+class TrashItem(Base):
+    """A deleted document, kept whole (its fields, links and attachment rows
+    as JSON) until it is restored or purged; its files stay in the store,
+    held by ``held_files``."""
+
+    __tablename__ = "trash"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(Integer, index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    title: Mapped[str] = mapped_column(Text)
+    deleted_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    snapshot: Mapped[str] = mapped_column(Text)  # JSON, see catalog/snapshots.py
+
+    files: Mapped[list[HeldFile]] = relationship(back_populates="trash_item", cascade="all, delete-orphan")
+
+
+class HistoryEntry(Base):
+    """One undoable change: what undoing and redoing it do, as JSON.
+    ``author`` keeps one desktop's undo to its own changes in a team catalog."""
+
+    __tablename__ = "history"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    author: Mapped[str] = mapped_column(String(200), index=True)
+    action: Mapped[str] = mapped_column(String(40))
+    description: Mapped[str] = mapped_column(Text)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    undo: Mapped[str] = mapped_column(Text)
+    redo: Mapped[str] = mapped_column(Text)
+    undone: Mapped[bool] = mapped_column(default=False)
+
+    files: Mapped[list[HeldFile]] = relationship(back_populates="history_entry", cascade="all, delete-orphan")
+
+
+class HeldFile(Base):
+    """A stored file that a trash item or an undo step still needs: the
+    store keeps it although no attachment row refers to it."""
+
+    __tablename__ = "held_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    trash_id: Mapped[int | None] = mapped_column(ForeignKey("trash.id", ondelete="CASCADE"), index=True)
+    history_id: Mapped[int | None] = mapped_column(ForeignKey("history.id", ondelete="CASCADE"), index=True)
+
+    trash_item: Mapped[TrashItem | None] = relationship(back_populates="files")
+    history_entry: Mapped[HistoryEntry | None] = relationship(back_populates="files")

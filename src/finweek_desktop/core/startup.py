@@ -112,4 +112,9 @@ def open_catalog(
     if created and seed:
         log.info("new catalog at %s: loading the default finance-week catalog", paths.root)
         load_seed(service)
+    elif service.trash.entries():
+        try:
+            service.trash.purge_expired()
+        except Exception:  # e.g. a full disk or a read-only folder: reading goes on
+            log.warning("could not purge the trash", exc_info=True)
     return Catalog(paths, engine, index, service, created)

@@ -19,12 +19,12 @@ from ..core.catalog import NotFound
 from ..core.search.index import IndexDamaged
 from ..core.search.query import QueryError
 from ..core.startup import CatalogOpenError
-from ..core.undo import UndoError
+from ..core.catalog.snapshots import RestoreError
 
 log = logging.getLogger(__name__)
 
 # Exceptions whose message is written for the user.
-EXPECTED = (ValueError, NotFound, QueryError, IndexDamaged, CatalogOpenError, UndoError, PermissionError,
+EXPECTED = (ValueError, NotFound, QueryError, IndexDamaged, CatalogOpenError, RestoreError, PermissionError,
             FileNotFoundError)
 
 

@@ -112,15 +112,17 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
     def set_catalog(self, catalog: Catalog) -> None:
         self.catalog = catalog
         self.service = catalog.service
-        self.ops = Operations(self.service, self.runner, catalog.paths.root / "undo-files", self)
+        self.ops = Operations(self.service, self.runner, self)
         self.ops.changed.connect(self._apply_change)
         self.ops.failed.connect(lambda action, error: show_error(self, action, error))
         self.ops.undo_changed.connect(self._undo_changed)
+        self.ops.redo_changed.connect(self._redo_changed)
         self._build_main()
         self.pages.addWidget(self.main)
         self.pages.setCurrentWidget(self.main)
         self._enable_actions(True)
         self._undo_changed("")
+        self._redo_changed("")
         self._restore_state()
         self._tab_changed(self.tabs.currentIndex())
         self.catalog_ready.emit()
@@ -234,6 +236,7 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
         self.import_action = a("importFiles", "&Import files…", lambda: self.import_files(), "Ctrl+I", "import",
                                "Import many files, one new document per file")
         self.undo_action = a("undo", "&Undo", self.undo, QKeySequence.StandardKey.Undo, "undo")
+        self.redo_action = a("redo", "&Redo", self.redo, ["Ctrl+Shift+Z", "Ctrl+Y"])
         self.find_action = a("find", "&Find…", self.focus_search, QKeySequence.StandardKey.Find, "search",
                              "Search the catalog")
         self.filter_action = a("focusFilter", "Filter this &list", self.focus_filter, "Ctrl+L")
@@ -254,6 +257,7 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
         file_menu.addAction(self.quit_action)
         edit_menu = menu.addMenu("&Edit")
         edit_menu.addAction(self.undo_action)
+        edit_menu.addAction(self.redo_action)
         edit_menu.addSeparator()
         for action in (self.edit_action, self.delete_action, self.tag_action, self.untag_action):
             edit_menu.addAction(action)
@@ -368,8 +372,6 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
 
     def closeEvent(self, event) -> None:
         self.save_state()
-        if self.catalog is not None:  # deleted documents' files kept for undo
-            shutil.rmtree(self.catalog.paths.root / "undo-files", ignore_errors=True)
         super().closeEvent(event)
 
     # -- selection and refresh -------------------------------------------------
@@ -491,6 +493,14 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
     def undo(self) -> None:
         if self.ops is not None and self.ops.can_undo:
             self.ops.undo()
+
+    def redo(self) -> None:
+        if self.ops is not None and self.ops.redo_text:
+            self.ops.redo()
+
+    def _redo_changed(self, text: str) -> None:
+        self.redo_action.setEnabled(bool(text))
+        self.redo_action.setText(f"&Redo {text}" if text else "&Redo")
 
     def _undo_changed(self, text: str) -> None:
         self.undo_action.setEnabled(bool(text))

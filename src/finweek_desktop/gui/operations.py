@@ -2,8 +2,8 @@
 
 In the spirit of Anki's operations: every write returns a ``Change`` saying
 which documents to re-read and whether lists must be reloaded, so the window
-refreshes just that. Deleting documents and changing tags push an undo step
-(built on ``core.undo``); Ctrl+Z runs the last one.
+refreshes just that. Undo is the core's (``CatalogService.history``): Ctrl+Z
+here and `finweek undo` walk the same steps, which survive a restart.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from pathlib import Path
 
-from ..core import undo
 from ..core.attachments.records import AlreadyAttached, DuplicateAttachment
 from ..core.bulk import ImportItem, import_documents
 from ..core.catalog import CatalogService
@@ -27,7 +26,6 @@ from ..core.records import NewDocument
 from .tasks import Cancelled, Progress, TaskRunner
 
 log = logging.getLogger(__name__)
-UNDO_DEPTH = 30
 IMPORT_BATCH = 100  # files per database batch of an import
 
 
@@ -70,15 +68,8 @@ class FileReport:
 
 
 @dataclass
-class UndoStep:
-    description: str
-    run: Callable[[CatalogService], Change]
-
-
-@dataclass
 class _Outcome:
     change: Change
-    undo: UndoStep | None = None
     result: Any = None
     extra: dict = field(default_factory=dict)
 
@@ -88,13 +79,15 @@ class Operations(QObject):
     failed = Signal(str, object)  # what was being done, the exception
     finished = Signal()  # after each operation, whatever happened
     undo_changed = Signal(str)  # description of the step Ctrl+Z would undo, "" if none
+    redo_changed = Signal(str)  # and of the step Ctrl+Shift+Z would redo
 
-    def __init__(self, service: CatalogService, runner: TaskRunner, holding: Path | None = None, parent=None):
+    def __init__(self, service: CatalogService, runner: TaskRunner, parent=None):
         super().__init__(parent)
         self.service = service
         self.runner = runner
-        self.holding = holding  # where deleted documents' files wait for an undo
-        self._undo: list[UndoStep] = []
+        self.undo_text = self.redo_text = ""  # what Ctrl+Z / Ctrl+Shift+Z would do, read after each write
+        # Undo steps survive a restart: say at once what Ctrl+Z would undo.
+        self.runner.run(self._history_texts, self._history_loaded)
         self._following = False
 
     # -- what others write -----------------------------------------------------
@@ -112,19 +105,21 @@ class Operations(QObject):
             return  # the last round is still running
         self._following = True
 
-        def work() -> ChangeSet:
+        def work() -> tuple[ChangeSet, tuple[str, str]]:
             self.service.catch_up()
-            return self.service.hear_others()
+            # The CLI's changes are this desktop's too: Ctrl+Z may undo them.
+            return self.service.hear_others(), self._history_texts()
 
-        def finished(changes: ChangeSet | None, error: BaseException | None) -> None:
+        def finished(answer: tuple[ChangeSet, tuple[str, str]] | None, error: BaseException | None) -> None:
             self._following = False
             if error is not None:
                 log.warning("could not follow the change log: %s", error)
-            elif changes is not None and not changes.empty:
-                self.changed.emit(Change(
-                    documents=changes.created | changes.changed, structure=bool(changes.created or changes.deleted),
-                    tags=changes.tags, organizations=changes.organizations,
-                ))
+                return
+            changes, texts = answer
+            if texts != (self.undo_text, self.redo_text):
+                self._set_history_texts(texts)
+            if not changes.empty:
+                self.changed.emit(change_of(changes, ""))
 
         self.runner.run(work, finished)
 
@@ -134,40 +129,58 @@ class Operations(QObject):
             done: Callable[[Any], None] | None = None, progress: Progress | None = None) -> None:
         service = self.service
 
-        def finished(outcome: _Outcome | None, error: BaseException | None) -> None:
+        def finished(answer: tuple[_Outcome, tuple[str, str]] | None, error: BaseException | None) -> None:
             try:
                 if error is not None:
                     self.failed.emit(action, error)
                     return
-                if outcome.undo is not None:
-                    self._undo.append(outcome.undo)
-                    del self._undo[:-UNDO_DEPTH]
-                    self.undo_changed.emit(self.undo_text)
+                outcome, texts = answer
+                self._set_history_texts(texts)
                 self.changed.emit(outcome.change)
                 if done is not None:
                     done(outcome.result)
             finally:
                 self.finished.emit()
 
-        if progress is not None:
-            self.runner.run(lambda: work(service, progress), finished, write=True)
-        else:
-            self.runner.run(lambda: work(service), finished, write=True)
+        def task(*args) -> tuple[_Outcome, tuple[str, str]]:
+            return work(service, *args), self._history_texts()  # read where the write ran, not on the UI thread
 
-    @property
-    def undo_text(self) -> str:
-        return self._undo[-1].description if self._undo else ""
+        if progress is not None:
+            self.runner.run(lambda: task(progress), finished, write=True)
+        else:
+            self.runner.run(task, finished, write=True)
+
+    def _history_texts(self) -> tuple[str, str]:
+        undo, redo = self.service.history.next_undo(), self.service.history.next_redo()
+        return (undo.description if undo else ""), (redo.description if redo else "")
+
+    def _history_loaded(self, texts: tuple[str, str] | None, error: BaseException | None) -> None:
+        if error is None and texts is not None:
+            self._set_history_texts(texts)
+
+    def _set_history_texts(self, texts: tuple[str, str]) -> None:
+        self.undo_text, self.redo_text = texts
+        self.undo_changed.emit(self.undo_text)
+        self.redo_changed.emit(self.redo_text)
 
     @property
     def can_undo(self) -> bool:
-        return bool(self._undo)
+        return bool(self.undo_text)
 
     def undo(self) -> None:
-        if not self._undo:
-            return
-        step = self._undo.pop()
-        self.undo_changed.emit(self.undo_text)
-        self.run(f"Could not undo “{step.description}”", lambda s: _Outcome(step.run(s)))
+        """Undo the last change made on this desktop (from here or the CLI)."""
+        def work(s: CatalogService) -> _Outcome:
+            undone = s.history.undo()
+            return _Outcome(change_of(undone.changes, f"Undid: {undone.description}"))
+
+        self.run("Could not undo", work)
+
+    def redo(self) -> None:
+        def work(s: CatalogService) -> _Outcome:
+            redone = s.history.redo()
+            return _Outcome(change_of(redone.changes, f"Redid: {redone.description}"))
+
+        self.run("Could not redo", work)
 
     # -- documents -------------------------------------------------------------
 
@@ -199,20 +212,10 @@ class Operations(QObject):
         doc_ids = list(doc_ids)
 
         def work(s: CatalogService) -> _Outcome:
-            holding = self.holding or Path(s.store.root if s.store else ".") / "undo"
-            deleted = [undo.delete_document(s, doc_id, holding) for doc_id in doc_ids]
-            what = f"“{deleted[0].detail.title}”" if len(deleted) == 1 else f"{len(deleted)} documents"
-
-            def restore(s2: CatalogService) -> Change:
-                for item in deleted:
-                    undo.restore_document(s2, item)
-                return Change(frozenset(doc_ids), structure=True, tags=True, organizations=True,
-                              select=deleted[0].detail.id, message=f"Restored {what}")
-
-            return _Outcome(
-                Change(frozenset(doc_ids), structure=True, tags=True, organizations=True, message=f"Deleted {what}"),
-                UndoStep(f"Delete {what}", restore),
-            )
+            deleted = s.delete_documents(doc_ids)
+            what = f"“{deleted[0].title}”" if len(deleted) == 1 else f"{len(deleted)} documents"
+            return _Outcome(Change(frozenset(doc_ids), structure=True, tags=True, organizations=True,
+                                   message=f"Moved {what} to the trash"))
 
         self.run("Could not delete", work)
 
@@ -220,17 +223,14 @@ class Operations(QObject):
 
     def _tag_change(self, action: str, description: str, names: list[str], change_fn, doc_ids=(), done=None) -> None:
         def work(s: CatalogService) -> _Outcome:
-            before = undo.snapshot_tags(s, names)
-            affected = set(doc_ids).union(*(state.document_ids for state in before.present))
-            result = change_fn(s)
-
-            def restore(s2: CatalogService) -> Change:
-                now = undo.snapshot_tags(s2, names)
-                undone = set(affected).union(*(state.document_ids for state in now.present))
-                undo.restore_tags(s2, before)
-                return Change(frozenset(undone), tags=True, message=f"Undid: {description}")
-
-            return _Outcome(Change(frozenset(affected), tags=True, message=description), UndoStep(description, restore), result)
+            seen: list[ChangeSet] = []
+            s.listeners.append(seen.append)  # which documents' chips changed (a rename: every tagged one)
+            try:
+                result = change_fn(s)
+            finally:
+                s.listeners.remove(seen.append)
+            affected = set(doc_ids).union(*(c.documents for c in seen))
+            return _Outcome(Change(frozenset(affected), tags=True, message=description), result)
 
         self.run(action, work, done)
 
@@ -342,10 +342,16 @@ class Operations(QObject):
         self.run("Could not import the files", work, done, progress)
 
 
+def change_of(changes: ChangeSet, message: str) -> Change:
+    """What the window refreshes for a core ChangeSet."""
+    return Change(changes.created | changes.changed, structure=bool(changes.created or changes.deleted),
+                  tags=changes.tags, organizations=changes.organizations, message=message)
+
+
 def _why(exc: BaseException) -> str:
     if isinstance(exc, OSError) and exc.strerror:
         return exc.strerror
     return str(exc) or exc.__class__.__name__
 
 
-__all__ = ["Cancelled", "Change", "FileReport", "Operations", "UndoStep"]
+__all__ = ["Cancelled", "Change", "FileReport", "Operations", "change_of"]

@@ -19,9 +19,10 @@ from ..attachments.previews import PreviewError
 from ..attachments.records import AlreadyAttached, AttachmentDetail, DuplicateAttachment, Holder
 from ..attachments.store import AttachmentStore
 from ..database import make_commits_durable
-from ..models import Attachment, Document, utcnow
+from ..models import Attachment, Document, HeldFile, utcnow
 from ..records import DocumentDetail, NewDocument
 from ..vocabulary import DocumentKind
+from . import snapshots
 from .common import NotFound
 from .integrity import CheckReport
 
@@ -97,8 +98,15 @@ class AttachmentsMixin:
         if before.document_id != doc_id:
             raise NotFound(f"document {doc_id} has no attachment {attachment_id}")
         with self.writing() as (session, touched):
-            session.delete(session.get(Attachment, attachment_id))
-            self._document(session, doc_id).modified_at = utcnow()
+            row = session.get(Attachment, attachment_id)
+            saved = snapshots.attachment_snapshot(row)
+            session.delete(row)
+            document = self._document(session, doc_id)
+            document.modified_at = utcnow()
+            # The undo step holds the file, so the store keeps it.
+            self.history.record(session, "detach", f"Detach “{before.original_name}” from “{document.title}”",
+                                undo=[{"op": "attach", "attachment": saved}],
+                                redo=[{"op": "detach", "attachment_id": attachment_id}], hold=[before.sha256])
             touched.add(doc_id)
         return before
 
@@ -253,15 +261,17 @@ class AttachmentsMixin:
         with store.lock, self.engine.connect() as connection:
             for sha256 in hashes:
                 count = connection.scalar(select(func.count()).where(Attachment.sha256 == sha256))
-                if not count:
+                held = connection.scalar(select(func.count()).where(HeldFile.sha256 == sha256))
+                if not count and not held:
                     release(sha256)
 
     def _check_store(self, report: CheckReport) -> CheckReport:
         store = self._require_store()
         with self._read() as session:
             rows = session.execute(select(Attachment.id, Attachment.sha256, Attachment.text_status)).all()
+            held = set(session.scalars(select(HeldFile.sha256)))  # by the trash and undo steps
         stored = set(store.hashes())
-        referenced = {sha for _, sha, _ in rows}
+        referenced = {sha for _, sha, _ in rows} | held
         return replace(
             report,
             unreferenced_files=tuple(sorted(stored - referenced)),
@@ -298,7 +308,7 @@ _RELEASED = "finweek.released_files"
 
 
 def _note_deleted_files(session: DbSession, _flush_context) -> None:
-    released = {obj.sha256 for obj in session.deleted if isinstance(obj, Attachment)}
+    released = {obj.sha256 for obj in session.deleted if isinstance(obj, Attachment | HeldFile)}
     if released:
         session.info.setdefault(_RELEASED, set()).update(released)
 

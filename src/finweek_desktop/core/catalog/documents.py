@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session as DbSession
@@ -13,6 +13,7 @@ from ..dates import normalize_date
 from ..models import Attachment, Document, DocumentOrganization, Organization, Tag, document_tags
 from ..records import AttachmentInfo, DocumentDetail, DocumentSummary, NewDocument, OrganizationRef, TagInfo
 from ..vocabulary import DocumentKind
+from . import snapshots
 from .common import (
     CHUNK_SIZE,
     EDITABLE_FIELDS,
@@ -56,6 +57,7 @@ class DocumentsMixin:
             raise ValueError(f"cannot edit {', '.join(sorted(unknown))}")
         with self.writing() as (session, touched):
             document = self._document(session, doc_id)
+            before = snapshots.document_fields(session, doc_id, changes)
             for name, value in changes.items():
                 if name == "kind":
                     value = DocumentKind.parse(value).value
@@ -66,28 +68,53 @@ class DocumentsMixin:
                 elif name in ("subtitle", "language"):
                     value = value or None
                 setattr(document, name, value)
+            after = snapshots.document_fields(session, doc_id, changes)
+            if after != before:
+                self.history.record(session, "edit", f"Edit “{document.title}”",
+                                    undo=[{"op": "fields", "document_id": doc_id, "fields": before}],
+                                    redo=[{"op": "fields", "document_id": doc_id, "fields": after}])
             touched.add(doc_id)
         return self.get_document(doc_id)
 
     def delete_document(self, doc_id: int) -> DocumentDetail:
-        """Delete a document; returns what it was (for undo and messages)."""
-        detail = self.get_document(doc_id)
+        """Move a document to the trash; returns what it was (for messages)."""
+        return self.delete_documents([doc_id])[0]
+
+    def delete_documents(self, doc_ids: Sequence[int]) -> list[DocumentDetail]:
+        """Move documents, with their files, to the trash in one transaction;
+        one undo step restores them all."""
+        details = [self.get_document(doc_id) for doc_id in doc_ids]
         with self.writing() as (session, touched):
-            session.delete(self._document(session, doc_id))
-            touched.add(doc_id)
-        return detail
+            trash_ids = self.trash.put(session, doc_ids)
+            what = f"“{details[0].title}”" if len(details) == 1 else f"{len(details)} documents"
+            self.history.record(session, "delete", f"Delete {what}",
+                                undo=[{"op": "untrash", "trash_ids": trash_ids}],
+                                redo=[{"op": "trash", "document_ids": list(doc_ids)}])
+            touched.update(doc_ids)
+        return details
 
     def set_organizations(self, doc_id: int, links: Sequence[tuple[str, str]]) -> DocumentDetail:
         with self.writing() as (session, touched):
             document = self._document(session, doc_id)
+            before = [[link.organization_id, link.role] for link in document.organization_links]
             document.organization_links.clear()
             session.flush()
             for name, role in links:
                 self._link_organization(session, document, name, role)
+            session.flush()
+            after = [[link.organization_id, link.role] for link in document.organization_links]
+            if sorted(after) != sorted(before):
+                self.history.record(session, "edit", f"Edit the organizations of “{document.title}”",
+                                    undo=[{"op": "organizations", "document_id": doc_id, "links": before}],
+                                    redo=[{"op": "organizations", "document_id": doc_id, "links": after}])
             touched.add(doc_id)
         return self.get_document(doc_id)
 
     # -- reading documents -------------------------------------------------------
+
+    def reading(self) -> AbstractContextManager[DbSession]:
+        """A read-only session (plain reads; hand out records, never its rows)."""
+        return self._read()
 
     @contextmanager
     def _read(self, session: DbSession | None = None) -> Iterator[DbSession]:

@@ -34,6 +34,8 @@ from ..search.index import SearchIndex, SearchResults
 from . import tracking
 from .attaching import AttachmentsMixin
 from .documents import DocumentsMixin
+from .history import History
+from .trash import Trash
 from .integrity import IntegrityMixin
 from .reference import ReferenceMixin
 from .tagging import TaggingMixin
@@ -70,6 +72,8 @@ class CatalogService(DocumentsMixin, TaggingMixin, ReferenceMixin, AttachmentsMi
         if store is not None:
             self._watch_deleted_files()
         self.follower = IndexFollower(engine, index, self._indexed_documents, self.count_documents)
+        self.trash = Trash(self)
+        self.history = History(self)
         # Called with the ChangeSet of each committed write, and of changes
         # other processes (a colleague's desktop) wrote, once this index has
         # them: the GUI's one "catalog changed" signal. Maybe from a worker thread.
@@ -109,7 +113,9 @@ class CatalogService(DocumentsMixin, TaggingMixin, ReferenceMixin, AttachmentsMi
         deleted = seen.deleted | (others - existing)
         changes = ChangeSet(
             created=frozenset(seen.created), changed=frozenset(existing), deleted=frozenset(deleted),
-            tags=seen.tags, organizations=seen.organizations, attachments=frozenset(seen.attachments),
+            # a document created or deleted changes tag and organization counts
+            tags=seen.tags or bool(seen.created or deleted), organizations=seen.organizations or bool(seen.created or deleted),
+            attachments=frozenset(seen.attachments),
         )
         return changes, changelog.record(session, changes.created, changes.changed, changes.deleted, seen.aliases)
 
@@ -124,6 +130,8 @@ class CatalogService(DocumentsMixin, TaggingMixin, ReferenceMixin, AttachmentsMi
         return changes.not_searchable_yet()
 
     def _announce(self, changes: ChangeSet) -> None:
+        if changes.empty:
+            return
         for listener in list(self.listeners):
             try:
                 listener(changes)

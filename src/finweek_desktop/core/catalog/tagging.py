@@ -2,22 +2,39 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session as DbSession
 
 from ..models import Tag, document_tags, utcnow
 from ..records import TagInfo
+from . import snapshots
 from .common import NotFound, clean_color, clean_tag_name
 
 
 class TaggingMixin:
     # -- tags ----------------------------------------------------------------
 
+    @contextmanager
+    def _tag_write(self, action: str, description: str, names: Iterable[str]) -> Iterator:
+        """A write to the named tags, recorded as one undo step: the tags as
+        they were before and as they are after."""
+        names = list(names)
+        with self.writing() as write:
+            before = snapshots.tag_snapshot(write.session, names)
+            yield write
+            write.session.flush()
+            after = snapshots.tag_snapshot(write.session, names)
+            if after != before:
+                self.history.record(write.session, action, description,
+                                    undo=[{"op": "tags", "snapshot": before}],
+                                    redo=[{"op": "tags", "snapshot": after}])
+
     def add_tag(self, doc_ids: Iterable[int], name: str, color: str | None = None) -> TagInfo:
         doc_ids = list(doc_ids)
-        with self.writing() as (session, touched):
+        with self._tag_write("tag", f"Tag {_count(doc_ids)} with “{name}”", [name]) as (session, touched):
             tag = self._get_or_create_tag(session, name, color)
             for doc_id in doc_ids:
                 document = self._document(session, doc_id)
@@ -31,7 +48,7 @@ class TaggingMixin:
 
     def remove_tag(self, doc_ids: Iterable[int], name: str) -> None:
         doc_ids = list(doc_ids)
-        with self.writing() as (session, touched):
+        with self._tag_write("untag", f"Remove “{name}” from {_count(doc_ids)}", [name]) as (session, touched):
             tag = self._tag_by_name(session, name)
             for doc_id in doc_ids:
                 document = self._document(session, doc_id)
@@ -43,7 +60,7 @@ class TaggingMixin:
     def rename_tag(self, old: str, new: str) -> TagInfo:
         """Rename; if ``new`` exists already, the two tags are merged."""
         new_name = clean_tag_name(new)
-        with self.writing() as (session, touched):
+        with self._tag_write("rename-tag", f"Rename “{old}” to “{new_name}”", [old, new_name]) as (session, touched):
             tag = self._tag_by_name(session, old)
             touched.update(self._tagged_ids(session, tag.id))
             existing = session.scalar(select(Tag).where(Tag.name_key == new_name.casefold()))
@@ -56,7 +73,9 @@ class TaggingMixin:
         return self._tag_info(target_id)
 
     def merge_tags(self, sources: Iterable[str], target: str) -> TagInfo:
-        with self.writing() as (session, touched):
+        sources = list(sources)
+        description = f"Merge {', '.join(f'“{s}”' for s in sources)} into “{target}”"
+        with self._tag_write("merge-tags", description, [*sources, target]) as (session, touched):
             target_tag = self._get_or_create_tag(session, target)
             session.flush()
             for name in sources:
@@ -70,7 +89,7 @@ class TaggingMixin:
 
     def delete_tag(self, name: str) -> TagInfo:
         info = None
-        with self.writing() as (session, touched):
+        with self._tag_write("delete-tag", f"Delete the tag “{name}”", [name]) as (session, touched):
             tag = self._tag_by_name(session, name)
             info = self._tag_info(tag.id, session)
             touched.update(self._tagged_ids(session, tag.id))
@@ -78,7 +97,7 @@ class TaggingMixin:
         return info
 
     def set_tag_color(self, name: str, color: str | None) -> TagInfo:
-        with self._sessions.begin() as session:
+        with self._tag_write("color-tag", f"Recolour “{name}”", [name]) as (session, _touched):
             tag = self._tag_by_name(session, name)
             tag.color = clean_color(color)
             tag_id = tag.id
@@ -134,3 +153,7 @@ class TaggingMixin:
         )
         with self._read() as session:
             return [TagInfo(*row) for row in session.execute(stmt)]
+
+
+def _count(doc_ids: list[int]) -> str:
+    return "1 document" if len(doc_ids) == 1 else f"{len(doc_ids)} documents"
