@@ -30,7 +30,8 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from ..filelock import FileLock
+from filelock import FileLock
+
 from ..privacy import PRIVATE_DIR, private_opener
 from .writers import temp_name, writer_gone
 
@@ -54,7 +55,9 @@ class AttachmentStore:
         # Held while a file is made live and its row committed, and while
         # unreferenced files are deleted, so one cannot undo the other, in
         # this process or another one writing to the same catalog.
-        self.lock = FileLock(self.root / "store.lock")
+        # Thread-local (filelock's default): re-entrant in a thread, and it
+        # excludes this process's other threads as well as other processes.
+        self.lock = FileLock(self.root / "store.lock", mode=0o600)
 
     def path_for(self, sha256: str) -> Path:
         if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):

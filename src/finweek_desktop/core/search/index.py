@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from filelock import FileLock
 from whoosh import index as whoosh_index
 from whoosh import sorting
 
-from ..filelock import FileLock
 from . import checksums, ranking, selfcheck, whoosh_internals
 from .matching import FacetSets, Matched, leaf_readers, split_by_segment
 from .postings import FieldLengths, PostingsCache
@@ -108,7 +108,9 @@ class SearchIndex:
         self._lock = threading.RLock()
         # Other processes (the CLI beside the app) open, recreate and swap
         # this directory too: deciding and swapping happen under this lock.
-        self._dir_lock = FileLock(self.directory.with_name(self.directory.name + ".lock"))
+        # Thread-local (filelock's default): re-entrant in a thread, and it
+        # excludes this process's other threads as well as other processes.
+        self._dir_lock = FileLock(self.directory.with_name(self.directory.name + ".lock"), mode=0o600)
 
     # -- opening -----------------------------------------------------------
 
