@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..core.attachments.records import DuplicateAttachment
 from ..core.catalog import LIST_SORTS, DocumentFilter, NotFound
+from ..core.display import safe_display_name as shown
 from ..core.records import DocumentDetail, DocumentSummary, NewDocument
 from ..core.vocabulary import DocumentKind, OrganizationRole
 from .attachments import duplicate_error
