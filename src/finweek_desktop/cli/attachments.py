@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..core.attachments.records import AttachmentDetail, DuplicateAttachment
+from ..core.display import safe_display_name as shown
 from .output import CliError, print_json, record_id
 
 
@@ -42,7 +43,7 @@ def duplicate_error(exc: DuplicateAttachment) -> CliError:
 
 def describe(a: AttachmentDetail) -> str:
     text = f"{a.text_length:,} characters of text" if a.text_status == "ok" else a.text_message
-    return f"[{a.id}] {a.original_name}  ({a.mime_type}, {a.size:,} bytes; {text})"
+    return f"[{a.id}] {shown(a.original_name)}  ({a.mime_type}, {a.size:,} bytes; {text})"
 
 
 def run_attach(args, catalog) -> int:
@@ -63,7 +64,7 @@ def run_attach(args, catalog) -> int:
 
 def run_detach(args, catalog) -> int:
     gone = catalog.service.detach(args.id, args.attachment_id)
-    print(f"Detached [{gone.id}] {gone.original_name} from document {gone.document_id}")
+    print(f"Detached [{gone.id}] {shown(gone.original_name)} from document {gone.document_id}")
     return 0
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..core.attachments.records import DuplicateAttachment
 from ..core.catalog import LIST_SORTS, DocumentFilter, NotFound
 from ..core.display import safe_display_name as shown
+from ..core.display import safe_display_text
 from ..core.records import DocumentDetail, DocumentSummary, NewDocument
 from ..core.vocabulary import DocumentKind, OrganizationRole
 from .attachments import duplicate_error
@@ -98,8 +99,8 @@ def run_list(args, catalog) -> int:
         return 0
     for row in rows:
         date = row.date or "—"
-        tags = f"  #{' #'.join(row.tags)}" if row.tags else ""
-        print(f"[{row.id:>4}] {date:<10} {kind_label(row.kind):<15} {row.title}{tags}")
+        tags = f"  #{' #'.join(map(shown, row.tags))}" if row.tags else ""
+        print(f"[{row.id:>4}] {date:<10} {kind_label(row.kind):<15} {shown(row.title)}{tags}")
     return 0
 
 
@@ -107,9 +108,9 @@ def print_detail(detail: DocumentDetail, as_json: bool) -> None:
     if as_json:
         print_json(detail.to_json())
         return
-    print(f"[{detail.id}] {detail.title}")
+    print(f"[{detail.id}] {shown(detail.title)}")
     if detail.subtitle:
-        print(f"       {detail.subtitle}")
+        print(f"       {shown(detail.subtitle)}")
     rows = [
         ("Kind", kind_label(detail.kind)),
         ("Date", detail.date or "not given"),
@@ -122,19 +123,19 @@ def print_detail(detail: DocumentDetail, as_json: bool) -> None:
     ]
     for label, value in rows:
         if value:
-            print(f"{label + ':':<14}{value}")
+            print(f"{label + ':':<14}{shown(value)}")
     if detail.organizations:
         print("Organizations:")
         for org in detail.organizations:
-            print(f"  {org.role:<12}{org.name}")
+            print(f"  {org.role:<12}{shown(org.name)}")
     if detail.attachments:
         print("Attachments:")
         for a in detail.attachments:
-            print(f"  [{a.id}] {a.original_name}  ({a.mime_type}, {a.size:,} bytes)")
+            print(f"  [{a.id}] {shown(a.original_name)}  ({a.mime_type}, {a.size:,} bytes)")
     if detail.summary:
-        print(f"\n{detail.summary}")
+        print(f"\n{safe_display_text(detail.summary)}")
     if detail.notes:
-        print(f"\nNotes: {detail.notes}")
+        print(f"\nNotes: {safe_display_text(detail.notes)}")
 
 
 def run_show(args, catalog) -> int:
@@ -170,7 +171,7 @@ def run_add(args, catalog) -> int:
     if args.json:
         print_json(detail.to_json())
     else:
-        print(f"Added [{detail.id}] {detail.title}")
+        print(f"Added [{detail.id}] {shown(detail.title)}")
     return 0
 
 
@@ -186,7 +187,7 @@ def run_edit(args, catalog) -> int:
     if args.json:
         print_json(detail.to_json())
     else:
-        print(f"Updated [{detail.id}] {detail.title}")
+        print(f"Updated [{detail.id}] {shown(detail.title)}")
     return 0
 
 

@@ -100,7 +100,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _fail(message: str, code: int = 1) -> int:
-    one_line = "; ".join(line.strip() for line in message.splitlines() if line.strip())
+    # Messages name files and documents: their control characters are shown escaped.
+    one_line = "; ".join(safe_display_name(line.strip()) for line in message.splitlines() if line.strip())
     print(f"finweek: error: {one_line}", file=sys.stderr)
     return code
 

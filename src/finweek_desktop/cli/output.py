@@ -9,6 +9,8 @@ import re
 import sys
 from typing import Any
 
+from ..core.display import safe_display_name
+
 _BOLD = re.compile(r"<b>(.*?)</b>", re.DOTALL)
 
 
@@ -57,8 +59,12 @@ def snippet_to_text(snippet: str, tty: bool | None = None) -> str:
     if tty is None:
         tty = sys.stdout.isatty()
     snippet = " ".join(snippet.split())  # a snippet may span lines of the file
-    marked = _BOLD.sub(lambda m: f"\033[1m{m.group(1)}\033[0m" if tty else f"**{m.group(1)}**", snippet)
-    return html.unescape(marked)
+    # Split at the marks: the file's own text is unescaped and shown escaped
+    # (an ANSI sequence in it must not reach the terminal), the marks are ours.
+    parts = [safe_display_name(html.unescape(part)) for part in _BOLD.split(snippet)]
+    for n in range(1, len(parts), 2):
+        parts[n] = f"\033[1m{parts[n]}\033[0m" if tty else f"**{parts[n]}**"
+    return "".join(parts)
 
 
 def snippet_to_plain(snippet: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..core.display import safe_display_name as shown
 from .output import print_json
 
 
@@ -22,8 +23,8 @@ def run_orgs(args, catalog) -> int:
         print_json([{"id": o.id, "name": o.name, "aliases": list(o.aliases), "documents": o.document_count} for o in orgs])
         return 0
     for o in orgs:
-        aliases = f"  ({', '.join(o.aliases)})" if o.aliases else ""
-        print(f"[{o.id:>3}] {o.name}{aliases}  — {o.document_count} documents")
+        aliases = f"  ({shown(', '.join(o.aliases))})" if o.aliases else ""
+        print(f"[{o.id:>3}] {shown(o.name)}{aliases}  — {o.document_count} documents")
     return 0
 
 
@@ -35,9 +36,9 @@ def run_sessions(args, catalog) -> int:
         )
         return 0
     for s in sessions:
-        print(f"[{s.id:>3}] {s.name}  — {s.document_count} records")
+        print(f"[{s.id:>3}] {shown(s.name)}  — {s.document_count} records")
         for topic in s.topics:
-            print(f"        · {topic}")
+            print(f"        · {shown(topic)}")
     return 0
 
 
@@ -52,7 +53,7 @@ def run_event(args, catalog) -> int:
         print(f"  Place: {e['place']}")
         print(f"  Dates: {e['dates']}")
         for link in e["organizations"]:
-            print(f"  {link['role'].capitalize()}: {link['name']}")
+            print(f"  {link['role'].capitalize()}: {shown(link['name'])}")
         print(f"\n  {e['description']}\n")
     print("Places:")
     for p in places:
@@ -61,5 +62,5 @@ def run_event(args, catalog) -> int:
             figures.append(f"in operation since {p['opened_year']}")
         if p["area_m2"]:
             figures.append(f"{p['area_m2']:,} m²")
-        print(f"  {p['name']}" + (f" ({'; '.join(figures)})" if figures else ""))
+        print(f"  {shown(p['name'])}" + (f" ({'; '.join(figures)})" if figures else ""))
     return 0

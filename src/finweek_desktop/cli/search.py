@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..core.display import safe_display_name
 from ..core.search.index import SORTS
 from .output import kind_label, positive_int, print_json, snippet_to_plain, snippet_to_text
 
@@ -62,7 +63,7 @@ def run(args, catalog) -> int:
         )
         return 0
     if results.notice:
-        print(f"note: {results.notice}")
+        print(f"note: {safe_display_name(results.notice)}")
     if not results.hits:
         print(f"No documents match {results.text!r}.")
         return 0
@@ -70,12 +71,12 @@ def run(args, catalog) -> int:
     print(f"{results.total} document{'s' if results.total != 1 else ''} match" + (f" (showing {shown})" if shown < results.total else ""))
     for hit in results.hits:
         date = f"  {hit.date}" if hit.date else ""
-        print(f"\n[{hit.id}] {hit.title}")
+        print(f"\n[{hit.id}] {safe_display_name(hit.title)}")
         print(f"    {kind_label(hit.kind)}{date}  score {hit.score:.2f}")
         if hit.snippet:
             print(f"    {snippet_to_text(hit.snippet)}")
     kinds = ", ".join(f"{kind_label(k)} {n}" for k, n in results.kind_counts.items())
     print(f"\nBy kind: {kinds}")
     if results.tag_counts:
-        print("By tag: " + ", ".join(f"{t} {n}" for t, n in list(results.tag_counts.items())[:12]))
+        print("By tag: " + ", ".join(f"{safe_display_name(t)} {n}" for t, n in list(results.tag_counts.items())[:12]))
     return 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..core.display import safe_display_name as shown
 from .output import CliError, print_json, record_id
 
 
@@ -62,9 +63,9 @@ def run_tags(args, catalog) -> int:
         return 0
     if not tags:
         print("No tags.")
-    width = max((len(t.name) for t in tags), default=0)
+    width = max((len(shown(t.name)) for t in tags), default=0)
     for t in tags:
-        print(f"{t.name:<{width}}  {t.count:>5}  {t.color or ''}".rstrip())
+        print(f"{shown(t.name):<{width}}  {t.count:>5}  {t.color or ''}".rstrip())
     return 0
 
 

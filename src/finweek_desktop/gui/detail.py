@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..core.display import safe_display_name
 from ..core.records import AttachmentInfo, DocumentDetail
 from ..core.vocabulary import LANGUAGES
 from .file_strip import AttachmentRole, FileStrip
@@ -242,8 +243,8 @@ class DetailPane(QWidget):
             return
         self.kind.setText(kind_label(document.kind).upper())
         self.kind.setToolTip(kind_label(document.kind))
-        self.title.setText(document.title)
-        self.subtitle.setText(document.subtitle or "")
+        self.title.setText(safe_display_name(document.title))
+        self.subtitle.setText(safe_display_name(document.subtitle or ""))
         self.subtitle.setVisible(bool(document.subtitle))
         values = {
             "date": document.date or "—",

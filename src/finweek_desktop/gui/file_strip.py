@@ -9,6 +9,7 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QIcon, QImage, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QFrame, QListView, QListWidget, QListWidgetItem
 
+from ..core.display import safe_display_name
 from ..core.records import AttachmentInfo
 from .theme import icon
 
@@ -65,9 +66,9 @@ class FileStrip(QListWidget):
         self.blockSignals(True)
         self.clear()
         for attachment in attachments:
-            item = QListWidgetItem(f"{attachment.original_name}\n{human_size(attachment.size)}")
+            item = QListWidgetItem(f"{safe_display_name(attachment.original_name)}\n{human_size(attachment.size)}")
             item.setData(AttachmentRole, attachment)
-            item.setToolTip(f"{attachment.original_name}\n{attachment.mime_type}, {human_size(attachment.size)}"
+            item.setToolTip(f"{safe_display_name(attachment.original_name)}\n{attachment.mime_type}, {human_size(attachment.size)}"
                             "\n\nDouble-click to open it in its application")
             self.addItem(item)
             self._set_item_icon(item)

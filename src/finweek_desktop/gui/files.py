@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.attachments.filetypes import PDF, THUMBNAIL_IMAGES
+from ..core.display import safe_display_name
 from ..core.vocabulary import DocumentKind
 from . import desktop
 from .confirm import confirm_destructive, plain_buttons
@@ -145,9 +146,9 @@ class FileActionsMixin:
         self.statusBar().showMessage(f"Attach: {report.summary()}", 6000)
 
     def detach(self, doc_id: int, attachment) -> None:
-        confirm_destructive(self, "confirmDetach", "Remove file", f"Remove “{attachment.original_name}” from this document?",
+        confirm_destructive(self, "confirmDetach", "Remove file", f"Remove “{safe_display_name(attachment.original_name)}” from this document?",
                             "The stored file goes too, unless another document holds the same file. This cannot be undone.", "Remove",
-                            lambda: self.ops.detach(doc_id, attachment.id, attachment.original_name))
+                            lambda: self.ops.detach(doc_id, attachment.id, safe_display_name(attachment.original_name)))
 
     # -- bulk import -----------------------------------------------------------
 
@@ -219,7 +220,7 @@ class FileActionsMixin:
         self._load_thumbnails()
         service = self.service
         mime = attachment.mime_type
-        preview.show_message(f"Loading {attachment.original_name}…")
+        preview.show_message(f"Loading {safe_display_name(attachment.original_name)}…")
         self._previewed = attachment
 
         def fresh(callback):
@@ -228,7 +229,7 @@ class FileActionsMixin:
                     return  # another file was selected meanwhile
                 if error is not None:
                     log.info("no preview of %s: %s", attachment.original_name, error)
-                    preview.show_message(f"No preview of {attachment.original_name}.\n\n{describe(error)}")
+                    preview.show_message(f"No preview of {safe_display_name(attachment.original_name)}.\n\n{describe(error)}")
                     return
                 callback(result)
             return deliver
@@ -243,7 +244,7 @@ class FileActionsMixin:
                 if text.strip():
                     preview.show_text(text, markdown=mime == "text/markdown")
                 else:
-                    preview.show_message(f"{attachment.original_name} has no text to show. Open it in its application.")
+                    preview.show_message(f"{safe_display_name(attachment.original_name)} has no text to show. Open it in its application.")
             self.runner.run(lambda: service.text_preview(attachment.id), fresh(text_shown))
 
     def _render_page(self, page: int, scale: float) -> None:
@@ -288,12 +289,12 @@ class FileActionsMixin:
 
         def opened(path, error):
             if error is not None:
-                self.show_file_error(f"Could not open {attachment.original_name}", error)
+                self.show_file_error(f"Could not open {safe_display_name(attachment.original_name)}", error)
             elif not desktop.open_file(path):
                 self._offer_copy(attachment)
             else:
                 self.statusBar().showMessage(
-                    f"Opened a read-only copy of {attachment.original_name}: changes made there are not saved "
+                    f"Opened a read-only copy of {safe_display_name(attachment.original_name)}: changes made there are not saved "
                     "in the catalog.", 8000)
 
         self.runner.run(lambda: desktop.read_only_copy(service.attachment(attachment.id).path, attachment.id,
@@ -303,7 +304,7 @@ class FileActionsMixin:
         """No application opens the file (no desktop, or none set up for
         its type): it can still be saved somewhere and opened from there."""
         box = QMessageBox(QMessageBox.Icon.Information, "Open file",
-                          f"No application is set up to open {attachment.original_name}.",
+                          f"No application is set up to open {safe_display_name(attachment.original_name)}.",
                           QMessageBox.StandardButton.NoButton, self)
         box.setObjectName("noApplication")
         box.setInformativeText("Save a copy where you can open it, or show the stored file in its folder.")
@@ -326,7 +327,7 @@ class FileActionsMixin:
         if attachment is None:
             return
         start = Path(str(self.settings.value("paths/lastDir", "") or Path.home())) / attachment.original_name
-        name, _filter = QFileDialog.getSaveFileName(self, f"Save a copy of {attachment.original_name}", str(start))
+        name, _filter = QFileDialog.getSaveFileName(self, f"Save a copy of {safe_display_name(attachment.original_name)}", str(start))
         if not name:
             return
         target = Path(name)
@@ -340,9 +341,9 @@ class FileActionsMixin:
 
         def saved(path, error):
             if error is not None:
-                self.show_file_error(f"Could not save a copy of {attachment.original_name}", error)
+                self.show_file_error(f"Could not save a copy of {safe_display_name(attachment.original_name)}", error)
             else:
-                self.statusBar().showMessage(f"Saved a copy of {attachment.original_name} as {path}", 8000)
+                self.statusBar().showMessage(f"Saved a copy of {safe_display_name(attachment.original_name)} as {path}", 8000)
 
         self.runner.run(work, saved)
 
@@ -353,11 +354,11 @@ class FileActionsMixin:
 
         def reveal(path, error):
             if error is not None:
-                self.show_file_error(f"Could not show {attachment.original_name}", error)
+                self.show_file_error(f"Could not show {safe_display_name(attachment.original_name)}", error)
                 return
             desktop.reveal(path)
             self.statusBar().showMessage(
-                f"The catalog keeps {attachment.original_name} as {path.name} in {path.parent}.", 10000)
+                f"The catalog keeps {safe_display_name(attachment.original_name)} as {path.name} in {path.parent}.", 10000)
 
         self.runner.run(lambda: service.attachment(attachment.id).path, reveal)
 

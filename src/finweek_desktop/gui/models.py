@@ -15,6 +15,7 @@ from PySide6.QtCore import QAbstractListModel, QAbstractTableModel, QModelIndex,
 from PySide6.QtGui import QBrush, QColor, QPainter, QPixmap
 
 from ..core.catalog import CatalogService, DocumentFilter
+from ..core.display import safe_display_name
 from ..core.records import DocumentSummary, OrganizationInfo, TagInfo
 from ..core.search.index import SearchHit
 from .tasks import LatestOnly
@@ -208,9 +209,9 @@ class DocumentTableModel(QAbstractTableModel):
         organizations = "; ".join(row.organizations)
         tags = ", ".join(row.tags)
         count = str(row.attachment_count) if row.attachment_count else ""
-        display = (row.title, kind_label(row.kind), row.date or "", organizations, tags, count)
+        display = (safe_display_name(row.title), kind_label(row.kind), row.date or "", organizations, tags, count)
         decoration = (kind_icon(row.kind), None, None, None, None, icon("attach") if row.attachment_count else None)
-        tooltip = (row.title, None, None, "\n".join(row.organizations) or None, tags or None, None)
+        tooltip = (safe_display_name(row.title), None, None, "\n".join(row.organizations) or None, tags or None, None)
         alignment = (None, None, _CENTER, None, None, _CENTER)
         return (display, decoration, tooltip, alignment, (row,) * 6, (row.tags,) * 6)
 
@@ -285,11 +286,11 @@ class SearchResultsModel(QAbstractListModel):
             return None
         hit = self._hits[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            return hit.title
+            return safe_display_name(hit.title)
         if role == Qt.ItemDataRole.DecorationRole:
             return kind_icon(hit.kind)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return hit.title
+            return safe_display_name(hit.title)
         if role == DocumentIdRole:
             return hit.id
         if role == SnippetRole:
