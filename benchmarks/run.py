@@ -30,6 +30,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 QUICK_DOCS = 300
+BUSY_CATALOG = "busy-catalog"  # the copy "add one while another process imports" writes to
 TARGETS = {
     "import_docs_per_s": (">=", 100),
     "search_warm_p50_ms": ("<=", 50),
@@ -81,14 +82,32 @@ def percentile(values: list[float], p: float) -> float:
     return values[lo] + (values[hi] - values[lo]) * (k - lo)
 
 
+def part(service, name: str):
+    """A part of the composed catalog service (``service.documents``, ``.reference``, ...);
+    the service itself in versions from before it was composed."""
+    owner = getattr(service, name, None)
+    return service if owner is None or callable(owner) else owner
+
+
+def import_documents(service, items, **options):
+    """The core's bulk import, wherever this version keeps it."""
+    imports = getattr(service, "imports", None)
+    if imports is not None:
+        return imports.import_documents(items, **options)
+    from finweek_desktop.core.bulk import import_documents as bulk_import
+
+    return bulk_import(service, items, **options)
+
+
 def child(phase: str, args: argparse.Namespace, *extra: str) -> dict:
     cmd = [sys.executable, str(Path(__file__).resolve()), "--phase", phase, "--data", str(args.data),
            "--docs", str(args.docs), "--seed", str(args.seed), "--runs", str(args.runs), *extra]
     started = time.perf_counter()
+    load_before = os.getloadavg() if hasattr(os, "getloadavg") else None
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen",
            # The GUI's QSettings stay inside the benchmark's folder.
            "XDG_CONFIG_HOME": str(Path(args.data) / "config"), "HOME": str(Path(args.data) / "home")}
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    proc = subprocess.run(cmd, check=False, capture_output=True, text=True, env=env)
     wall = time.perf_counter() - started
     lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
     if proc.returncode != 0:
@@ -102,6 +121,8 @@ def child(phase: str, args: argparse.Namespace, *extra: str) -> dict:
         return result
     result = json.loads(lines[-1])
     result["process_wall_ms"] = wall * 1000
+    # The machine's load average (1, 5, 15 min) before and after: other work skews every figure.
+    result["loadavg"] = [load_before, os.getloadavg() if load_before is not None else None]
     return result
 
 
@@ -114,7 +135,7 @@ def emit(result: dict) -> None:
 
 def phase_import(args) -> None:
     import corpus
-    from finweek_desktop.core.bulk import import_documents
+
     from finweek_desktop.core.startup import open_catalog
 
     data = Path(args.data)
@@ -323,13 +344,146 @@ def phase_warm(args) -> None:
     })
 
 
+def phase_import_more(args) -> None:
+    """The other process of "add one, searchable while another process
+    imports": a bulk import of ``--busy-docs`` more corpus documents into the
+    busy catalog, holding the index writer throughout. Reports each batch and
+    the moment its index commit is done as JSON lines, flushed at once."""
+    import corpus
+
+    from finweek_desktop.core.startup import open_catalog
+
+    def tell(event: str, **data) -> None:
+        print(json.dumps({"event": event, "at": time.time(), **data}), flush=True)
+
+    catalog = open_catalog(Path(args.data) / BUSY_CATALOG)
+    service = catalog.service
+    add_many = service.index.add_many
+
+    def add_many_timed(*a, **k):
+        count = add_many(*a, **k)
+        tell("indexed", count=count)  # the import's one index commit is done
+        return count
+
+    service.index.add_many = add_many_timed
+    reference = part(service, "reference")
+    sessions = [s.id for s in reference.sessions()]
+    places = [p["name"] for p in reference.places()]
+    started = time.perf_counter()
+    report = import_documents(
+        service,
+        corpus.generate(args.busy_docs, args.seed, start=args.docs, sessions=sessions, places=places),
+        batch_size=args.batch,
+        progress=lambda done, total: tell("batch", done=done),
+    )
+    tell("imported", docs=report.count, seconds=time.perf_counter() - started,
+         peak_rss_mb=peak_rss_mb(), peak_rss_children_mb=peak_rss_mb(children=True))
+    catalog.close()
+
+
+def phase_busy_add(args) -> None:
+    """Add one document at a time while another process imports into the
+    same catalog (and holds the index writer): how long ``create_document``
+    takes, whether it says saved-not-yet-searchable, and how long until a
+    search finds it. Runs on a copy of the catalog, removed afterwards."""
+    import queue
+    import threading
+
+    from finweek_desktop.core.records import NewDocument
+    from finweek_desktop.core.startup import open_catalog
+
+    data = Path(args.data)
+    busy = data / BUSY_CATALOG
+    shutil.rmtree(busy, ignore_errors=True)
+    shutil.copytree(data / "catalog", busy)
+    try:
+        catalog = open_catalog(busy)
+        service = catalog.service
+        announced = []
+        part(service, "writer").listeners.append(announced.append)
+        service.search("financial", limit=20)  # a warm process, as in the warm phase
+        cmd = [sys.executable, str(Path(__file__).resolve()), "--phase", "import-more", "--data", str(data),
+               "--docs", str(args.docs), "--seed", str(args.seed), "--busy-docs", str(args.busy_docs),
+               "--batch", str(args.batch)]
+        importer = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+        events: queue.Queue = queue.Queue()
+
+        def read() -> None:
+            for line in importer.stdout:
+                if line.startswith("{"):
+                    events.put(json.loads(line))
+            events.put(None)
+
+        threading.Thread(target=read, daemon=True).start()
+        batches = -(-args.busy_docs // args.batch)
+        # One add after each of these batches: spread over the import, none after the last.
+        add_after = [1 + k * max(1, batches - 1) // args.runs for k in range(args.runs)]
+        seen_batches, indexed_at, finished_at, imported = 0, None, None, {}
+        adds, pending = [], []
+        nothing = object()
+        while finished_at is None or pending:
+            try:
+                event = events.get(timeout=0.02)
+            except queue.Empty:
+                event = nothing
+            if event is None:
+                finished_at = time.perf_counter()
+            elif event is not nothing:
+                if event["event"] == "batch":
+                    seen_batches += 1
+                    for _ in range(add_after.count(seen_batches)):
+                        pending.append(_busy_add(service, NewDocument, announced, len(adds) + len(pending),
+                                                 during_import=indexed_at is None))
+                elif event["event"] == "indexed":
+                    indexed_at = event["at"]
+                elif event["event"] == "imported":
+                    imported = event
+            for add in list(pending):
+                if [h.id for h in service.search(add["word"], limit=5).hits] == [add["id"]]:
+                    add["searchable_ms"] = (time.perf_counter() - add.pop("_started")) * 1000
+                    add["found_at"] = time.time()
+                    pending.remove(add)
+                    adds.append(add)
+            if finished_at is not None and pending and time.perf_counter() - finished_at > 120:
+                for add in pending:  # never found: reported as such
+                    add.pop("_started")
+                    add["searchable_ms"] = None
+                    adds.append(add)
+                pending = []
+        if importer.wait() != 0:
+            raise RuntimeError(f"the importer failed with exit code {importer.returncode}")
+        for add in adds:
+            found = add.get("found_at")
+            add["after_index_commit_ms"] = (found - indexed_at) * 1000 if found and indexed_at else None
+        catalog.close()
+    finally:
+        shutil.rmtree(busy, ignore_errors=True)
+    emit({"busy_docs": args.busy_docs, "batches": seen_batches, "import": imported, "indexed_at": indexed_at,
+          "adds": sorted(adds, key=lambda a: a["n"])})
+
+
+def _busy_add(service, NewDocument, announced: list, n: int, during_import: bool) -> dict:
+    word = f"zzbusy{n}x{int(time.time() * 1000) % 100000}"
+    announced.clear()
+    started = time.perf_counter()
+    detail = part(service, "documents").create_document(NewDocument(kind="report", title=f"Benchmark busy probe {word}"))
+    create_ms = (time.perf_counter() - started) * 1000
+    return {
+        "n": n, "word": word, "id": detail.id, "create_ms": create_ms, "created_at": time.time(),
+        # What the write's ChangeSet said: saved, the index will follow once it is free.
+        "saved_not_yet_searchable": bool(announced) and not announced[-1].searchable,
+        "during_import": during_import, "_started": started,
+    }
+
+
 def phase_gui(args) -> None:
     """Process start to main window shown with its first table filled, then
     scrolling the all-documents table from top to bottom (offscreen)."""
     try:
-        from finweek_desktop.gui import app as gui_app
         from PySide6.QtCore import QTimer
         from PySide6.QtWidgets import QApplication, QMainWindow, QTableView
+
+        from finweek_desktop.gui import app as gui_app
     except ImportError as exc:
         emit({"measured": False, "reason": f"no main window yet ({exc})"})
         return
@@ -391,6 +545,8 @@ PHASES = {
     "fresh-search": phase_fresh_search,
     "warm": phase_warm,
     "gui": phase_gui,
+    "import-more": phase_import_more,
+    "busy-add": phase_busy_add,
 }
 
 
@@ -425,7 +581,7 @@ def run(args) -> dict:
         "machine": machine(),
         "queries": [{"name": q["name"], "query": q["q"], "fts5": q["fts"]} for q in queries],
     }
-    log = lambda msg: print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)  # noqa: E731
+    log = lambda msg: print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
 
     if not args.reuse:
         log(f"importing {args.docs} documents")
@@ -461,8 +617,23 @@ def run(args) -> dict:
     results["fts5_fresh"] = fts_fresh
     log("GUI start-up")
     results["gui"] = [child("gui", args, "--spawned", repr(time.time())) for _ in range(args.runs)]
+    # Last: it copies the catalog (every earlier figure is of a warm page cache).
+    log(f"add one while another process imports {busy_docs(args)} documents")
+    batch = max(10, min(args.batch, busy_docs(args) // 10))  # ten batches or more: adds spread over them
+    try:
+        results["busy_add"] = child("busy-add", args, "--busy-docs", str(busy_docs(args)), "--batch", str(batch))
+    except RuntimeError as exc:  # the other figures are worth keeping
+        log(str(exc))
+        results["busy_add"] = {"error": str(exc)[-2000:]}
     results["summary"] = summarize(results)
     return results
+
+
+def busy_docs(args) -> int:
+    """How many documents the other process imports during "add one while another process imports"."""
+    if args.busy_docs:
+        return args.busy_docs
+    return 3000 if args.docs >= 10000 else max(100, args.docs)
 
 
 def summarize(r: dict) -> dict:
@@ -503,6 +674,21 @@ def summarize(r: dict) -> dict:
         s["import_peak_rss_mb"] = r["import"]["peak_rss_mb"]
         s["import_peak_rss_children_mb"] = r["import"]["peak_rss_children_mb"]
         s["fts5_import_docs_per_s"] = r["fts5_build"]["docs_per_s"]
+    busy = r.get("busy_add")
+    if busy and "error" in busy:
+        s["busy_add_error"] = busy["error"].splitlines()[-1]
+    elif busy:
+        during = [a for a in busy["adds"] if a["during_import"]]
+        found = [a for a in during if a["searchable_ms"] is not None]
+        s["busy_add_searchable_ms"] = med([a["searchable_ms"] for a in found]) if found else None
+        s["busy_add_create_ms"] = med([a["create_ms"] for a in during]) if during else None
+        after = [a["after_index_commit_ms"] for a in found if a["after_index_commit_ms"] is not None]
+        s["busy_add_after_index_commit_ms"] = med(after) if after else None
+        s["busy_add_adds"] = len(during)
+        s["busy_add_found"] = len(found)
+        s["busy_add_saved_not_yet_searchable"] = sum(a["saved_not_yet_searchable"] for a in during)
+        s["busy_import_docs"] = busy["import"].get("docs")
+        s["busy_import_seconds"] = busy["import"].get("seconds")
     gui = [g for g in r["gui"] if g.get("measured")]
     if gui:
         s["window_first_table_ms"] = med([g["window_first_table_ms"] for g in gui])
@@ -555,6 +741,9 @@ def table(s: dict) -> str:
         ("scroll top to bottom, core side: ids + all rows in pages of 50 (ms)", "scroll_all_rows_ms", None),
         ("first table page: ids + 50 rows (ms)", "first_page_ms", None),
         ("add one document, searchable (ms)", "add_one_searchable_ms", "fts5_add_one_searchable_ms"),
+        ("add one, searchable while another process imports (ms)", "busy_add_searchable_ms", None),
+        ("  same: create_document returns (ms)", "busy_add_create_ms", None),
+        ("  same: from the importer's index commit (ms)", "busy_add_after_index_commit_ms", None),
         ("peak RSS, catalog open, searching (MB)", "peak_rss_mb", None),
         ("peak RSS during import, main / writer procs (MB)", "import_peak_rss_mb", None),
         ("SQLite size (MB)", "sqlite_mb", None),
@@ -578,6 +767,15 @@ def table(s: dict) -> str:
         cold = s.get("per_query_uncached_p50_ms", {}).get(name)
         lines.append(f"| {name} | {s['per_query_totals'].get(name, '')} | {ours:,.1f} | {fmt(cold)} | {ref:,.2f} "
                      f"| {ratio(ours, ref)} |")
+    if s.get("busy_add_adds"):
+        lines += ["", (f"While another process imported {s['busy_import_docs']:,} documents "
+                       f"({s['busy_import_seconds']:,.1f} s): {s['busy_add_saved_not_yet_searchable']} of "
+                       f"{s['busy_add_adds']} creates returned as saved, not yet searchable; "
+                       f"{s['busy_add_found']} of {s['busy_add_adds']} were found by a search afterwards.")]
+    elif "busy_add_adds" in s:
+        lines += ["", "add one while another process imports: the import ended before any add"]
+    if s.get("busy_add_error"):
+        lines += ["", f"add one while another process imports: failed ({s['busy_add_error']})"]
     for error in dict.fromkeys(s.get("gui_errors", ())):
         lines += ["", f"GUI process failed after the window was measured ({error})"]
     if s.get("gui_not_measured"):
@@ -597,6 +795,9 @@ def main(argv=None) -> int:
     parser.add_argument("--runs", type=int, default=5, help="runs of each process-level measurement")
     parser.add_argument("--rounds", type=int, default=10, help="rounds of the warm query set")
     parser.add_argument("--batch", type=int, default=500, help="import batch size")
+    parser.add_argument("--busy-docs", type=int, default=0,
+                        help="documents another process imports while adds are measured "
+                             "(default 3000 from 10,000 documents on, else as many as --docs, at least 100)")
     parser.add_argument("--phase", choices=sorted(PHASES), help=argparse.SUPPRESS)
     parser.add_argument("--query", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--spawned", type=float, default=0.0, help=argparse.SUPPRESS)
