@@ -97,11 +97,30 @@ def run_target(target: str, path: Path, mime: str) -> ExtractedText:
         return ExtractedText.failed(f"{type(exc).__name__}: {exc}")
     from .extractors import MAX_TEXT_CHARS
 
+    text, removed = _without_control_characters(text)
     text = _without_lone_surrogates(text[:MAX_TEXT_CHARS])
-    title = _without_lone_surrogates(title) if title else title
+    title = _without_lone_surrogates(_without_control_characters(title)[0]) if title else title
     if not text.strip():
-        return ExtractedText(TextStatus.NO_TEXT, title=title, message="the file contains no text (a scan needs OCR)")
+        why = "only control characters such as NUL bytes" if removed else "a scan needs OCR"
+        return ExtractedText(TextStatus.NO_TEXT, title=title, message=f"the file contains no text ({why})")
     return ExtractedText(TextStatus.OK, text=text, title=title)
+
+
+def _without_control_characters(text: str) -> tuple[str, int]:
+    """The text without NULs and other control characters, which are not text
+    (a file of NUL bytes decodes as millions of them); a form feed or vertical
+    tab, which separate pages or lines, becomes a line break. Tabs and line
+    breaks stay. Returns the text and how many characters went."""
+    if not _CONTROL.search(text):
+        return text, 0
+    if "\x0b" in text or "\x0c" in text:
+        text = text.replace("\x0b", "\n").replace("\x0c", "\n")
+    before = len(text)
+    text = _CONTROL.sub("", text)
+    return text, before - len(text)
+
+
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]+")
 
 
 def _without_lone_surrogates(text: str) -> str:
