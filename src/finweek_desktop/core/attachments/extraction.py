@@ -2,10 +2,11 @@
 
 A parser that hangs, crashes or eats memory on a hostile file must cost
 that one file and nothing else (calibre does the same). Each file gets a
-fresh ``python -m finweek_desktop.core.attachments.worker`` child with
-RLIMIT_AS and RLIMIT_CPU on POSIX and a wall-clock timeout everywhere; the
-result comes back as JSON in a file, never through stdout, which a chatty
-library could pollute.
+fresh ``python -m finweek_desktop.core.attachments.worker`` child, handed its
+limits on the command line: it sets RLIMIT_AS and RLIMIT_CPU on itself
+first thing (POSIX), and the parent waits with a wall-clock timeout
+everywhere. The result comes back as JSON in a file, never through stdout,
+which a chatty library could pollute.
 """
 
 from __future__ import annotations
@@ -138,7 +139,8 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 def _run_in_child(target: str, path: Path, mime: str, limits: Limits) -> ExtractedText:
     with tempfile.TemporaryDirectory(prefix="finweek-extract-") as work:
         out = Path(work) / "result.json"
-        command = [sys.executable, "-m", WORKER_MODULE, target, str(path), mime, str(out)]
+        command = [sys.executable, "-m", WORKER_MODULE, str(limits.memory_bytes), str(limits.cpu_seconds),
+                   target, str(path), mime, str(out)]
         try:
             child = subprocess.run(
                 command,
@@ -147,7 +149,6 @@ def _run_in_child(target: str, path: Path, mime: str, limits: Limits) -> Extract
                 stderr=subprocess.PIPE,
                 timeout=limits.seconds,
                 env=_child_env(),
-                preexec_fn=_limiter(limits) if os.name == "posix" else None,
             )
         except subprocess.TimeoutExpired:
             return ExtractedText.failed(f"the parser did not finish within {limits.seconds:g} seconds")
@@ -164,17 +165,6 @@ def _child_env() -> dict[str, str]:
     env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p and os.path.isdir(p))
     env["PYTHONIOENCODING"] = "utf-8"
     return env
-
-
-def _limiter(limits: Limits):
-    def apply() -> None:
-        import resource
-
-        resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
-        resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 1))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # no core dumps of crashed parsers
-
-    return apply
 
 
 def _why_it_died(code: int, stderr: bytes, limits: Limits) -> str:
