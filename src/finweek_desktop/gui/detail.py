@@ -122,6 +122,7 @@ class DetailPane(QWidget):
         self.attachments = FileStrip()
         self.attachments.currentItemChanged.connect(self._attachment_changed)
         self.attachments.itemActivated.connect(lambda item: self.open_attachment_requested.emit(item.data(AttachmentRole)))
+        self.attachments.remove_requested.connect(self._detach_current)
         self.attachments.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.attachments.customContextMenuRequested.connect(self._file_menu)
         self.file_menu: QMenu | None = None
@@ -159,6 +160,7 @@ class DetailPane(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes to what can be used, not to the frame
 
         self.preview = PreviewWidget()
         files = QWidget()
@@ -266,6 +268,18 @@ class DetailPane(QWidget):
         self.notes.setVisible(bool(document.notes))
         self.notes_label.setVisible(bool(document.notes))
         self._show_attachments(document.attachments, keep=previous is not None and previous.id == document.id)
+        self._chain_focus()
+
+    def _chain_focus(self) -> None:
+        """Tab through the pane in the order it reads: its buttons, the tags
+        and the box to add one, the files, the preview (chips are made
+        anew for each document, so they would come last)."""
+        p = self.preview
+        chain = [self.attach_button, self.edit_button, self.delete_button, *self.tags.chips(), self.tags.line,
+                 self.attachments, self.open_button, self.reveal_button, self.detach_button,
+                 p.previous_page, p.page_box, p.next_page, p.zoom_out, p.zoom_in, p.zoom_fit, p.scroll, p.text]
+        for first, second in zip(chain, chain[1:]):
+            QWidget.setTabOrder(first, second)
 
     def _show_organizations(self, document: DocumentDetail) -> None:
         if document.organizations:

@@ -182,6 +182,8 @@ class DocumentDialog(QDialog):
         plain_buttons(self)
         if document is not None:
             self._fill(document)
+        # Typing starts the title: with the focus on Kind, letters picked a kind.
+        self.title_edit.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _fill(self, d: DocumentDetail) -> None:
         self.kind.setCurrentIndex(max(0, self.kind.findData(d.kind)))

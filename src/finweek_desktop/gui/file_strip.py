@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QEvent, QSize, Qt, Signal
 from PySide6.QtGui import QIcon, QImage, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QFrame, QListView, QListWidget, QListWidgetItem
 
@@ -42,6 +42,8 @@ def mime_icon(mime: str) -> QIcon:
 class FileStrip(QListWidget):
     """Tiles left to right, wrapping to a second row; its height follows the
     number of rows, so one or two files cost one row of height."""
+
+    remove_requested = Signal()  # Delete on the current file
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -101,6 +103,19 @@ class FileStrip(QListWidget):
         thumbnail = self._thumbnails.get(_key(attachment))
         # a type icon stays at 32 px in the middle of the tile, lighter than a 64 px glyph
         item.setIcon(thumbnail or QIcon(mime_icon(attachment.mime_type).pixmap(TYPE_ICON)))
+
+    def event(self, event):
+        # Delete here means the file: the window's Delete (documents) must not take the key.
+        if event.type() == QEvent.Type.ShortcutOverride and event.key() == Qt.Key.Key_Delete and self.currentItem():
+            event.accept()
+            return True
+        return super().event(event)
+
+    def keyPressEvent(self, event):
+        if event.key() == Qt.Key.Key_Delete and self.currentItem() is not None:
+            self.remove_requested.emit()
+            return
+        super().keyPressEvent(event)
 
     def current_attachment(self) -> AttachmentInfo | None:
         item = self.currentItem()

@@ -7,11 +7,12 @@ It is handed an opened ``Catalog`` (or gets one later through
 from __future__ import annotations
 
 import logging
-import shutil
 
-from PySide6.QtCore import QByteArray, QEvent, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QEvent, QPoint, QRect, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -34,6 +35,7 @@ from .errors import show_error
 from .files import FileActionsMixin
 from .operations import Change, Operations
 from .search_tab import SearchTab
+from .shortcuts import ShortcutSheet
 from .tag_actions import TagActionsMixin
 from .tags_tab import OrganizationsTab, TagsTab
 from .tasks import TaskRunner
@@ -241,13 +243,15 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
                              "Search the catalog")
         self.filter_action = a("focusFilter", "Filter this &list", self.focus_filter, "Ctrl+L")
         self.reload_action = a("reload", "&Reload", self.reload_all, QKeySequence.StandardKey.Refresh)
-        self.quit_action = a("quit", "&Quit", self.close, QKeySequence.StandardKey.Quit)
+        self.quit_action = a("quit", "&Quit", self.close, "Ctrl+Q")  # StandardKey.Quit is empty on some platforms
         self.about_action = a("about", "&About", self.about)
         self.shortcuts_action = a("shortcuts", "&Keyboard shortcuts", self.show_shortcuts, "F1")
+        self.pane_action = a("toPane", "Go to the &detail pane", self.focus_pane, "F6")
+        self.list_action = a("toList", "Back to the &list", self.focus_list, "Shift+F6")
+        self.menu_action = a("contextMenu", "&Menu of the selection", self.menu_for_focus, ["Shift+F10", "Menu"])
         self.tab_actions = []
         for i in range(len(TAB_NAMES)):
-            self.tab_actions.append(a(f"tab{i + 1}", f"Tab {i + 1}", lambda i=i: self.tabs and self.tabs.setCurrentIndex(i),
-                                      f"Ctrl+{i + 1}"))
+            self.tab_actions.append(a(f"tab{i + 1}", f"Tab {i + 1}", lambda i=i: self.focus_tab(i), f"Ctrl+{i + 1}"))
 
         menu = self.menuBar()
         file_menu = menu.addMenu("&File")
@@ -470,6 +474,47 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
         self.tabs.setCurrentWidget(self.search_tab)
         self.search_tab.focus_box()
 
+    def focus_tab(self, index: int) -> None:
+        """Ctrl+1 … Ctrl+8: the tab, with the keyboard in it (Search: the box)."""
+        if self.tabs is None:
+            return
+        self.tabs.setCurrentIndex(index)
+        tab = self.current_tab()
+        if tab is self.search_tab:
+            self.search_tab.focus_box()
+        else:
+            self.focus_list()
+
+    def list_view(self, tab: QWidget | None = None):
+        """The list of a tab, where the keyboard goes back to."""
+        tab = tab or self.current_tab()
+        return tab.results if tab is self.search_tab else tab.table
+
+    def focus_list(self) -> None:
+        """Shift+F6: back to the list from the detail pane (or anywhere)."""
+        if self.tabs is not None:
+            self.list_view().setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def focus_pane(self) -> None:
+        """F6: to the detail pane, in the box that adds a tag."""
+        if self.tabs is None or not self.detail.isVisible() or self.detail.document is None:
+            self.statusBar().showMessage("Select a document to go to its details.", 4000)
+            return
+        self.detail.tags.line.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def menu_for_focus(self) -> None:
+        """Shift+F10 (and the Menu key): the right-click menu of the list or
+        file strip that has the focus, at its current row."""
+        widget = QApplication.focusWidget()
+        while widget is not None and not isinstance(widget, QAbstractItemView):
+            widget = widget.parentWidget()
+        if widget is None or widget.contextMenuPolicy() != Qt.ContextMenuPolicy.CustomContextMenu:
+            return
+        index = widget.currentIndex()
+        rect = widget.visualRect(index) if index.isValid() else QRect()
+        pos = rect.center() if rect.isValid() and widget.viewport().rect().contains(rect.center()) else QPoint(8, 8)
+        widget.customContextMenuRequested.emit(pos)
+
     def focus_filter(self) -> None:
         tab = self.current_tab()
         if isinstance(tab, BrowseTab):
@@ -537,14 +582,4 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
         )
 
     def show_shortcuts(self) -> None:
-        rows = []
-        for action in (self.new_action, self.edit_action, self.delete_action, self.tag_action, self.untag_action,
-                       self.attach_action, self.import_action, self.undo_action, self.find_action, self.filter_action,
-                       self.reload_action, self.quit_action):
-            keys = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
-            rows.append(f"<tr><td>{action.text().replace('&', '').split(' “')[0]}</td><td><b>{keys}</b></td></tr>")
-        rows.append("<tr><td>Switch tabs</td><td><b>Ctrl+1 … Ctrl+8</b></td></tr>")
-        box = QMessageBox(QMessageBox.Icon.NoIcon, "Keyboard shortcuts", f"<table cellpadding=3>{''.join(rows)}</table>",
-                          QMessageBox.StandardButton.Close, self)
-        box.open()
-
+        ShortcutSheet(self).open()

@@ -51,6 +51,7 @@ class PreviewWidget(QWidget):
         self.image.setObjectName("previewImage")
         self.image.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.scroll = QScrollArea()
+        self.scroll.setObjectName("previewScroll")
         self.scroll.setWidget(self.image)
         self.scroll.setWidgetResizable(True)
         self.scroll.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -69,7 +70,7 @@ class PreviewWidget(QWidget):
         self.stack.addWidget(self.text)
 
         self.zoom_out = self._button("zoom-out", "Zoom out (Ctrl+-)", lambda: self._step_zoom(-1), QKeySequence.StandardKey.ZoomOut)
-        self.zoom_fit = self._button("zoom-fit", "Fit to the area", self.fit)
+        self.zoom_fit = self._button("zoom-fit", "Fit to the area (Ctrl+0)", self.fit, "Ctrl+0")
         self.zoom_in = self._button("zoom-in", "Zoom in (Ctrl++)", lambda: self._step_zoom(1), QKeySequence.StandardKey.ZoomIn)
         self.zoom_label = QLabel("Fit")
         self.zoom_label.setMinimumWidth(40)

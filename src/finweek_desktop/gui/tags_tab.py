@@ -35,6 +35,7 @@ def _table(name: str) -> QTableView:
     table.horizontalHeader().setHighlightSections(False)
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+    table.setTabKeyNavigation(False)  # Tab leaves the table
     return table
 
 

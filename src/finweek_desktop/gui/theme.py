@@ -169,6 +169,33 @@ def stylesheet() -> str:
     QLabel#hintLabel {{ color: {muted_color()}; margin-top: 8px; }}
     QLabel#filterChip {{ padding: 2px 8px; border-radius: 9px; background: palette(highlight);
                         color: palette(highlighted-text); }}
-    QToolButton#tagChip {{ border: none; border-radius: 9px; padding: 1px 8px; }}
+    QToolButton#tagChip {{ border: 2px solid transparent; border-radius: 10px; padding: 0px 7px; }}
     QLineEdit#searchBox {{ padding: 5px 8px; font-size: 11pt; }}
+    {focus_rules()}
     """
+
+
+# Where the keyboard is, in light and dark alike: the style's own focus
+# marks are faint (a tool button) or missing (a chip, a list whose selection
+# looks the same with and without the focus). A frame in the highlight
+# colour, the same width with and without the focus, so nothing moves.
+FOCUS_FRAMED = ("QTableView", "QListView", "QTextBrowser", "QScrollArea#previewScroll")
+
+
+def focus_rules() -> str:
+    framed = ", ".join(FOCUS_FRAMED)
+    focused = ", ".join(f"{name}:focus" for name in FOCUS_FRAMED)
+    return f"""
+    {framed} {{ border: 1px solid {_frame_color()}; padding: 1px; }}
+    {focused} {{ border: 2px solid palette(highlight); padding: 0px; }}
+    QListWidget#attachmentList {{ border: 2px solid transparent; }}
+    QListWidget#attachmentList:focus {{ border: 2px solid palette(highlight); }}
+    QToolButton#tagChip:focus {{ border-color: palette(highlight); }}
+    QToolButton[autoRaise="true"]:focus {{ border: 2px solid palette(highlight); border-radius: 4px; }}
+    """
+
+
+def _frame_color() -> str:
+    """The frame of an unfocused list: palette(mid) all but vanishes in the dark."""
+    pal = palette()
+    return _mix(pal.color(QPalette.ColorRole.WindowText), pal.color(QPalette.ColorRole.Window), 0.28).name()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QMargins, QPoint, QRect, QSize, QStringListModel, Qt, Signal
+from PySide6.QtCore import QEvent, QMargins, QPoint, QRect, QSize, QStringListModel, Qt, Signal
 from PySide6.QtGui import QAbstractTextDocumentLayout, QColor, QIcon, QPainter, QPalette, QPixmap, QTextDocument
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -100,12 +100,28 @@ class TagChip(QToolButton):
         self.name = name
         self.setObjectName("tagChip")
         self.setText(f"{name}  ×" if removable else name)
-        self.setToolTip(f"Show the documents tagged “{name}”" + (" (click × to remove it)" if removable else ""))
+        self.setToolTip(f"Show the documents tagged “{name}”" + (" (click × or press Delete to remove it)" if removable else ""))
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         background, foreground = chip_colors(color)
         self.setStyleSheet(f"QToolButton#tagChip {{ background: {background}; color: {foreground}; }}")
         self._removable = removable
         self.setAccessibleName(f"tag {name}")
+
+    def event(self, event):
+        # Delete on a chip removes the tag: the window's Delete (documents) must not take the key.
+        if event.type() == QEvent.Type.ShortcutOverride and event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
+            event.accept()
+            return True
+        return super().event(event)
+
+    def keyPressEvent(self, event):
+        # With the keyboard: Enter or Space shows its documents, Delete removes it.
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space):
+            self.activated.emit(self.name)
+        elif event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and self._removable:
+            self.remove_requested.emit(self.name)
+        else:
+            super().keyPressEvent(event)
 
     def mouseReleaseEvent(self, event):
         if event.button() == Qt.MouseButton.LeftButton and self.rect().contains(event.position().toPoint()):
@@ -352,6 +368,7 @@ class DocumentTable(QTableView):
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)  # the window's document menu
+        self.setTabKeyNavigation(False)  # Tab leaves the table (arrows move within it)
         self.setAlternatingRowColors(True)
         self.setShowGrid(False)
         self.setWordWrap(False)
