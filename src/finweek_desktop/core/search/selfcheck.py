@@ -25,12 +25,12 @@ from . import postings, ranking, whoosh_internals
 from .matching import leaf_readers
 
 MAX_POSTINGS = 200  # more than one block of 128, little for Whoosh's matcher
-SCORED = 32  # postings of each term whose scores are compared (Whoosh scores one per call)
+SCORED = 16  # postings of each term whose scores are compared (Whoosh scores one per call)
 # Where each field's terms are sampled (terms are sorted by their UTF-8
 # bytes) and how many are looked at there. The kinds are read through the
 # same code as the tags; the ids have a single posting each (inlined).
-SAMPLES = (("body", b"m", 32), ("title", b"d", 24), ("tag", b"", 12), ("id", b"", 4))
-LENGTHS_SAMPLED = 24  # documents whose field lengths are compared, the last ones among them
+SAMPLES = (("body", b"m", 24), ("title", b"d", 16), ("tag", b"", 8), ("id", b"", 2))
+LENGTHS_SAMPLED = 16  # documents whose field lengths are compared, the last ones among them
 
 
 @dataclass(frozen=True)
