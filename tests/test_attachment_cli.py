@@ -37,9 +37,13 @@ def test_attach_open_and_detach(finweek, tmp_path):
     (a,) = json.loads(out)
     assert a["text_status"] == "ok" and a["path"] == stored
     code, out, _ = finweek("detach", doc, str(a["id"]))
-    assert code == 0 and not Path(stored).exists()
+    assert code == 0
     code, _, err = finweek("open", doc)
     assert code == 1 and "has no attachments" in err
+    # The undo step holds the stored file: undo brings the attachment back.
+    assert Path(stored).exists()
+    assert finweek("undo")[0] == 0
+    assert finweek("open", doc)[1].split() == [stored]
 
 
 def test_duplicates_are_refused_unless_allowed(finweek, tmp_path):

@@ -55,7 +55,7 @@ def test_commit_many_syncs_each_new_folder_in_its_parent(tmp_path, synced_dirs):
     assert {store.path_for(s.sha256).parent for s in staged} <= set(synced_dirs)
 
 
-def test_a_detach_is_in_the_database_file_before_the_stored_file_goes(catalog, service, tmp_path, monkeypatch):
+def test_a_release_is_in_the_database_file_before_the_stored_file_goes(catalog, service, tmp_path, monkeypatch):
     doc = service.create_document(NewDocument(kind="report", title="Holder"))
     (a,) = service.attach_files(doc.id, [write(tmp_path / "a.txt", "to be detached")])
     database = catalog.paths.database
@@ -68,10 +68,11 @@ def test_a_detach_is_in_the_database_file_before_the_stored_file_goes(catalog, s
         snapshot = tmp_path / "snapshot.db"
         shutil.copyfile(database, snapshot)
         with sqlite3.connect(snapshot) as connection:
-            seen.append(connection.execute("select count(*) from attachments where id = ?", (a.id,)).fetchone()[0] == 0)
+            seen.append(connection.execute("select count(*) from held_files where sha256 = ?", (a.sha256,)).fetchone()[0] == 0)
         return real_delete(store, sha256)
 
     monkeypatch.setattr(AttachmentStore, "delete", delete)
     service.detach(doc.id, a.id)
+    service.history.clear()  # the last thing holding the file: the undo step
     assert seen == [True]
     assert not a.path.exists()

@@ -8,20 +8,20 @@ from finweek_desktop.core.seed import load_seed
 
 
 def test_seeded_documents_have_their_files(service, seeded_id):
-    news = service.attachments(seeded_id("brings new ideas"))
+    news = service.attachments.of(seeded_id("brings new ideas"))
     assert [(a.original_name, a.mime_type, a.text_status) for a in news] == [
         ("shizimen-finance-week-fact-sheet.pdf", "application/pdf", "ok"),
         ("hengqin-finance-timeline.png", "image/png", "no_text"),
     ]
-    (note,) = service.attachments(seeded_id("Theme forums"))
+    (note,) = service.attachments.of(seeded_id("Theme forums"))
     assert note.mime_type == "text/markdown"
     for a in (*news, note):
         assert a.path.exists()
 
 
 def test_every_seed_file_says_it_was_made_for_the_catalog(service, seeded_id):
-    pdf, _png = service.attachments(seeded_id("brings new ideas"))
-    (note,) = service.attachments(seeded_id("Theme forums"))
+    pdf, _png = service.attachments.of(seeded_id("brings new ideas"))
+    (note,) = service.attachments.of(seeded_id("Theme forums"))
     for a in (pdf, note):
         assert "not a publication of the finance week" in service.attachment_text(a.id).replace("\n", " ")
 
@@ -30,7 +30,7 @@ def test_the_fact_sheet_is_searchable_and_previewable(service, seeded_id):
     news = seeded_id("brings new ideas")
     # Page 3 of the fact sheet, worded differently from every summary.
     assert news in [h.id for h in service.search('"cluster of emerging financial technology companies"').hits]
-    pdf, png = service.attachments(news)
+    pdf, png = service.attachments.of(news)
     assert service.page_count(pdf.id) == 3
     for a in (pdf, png):
         with Image.open(service.thumbnail(a.id, 256)) as thumb:
@@ -40,5 +40,5 @@ def test_the_fact_sheet_is_searchable_and_previewable(service, seeded_id):
 def test_loading_the_seed_again_adds_no_attachment(catalog, service, seeded_id):
     news = seeded_id("brings new ideas")
     assert load_seed(service) == 0
-    assert len(service.attachments(news)) == 2
+    assert len(service.attachments.of(news)) == 2
     assert service.check().ok

@@ -61,11 +61,14 @@ def test_attach_keeps_name_size_type_and_text(catalog, service, doc_id, tmp_path
     assert source.exists()  # the original is copied, never moved
 
 
-def test_detaching_the_last_reference_deletes_the_file(catalog, service, doc_id, tmp_path):
+def test_detaching_the_last_reference_deletes_the_file_once_no_undo_needs_it(catalog, service, doc_id, tmp_path):
     (a,) = service.attach_files(doc_id, [write(tmp_path / "a.txt", "only here")])
     service.detach(doc_id, a.id)
-    assert not a.path.exists()
     assert service.get_document(doc_id).attachments == ()
+    assert a.path.exists()  # the undo step holds it
+    assert service.check().ok
+    service.history.clear()
+    assert not a.path.exists()
     assert service.check().ok
 
 
@@ -76,14 +79,18 @@ def test_shared_content_is_stored_once_and_kept_while_referenced(catalog, servic
     (b,) = service.attach_files(other, [write(tmp_path / "copy.txt", "shared")], allow_duplicate=True)
     assert a.path == b.path and len(stored_files(catalog)) == before + 1
     service.detach(doc_id, a.id)
+    service.history.clear()
     assert b.path.exists()
     service.detach(other, b.id)
+    service.history.clear()
     assert not b.path.exists()
 
 
-def test_deleting_a_document_releases_its_files(catalog, service, doc_id, tmp_path):
+def test_deleting_a_document_releases_its_files_when_the_trash_is_emptied(catalog, service, doc_id, tmp_path):
     (a,) = service.attach_files(doc_id, [write(tmp_path / "a.txt", "goes with the document")])
     service.delete_document(doc_id)
+    assert a.path.exists()  # in the trash
+    service.trash.empty()
     assert not a.path.exists()
     assert service.check().ok
 
@@ -97,7 +104,7 @@ def test_duplicate_content_is_reported_and_can_be_linked_anyway(catalog, service
         service.attach_files(doc_id, [copy])
     assert "renamed.txt is already attached to" in str(caught.value)
     assert "Digital Alliance Initiative (as original.txt)" in str(caught.value)
-    assert service.attachments(doc_id) == []
+    assert service.attachments.of(doc_id) == []
     assert catalog.service.store.temp_files() == []
     (linked,) = service.attach_files(doc_id, [copy], allow_duplicate=True)
     assert linked.text_status == "ok"
@@ -117,7 +124,7 @@ def test_bad_input_attaches_nothing(catalog, service, doc_id, tmp_path):
         service.attach_files(doc_id, [good, tmp_path])
     with pytest.raises(NotFound):
         service.attach_files(99999, [good])
-    assert service.attachments(doc_id) == []
+    assert service.attachments.of(doc_id) == []
     assert service.store.temp_files() == []
     with pytest.raises(NotFound):
         service.detach(doc_id, 12345)
@@ -150,7 +157,7 @@ def test_a_failed_database_write_leaves_no_file_behind(catalog, service, doc_id,
         service.attach_files(doc_id, [write(tmp_path / "a.txt", "never committed")])
     monkeypatch.undo()
     assert stored_files(catalog) == before
-    assert service.attachments(doc_id) == []
+    assert service.attachments.of(doc_id) == []
     assert service.check().ok
 
 
@@ -178,7 +185,7 @@ def test_a_row_whose_file_vanished_is_reported_not_deleted(catalog, service, doc
     a.path.unlink()
     report = service.repair(service.check())
     assert report.missing_files == (a.id,)
-    assert [x.id for x in service.attachments(doc_id)] == [a.id]  # the record is kept
+    assert [x.id for x in service.attachments.of(doc_id)] == [a.id]  # the record is kept
     service.detach(doc_id, a.id)  # the user's way out
     assert service.check().ok
 
@@ -251,7 +258,7 @@ def test_a_file_that_cannot_be_moved_into_place_takes_the_others_with_it(catalog
     monkeypatch.undo()
     assert stored_files(catalog) == before  # the first file, moved already, went again
     assert service.store.temp_files() == []
-    assert service.attachments(doc_id) == []
+    assert service.attachments.of(doc_id) == []
     assert service.check().ok
 
 
@@ -331,7 +338,7 @@ def test_attaching_again_a_file_whose_stored_copy_is_lost_restores_it(catalog, s
     assert restored == service.attachment(a.id)  # the same attachment, not a second one
     assert a.path.read_bytes() == source.read_bytes()
     assert added.original_name == "extra.txt"
-    assert [x.id for x in service.attachments(doc_id)] == [a.id, added.id]
+    assert [x.id for x in service.attachments.of(doc_id)] == [a.id, added.id]
     assert service.check().ok  # the other document's copy is back too
     assert service.store.temp_files() == []
     with pytest.raises(AlreadyAttached):  # once it is back, it is attached again as before

@@ -38,7 +38,7 @@ def test_import_creates_documents_tags_organizations_and_indexes_content(empty_c
     assert {t.name for t in detail.tags} == {"bulk-tag", "Group 3"}
     assert [o.name for o in detail.organizations] == ["Bulk Research Institute"]
     # One tag and one organization, however many batches used them.
-    assert sorted(t.name for t in service.tags()) == ["Group 0", "Group 1", "Group 2", "Group 3", "bulk-tag"]
+    assert sorted(t.name for t in service.tags.all()) == ["Group 0", "Group 1", "Group 2", "Group 3", "bulk-tag"]
     assert len(service.organizations()) == 1
     # Attachment text lands in the index's content field.
     assert [h.id for h in service.search("xylophonics12").hits] == [report.ids[12]]
@@ -93,7 +93,7 @@ def test_content_is_stored_as_an_attachment_and_survives_reindex(empty_catalog):
     service = empty_catalog.service
     report = import_documents(service, _items(12), batch_size=5)
     assert service.check().ok  # the index entries are the service's own
-    attachments = service.attachments(report.ids[3])
+    attachments = service.attachments.of(report.ids[3])
     assert [(a.original_name, a.mime_type, a.text_status) for a in attachments] == [
         ("Bulk document 3.txt", "text/plain", "ok")
     ]

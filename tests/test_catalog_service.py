@@ -35,14 +35,14 @@ def test_a_saved_document_is_searchable_at_once_and_gone_when_deleted(service):
 def test_tags_are_unique_ignoring_case_and_counted(service, seeded_id):
     blue = seeded_id("Blue Paper")
     service.add_tag([blue], "Insurance")  # the seed has "insurance"
-    names = [t.name for t in service.tags()]
+    names = [t.name for t in service.tags.all()]
     assert names.count("insurance") == 1 and "Insurance" not in names
-    counts = {t.name: t.count for t in service.tags()}
+    counts = {t.name: t.count for t in service.tags.all()}
     assert counts["insurance"] == 2
 
     service.remove_tag([blue], "INSURANCE")
     assert blue not in hit_ids(service, "tag:insurance")
-    assert {t.name: t.count for t in service.tags()}["insurance"] == 1
+    assert {t.name: t.count for t in service.tags.all()}["insurance"] == 1
 
 
 def test_rename_merge_and_delete_tags_update_the_index(service, seeded_id):
@@ -54,7 +54,7 @@ def test_rename_merge_and_delete_tags_update_the_index(service, seeded_id):
     service.merge_tags(["distributed-ledger", "fintech"], "digital-technology")
     merged = set(hit_ids(service, "tag:digital-technology"))
     assert initiative in merged and seeded_id("Blue Paper") in merged
-    assert "fintech" not in {t.name for t in service.tags()}
+    assert "fintech" not in {t.name for t in service.tags.all()}
 
     service.delete_tag("digital-technology")
     assert hit_ids(service, "tag:digital-technology") == []
@@ -62,7 +62,7 @@ def test_rename_merge_and_delete_tags_update_the_index(service, seeded_id):
 
 
 def test_renaming_onto_an_existing_tag_merges_them(service):
-    before = {t.name: t.count for t in service.tags()}
+    before = {t.name: t.count for t in service.tags.all()}
     info = service.rename_tag("healthcare", "insurance")
     assert info.name == "insurance"
     # The theme-forums record carried both: the merge does not double-count it.

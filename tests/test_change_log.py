@@ -181,7 +181,7 @@ def test_a_write_during_a_rebuild_is_applied_before_the_rebuild_returns(data_dir
     try:
         in_rebuild = threading.Event()
         written = threading.Event()
-        source = rebuilding.service._indexed_documents
+        source = rebuilding.service.integrity.indexed_documents
 
         def slow_documents(ids=None):
             for document in source(ids):

@@ -195,7 +195,7 @@ def test_tag_several_documents_at_once_then_undo(qtbot, window, service):
     assert "to-read" in window.undo_action.text()
     with qtbot.waitSignal(window.ops.finished, timeout=10000):
         press(qtbot, window, Qt.Key.Key_Z)
-    assert "to-read" not in [t.name for t in service.tags()]
+    assert "to-read" not in [t.name for t in service.tags.all()]
 
 
 def test_remove_a_tag_from_several_documents_at_once(qtbot, window, service):
@@ -227,7 +227,7 @@ def test_rename_a_tag_in_the_tags_tab(qtbot, window, service):
     qtbot.keyClicks(box.edit, "financial-technology")
     with qtbot.waitSignal(window.ops.finished, timeout=10000):
         qtbot.keyClick(box.edit, Qt.Key.Key_Return)
-    names = [t.name for t in service.tags()]
+    names = [t.name for t in service.tags.all()]
     assert "financial-technology" in names and "fintech" not in names
     qtbot.waitUntil(lambda: tags.model.row_of("financial-technology") is not None)
     search(qtbot, window, "tag:financial-technology")
@@ -240,7 +240,7 @@ def test_delete_a_tag_after_confirming(qtbot, window, service):
     qtbot.mouseClick(window.tags_tab.delete_button, Qt.MouseButton.LeftButton)
     with qtbot.waitSignal(window.ops.finished, timeout=10000):
         click_message_button(qtbot, "confirmDeleteTags", "Delete")
-    assert "healthcare" not in [t.name for t in service.tags()]
+    assert "healthcare" not in [t.name for t in service.tags.all()]
 
 
 def test_clicking_a_tag_filters_the_catalog(qtbot, window):

@@ -170,7 +170,7 @@ def test_the_delete_key_on_the_tags_tab_deletes_the_selected_tag(qtbot, window, 
     assert dialog(qtbot, QMessageBox, "confirmDeleteTags").text() == "Delete the tag “healthcare”?"
     with qtbot.waitSignal(window.ops.finished, timeout=10000):
         click_message_button(qtbot, "confirmDeleteTags", "Delete")
-    assert "healthcare" not in [t.name for t in service.tags()]
+    assert "healthcare" not in [t.name for t in service.tags.all()]
     assert BLUE_PAPER in [d.title for d in service.list_documents()]
 
 
@@ -192,7 +192,7 @@ def test_the_toolbars_edit_and_delete_act_on_the_selected_tag_or_are_disabled(qt
     assert dialog(qtbot, QMessageBox, "confirmDeleteTags").text() == "Delete 2 tags?"
     with qtbot.waitSignal(window.ops.finished, timeout=10000):
         click_message_button(qtbot, "confirmDeleteTags", "Delete")
-    assert not {"fintech", "insurance"} & {t.name for t in service.tags()}
+    assert not {"fintech", "insurance"} & {t.name for t in service.tags.all()}
 
 
 def test_document_keys_do_nothing_where_the_detail_pane_is_hidden(qtbot, window, service):

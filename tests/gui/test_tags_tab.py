@@ -42,7 +42,7 @@ def test_merge_two_tags_into_one(qtbot, window, service):
     qtbot.keyClicks(combo_edit, "digital-finance")
     with qtbot.waitSignal(window.ops.finished, timeout=10000):
         qtbot.keyClick(combo_edit, Qt.Key.Key_Return)
-    names = [t.name for t in service.tags()]
+    names = [t.name for t in service.tags.all()]
     assert "digital-finance" in names and "fintech" not in names and "digital-currency" not in names
     merged = service.count_documents(DocumentFilter(tag="digital-finance"))
     assert max(fintech_docs, currency_docs) <= merged <= fintech_docs + currency_docs
@@ -61,11 +61,11 @@ def test_give_a_tag_a_colour(qtbot, window, service, monkeypatch):
     monkeypatch.setattr(QColorDialog, "getColor", choose)
     tab = open_tags(qtbot, window)
     click_row(qtbot, tab, "fintech")
-    before = next(t.color for t in service.tags() if t.name == "fintech")
+    before = next(t.color for t in service.tags.all() if t.name == "fintech")
     with qtbot.waitSignal(window.ops.finished, timeout=10000):
         qtbot.mouseClick(tab.color_button, Qt.MouseButton.LeftButton)
     assert asked == [(before, "Colour of “fintech”")]
-    assert next(t.color for t in service.tags() if t.name == "fintech") == "#123456"
+    assert next(t.color for t in service.tags.all() if t.name == "fintech") == "#123456"
     qtbot.waitUntil(lambda: tab.proxy.index(row_of(tab, "fintech"), TagTableModel.COLOR).data(Qt.ItemDataRole.ToolTipRole)
                     .startswith("#123456"))
     idle(qtbot, window)

@@ -176,7 +176,7 @@ def test_showing_another_document_clears_a_half_typed_tag(qtbot, window, service
     qtbot.keyClick(line, Qt.Key.Key_Return)
     idle(qtbot, window)
     assert not service.get_document(other).tags
-    assert "draft" not in [t.name for t in service.tags()]
+    assert "draft" not in [t.name for t in service.tags.all()]
 
 
 def test_a_tag_clicked_in_the_completion_list_is_added_once(qtbot, window, service):

@@ -49,7 +49,7 @@ def describe(a: AttachmentDetail) -> str:
 def run_attach(args, catalog) -> int:
     # Attaching again a file whose stored copy was lost puts it back (what
     # `finweek check` advises): those come back as attachments that existed.
-    existing = {a.id for a in catalog.service.attachments(args.id)}
+    existing = {a.id for a in catalog.service.attachments.of(args.id)}
     try:
         added = catalog.service.attach_files(args.id, args.files, allow_duplicate=args.allow_duplicate)
     except DuplicateAttachment as exc:
@@ -69,7 +69,7 @@ def run_detach(args, catalog) -> int:
 
 
 def run_open(args, catalog) -> int:
-    rows = catalog.service.attachments(args.id)
+    rows = catalog.service.attachments.of(args.id)
     if not rows:
         raise CliError(f"document {args.id} has no attachments")
     for a in rows:
@@ -78,7 +78,7 @@ def run_open(args, catalog) -> int:
 
 
 def run_list(args, catalog) -> int:
-    rows = catalog.service.attachments(args.id)
+    rows = catalog.service.attachments.of(args.id)
     if args.json:
         print_json([a.to_json() for a in rows])
     elif not rows:

@@ -51,6 +51,7 @@ def run_check(args, catalog) -> int:
             "temporary_files": list(report.temp_files),
             "attachments_without_text": list(report.pending_text),
             "quarantined_files": list(report.quarantined_files),
+            "search_fast_path_off": report.search_fast_path_off,
             "temporary_files_removed_at_open": removed,
             "index_rebuilt_at_open": rebuilt,
         }
@@ -76,6 +77,8 @@ def run_check(args, catalog) -> int:
                 print(f"{len(ids)} document(s) {label}: {', '.join(map(str, ids))}")
         for problem in report.problems:
             print(problem)
+        if report.search_fast_path_off:
+            print(f"Searches use Whoosh's public API (slower, same results): {report.search_fast_path_off}")
         _print_store_report(report)
         if repaired is not None:
             if repaired.ok:

@@ -57,7 +57,7 @@ def run_tags(args, catalog) -> int:
         info = service.set_tag_color(name, None if color.lower() == "none" else color)
         print(f"Tag {info.name!r} colour: {info.color or 'none'}")
         return 0
-    tags = service.tags()
+    tags = service.tags.all()
     if args.json:
         print_json([{"id": t.id, "name": t.name, "color": t.color, "count": t.count} for t in tags])
         return 0

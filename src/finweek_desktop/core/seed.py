@@ -38,7 +38,7 @@ def default_seed_path() -> Path:
 def load_seed(service: CatalogService, path: Path | None = None) -> int:
     """Load a seed file; returns how many documents were added."""
     data = json.loads(Path(path or default_seed_path()).read_text(encoding="utf-8"))
-    with service.writing() as (session, touched):
+    with service.writer.writing() as (session, touched):
         organizations = {o["name"]: _organization(session, o) for o in data.get("organizations", [])}
         places = {p["name"]: _place(session, p) for p in data.get("places", [])}
         tags = {t["name"].casefold(): _tag(session, t) for t in data.get("tags", [])}
@@ -74,11 +74,11 @@ def _attach_seed_files(service: CatalogService, records: list[dict], ids: dict[s
         doc_id = ids[record["key"]]
         for attachment in record.get("attachments", []):
             path = db_path("seed", "attachments", attachment["file"])
-            if not any(h.document_id == doc_id for h in service.holders_of(path)):
+            if not any(h.document_id == doc_id for h in service.attachments.holders_of(path)):
                 files.setdefault(doc_id, []).append(path)
     if files:
         # Our own files: parsed in this process, no sandbox needed.
-        service.attach_many(files, allow_duplicate=True, sandbox=False)
+        service.attachments.attach_many(files, allow_duplicate=True, sandbox=False)
 
 
 def _get(session: DbSession, model, **by):

@@ -40,7 +40,7 @@ class Catalog:
     created: bool  # True when this call made a new catalog
 
     def close(self) -> None:
-        self.service.stop_following()
+        self.service.writer.stop_following()
         self.index.close()
         self.engine.dispose()
 
@@ -106,9 +106,9 @@ def open_catalog(
         # New, damaged or of another version: filled from the database (the
         # seed below then reaches it through the change log).
         report = (lambda done, total: progress("Building the search index", done, total)) if progress else None
-        service.reindex(progress=report)
+        service.integrity.reindex(progress=report)
     else:
-        service.catch_up()  # a busy index is no reason not to open: reads work
+        service.writer.catch_up()  # a busy index is no reason not to open: reads work
     if created and seed:
         log.info("new catalog at %s: loading the default finance-week catalog", paths.root)
         load_seed(service)

@@ -147,7 +147,7 @@ class FileActionsMixin:
 
     def detach(self, doc_id: int, attachment) -> None:
         confirm_destructive(self, "confirmDetach", "Remove file", f"Remove “{safe_display_name(attachment.original_name)}” from this document?",
-                            "The stored file goes too, unless another document holds the same file. This cannot be undone.", "Remove",
+                            "Ctrl+Z brings it back.", "Remove",
                             lambda: self.ops.detach(doc_id, attachment.id, safe_display_name(attachment.original_name)))
 
     # -- bulk import -----------------------------------------------------------

@@ -457,7 +457,7 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
             self.show_document(shown)
 
     def _reload_tag_names(self) -> None:
-        self.tag_names = [t.name for t in self.service.tags()]
+        self.tag_names = [t.name for t in self.service.tags.all()]
         self.detail.tags.set_completions(self.tag_names)
 
     def reload_all(self) -> None:

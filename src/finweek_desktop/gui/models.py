@@ -111,7 +111,7 @@ class DocumentTableModel(QAbstractTableModel):
         if self._latest is not None:
             self._latest.invalidate()
         ids = document_ids(self.service, self._where, self._sort)
-        self._apply(ids, {t.name: t.color for t in self.service.tags()})
+        self._apply(ids, {t.name: t.color for t in self.service.tags.all()})
 
     def request(self, where: DocumentFilter | None = None) -> None:
         """Like ``load``, with the id list built on a worker thread; only the
@@ -124,7 +124,7 @@ class DocumentTableModel(QAbstractTableModel):
         service, where, sort = self.service, self._where, self._sort
 
         def work():
-            return document_ids(service, where, sort), {t.name: t.color for t in service.tags()}
+            return document_ids(service, where, sort), {t.name: t.color for t in service.tags.all()}
 
         def done(result, error):
             if error is not None:
@@ -147,7 +147,7 @@ class DocumentTableModel(QAbstractTableModel):
 
     def refresh_documents(self, doc_ids) -> None:
         """Re-read the rows of ``doc_ids`` (after an edit); no reset."""
-        self.tag_colors = {t.name: t.color for t in self.service.tags()}
+        self.tag_colors = {t.name: t.color for t in self.service.tags.all()}
         rows = self._row_map()
         for doc_id in doc_ids:
             row = rows.get(doc_id)
@@ -331,7 +331,7 @@ class TagTableModel(QAbstractTableModel):
 
     def reload(self) -> None:
         self.beginResetModel()
-        self._tags = self.service.tags()
+        self._tags = self.service.tags.all()
         self.endResetModel()
 
     def tag(self, row: int) -> TagInfo:

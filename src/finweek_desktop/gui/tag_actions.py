@@ -68,7 +68,7 @@ class TagActionsMixin:
                             "Delete", lambda: self.ops.delete_tags(names))
 
     def choose_tag_color(self, name: str) -> None:
-        current = next((t.color for t in self.service.tags() if t.name == name), None)
+        current = next((t.color for t in self.service.tags.all() if t.name == name), None)
         color = QColorDialog.getColor(Qt.GlobalColor.gray if current is None else current, self, f"Colour of “{name}”")
         if color.isValid():
             self.ops.set_tag_color(name, color.name())

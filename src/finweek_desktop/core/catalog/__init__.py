@@ -1,13 +1,13 @@
-"""The catalog service: every write goes through here (see service.py).
+"""The catalog: one writer shared by small parts (see service.py).
 
-The service is one class assembled from parts with one job each: documents,
-tags, reference data, attachments, and index integrity.
+``CatalogService`` composes them: documents, tags, reference data,
+attachments, index integrity, imports, undo history and the trash.
 """
 
 from __future__ import annotations
 
+from .check_report import CheckReport, RepairNeedsConfirmation
 from .common import EDITABLE_FIELDS, LIST_SORTS, DocumentFilter, NotFound, clean_tag_name, document_row, required_title
-from .integrity import CheckReport, RepairNeedsConfirmation
 from .service import CatalogService
 
 __all__ = [
@@ -15,10 +15,10 @@ __all__ = [
     "LIST_SORTS",
     "CatalogService",
     "CheckReport",
-    "RepairNeedsConfirmation",
     "DocumentFilter",
     "NotFound",
-    "required_title",
+    "RepairNeedsConfirmation",
     "clean_tag_name",
     "document_row",
+    "required_title",
 ]

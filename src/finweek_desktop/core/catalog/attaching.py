@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session as DbSession
 from ..attachments.extraction import ExtractedText, TextStatus, extract_text
 from ..attachments.filetypes import is_text_like
 from ..attachments.ingest import PreparedFile, check_sources, prepare, title_from
-from ..attachments.previews import PreviewError
+from ..attachments.previews import PreviewError, Previews
 from ..attachments.records import AlreadyAttached, AttachmentDetail, DuplicateAttachment, Holder
 from ..attachments.store import AttachmentStore
 from ..database import make_commits_durable
@@ -23,19 +23,33 @@ from ..models import Attachment, Document, HeldFile, utcnow
 from ..records import DocumentDetail, NewDocument
 from ..vocabulary import DocumentKind
 from . import snapshots
-from .common import NotFound
-from .integrity import CheckReport
+from .common import NotFound, require_document
+from .documents import Documents
+from .history import History
+from .check_report import CheckReport
+from .writer import CatalogWriter
 
 log = logging.getLogger(__name__)
 
 
-class AttachmentsMixin:
+class Attachments:
+    """Files of documents: attach, detach (an undo step), previews, and the store's side of check and repair."""
+
+    def __init__(self, writer: CatalogWriter, store: AttachmentStore | None, documents: Documents, history: History):
+        self._writer = writer
+        self.store = store
+        self.previews = Previews(store) if store is not None else None
+        self._documents = documents
+        self._history = history
+        if store is not None:
+            self._watch_deleted_files()
+
     def _watch_deleted_files(self) -> None:
         """However an attachment row goes (detach, a deleted document's
         cascade), release its file once the deletion is committed."""
-        event.listen(self._sessions, "after_flush", _note_deleted_files)
-        event.listen(self._sessions, "after_commit", self._release_noted_files)
-        event.listen(self._sessions, "after_rollback", lambda s: s.info.pop(_RELEASED, None))
+        event.listen(self._writer.sessions, "after_flush", _note_deleted_files)
+        event.listen(self._writer.sessions, "after_commit", self._release_noted_files)
+        event.listen(self._writer.sessions, "after_rollback", lambda s: s.info.pop(_RELEASED, None))
 
     # -- attachments ---------------------------------------------------------------
     # Files are staged and read before a transaction starts; a file becomes
@@ -63,12 +77,12 @@ class AttachmentsMixin:
         """``attach_files`` for several documents in one transaction."""
         store = self._require_store()
         for doc_id in files:
-            self.get_document(doc_id)  # NotFound before any copying
+            self._documents.get_document(doc_id)  # NotFound before any copying
         with ExitStack() as stack:
             batch, restores = {}, []
             plan: list[int | None] = []  # per file: the attachment it restores, or None for a new one
             for doc_id, paths in files.items():
-                prepared = prepare(store, [Path(p) for p in paths], stack, self._known_text, sandbox)
+                prepared = prepare(store, [Path(p) for p in paths], stack, self.known_text, sandbox)
                 lost = self._refuse_duplicates(doc_id, prepared, allow_duplicate)
                 batch[doc_id] = [p for p in prepared if p.staged.sha256 not in lost]
                 restores += [p for p in prepared if p.staged.sha256 in lost]
@@ -84,27 +98,27 @@ class AttachmentsMixin:
         store = self._require_store()
         DocumentKind.parse(new.kind)  # a bad kind fails before any copying
         with ExitStack() as stack:
-            prepared = prepare(store, [Path(p) for p in paths], stack, self._known_text, sandbox)
+            prepared = prepare(store, [Path(p) for p in paths], stack, self.known_text, sandbox)
             self._refuse_duplicates(None, prepared, allow_duplicate)
             new = replace(new, title=(new.title or "").strip() or title_from(prepared))
             # The document and its files commit together: a failure or a
             # crash while attaching leaves no empty document behind.
             ids = self._commit_prepared({None: prepared}, new=new)
-        return self.get_document(self.attachment(ids[0]).document_id)
+        return self._documents.get_document(self.attachment(ids[0]).document_id)
 
     def detach(self, doc_id: int, attachment_id: int) -> AttachmentDetail:
         """Remove an attachment; its file goes when nothing else refers to it."""
         before = self.attachment(attachment_id)
         if before.document_id != doc_id:
             raise NotFound(f"document {doc_id} has no attachment {attachment_id}")
-        with self.writing() as (session, touched):
+        with self._writer.writing() as (session, touched):
             row = session.get(Attachment, attachment_id)
             saved = snapshots.attachment_snapshot(row)
             session.delete(row)
-            document = self._document(session, doc_id)
+            document = require_document(session, doc_id)
             document.modified_at = utcnow()
             # The undo step holds the file, so the store keeps it.
-            self.history.record(session, "detach", f"Detach “{before.original_name}” from “{document.title}”",
+            self._history.record(session, "detach", f"Detach “{before.original_name}” from “{document.title}”",
                                 undo=[{"op": "attach", "attachment": saved}],
                                 redo=[{"op": "detach", "attachment_id": attachment_id}], hold=[before.sha256])
             touched.add(doc_id)
@@ -112,21 +126,21 @@ class AttachmentsMixin:
 
     def attachment(self, attachment_id: int) -> AttachmentDetail:
         store = self._require_store()
-        with self._read() as session:
+        with self._writer.read() as session:
             row = session.get(Attachment, attachment_id)
             if row is None:
                 raise NotFound(f"no attachment with id {attachment_id}")
             return _detail(row, store)
 
-    def attachments(self, doc_id: int) -> list[AttachmentDetail]:
+    def of(self, doc_id: int) -> list[AttachmentDetail]:
         store = self._require_store()
-        with self._read() as session:
-            document = self._document(session, doc_id)
+        with self._writer.read() as session:
+            document = require_document(session, doc_id)
             return [_detail(a, store) for a in document.attachments]
 
     def attachment_text(self, attachment_id: int) -> str:
         """The text extracted from an attachment ("" when there is none)."""
-        with self._read() as session:
+        with self._writer.read() as session:
             row = session.get(Attachment, attachment_id)
             if row is None:
                 raise NotFound(f"no attachment with id {attachment_id}")
@@ -135,7 +149,7 @@ class AttachmentsMixin:
     def holders_of(self, path: str | Path) -> list[Holder]:
         """The documents that already hold the content of the file at ``path``."""
         (path,) = check_sources([Path(path)])
-        return self._holders(_file_sha256(path))
+        return self.holders_by_hash(_file_sha256(path))
 
     def thumbnail(self, attachment_id: int, size: int = 256) -> Path:
         """A cached PNG thumbnail (images and PDFs); raises PreviewError otherwise."""
@@ -165,8 +179,8 @@ class AttachmentsMixin:
             raise RuntimeError("this catalog was opened without an attachment store")
         return self.store
 
-    def _known_text(self, sha256: str) -> ExtractedText | None:
-        with self._read() as session:
+    def known_text(self, sha256: str) -> ExtractedText | None:
+        with self._writer.read() as session:
             row = session.scalar(
                 select(Attachment)
                 .where(Attachment.sha256 == sha256, Attachment.text_status != TextStatus.PENDING.value)
@@ -176,8 +190,8 @@ class AttachmentsMixin:
                 return None
             return ExtractedText(TextStatus(row.text_status), row.text, None, row.text_message)
 
-    def _holders(self, sha256: str) -> list[Holder]:
-        with self._read() as session:
+    def holders_by_hash(self, sha256: str) -> list[Holder]:
+        with self._writer.read() as session:
             rows = session.execute(
                 select(Attachment.document_id, Document.title, Attachment.id, Attachment.original_name)
                 .join(Document, Document.id == Attachment.document_id)
@@ -196,7 +210,7 @@ class AttachmentsMixin:
             if p.staged.sha256 in seen:
                 raise AlreadyAttached(f"{p.name} has the same content as {seen[p.staged.sha256]}: give it once")
             seen[p.staged.sha256] = p.name
-            holders = self._holders(p.staged.sha256)
+            holders = self.holders_by_hash(p.staged.sha256)
             mine = [h for h in holders if h.document_id == doc_id]
             if mine and not self.store.exists(p.staged.sha256):
                 lost[p.staged.sha256] = mine[0].attachment_id
@@ -227,10 +241,10 @@ class AttachmentsMixin:
                     p.staged.commit()
                 if not batch:
                     return []
-                with self.writing() as (session, touched):
+                with self._writer.writing() as (session, touched):
                     rows = []
                     for doc_id, prepared in batch.items():
-                        document = self._add_document(session, new) if doc_id is None else self._document(session, doc_id)
+                        document = self._documents.add(session, new) if doc_id is None else require_document(session, doc_id)
                         added = [p.row() for p in prepared]
                         document.attachments.extend(added)
                         document.modified_at = utcnow()
@@ -241,7 +255,7 @@ class AttachmentsMixin:
             except BaseException:
                 # The rows did not commit (or a file could not be moved into
                 # place): the files made live so far that only they would use must go.
-                self._release_files({p.staged.sha256 for p in everything})
+                self.release_files({p.staged.sha256 for p in everything})
                 raise
 
     def _release_noted_files(self, session: DbSession) -> None:
@@ -249,25 +263,25 @@ class AttachmentsMixin:
         if not released:
             return
         # The deletion must survive a power cut before its files go.
-        if make_commits_durable(self.engine):
-            self._release_files(released)
+        if make_commits_durable(self._writer.engine):
+            self.release_files(released)
         else:
             log.warning("could not sync the database in time; %d file(s) are left for `finweek check --repair`", len(released))
 
-    def _release_files(self, hashes: Iterable[str], *, quarantine: bool = False) -> None:
+    def release_files(self, hashes: Iterable[str], *, quarantine: bool = False) -> None:
         """Delete (or quarantine) the stored files of ``hashes`` that no row refers to any more."""
         store = self._require_store()
         release = store.quarantine if quarantine else store.delete
-        with store.lock, self.engine.connect() as connection:
+        with store.lock, self._writer.engine.connect() as connection:
             for sha256 in hashes:
                 count = connection.scalar(select(func.count()).where(Attachment.sha256 == sha256))
                 held = connection.scalar(select(func.count()).where(HeldFile.sha256 == sha256))
                 if not count and not held:
                     release(sha256)
 
-    def _check_store(self, report: CheckReport) -> CheckReport:
+    def check_store(self, report: CheckReport) -> CheckReport:
         store = self._require_store()
-        with self._read() as session:
+        with self._writer.read() as session:
             rows = session.execute(select(Attachment.id, Attachment.sha256, Attachment.text_status)).all()
             held = set(session.scalars(select(HeldFile.sha256)))  # by the trash and undo steps
         stored = set(store.hashes())
@@ -281,13 +295,13 @@ class AttachmentsMixin:
             quarantined_files=tuple(str(p) for p in store.quarantined()),
         )
 
-    def _repair_store(self, report: CheckReport) -> None:
+    def repair_store(self, report: CheckReport) -> None:
         """Fix what can be fixed; rows whose file is gone stay, for the user to
         re-attach the file or detach them (deleting them would lose the record).
         Files no row refers to are quarantined, not deleted: the database may
         be what lost them."""
         store = self._require_store()
-        self._release_files(report.unreferenced_files, quarantine=True)
+        self.release_files(report.unreferenced_files, quarantine=True)
         with store.lock:  # no commit is moving one of them meanwhile
             leftovers = set(map(str, store.leftover_temp_files()))  # still old now
             for temp in report.temp_files:
@@ -296,7 +310,7 @@ class AttachmentsMixin:
         for attachment_id in report.pending_text:
             detail = self.attachment(attachment_id)
             extracted = extract_text(store.path_for(detail.sha256), detail.mime_type)
-            with self.writing() as (session, touched):
+            with self._writer.writing() as (session, touched):
                 row = session.get(Attachment, attachment_id)
                 row.text, row.text_status, row.text_message = (
                     extracted.text, extracted.status.value, extracted.message,

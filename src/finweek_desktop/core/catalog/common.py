@@ -7,6 +7,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session as DbSession
 
 from ..dates import normalize_date
 from ..models import Attachment, Document, DocumentOrganization, Organization, Tag, document_tags
@@ -131,3 +132,10 @@ def document_row(new: NewDocument) -> Document:
         session_id=new.session_id,
         event_id=new.event_id,
     )
+
+
+def require_document(session: DbSession, doc_id: int) -> Document:
+    document = session.get(Document, doc_id)
+    if document is None:
+        raise NotFound(f"no document with id {doc_id}")
+    return document

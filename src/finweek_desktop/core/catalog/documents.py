@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Sequence
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session as DbSession
@@ -24,30 +23,44 @@ from .common import (
     document_row,
     list_sort,
     required_title,
+    require_document,
     role_order,
 )
+from .history import History
+from .reference import Reference
+from .tagging import Tags
+from .trash import Trash
+from .writer import CatalogWriter
 
 
-class DocumentsMixin:
+class Documents:
+    """Creating, editing, deleting (to the trash) and reading documents."""
+
+    def __init__(self, writer: CatalogWriter, tags: Tags, reference: Reference, history: History, trash: Trash):
+        self._writer = writer
+        self._tags = tags
+        self._reference = reference
+        self._history = history
+        self._trash = trash
     # -- documents -----------------------------------------------------------
 
     def create_document(self, new: NewDocument) -> DocumentDetail:
-        with self.writing() as (session, touched):
-            doc_id = self._add_document(session, new).id
+        with self._writer.writing() as (session, touched):
+            doc_id = self.add(session, new).id
             touched.add(doc_id)
         return self.get_document(doc_id)
 
-    def _add_document(self, session: DbSession, new: NewDocument) -> Document:
+    def add(self, session: DbSession, new: NewDocument) -> Document:
         """A new document and its links in ``session``, flushed so it has an
         id; creating one with its files shares the files' transaction."""
         document = document_row(new)  # validates before anything is written
         session.add(document)
         for name in new.tags:
-            document.tags.append(self._get_or_create_tag(session, name))
+            document.tags.append(self._tags.get_or_create(session, name))
         for name, role in new.organizations:
-            self._link_organization(session, document, name, role)
+            self._reference.link_organization(session, document, name, role)
         for name in new.places:
-            document.places.append(self._find_place(session, name))
+            document.places.append(self._reference.find_place(session, name))
         session.flush()
         return document
 
@@ -55,8 +68,8 @@ class DocumentsMixin:
         unknown = set(changes) - set(EDITABLE_FIELDS)
         if unknown:
             raise ValueError(f"cannot edit {', '.join(sorted(unknown))}")
-        with self.writing() as (session, touched):
-            document = self._document(session, doc_id)
+        with self._writer.writing() as (session, touched):
+            document = require_document(session, doc_id)
             before = snapshots.document_fields(session, doc_id, changes)
             for name, value in changes.items():
                 if name == "kind":
@@ -70,7 +83,7 @@ class DocumentsMixin:
                 setattr(document, name, value)
             after = snapshots.document_fields(session, doc_id, changes)
             if after != before:
-                self.history.record(session, "edit", f"Edit “{document.title}”",
+                self._history.record(session, "edit", f"Edit “{document.title}”",
                                     undo=[{"op": "fields", "document_id": doc_id, "fields": before}],
                                     redo=[{"op": "fields", "document_id": doc_id, "fields": after}])
             touched.add(doc_id)
@@ -84,27 +97,27 @@ class DocumentsMixin:
         """Move documents, with their files, to the trash in one transaction;
         one undo step restores them all."""
         details = [self.get_document(doc_id) for doc_id in doc_ids]
-        with self.writing() as (session, touched):
-            trash_ids = self.trash.put(session, doc_ids)
+        with self._writer.writing() as (session, touched):
+            trash_ids = self._trash.put(session, doc_ids)
             what = f"“{details[0].title}”" if len(details) == 1 else f"{len(details)} documents"
-            self.history.record(session, "delete", f"Delete {what}",
+            self._history.record(session, "delete", f"Delete {what}",
                                 undo=[{"op": "untrash", "trash_ids": trash_ids}],
                                 redo=[{"op": "trash", "document_ids": list(doc_ids)}])
             touched.update(doc_ids)
         return details
 
     def set_organizations(self, doc_id: int, links: Sequence[tuple[str, str]]) -> DocumentDetail:
-        with self.writing() as (session, touched):
-            document = self._document(session, doc_id)
+        with self._writer.writing() as (session, touched):
+            document = require_document(session, doc_id)
             before = [[link.organization_id, link.role] for link in document.organization_links]
             document.organization_links.clear()
             session.flush()
             for name, role in links:
-                self._link_organization(session, document, name, role)
+                self._reference.link_organization(session, document, name, role)
             session.flush()
             after = [[link.organization_id, link.role] for link in document.organization_links]
             if sorted(after) != sorted(before):
-                self.history.record(session, "edit", f"Edit the organizations of “{document.title}”",
+                self._history.record(session, "edit", f"Edit the organizations of “{document.title}”",
                                     undo=[{"op": "organizations", "document_id": doc_id, "links": before}],
                                     redo=[{"op": "organizations", "document_id": doc_id, "links": after}])
             touched.add(doc_id)
@@ -112,26 +125,8 @@ class DocumentsMixin:
 
     # -- reading documents -------------------------------------------------------
 
-    def reading(self) -> AbstractContextManager[DbSession]:
-        """A read-only session (plain reads; hand out records, never its rows)."""
-        return self._read()
-
-    @contextmanager
-    def _read(self, session: DbSession | None = None) -> Iterator[DbSession]:
-        if session is not None:
-            yield session
-            return
-        with self._sessions() as fresh:
-            yield fresh
-
-    def _document(self, session: DbSession, doc_id: int) -> Document:
-        document = session.get(Document, doc_id)
-        if document is None:
-            raise NotFound(f"no document with id {doc_id}")
-        return document
-
     def get_document(self, doc_id: int) -> DocumentDetail:
-        with self._read() as session:
+        with self._writer.read() as session:
             document = session.scalar(
                 select(Document)
                 .where(Document.id == doc_id)
@@ -206,13 +201,13 @@ class DocumentsMixin:
         return stmt
 
     def count_documents(self, where: DocumentFilter = DocumentFilter()) -> int:
-        with self._read() as session:
+        with self._writer.read() as session:
             return session.scalar(self._filtered(select(func.count(Document.id)), where)) or 0
 
     def document_ids(self, where: DocumentFilter = DocumentFilter(), sort: str = "date") -> list[int]:
         """All matching ids in order: cheap even for 50,000 documents."""
         stmt = self._filtered(select(Document.id), where).order_by(*list_sort(sort))
-        with self._read() as session:
+        with self._writer.read() as session:
             return list(session.scalars(stmt))
 
     def list_documents(
@@ -225,7 +220,7 @@ class DocumentsMixin:
         stmt = self._filtered(select(Document.id), where).order_by(*list_sort(sort)).offset(offset)
         if limit is not None:
             stmt = stmt.limit(limit)
-        with self._read() as session:
+        with self._writer.read() as session:
             ids = list(session.scalars(stmt))
         return self.summaries(ids)
 
@@ -238,7 +233,7 @@ class DocumentsMixin:
         if not ids:
             return []
         rows: dict[int, DocumentSummary] = {}
-        with self._read() as session:
+        with self._writer.read() as session:
             for chunk in chunks(ids, CHUNK_SIZE):
                 attachment_counts = (
                     select(Attachment.document_id, func.count().label("n"))

@@ -15,7 +15,6 @@ import json
 import socket
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
@@ -23,9 +22,8 @@ from sqlalchemy.orm import Session as DbSession
 from ..changes import ChangeSet
 from ..models import Attachment, Document, DocumentOrganization, HeldFile, HistoryEntry
 from .snapshots import RestoreError, restore_attachment, restore_tags
-
-if TYPE_CHECKING:
-    from .service import CatalogService
+from .trash import Trash
+from .writer import CatalogWriter
 
 DEPTH = 100  # undo steps kept per author
 
@@ -49,8 +47,9 @@ class Undone:
 
 
 class History:
-    def __init__(self, service: CatalogService, author: str | None = None, depth: int = DEPTH):
-        self._service = service
+    def __init__(self, writer: CatalogWriter, trash: Trash, author: str | None = None, depth: int = DEPTH):
+        self._writer = writer
+        self._trash = trash
         self.author = author or this_desktop()
         self._depth = depth
 
@@ -69,7 +68,7 @@ class History:
             session.delete(old)
 
     def steps(self) -> list[Step]:
-        with self._service.reading() as session:
+        with self._writer.read() as session:
             return [Step(e.id, e.action, e.description, e.undone)
                     for e in session.scalars(self._mine().order_by(HistoryEntry.id))]
 
@@ -93,11 +92,20 @@ class History:
             raise RestoreError("nothing to redo")
         return self._run(step.id, undo=False)
 
+    def clear(self) -> int:
+        """Forget this desktop's undo steps; the files only they held are
+        released. Returns how many steps there were."""
+        with self._writer.writing() as write:
+            steps = list(write.session.scalars(self._mine()))
+            for step in steps:
+                write.session.delete(step)
+        return len(steps)
+
     def _mine(self):
         return select(HistoryEntry).where(HistoryEntry.author == self.author)
 
     def _run(self, entry_id: int, *, undo: bool) -> Undone:
-        with self._service.writing() as write:
+        with self._writer.writing() as write:
             session = write.session
             entry = session.get(HistoryEntry, entry_id)
             steps = json.loads(entry.undo if undo else entry.redo)
@@ -116,7 +124,7 @@ class History:
 
     def _apply(self, session: DbSession, step: dict, touched: set[int]) -> list[int] | None:
         op = step["op"]
-        trash = self._service.trash
+        trash = self._trash
         if op == "tags":
             touched.update(restore_tags(session, step["snapshot"]))
         elif op == "fields":

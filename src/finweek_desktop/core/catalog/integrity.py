@@ -3,62 +3,34 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import replace
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..models import Document, DocumentOrganization, Organization
 from ..search.schema import IndexedDocument
+from ..search.index import SearchIndex
+from .attaching import Attachments
+from .check_report import DROP_WITHOUT_ASKING, CheckReport, RepairNeedsConfirmation
 from .common import CHUNK_SIZE, chunks
+from .documents import Documents
+from .writer import CatalogWriter
 
 
-# A repair may drop this many documents from the index without asking.
-DROP_WITHOUT_ASKING = 5
+class Integrity:
+    """The search index's side of the catalog: its entries built from the
+    database, rebuild, check and repair (with the store's side from Attachments)."""
 
+    def __init__(self, writer: CatalogWriter, index: SearchIndex, documents: Documents, attachments: Attachments):
+        self._writer = writer
+        self._index = index
+        self._documents = documents
+        self._attachments = attachments
 
-class RepairNeedsConfirmation(RuntimeError):
-    """A repair would drop documents only the index still has; nothing was changed."""
-
-    def __init__(self, ids: tuple[int, ...]):
-        self.ids = ids
-        super().__init__(
-            f"repair would remove {len(ids)} document(s) from the search index that the database "
-            f"does not have; the index may be their last copy. Nothing was changed; "
-            f"confirm to remove them (--yes), or restore the database from a backup first"
-        )
-
-
-@dataclass(frozen=True)
-class CheckReport:
-    missing_from_index: tuple[int, ...] = ()
-    stale_in_index: tuple[int, ...] = ()
-    orphans_in_index: tuple[int, ...] = ()
-    problems: tuple[str, ...] = field(default=())
-    # The attachment store: files no row refers to (hashes), rows whose file
-    # is gone (attachment ids), copies a crash left in tmp/, and attachments
-    # whose text was never extracted (from before migration 0002).
-    unreferenced_files: tuple[str, ...] = ()
-    missing_files: tuple[int, ...] = ()
-    temp_files: tuple[str, ...] = ()
-    pending_text: tuple[int, ...] = ()
-    quarantined_files: tuple[str, ...] = ()  # moved aside by a repair: listed, never counted as a fault
-    index_damaged: bool = False  # its files are not what was written: repair rebuilds it
-
-    @property
-    def ok(self) -> bool:
-        return not (
-            self.missing_from_index or self.stale_in_index or self.orphans_in_index or self.problems
-            or self.unreferenced_files or self.missing_files or self.temp_files or self.pending_text
-        )
-
-
-class IntegrityMixin:
-    # -- index maintenance ---------------------------------------------------
-
-    def _indexed_documents(self, ids: Iterable[int] | None = None) -> Iterator[IndexedDocument]:
+    def indexed_documents(self, ids: Iterable[int] | None = None) -> Iterator[IndexedDocument]:
         """IndexedDocuments from the database, in chunks to bound memory."""
-        with self._read() as session:
+        with self._writer.read() as session:
             all_ids = list(ids) if ids is not None else list(session.scalars(select(Document.id).order_by(Document.id)))
             for chunk in chunks(all_ids, CHUNK_SIZE):
                 documents = session.scalars(
@@ -81,21 +53,29 @@ class IntegrityMixin:
     def reindex(self, progress: Callable[[int, int | None], None] | None = None) -> int:
         """Rebuild the whole index from the database; what is written meanwhile
         is applied from the change log before this returns."""
-        return self.follower.rebuild(progress)
+        return self._writer.follower.rebuild(progress)
+
+    def sync_index(self, ids: Iterable[int]) -> None:
+        """Make the index entries of ``ids`` match the database (repair)."""
+        ids = set(ids)
+        if not ids:
+            return
+        documents = list(self.indexed_documents(ids))
+        self._index.apply(documents, ids - {d.id for d in documents})
 
     def check(self) -> CheckReport:
         """Compare the database with the index, document by document, after
         checking the index's files against what was written."""
-        damaged = self.index.verify()
+        damaged = self._index.verify()
         if damaged:
             listed = ", ".join(damaged[:3]) + (", …" if len(damaged) > 3 else "")
             problem = f"the search index is damaged: {len(damaged)} file(s) differ from what was written ({listed})"
             report = CheckReport(problems=(problem,), index_damaged=True)
         else:
-            in_index = self.index.fingerprints()
+            in_index = self._index.fingerprints()
             missing, stale = [], []
             seen = set()
-            for document in self._indexed_documents():
+            for document in self.indexed_documents():
                 seen.add(document.id)
                 fingerprint = in_index.get(document.id)
                 if fingerprint is None:
@@ -104,7 +84,8 @@ class IntegrityMixin:
                     stale.append(document.id)
             orphans = sorted(set(in_index) - seen)
             report = CheckReport(tuple(missing), tuple(stale), tuple(orphans))
-        return self._check_store(report) if self.store is not None else report
+        report = replace(report, search_fast_path_off=self._index.fast_path_problem)
+        return self._attachments.check_store(report) if self._attachments.store is not None else report
 
     def repair(self, report: CheckReport | None = None, *, confirmed: bool = False) -> CheckReport:
         """Fix what ``check`` found. Stored files are never deleted: those no
@@ -119,8 +100,8 @@ class IntegrityMixin:
         else:
             self.sync_index(
                 set(report.missing_from_index) | set(report.stale_in_index) | set(report.orphans_in_index))
-        if self.store is not None:
-            self._repair_store(report)
+        if self._attachments.store is not None:
+            self._attachments.repair_store(report)
         return self.check()
 
 

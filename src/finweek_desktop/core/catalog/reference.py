@@ -11,16 +11,20 @@ from ..models import Document, DocumentOrganization, Event, Organization, Organi
 from ..models import Session as EventSession
 from ..records import OrganizationInfo, SessionInfo
 from ..vocabulary import OrganizationRole
+from ..search.index import SearchIndex
 from .common import NotFound
-
-# Rows whose change alters the alias groups handed to the search index.
-ALIAS_MODELS = (Organization, OrganizationAlias, Place)
+from .writer import CatalogWriter
 
 
-class ReferenceMixin:
+class Reference:
+    """Organizations, places, sessions and the event, with their aliases."""
+
+    def __init__(self, writer: CatalogWriter, index: SearchIndex):
+        self._writer = writer
+        self._index = index
     # -- organizations, sessions, event -----------------------------------------
 
-    def _link_organization(self, session: DbSession, document: Document, name: str, role: str) -> None:
+    def link_organization(self, session: DbSession, document: Document, name: str, role: str) -> None:
         role = OrganizationRole.parse(role).value
         organization = self.find_organization(name, session) or Organization(name=name.strip())
         if organization.id is None:
@@ -30,7 +34,7 @@ class ReferenceMixin:
     def find_organization(self, name: str, session: DbSession | None = None) -> Organization | None:
         """By name or alias, ignoring case."""
         key = name.strip().casefold()
-        with self._read(session) as s:
+        with self._writer.read(session) as s:
             org = s.scalar(select(Organization).where(func.lower(Organization.name) == key))
             if org is None:
                 org = s.scalar(
@@ -38,7 +42,7 @@ class ReferenceMixin:
                 )
             return org
 
-    def _find_place(self, session: DbSession, name: str) -> Place:
+    def find_place(self, session: DbSession, name: str) -> Place:
         place = session.scalar(select(Place).where(func.lower(Place.name) == name.strip().casefold()))
         if place is None:
             raise NotFound(f"no place named {name!r}")
@@ -56,7 +60,7 @@ class ReferenceMixin:
             .options(selectinload(Organization.aliases))
             .order_by(func.lower(Organization.name))
         )
-        with self._read() as session:
+        with self._writer.read() as session:
             return [
                 OrganizationInfo(o.id, o.name, tuple(a.alias for a in o.aliases), o.description, n)
                 for o, n in session.execute(stmt)
@@ -71,14 +75,14 @@ class ReferenceMixin:
             .outerjoin(counts, counts.c.session_id == EventSession.id)
             .order_by(EventSession.position, EventSession.id)
         )
-        with self._read() as session:
+        with self._writer.read() as session:
             return [
                 SessionInfo(s.id, s.name, s.session_type, tuple(t for t in s.topics.splitlines() if t), s.description, n)
                 for s, n in session.execute(stmt)
             ]
 
     def events(self) -> list[dict]:
-        with self._read() as session:
+        with self._writer.read() as session:
             events = session.scalars(
                 select(Event).options(selectinload(Event.organizations)).order_by(Event.id)
             ).all()
@@ -99,7 +103,7 @@ class ReferenceMixin:
             ]
 
     def places(self) -> list[dict]:
-        with self._read() as session:
+        with self._writer.read() as session:
             return [
                 {
                     "id": p.id,
@@ -117,7 +121,7 @@ class ReferenceMixin:
 
     def alias_groups(self) -> list[tuple[str, ...]]:
         """Each place's and organization's name with its aliases (those with any)."""
-        with self._read() as session:
+        with self._writer.read() as session:
             groups = [
                 (o.name, *(a.alias for a in o.aliases))
                 for o in session.scalars(select(Organization).options(selectinload(Organization.aliases)))
@@ -133,13 +137,13 @@ class ReferenceMixin:
     def refresh_synonyms(self) -> None:
         """Hand the alias groups to the search index (a query naming a place
         or an organization also searches its other names)."""
-        self.index.set_synonyms(self.alias_groups())
+        self._index.set_synonyms(self.alias_groups())
 
     def add_organization_alias(self, name: str, alias: str) -> OrganizationInfo:
         """Give an organization (by name or alias) another name; its documents
         are re-indexed and the name is searched as a synonym at once."""
         alias = _clean_alias(alias)
-        with self.writing() as (session, touched):
+        with self._writer.writing() as (session, touched):
             organization = self.find_organization(name, session)
             if organization is None:
                 raise NotFound(f"no organization named {name!r}")
@@ -160,8 +164,8 @@ class ReferenceMixin:
     def add_place_alias(self, name: str, alias: str) -> list[str]:
         """Give a place another name; returns its aliases."""
         alias = _clean_alias(alias)
-        with self.writing() as (session, touched):
-            place = self._find_place(session, name)
+        with self._writer.writing() as (session, touched):
+            place = self.find_place(session, name)
             aliases = [a for a in place.aliases.splitlines() if a]
             if alias.casefold() not in {a.casefold() for a in (place.name, *aliases)}:
                 aliases.append(alias)

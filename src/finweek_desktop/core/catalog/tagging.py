@@ -11,10 +11,17 @@ from sqlalchemy.orm import Session as DbSession
 from ..models import Tag, document_tags, utcnow
 from ..records import TagInfo
 from . import snapshots
-from .common import NotFound, clean_color, clean_tag_name
+from .common import NotFound, clean_color, clean_tag_name, require_document
+from .history import History
+from .writer import CatalogWriter
 
 
-class TaggingMixin:
+class Tags:
+    """Tags: add, remove, rename, merge, delete, colour, count; each change is one undo step."""
+
+    def __init__(self, writer: CatalogWriter, history: History):
+        self._writer = writer
+        self._history = history
     # -- tags ----------------------------------------------------------------
 
     @contextmanager
@@ -22,22 +29,22 @@ class TaggingMixin:
         """A write to the named tags, recorded as one undo step: the tags as
         they were before and as they are after."""
         names = list(names)
-        with self.writing() as write:
+        with self._writer.writing() as write:
             before = snapshots.tag_snapshot(write.session, names)
             yield write
             write.session.flush()
             after = snapshots.tag_snapshot(write.session, names)
             if after != before:
-                self.history.record(write.session, action, description,
+                self._history.record(write.session, action, description,
                                     undo=[{"op": "tags", "snapshot": before}],
                                     redo=[{"op": "tags", "snapshot": after}])
 
     def add_tag(self, doc_ids: Iterable[int], name: str, color: str | None = None) -> TagInfo:
         doc_ids = list(doc_ids)
         with self._tag_write("tag", f"Tag {_count(doc_ids)} with “{name}”", [name]) as (session, touched):
-            tag = self._get_or_create_tag(session, name, color)
+            tag = self.get_or_create(session, name, color)
             for doc_id in doc_ids:
-                document = self._document(session, doc_id)
+                document = require_document(session, doc_id)
                 if tag not in document.tags:
                     document.tags.append(tag)
                     document.modified_at = utcnow()
@@ -51,7 +58,7 @@ class TaggingMixin:
         with self._tag_write("untag", f"Remove “{name}” from {_count(doc_ids)}", [name]) as (session, touched):
             tag = self._tag_by_name(session, name)
             for doc_id in doc_ids:
-                document = self._document(session, doc_id)
+                document = require_document(session, doc_id)
                 if tag in document.tags:
                     document.tags.remove(tag)
                     document.modified_at = utcnow()
@@ -76,7 +83,7 @@ class TaggingMixin:
         sources = list(sources)
         description = f"Merge {', '.join(f'“{s}”' for s in sources)} into “{target}”"
         with self._tag_write("merge-tags", description, [*sources, target]) as (session, touched):
-            target_tag = self._get_or_create_tag(session, target)
+            target_tag = self.get_or_create(session, target)
             session.flush()
             for name in sources:
                 tag = self._tag_by_name(session, name)
@@ -117,7 +124,7 @@ class TaggingMixin:
     def _tagged_ids(session: DbSession, tag_id: int) -> list[int]:
         return list(session.scalars(select(document_tags.c.document_id).where(document_tags.c.tag_id == tag_id)))
 
-    def _get_or_create_tag(self, session: DbSession, name: str, color: str | None = None) -> Tag:
+    def get_or_create(self, session: DbSession, name: str, color: str | None = None) -> Tag:
         name = clean_tag_name(name)
         tag = session.scalar(select(Tag).where(Tag.name_key == name.casefold()))
         if tag is None:
@@ -134,12 +141,12 @@ class TaggingMixin:
         return tag
 
     def _tag_info(self, tag_id: int, session: DbSession | None = None) -> TagInfo:
-        with self._read(session) as s:
+        with self._writer.read(session) as s:
             tag = s.get(Tag, tag_id)
             count = s.scalar(select(func.count()).select_from(document_tags).where(document_tags.c.tag_id == tag_id))
             return TagInfo(tag.id, tag.name, tag.color, count or 0)
 
-    def tags(self) -> list[TagInfo]:
+    def all(self) -> list[TagInfo]:
         """Every tag with its document count, by name."""
         counts = (
             select(document_tags.c.tag_id, func.count().label("n"))
@@ -151,7 +158,7 @@ class TaggingMixin:
             .outerjoin(counts, counts.c.tag_id == Tag.id)
             .order_by(Tag.name_key)
         )
-        with self._read() as session:
+        with self._writer.read() as session:
             return [TagInfo(*row) for row in session.execute(stmt)]
 
 

@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session as DbSession
 
-from ..models import Attachment, Document, DocumentOrganization, Tag
-from .reference import ALIAS_MODELS
+from ..models import Attachment, Document, DocumentOrganization, Organization, OrganizationAlias, Place, Tag
+
+# Rows whose change alters the alias groups handed to the search index.
+ALIAS_MODELS = (Organization, OrganizationAlias, Place)
 
 _KEY = "finweek.tracked"
 

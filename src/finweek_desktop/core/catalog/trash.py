@@ -15,7 +15,6 @@ import json
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
@@ -24,9 +23,7 @@ from ..changes import ChangeSet
 from ..models import Document, HeldFile, TrashItem, utcnow
 from .common import NotFound
 from .snapshots import document_snapshot, restore_document
-
-if TYPE_CHECKING:
-    from .service import CatalogService
+from .writer import CatalogWriter
 
 TRASH_DAYS_ENV = "FINWEEK_TRASH_DAYS"
 DEFAULT_RETENTION_DAYS = 30
@@ -54,8 +51,8 @@ def retention_days() -> int:
 
 
 class Trash:
-    def __init__(self, service: CatalogService, retention: int | None = None):
-        self._service = service
+    def __init__(self, writer: CatalogWriter, retention: int | None = None):
+        self._writer = writer
         self.retention_days = retention_days() if retention is None else retention
 
     def put(self, session: DbSession, doc_ids: Iterable[int]) -> list[int]:
@@ -84,18 +81,18 @@ class Trash:
         return restored
 
     def entries(self) -> list[TrashEntry]:
-        with self._service.reading() as session:
+        with self._writer.read() as session:
             items = session.scalars(select(TrashItem).order_by(TrashItem.deleted_at.desc(), TrashItem.id.desc()))
             return [TrashEntry(i.id, i.document_id, i.kind, i.title, i.deleted_at, len(i.files)) for i in items]
 
     def restore(self, trash_id: int) -> ChangeSet:
-        with self._service.writing() as write:
+        with self._writer.writing() as write:
             self.take_back(write.session, [trash_id])
         return write.changes
 
     def empty(self, older_than_days: int | None = None) -> int:
         """Purge the trash (or what is older than the given days); returns how many items."""
-        with self._service.writing() as write:
+        with self._writer.writing() as write:
             query = select(TrashItem)
             if older_than_days is not None:
                 query = query.where(TrashItem.deleted_at < utcnow() - dt.timedelta(days=older_than_days))

@@ -1,0 +1,184 @@
+"""The catalog's one writer: every write of every part goes through here.
+
+Each write commits its rows and one change-log row per document it touched
+in the same transaction (``changelog.py``); the search index follows that
+log (``index_follower.py``). A committed write is saved whatever the index
+does: when the index is busy or fails, the change waits in the log and the
+write's ChangeSet says it is not searchable yet. Listeners hear the
+ChangeSet of every write, and of what other processes wrote.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Engine, event, select
+from sqlalchemy.orm import Session as DbSession
+from sqlalchemy.orm import sessionmaker
+
+from .. import changelog
+from ..changes import ChangeAction, ChangeSet, changes_of
+from ..index_follower import GAP_GRACE_SECONDS, IndexFollower, Position
+from ..models import Change, Document
+from . import tracking
+
+log = logging.getLogger(__name__)
+
+
+class Write:
+    """One transaction of the writer: its session, the ids of documents it
+    touched beyond what the session sees (bulk statements, tag renames),
+    and, once committed, what changed and the log sequences it took."""
+
+    def __init__(self, session: DbSession):
+        self.session = session
+        self.touched: set[int] = set()
+        self.changes = ChangeSet()
+        self.seqs: tuple[int, ...] = ()
+
+    def __iter__(self):  # `with writer.writing() as (session, touched):`
+        return iter((self.session, self.touched))
+
+
+class CatalogWriter:
+    """Sessions, the write path and the change log's followers of one catalog."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self.sessions = sessionmaker(engine, expire_on_commit=False)
+        event.listen(self.sessions, "after_flush", tracking.note_flush)
+        event.listen(self.sessions, "after_rollback", tracking.forget)
+        # Called with the ChangeSet of each committed write, and of changes
+        # other processes (a colleague's desktop) wrote, once this index has
+        # them: the GUI's one "catalog changed" signal. Maybe from a worker thread.
+        self.listeners: list[Callable[[ChangeSet], None]] = []
+        # Called when places' or organizations' names changed (the synonyms).
+        self.on_names_changed: Callable[[], None] | None = None
+        self.follower: IndexFollower | None = None  # set once the parts that feed it exist
+        self._own_seqs: set[int] = set()  # announced at write time already
+        with engine.connect() as connection:
+            self._heard = Position(changelog.last_seq(connection))  # how far this process announced the log
+        self._background: threading.Thread | None = None
+        self._stop = threading.Event()
+
+    @contextmanager
+    def read(self, session: DbSession | None = None) -> Iterator[DbSession]:
+        """A session to read with: the caller's own, or a fresh one."""
+        if session is not None:
+            yield session
+            return
+        with self.sessions() as fresh:
+            yield fresh
+
+    def _names_changed(self) -> None:
+        if self.on_names_changed is not None:
+            self.on_names_changed()
+
+    # -- the write path ------------------------------------------------------
+
+    @contextmanager
+    def writing(self, *, follow: bool = True) -> Iterator[Write]:
+        """A transaction whose changes are logged with it; after the commit the
+        index catches up (unless ``follow`` is False: a bulk import indexes its
+        own rows). Nothing after the commit raises: the write is saved."""
+        with self.sessions.begin() as session:
+            write = Write(session)
+            yield write
+            session.flush()
+            write.changes, logged = self._log(session, write.touched)
+            session.flush()
+            write.seqs = tuple(row.seq for row in logged)
+        if any(row.document_id is None for row in logged):  # names every search expands changed
+            self._names_changed()
+        self._own_seqs.update(write.seqs)
+        if follow:
+            write.changes = self._follow(write.changes)
+        self._announce(write.changes)
+
+    def _log(self, session: DbSession, touched: set[int]) -> tuple[ChangeSet, list[Change]]:
+        seen = tracking.forget(session)
+        others = (touched | seen.changed) - seen.created - seen.deleted
+        existing = set(session.scalars(select(Document.id).where(Document.id.in_(others)))) if others else set()
+        deleted = seen.deleted | (others - existing)
+        changes = ChangeSet(
+            created=frozenset(seen.created), changed=frozenset(existing), deleted=frozenset(deleted),
+            # a document created or deleted changes tag and organization counts
+            tags=seen.tags or bool(seen.created or deleted), organizations=seen.organizations or bool(seen.created or deleted),
+            attachments=frozenset(seen.attachments),
+        )
+        return changes, changelog.record(session, changes.created, changes.changed, changes.deleted, seen.aliases)
+
+    def _follow(self, changes: ChangeSet) -> ChangeSet:
+        if changes.empty:
+            return changes
+        try:
+            if self.follower is not None and self.follower.catch_up():
+                return changes
+        except Exception:  # the write is saved: the log keeps the change for later
+            log.warning("the search index could not follow the write; it will catch up later", exc_info=True)
+        return changes.not_searchable_yet()
+
+    def _announce(self, changes: ChangeSet) -> None:
+        if changes.empty:
+            return
+        for listener in list(self.listeners):
+            try:
+                listener(changes)
+            except Exception:
+                log.exception("a change listener failed")
+
+    def hear_others(self) -> ChangeSet:
+        """Announce what other processes (the CLI beside the app, a colleague's
+        desktop) wrote since the last call, and take their new names into the
+        synonyms. Returns what was announced."""
+        with self.engine.connect() as connection:
+            rows = changelog.read_after(connection, self._heard.through, 10_000)
+        new = [r for r in rows if r.seq not in self._heard.applied]
+        self._heard.advance((r.seq for r in rows), time.time(), GAP_GRACE_SECONDS)
+        foreign = [r for r in new if r.seq not in self._own_seqs]
+        self._own_seqs.difference_update(r.seq for r in new)
+        if not foreign:
+            return ChangeSet()
+        if any(r.action == ChangeAction.ALIASES for r in foreign):
+            self._names_changed()
+        changes = changes_of(foreign)
+        self._announce(changes)
+        return changes
+
+    def follow_in_background(self, interval: float = 2.0) -> None:
+        """Catch up every ``interval`` seconds in a daemon thread, so what
+        waited for a busy index, or came from another desktop, arrives by itself."""
+        if self._background is not None:
+            return
+        self._stop.clear()
+
+        def loop() -> None:
+            while not self._stop.wait(interval):
+                self.catch_up()
+                try:
+                    self.hear_others()
+                except Exception:  # e.g. the team server unreachable for a moment
+                    log.warning("could not read the change log", exc_info=True)
+
+        self._background = threading.Thread(target=loop, name="finweek-index-follower", daemon=True)
+        self._background.start()
+
+    def stop_following(self) -> None:
+        self._stop.set()
+        if self._background is not None:
+            self._background.join(timeout=30)
+            self._background = None
+
+    def catch_up(self, *, wait: bool = False) -> bool:
+        """Bring the index up to the change log now (at open, on a timer)."""
+        if self.follower is None:
+            return False
+        try:
+            return self.follower.catch_up(wait=wait)
+        except Exception:
+            log.warning("the search index could not catch up with the change log", exc_info=True)
+            return False
