@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+
+from ..core.attachments.ingest import ChosenFile, choose_files
 from ..core.attachments.records import AttachmentDetail, DuplicateAttachment
 from ..core.display import safe_display_name as shown
 from .output import CliError, print_json, record_id
@@ -46,19 +49,33 @@ def describe(a: AttachmentDetail) -> str:
     return f"[{a.id}] {shown(a.original_name)}  ({a.mime_type}, {a.size:,} bytes; {text})"
 
 
+def say_which_links(chosen: list[ChosenFile], as_json: bool) -> None:
+    """A link given to attach attaches its target: say which file that was
+    (on stderr under --json, which keeps stdout for the JSON)."""
+    for c in chosen:
+        if c.target is not None:
+            print(f"{shown(c.path.name)} is a link; attached its target {shown(str(c.target))}",
+                  file=sys.stderr if as_json else sys.stdout)
+
+
 def run_attach(args, catalog) -> int:
     # Attaching again a file whose stored copy was lost puts it back (what
     # `finweek check` advises): those come back as attachments that existed.
     existing = {a.id for a in catalog.service.attachments.of(args.id)}
+    chosen = choose_files(args.files)  # the same checks the attach makes, before it
     try:
         added = catalog.service.attach_files(args.id, args.files, allow_duplicate=args.allow_duplicate)
     except DuplicateAttachment as exc:
         raise duplicate_error(exc) from None
     if args.json:
-        print_json([{**a.to_json(), "restored": a.id in existing} for a in added])
+        print_json([
+            {**a.to_json(), "restored": a.id in existing, "link_target": str(c.target) if c.target else None}
+            for a, c in zip(added, chosen)
+        ])
     else:
         for a in added:
             print(f"{'Restored the lost file of' if a.id in existing else 'Attached'} {describe(a)}")
+    say_which_links(chosen, args.json)
     return 0
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from ..core.attachments.ingest import choose_files
 from ..core.attachments.records import DuplicateAttachment
 from ..core.catalog import LIST_SORTS, DocumentFilter, NotFound
 from ..core.display import safe_display_name as shown
 from ..core.display import safe_display_text
 from ..core.records import DocumentDetail, DocumentSummary, NewDocument
 from ..core.vocabulary import DocumentKind, OrganizationRole
-from .attachments import duplicate_error
+from .attachments import duplicate_error, say_which_links
 from .output import CliError, kind_label, positive_int, print_json, record_id
 
 
@@ -161,6 +162,7 @@ def run_add(args, catalog) -> int:
         session_id=_session_id(service, args.session) if args.session else None,
         event_id=_event_id(service),
     )
+    chosen = choose_files(args.files) if args.files else []  # the same checks the attach makes, before it
     if args.files:
         try:
             detail = service.create_document_with_files(new, args.files, allow_duplicate=args.allow_duplicate)
@@ -172,6 +174,7 @@ def run_add(args, catalog) -> int:
         print_json(detail.to_json())
     else:
         print(f"Added [{detail.id}] {shown(detail.title)}")
+    say_which_links(chosen, args.json)
     return 0
 
 
