@@ -20,7 +20,10 @@ import random
 from collections.abc import Iterator
 from functools import lru_cache
 
-from finweek_desktop.core.bulk import ImportItem
+try:
+    from finweek_desktop.core.catalog.imports import ImportItem
+except ImportError:  # a version from before the catalog was composed, measured for comparison
+    from finweek_desktop.core.bulk import ImportItem
 from finweek_desktop.core.records import NewDocument
 from finweek_desktop.core.vocabulary import DocumentKind
 

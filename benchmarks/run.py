@@ -94,7 +94,7 @@ def import_documents(service, items, **options):
     imports = getattr(service, "imports", None)
     if imports is not None:
         return imports.import_documents(items, **options)
-    from finweek_desktop.core.bulk import import_documents as bulk_import
+    from finweek_desktop.core.bulk import import_documents as bulk_import  # before the service was composed
 
     return bulk_import(service, items, **options)
 
@@ -142,8 +142,8 @@ def phase_import(args) -> None:
     shutil.rmtree(data, ignore_errors=True)
     catalog = open_catalog(data / "catalog")
     service = catalog.service
-    sessions = [s.id for s in service.sessions()]
-    places = [p["name"] for p in service.places()]
+    sessions = [s.id for s in part(service, "reference").sessions()]
+    places = [p["name"] for p in part(service, "reference").places()]
     started = time.perf_counter()
     report = import_documents(
         service, corpus.generate(args.docs, args.seed, sessions=sessions, places=places), batch_size=args.batch
@@ -305,16 +305,16 @@ def phase_warm(args) -> None:
     scrolls = []
     for _ in range(args.runs):
         started = time.perf_counter()
-        ids = service.document_ids()
+        ids = part(service, "documents").document_ids()
         rows = 0
         for offset in range(0, len(ids), 50):
-            rows += len(service.summaries(ids[offset : offset + 50]))
+            rows += len(part(service, "documents").summaries(ids[offset : offset + 50]))
         scrolls.append((time.perf_counter() - started) * 1000)
     first_page = []
     for _ in range(args.runs):
         started = time.perf_counter()
-        ids = service.document_ids()
-        service.summaries(ids[:50])
+        ids = part(service, "documents").document_ids()
+        part(service, "documents").summaries(ids[:50])
         first_page.append((time.perf_counter() - started) * 1000)
 
     adds = []
@@ -322,13 +322,13 @@ def phase_warm(args) -> None:
     for r in range(args.runs):
         word = f"zzprobe{r}x{int(time.time() * 1000) % 100000}"
         started = time.perf_counter()
-        detail = service.create_document(NewDocument(kind="report", title=f"Benchmark probe {word}"))
+        detail = part(service, "documents").create_document(NewDocument(kind="report", title=f"Benchmark probe {word}"))
         results = service.search(word, limit=20)
         adds.append((time.perf_counter() - started) * 1000)
         assert [h.id for h in results.hits] == [detail.id], "the new document is not searchable"
         created.append(detail.id)
     for doc_id in created:
-        service.delete_document(doc_id)
+        part(service, "documents").delete_document(doc_id)
     rss = peak_rss_mb()
     catalog.close()
     emit({

@@ -57,7 +57,7 @@ def main(out: Path) -> None:
     window.tabs.setCurrentIndex(0)
     settle(app, window)
     # the main screenshot: a document with files, its PDF previewed
-    news = next(d.id for d in catalog.service.list_documents() if d.attachment_count)
+    news = next(d.id for d in catalog.service.documents.list_documents() if d.attachment_count)
     window.all_tab.select_document(news)
     settle(app, window)
     files = window.detail.attachments

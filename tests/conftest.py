@@ -45,7 +45,7 @@ def seeded_id(service):
     """seeded_id("Blue Paper") -> the id of the one document titled like that."""
 
     def find(title_part: str) -> int:
-        matches = [d.id for d in service.list_documents() if title_part.lower() in d.title.lower()]
+        matches = [d.id for d in service.documents.list_documents() if title_part.lower() in d.title.lower()]
         assert len(matches) == 1, f"expected one document titled like {title_part!r}, found {matches}"
         return matches[0]
 

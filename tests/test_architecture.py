@@ -34,6 +34,6 @@ def test_opening_searching_and_writing_need_no_network(data_dir, monkeypatch):
     catalog = open_catalog(data_dir)
     try:
         assert catalog.service.search("横琴 OR insurance").total > 0
-        catalog.service.add_tag([1], "offline")
+        catalog.service.tags.add_tag([1], "offline")
     finally:
         catalog.close()

@@ -56,8 +56,8 @@ def test_commit_many_syncs_each_new_folder_in_its_parent(tmp_path, synced_dirs):
 
 
 def test_a_release_is_in_the_database_file_before_the_stored_file_goes(catalog, service, tmp_path, monkeypatch):
-    doc = service.create_document(NewDocument(kind="report", title="Holder"))
-    (a,) = service.attach_files(doc.id, [write(tmp_path / "a.txt", "to be detached")])
+    doc = service.documents.create_document(NewDocument(kind="report", title="Holder"))
+    (a,) = service.attachments.attach_files(doc.id, [write(tmp_path / "a.txt", "to be detached")])
     database = catalog.paths.database
     seen: list[bool] = []
     real_delete = AttachmentStore.delete
@@ -72,7 +72,7 @@ def test_a_release_is_in_the_database_file_before_the_stored_file_goes(catalog, 
         return real_delete(store, sha256)
 
     monkeypatch.setattr(AttachmentStore, "delete", delete)
-    service.detach(doc.id, a.id)
+    service.attachments.detach(doc.id, a.id)
     service.history.clear()  # the last thing holding the file: the undo step
     assert seen == [True]
     assert not a.path.exists()

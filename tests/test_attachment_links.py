@@ -83,12 +83,12 @@ def test_a_link_to_a_special_file_is_refused_and_says_what_it_points_to(finweek,
 
 def test_the_service_refuses_links_to_special_files_before_copying_anything(service, tmp_path, linked):
     link, real = linked
-    doc = service.create_document(NewDocument(kind="report", title="Holder"))
+    doc = service.documents.create_document(NewDocument(kind="report", title="Holder"))
     fifo_link, _ = _special(tmp_path, "FIFO")
     with pytest.raises(ValueError, match="is a link to a FIFO"):
-        service.attach_files(doc.id, [link, fifo_link])
-    assert service.get_document(doc.id).attachments == () and service.store.temp_files() == []
-    (attached,) = service.attach_files(doc.id, [link])
+        service.attachments.attach_files(doc.id, [link, fifo_link])
+    assert service.documents.get_document(doc.id).attachments == () and service.store.temp_files() == []
+    (attached,) = service.attachments.attach_files(doc.id, [link])
     assert attached.original_name == "report.txt" and attached.size == real.stat().st_size
 
 

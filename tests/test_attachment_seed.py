@@ -23,7 +23,7 @@ def test_every_seed_file_says_it_was_made_for_the_catalog(service, seeded_id):
     pdf, _png = service.attachments.of(seeded_id("brings new ideas"))
     (note,) = service.attachments.of(seeded_id("Theme forums"))
     for a in (pdf, note):
-        assert "not a publication of the finance week" in service.attachment_text(a.id).replace("\n", " ")
+        assert "not a publication of the finance week" in service.attachments.attachment_text(a.id).replace("\n", " ")
 
 
 def test_the_fact_sheet_is_searchable_and_previewable(service, seeded_id):
@@ -31,9 +31,9 @@ def test_the_fact_sheet_is_searchable_and_previewable(service, seeded_id):
     # Page 3 of the fact sheet, worded differently from every summary.
     assert news in [h.id for h in service.search('"cluster of emerging financial technology companies"').hits]
     pdf, png = service.attachments.of(news)
-    assert service.page_count(pdf.id) == 3
+    assert service.attachments.page_count(pdf.id) == 3
     for a in (pdf, png):
-        with Image.open(service.thumbnail(a.id, 256)) as thumb:
+        with Image.open(service.attachments.thumbnail(a.id, 256)) as thumb:
             assert max(thumb.size) == 256
 
 
@@ -41,4 +41,4 @@ def test_loading_the_seed_again_adds_no_attachment(catalog, service, seeded_id):
     news = seeded_id("brings new ideas")
     assert load_seed(service) == 0
     assert len(service.attachments.of(news)) == 2
-    assert service.check().ok
+    assert service.integrity.check().ok

@@ -21,7 +21,7 @@ from finweek_desktop.core.records import NewDocument
 
 @pytest.fixture
 def doc_id(service):
-    return service.create_document(NewDocument(kind="report", title="Working notes")).id
+    return service.documents.create_document(NewDocument(kind="report", title="Working notes")).id
 
 
 def stored_files(catalog):
@@ -50,88 +50,88 @@ def test_leaving_a_stage_without_commit_removes_the_copy(tmp_path):
 
 def test_attach_keeps_name_size_type_and_text(catalog, service, doc_id, tmp_path):
     source = write(tmp_path / "in" / "Minutes.md", "# Minutes\n\nInsurance between Hengqin and Macao.\n")
-    (a,) = service.attach_files(doc_id, [source])
+    (a,) = service.attachments.attach_files(doc_id, [source])
     assert (a.original_name, a.size, a.mime_type, a.text_status) == ("Minutes.md", source.stat().st_size, "text/markdown", "ok")
     assert a.path.read_bytes() == source.read_bytes()
     assert a.path.parent.parent == catalog.paths.attachments / "objects"
-    assert service.attachment_text(a.id).startswith("# Minutes")
-    detail = service.get_document(doc_id)
+    assert service.attachments.attachment_text(a.id).startswith("# Minutes")
+    detail = service.documents.get_document(doc_id)
     assert [x.original_name for x in detail.attachments] == ["Minutes.md"]
-    assert service.summaries([doc_id])[0].attachment_count == 1
+    assert service.documents.summaries([doc_id])[0].attachment_count == 1
     assert source.exists()  # the original is copied, never moved
 
 
 def test_detaching_the_last_reference_deletes_the_file_once_no_undo_needs_it(catalog, service, doc_id, tmp_path):
-    (a,) = service.attach_files(doc_id, [write(tmp_path / "a.txt", "only here")])
-    service.detach(doc_id, a.id)
-    assert service.get_document(doc_id).attachments == ()
+    (a,) = service.attachments.attach_files(doc_id, [write(tmp_path / "a.txt", "only here")])
+    service.attachments.detach(doc_id, a.id)
+    assert service.documents.get_document(doc_id).attachments == ()
     assert a.path.exists()  # the undo step holds it
-    assert service.check().ok
+    assert service.integrity.check().ok
     service.history.clear()
     assert not a.path.exists()
-    assert service.check().ok
+    assert service.integrity.check().ok
 
 
 def test_shared_content_is_stored_once_and_kept_while_referenced(catalog, service, doc_id, tmp_path, seeded_id):
     other = seeded_id("Digital Alliance Initiative")
     before = len(stored_files(catalog))
-    (a,) = service.attach_files(doc_id, [write(tmp_path / "a.txt", "shared")])
-    (b,) = service.attach_files(other, [write(tmp_path / "copy.txt", "shared")], allow_duplicate=True)
+    (a,) = service.attachments.attach_files(doc_id, [write(tmp_path / "a.txt", "shared")])
+    (b,) = service.attachments.attach_files(other, [write(tmp_path / "copy.txt", "shared")], allow_duplicate=True)
     assert a.path == b.path and len(stored_files(catalog)) == before + 1
-    service.detach(doc_id, a.id)
+    service.attachments.detach(doc_id, a.id)
     service.history.clear()
     assert b.path.exists()
-    service.detach(other, b.id)
+    service.attachments.detach(other, b.id)
     service.history.clear()
     assert not b.path.exists()
 
 
 def test_deleting_a_document_releases_its_files_when_the_trash_is_emptied(catalog, service, doc_id, tmp_path):
-    (a,) = service.attach_files(doc_id, [write(tmp_path / "a.txt", "goes with the document")])
-    service.delete_document(doc_id)
+    (a,) = service.attachments.attach_files(doc_id, [write(tmp_path / "a.txt", "goes with the document")])
+    service.documents.delete_document(doc_id)
     assert a.path.exists()  # in the trash
     service.trash.empty()
     assert not a.path.exists()
-    assert service.check().ok
+    assert service.integrity.check().ok
 
 
 def test_duplicate_content_is_reported_and_can_be_linked_anyway(catalog, service, doc_id, tmp_path, seeded_id):
     other = seeded_id("Digital Alliance Initiative")
-    service.attach_files(other, [write(tmp_path / "original.txt", "same content")])
+    service.attachments.attach_files(other, [write(tmp_path / "original.txt", "same content")])
     copy = write(tmp_path / "renamed.txt", "same content")
-    assert [h.document_id for h in service.holders_of(copy)] == [other]
+    assert [h.document_id for h in service.attachments.holders_of(copy)] == [other]
     with pytest.raises(DuplicateAttachment) as caught:
-        service.attach_files(doc_id, [copy])
+        service.attachments.attach_files(doc_id, [copy])
     assert "renamed.txt is already attached to" in str(caught.value)
     assert "Digital Alliance Initiative (as original.txt)" in str(caught.value)
     assert service.attachments.of(doc_id) == []
     assert catalog.service.store.temp_files() == []
-    (linked,) = service.attach_files(doc_id, [copy], allow_duplicate=True)
+    (linked,) = service.attachments.attach_files(doc_id, [copy], allow_duplicate=True)
     assert linked.text_status == "ok"
 
 
 def test_the_same_content_twice_on_one_document_is_refused(service, doc_id, tmp_path):
-    service.attach_files(doc_id, [write(tmp_path / "a.txt", "twice")])
+    service.attachments.attach_files(doc_id, [write(tmp_path / "a.txt", "twice")])
     with pytest.raises(AlreadyAttached, match="already attached to document"):
-        service.attach_files(doc_id, [write(tmp_path / "b.txt", "twice")], allow_duplicate=True)
+        service.attachments.attach_files(doc_id, [write(tmp_path / "b.txt", "twice")], allow_duplicate=True)
 
 
 def test_bad_input_attaches_nothing(catalog, service, doc_id, tmp_path):
     good = write(tmp_path / "good.txt", "fine")
     with pytest.raises(FileNotFoundError):
-        service.attach_files(doc_id, [good, tmp_path / "missing.pdf"])
+        service.attachments.attach_files(doc_id, [good, tmp_path / "missing.pdf"])
     with pytest.raises(ValueError, match="not a regular file"):
-        service.attach_files(doc_id, [good, tmp_path])
+        service.attachments.attach_files(doc_id, [good, tmp_path])
     with pytest.raises(NotFound):
-        service.attach_files(99999, [good])
+        service.attachments.attach_files(99999, [good])
     assert service.attachments.of(doc_id) == []
     assert service.store.temp_files() == []
     with pytest.raises(NotFound):
-        service.detach(doc_id, 12345)
+        service.attachments.detach(doc_id, 12345)
 
 
 def test_a_broken_file_is_kept_with_a_clear_status(service, doc_id, tmp_path):
-    (a,) = service.attach_files(doc_id, [write(tmp_path / "broken.pdf", b"%PDF-1.4 garbage")])
+    (a,) = service.attachments.attach_files(doc_id, [write(tmp_path / "broken.pdf", b"%PDF-1.4 garbage")])
     assert a.text_status == "failed"
     assert a.text_message.startswith("text could not be extracted:")
     assert a.path.read_bytes() == b"%PDF-1.4 garbage"
@@ -139,11 +139,11 @@ def test_a_broken_file_is_kept_with_a_clear_status(service, doc_id, tmp_path):
 
 def test_create_document_with_files_takes_the_title_from_the_file(service, tmp_path):
     pdf = write(tmp_path / "x.pdf", pdf_bytes(["Body"], title="Title from metadata"))
-    detail = service.create_document_with_files(NewDocument(kind="report", title=""), [pdf])
+    detail = service.attachments.create_document_with_files(NewDocument(kind="report", title=""), [pdf])
     assert detail.title == "Title from metadata"
     assert [a.original_name for a in detail.attachments] == ["x.pdf"]
     untitled = write(tmp_path / "hengqin_photo.png", b"\x89PNG\r\n\x1a\n")
-    assert service.create_document_with_files(NewDocument(kind="report", title=""), [untitled]).title == "hengqin photo"
+    assert service.attachments.create_document_with_files(NewDocument(kind="report", title=""), [untitled]).title == "hengqin photo"
 
 
 def test_a_failed_database_write_leaves_no_file_behind(catalog, service, doc_id, tmp_path, monkeypatch):
@@ -154,11 +154,11 @@ def test_a_failed_database_write_leaves_no_file_behind(catalog, service, doc_id,
 
     monkeypatch.setattr(changelog, "record", fail)  # fails inside the transaction
     with pytest.raises(RuntimeError):
-        service.attach_files(doc_id, [write(tmp_path / "a.txt", "never committed")])
+        service.attachments.attach_files(doc_id, [write(tmp_path / "a.txt", "never committed")])
     monkeypatch.undo()
     assert stored_files(catalog) == before
     assert service.attachments.of(doc_id) == []
-    assert service.check().ok
+    assert service.integrity.check().ok
 
 
 def test_check_reports_and_repair_removes_what_a_crash_leaves(catalog, service, tmp_path):
@@ -171,23 +171,23 @@ def test_check_reports_and_repair_removes_what_a_crash_leaves(catalog, service, 
     leftover.write_bytes(b"half a file")
     an_hour_ago = time.time() - 3600
     os.utime(leftover, (an_hour_ago, an_hour_ago))
-    report = service.check()
+    report = service.integrity.check()
     assert report.unreferenced_files == (staged.sha256,)
     assert report.temp_files == (str(leftover),)
     assert not report.ok
-    repaired = service.repair(report)
+    repaired = service.integrity.repair(report)
     assert repaired.ok
     assert not store.path_for(staged.sha256).exists() and not leftover.exists()
 
 
 def test_a_row_whose_file_vanished_is_reported_not_deleted(catalog, service, doc_id, tmp_path):
-    (a,) = service.attach_files(doc_id, [write(tmp_path / "a.txt", "will vanish")])
+    (a,) = service.attachments.attach_files(doc_id, [write(tmp_path / "a.txt", "will vanish")])
     a.path.unlink()
-    report = service.repair(service.check())
+    report = service.integrity.repair(service.integrity.check())
     assert report.missing_files == (a.id,)
     assert [x.id for x in service.attachments.of(doc_id)] == [a.id]  # the record is kept
-    service.detach(doc_id, a.id)  # the user's way out
-    assert service.check().ok
+    service.attachments.detach(doc_id, a.id)  # the user's way out
+    assert service.integrity.check().ok
 
 
 def test_repair_extracts_text_of_rows_from_before_extraction(catalog, service, doc_id, tmp_path):
@@ -195,13 +195,13 @@ def test_repair_extracts_text_of_rows_from_before_extraction(catalog, service, d
 
     from finweek_desktop.core.models import Attachment
 
-    (a,) = service.attach_files(doc_id, [write(tmp_path / "a.txt", "Healthcare forum remarks")])
+    (a,) = service.attachments.attach_files(doc_id, [write(tmp_path / "a.txt", "Healthcare forum remarks")])
     with catalog.engine.begin() as connection:
         connection.execute(update(Attachment).values(text="", text_status="pending"))
-    service.reindex()
-    assert a.id in service.check().pending_text
-    assert service.repair().ok
-    assert service.attachment(a.id).text_status == "ok"
+    service.integrity.reindex()
+    assert a.id in service.integrity.check().pending_text
+    assert service.integrity.repair().ok
+    assert service.attachments.attachment(a.id).text_status == "ok"
     assert doc_id in [h.id for h in service.search("healthcare forum remarks").hits]
 
 
@@ -254,12 +254,12 @@ def test_a_file_that_cannot_be_moved_into_place_takes_the_others_with_it(catalog
 
     monkeypatch.setattr(os, "replace", replace)
     with pytest.raises(OSError, match="No space left"):
-        service.attach_files(doc_id, files)
+        service.attachments.attach_files(doc_id, files)
     monkeypatch.undo()
     assert stored_files(catalog) == before  # the first file, moved already, went again
     assert service.store.temp_files() == []
     assert service.attachments.of(doc_id) == []
-    assert service.check().ok
+    assert service.integrity.check().ok
 
 
 def _crash_while_moving_files_into_place(data_dir: str, source: str) -> None:
@@ -274,7 +274,7 @@ def _crash_while_moving_files_into_place(data_dir: str, source: str) -> None:
         real_replace(src, dst)
 
     os.replace = replace
-    catalog.service.create_document_with_files(NewDocument(kind="report", title="Never finished"), [Path(source)])
+    catalog.service.attachments.create_document_with_files(NewDocument(kind="report", title="Never finished"), [Path(source)])
 
 
 def test_a_crash_while_creating_a_document_with_files_leaves_no_empty_document(tmp_path):
@@ -291,7 +291,7 @@ def test_a_crash_while_creating_a_document_with_files_leaves_no_empty_document(t
     assert child.exitcode == 3
     catalog = open_catalog(data_dir, seed=False)
     try:
-        assert catalog.service.list_documents() == []
+        assert catalog.service.documents.list_documents() == []
         assert not catalog.service.search("Never finished").hits
         assert list(catalog.service.store.hashes()) == []
     finally:
@@ -299,7 +299,7 @@ def test_a_crash_while_creating_a_document_with_files_leaves_no_empty_document(t
 
 
 def test_a_disk_filling_up_while_creating_a_document_with_files_leaves_no_document(catalog, service, tmp_path, monkeypatch):
-    count = len(service.list_documents())
+    count = len(service.documents.list_documents())
     full = []  # once the store's disk is full, every later write fails too
     real_replace = os.replace
 
@@ -320,29 +320,29 @@ def test_a_disk_filling_up_while_creating_a_document_with_files_leaves_no_docume
     monkeypatch.setattr(os, "replace", replace)
     monkeypatch.setattr(changelog, "record", record)
     with pytest.raises(OSError, match="No space left"):
-        service.create_document_with_files(NewDocument(kind="report", title="Half made"), [write(tmp_path / "a.txt", "x")])
+        service.attachments.create_document_with_files(NewDocument(kind="report", title="Half made"), [write(tmp_path / "a.txt", "x")])
     monkeypatch.undo()
-    assert full and len(service.list_documents()) == count
-    assert service.check().ok
+    assert full and len(service.documents.list_documents()) == count
+    assert service.integrity.check().ok
 
 
 def test_attaching_again_a_file_whose_stored_copy_is_lost_restores_it(catalog, service, doc_id, tmp_path, seeded_id):
     source = write(tmp_path / "minutes.txt", "Forum minutes on green bonds")
-    (a,) = service.attach_files(doc_id, [source])
+    (a,) = service.attachments.attach_files(doc_id, [source])
     other = seeded_id("Digital Alliance Initiative")
-    (b,) = service.attach_files(other, [source], allow_duplicate=True)
+    (b,) = service.attachments.attach_files(other, [source], allow_duplicate=True)
     a.path.unlink()
-    assert service.check().missing_files == (a.id, b.id)
+    assert service.integrity.check().missing_files == (a.id, b.id)
     extra = write(tmp_path / "extra.txt", "A new file beside the restored one")
-    restored, added = service.attach_files(doc_id, [source, extra])
-    assert restored == service.attachment(a.id)  # the same attachment, not a second one
+    restored, added = service.attachments.attach_files(doc_id, [source, extra])
+    assert restored == service.attachments.attachment(a.id)  # the same attachment, not a second one
     assert a.path.read_bytes() == source.read_bytes()
     assert added.original_name == "extra.txt"
     assert [x.id for x in service.attachments.of(doc_id)] == [a.id, added.id]
-    assert service.check().ok  # the other document's copy is back too
+    assert service.integrity.check().ok  # the other document's copy is back too
     assert service.store.temp_files() == []
     with pytest.raises(AlreadyAttached):  # once it is back, it is attached again as before
-        service.attach_files(doc_id, [source])
+        service.attachments.attach_files(doc_id, [source])
 
 
 def test_a_fresh_temporary_file_is_an_attach_in_progress_not_a_leftover(catalog, service, tmp_path):
@@ -352,9 +352,9 @@ def test_a_fresh_temporary_file_is_an_attach_in_progress_not_a_leftover(catalog,
     old.write_bytes(b"from a crash")
     eleven_minutes_ago = time.time() - 11 * 60
     os.utime(old, (eleven_minutes_ago, eleven_minutes_ago))
-    report = service.check()
+    report = service.integrity.check()
     assert report.temp_files == (str(old),)
-    assert service.repair(report).ok
+    assert service.integrity.repair(report).ok
     assert not old.exists()
     assert in_progress.temp.exists()
     assert in_progress.commit() is True  # the attach in progress still completes

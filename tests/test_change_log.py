@@ -60,19 +60,19 @@ def titles(service, query):
 
 def test_every_write_is_logged_in_its_transaction(service):
     before = _seqs(service)
-    doc = service.create_document(NewDocument(kind="report", title="Logged", tags=("insurance",)))
-    service.add_tag([doc.id], "fintech")
-    service.delete_document(doc.id)
+    doc = service.documents.create_document(NewDocument(kind="report", title="Logged", tags=("insurance",)))
+    service.tags.add_tag([doc.id], "fintech")
+    service.documents.delete_document(doc.id)
     rows = _rows(service, after=max(before))
     assert [(r.document_id, r.action) for r in rows] == [
         (doc.id, "created"), (doc.id, "changed"), (doc.id, "deleted")]
-    assert service.follower.pending() == 0
-    assert service.follower.position().through == rows[-1].seq
+    assert service.writer.follower.pending() == 0
+    assert service.writer.follower.position().through == rows[-1].seq
 
 
 def test_a_failed_transaction_logs_nothing(service):
     before = _seqs(service)
-    with pytest.raises(RuntimeError), service.writing() as write:
+    with pytest.raises(RuntimeError), service.writer.writing() as write:
         write.session.add(Document(kind="report", title="Never"))
         write.session.flush()
         raise RuntimeError("cancelled")
@@ -101,38 +101,38 @@ def test_a_write_while_another_process_holds_the_index_is_saved_and_searchable_l
 def test_the_change_set_says_not_searchable_yet_and_the_service_catches_up(catalog, busy_index):
     service = catalog.service
     seen = []
-    service.listeners.append(seen.append)
+    service.writer.listeners.append(seen.append)
     release = busy_index()
-    doc = service.create_document(NewDocument(kind="report", title="Patience pays"))
-    assert service.get_document(doc.id).title == "Patience pays"  # saved
+    doc = service.documents.create_document(NewDocument(kind="report", title="Patience pays"))
+    assert service.documents.get_document(doc.id).title == "Patience pays"  # saved
     assert [c.created for c in seen] == [frozenset({doc.id})] and not seen[0].searchable
-    assert service.follower.pending() >= 1
-    assert service.catch_up() is False  # still busy: nothing raised
+    assert service.writer.follower.pending() >= 1
+    assert service.writer.catch_up() is False  # still busy: nothing raised
     release()
-    assert service.catch_up() is True
+    assert service.writer.catch_up() is True
     assert titles(service, "patience") == ["Patience pays"]
 
 
 def test_a_change_committed_after_a_later_one_was_applied_is_not_skipped(catalog):
     """What a server's sequences do: number 2 commits after number 3."""
     service = catalog.service
-    a = service.create_document(NewDocument(kind="report", title="Alpha early"))
-    b = service.create_document(NewDocument(kind="report", title="Bravo early"))
-    base = service.follower.position().through
+    a = service.documents.create_document(NewDocument(kind="report", title="Alpha early"))
+    b = service.documents.create_document(NewDocument(kind="report", title="Bravo early"))
+    base = service.writer.follower.position().through
     with catalog.engine.begin() as connection:
         connection.execute(update(Document).where(Document.id == b.id).values(title="Bravo late"))
         connection.execute(insert(Change).values(seq=base + 2, document_id=b.id, action="changed", at=_now()))
-    assert service.catch_up()
-    position = service.follower.position()
+    assert service.writer.catch_up()
+    position = service.writer.follower.position()
     assert position.through == base and position.applied == {base + 2} and base + 1 in position.gaps
     assert titles(service, "bravo") == ["Bravo late"]
     # The slower transaction commits its change, numbered before the one applied.
     with catalog.engine.begin() as connection:
         connection.execute(update(Document).where(Document.id == a.id).values(title="Alpha late"))
         connection.execute(insert(Change).values(seq=base + 1, document_id=a.id, action="changed", at=_now()))
-    assert service.catch_up()
+    assert service.writer.catch_up()
     assert titles(service, "alpha") == ["Alpha late"]
-    assert service.follower.position() == Position(base + 2)
+    assert service.writer.follower.position() == Position(base + 2)
 
 
 def test_a_gap_never_filled_is_taken_for_a_rollback_after_the_grace_period():
@@ -147,28 +147,28 @@ def test_a_gap_never_filled_is_taken_for_a_rollback_after_the_grace_period():
 
 def test_a_follower_behind_what_the_log_keeps_rebuilds(catalog):
     service = catalog.service
-    doc = service.create_document(NewDocument(kind="report", title="Before the gap"))
+    doc = service.documents.create_document(NewDocument(kind="report", title="Before the gap"))
     # The index misses a change (written behind its back), then the log is pruned past it.
     with catalog.engine.begin() as connection:
         connection.execute(update(Document).where(Document.id == doc.id).values(title="Renamed unseen"))
         last = changelog.last_seq(connection)
         connection.execute(update(ChangeLogState).values(pruned_through=last + 5))
     assert titles(service, "unseen") == []
-    assert service.catch_up()
+    assert service.writer.catch_up()
     assert titles(service, "unseen") == ["Renamed unseen"]
-    assert service.follower.position().through == last + 5
+    assert service.writer.follower.position().through == last + 5
 
 
 def test_an_index_without_a_position_is_rebuilt_at_open(data_dir):
     catalog = open_catalog(data_dir)
-    count = catalog.service.count_documents()
+    count = catalog.service.documents.count_documents()
     position_file = catalog.index.directory / "finweek-index-position.json"
     catalog.close()
     position_file.unlink()  # an index from before the change log
     catalog = open_catalog(data_dir)
     try:
         assert position_file.exists() and catalog.index.doc_count() == count
-        assert catalog.service.check().ok
+        assert catalog.service.integrity.check().ok
     finally:
         catalog.close()
 
@@ -190,23 +190,23 @@ def test_a_write_during_a_rebuild_is_applied_before_the_rebuild_returns(data_dir
                     written.wait(30)
                 yield document
 
-        rebuilding.service.follower._documents = slow_documents
-        thread = threading.Thread(target=rebuilding.service.reindex)
+        rebuilding.service.writer.follower._documents = slow_documents
+        thread = threading.Thread(target=rebuilding.service.integrity.reindex)
         thread.start()
         assert in_rebuild.wait(30)
         seen = []
-        other.service.listeners.append(seen.append)
+        other.service.writer.listeners.append(seen.append)
         started = time.monotonic()
-        doc = other.service.create_document(NewDocument(kind="report", title="Written mid rebuild"))
+        doc = other.service.documents.create_document(NewDocument(kind="report", title="Written mid rebuild"))
         assert time.monotonic() - started < 5 and not seen[0].searchable
-        gone = other.service.list_documents()[0].id
-        other.service.delete_document(gone)
+        gone = other.service.documents.list_documents()[0].id
+        other.service.documents.delete_document(gone)
         written.set()
         thread.join(60)
         assert titles(rebuilding.service, "mid rebuild") == ["Written mid rebuild"]
         in_index = rebuilding.service.index.fingerprints()
         assert doc.id in in_index and gone not in in_index
-        assert rebuilding.service.check().ok
+        assert rebuilding.service.integrity.check().ok
     finally:
         other.close()
         rebuilding.close()
@@ -234,15 +234,15 @@ def test_what_another_process_writes_is_announced_here(data_dir):
     app, cli = open_catalog(data_dir), open_catalog(data_dir)
     try:
         heard = []
-        app.service.listeners.append(heard.append)
-        mine = app.service.create_document(NewDocument(kind="report", title="Mine"))
-        theirs = cli.service.create_document(NewDocument(kind="report", title="Theirs"))
-        cli.service.delete_document(mine.id)
+        app.service.writer.listeners.append(heard.append)
+        mine = app.service.documents.create_document(NewDocument(kind="report", title="Mine"))
+        theirs = cli.service.documents.create_document(NewDocument(kind="report", title="Theirs"))
+        cli.service.documents.delete_document(mine.id)
         assert [c.created for c in heard] == [frozenset({mine.id})]
-        changes = app.service.hear_others()
+        changes = app.service.writer.hear_others()
         assert changes.created == {theirs.id} and changes.deleted == {mine.id}
         assert heard[-1] == changes
-        assert app.service.hear_others().empty  # nothing new
+        assert app.service.writer.hear_others().empty  # nothing new
     finally:
         cli.close()
         app.close()
@@ -252,14 +252,14 @@ def test_following_in_the_background_applies_and_announces(data_dir, busy_index)
     app, cli = open_catalog(data_dir), open_catalog(data_dir)
     try:
         heard = threading.Event()
-        app.service.listeners.append(lambda changes: heard.set())
+        app.service.writer.listeners.append(lambda changes: heard.set())
         release = busy_index()
-        doc = cli.service.create_document(NewDocument(kind="report", title="Waiting in the log"))
-        app.service.follow_in_background(interval=0.1)
+        doc = cli.service.documents.create_document(NewDocument(kind="report", title="Waiting in the log"))
+        app.service.writer.follow_in_background(interval=0.1)
         assert heard.wait(30)  # announced even before it is searchable
         release()
         deadline = time.monotonic() + 30
-        while app.service.follower.pending() and time.monotonic() < deadline:
+        while app.service.writer.follower.pending() and time.monotonic() < deadline:
             time.sleep(0.1)
         assert [h.id for h in app.service.search("waiting in the log").hits] == [doc.id]
     finally:

@@ -15,9 +15,9 @@ def test_two_interleaved_transactions_are_both_applied(tmp_path, postgres_url):
     catalog = open_catalog(tmp_path / "desk", database_url=postgres_url, seed=False)
     try:
         service = catalog.service
-        a = service.create_document(NewDocument(kind="report", title="Alpha draft"))
-        b = service.create_document(NewDocument(kind="report", title="Bravo draft"))
-        assert service.follower.pending() == 0
+        a = service.documents.create_document(NewDocument(kind="report", title="Alpha draft"))
+        b = service.documents.create_document(NewDocument(kind="report", title="Bravo draft"))
+        assert service.writer.follower.pending() == 0
 
         slow, fast = Session(catalog.engine), Session(catalog.engine)
         slow.execute(update(Document).where(Document.id == a.id).values(title="Alpha final"))
@@ -26,16 +26,16 @@ def test_two_interleaved_transactions_are_both_applied(tmp_path, postgres_url):
         fast.execute(insert(Change).values(document_id=b.id, action="changed"))  # takes n + 1
         fast.commit()
 
-        assert service.catch_up()
+        assert service.writer.catch_up()
         assert [h.title for h in service.search("bravo").hits] == ["Bravo final"]
-        position = service.follower.position()
+        position = service.writer.follower.position()
         assert len(position.gaps) == 1 and len(position.applied) == 1  # n is awaited, n + 1 applied
 
         slow.commit()  # n commits after n + 1 was applied
-        assert service.catch_up()
+        assert service.writer.catch_up()
         assert [h.title for h in service.search("alpha").hits] == ["Alpha final"]
-        assert service.follower.position().gaps == {} and service.follower.pending() == 0
-        assert service.check().ok
+        assert service.writer.follower.position().gaps == {} and service.writer.follower.pending() == 0
+        assert service.integrity.check().ok
         slow.close()
         fast.close()
     finally:
@@ -46,11 +46,11 @@ def test_a_second_desktop_follows_the_same_log(tmp_path, postgres_url):
     first = open_catalog(tmp_path / "a", database_url=postgres_url, seed=False)
     second = open_catalog(tmp_path / "b", database_url=postgres_url, seed=False)
     try:
-        doc = first.service.create_document(NewDocument(kind="report", title="Shared finding"))
-        assert second.service.catch_up()
+        doc = first.service.documents.create_document(NewDocument(kind="report", title="Shared finding"))
+        assert second.service.writer.catch_up()
         assert [h.id for h in second.service.search("shared finding").hits] == [doc.id]
-        first.service.delete_document(doc.id)
-        assert second.service.catch_up()
+        first.service.documents.delete_document(doc.id)
+        assert second.service.writer.catch_up()
         assert second.service.search("shared finding").hits == ()
     finally:
         second.close()

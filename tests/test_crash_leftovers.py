@@ -51,10 +51,10 @@ class Writer:
 
 def test_check_reports_the_copy_of_a_killed_process_at_once(catalog, service, tmp_path):
     killed = Writer(service.store.root, write(tmp_path / "report.txt", "half imported"), crash=True)
-    report = service.check()
+    report = service.integrity.check()
     assert report.temp_files == (str(killed.temp),)
     assert not report.ok
-    assert service.repair(report).ok
+    assert service.integrity.repair(report).ok
     assert not killed.temp.exists()
 
 
@@ -76,12 +76,12 @@ def test_a_running_process_keeps_its_copies_however_old(catalog, service, tmp_pa
     try:
         an_hour_ago = time.time() - 3600
         os.utime(running.temp, (an_hour_ago, an_hour_ago))  # a long import
-        assert service.check().temp_files == ()
+        assert service.integrity.check().temp_files == ()
         open_catalog(data_dir).close()  # another window or command starts meanwhile
         assert running.temp.exists()
     finally:
         running.kill()
-    assert service.check().temp_files == (str(running.temp),)  # now it is a leftover
+    assert service.integrity.check().temp_files == (str(running.temp),)  # now it is a leftover
 
 
 @linux_only

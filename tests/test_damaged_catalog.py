@@ -29,9 +29,9 @@ def closed_catalog(data_dir, tmp_path):
     catalog = open_catalog(data_dir)
     note = tmp_path / "field-notes.txt"
     note.write_text("Hengqin field notes on cross-border insurance")
-    doc = catalog.service.create_document(NewDocument(kind="report", title="Field notes"))
-    catalog.service.attach_files(doc.id, [note])
-    count = catalog.service.count_documents()
+    doc = catalog.service.documents.create_document(NewDocument(kind="report", title="Field notes"))
+    catalog.service.attachments.attach_files(doc.id, [note])
+    count = catalog.service.documents.count_documents()
     catalog.close()
     files = _store_files(data_dir)
     assert files and count > 5
@@ -83,12 +83,12 @@ def test_a_database_emptied_of_documents_stops_the_open(closed_catalog, data_dir
 
 def test_a_new_catalog_still_opens_and_an_emptied_one_by_the_user_too(data_dir):
     catalog = open_catalog(data_dir)
-    for document in catalog.service.list_documents():
-        catalog.service.delete_document(document.id)
+    for document in catalog.service.documents.list_documents():
+        catalog.service.documents.delete_document(document.id)
     catalog.close()
     # Every document deleted through the catalog: the index agrees, no damage.
     catalog = open_catalog(data_dir)
-    assert catalog.service.count_documents() == 0
+    assert catalog.service.documents.count_documents() == 0
     catalog.close()
 
 
@@ -96,8 +96,8 @@ def test_repair_quarantines_unreferenced_files_and_purge_deletes_them(catalog, d
     service = catalog.service
     note = tmp_path / "only-copy.txt"
     note.write_text("the only copy of a researcher's notes")
-    doc = service.create_document(NewDocument(kind="report", title="Notes"))
-    [attachment] = service.attach_files(doc.id, [note])
+    doc = service.documents.create_document(NewDocument(kind="report", title="Notes"))
+    [attachment] = service.attachments.attach_files(doc.id, [note])
     # The row is lost as a damaged database would lose it; the file stays.
     with sqlite3.connect(data_dir / "catalog.sqlite3") as connection:
         connection.execute("DELETE FROM attachments WHERE id = ?", (attachment.id,))
@@ -121,7 +121,7 @@ def test_repair_quarantines_unreferenced_files_and_purge_deletes_them(catalog, d
 
 
 def test_repair_asks_before_dropping_many_documents_from_the_index(catalog, data_dir, finweek):
-    ids = [d.id for d in catalog.service.list_documents()][:8]
+    ids = [d.id for d in catalog.service.documents.list_documents()][:8]
     catalog.close()
     # A lost WAL: the database forgot documents the index still holds.
     with sqlite3.connect(data_dir / "catalog.sqlite3") as connection:
@@ -140,17 +140,17 @@ def test_repair_asks_before_dropping_many_documents_from_the_index(catalog, data
 
 
 def test_the_core_repair_refuses_unconfirmed_drops(catalog, data_dir):
-    ids = [d.id for d in catalog.service.list_documents()][:6]
+    ids = [d.id for d in catalog.service.documents.list_documents()][:6]
     with sqlite3.connect(data_dir / "catalog.sqlite3") as connection:
         connection.execute("PRAGMA foreign_keys=ON")
         connection.executemany("DELETE FROM documents WHERE id = ?", [(i,) for i in ids])
-    report = catalog.service.check()
+    report = catalog.service.integrity.check()
     with pytest.raises(RepairNeedsConfirmation) as raised:
-        catalog.service.repair(report)
+        catalog.service.integrity.repair(report)
     assert sorted(raised.value.ids) == sorted(ids)
     assert catalog.index.doc_count() == report_count(report, catalog)
-    assert catalog.service.repair(report, confirmed=True).ok
+    assert catalog.service.integrity.repair(report, confirmed=True).ok
 
 
 def report_count(report, catalog):
-    return catalog.service.count_documents() + len(report.orphans_in_index)
+    return catalog.service.documents.count_documents() + len(report.orphans_in_index)

@@ -13,11 +13,11 @@ from finweek_desktop.core.records import NewDocument
 
 def test_a_file_of_nul_bytes_has_no_text_and_says_why(service, tmp_path):
     zeros = write(tmp_path / "zeros.txt", b"\x00" * (4 * 1024 * 1024))
-    doc = service.create_document_with_files(NewDocument(kind="report", title="Zeros"), [zeros])
+    doc = service.attachments.create_document_with_files(NewDocument(kind="report", title="Zeros"), [zeros])
     (attachment,) = doc.attachments
-    detail = service.attachment(attachment.id)
+    detail = service.attachments.attachment(attachment.id)
     assert detail.text_status == TextStatus.NO_TEXT.value
-    assert detail.text_length == 0 and service.attachment_text(attachment.id) == ""
+    assert detail.text_length == 0 and service.attachments.attachment_text(attachment.id) == ""
     assert detail.text_message == "the file contains no text (only control characters such as NUL bytes)"
 
 
@@ -26,9 +26,9 @@ def test_control_characters_are_stripped_and_lines_and_tabs_kept(service, tmp_pa
         tmp_path / "noisy.md",
         "# Quarterly\x00 report\x1b[1m\n\nFund\x00\x00 flows\x07 rose\x1b[31m 4%\x7f\x85.\n\tcross\x02border\r\nend\x0cnext page",
     )
-    doc = service.create_document_with_files(NewDocument(kind="report", title=""), [noisy])
+    doc = service.attachments.create_document_with_files(NewDocument(kind="report", title=""), [noisy])
     assert doc.title == "Quarterly report[1m"
-    text = service.attachment_text(doc.attachments[0].id)
+    text = service.attachments.attachment_text(doc.attachments[0].id)
     assert text == "# Quarterly report[1m\n\nFund flows rose[31m 4%.\n\tcrossborder\nend\nnext page"
     assert service.search("flows").total >= 1
 

@@ -61,6 +61,6 @@ def test_a_document_made_from_a_pdf_without_metadata_is_titled_by_its_first_line
 
     pdf = write(tmp_path / "scan_0042.pdf", pdf_bytes(["  12  ", "Cross-border wealth management"]))
     blank = write(tmp_path / "blank_page.pdf", pdf_bytes([""]))
-    detail = service.create_document_with_files(NewDocument(kind="report", title=""), [pdf])
+    detail = service.attachments.create_document_with_files(NewDocument(kind="report", title=""), [pdf])
     assert detail.title == "Cross-border wealth management"  # page 1 holds only a number
-    assert service.create_document_with_files(NewDocument(kind="report", title=""), [blank]).title == "blank page"
+    assert service.attachments.create_document_with_files(NewDocument(kind="report", title=""), [blank]).title == "blank page"

@@ -38,8 +38,8 @@ def test_a_title_with_a_lone_surrogate(tmp_path):
 
 
 def test_the_attachment_is_stored_and_found_by_its_text(service, tmp_path):
-    doc = service.create_document(NewDocument(kind="report", title="Holder"))
-    (a,) = service.attach_files(doc.id, [broken_pdf(tmp_path)])
+    doc = service.documents.create_document(NewDocument(kind="report", title="Holder"))
+    (a,) = service.attachments.attach_files(doc.id, [broken_pdf(tmp_path)])
     assert a.text_status == "ok"
-    assert "Green finance \ufffd forum" in service.attachment_text(a.id)
+    assert "Green finance \ufffd forum" in service.attachments.attachment_text(a.id)
     assert doc.id in [h.id for h in service.search("second page smiles").hits]

@@ -20,18 +20,18 @@ def _scramble(path, offset: int = 0) -> None:
 def test_check_finds_a_scrambled_postings_file_and_repair_rebuilds(catalog, finweek):
     service = catalog.service
     before = service.search("digital").total
-    assert before and service.check().ok
+    assert before and service.integrity.check().ok
     for postings in catalog.paths.index.glob("*.pst"):
         _scramble(postings, offset=len(postings.read_bytes()) // 2)
 
-    report = service.check()
+    report = service.integrity.check()
     assert report.index_damaged and not report.ok
     assert "search index is damaged" in report.problems[0] and ".pst" in report.problems[0]
 
     code, out, _err = finweek("check")
     assert code == 1 and "search index is damaged" in out
 
-    repaired = service.repair(report)
+    repaired = service.integrity.repair(report)
     assert repaired.ok
     assert service.search("digital").total == before
 
@@ -55,7 +55,7 @@ def test_a_search_that_fails_on_damaged_files_says_so_and_the_next_open_rebuilds
     try:
         assert reopened.index.recreated_because is not None
         assert reopened.service.search("digital currency").total == 3  # as before the damage
-        assert reopened.service.check().ok
+        assert reopened.service.integrity.check().ok
     finally:
         reopened.close()
 
@@ -91,9 +91,9 @@ def test_an_index_written_before_checksums_existed_still_opens(data_dir):
     try:
         assert reopened.index.recreated_because is None
         assert reopened.index.doc_count() == count
-        assert reopened.service.check().ok
+        assert reopened.service.integrity.check().ok
         # The next write records the files again.
-        reopened.service.reindex()
+        reopened.service.integrity.reindex()
         assert (index_dir / "finweek-index-checksums.json").exists()
     finally:
         reopened.close()
@@ -107,7 +107,7 @@ def test_a_reindex_makes_a_damaged_index_searchable_again_without_a_restart(data
         catalog.index.close()
         with pytest.raises(IndexDamaged):
             catalog.service.search("digital currency")
-        catalog.service.reindex()
+        catalog.service.integrity.reindex()
         assert catalog.service.search("digital currency").total == 3
     finally:
         catalog.close()

@@ -58,7 +58,7 @@ from finweek_desktop.core.startup import open_catalog
 try:
     from finweek_desktop.core.catalog.imports import ImportItem
 except ImportError:  # before the catalog service was composed of parts
-    from finweek_desktop.core.bulk import ImportItem
+    from finweek_desktop.core.catalog.imports import ImportItem
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs kill -9 (POSIX)")
 
@@ -67,12 +67,6 @@ WORDS_PER_DOCUMENT = 150
 FILES = 4  # given to `add` and to `attach`: each is copied and parsed in the sandbox
 ADD_TITLE = "Written while killed zqxadded"
 DOOMED_TITLE = "Doomed report zqxdoomed"
-KNOWN_BUG = (
-    "kill -9 after `add`/`attach` moved its files into the store and before their rows committed "
-    "leaves files no row refers to: the next command does not remove them, and `check` fails with "
-    "unreferenced_files until `check --repair` quarantines them (CatalogService._commit_prepared, "
-    "core/catalog/attaching.py)"
-)
 
 
 # -- the catalog -------------------------------------------------------------
@@ -124,8 +118,8 @@ def base(tmp_path_factory) -> Base:
                        content=_words(rng, WORDS_PER_DOCUMENT))
             for i in range(DOCUMENTS)
         ]
-        report = _import(service, items)
-        doomed = _attachments(service).create_document_with_files(
+        report = service.imports.import_documents(items, sandbox=False)
+        doomed = service.attachments.create_document_with_files(
             NewDocument(kind="report", title=DOOMED_TITLE), sorted(files.glob("doomed-*.txt")), sandbox=False
         )
         target = report.ids[0]
@@ -134,22 +128,6 @@ def base(tmp_path_factory) -> Base:
     assert not _wal(data).exists(), "the base catalog must be closed cleanly (its WAL gone)"
     state = _read_state(data)
     return Base(data, files, target, doomed.id, state.documents, state.attachments, state.tags)
-
-
-def _import(service, items):
-    """The core's bulk import: ``service.imports``, or ``core.bulk`` before the service was composed."""
-    imports = getattr(service, "imports", None)
-    if imports is not None:
-        return imports.import_documents(items, sandbox=False)
-    from finweek_desktop.core import bulk
-
-    return bulk.import_documents(service, items, sandbox=False)
-
-
-def _attachments(service):
-    """``service.attachments`` (the composed service's part), or the service as it was before."""
-    part = getattr(service, "attachments", None)
-    return service if callable(part) else part
 
 
 # -- reading a catalog after the fact ----------------------------------------
@@ -457,36 +435,18 @@ CASES = [
 ]
 
 
-def _is_known_bug(base: Base, command: str, trial: Trial) -> bool:
-    """The one known fault: files of an add/attach that did not commit left in the store."""
-    if command not in ("add", "attach"):
-        return False
-    _, out, _ = finweek_here(trial.data, "check", "--json")
-    report = json.loads(out)
-    given = {_sha256(p) for p in (base.add_files() if command == "add" else base.attach_files())}
-    faults = {k: v for k, v in report.items() if k not in ("ok", "temporary_files_removed_at_open",
-                                                            "index_rebuilt_at_open", "quarantined_files") and v}
-    return set(faults) == {"unreferenced_files"} and set(report["unreferenced_files"]) <= given
-
-
 @pytest.mark.parametrize(("command", "name", "moment"), CASES)
 def test_kill_during_a_write_leaves_check_clean_after_the_next_command(base, tmp_path, command, name, moment):
     argv, check = COMMANDS[command]
     trial = run_and_kill(base, tmp_path, command, name, argv(base), moment)
-    try:
-        check(base, trial)
-    except AssertionError:
-        if trial.killed and _is_known_bug(base, command, trial):
-            pytest.xfail(KNOWN_BUG)  # this kill fell into the window the test below pins down
-        raise
+    check(base, trial)
     shutil.rmtree(trial.data, ignore_errors=True)
 
 
-@pytest.mark.xfail(strict=True, reason=KNOWN_BUG)
 @pytest.mark.parametrize("command", ["add", "attach"])
 def test_kill_after_the_files_went_live_before_their_rows_committed(base, tmp_path, command):
     """The store takes the files first, then the rows commit (so a row never
-    points at nothing); a kill in between leaves the files behind."""
+    points at nothing); the next command removes the files a kill in between left."""
     argv, check = COMMANDS[command]
     given = base.add_files() if command == "add" else base.attach_files()
     trial = run_and_kill(base, tmp_path, command, "files-live", argv(base), files_live([_sha256(p) for p in given]))

@@ -50,6 +50,6 @@ def test_catalog_behind_head_is_migrated_at_start(tmp_path):
     catalog = open_catalog(tmp_path / "data")
     try:
         assert current_revision(catalog.engine) == head_revision(catalog.engine)
-        assert catalog.service.count_documents() == 0  # not a new catalog: no seed
+        assert catalog.service.documents.count_documents() == 0  # not a new catalog: no seed
     finally:
         catalog.close()

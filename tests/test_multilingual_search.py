@@ -303,7 +303,7 @@ def test_an_index_of_another_analyzer_version_is_rebuilt(tmp_path):
 def test_catalog_rebuilds_an_old_index_at_start_with_progress(tmp_path):
     data = tmp_path / "data"
     catalog = open_catalog(data, seed=False)
-    catalog.service.create_document(NewDocument(kind="report", title="澳门保险市场报告", date="2020"))
+    catalog.service.documents.create_document(NewDocument(kind="report", title="澳门保险市场报告", date="2020"))
     index_dir = catalog.index.directory
     catalog.close()
     (index_dir / VERSION_FILE).write_text("1.1")

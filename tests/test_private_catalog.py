@@ -54,14 +54,14 @@ def test_everything_a_catalog_writes_is_private_to_the_user(tmp_path, loose_umas
     catalog = open_catalog(data, seed=False)
     try:
         service = catalog.service
-        doc = service.create_document_with_files(NewDocument(kind="report", title="Fund"), [report, chart])
+        doc = service.attachments.create_document_with_files(NewDocument(kind="report", title="Fund"), [report, chart])
         image = next(a for a in doc.attachments if a.mime_type == "image/png")
-        service.thumbnail(image.id)  # a preview in the store's cache
+        service.attachments.thumbnail(image.id)  # a preview in the store's cache
         # A file no row refers to, which a repair moves to the quarantine.
         with service.store.stage_bytes(b"left by a crash") as staged:
             staged.commit()
-        assert service.repair().quarantined_files
-        service.update_document(doc.id, summary="written to the index after the open")
+        assert service.integrity.repair().quarantined_files
+        service.documents.update_document(doc.id, summary="written to the index after the open")
         in_progress = service.store.stage(report)  # a temporary copy
         assert service.search("cross-border").hits
         assert modes(data) == {}
@@ -76,7 +76,7 @@ def test_everything_a_catalog_writes_is_private_to_the_user(tmp_path, loose_umas
 def test_a_catalog_made_readable_by_others_is_made_private_when_opened(tmp_path, loose_umask):
     data = tmp_path / "data"
     catalog = open_catalog(data, seed=False)
-    catalog.service.create_document_with_files(
+    catalog.service.attachments.create_document_with_files(
         NewDocument(kind="report", title=""), [write(tmp_path / "notes.txt", "private notes")])
     catalog.close()
     for item in [data, *data.rglob("*")]:  # as an older version left it

@@ -26,7 +26,7 @@ def extra(service):
                             date="2021-01-05"),
         "titled": NewDocument(kind="news_article", title="Insurance", summary="Short.", date="2018"),
     }.items():
-        made[key] = service.create_document(new).id
+        made[key] = service.documents.create_document(new).id
     return made
 
 
@@ -67,11 +67,11 @@ def test_prefix_and_fuzzy_terms(service):
 def test_plurals_and_accents_fold(service, extra):
     assert "2020 Hengqin New Area–Macao Cooperation Report" in titles(service.search("reports", limit=None))
     for query in ("associacao", "Associação", "ASSOCIAÇÃO"):
-        assert service.get_document(extra["assoc"]).title in titles(service.search(query)), query
+        assert service.documents.get_document(extra["assoc"]).title in titles(service.search(query)), query
 
 
 def test_chinese_without_spaces(service, extra):
-    zh = service.get_document(extra["zh"]).title
+    zh = service.documents.get_document(extra["zh"]).title
     assert zh in titles(service.search("横琴", limit=None))
     assert zh in titles(service.search("金融服务"))
     assert zh in titles(service.search("保"))  # one character still finds

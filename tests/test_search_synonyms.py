@@ -129,7 +129,7 @@ def test_seeded_catalog_ranks_the_hengqin_report_for_the_chinese_name(service):
 
 
 def test_traditional_name_finds_documents_saying_macao(service):
-    created = service.create_document(
+    created = service.documents.create_document(
         NewDocument(kind="report", title="Tourist payments", summary="Visitors to Macao pay with mobile wallets.")
     )
     assert created.id in {hit.id for hit in service.search("澳門", limit=None).hits}
@@ -138,24 +138,24 @@ def test_traditional_name_finds_documents_saying_macao(service):
 
 
 def test_an_alias_added_through_the_service_is_used_at_once(service):
-    created = service.create_document(
+    created = service.documents.create_document(
         NewDocument(kind="report", title="Wallets in Aomen", summary="Mobile wallets spread in Aomen.")
     )
     assert created.id not in {hit.id for hit in service.search("澳門", limit=None).hits}
-    service.add_place_alias("Macao", "Aomen")
+    service.reference.add_place_alias("Macao", "Aomen")
     assert created.id in {hit.id for hit in service.search("澳門", limit=None).hits}
     # and the other way: the new alias finds what says Macao
     assert any("Macao" in hit.title for hit in service.search("Aomen").hits)
 
-    note = service.create_document(NewDocument(kind="report", title="Agency note", summary="Xinhua reported the week."))
+    note = service.documents.create_document(NewDocument(kind="report", title="Agency note", summary="Xinhua reported the week."))
     assert note.id not in {hit.id for hit in service.search("XNA", limit=None).hits}
-    info = service.add_organization_alias("Xinhua News Agency", "XNA")
+    info = service.reference.add_organization_alias("Xinhua News Agency", "XNA")
     assert "XNA" in info.aliases
     assert note.id in {hit.id for hit in service.search("XNA", limit=None).hits}
 
 
 def test_alias_groups_come_from_places_and_organizations(service):
-    groups = service.alias_groups()
+    groups = service.reference.alias_groups()
     assert ("Macao", "Macau", "澳门", "澳門") in groups
     assert any(group[0] == "Xinhua News Agency" and "新华社" in group for group in groups)
     assert all(len(group) > 1 for group in groups)
@@ -163,4 +163,4 @@ def test_alias_groups_come_from_places_and_organizations(service):
 
 def test_adding_an_alias_already_held_elsewhere_is_refused(service):
     with pytest.raises(ValueError, match="already names"):
-        service.add_organization_alias("Xinhua News Agency", "CEIS")
+        service.reference.add_organization_alias("Xinhua News Agency", "CEIS")

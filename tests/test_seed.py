@@ -8,29 +8,29 @@ from finweek_desktop.core.vocabulary import DocumentKind
 
 def test_first_open_loads_the_finance_week(catalog, service):
     assert catalog.created
-    kinds = {d.kind for d in service.list_documents()}
+    kinds = {d.kind for d in service.documents.list_documents()}
     assert kinds == {k.value for k in DocumentKind}
-    titles = [d.title for d in service.list_documents()]
+    titles = [d.title for d in service.documents.list_documents()]
     assert "Digital Alliance Initiative" in titles
     assert "2020 Digital Currency Blue Paper" in titles
 
 
 def test_loading_the_seed_twice_changes_nothing(service):
-    before = (service.count_documents(), service.tags.all(), service.organizations(), service.sessions())
+    before = (service.documents.count_documents(), service.tags.all(), service.reference.organizations(), service.reference.sessions())
     assert load_seed(service) == 0
-    after = (service.count_documents(), service.tags.all(), service.organizations(), service.sessions())
+    after = (service.documents.count_documents(), service.tags.all(), service.reference.organizations(), service.reference.sessions())
     assert before == after
-    assert service.check().ok
+    assert service.integrity.check().ok
 
 
 def test_publishers_and_roles_follow_the_source(service, seeded_id):
-    report = service.get_document(seeded_id("Cooperation Report"))
+    report = service.documents.get_document(seeded_id("Cooperation Report"))
     assert {(o.name, o.role) for o in report.organizations} == {
         ("China Economic Information Service", "publisher"),
         ("Mongoose", "publisher"),
     }
     assert report.date == "2020"
-    blue_paper = service.get_document(seeded_id("Blue Paper"))
+    blue_paper = service.documents.get_document(seeded_id("Blue Paper"))
     assert {o.name for o in blue_paper.organizations} == {
         "01 Think Tank",
         "Chinese Institute of Digital Assets",
@@ -39,7 +39,7 @@ def test_publishers_and_roles_follow_the_source(service, seeded_id):
 
 
 def test_event_organizer_supporters_and_places(service):
-    (event,) = service.events()
+    (event,) = service.reference.events()
     assert event["name"] == "3rd Shizimen Finance Week"
     assert event["duration_days"] == 3
     roles = {(link["name"], link["role"]) for link in event["organizations"]}
@@ -49,14 +49,14 @@ def test_event_organizer_supporters_and_places(service):
         "Hengqin New Area Financial Services Bureau",
         "Hengqin New Area Financial Services Center",
     }
-    places = {p["name"]: p for p in service.places()}
+    places = {p["name"]: p for p in service.reference.places()}
     base = places["Hengqin Financial Industry Base"]
     assert (base["opened_year"], base["area_m2"]) == (2013, 191000)
     assert places["Hengqin Smart Finance Industrial Park"]["opened_year"] == 2018
 
 
 def test_every_session_kind_has_a_record(service):
-    sessions = {s.name: s for s in service.sessions()}
+    sessions = {s.name: s for s in service.reference.sessions()}
     assert set(sessions) == {
         "Opening ceremony",
         "High-end discussion",
@@ -72,12 +72,12 @@ def test_the_seed_claims_nothing_the_source_does_not_say(service, seeded_id):
     # The source never says in which language the initiative, the report or
     # the blue paper were published; only the news report itself is English.
     for title in ("Digital Alliance Initiative", "Cooperation Report", "Blue Paper"):
-        assert service.get_document(seeded_id(title)).language is None
-    assert service.get_document(seeded_id("brings new ideas")).language == "en"
+        assert service.documents.get_document(seeded_id(title)).language is None
+    assert service.documents.get_document(seeded_id("brings new ideas")).language == "en"
     # "Edited by Duan Jing with Xinhua Silk Road": an editor, not an author.
-    news = service.get_document(seeded_id("brings new ideas"))
+    news = service.documents.get_document(seeded_id("brings new ideas"))
     assert ("Xinhua Silk Road", "editor") in {(o.name, o.role) for o in news.organizations}
     # The committee organized the week; the source ties it to no one session.
-    assert service.get_document(seeded_id("Opening ceremony")).organizations == ()
+    assert service.documents.get_document(seeded_id("Opening ceremony")).organizations == ()
     # The topics are those of the week's discussions, not of the forums alone.
-    assert "does not say which session" in service.get_document(seeded_id("Theme forums")).notes
+    assert "does not say which session" in service.documents.get_document(seeded_id("Theme forums")).notes

@@ -21,20 +21,20 @@ def _stored(data_dir):
 def _add_with_file(service, tmp_path, title="Field notes", text="cross-border insurance notes from Hengqin"):
     note = tmp_path / f"{title}.txt"
     note.write_text(text)
-    doc = service.create_document(NewDocument(kind="report", title=title, tags=("insurance",),
+    doc = service.documents.create_document(NewDocument(kind="report", title=title, tags=("insurance",),
                                               organizations=(("Xinhua News Agency", "author"),)))
-    [attachment] = service.attach_files(doc.id, [note])
-    return service.get_document(doc.id), attachment
+    [attachment] = service.attachments.attach_files(doc.id, [note])
+    return service.documents.get_document(doc.id), attachment
 
 
 def test_a_deleted_document_waits_in_the_trash_with_its_files_across_a_restart(data_dir, tmp_path):
     catalog = open_catalog(data_dir)
     before, attachment = _add_with_file(catalog.service, tmp_path)
-    catalog.service.delete_document(before.id)
-    assert before.id not in [d.id for d in catalog.service.list_documents()]
+    catalog.service.documents.delete_document(before.id)
+    assert before.id not in [d.id for d in catalog.service.documents.list_documents()]
     assert attachment.sha256 in _stored(data_dir)  # the file stays, held by the trash
     assert catalog.service.search("insurance notes").hits == ()
-    assert catalog.service.check().ok
+    assert catalog.service.integrity.check().ok
     catalog.close()
 
     catalog = open_catalog(data_dir)  # a restart
@@ -44,14 +44,14 @@ def test_a_deleted_document_waits_in_the_trash_with_its_files_across_a_restart(d
         assert (entry.document_id, entry.title, entry.files) == (before.id, "Field notes", 1)
         changes = service.trash.restore(entry.id)
         assert changes.created == {before.id}
-        after = service.get_document(before.id)
+        after = service.documents.get_document(before.id)
         assert (after.title, after.tags, after.organizations, after.modified_at) == (
             before.title, before.tags, before.organizations, before.modified_at)
         assert [(a.id, a.sha256) for a in after.attachments] == [(attachment.id, attachment.sha256)]
-        assert service.attachment(attachment.id).text_status == "ok"
+        assert service.attachments.attachment(attachment.id).text_status == "ok"
         assert [h.id for h in service.search("insurance notes").hits] == [before.id]
         assert service.trash.entries() == []
-        assert service.check().ok
+        assert service.integrity.check().ok
     finally:
         catalog.close()
 
@@ -59,17 +59,17 @@ def test_a_deleted_document_waits_in_the_trash_with_its_files_across_a_restart(d
 def test_emptying_the_trash_releases_the_files(catalog, data_dir, tmp_path):
     service = catalog.service
     doc, attachment = _add_with_file(service, tmp_path)
-    service.delete_document(doc.id)
+    service.documents.delete_document(doc.id)
     assert service.trash.empty() == 1
     assert attachment.sha256 not in _stored(data_dir)
-    assert service.check().ok
+    assert service.integrity.check().ok
 
 
 def test_the_trash_is_purged_after_its_retention_at_open(data_dir, tmp_path, monkeypatch):
     catalog = open_catalog(data_dir)
     old, _ = _add_with_file(catalog.service, tmp_path, "Old notes", "old text")
     recent, _ = _add_with_file(catalog.service, tmp_path, "Recent notes", "recent text")
-    catalog.service.delete_documents([old.id, recent.id])
+    catalog.service.documents.delete_documents([old.id, recent.id])
     with catalog.engine.begin() as connection:
         connection.execute(update(TrashItem).where(TrashItem.document_id == old.id)
                            .values(deleted_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=8)))
@@ -78,7 +78,7 @@ def test_the_trash_is_purged_after_its_retention_at_open(data_dir, tmp_path, mon
     catalog = open_catalog(data_dir)
     try:
         assert [e.document_id for e in catalog.service.trash.entries()] == [recent.id]
-        assert catalog.service.check().ok
+        assert catalog.service.integrity.check().ok
     finally:
         catalog.close()
 

@@ -102,6 +102,7 @@ def open_catalog(
             raise
     index = SearchIndex(paths.index)
     service = CatalogService(engine, index, store)
+    service.attachments.finish_interrupted_commits()  # files made live by a process killed before its commit
     if index.open():
         # New, damaged or of another version: filled from the database (the
         # seed below then reaches it through the change log).

@@ -26,7 +26,8 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -34,6 +35,8 @@ from filelock import FileLock
 
 from ..privacy import PRIVATE_DIR, private_opener
 from .writers import temp_name, writer_gone
+
+_INTENT = ".commit"  # the note of a commit in progress (see committing())
 
 _CHUNK = 1024 * 1024
 # A file is staged, then parsed (up to a minute per file in the sandbox),
@@ -191,6 +194,34 @@ class AttachmentStore:
             except FileNotFoundError:
                 pass  # committed or discarded meanwhile
         return leftovers
+
+    @contextmanager
+    def committing(self, hashes: Iterable[str]) -> Iterator[None]:
+        """Around making files live and committing the rows that refer to
+        them (under ``lock``): a note names the files, so that if this process
+        dies in between, the next start removes those no row refers to."""
+        self.tmp.mkdir(PRIVATE_DIR, parents=True, exist_ok=True)
+        note = self.tmp / temp_name().replace(".part", _INTENT)
+        with open(note, "x", opener=private_opener) as handle:
+            handle.write("\n".join(hashes))
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            yield
+        finally:
+            note.unlink(missing_ok=True)
+
+    def interrupted_commits(self) -> list[tuple[Path, list[str]]]:
+        """The notes of commits whose process ended before finishing, with
+        the hashes each named."""
+        found = []
+        for note in sorted(self.tmp.glob(f"*{_INTENT}")) if self.tmp.is_dir() else []:
+            if writer_gone(note.name.replace(_INTENT, ".part")):
+                try:
+                    found.append((note, [h for h in note.read_text().split() if h]))
+                except OSError:
+                    continue  # handled by another process's start meanwhile
+        return found
 
     def remove_leftovers(self) -> list[Path]:
         """Delete the temporary copies of processes that are no longer running

@@ -235,7 +235,7 @@ class Attachments:
         store = self._require_store()
         batch = {doc_id: prepared for doc_id, prepared in batch.items() if prepared}
         everything = [p for prepared in batch.values() for p in prepared] + list(restores)
-        with store.lock:
+        with store.lock, store.committing(p.staged.sha256 for p in everything):
             try:
                 for p in everything:
                     p.staged.commit()
@@ -267,6 +267,22 @@ class Attachments:
             self.release_files(released)
         else:
             log.warning("could not sync the database in time; %d file(s) are left for `finweek check --repair`", len(released))
+
+    def finish_interrupted_commits(self) -> int:
+        """Remove the files a killed attach or import made live without
+        committing their rows (nothing refers to them); returns how many
+        commits were found. Never fails: the next start tries again."""
+        store = self._require_store()
+        found = 0
+        try:
+            with store.lock:
+                for note, hashes in store.interrupted_commits():
+                    self.release_files(hashes)
+                    note.unlink(missing_ok=True)
+                    found += 1
+        except OSError:
+            log.warning("could not finish an interrupted attach", exc_info=True)
+        return found
 
     def release_files(self, hashes: Iterable[str], *, quarantine: bool = False) -> None:
         """Delete (or quarantine) the stored files of ``hashes`` that no row refers to any more."""

@@ -249,7 +249,7 @@ def _insert_batch(imports: Imports, resolver: _Resolver, batch: list[_Prepared],
     if not staged:
         return _insert_rows(imports, resolver, batch, state.seqs)
     store = state._store()
-    with store.lock:
+    with store.lock, store.committing(s.sha256 for s in staged):
         try:
             # Every file durable in the store before the rows that refer to it.
             store.commit_many(staged)
