@@ -64,7 +64,7 @@ def run_attach(args, catalog) -> int:
     existing = {a.id for a in catalog.service.attachments.of(args.id)}
     chosen = choose_files(args.files)  # the same checks the attach makes, before it
     try:
-        added = catalog.service.attach_files(args.id, args.files, allow_duplicate=args.allow_duplicate)
+        added = catalog.service.attachments.attach_files(args.id, args.files, allow_duplicate=args.allow_duplicate)
     except DuplicateAttachment as exc:
         raise duplicate_error(exc) from None
     if args.json:
@@ -80,7 +80,7 @@ def run_attach(args, catalog) -> int:
 
 
 def run_detach(args, catalog) -> int:
-    gone = catalog.service.detach(args.id, args.attachment_id)
+    gone = catalog.service.attachments.detach(args.id, args.attachment_id)
     print(f"Detached [{gone.id}] {shown(gone.original_name)} from document {gone.document_id}")
     return 0
 

@@ -91,7 +91,7 @@ def run_list(args, catalog) -> int:
         organization_id=_organization_id(service, args.org) if args.org else None,
         text=args.text,
     )
-    rows = service.list_documents(where, sort=args.sort, limit=args.limit)
+    rows = service.documents.list_documents(where, sort=args.sort, limit=args.limit)
     if args.json:
         print_json([summary_json(r) for r in rows])
         return 0
@@ -140,7 +140,7 @@ def print_detail(detail: DocumentDetail, as_json: bool) -> None:
 
 
 def run_show(args, catalog) -> int:
-    print_detail(catalog.service.get_document(args.id), args.json)
+    print_detail(catalog.service.documents.get_document(args.id), args.json)
     return 0
 
 
@@ -165,11 +165,11 @@ def run_add(args, catalog) -> int:
     chosen = choose_files(args.files) if args.files else []  # the same checks the attach makes, before it
     if args.files:
         try:
-            detail = service.create_document_with_files(new, args.files, allow_duplicate=args.allow_duplicate)
+            detail = service.attachments.create_document_with_files(new, args.files, allow_duplicate=args.allow_duplicate)
         except DuplicateAttachment as exc:
             raise duplicate_error(exc) from None
     else:
-        detail = service.create_document(new)
+        detail = service.documents.create_document(new)
     if args.json:
         print_json(detail.to_json())
     else:
@@ -186,7 +186,7 @@ def run_edit(args, catalog) -> int:
     }
     if not changes:
         raise CliError("nothing to change: give at least one of --title, --date, --summary, --kind, ...")
-    detail = catalog.service.update_document(args.id, **changes)
+    detail = catalog.service.documents.update_document(args.id, **changes)
     if args.json:
         print_json(detail.to_json())
     else:
@@ -195,7 +195,7 @@ def run_edit(args, catalog) -> int:
 
 
 def run_delete(args, catalog) -> int:
-    detail = catalog.service.delete_document(args.id)
+    detail = catalog.service.documents.delete_document(args.id)
     print(f"Moved [{detail.id}] {shown(detail.title)} to the trash (`finweek undo` or `finweek trash restore {detail.id}`)")
     return 0
 
@@ -208,20 +208,20 @@ def _org_link(text: str) -> tuple[str, str]:
 
 
 def _session_id(service, text: str) -> int:
-    for session in service.sessions():
+    for session in service.reference.sessions():
         if text.isdigit() and session.id == int(text) or session.name.casefold() == text.strip().casefold():
             return session.id
-    names = ", ".join(s.name for s in service.sessions())
+    names = ", ".join(s.name for s in service.reference.sessions())
     raise NotFound(f"no session {text!r}; sessions are: {names}")
 
 
 def _organization_id(service, text: str) -> int:
-    org = service.find_organization(text)
+    org = service.reference.find_organization(text)
     if org is None:
         raise NotFound(f"no organization named {text!r}")
     return org.id
 
 
 def _event_id(service) -> int | None:
-    events = service.events()
+    events = service.reference.events()
     return events[0]["id"] if len(events) == 1 else None

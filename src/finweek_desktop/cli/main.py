@@ -73,9 +73,9 @@ def main(argv: list[str] | None = None) -> int:
             progress=_progress_on_stderr,
         )
         unsearchable = []
-        catalog.service.listeners.append(lambda changes: unsearchable.append(changes) if not changes.searchable else None)
+        catalog.service.writer.listeners.append(lambda changes: unsearchable.append(changes) if not changes.searchable else None)
         code = args.handler(args, catalog) or 0
-        if unsearchable and catalog.service.follower.pending():
+        if unsearchable and catalog.service.writer.follower.pending():
             print(f"finweek: {SAVED_NOT_YET_SEARCHABLE} (another process is writing the search index)", file=sys.stderr)
         return code
     except CliError as exc:

@@ -22,7 +22,7 @@ def register(subparsers, common) -> None:
 
 
 def run_reindex(args, catalog) -> int:
-    count = catalog.service.reindex()
+    count = catalog.service.integrity.reindex()
     print(f"Indexed {count} documents.")
     return 0
 
@@ -35,7 +35,7 @@ def run_check(args, catalog) -> int:
     purged = service.store.purge_quarantine() if args.purge_quarantine and service.store is not None else None
     # Temporary copies of processes that ended, which opening the catalog removed.
     removed = [str(p) for p in service.store.removed_leftovers] if service.store is not None else []
-    report = service.check()
+    report = service.integrity.check()
     repaired = None
     if args.repair and not report.ok:
         repaired = _repair(service, report, args.yes)
@@ -97,7 +97,7 @@ def run_check(args, catalog) -> int:
 
 def _repair(service, report, yes: bool):
     try:
-        return service.repair(report, confirmed=yes)
+        return service.integrity.repair(report, confirmed=yes)
     except RepairNeedsConfirmation as exc:
         if not sys.stdin.isatty():
             raise CliError(str(exc)) from None
@@ -105,7 +105,7 @@ def _repair(service, report, yes: bool):
                        "does not have (the index may be their last copy). Remove them? [y/N] ")
         if answer.strip().lower() not in ("y", "yes"):
             raise CliError("repair cancelled; nothing was changed") from None
-        return service.repair(report, confirmed=True)
+        return service.integrity.repair(report, confirmed=True)
 
 
 def _print_store_report(report) -> None:

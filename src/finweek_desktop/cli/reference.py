@@ -18,7 +18,7 @@ def register(subparsers, common) -> None:
 
 
 def run_orgs(args, catalog) -> int:
-    orgs = catalog.service.organizations()
+    orgs = catalog.service.reference.organizations()
     if args.json:
         print_json([{"id": o.id, "name": o.name, "aliases": list(o.aliases), "documents": o.document_count} for o in orgs])
         return 0
@@ -29,7 +29,7 @@ def run_orgs(args, catalog) -> int:
 
 
 def run_sessions(args, catalog) -> int:
-    sessions = catalog.service.sessions()
+    sessions = catalog.service.reference.sessions()
     if args.json:
         print_json(
             [{"id": s.id, "name": s.name, "type": s.session_type, "topics": list(s.topics), "records": s.document_count} for s in sessions]
@@ -44,7 +44,7 @@ def run_sessions(args, catalog) -> int:
 
 def run_event(args, catalog) -> int:
     service = catalog.service
-    events, places = service.events(), service.places()
+    events, places = service.reference.events(), service.reference.places()
     if args.json:
         print_json({"events": events, "places": places})
         return 0

@@ -37,7 +37,7 @@ def run(args, catalog) -> int:
         kinds=[DocumentKind.parse(k).value for k in args.kind],
         tags=args.tag,
     )
-    summaries = {s.id: s for s in service.summaries([h.id for h in results.hits])}
+    summaries = {s.id: s for s in service.documents.summaries([h.id for h in results.hits])}
     if args.json:
         print_json(
             {

@@ -28,10 +28,10 @@ def register(subparsers, common) -> None:
 def run_tag(args, catalog) -> int:
     service = catalog.service
     if args.remove:
-        service.remove_tag(args.id, args.tag)
+        service.tags.remove_tag(args.id, args.tag)
         print(f"Removed tag {args.tag!r} from {_ids(args.id)}")
     else:
-        info = service.add_tag(args.id, args.tag, color=args.color)
+        info = service.tags.add_tag(args.id, args.tag, color=args.color)
         print(f"Tagged {_ids(args.id)} with {info.name!r} ({info.count} document{'s' if info.count != 1 else ''})")
     return 0
 
@@ -39,22 +39,22 @@ def run_tag(args, catalog) -> int:
 def run_tags(args, catalog) -> int:
     service = catalog.service
     if args.rename:
-        info = service.rename_tag(*args.rename)
+        info = service.tags.rename_tag(*args.rename)
         print(f"Renamed {args.rename[0]!r} to {info.name!r} ({info.count} documents)")
         return 0
     if args.merge:
         if not args.into:
             raise CliError("--merge needs --into TARGET")
-        info = service.merge_tags(args.merge, args.into)
+        info = service.tags.merge_tags(args.merge, args.into)
         print(f"Merged {', '.join(map(repr, args.merge))} into {info.name!r} ({info.count} documents)")
         return 0
     if args.delete:
-        info = service.delete_tag(args.delete)
+        info = service.tags.delete_tag(args.delete)
         print(f"Deleted tag {info.name!r} (was on {info.count} documents)")
         return 0
     if args.color:
         name, color = args.color
-        info = service.set_tag_color(name, None if color.lower() == "none" else color)
+        info = service.tags.set_tag_color(name, None if color.lower() == "none" else color)
         print(f"Tag {info.name!r} colour: {info.color or 'none'}")
         return 0
     tags = service.tags.all()
