@@ -4,7 +4,7 @@ doing what a user does (clicking a row, typing a shortcut, dropping files)."""
 from __future__ import annotations
 
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
-from PySide6.QtGui import QContextMenuEvent, QDragEnterEvent, QDropEvent
+from PySide6.QtGui import QContextMenuEvent, QDragEnterEvent, QDropEvent, QInputMethodEvent
 from PySide6.QtWidgets import QApplication, QMenu, QMessageBox, QWidget
 
 from finweek_desktop.gui.models import DocumentTableModel
@@ -116,3 +116,15 @@ def choose(qtbot, menu: QMenu, text: str) -> None:
     action = next(a for a in menu.actions() if a.text().replace("&", "").startswith(text))
     assert action.isEnabled(), f"{text!r} is disabled"
     qtbot.mouseClick(menu, Qt.MouseButton.LeftButton, pos=menu.actionGeometry(action).center())
+
+
+def type_text(qtbot, widget, text: str) -> None:
+    """Type ``text``: key by key where keys exist, through the input method
+    (as a Chinese or accented word arrives from an IME) where they do not."""
+    for ch in text:
+        if ch.isascii():
+            qtbot.keyClicks(widget, ch)
+        else:
+            event = QInputMethodEvent()
+            event.setCommitString(ch)
+            QApplication.sendEvent(widget, event)

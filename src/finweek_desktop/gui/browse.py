@@ -41,7 +41,8 @@ class BrowseTab(QWidget):
     files_dropped = Signal(int, list)
     activated = Signal(int)
 
-    def __init__(self, service: CatalogService, base: DocumentFilter, name: str, parent=None, runner=None):
+    def __init__(self, service: CatalogService, base: DocumentFilter, name: str, parent=None, runner=None,
+                 titles=None):
         super().__init__(parent)
         self.setObjectName(name)
         self.service = service
@@ -54,7 +55,7 @@ class BrowseTab(QWidget):
         self._select_after_load: int | None = None  # asked for while the id list was on its way
 
         # With a runner, filter and sort changes build the id list on a worker.
-        self.model = DocumentTableModel(service, base, self, runner=runner)
+        self.model = DocumentTableModel(service, base, self, runner=runner, titles=titles)
         self.model.loaded.connect(self._loaded)
         self.table = DocumentTable()
         self.table.setObjectName(f"{name}Table")
@@ -64,6 +65,7 @@ class BrowseTab(QWidget):
         )
         for column, width in DEFAULT_WIDTHS.items():
             self.table.setColumnWidth(column, width)
+        self.table.setColumnWidth(DocumentTableModel.DATE, self.date_width())
         self.table.horizontalHeader().setSectionResizeMode(DocumentTableModel.TITLE, QHeaderView.ResizeMode.Stretch)
         self.table.horizontalHeader().setMinimumSectionSize(40)
         self.table.set_column_priorities(DocumentTableModel.TITLE, OPTIONAL_COLUMNS, self.always_hidden())
@@ -183,10 +185,22 @@ class BrowseTab(QWidget):
     def always_hidden(self) -> tuple[int, ...]:
         return ()
 
+    def date_width(self) -> int:
+        """Room for a full date (2020-11-20) and for the header's "Date"
+        with its sort arrow: the column used to cut dates to "2020…"."""
+        cell = self.table.fontMetrics()
+        text = max(cell.horizontalAdvance(sample) for sample in ("2020-11-20", "0000-00-00", "8888-88-88"))
+        header = self.table.horizontalHeader().fontMetrics().horizontalAdvance("Date")
+        # the cells' padding (theme: 6 px a side), the style's text margins, and a sort arrow
+        return max(text + 2 * 6 + 10, header + 36)
+
     def restore_header(self, state) -> None:
         """Column widths, order and sort saved in the settings."""
         header = self.table.horizontalHeader()
         header.restoreState(state)
+        # widths saved before the date column fitted its dates
+        self.table.setColumnWidth(DocumentTableModel.DATE,
+                                  max(self.table.columnWidth(DocumentTableModel.DATE), self.date_width()))
         column, order = self.model.sort_state
         header.setSortIndicator(column, order)
         self.table.set_column_priorities(DocumentTableModel.TITLE, OPTIONAL_COLUMNS, self.always_hidden())
@@ -253,8 +267,9 @@ class BrowseTab(QWidget):
 class SessionBrowseTab(BrowseTab):
     """Session records, and every document of one session of the event."""
 
-    def __init__(self, service: CatalogService, base: DocumentFilter, name: str, parent=None, runner=None):
-        super().__init__(service, base, name, parent, runner)
+    def __init__(self, service: CatalogService, base: DocumentFilter, name: str, parent=None, runner=None,
+                 titles=None):
+        super().__init__(service, base, name, parent, runner, titles)
         self.sessions = QListWidget()
         self.sessions.setObjectName("sessionList")
         self.sessions.currentItemChanged.connect(lambda *_: self.reload())

@@ -40,6 +40,7 @@ from .tag_actions import TagActionsMixin
 from .tags_tab import OrganizationsTab, TagsTab
 from .tasks import TaskRunner
 from .theme import app_icon, clear_caches, refresh_icons, set_icon, stylesheet
+from .titles import Titles
 from .widgets import TabArea, local_paths
 
 log = logging.getLogger(__name__)
@@ -132,12 +133,14 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
     def _build_main(self) -> None:
         s = self.service
         r = self.runner
-        self.all_tab = BrowseTab(s, DocumentFilter(), "all", runner=r)
-        self.reports_tab = BrowseTab(s, DocumentFilter(kind=DocumentKind.REPORT.value), "reports", runner=r)
-        self.blue_tab = BrowseTab(s, DocumentFilter(kind=DocumentKind.BLUE_PAPER.value), "bluePapers", runner=r)
-        self.initiatives_tab = BrowseTab(s, DocumentFilter(kind=DocumentKind.INITIATIVE.value), "initiatives", runner=r)
+        self.titles = t = Titles(s)  # folded titles for the title filter and sort, shared by the tables
+        self.all_tab = BrowseTab(s, DocumentFilter(), "all", runner=r, titles=t)
+        self.reports_tab = BrowseTab(s, DocumentFilter(kind=DocumentKind.REPORT.value), "reports", runner=r, titles=t)
+        self.blue_tab = BrowseTab(s, DocumentFilter(kind=DocumentKind.BLUE_PAPER.value), "bluePapers", runner=r, titles=t)
+        self.initiatives_tab = BrowseTab(s, DocumentFilter(kind=DocumentKind.INITIATIVE.value), "initiatives", runner=r,
+                                         titles=t)
         self.sessions_tab = SessionBrowseTab(s, DocumentFilter(kind=DocumentKind.SESSION_RECORD.value), "sessions",
-                                             runner=r)
+                                             runner=r, titles=t)
         self.browse_tabs = [self.all_tab, self.reports_tab, self.blue_tab, self.initiatives_tab, self.sessions_tab]
         self.search_tab = SearchTab(s, self.runner)
         self.tags_tab = TagsTab(s)
@@ -428,6 +431,7 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
     def _apply_change(self, change: Change) -> None:
         if change.message:
             self.statusBar().showMessage(change.message, 6000)
+        self.titles.forget(change.documents)  # a title may have changed
         current = self.current_tab()
         for tab in self.browse_tabs:
             if change.structure or change.tags:
@@ -461,6 +465,7 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
         self.detail.tags.set_completions(self.tag_names)
 
     def reload_all(self) -> None:
+        self.titles.forget()
         for tab in self.browse_tabs:
             tab.dirty = True
         self._reload_tag_names()

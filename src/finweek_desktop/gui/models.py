@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
+from dataclasses import replace
 
 from PySide6.QtCore import QAbstractListModel, QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QPainter, QPixmap
@@ -19,6 +20,7 @@ from ..core.display import safe_display_name
 from ..core.records import DocumentSummary, OrganizationInfo, TagInfo
 from ..core.search.index import SearchHit
 from .tasks import LatestOnly
+from .titles import Titles
 from .theme import icon, kind_icon, kind_label
 
 log = logging.getLogger(__name__)
@@ -50,13 +52,27 @@ _CELL_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.Item
 _CENTER = int(_role(Qt.AlignmentFlag.AlignCenter))
 
 
-def document_ids(service: CatalogService, where: DocumentFilter, sort: tuple[int, Qt.SortOrder]) -> list[int]:
-    """The ids of a table's rows in the order of its sort state (any thread)."""
+def document_ids(service: CatalogService, where: DocumentFilter, sort: tuple[int, Qt.SortOrder],
+                 titles: Titles | None = None) -> list[int]:
+    """The ids of a table's rows in the order of its sort state (any thread).
+    With ``titles``, the title filter folds as search does and the title
+    order is natural (titles.py)."""
     column, order = sort
     ascending, descending = DocumentTableModel.SORTS[column]
+    text = where.text
+    if titles is not None and text:
+        where = replace(where, text=None)  # filtered below, folded
     if order == Qt.SortOrder.AscendingOrder or descending is not None:
-        return service.document_ids(where, ascending if order == Qt.SortOrder.AscendingOrder else descending)
-    return service.document_ids(where, ascending)[::-1]
+        ids = service.document_ids(where, ascending if order == Qt.SortOrder.AscendingOrder else descending)
+    else:
+        ids = service.document_ids(where, ascending)[::-1]
+    if titles is None:
+        return ids
+    if text:
+        ids = titles.filter(ids, text)
+    if column == DocumentTableModel.TITLE:
+        ids = titles.natural_order(ids, descending=order == Qt.SortOrder.DescendingOrder)
+    return ids
 
 
 class DocumentTableModel(QAbstractTableModel):
@@ -78,9 +94,11 @@ class DocumentTableModel(QAbstractTableModel):
     count_changed = Signal(int)
     loaded = Signal()  # a new id list is in place (after reload or a background load)
 
-    def __init__(self, service: CatalogService, where: DocumentFilter = DocumentFilter(), parent=None, runner=None):
+    def __init__(self, service: CatalogService, where: DocumentFilter = DocumentFilter(), parent=None, runner=None,
+                 titles: Titles | None = None):
         super().__init__(parent)
         self.service = service
+        self.titles = titles if titles is not None else Titles(service)  # shared by the window's tables
         self._where = where
         self._sort = (self.DATE, Qt.SortOrder.DescendingOrder)
         self._ids: list[int] = []
@@ -110,7 +128,7 @@ class DocumentTableModel(QAbstractTableModel):
         """Re-read the id list now (an answer still on its way is dropped)."""
         if self._latest is not None:
             self._latest.invalidate()
-        ids = document_ids(self.service, self._where, self._sort)
+        ids = document_ids(self.service, self._where, self._sort, self.titles)
         self._apply(ids, {t.name: t.color for t in self.service.tags.all()})
 
     def request(self, where: DocumentFilter | None = None) -> None:
@@ -121,10 +139,10 @@ class DocumentTableModel(QAbstractTableModel):
         if self._latest is None:
             self.reload()
             return
-        service, where, sort = self.service, self._where, self._sort
+        service, where, sort, titles = self.service, self._where, self._sort, self.titles
 
         def work():
-            return document_ids(service, where, sort), {t.name: t.color for t in service.tags.all()}
+            return document_ids(service, where, sort, titles), {t.name: t.color for t in service.tags.all()}
 
         def done(result, error):
             if error is not None:
@@ -147,6 +165,7 @@ class DocumentTableModel(QAbstractTableModel):
 
     def refresh_documents(self, doc_ids) -> None:
         """Re-read the rows of ``doc_ids`` (after an edit); no reset."""
+        self.titles.forget(doc_ids)
         self.tag_colors = {t.name: t.color for t in self.service.tags.all()}
         rows = self._row_map()
         for doc_id in doc_ids:

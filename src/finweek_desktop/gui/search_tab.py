@@ -26,6 +26,7 @@ from .models import SearchResultsModel, SnippetRole, SummaryRole
 from .selection import DocumentSelection
 from .tasks import TaskRunner
 from .theme import ICON_PROPERTY, banner_colors, icon, kind_icon, kind_label
+from .titles import fold_title, natural_key
 from .widgets import HtmlDelegate
 
 def query_problem(error: BaseException) -> str:
@@ -97,6 +98,7 @@ class SearchTab(QWidget):
         self.results.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)  # the window's document menu
         self.results.setAlternatingRowColors(True)
         self.results.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.results.setResizeMode(QListView.ResizeMode.Adjust)  # rows wrap again at the new width
         self.selection = DocumentSelection(self.results)
         self.selection.shown_changed.connect(self.shown_changed)
 
@@ -239,7 +241,10 @@ class SearchTab(QWidget):
             self._message(results.notice, "notice")
         else:
             self.message.hide()
-        self.model.set_hits(results.hits)
+        hits = results.hits
+        if self.sort.currentData() == "title":  # naturally: paper 2 before paper 10
+            hits = sorted(hits, key=lambda hit: natural_key(fold_title(hit.title)))
+        self.model.set_hits(hits)
         self.results_area.setCurrentWidget(self.results)
         self.status.show()
         self.results_shown = len(results.hits)

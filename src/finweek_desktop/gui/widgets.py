@@ -239,12 +239,18 @@ class HtmlDelegate(QStyledItemDelegate):
         document = QTextDocument()
         document.setDefaultFont(option.font)
         document.setDocumentMargin(2)
+        # A hit without a snippet (no summary, nothing matched in the text)
+        # is one line: an empty second block left a blank band.
+        body = f'<div style="color:{faint.name(QColor.NameFormat.HexArgb)}">{snippet}</div>' if snippet.strip() else ""
         document.setHtml(
             f'<div style="color:{text.name()}"><span style="font-weight:600">{title}</span>'
-            f'&nbsp;&nbsp;<span style="color:{faint.name(QColor.NameFormat.HexArgb)}">{meta}</span></div>'
-            f'<div style="color:{faint.name(QColor.NameFormat.HexArgb)}">{snippet}</div>'
+            f'&nbsp;&nbsp;<span style="color:{faint.name(QColor.NameFormat.HexArgb)}">{meta}</span></div>{body}'
         )
-        width = option.rect.width() - 34 if option.rect.width() > 0 else 600
+        # The row is as wide as the list: the rect the view hands sizeHint
+        # is the last size hint's, which wrapped a one-line title in two.
+        view = option.widget
+        room = view.viewport().width() if isinstance(view, QAbstractItemView) else option.rect.width()
+        width = room - 34 if room > 0 else 600
         document.setTextWidth(max(width, 200))
         return document
 
