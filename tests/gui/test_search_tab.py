@@ -65,7 +65,7 @@ def test_a_malformed_query_clears_the_facets_and_says_why_once(qtbot, window):
     tab.box.clear()
     with qtbot.waitSignal(tab.searched, timeout=10000):
         qtbot.keyClicks(tab.box, "title:(")
-    assert tab.message.isVisible()
+    qtbot.waitUntil(tab.message.isVisible, timeout=5000)  # once the typing pauses (test_search_typing.py)
     assert tab.message.text() == "Cannot search: the query has an unmatched parenthesis."
     assert tab.kinds.count() == 0 and tab.tags.count() == 0
     assert tab.model.rowCount() == 0
@@ -88,6 +88,7 @@ def test_a_ticked_facet_stays_visible_through_a_malformed_query(qtbot, window):
     with qtbot.waitSignal(tab.searched, timeout=10000):
         item.setCheckState(Qt.CheckState.Checked)
     type_more(qtbot, window, " nosuchfield:x")
+    qtbot.waitUntil(tab.message.isVisible, timeout=5000)  # once the typing pauses
     assert [tab.kinds.item(i).text() for i in range(tab.kinds.count())] == ["Blue paper  (0)"]
 
 

@@ -51,6 +51,7 @@ HELP = (
 SORTS = (("Relevance", "relevance"), ("Newest first", "date"), ("Oldest first", "date-asc"), ("Title", "title"))
 RESULT_LIMIT = 500
 DEBOUNCE_MS = 250
+EXPLAIN_AFTER_MS = 1200  # a query error shows once the typing pauses this long
 FacetRole = Qt.ItemDataRole.UserRole + 30
 
 
@@ -66,6 +67,7 @@ class SearchTab(QWidget):
         self._generation = 0
         self._last_results = None
         self.results_shown = 0
+        self._typing = False
 
         self.box = QLineEdit()
         self.box.setObjectName("searchBox")
@@ -158,7 +160,12 @@ class SearchTab(QWidget):
         layout.addWidget(self.splitter, 1)
 
         self._timer = QTimer(self, singleShot=True, interval=DEBOUNCE_MS)
-        self._timer.timeout.connect(self.search_now)
+        self._timer.timeout.connect(lambda: self.search_now(typing=True))
+        # A query that cannot be searched while it is being typed (kind:rep)
+        # is explained once the typing pauses, not flashed at each key.
+        self._explain_timer = QTimer(self, singleShot=True, interval=EXPLAIN_AFTER_MS)
+        self._explain_timer.timeout.connect(self._explain)
+        self._unexplained: BaseException | None = None
         self._show_idle()
 
     def _facet_list(self, name: str) -> QListWidget:
@@ -191,6 +198,8 @@ class SearchTab(QWidget):
 
     def _schedule(self, _text: str = "") -> None:
         self._timer.start()
+        if self._explain_timer.isActive():
+            self._explain_timer.start()  # still typing: later
 
     def checked(self, facet: QListWidget) -> list[str]:
         return [
@@ -199,16 +208,23 @@ class SearchTab(QWidget):
             if facet.item(i).checkState() == Qt.CheckState.Checked
         ]
 
-    def search_now(self) -> None:
+    def search_now(self, typing: bool = False) -> None:
+        """Search the box's text; ``typing``: asked by the pause in typing
+        (a query error waits to be explained), not by Enter or a click."""
         self._timer.stop()
+        self._typing = typing
+        if not typing:
+            self._explain_timer.stop()
         text = self.box.text().strip()
         self._generation += 1
         if not text:
+            self._explain_timer.stop()
             self._show_idle()
             return
         generation = self._generation
         sort = self.sort.currentData()
         kinds, tags = self.checked(self.kinds), self.checked(self.tags)
+        self._status_before = self.status.text()
         self.status.setText("Searching…")
         self.runner.run(
             lambda: self.service.search(text, limit=RESULT_LIMIT, sort=sort, kinds=kinds, tags=tags),
@@ -224,6 +240,15 @@ class SearchTab(QWidget):
         if generation != self._generation:  # a newer query is on its way
             return
         shown = self.selection.shown_id()
+        if error is not None and self._typing and isinstance(error, (QueryError, ValueError)):
+            # Half typed: the hits of the last query stay until the typing pauses.
+            self._unexplained = error
+            self._explain_timer.start()
+            self.status.setText(self._status_before)
+            self.searched.emit(error)
+            return
+        self._explain_timer.stop()
+        self._unexplained = None
         if error is not None:
             self.model.set_hits(())
             self._fill_facets({}, {})  # no counts from the query before
@@ -259,6 +284,18 @@ class SearchTab(QWidget):
             self.select_document(shown)
         self.selection.sync()
         self.searched.emit(results)
+
+    def _explain(self) -> None:
+        """The typing paused on a query that cannot be searched: say why."""
+        error, self._unexplained = self._unexplained, None
+        if error is None:
+            return
+        self.model.set_hits(())
+        self._fill_facets({}, {})
+        self._message(query_problem(error), "error")
+        self.status.setText("")
+        self.results_area.setCurrentWidget(self.help)
+        self.selection.sync()
 
     def _fill_facets(self, kind_counts: dict, tag_counts: dict) -> None:
         self._fill_facet(self.kinds, kind_counts, kind_label, kind_icon)
