@@ -156,9 +156,14 @@ def test_a_prefix_ranks_by_the_words_it_expands_to(index):
     assert max(scores.values()) > min(scores.values()) > 0
 
 
+def test_a_bounded_fuzzy_term_is_ranked_here_and_finds_what_whoosh_finds(index):
+    schema = index._current_searcher().schema
+    assert ranking.supports(index.parse("financ~").query, schema)
+    assert len(_ranked(index, "financ~")) == len(_whoosh(index, "financ~")) > 0
+
+
 def test_queries_it_cannot_rank_are_left_to_whoosh(index):
     schema = index._current_searcher().schema
     assert not ranking.supports(index.parse("year:[2012 TO 2015]").query, schema)
-    assert not ranking.supports(index.parse("financ~").query, schema)
     results = index.search("year:[2012 TO 2015] finance", limit=5)
     assert results.total == len(_whoosh(index, "year:[2012 TO 2015] finance"))

@@ -26,7 +26,7 @@ from whoosh import sorting
 from . import checksums, ranking, selfcheck, whoosh_internals
 from .matching import FacetSets, Matched, leaf_readers, split_by_segment
 from .postings import FieldLengths, PostingsCache
-from .query import ParsedQuery, make_parser, parse_query
+from .query import ParsedQuery, QueryError, make_parser, parse_query, select_passage
 from .schema import (
     SCHEMA_VERSION,
     IndexedDocument,
@@ -432,6 +432,8 @@ class SearchIndex:
                 raise IndexDamaged(_DAMAGED_MESSAGE)
             try:
                 return self._search(text, parsed, limit, _SORT_FACETS[sort], kinds, tags)
+            except QueryError:  # too broad, found while expanding its terms
+                raise
             except Exception as exc:
                 # Damage or a bug? Reading every file to tell (verify(): 711
                 # MB at 50,000 documents, under both locks) is left to
@@ -463,6 +465,7 @@ class SearchIndex:
         if not self._fast_path_checked:  # opened empty: compare on what it holds now
             self._check_fast_path()
         searcher = self._current_searcher()
+        parsed = select_passage(parsed, searcher)
         term_cache: dict = {}
         if self._fast_path_problem is None and ranking.supports(parsed.query, self._schema):
             ranked = self._rank(parsed.query, searcher, term_cache, kinds, tags)

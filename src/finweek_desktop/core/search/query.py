@@ -15,16 +15,27 @@ one field; see schema.py), each with its Portuguese shadow. ``title:``,
 attachments or metadata. A word or phrase that names a place or an
 organization (unfielded or ``org:``) also searches that entity's other names
 (synonyms.py): 横琴 finds "Hengqin", 澳門 finds "Macao".
+
+Every query answers or is refused with a QueryError, quickly. Control
+characters and lone surrogates are spaces; a query longer than
+MAX_QUERY_CHARS, or one whose wildcard, prefix or fuzzy term would look
+through more than EXPANSION_SCAN words of a field, is refused ("this query
+is too broad"); each such term stands for a bounded number of words. A long
+run of words without query syntax (a paragraph pasted from a document) is
+searched as a passage: by its most selective words and bigrams, a share of
+which a document must hold (``Passage``, ``select_passage``).
 """
 
 from __future__ import annotations
 
 import heapq
+import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from whoosh import qparser, query
 from whoosh.fields import TEXT
+from whoosh.support.levenshtein import distance as _edit_distance
 
 from ..dates import PartialDate
 from ..vocabulary import DocumentKind
@@ -59,10 +70,77 @@ _OPERATORS = re.compile(r"\b(AND|OR|NOT|ANDNOT|ANDMAYBE|TO)\b")
 # relevance. A one-character Chinese prefix (the bigrams starting with that
 # character) is never capped: it must find every document with it.
 PREFIX_EXPANSIONS = 64
+# A wildcard (f*n*, *ance, te?t) and a fuzzy term (finance~) likewise.
+WILDCARD_EXPANSIONS = 64
+FUZZY_EXPANSIONS = 32
+FUZZY_MAX_DISTANCE = 2
+# The words of a field one prefix, wildcard, fuzzy term or field:* may look
+# through (in a segment) before the query is refused as too broad: *a, a*
+# or a~ over the body of a big catalog would read its whole word list.
+EXPANSION_SCAN = 20000
+# Longer queries are refused; a pasted paragraph is far shorter.
+MAX_QUERY_CHARS = 2000
+# Leaves of a parsed query (each unfielded word is four: title, body and
+# their Portuguese shadows); more are refused as too long.
+MAX_QUERY_LEAVES = 400
+# Parentheses nested deeper are searched as plain words.
+MAX_NESTING = 16
+# A query of at least this many words (two Chinese characters counting as
+# one) and no query syntax is a pasted passage, searched by its
+# PASSAGE_TERMS most selective words, of which a document must hold
+# PASSAGE_SHARE.
+PASSAGE_MIN_WORDS = 12
+PASSAGE_TERMS = 12
+PASSAGE_SHARE = 0.5
+PASSAGE_CANDIDATES = 400  # distinct words of a passage looked up, at most
+
+
+class QueryError(ValueError):
+    """A query that cannot be searched at all; the message is for the user."""
+
+
+class QueryTooBroad(QueryError):
+    """A query whose expanding terms would take too long to search."""
+
+
+def _too_broad(what: str) -> QueryTooBroad:
+    return QueryTooBroad(f"this query is too broad: {what} matches too many words; "
+                         f"give more letters before * or ?, or fewer ~")
+
+
+def _scan(reader, fieldname: str, prefix: str, what: str, keep=None) -> list[tuple[int, bytes]]:
+    """(document frequency, word) of the words of ``fieldname`` starting with
+    ``prefix`` that ``keep`` accepts; QueryTooBroad past EXPANSION_SCAN."""
+    out = []
+    try:
+        words = reader.iter_prefix(fieldname, prefix)
+    except Exception:  # a field missing from a segment
+        return []
+    scanned = 0
+    while True:
+        try:
+            btext, info = next(words)
+        except StopIteration:
+            return out
+        except Exception:  # a field missing from a segment
+            return out
+        scanned += 1
+        if scanned > EXPANSION_SCAN:
+            raise _too_broad(what)
+        if keep is None or keep(btext):
+            out.append((info.doc_frequency(), btext))
+
+
+def _most_frequent(expansions: list[tuple[int, bytes]], limit: int | None) -> list[bytes]:
+    if limit is None or len(expansions) <= limit:
+        return sorted(btext for _df, btext in expansions)
+    top = heapq.nlargest(limit, expansions, key=lambda pair: (pair[0], pair[1]))
+    return sorted(btext for _df, btext in top)
 
 
 class CappedPrefix(ChosenPrefix):
-    """A prefix query over the ``limit`` most frequent expansions per field."""
+    """A prefix query over the ``limit`` most frequent expansions per field
+    (None: all of them), refused past EXPANSION_SCAN words."""
 
     def __init__(self, fieldname, text, boost=1.0, constantscore=True, limit=PREFIX_EXPANSIONS):
         super().__init__(fieldname, text, boost=boost, constantscore=constantscore)
@@ -75,38 +153,100 @@ class CappedPrefix(ChosenPrefix):
         return super().__hash__() ^ hash(self.limit)
 
     def choose(self, reader) -> list[bytes]:
-        expansions = []
-        try:
-            for btext, info in reader.iter_prefix(self.fieldname, self.text):
-                expansions.append((info.doc_frequency(), btext))
-        except Exception:  # a field missing from a segment
+        return _most_frequent(_scan(reader, self.fieldname, self.text, f"{self.text}*"), self.limit)
+
+
+class BoundedWildcard(query.Wildcard):
+    """A wildcard over at most WILDCARD_EXPANSIONS words per field (the
+    most frequent), refused when it would look through too many."""
+
+    def _btexts(self, ixreader):
+        text = self.text
+        literal = re.split(r"[*?]", text, maxsplit=1)[0]
+        pattern = re.compile(_wildcard_pattern(text))
+        field = ixreader.schema[self.fieldname] if self.fieldname in ixreader.schema else None
+        if field is None:
             return []
-        if len(expansions) <= self.limit:
-            return [btext for _df, btext in expansions]
-        top = heapq.nlargest(self.limit, expansions, key=lambda pair: (pair[0], pair[1]))
-        return sorted(btext for _df, btext in top)
+
+        def keep(btext: bytes) -> bool:
+            try:
+                return pattern.fullmatch(field.from_bytes(btext)) is not None
+            except Exception:
+                return False
+
+        return _most_frequent(_scan(ixreader, self.fieldname, literal, text, keep), WILDCARD_EXPANSIONS)
+
+    def normalize(self):
+        return self  # Whoosh's would turn it into an unbounded Prefix or Every
+
+
+def _wildcard_pattern(text: str) -> str:
+    return "".join(".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in text)
+
+
+class BoundedFuzzy(query.FuzzyTerm):
+    """A fuzzy term over at most FUZZY_EXPANSIONS words per field (the most
+    frequent within the distance), ranked like a prefix (ranking.py)."""
+
+    ranked_as_expansion = True
+
+    def __init__(self, fieldname, text, boost=1.0, maxdist=1, prefixlength=1, constantscore=True):
+        super().__init__(fieldname, text, boost=boost, maxdist=min(max(int(maxdist), 0), FUZZY_MAX_DISTANCE),
+                         prefixlength=max(int(prefixlength), 1), constantscore=constantscore)
+
+    def _btexts(self, ixreader):
+        field = ixreader.schema[self.fieldname] if self.fieldname in ixreader.schema else None
+        if field is None:
+            return []
+        text, maxdist = self.text, self.maxdist
+
+        def keep(btext: bytes) -> bool:
+            try:
+                return _edit_distance(field.from_bytes(btext), text, limit=maxdist) <= maxdist
+            except Exception:
+                return False
+
+        found = _scan(ixreader, self.fieldname, text[:self.prefixlength], f"{text}~", keep)
+        return _most_frequent(found, FUZZY_EXPANSIONS)
+
+    def normalize(self):
+        return self
 
 
 def cap_prefixes(q: query.Query, limit: int = PREFIX_EXPANSIONS) -> query.Query:
-    """``q`` with every Latin prefix query capped (see PREFIX_EXPANSIONS)."""
+    """``q`` with every expanding term bounded: Latin prefixes capped (see
+    PREFIX_EXPANSIONS), Chinese ones, wildcards, fuzzy terms and field:*
+    bounded by EXPANSION_SCAN."""
 
     def cap(node):
-        if type(node) is query.Prefix and not contains_han(node.text):
-            return CappedPrefix(node.fieldname, node.text, boost=node.boost,
-                                constantscore=node.constantscore, limit=limit)
+        kind = type(node)
+        if kind is query.Prefix:
+            return CappedPrefix(node.fieldname, node.text, boost=node.boost, constantscore=node.constantscore,
+                                limit=None if contains_han(node.text) else limit)
+        if kind is query.Wildcard:
+            return BoundedWildcard(node.fieldname, node.text, boost=node.boost, constantscore=node.constantscore)
+        if kind is query.FuzzyTerm:
+            return BoundedFuzzy(node.fieldname, node.text, boost=node.boost, maxdist=node.maxdist,
+                                prefixlength=node.prefixlength, constantscore=node.constantscore)
+        if kind is query.Every and node.fieldname not in (None, "", "*"):
+            if node.fieldname in _EVERYWHERE_FIELDS:  # every document has a title
+                return query.Every(boost=node.boost)
+            return CappedPrefix(node.fieldname, "", boost=node.boost, limit=None)
         return node
 
     return q.accept(cap)
 
 
-class QueryError(ValueError):
-    """A query that cannot be searched at all; the message is for the user."""
+_EVERYWHERE_FIELDS = {"title", "title_pt", "body", "body_pt"}
 
 
 @dataclass(frozen=True)
 class ParsedQuery:
     query: query.Query
     notice: str | None = None  # shown to the user when the query was reinterpreted
+    # A pasted passage: its distinct words, in order; select_passage keeps
+    # the most selective of them for a searcher.
+    passage: tuple[str, ...] | None = None
 
 
 class CatalogParser(qparser.QueryParser):
@@ -182,9 +322,26 @@ def make_parser(schema, han_query: str = "words", synonyms: Synonyms | None = No
 
 
 def parse_query(text: str, parser: qparser.QueryParser) -> ParsedQuery:
-    text = text.strip()
+    """The query for ``text``; QueryError, with a message for the user, when
+    there is nothing to search or the query is too long. Never another
+    exception: what the parser cannot read is searched as plain words."""
+    text = clean_query_text(text)
     if not text:
         raise QueryError("type something to search for")
+    if len(text) > MAX_QUERY_CHARS:
+        raise QueryError(f"the query is too long ({len(text):,} characters); search for at most "
+                         f"{MAX_QUERY_CHARS:,}: a sentence or a paragraph is enough")
+    passage = _passage_words(text, parser.schema)
+    if passage is not None:
+        return ParsedQuery(_passage_query(passage), passage=passage)
+    parsed = _parse(text, parser)
+    if _leaf_count(parsed.query) > MAX_QUERY_LEAVES:
+        raise QueryError("the query is too long: use fewer words, or paste a passage without query syntax "
+                         "(fields, AND/OR/NOT, *, ~) to search for it as a passage")
+    return parsed
+
+
+def _parse(text: str, parser: qparser.QueryParser) -> ParsedQuery:
     text = _normalize_kinds(text)
     _check_field_names(text)
     typed = text
@@ -195,7 +352,7 @@ def parse_query(text: str, parser: qparser.QueryParser) -> ParsedQuery:
         try:
             parsed = parser.parse(_fold_raw_terms(text))
         except Exception as exc:  # Whoosh raises assorted types on odd input
-            problem = f"the query could not be parsed ({exc})"
+            problem = f"the query could not be parsed ({_one_line(exc)})"
         else:
             if _is_usable(parsed):
                 return ParsedQuery(cap_prefixes(parsed))
@@ -204,7 +361,10 @@ def parse_query(text: str, parser: qparser.QueryParser) -> ParsedQuery:
         # "title:digital OR": drop the operator, keep the rest as typed.
         trimmed = _without_dangling_operators(text)
         if trimmed and _syntax_problem(trimmed) is None:
-            parsed = parser.parse(_fold_raw_terms(trimmed))
+            try:
+                parsed = parser.parse(_fold_raw_terms(trimmed))
+            except Exception:
+                parsed = None
             if _is_usable(parsed):
                 shown = _without_dangling_operators(typed)
                 return ParsedQuery(cap_prefixes(parsed), notice=f"{problem[0].upper()}{problem[1:]}; "
@@ -216,10 +376,114 @@ def parse_query(text: str, parser: qparser.QueryParser) -> ParsedQuery:
     plain = plain_words(text)
     if not plain:
         raise QueryError(f"nothing to search for: {problem}")
-    parsed = parser.parse(plain)
+    try:
+        parsed = parser.parse(plain)
+    except Exception:
+        parsed = None
     if not _is_usable(parsed):
         raise QueryError(f"nothing to search for: {problem}")
     return ParsedQuery(cap_prefixes(parsed), notice=f"{problem[0].upper()}{problem[1:]}; searched for the words: {plain}")
+
+
+def _one_line(exc: Exception) -> str:
+    return " ".join(str(exc).split())[:120] or exc.__class__.__name__
+
+
+# Control characters, zero-width and bidi controls, and lone surrogates (a
+# broken paste; they cannot even be encoded) are spaces in a query.
+_NOT_TEXT = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ud800-\udfff]")
+
+
+def clean_query_text(text: str) -> str:
+    """``text`` with what is not text turned into spaces, and trimmed."""
+    return _NOT_TEXT.sub(" ", text).strip()
+
+
+# -- pasted passages --------------------------------------------------------------
+
+_KNOWN_NAMES = sorted({*KNOWN_FIELDS, *(a for names in FIELD_ALIASES.values() for a in names)}, key=len, reverse=True)
+# What makes a query a query rather than a passage: a known field, an
+# operator in capitals, a wildcard or fuzzy term, a boost.
+_QUERY_SYNTAX = re.compile(
+    r"(?<![\w\"])(?:" + "|".join(_KNOWN_NAMES) + r"):\S|\w\*|\*\w|\w\?\w|\w~|\^\d", re.IGNORECASE)
+_OPERATOR_WORDS = re.compile(r"\b(?:AND|OR|NOT|ANDNOT|ANDMAYBE|TO)\b")  # in capitals only
+
+
+def _passage_words(text: str, schema) -> tuple[str, ...] | None:
+    """The distinct indexed words of ``text`` when it is a pasted passage:
+    many words and no query syntax; None otherwise."""
+    if len(text) < PASSAGE_MIN_WORDS * 2 or schema is None or "body" not in schema:
+        return None
+    if _QUERY_SYNTAX.search(text) or _OPERATOR_WORDS.search(text):
+        return None
+    words, weight = [], 0.0
+    seen = set()
+    try:
+        tokens = list(schema["body"].process_text(text, mode="query"))
+    except Exception:
+        return None
+    for word in tokens:
+        if word in seen:
+            continue
+        han = contains_han(word)
+        if han and len(word) < 2:
+            continue
+        seen.add(word)
+        words.append(word)
+        weight += 0.5 if han else 1.0
+    if weight < PASSAGE_MIN_WORDS:
+        return None
+    return tuple(words[:PASSAGE_CANDIDATES])
+
+
+class Passage(query.Or):
+    """The most selective words of a pasted passage, each searched in the
+    title and the body; a document matches when it holds ``minmatch`` of
+    them (ranking.py counts; Whoosh's own Or ignores minmatch)."""
+
+
+def _passage_word_query(word: str) -> query.Query:
+    return query.DisjunctionMax([query.Term("title", word, boost=DEFAULT_FIELDS["title"]),
+                                 query.Term("body", word, boost=DEFAULT_FIELDS["body"])])
+
+
+def _passage_query(words, minmatch: int = 0) -> query.Query:
+    return Passage([_passage_word_query(w) for w in words], minmatch=minmatch)
+
+
+def select_passage(parsed: ParsedQuery, searcher) -> ParsedQuery:
+    """A passage's query for ``searcher``: its PASSAGE_TERMS rarest words
+    that the index holds, a PASSAGE_SHARE of which a document must hold."""
+    if parsed.passage is None:
+        return parsed
+    found = []
+    for at, word in enumerate(parsed.passage):
+        try:
+            frequency = searcher.doc_frequency("body", word) + searcher.doc_frequency("title", word)
+        except Exception:
+            frequency = 0
+        if frequency:
+            found.append((frequency, at, word))
+    chosen = [word for _f, _at, word in sorted(heapq.nsmallest(PASSAGE_TERMS, found), key=lambda t: t[1])]
+    minmatch = max(1, math.ceil(len(chosen) * PASSAGE_SHARE))
+    notice = (f"Searched as a passage: documents holding {minmatch} or more of its {len(chosen)} most "
+              f"distinctive words ({' '.join(chosen)})" if chosen else
+              "Searched as a passage: none of its words is in the catalog")
+    return replace(parsed, query=_passage_query(chosen, minmatch) if chosen else query.NullQuery, notice=notice)
+
+
+def _leaf_count(q) -> int:
+    count, stack = 0, [q]
+    while stack:
+        node = stack.pop()
+        if node is None or node is query.NullQuery:
+            continue
+        children = list(node.children()) if not node.is_leaf() else []
+        if children:
+            stack.extend(children)
+        else:
+            count += 1
+    return count
 
 
 def plain_words(text: str) -> str:
@@ -261,12 +525,17 @@ def _syntax_problem(text: str) -> str | None:
     unquoted = _strip_phrases(text)
     for opening, closing, name in (("(", ")", "parenthesis"), ("[{", "]}", "range bracket")):
         depth = 0
+        deepest = 0
         for ch in unquoted:
             depth += 1 if ch in opening else -1 if ch in closing else 0
+            deepest = max(deepest, depth)
             if depth < 0:
                 break
         if depth:
             return f"the query has an unmatched {name}"
+        if deepest > MAX_NESTING:
+            return f"the query nests {'parentheses' if name == 'parenthesis' else 'range brackets'} " \
+                   f"more than {MAX_NESTING} deep"
     if re.search(r"\b\w+:(\s|$)", _strip_phrases(text)):
         return "a field name is missing its value"
     if _LEADING_OPERATOR.match(text) or _TRAILING_OPERATOR.search(text):
@@ -360,8 +629,14 @@ def _fold_raw_terms(text: str) -> str:
 
 
 def _is_usable(parsed: query.Query) -> bool:
-    if parsed is None or parsed is query.NullQuery:
-        return False
-    if isinstance(parsed, query.Query) and parsed.is_leaf():
-        return True
-    return any(_is_usable(child) for child in parsed.children()) if parsed.children() else False
+    """Whether ``parsed`` holds a term to search (without recursion: a
+    query may nest deeply)."""
+    stack = [parsed]
+    while stack:
+        node = stack.pop()
+        if node is None or node is query.NullQuery or not isinstance(node, query.Query):
+            continue
+        if node.is_leaf():
+            return True
+        stack.extend(node.children())
+    return False

@@ -17,12 +17,15 @@ boosts multiply. Where we differ, on purpose:
   scores even when they stand on different documents; here each document
   gets the best of its own;
 
-- a prefix or wildcard adds the BM25 of each word it expands to (Whoosh
-  adds raw term frequencies, which favours long documents);
+- a prefix, wildcard or bounded fuzzy term (query.BoundedFuzzy) adds the
+  BM25 of each word it expands to (Whoosh adds raw term frequencies, which
+  favours long documents);
+- an Or with a ``minmatch`` (a pasted passage, query.Passage) keeps the
+  documents matching that many of its parts (Whoosh ignores minmatch);
 - a phrase matches where its words stand at consecutive positions, and
   scores as the AND of its words.
 
-Anything else (ranges, numeric fields, fuzzy terms...) is left to Whoosh:
+Anything else (ranges, numeric fields...) is left to Whoosh:
 ``supports`` says whether a query can be ranked here.
 """
 
@@ -128,6 +131,9 @@ class SegmentRanker:
             parts = [self.matches(child) for child in q.children()]
             union = _union(parts, max_score=isinstance(q, wq.DisjunctionMax),
                            tiebreak=getattr(q, "tiebreak", 0.0))
+            minmatch = getattr(q, "minmatch", 0) if isinstance(q, wq.Or) else 0
+            if minmatch > 1 and len(union):
+                union = _at_least(union, parts, minmatch)
             return union.boosted(q.boost)
         if isinstance(q, wq.And):
             return self._and(q).boosted(q.boost)
@@ -261,6 +267,16 @@ def _union(parts: list[Matches], max_score: bool, tiebreak: float = 0.0) -> Matc
         total = np.bincount(inverse, weights=scores, minlength=len(unique))
         best = best + tiebreak * (total - best)
     return Matches(unique, best)
+
+
+def _at_least(union: Matches, parts: list[Matches], minmatch: int) -> Matches:
+    """The documents of ``union`` that ``minmatch`` of ``parts`` match (an Or's minmatch)."""
+    held = np.zeros(len(union), dtype=np.int64)
+    for part in parts:
+        if len(part):
+            held[np.searchsorted(union.docs, part.docs)] += 1
+    keep = held >= minmatch
+    return Matches(union.docs[keep], union.scores[keep])
 
 
 def _intersect(a: Matches, b: Matches) -> Matches:

@@ -232,9 +232,11 @@ def segment_ids(ix) -> list[str]:
 
 def expands(q) -> bool:
     """A prefix, wildcard or other query standing for the union of the
-    words it expands to (not a fuzzy term)."""
-    return isinstance(q, wq.MultiTerm) and not isinstance(q, wq.FuzzyTerm) \
-        and type(q)._btexts is not wq.MultiTerm._btexts
+    words it expands to (not a fuzzy term, unless it says it is ranked as
+    one: query.BoundedFuzzy)."""
+    if isinstance(q, wq.FuzzyTerm) and not getattr(q, "ranked_as_expansion", False):
+        return False
+    return isinstance(q, wq.MultiTerm) and type(q)._btexts is not wq.MultiTerm._btexts
 
 
 def expansions(q, reader) -> list[bytes]:
