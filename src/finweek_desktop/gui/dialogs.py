@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QStringListModel, Qt
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -24,21 +25,49 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..core.catalog.common import EDITABLE_FIELDS
 from ..core.dates import normalize_date
 from ..core.records import DocumentDetail, NewDocument
 from ..core.vocabulary import LANGUAGES, DocumentKind, OrganizationRole
 from .confirm import plain_buttons
 from .theme import error_text_color, kind_icon, set_icon
-from .widgets import TagLineEdit
+from .widgets import TagLineEdit, TagListEdit
+
+# Whether the core edits a document's session (update_document(session_id=…)).
+SESSION_EDITABLE = "session_id" in EDITABLE_FIELDS
+
+
+NameRole = Qt.ItemDataRole.UserRole + 1
+
+
+class OrganizationCompleter(QCompleter):
+    """Matches a name or any alias ("CEIS" offers China Economic
+    Information Service) and completes to the name."""
+
+    def pathFromIndex(self, index) -> str:
+        return index.data(NameRole) or super().pathFromIndex(index)
+
+
+def organization_model(organizations, parent) -> QStandardItemModel:
+    """One row per organization: "Name (alias, alias)" to match and to
+    show, the name to write."""
+    model = QStandardItemModel(parent)
+    for org in organizations:
+        name = org if isinstance(org, str) else org.name
+        aliases = () if isinstance(org, str) else org.aliases
+        item = QStandardItem(f"{name} ({', '.join(aliases)})" if aliases else name)
+        item.setData(name, NameRole)
+        model.appendRow(item)
+    return model
 
 
 class OrganizationTable(QWidget):
-    """Rows of (organization, role); names complete from the catalog."""
+    """Rows of (organization, role); names complete from the catalog, by
+    their aliases too."""
 
     def __init__(self, organizations, parent=None):
         super().__init__(parent)
-        names = [o if isinstance(o, str) else o.name for o in organizations]
-        self._names = QStringListModel(names, self)
+        self._names = organization_model(organizations, self)
         self.table = QTableWidget(0, 2)
         self.table.setObjectName("organizationRows")
         self.table.setHorizontalHeaderLabels(["Organization", "Role"])
@@ -69,7 +98,8 @@ class OrganizationTable(QWidget):
         row = self.table.rowCount()
         self.table.insertRow(row)
         editor = QLineEdit(name)
-        completer = QCompleter(self._names, editor)
+        editor.setObjectName("organizationName")
+        completer = OrganizationCompleter(self._names, editor)
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         completer.setFilterMode(Qt.MatchFlag.MatchContains)
         editor.setCompleter(completer)
@@ -124,11 +154,9 @@ class DocumentDialog(QDialog):
         for info in sessions:
             self.session.addItem(info.name, info.id)
         self.organizations = OrganizationTable(organizations)
-        self.tags = TagLineEdit()
+        self.tags = TagListEdit()  # each name of the list completes
         self.tags.setObjectName("tagsEdit")
-        self.tags.setPlaceholderText("Comma-separated, e.g. fintech, digital-currency")
         self.tags.set_names(tag_names)
-        self.tags.completer().setCompletionMode(QCompleter.CompletionMode.InlineCompletion)
         self.summary = QPlainTextEdit()
         self.summary.setObjectName("summaryEdit")
         self.summary.setTabChangesFocus(True)
@@ -192,7 +220,9 @@ class DocumentDialog(QDialog):
         self.date.setText(d.date or "")
         self.language.setCurrentIndex(max(0, self.language.findData(d.language or "")))
         self.session.setCurrentIndex(max(0, self.session.findData(d.session_id)))
-        self.session.setEnabled(False)  # the service does not edit the session of a document
+        if not SESSION_EDITABLE:
+            self.session.setEnabled(False)
+            self.session.setToolTip("The catalog cannot move a document to another session yet")
         for ref in d.organizations:
             self.organizations.add_row(ref.name, ref.role)
         self.summary.setPlainText(d.summary)
@@ -239,6 +269,13 @@ class DocumentDialog(QDialog):
             "notes": self.notes.toPlainText().strip(),
             "source": self.source.text().strip(),
         }
+
+    def edit_changes(self) -> dict:
+        """``changes()`` for update_document, with the session when it moved."""
+        changes = self.changes()
+        if SESSION_EDITABLE and self.document is not None and self.session.currentData() != self.document.session_id:
+            changes["session_id"] = self.session.currentData()
+        return changes
 
     def organization_links(self) -> tuple[tuple[str, str], ...]:
         return self.organizations.links()

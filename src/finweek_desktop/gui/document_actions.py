@@ -154,7 +154,8 @@ class DocumentActionsMixin:
         document = self.service.get_document(doc_id)
         dialog = DocumentDialog(self.service.organizations(), self.tag_names, document,
                                 sessions=self.service.sessions(), parent=self)
-        dialog.accepted.connect(lambda: self.ops.update_document(doc_id, dialog.changes(), dialog.organization_links()))
+        dialog.accepted.connect(lambda: self.ops.update_document(doc_id, dialog.edit_changes(),
+                                                                 dialog.organization_links()))
         dialog.open()
 
     def delete_selected(self) -> None:

@@ -34,7 +34,7 @@ from .errors import describe
 from .operations import FileReport
 from .tasks import Progress
 from .theme import kind_icon
-from .widgets import TagLineEdit
+from .widgets import TagListEdit
 
 log = logging.getLogger(__name__)
 THUMBNAIL_SIZE = 128  # px, drawn at 64 in the file strip: sharp on a 2x screen
@@ -51,7 +51,7 @@ class ImportDialog(QDialog):
         self.kind.setObjectName("importKind")
         for kind in DocumentKind:
             self.kind.addItem(kind_icon(kind.value), kind.label, kind.value)
-        self.tags = TagLineEdit()
+        self.tags = TagListEdit()  # each name of the list completes
         self.tags.setObjectName("importTags")
         self.tags.set_names(tag_names)
         self.tags.setPlaceholderText("Optional, comma-separated")

@@ -153,6 +153,35 @@ class TagLineEdit(QLineEdit):
         return self._names.stringList()
 
 
+class ListCompleter(QCompleter):
+    """Completes the last name of a comma-separated list ("wealth, insur"
+    offers "insurance" and keeps "wealth, ")."""
+
+    def splitPath(self, path: str) -> list[str]:
+        return [path.rsplit(",", 1)[-1].strip()]
+
+    def pathFromIndex(self, index) -> str:
+        text = self.widget().text() if self.widget() is not None else ""
+        head = text.rsplit(",", 1)[0] + ", " if "," in text else ""
+        return head + super().pathFromIndex(index)
+
+
+class TagListEdit(TagLineEdit):
+    """Several tag names, comma-separated, each completed in turn."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        completer = ListCompleter(self._names, self)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+        self.setCompleter(completer)
+        self.setPlaceholderText("Comma-separated, e.g. fintech, digital-currency")
+
+    def names_typed(self) -> tuple[str, ...]:
+        return tuple(t.strip() for t in self.text().split(",") if t.strip())
+
+
 class TagEditor(QWidget):
     """Chips for the tags of a document plus a box to add one."""
 
