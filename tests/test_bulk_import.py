@@ -1,4 +1,4 @@
-"""Bulk import (core/bulk.py): the path the app's import and the benchmark share."""
+"""Bulk import (core/catalog/imports.py): the path the app's import and the benchmark share."""
 
 from __future__ import annotations
 

@@ -39,7 +39,7 @@ def click_message_button(qtbot, name: str, role_text: str) -> None:
 
 
 def seeded_id(service, title_part: str) -> int:
-    matches = [d.id for d in service.list_documents() if title_part.lower() in d.title.lower()]
+    matches = [d.id for d in service.documents.list_documents() if title_part.lower() in d.title.lower()]
     assert len(matches) == 1, matches
     return matches[0]
 

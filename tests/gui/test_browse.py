@@ -12,14 +12,14 @@ from gui_helpers import BLUE_PAPER, idle, select_title, titles
 
 
 def test_tag_changes_and_tab_switches_list_the_documents_off_the_ui_thread(qtbot, window, service, monkeypatch):
-    original = service.document_ids
+    original = service.documents.document_ids
     on_ui_thread = []
 
     def recording(*args, **kwargs):
         on_ui_thread.append(threading.current_thread() is threading.main_thread())
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(service, "document_ids", recording)
+    monkeypatch.setattr(service.documents, "document_ids", recording)
     select_title(qtbot, window.all_tab, BLUE_PAPER)
     line = window.detail.tags.line
     qtbot.keyClicks(line, "to-review")

@@ -61,7 +61,7 @@ def test_the_files_are_in_sight_without_scrolling(qtbot, window):
 
 def test_fields_without_a_value_are_left_out(qtbot, window, service):
     doc_id = select_title(qtbot, window.all_tab, BLUE_PAPER)
-    assert service.get_document(doc_id).language is None
+    assert service.documents.get_document(doc_id).language is None
     form = window.detail.form
     language = window.detail.findChild(QLabel, "field_language")
     assert not form.isRowVisible(language)

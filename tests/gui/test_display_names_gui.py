@@ -20,7 +20,7 @@ NAME = "report\u202efdp.exe.txt"  # displayed raw as "reporttxt.exe.pdf"
 
 @pytest.fixture
 def hostile_window(qtbot, catalog, settings, tmp_path):
-    doc = catalog.service.create_document_with_files(
+    doc = catalog.service.attachments.create_document_with_files(
         NewDocument(kind="report", title=TITLE), [write(tmp_path / NAME, "Minutes of the spoofing session")])
     win = MainWindow(catalog, settings=settings)
     win.resize(1280, 800)
@@ -50,7 +50,7 @@ def test_titles_and_file_names_are_shown_escaped(qtbot, hostile_window, service)
     item = window.detail.attachments.item(0)
     assert item.text().startswith("report\\u202efdp.exe.txt\n")
     assert "\u202e" not in item.toolTip()
-    assert service.get_document(doc.id).attachments[0].original_name == NAME  # stored as it was
+    assert service.documents.get_document(doc.id).attachments[0].original_name == NAME  # stored as it was
 
     search(qtbot, window, "spoofing")
     hits = window.search_tab.model

@@ -31,9 +31,9 @@ def test_open_says_it_opens_a_read_only_copy(qtbot, window, service, opened):
     idle(qtbot, window)
     (url,) = opened
     copy = Path(url.toLocalFile())
-    first = service.get_document(doc_id).attachments[0]
+    first = service.documents.get_document(doc_id).attachments[0]
     assert copy.name == first.original_name
-    assert copy.read_bytes() == service.attachment(first.id).path.read_bytes()
+    assert copy.read_bytes() == service.attachments.attachment(first.id).path.read_bytes()
     assert stat.S_IMODE(copy.stat().st_mode) & 0o222 == 0  # read-only
     assert "read-only copy" in window.statusBar().currentMessage()
     qtbot.mouseClick(window.detail.open_button, Qt.MouseButton.LeftButton)  # again: the copy is reused
@@ -46,7 +46,7 @@ def test_show_in_the_folder_shows_the_stored_file(qtbot, window, service, opened
     idle(qtbot, window)
     qtbot.mouseClick(window.detail.reveal_button, Qt.MouseButton.LeftButton)
     idle(qtbot, window)
-    stored = service.attachment(service.get_document(doc_id).attachments[0].id).path
+    stored = service.attachments.attachment(service.documents.get_document(doc_id).attachments[0].id).path
     assert [Path(u.toLocalFile()) for u in opened] == [stored.parent]  # no session bus here: the folder
     message = window.statusBar().currentMessage()
     assert stored.name in message and str(stored.parent) in message
@@ -59,14 +59,14 @@ def test_drop_a_file_on_the_window_attaches_it_to_the_shown_document(qtbot, wind
     doc_id = select_title(qtbot, window.all_tab, BLUE_PAPER)
     with qtbot.waitSignal(window.ops.finished, timeout=20000):
         assert drop(window, QPoint(300, 20), [note])  # the window itself, not the table or the pane
-    assert [a.original_name for a in service.get_document(doc_id).attachments] == ["notes.txt"]
+    assert [a.original_name for a in service.documents.get_document(doc_id).attachments] == ["notes.txt"]
     qtbot.waitUntil(lambda: window.detail.attachments.count() == 1)
     idle(qtbot, window)
 
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
 def test_drop_on_the_window_without_a_document_says_what_to_do(qtbot, window, service, tmp_path):
-    before = {d.id: d.attachment_count for d in service.list_documents()}
+    before = {d.id: d.attachment_count for d in service.documents.list_documents()}
     note = tmp_path / "notes.txt"
     note.write_text("Nowhere to go.", encoding="utf-8")
     window.tabs.setCurrentWidget(window.search_tab)  # nothing selected there
@@ -74,7 +74,7 @@ def test_drop_on_the_window_without_a_document_says_what_to_do(qtbot, window, se
     drop(window, QPoint(300, 20), [note])
     idle(qtbot, window)
     assert "Select a document" in window.statusBar().currentMessage()
-    assert {d.id: d.attachment_count for d in service.list_documents()} == before
+    assert {d.id: d.attachment_count for d in service.documents.list_documents()} == before
 
 
 def test_a_new_file_that_reuses_a_removed_files_id_gets_its_own_thumbnail(qtbot):

@@ -39,7 +39,7 @@ def test_the_new_document_dialog_opens_with_the_focus_on_the_title(qtbot, window
     with qtbot.waitSignal(window.ops.finished, timeout=10000):
         qtbot.keyClick(focused(), Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: window.detail.title.text() == "Notes on insurance")
-    assert service.get_document(window.detail.document_id).kind == kind
+    assert service.documents.get_document(window.detail.document_id).kind == kind
 
 
 # -- tab shortcuts and the sheet ----------------------------------------------
@@ -131,7 +131,7 @@ def test_f6_goes_to_the_detail_pane_and_shift_f6_back_to_the_list(qtbot, window,
     qtbot.keyClicks(focused(), "to-cite")
     with qtbot.waitSignal(window.ops.finished, timeout=10000):
         qtbot.keyClick(focused(), Qt.Key.Key_Return)
-    assert "to-cite" in [t.name for t in service.get_document(doc_id).tags]
+    assert "to-cite" in [t.name for t in service.documents.get_document(doc_id).tags]
     press(qtbot, window, Qt.Key.Key_F6, Qt.KeyboardModifier.ShiftModifier)
     assert focused() is window.all_tab.table
 
@@ -144,7 +144,7 @@ def test_delete_on_a_focused_tag_chip_removes_the_tag_not_the_document(qtbot, wi
     name = focused().name
     with qtbot.waitSignal(window.ops.finished, timeout=10000):
         qtbot.keyClick(focused(), Qt.Key.Key_Delete)
-    assert name not in [t.name for t in service.get_document(doc_id).tags]
+    assert name not in [t.name for t in service.documents.get_document(doc_id).tags]
     assert not [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()]
 
 

@@ -14,7 +14,7 @@ from gui_helpers import idle, press, search, titles, type_text
 
 
 def add(service, title: str, **fields) -> int:
-    return service.create_document(NewDocument(kind=fields.pop("kind", "report"), title=title, **fields)).id
+    return service.documents.create_document(NewDocument(kind=fields.pop("kind", "report"), title=title, **fields)).id
 
 
 def show_all(qtbot, window) -> None:

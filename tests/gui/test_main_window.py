@@ -123,7 +123,7 @@ def test_filtering_runs_off_the_ui_thread_and_keeps_the_latest_answer(qtbot, win
     import time
 
     tab = window.all_tab
-    original = service.document_ids
+    original = service.documents.document_ids
     threads = []
 
     def slow_for_b(where=DocumentFilter(), sort="date"):
@@ -132,7 +132,7 @@ def test_filtering_runs_off_the_ui_thread_and_keeps_the_latest_answer(qtbot, win
             time.sleep(0.6)
         return original(where, sort)
 
-    monkeypatch.setattr(service, "document_ids", slow_for_b)
+    monkeypatch.setattr(service.documents, "document_ids", slow_for_b)
     qtbot.keyClicks(tab.filter_edit, "b")
     qtbot.waitUntil(lambda: tab.model.loading, timeout=5000)  # debounce over, the "b" list is being built
     qtbot.keyClicks(tab.filter_edit, "lue")
@@ -157,8 +157,8 @@ def test_document_model_fetches_rows_on_demand(service, monkeypatch):
     model = DocumentTableModel(service, DocumentFilter())
     model.PAGE = 3
     calls = []
-    original = service.summaries
-    monkeypatch.setattr(service, "summaries", lambda ids: calls.append(list(ids)) or original(ids))
+    original = service.documents.summaries
+    monkeypatch.setattr(service.documents, "summaries", lambda ids: calls.append(list(ids)) or original(ids))
     model.reload()
     assert model.rowCount() == 9 and calls == []
     model.index(0, 0).data()
@@ -193,7 +193,7 @@ def test_tag_several_documents_at_once_then_undo(qtbot, window, service):
     qtbot.keyClicks(box.edit, "to-read")
     with qtbot.waitSignal(window.ops.finished, timeout=10000):
         qtbot.keyClick(box.edit, Qt.Key.Key_Return)
-    assert service.count_documents(DocumentFilter(tag="to-read")) == 9
+    assert service.documents.count_documents(DocumentFilter(tag="to-read")) == 9
     assert "to-read" in window.undo_action.text()
     with qtbot.waitSignal(window.ops.finished, timeout=10000):
         press(qtbot, window, Qt.Key.Key_Z)
@@ -201,14 +201,14 @@ def test_tag_several_documents_at_once_then_undo(qtbot, window, service):
 
 
 def test_remove_a_tag_from_several_documents_at_once(qtbot, window, service):
-    assert service.count_documents(DocumentFilter(tag="dual-circulation")) == 3
+    assert service.documents.count_documents(DocumentFilter(tag="dual-circulation")) == 3
     window.all_tab.table.selectAll()
     press(qtbot, window, Qt.Key.Key_T, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     box = dialog(qtbot, TagNameDialog)
     qtbot.keyClicks(box.edit, "dual-circulation")
     with qtbot.waitSignal(window.ops.finished, timeout=10000):
         qtbot.keyClick(box.edit, Qt.Key.Key_Return)
-    assert service.count_documents(DocumentFilter(tag="dual-circulation")) == 0
+    assert service.documents.count_documents(DocumentFilter(tag="dual-circulation")) == 0
 
 
 def test_remove_a_tag_with_the_chip(qtbot, window, service):
@@ -216,7 +216,7 @@ def test_remove_a_tag_with_the_chip(qtbot, window, service):
     chip = next(c for c in window.detail.tags.chips() if c.name == "fintech")
     with qtbot.waitSignal(window.ops.finished, timeout=10000):
         qtbot.mouseClick(chip, Qt.MouseButton.LeftButton, pos=QPoint(chip.width() - 6, chip.height() // 2))
-    assert "fintech" not in [t.name for t in service.get_document(doc_id).tags]
+    assert "fintech" not in [t.name for t in service.documents.get_document(doc_id).tags]
 
 
 def test_rename_a_tag_in_the_tags_tab(qtbot, window, service):
@@ -292,7 +292,7 @@ def test_delete_a_document_then_undo(qtbot, window, service):
     with qtbot.waitSignal(window.ops.finished, timeout=10000):
         window.undo_action.trigger()
     qtbot.waitUntil(lambda: BLUE_PAPER in titles(window.all_tab))
-    assert service.get_document(doc_id).title == BLUE_PAPER
+    assert service.documents.get_document(doc_id).title == BLUE_PAPER
     search(qtbot, window, "digital currency")
     qtbot.waitUntil(lambda: BLUE_PAPER in window.search_tab.result_titles(), timeout=10000)
 
@@ -316,7 +316,7 @@ def test_new_document_dialog(qtbot, window, service):
     with qtbot.waitSignal(window.ops.finished, timeout=10000):
         qtbot.mouseClick(next(b for b in box.buttons.buttons() if b.text() == "Create"), Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: window.detail.title.text() == "Cross-border wealth management notes")
-    doc = service.get_document(window.detail.document_id)
+    doc = service.documents.get_document(window.detail.document_id)
     assert doc.kind == "report" and doc.date == "2021-03"
     assert {t.name for t in doc.tags} == {"wealth", "greater-bay-area"}
     assert [(o.name, o.role) for o in doc.organizations] == [("Hengqin Finance Research Institute", "author")]
@@ -338,7 +338,7 @@ def test_edit_a_document(qtbot, window, service):
     qtbot.keyClicks(box.subtitle, "Edited subtitle")
     with qtbot.waitSignal(window.ops.finished, timeout=10000):
         box.buttons.accepted.emit()
-    assert service.get_document(doc_id).subtitle == "Edited subtitle"
+    assert service.documents.get_document(doc_id).subtitle == "Edited subtitle"
     qtbot.waitUntil(lambda: window.detail.subtitle.text() == "Edited subtitle")
 
 
@@ -357,7 +357,7 @@ def test_attach_a_file_through_the_file_dialog(qtbot, window, service, note, mon
     doc_id = select_title(qtbot, window.all_tab, BLUE_PAPER)
     with qtbot.waitSignal(window.ops.finished, timeout=20000):
         qtbot.mouseClick(window.detail.attach_button, Qt.MouseButton.LeftButton)
-    assert [a.original_name for a in service.get_document(doc_id).attachments] == ["forum-minutes.txt"]
+    assert [a.original_name for a in service.documents.get_document(doc_id).attachments] == ["forum-minutes.txt"]
     qtbot.waitUntil(lambda: window.detail.attachments.count() == 1)
     # the text file is previewed as text
     qtbot.waitUntil(lambda: window.detail.preview.mode == PreviewWidget.TEXT, timeout=10000)
@@ -378,7 +378,7 @@ def test_drop_a_file_on_a_document_row(qtbot, window, service, note):
     rect = tab.table.visualRect(tab.model.index(row, 0))
     with qtbot.waitSignal(window.ops.finished, timeout=20000):
         drop(tab.table.viewport(), rect.center(), [note])
-    assert [a.original_name for a in service.get_document(doc_id).attachments] == ["forum-minutes.txt"]
+    assert [a.original_name for a in service.documents.get_document(doc_id).attachments] == ["forum-minutes.txt"]
 
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -386,21 +386,21 @@ def test_drop_a_file_on_the_detail_pane(qtbot, window, service, note):
     doc_id = select_title(qtbot, window.all_tab, BLUE_PAPER)
     with qtbot.waitSignal(window.ops.finished, timeout=20000):
         drop(window.detail, QPoint(50, 50), [note])
-    assert len(service.get_document(doc_id).attachments) == 1
+    assert len(service.documents.get_document(doc_id).attachments) == 1
 
 
 def test_a_duplicate_file_is_reported(qtbot, window, service, note):
     first = seeded_id(service, BLUE_PAPER)
     second = seeded_id(service, "Digital Alliance Initiative")
-    service.attach_files(first, [note])
+    service.attachments.attach_files(first, [note])
     with qtbot.waitSignal(window.ops.finished, timeout=20000):
         window.attach_files(second, [note])
     box = dialog(qtbot, QMessageBox, "duplicateReport")
     assert BLUE_PAPER in box.informativeText()
-    assert service.get_document(second).attachments == ()
+    assert service.documents.get_document(second).attachments == ()
     with qtbot.waitSignal(window.ops.finished, timeout=20000):
         click_message_button(qtbot, "duplicateReport", "Attach anyway")
-    assert len(service.get_document(second).attachments) == 1
+    assert len(service.documents.get_document(second).attachments) == 1
 
 
 def test_bulk_import_with_progress(qtbot, window, service, tmp_path, note):
@@ -410,18 +410,18 @@ def test_bulk_import_with_progress(qtbot, window, service, tmp_path, note):
         path.write_text(f"# Brief number {n}\n\nNotes on offshore renminbi, part {n}.", encoding="utf-8")
         files.append(path)
     files.append(note)
-    service.attach_files(seeded_id(service, BLUE_PAPER), [note])  # a duplicate to report
-    before = service.count_documents()
+    service.attachments.attach_files(seeded_id(service, BLUE_PAPER), [note])  # a duplicate to report
+    before = service.documents.count_documents()
     with qtbot.waitSignal(window.ops.finished, timeout=60000):
         window.start_import(files, "report", ("imported",))
         assert window.task_bar.isVisible()
-    assert service.count_documents() == before + 3
+    assert service.documents.count_documents() == before + 3
     report = window.last_import
     assert len(report.documents) == 3 and len(report.duplicates) == 1
     box = dialog(qtbot, QMessageBox, "importReport")
     assert "forum-minutes.txt" in box.informativeText()
     assert not window.task_bar.isVisible()
-    assert service.count_documents(DocumentFilter(tag="imported")) == 3
+    assert service.documents.count_documents(DocumentFilter(tag="imported")) == 3
 
 
 def test_bulk_import_can_be_cancelled(qtbot, window, service, tmp_path):
@@ -430,19 +430,19 @@ def test_bulk_import_can_be_cancelled(qtbot, window, service, tmp_path):
         path = tmp_path / f"memo-{n}.txt"
         path.write_text(f"memo {n}", encoding="utf-8")
         files.append(path)
-    before = service.count_documents()
+    before = service.documents.count_documents()
     window.start_import(files, "report")
     assert window.task_cancel.isVisible()
     qtbot.mouseClick(window.task_cancel, Qt.MouseButton.LeftButton)
     with qtbot.waitSignal(window.ops.finished, timeout=60000):
         pass
     assert window.last_import.cancelled
-    assert service.count_documents() < before + 8
+    assert service.documents.count_documents() < before + 8
 
 
 def test_pdf_preview_pages_and_zoom(qtbot, window, service):
-    doc_id = next(d.id for d in service.list_documents() if d.attachment_count)
-    detail = service.get_document(doc_id)
+    doc_id = next(d.id for d in service.documents.list_documents() if d.attachment_count)
+    detail = service.documents.get_document(doc_id)
     if not any(a.mime_type == "application/pdf" for a in detail.attachments):
         pytest.skip("the seed has no PDF attachment")
     window.all_tab.select_document(doc_id)
@@ -463,7 +463,7 @@ def test_pdf_preview_pages_and_zoom(qtbot, window, service):
 
 def test_delete_a_document_with_files_then_undo_restores_the_files(qtbot, window, service, note):
     doc_id = seeded_id(service, BLUE_PAPER)
-    service.attach_files(doc_id, [note])
+    service.attachments.attach_files(doc_id, [note])
     window.reload_all()
     window.all_tab.select_document(doc_id)
     window.delete_documents([doc_id])
@@ -471,9 +471,9 @@ def test_delete_a_document_with_files_then_undo_restores_the_files(qtbot, window
         click_message_button(qtbot, "confirmDelete", "Delete")
     with qtbot.waitSignal(window.ops.finished, timeout=10000):
         window.undo()
-    (attachment,) = service.get_document(doc_id).attachments
-    assert service.attachment(attachment.id).path.read_text(encoding="utf-8").startswith("Minutes")
-    assert service.check().ok
+    (attachment,) = service.documents.get_document(doc_id).attachments
+    assert service.attachments.attachment(attachment.id).path.read_text(encoding="utf-8").startswith("Minutes")
+    assert service.integrity.check().ok
 
 
 # -- state --------------------------------------------------------------------
@@ -502,18 +502,18 @@ def test_bulk_import_goes_through_the_batched_path(qtbot, window, service, tmp_p
     twin = tmp_path / "circular-copy.txt"
     twin.write_bytes(files[4].read_bytes())  # the same content twice in one import
     files.append(twin)
-    before = service.count_documents()
+    before = service.documents.count_documents()
     with qtbot.waitSignal(window.ops.finished, timeout=60000):
         window.start_import(files, "report", ("circulars",))
     report = window.last_import
     assert len(report.documents) == 12 and [d.name for d in report.duplicates] == ["circular-copy.txt"]
     assert "circular-04.txt" in dialog(qtbot, QMessageBox, "importReport").informativeText()
-    assert service.count_documents() == before + 12
+    assert service.documents.count_documents() == before + 12
     # Stored as attachments with their text: found by it, and the catalog checks clean.
     hit = service.search("numbatfunds7").hits
     assert [h.title for h in hit] == ["Circular 7 on numbatfunds7 and offshore clearing"]
-    assert [a.original_name for a in service.get_document(hit[0].id).attachments] == ["circular-07.txt"]
-    assert service.check().ok
+    assert [a.original_name for a in service.documents.get_document(hit[0].id).attachments] == ["circular-07.txt"]
+    assert service.integrity.check().ok
     # The window shows them: the all-documents tab lists the new rows.
     window.tabs.setCurrentWidget(window.all_tab)
     qtbot.waitUntil(lambda: window.all_tab.model.rowCount() == before + 12, timeout=10000)

@@ -60,8 +60,8 @@ def test_right_click_on_a_row_selects_it_and_its_menu_deletes_it(qtbot, window, 
     assert REPORT in dialog(qtbot, QMessageBox, "confirmDelete").text()
     with qtbot.waitSignal(window.ops.finished, timeout=10000):
         click_message_button(qtbot, "confirmDelete", "Delete")
-    assert REPORT not in [d.title for d in service.list_documents()]
-    assert BLUE_PAPER in [d.title for d in service.list_documents()]
+    assert REPORT not in [d.title for d in service.documents.list_documents()]
+    assert BLUE_PAPER in [d.title for d in service.documents.list_documents()]
 
 
 def test_right_click_inside_a_selection_keeps_it_and_the_menu_says_how_many(qtbot, window, service):
@@ -80,7 +80,7 @@ def test_right_click_inside_a_selection_keeps_it_and_the_menu_says_how_many(qtbo
     qtbot.keyClicks(box.edit, "shortlist")
     with qtbot.waitSignal(window.ops.finished, timeout=10000):
         qtbot.keyClick(box.edit, Qt.Key.Key_Return)
-    assert {d.id for d in service.list_documents(DocumentFilter(tag="shortlist"))} == chosen
+    assert {d.id for d in service.documents.list_documents(DocumentFilter(tag="shortlist"))} == chosen
 
 
 def test_the_menu_of_a_row_with_files_opens_each_of_them(qtbot, window, service):
@@ -90,7 +90,7 @@ def test_the_menu_of_a_row_with_files_opens_each_of_them(qtbot, window, service)
     menu = dialog(qtbot, QMenu, "documentMenu")
     opener = next(a for a in menu.actions() if a.text() == "&Open")
     names = [a.text() for a in opener.menu().actions()]
-    assert names == [a.original_name for a in service.get_document(window.detail.document_id).attachments]
+    assert names == [a.original_name for a in service.documents.get_document(window.detail.document_id).attachments]
     menu.close()
 
 
@@ -135,8 +135,8 @@ def test_the_panes_delete_button_deletes_every_selected_document_and_says_so(qtb
     assert dialog(qtbot, QMessageBox, "confirmDelete").text() == "Delete 3 documents?"
     with qtbot.waitSignal(window.ops.finished, timeout=10000):
         click_message_button(qtbot, "confirmDelete", "Delete")
-    assert not chosen & {d.id for d in service.list_documents()}
-    assert service.count_documents() == 6
+    assert not chosen & {d.id for d in service.documents.list_documents()}
+    assert service.documents.count_documents() == 6
 
 
 def test_one_selected_document_says_nothing_of_a_selection(qtbot, window):
@@ -171,7 +171,7 @@ def test_the_delete_key_on_the_tags_tab_deletes_the_selected_tag(qtbot, window, 
     with qtbot.waitSignal(window.ops.finished, timeout=10000):
         click_message_button(qtbot, "confirmDeleteTags", "Delete")
     assert "healthcare" not in [t.name for t in service.tags.all()]
-    assert BLUE_PAPER in [d.title for d in service.list_documents()]
+    assert BLUE_PAPER in [d.title for d in service.documents.list_documents()]
 
 
 def test_the_toolbars_edit_and_delete_act_on_the_selected_tag_or_are_disabled(qtbot, window, service):
@@ -209,7 +209,7 @@ def test_document_keys_do_nothing_where_the_detail_pane_is_hidden(qtbot, window,
         qtbot.wait(100)
         assert visible_dialogs() == []
     assert not window.edit_action.isEnabled() and not window.delete_action.isEnabled()  # organizations
-    assert [t.name for t in service.get_document(seeded_id(service, BLUE_PAPER)).tags] == ["digital-currency", "fintech"]
+    assert [t.name for t in service.documents.get_document(seeded_id(service, BLUE_PAPER)).tags] == ["digital-currency", "fintech"]
 
 
 def test_right_click_on_a_tag_offers_the_tag_actions(qtbot, window):
@@ -255,5 +255,5 @@ def test_right_click_on_a_file_saves_a_copy_of_it(qtbot, window, service, tmp_pa
     choose(qtbot, menu, "Save a copy as")
     qtbot.waitUntil(target.exists, timeout=10000)
     idle(qtbot, window)
-    stored = service.attachment(service.get_document(doc_id).attachments[1].id).path
+    stored = service.attachments.attachment(service.documents.get_document(doc_id).attachments[1].id).path
     assert target.read_bytes() == stored.read_bytes()

@@ -13,7 +13,7 @@ from finweek_desktop.core.startup import open_catalog
 def test_a_document_the_cli_adds_and_deletes_shows_up_and_goes(qtbot, window, data_dir):
     cli = open_catalog(data_dir)
     try:
-        doc = cli.service.create_document(NewDocument(kind="report", title="Added from the command line"))
+        doc = cli.service.documents.create_document(NewDocument(kind="report", title="Added from the command line"))
         assert "Added from the command line" not in titles(window.all_tab)
         window.ops.hear_others()  # what the window's timer does every 2 s
         qtbot.waitUntil(lambda: "Added from the command line" in titles(window.all_tab), timeout=10000)
@@ -21,7 +21,7 @@ def test_a_document_the_cli_adds_and_deletes_shows_up_and_goes(qtbot, window, da
         qtbot.waitUntil(lambda: titles(window.search_tab) == ["Added from the command line"], timeout=10000)
 
         window.tabs.setCurrentWidget(window.all_tab)
-        cli.service.delete_document(doc.id)
+        cli.service.documents.delete_document(doc.id)
         window.ops.hear_others()
         qtbot.waitUntil(lambda: "Added from the command line" not in titles(window.all_tab), timeout=10000)
         idle(qtbot, window)
@@ -33,8 +33,8 @@ def test_ctrl_z_undoes_a_delete_made_from_the_command_line_and_ctrl_shift_z_redo
     cli = open_catalog(data_dir)
     try:
         title = "Digital Alliance Initiative"
-        doc_id = next(d.id for d in cli.service.list_documents() if d.title == title)
-        cli.service.delete_document(doc_id)
+        doc_id = next(d.id for d in cli.service.documents.list_documents() if d.title == title)
+        cli.service.documents.delete_document(doc_id)
         window.ops.hear_others()
         qtbot.waitUntil(lambda: title not in titles(window.all_tab), timeout=10000)
         qtbot.waitUntil(window.undo_action.isEnabled, timeout=10000)

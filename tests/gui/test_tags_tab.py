@@ -29,8 +29,8 @@ def open_tags(qtbot, window):
 
 def test_merge_two_tags_into_one(qtbot, window, service):
     tab = open_tags(qtbot, window)
-    fintech_docs = service.count_documents(DocumentFilter(tag="fintech"))
-    currency_docs = service.count_documents(DocumentFilter(tag="digital-currency"))
+    fintech_docs = service.documents.count_documents(DocumentFilter(tag="fintech"))
+    currency_docs = service.documents.count_documents(DocumentFilter(tag="digital-currency"))
     assert not tab.merge_button.isEnabled()
     click_row(qtbot, tab, "digital-currency")
     click_row(qtbot, tab, "fintech", Qt.KeyboardModifier.ControlModifier)
@@ -44,7 +44,7 @@ def test_merge_two_tags_into_one(qtbot, window, service):
         qtbot.keyClick(combo_edit, Qt.Key.Key_Return)
     names = [t.name for t in service.tags.all()]
     assert "digital-finance" in names and "fintech" not in names and "digital-currency" not in names
-    merged = service.count_documents(DocumentFilter(tag="digital-finance"))
+    merged = service.documents.count_documents(DocumentFilter(tag="digital-finance"))
     assert max(fintech_docs, currency_docs) <= merged <= fintech_docs + currency_docs
     qtbot.waitUntil(lambda: tab.model.row_of("digital-finance") is not None)
     search(qtbot, window, "tag:digital-finance")

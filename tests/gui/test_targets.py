@@ -35,7 +35,7 @@ def tag_with_ctrl_t(qtbot, window, name: str) -> tuple[str, str]:
 
 
 def tagged(service, name: str) -> set[int]:
-    return {d.id for d in service.list_documents(DocumentFilter(tag=name))}
+    return {d.id for d in service.documents.list_documents(DocumentFilter(tag=name))}
 
 
 # -- focus and selection ------------------------------------------------------
@@ -63,8 +63,8 @@ def test_ctrl_down_then_delete_deletes_the_document_shown(qtbot, window, service
     assert BLUE_PAPER in dialog(qtbot, QMessageBox, "confirmDelete").text()
     with qtbot.waitSignal(window.ops.finished, timeout=10000):
         click_message_button(qtbot, "confirmDelete", "Delete")
-    assert doc_id not in [d.id for d in service.list_documents()]
-    assert service.count_documents(DocumentFilter()) == 8
+    assert doc_id not in [d.id for d in service.documents.list_documents()]
+    assert service.documents.count_documents(DocumentFilter()) == 8
 
 
 def test_ctrl_click_unselecting_the_shown_row_shows_the_one_still_selected(qtbot, window):
@@ -175,7 +175,7 @@ def test_showing_another_document_clears_a_half_typed_tag(qtbot, window, service
     assert line.text() == ""
     qtbot.keyClick(line, Qt.Key.Key_Return)
     idle(qtbot, window)
-    assert not service.get_document(other).tags
+    assert not service.documents.get_document(other).tags
     assert "draft" not in [t.name for t in service.tags.all()]
 
 

@@ -115,7 +115,7 @@ def test_an_unexpected_error_shows_a_readable_dialog(qtbot, window, service, mon
     def broken(*args, **kwargs):
         raise RuntimeError("database is locked by another program")
 
-    monkeypatch.setattr(service, "rename_tag", broken)
+    monkeypatch.setattr(service.tags, "rename_tag", broken)
     window.tabs.setCurrentWidget(window.tags_tab)
     qtbot.waitUntil(lambda: window.tags_tab.select_tag("fintech"))
     qtbot.mouseClick(window.tags_tab.rename_button, Qt.MouseButton.LeftButton)
@@ -137,7 +137,7 @@ def test_an_expected_error_is_one_sentence(qtbot, window, service, monkeypatch):
     def refused(*args, **kwargs):
         raise ValueError("a tag name cannot be longer than 60 characters")
 
-    monkeypatch.setattr(service, "add_tag", refused)
+    monkeypatch.setattr(service.tags, "add_tag", refused)
     select_title(qtbot, window.all_tab, BLUE_PAPER)
     line = window.detail.tags.line
     qtbot.keyClicks(line, "x" * 70)

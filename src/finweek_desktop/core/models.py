@@ -71,7 +71,7 @@ class Event(Base):
     duration_days: Mapped[int | None]
     description: Mapped[str] = mapped_column(Text, default="")
 
-    sessions: Mapped[list[Session]] = relationship(back_populates="event", order_by="Session.position")
+    sessions: Mapped[list[EventSession]] = relationship(back_populates="event", order_by="EventSession.position")
     organizations: Mapped[list[EventOrganization]] = relationship(
         back_populates="event", cascade="all, delete-orphan"
     )
@@ -90,7 +90,7 @@ class EventOrganization(Base):
     organization: Mapped[Organization] = relationship()
 
 
-class Session(Base):
+class EventSession(Base):
     """A session of the event: the opening ceremony, a forum, ..."""
 
     __tablename__ = "sessions"
@@ -197,7 +197,7 @@ class Document(Base):
     )
 
     event: Mapped[Event | None] = relationship()
-    session: Mapped[Session | None] = relationship()
+    session: Mapped[EventSession | None] = relationship()
     tags: Mapped[list[Tag]] = relationship(secondary=document_tags, order_by="Tag.name_key")
     places: Mapped[list[Place]] = relationship(secondary=document_places, order_by="Place.name")
     organization_links: Mapped[list[DocumentOrganization]] = relationship(

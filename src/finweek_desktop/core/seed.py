@@ -24,7 +24,7 @@ from .models import (
     Place,
     Tag,
 )
-from .models import Session as EventSession
+from .models import EventSession
 from .resources import db_path
 from .vocabulary import DocumentKind, OrganizationRole
 

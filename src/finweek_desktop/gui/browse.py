@@ -299,7 +299,7 @@ class SessionBrowseTab(BrowseTab):
         everything.setFont(font)
         everything.setData(Qt.ItemDataRole.UserRole, None)
         self.sessions.addItem(everything)
-        for info in self.service.sessions():
+        for info in self.service.reference.sessions():
             item = QListWidgetItem(f"{info.name}  ({info.document_count})")
             item.setData(Qt.ItemDataRole.UserRole, info.id)
             item.setToolTip(info.description + ("\n\nTopics: " + ", ".join(info.topics) if info.topics else ""))

@@ -123,7 +123,7 @@ class DocumentActionsMixin:
 
     def new_document(self) -> None:
         dialog = DocumentDialog(
-            self.service.organizations(), self.tag_names, sessions=self.service.sessions(),
+            self.service.reference.organizations(), self.tag_names, sessions=self.service.reference.sessions(),
             can_attach=self.attachments_available(), parent=self,
         )
         dialog.file_chooser = self.choose_files
@@ -151,9 +151,9 @@ class DocumentActionsMixin:
         if len(self.selected_ids()) > 1:
             self.statusBar().showMessage("Several documents are selected: select one to edit it.", 5000)
             return
-        document = self.service.get_document(doc_id)
-        dialog = DocumentDialog(self.service.organizations(), self.tag_names, document,
-                                sessions=self.service.sessions(), parent=self)
+        document = self.service.documents.get_document(doc_id)
+        dialog = DocumentDialog(self.service.reference.organizations(), self.tag_names, document,
+                                sessions=self.service.reference.sessions(), parent=self)
         dialog.accepted.connect(lambda: self.ops.update_document(doc_id, dialog.edit_changes(),
                                                                  dialog.organization_links()))
         dialog.open()
@@ -171,7 +171,7 @@ class DocumentActionsMixin:
         if not ids:
             return
         if len(ids) == 1:
-            title = self.service.get_document(ids[0]).title
+            title = self.service.documents.get_document(ids[0]).title
             text = f"Delete “{title}”?"
         else:
             text = f"Delete {len(ids)} documents?"
@@ -194,7 +194,7 @@ class DocumentActionsMixin:
         service = self.service
 
         def work():
-            data = [service.get_document(doc_id).to_json() for doc_id in ids]
+            data = [service.documents.get_document(doc_id).to_json() for doc_id in ids]
             path.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
             return len(data)
 

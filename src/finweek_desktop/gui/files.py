@@ -235,17 +235,17 @@ class FileActionsMixin:
             return deliver
 
         if mime in THUMBNAIL_IMAGES:
-            self.runner.run(lambda: QImage.fromData(service.previews.image_bytes(attachment.sha256, mime)),
+            self.runner.run(lambda: QImage.fromData(service.attachments.previews.image_bytes(attachment.sha256, mime)),
                             fresh(preview.show_image))
         elif mime == PDF:
-            self.runner.run(lambda: service.page_count(attachment.id), fresh(lambda n: preview.show_pdf(n)))
+            self.runner.run(lambda: service.attachments.page_count(attachment.id), fresh(lambda n: preview.show_pdf(n)))
         else:
             def text_shown(text: str) -> None:
                 if text.strip():
                     preview.show_text(text, markdown=mime == "text/markdown")
                 else:
                     preview.show_message(f"{safe_display_name(attachment.original_name)} has no text to show. Open it in its application.")
-            self.runner.run(lambda: service.text_preview(attachment.id), fresh(text_shown))
+            self.runner.run(lambda: service.attachments.text_preview(attachment.id), fresh(text_shown))
 
     def _render_page(self, page: int, scale: float) -> None:
         attachment = getattr(self, "_previewed", None)
@@ -263,7 +263,7 @@ class FileActionsMixin:
                 return
             preview.set_page_image(page, image)
 
-        self.runner.run(lambda: QImage.fromData(service.render_page(attachment.id, page, scale)), deliver)
+        self.runner.run(lambda: QImage.fromData(service.attachments.render_page(attachment.id, page, scale)), deliver)
 
     def _load_thumbnails(self) -> None:
         document = self.detail.document
@@ -278,7 +278,7 @@ class FileActionsMixin:
                 def deliver(image, error, attachment_id=attachment.id):
                     if error is None and not image.isNull():
                         self.detail.set_thumbnail(attachment_id, image)
-                self.runner.run(lambda a=attachment: QImage(str(service.thumbnail(a.id, THUMBNAIL_SIZE))), deliver)
+                self.runner.run(lambda a=attachment: QImage(str(service.attachments.thumbnail(a.id, THUMBNAIL_SIZE))), deliver)
 
     # -- the system's applications (see desktop.py) ---------------------------
 
@@ -297,7 +297,7 @@ class FileActionsMixin:
                     f"Opened a read-only copy of {safe_display_name(attachment.original_name)}: changes made there are not saved "
                     "in the catalog.", 8000)
 
-        self.runner.run(lambda: desktop.read_only_copy(service.attachment(attachment.id).path, attachment.id,
+        self.runner.run(lambda: desktop.read_only_copy(service.attachments.attachment(attachment.id).path, attachment.id,
                                                        attachment.original_name), opened)
 
     def _offer_copy(self, attachment) -> None:
@@ -335,7 +335,7 @@ class FileActionsMixin:
         service = self.service
 
         def work():
-            stored = service.attachment(attachment.id).path
+            stored = service.attachments.attachment(attachment.id).path
             shutil.copyfile(stored, target)  # not copy2: the copy is the user's, writable
             return target
 
@@ -360,7 +360,7 @@ class FileActionsMixin:
             self.statusBar().showMessage(
                 f"The catalog keeps {safe_display_name(attachment.original_name)} as {path.name} in {path.parent}.", 10000)
 
-        self.runner.run(lambda: service.attachment(attachment.id).path, reveal)
+        self.runner.run(lambda: service.attachments.attachment(attachment.id).path, reveal)
 
     def show_file_error(self, action: str, error: BaseException) -> None:
         from .errors import show_error

@@ -423,7 +423,7 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
             self.update_actions()
             return
         try:
-            self.detail.show_document(self.service.get_document(doc_id))
+            self.detail.show_document(self.service.documents.get_document(doc_id))
         except NotFound:
             self.detail.show_document(None)
         self.update_actions()

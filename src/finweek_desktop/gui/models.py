@@ -63,9 +63,9 @@ def document_ids(service: CatalogService, where: DocumentFilter, sort: tuple[int
     if titles is not None and text:
         where = replace(where, text=None)  # filtered below, folded
     if order == Qt.SortOrder.AscendingOrder or descending is not None:
-        ids = service.document_ids(where, ascending if order == Qt.SortOrder.AscendingOrder else descending)
+        ids = service.documents.document_ids(where, ascending if order == Qt.SortOrder.AscendingOrder else descending)
     else:
-        ids = service.document_ids(where, ascending)[::-1]
+        ids = service.documents.document_ids(where, ascending)[::-1]
     if titles is None:
         return ids
     if text:
@@ -211,7 +211,7 @@ class DocumentTableModel(QAbstractTableModel):
         if page is None:
             start = page_no * self.PAGE
             chunk = self._ids[start : start + self.PAGE]
-            found = {s.id: s for s in self.service.summaries(chunk)}
+            found = {s.id: s for s in self.service.documents.summaries(chunk)}
             page = [self._make_row(found.get(doc_id)) for doc_id in chunk]
             self._pages[page_no] = page
             while len(self._pages) > self.CACHE_PAGES:
@@ -409,7 +409,7 @@ class OrganizationTableModel(QAbstractTableModel):
 
     def reload(self) -> None:
         self.beginResetModel()
-        self._orgs = self.service.organizations()
+        self._orgs = self.service.reference.organizations()
         self.endResetModel()
 
     def restyle(self) -> None:

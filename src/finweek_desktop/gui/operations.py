@@ -19,7 +19,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from pathlib import Path
 
 from ..core.attachments.records import AlreadyAttached, DuplicateAttachment
-from ..core.bulk import ImportItem, import_documents
+from ..core.catalog.imports import ImportItem
 from ..core.catalog import CatalogService
 from ..core.changes import ChangeSet
 from ..core.records import NewDocument
@@ -106,9 +106,9 @@ class Operations(QObject):
         self._following = True
 
         def work() -> tuple[ChangeSet, tuple[str, str]]:
-            self.service.catch_up()
+            self.service.writer.catch_up()
             # The CLI's changes are this desktop's too: Ctrl+Z may undo them.
-            return self.service.hear_others(), self._history_texts()
+            return self.service.writer.hear_others(), self._history_texts()
 
         def finished(answer: tuple[ChangeSet, tuple[str, str]] | None, error: BaseException | None) -> None:
             self._following = False
@@ -186,7 +186,7 @@ class Operations(QObject):
 
     def create_document(self, new: NewDocument, done=None) -> None:
         def work(s: CatalogService) -> _Outcome:
-            detail = s.create_document(new)
+            detail = s.documents.create_document(new)
             return _Outcome(
                 Change(frozenset({detail.id}), structure=True, tags=bool(new.tags), organizations=bool(new.organizations),
                        select=detail.id, message=f"Created “{detail.title}”"),
@@ -197,11 +197,11 @@ class Operations(QObject):
 
     def update_document(self, doc_id: int, changes: dict, organizations=None) -> None:
         def work(s: CatalogService) -> _Outcome:
-            detail = s.update_document(doc_id, **changes)
+            detail = s.documents.update_document(doc_id, **changes)
             if organizations is not None:
                 current = tuple((o.name, o.role) for o in detail.organizations)
                 if current != tuple(organizations):
-                    detail = s.set_organizations(doc_id, organizations)
+                    detail = s.documents.set_organizations(doc_id, organizations)
             # a new kind or date moves the row: reload the lists
             return _Outcome(Change(frozenset({doc_id}), structure=True, organizations=organizations is not None,
                                    select=doc_id, message=f"Saved “{detail.title}”"))
@@ -212,7 +212,7 @@ class Operations(QObject):
         doc_ids = list(doc_ids)
 
         def work(s: CatalogService) -> _Outcome:
-            deleted = s.delete_documents(doc_ids)
+            deleted = s.documents.delete_documents(doc_ids)
             what = f"“{deleted[0].title}”" if len(deleted) == 1 else f"{len(deleted)} documents"
             return _Outcome(Change(frozenset(doc_ids), structure=True, tags=True, organizations=True,
                                    message=f"Moved {what} to the trash"))
@@ -224,11 +224,11 @@ class Operations(QObject):
     def _tag_change(self, action: str, description: str, names: list[str], change_fn, doc_ids=(), done=None) -> None:
         def work(s: CatalogService) -> _Outcome:
             seen: list[ChangeSet] = []
-            s.listeners.append(seen.append)  # which documents' chips changed (a rename: every tagged one)
+            s.writer.listeners.append(seen.append)  # which documents' chips changed (a rename: every tagged one)
             try:
                 result = change_fn(s)
             finally:
-                s.listeners.remove(seen.append)
+                s.writer.listeners.remove(seen.append)
             affected = set(doc_ids).union(*(c.documents for c in seen))
             return _Outcome(Change(frozenset(affected), tags=True, message=description), result)
 
@@ -239,30 +239,30 @@ class Operations(QObject):
         name = " ".join(name.split())
         what = "1 document" if len(doc_ids) == 1 else f"{len(doc_ids)} documents"
         self._tag_change(f"Could not add the tag “{name}”", f"Tag {what} with “{name}”", [name],
-                         lambda s: s.add_tag(doc_ids, name), doc_ids)
+                         lambda s: s.tags.add_tag(doc_ids, name), doc_ids)
 
     def remove_tag(self, doc_ids: Iterable[int], name: str) -> None:
         doc_ids = list(doc_ids)
         what = "1 document" if len(doc_ids) == 1 else f"{len(doc_ids)} documents"
         self._tag_change(f"Could not remove the tag “{name}”", f"Remove “{name}” from {what}", [name],
-                         lambda s: s.remove_tag(doc_ids, name), doc_ids)
+                         lambda s: s.tags.remove_tag(doc_ids, name), doc_ids)
 
     def rename_tag(self, old: str, new: str) -> None:
         self._tag_change(f"Could not rename the tag “{old}”", f"Rename tag “{old}” to “{new}”", [old, new],
-                         lambda s: s.rename_tag(old, new))
+                         lambda s: s.tags.rename_tag(old, new))
 
     def merge_tags(self, sources: list[str], target: str) -> None:
         self._tag_change("Could not merge the tags", f"Merge {', '.join(sources)} into “{target}”", [*sources, target],
-                         lambda s: s.merge_tags(sources, target))
+                         lambda s: s.tags.merge_tags(sources, target))
 
     def delete_tags(self, names: list[str]) -> None:
         label = f"“{names[0]}”" if len(names) == 1 else f"{len(names)} tags"
         self._tag_change("Could not delete the tag", f"Delete tag {label}", list(names),
-                         lambda s: [s.delete_tag(n) for n in names])
+                         lambda s: [s.tags.delete_tag(n) for n in names])
 
     def set_tag_color(self, name: str, color: str | None) -> None:
         self._tag_change(f"Could not change the colour of “{name}”", f"Colour of “{name}”", [name],
-                         lambda s: s.set_tag_color(name, color))
+                         lambda s: s.tags.set_tag_color(name, color))
 
     # -- files -----------------------------------------------------------------
 
@@ -280,7 +280,7 @@ class Operations(QObject):
                         break
                     progress.report(n, len(paths), f"Attaching {path.name}")
                 try:
-                    s.attach_files(doc_id, [path], allow_duplicate=allow_duplicate)
+                    s.attachments.attach_files(doc_id, [path], allow_duplicate=allow_duplicate)
                     report.added.append(path.name)
                 except DuplicateAttachment as exc:
                     report.duplicates.append(exc)
@@ -294,7 +294,7 @@ class Operations(QObject):
 
     def detach(self, doc_id: int, attachment_id: int, name: str) -> None:
         def work(s: CatalogService) -> _Outcome:
-            s.detach(doc_id, attachment_id)
+            s.attachments.detach(doc_id, attachment_id)
             return _Outcome(Change(frozenset({doc_id}), message=f"Removed {name}"))
 
         self.run(f"Could not remove {name}", work)
@@ -316,7 +316,7 @@ class Operations(QObject):
                 progress.report(n, total, f"Importing {item.files[0].name}")
 
             # One index writer process: no fork from this threaded Qt process.
-            result = import_documents(s, items, batch_size=IMPORT_BATCH, procs=1, on_item=on_item,
+            result = s.imports.import_documents(items, batch_size=IMPORT_BATCH, procs=1, on_item=on_item,
                                       cancelled=lambda: progress.cancelled)
             progress.report(total, total, "")
             skipped = Counter([d.name for d in result.duplicates] + [name for name, _ in result.failed])

@@ -31,7 +31,7 @@ class TagActionsMixin:
         # before the change.
         count = f"{len(ids)} document{'s' if len(ids) > 1 else ''}"
         if len(ids) == 1:
-            target = f"“{self.service.get_document(ids[0]).title}”"
+            target = f"“{self.service.documents.get_document(ids[0]).title}”"
         else:
             target = f"the {len(ids)} selected documents"
         dialog = TagNameDialog(f"{title} {count}", f"{verb} {target}:", self.tag_names, parent=self)

@@ -46,7 +46,7 @@ class Titles:
             missing = [doc_id for doc_id in ids if doc_id not in self._folded]
             generation = self._generation
         if missing:
-            fresh = {row.id: fold_title(row.title) for row in self._service.summaries(missing)}
+            fresh = {row.id: fold_title(row.title) for row in self._service.documents.summaries(missing)}
             with self._lock:
                 if generation == self._generation:  # nothing changed meanwhile
                     self._folded.update(fresh)

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session as DbSession
 from sqlalchemy.orm import selectinload
 
 from ..models import Document, DocumentOrganization, Event, Organization, OrganizationAlias, Place, document_places
-from ..models import Session as EventSession
+from ..models import EventSession
 from ..records import OrganizationInfo, SessionInfo
 from ..vocabulary import OrganizationRole
 from ..search.index import SearchIndex

@@ -50,29 +50,3 @@ class CatalogService:
 
     def search(self, text: str, **options) -> SearchResults:
         return self.index.search(text, **options)
-
-    # -- transitional: the names of the service before it was composed -------
-
-    def __getattr__(self, name: str):
-        part = _MOVED.get(name)
-        if part is None:
-            raise AttributeError(name)
-        owner, new_name = part
-        return getattr(getattr(self, owner), new_name)
-
-
-_MOVED = {
-    **{n: ("documents", n) for n in ("create_document", "update_document", "delete_document", "delete_documents",
-                                     "set_organizations", "get_document", "count_documents", "document_ids",
-                                     "list_documents", "summaries")},
-    **{n: ("tags", n) for n in ("add_tag", "remove_tag", "rename_tag", "merge_tags", "delete_tag", "set_tag_color")},
-    **{n: ("reference", n) for n in ("find_organization", "organizations", "sessions", "events", "places",
-                                     "alias_groups", "refresh_synonyms", "add_organization_alias", "add_place_alias")},
-    **{n: ("attachments", n) for n in ("attach_files", "attach_many", "create_document_with_files", "detach",
-                                       "attachment", "attachment_text", "holders_of", "thumbnail", "render_page",
-                                       "page_count", "text_preview", "previews")},
-    **{n: ("integrity", n) for n in ("reindex", "sync_index", "check", "repair")},
-    **{n: ("writer", n) for n in ("writing", "listeners", "catch_up", "hear_others", "follow_in_background",
-                                  "stop_following", "follower")},
-    "reading": ("writer", "read"),
-}
