@@ -56,7 +56,51 @@ def query_set() -> list[dict]:
         {"name": "field query", "q": "title:bonds", "fts": "title:bonds"},
         {"name": "prefix", "q": "fin*", "fts": "fin*"},
         {"name": "Chinese term", "q": "横琴", "fts": '"横 琴"'},
+        pasted_paragraph("pasted paragraph, Chinese", PASTED_ZH),
+        pasted_paragraph("pasted paragraph, Latin", PASTED_EN),
     ]
+
+
+# A paragraph copied out of a document's attached text (the generated
+# corpus's document number, where it starts, how long), searched as a
+# passage: it must find that document first (benchmarks/README.md).
+PASTED_ZH = (9, 4150, 300)  # the most Chinese stretch of the first 300 documents: half Han
+PASTED_EN = (1, 400, 800)
+
+
+def pasted_paragraph(name: str, where: tuple[int, int, int]) -> dict:
+    """The query-set entry of a pasted paragraph; FTS5 gets its first 30
+    distinct words ORed (FTS5 has no passage search of its own)."""
+    import corpus
+
+    number, start, length = where
+    item = corpus.document(number, places=_seed_places())  # as phase_import generated it
+    text = item.content
+    # Start and end on word boundaries, as a selection does.
+    begin = text.find(" ", start) + 1 if not _is_han(text[start]) else start
+    passage = text[begin:begin + length]
+    if not _is_han(passage[-1]) and " " in passage:
+        passage = passage.rsplit(" ", 1)[0]
+    words = []
+    for word in _spaced_han(passage).replace('"', " ").split():
+        word = "".join(ch for ch in word if ch.isalnum())
+        if word and word.lower() not in words:
+            words.append(word.lower())
+    return {"name": name, "q": passage, "fts": " OR ".join(f'"{w}"' for w in words[:30]),
+            "expect_title": item.document.title}
+
+
+def _seed_places() -> tuple[str, ...]:
+    """The catalog's places when the benchmark imports (the seed's, in
+    order): the generator draws from them, so a document's text depends on them."""
+    from finweek_desktop.core.seed import default_seed_path
+
+    data = json.loads(default_seed_path().read_text(encoding="utf-8"))
+    return tuple(dict.fromkeys(p["name"] for p in data.get("places", [])))
+
+
+def _is_han(ch: str) -> bool:
+    return "\u3400" <= ch <= "\u9fff"
 
 
 # -- helpers -----------------------------------------------------------------

@@ -22,7 +22,7 @@ from finweek_desktop.core.search.query import QueryError
 from finweek_desktop.core.search.schema import IndexedDocument
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-import fuzz_queries  # noqa: E402
+import fuzz_queries
 
 HANG_SECONDS = 20  # a query that takes this long hangs; the benchmark measures the real times
 
@@ -133,5 +133,17 @@ def test_a_fuzzy_distance_is_bounded(tmp_path):
     try:
         parsed = ix.parse("alpha0001~9")
         assert all(getattr(q, "maxdist", 0) <= query_module.FUZZY_MAX_DISTANCE for q in parsed.query.leaves())
+    finally:
+        ix.close()
+
+
+def test_all_expansions_of_a_search_share_one_budget(tmp_path, monkeypatch):
+    ix = _words_index(tmp_path)
+    try:
+        # Each term alone is within the bound; together they look through too many words.
+        monkeypatch.setattr(query_module, "EXPANSION_BUDGET", 2000)
+        assert ix.search("alpha*").total == query_module.PREFIX_EXPANSIONS
+        with pytest.raises(QueryError, match="too broad"):
+            ix.search("alpha* OR beta* OR a* OR b* OR *a OR *0 OR ?lpha* OR ?eta*")
     finally:
         ix.close()

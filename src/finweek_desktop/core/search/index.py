@@ -26,7 +26,7 @@ from whoosh import sorting
 from . import checksums, ranking, selfcheck, whoosh_internals
 from .matching import FacetSets, Matched, leaf_readers, split_by_segment
 from .postings import FieldLengths, PostingsCache
-from .query import ParsedQuery, QueryError, make_parser, parse_query, select_passage
+from .query import ParsedQuery, QueryError, expansion_budget, make_parser, parse_query, select_passage
 from .schema import (
     SCHEMA_VERSION,
     IndexedDocument,
@@ -431,7 +431,8 @@ class SearchIndex:
             if self._damaged:
                 raise IndexDamaged(_DAMAGED_MESSAGE)
             try:
-                return self._search(text, parsed, limit, _SORT_FACETS[sort], kinds, tags)
+                with expansion_budget():
+                    return self._search(text, parsed, limit, _SORT_FACETS[sort], kinds, tags)
             except QueryError:  # too broad, found while expanding its terms
                 raise
             except Exception as exc:

@@ -28,9 +28,11 @@ which a document must hold (``Passage``, ``select_passage``).
 
 from __future__ import annotations
 
+import contextvars
 import heapq
 import math
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
 from whoosh import qparser, query
@@ -78,6 +80,20 @@ FUZZY_MAX_DISTANCE = 2
 # through (in a segment) before the query is refused as too broad: *a, a*
 # or a~ over the body of a big catalog would read its whole word list.
 EXPANSION_SCAN = 20000
+# And all of a search's expanding terms together (each field, each
+# segment, the snippets' second look), inside ``expansion_budget()``.
+EXPANSION_BUDGET = 100_000
+_BUDGET: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar("expansion_budget", default=None)
+
+
+@contextmanager
+def expansion_budget(words: int | None = None):
+    """Bound the words all expanding terms look through while inside."""
+    token = _BUDGET.set([EXPANSION_BUDGET if words is None else words])
+    try:
+        yield
+    finally:
+        _BUDGET.reset(token)
 # Longer queries are refused; a pasted paragraph is far shorter.
 MAX_QUERY_CHARS = 2000
 # Leaves of a parsed query (each unfielded word is four: title, body and
@@ -117,6 +133,7 @@ def _scan(reader, fieldname: str, prefix: str, what: str, keep=None) -> list[tup
     except Exception:  # a field missing from a segment
         return []
     scanned = 0
+    budget = _BUDGET.get()
     while True:
         try:
             btext, info = next(words)
@@ -127,6 +144,10 @@ def _scan(reader, fieldname: str, prefix: str, what: str, keep=None) -> list[tup
         scanned += 1
         if scanned > EXPANSION_SCAN:
             raise _too_broad(what)
+        if budget is not None:
+            budget[0] -= 1
+            if budget[0] < 0:
+                raise _too_broad(what)
         if keep is None or keep(btext):
             out.append((info.doc_frequency(), btext))
 
@@ -213,10 +234,31 @@ class BoundedFuzzy(query.FuzzyTerm):
         return self
 
 
+# A range of words ({2020 TO ], "title:[a TO c]") stands for at most this
+# many words per field; a wider one is refused as too broad.
+RANGE_EXPANSIONS = 512
+
+
+class BoundedTermRange(query.TermRange):
+    """A range of words refused as too broad past RANGE_EXPANSIONS words."""
+
+    def _btexts(self, ixreader):
+        out = []
+        for btext in super()._btexts(ixreader):
+            out.append(btext)
+            if len(out) > RANGE_EXPANSIONS:
+                raise QueryTooBroad("this query is too broad: a range matches too many words; "
+                                    "narrow it, or search a date with date:")
+        return out
+
+    def normalize(self):
+        return self
+
+
 def cap_prefixes(q: query.Query, limit: int = PREFIX_EXPANSIONS) -> query.Query:
     """``q`` with every expanding term bounded: Latin prefixes capped (see
     PREFIX_EXPANSIONS), Chinese ones, wildcards, fuzzy terms and field:*
-    bounded by EXPANSION_SCAN."""
+    bounded by EXPANSION_SCAN, ranges of words by RANGE_EXPANSIONS."""
 
     def cap(node):
         kind = type(node)
@@ -228,6 +270,9 @@ def cap_prefixes(q: query.Query, limit: int = PREFIX_EXPANSIONS) -> query.Query:
         if kind is query.FuzzyTerm:
             return BoundedFuzzy(node.fieldname, node.text, boost=node.boost, maxdist=node.maxdist,
                                 prefixlength=node.prefixlength, constantscore=node.constantscore)
+        if kind is query.TermRange:
+            return BoundedTermRange(node.fieldname, node.start, node.end, node.startexcl, node.endexcl,
+                                    boost=node.boost, constantscore=node.constantscore)
         if kind is query.Every and node.fieldname not in (None, "", "*"):
             if node.fieldname in _EVERYWHERE_FIELDS:  # every document has a title
                 return query.Every(boost=node.boost)
