@@ -7,8 +7,9 @@
 Documents and queries live in benchmarks/relevance/ (documents.json,
 queries.json): short texts written for this set in English, Simplified and
 Traditional Chinese, Portuguese and mixed scripts, and queries each with the
-documents that must be found. For every system and every language group of
-queries it prints, averaged over the queries:
+documents that must be found; the "pasted" group holds passages copied out
+of documents, with what a copy garbles (a misread word, a line break). For
+every system and every group of queries it prints, averaged over the queries:
 
 - recall@10: the share of the expected documents in the first ten hits (of
   at most ten of them, when more are expected);
@@ -40,7 +41,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "relevance"
 K = 10
-GROUPS = ("en", "zh-Hans", "zh-Hant", "pt", "mixed")
+GROUPS = ("en", "zh-Hans", "zh-Hant", "pt", "mixed", "pasted")
 
 try:
     from finweek_desktop.core.search.index import SearchIndex

@@ -352,7 +352,7 @@ def test_relevance_set_covers_every_group():
     queries = json.loads((data / "queries.json").read_text(encoding="utf-8"))
     assert len(documents) >= 60 and len(queries) >= 40
     assert {d["language"] for d in documents} >= {"en", "zh-Hans", "zh-Hant", "pt"}
-    assert {q["group"] for q in queries} == {"en", "zh-Hans", "zh-Hant", "pt", "mixed"}
+    assert {q["group"] for q in queries} == {"en", "zh-Hans", "zh-Hant", "pt", "mixed", "pasted"}
 
 
 def _relevance(*args, cwd=ROOT):
