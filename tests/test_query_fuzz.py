@@ -147,3 +147,8 @@ def test_all_expansions_of_a_search_share_one_budget(tmp_path, monkeypatch):
             ix.search("alpha* OR beta* OR a* OR b* OR *a OR *0 OR ?lpha* OR ?eta*")
     finally:
         ix.close()
+
+
+def test_the_results_of_a_query_with_a_lone_surrogate_can_be_printed(service):
+    results = service.search("digital \ud800currency")
+    assert results.text.encode("utf-8") == b"digital  currency"

@@ -26,7 +26,15 @@ from whoosh import sorting
 from . import checksums, ranking, selfcheck, whoosh_internals
 from .matching import FacetSets, Matched, leaf_readers, split_by_segment
 from .postings import FieldLengths, PostingsCache
-from .query import ParsedQuery, QueryError, expansion_budget, make_parser, parse_query, select_passage
+from .query import (
+    ParsedQuery,
+    QueryError,
+    clean_query_text,
+    expansion_budget,
+    make_parser,
+    parse_query,
+    select_passage,
+)
 from .schema import (
     SCHEMA_VERSION,
     IndexedDocument,
@@ -426,6 +434,10 @@ class SearchIndex:
         if sort not in SORTS:
             raise ValueError(f"unknown sort {sort!r}; choose one of {', '.join(SORTS)}")
         parsed = self.parse(text)
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:  # lone surrogates: the results carry what was searched
+            text = clean_query_text(text)
         kinds, tags = list(kinds), [t.lower() for t in tags]
         with self._lock:
             if self._damaged:
