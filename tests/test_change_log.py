@@ -265,3 +265,40 @@ def test_following_in_the_background_applies_and_announces(data_dir, busy_index)
     finally:
         cli.close()
         app.close()
+
+
+def test_a_reindex_during_an_import_fails_neither(data_dir):
+    """`finweek reindex` beside a long import (another catalog on the same
+    folder): the rebuild waits for the import's index writer, the import
+    ends as it started, and both are in the index afterwards."""
+    from finweek_desktop.core.catalog.imports import ImportItem
+
+    importing, rebuilding = open_catalog(data_dir), open_catalog(data_dir)
+    try:
+        started, go_on = threading.Event(), threading.Event()
+        items = [ImportItem(NewDocument(kind="report", title=f"Imported {n}"), content=f"importword{n}")
+                 for n in range(60)]
+
+        def on_item(position, _item):
+            if position == 30:  # three batches committed, the index writer open
+                started.set()
+                go_on.wait(30)
+
+        outcome = {}
+        thread = threading.Thread(target=lambda: outcome.update(report=importing.service.imports.import_documents(
+            items, batch_size=10, sandbox=False, on_item=on_item)))
+        thread.start()
+        assert started.wait(30)
+        reindexed = threading.Thread(target=lambda: outcome.update(count=rebuilding.service.integrity.reindex()))
+        reindexed.start()
+        time.sleep(0.5)  # the rebuild is waiting for the import now
+        go_on.set()
+        thread.join(120)
+        reindexed.join(120)
+        assert outcome["report"].count == 60
+        assert outcome["count"] == rebuilding.service.documents.count_documents() == 69  # it waited
+        assert titles(rebuilding.service, "importword59") == ["Imported 59"]
+        assert rebuilding.service.integrity.check().ok
+    finally:
+        rebuilding.close()
+        importing.close()
