@@ -152,3 +152,9 @@ def test_all_expansions_of_a_search_share_one_budget(tmp_path, monkeypatch):
 def test_the_results_of_a_query_with_a_lone_surrogate_can_be_printed(service):
     results = service.search("digital \ud800currency")
     assert results.text.encode("utf-8") == b"digital  currency"
+
+
+def test_syntax_the_parser_cannot_read_is_searched_as_words_with_a_plain_notice(service):
+    results = service.search("NOT " * 40 + "digital currency")
+    assert results.notice and "syntax could not be read" in results.notice
+    assert "index" not in results.notice  # no "list index out of range"

@@ -396,8 +396,8 @@ def _parse(text: str, parser: qparser.QueryParser) -> ParsedQuery:
     if problem is None:
         try:
             parsed = parser.parse(_fold_raw_terms(text))
-        except Exception as exc:  # Whoosh raises assorted types on odd input
-            problem = f"the query could not be parsed ({_one_line(exc)})"
+        except Exception:  # Whoosh raises assorted types (IndexError, RecursionError...) on odd input
+            problem = "the query's syntax could not be read"
         else:
             if _is_usable(parsed):
                 return ParsedQuery(cap_prefixes(parsed))
@@ -428,10 +428,6 @@ def _parse(text: str, parser: qparser.QueryParser) -> ParsedQuery:
     if not _is_usable(parsed):
         raise QueryError(f"nothing to search for: {problem}")
     return ParsedQuery(cap_prefixes(parsed), notice=f"{problem[0].upper()}{problem[1:]}; searched for the words: {plain}")
-
-
-def _one_line(exc: Exception) -> str:
-    return " ".join(str(exc).split())[:120] or exc.__class__.__name__
 
 
 # Control characters, zero-width and bidi controls, and lone surrogates (a
