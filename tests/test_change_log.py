@@ -199,11 +199,14 @@ def test_a_write_during_a_rebuild_is_applied_before_the_rebuild_returns(data_dir
         started = time.monotonic()
         doc = other.service.documents.create_document(NewDocument(kind="report", title="Written mid rebuild"))
         assert time.monotonic() - started < 5 and not seen[0].searchable
-        gone = other.service.documents.list_documents()[0].id
+        gone, edited, tagged = [d.id for d in other.service.documents.list_documents()[:3]]
         other.service.documents.delete_document(gone)
+        other.service.documents.update_document(edited, title="Retitled mid rebuild")
+        other.service.tags.add_tag([tagged], "rebuildtag")
         written.set()
         thread.join(60)
-        assert titles(rebuilding.service, "mid rebuild") == ["Written mid rebuild"]
+        assert sorted(titles(rebuilding.service, "mid rebuild")) == ["Retitled mid rebuild", "Written mid rebuild"]
+        assert [h.id for h in rebuilding.service.search("tag:rebuildtag").hits] == [tagged]
         in_index = rebuilding.service.index.fingerprints()
         assert doc.id in in_index and gone not in in_index
         assert rebuilding.service.integrity.check().ok
