@@ -117,6 +117,11 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
         self.service = catalog.service
         self.ops = Operations(self.service, self.runner, self)
         self.ops.changed.connect(self._apply_change)
+        # An import's rows show as its batches commit, at most every 300 ms.
+        self._imported_rows_timer = QTimer(self, singleShot=True, interval=300)
+        self._imported_rows_timer.timeout.connect(self._show_imported_rows)
+        self.ops.batch_committed.connect(lambda _done: self._imported_rows_timer.start()
+                                         if not self._imported_rows_timer.isActive() else None)
         self.ops.failed.connect(lambda action, error: show_error(self, action, error))
         self.ops.undo_changed.connect(self._undo_changed)
         self.ops.redo_changed.connect(self._redo_changed)
@@ -459,6 +464,15 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
             self.show_document(change.select)
         elif shown is not None and shown in change.documents:
             self.show_document(shown)
+
+    def _show_imported_rows(self) -> None:
+        """Part of an import is committed: the lists take in the new rows,
+        the selection stays where it was."""
+        for tab in self.browse_tabs:
+            tab.dirty = True
+        current = self.current_tab()
+        if isinstance(current, BrowseTab):
+            current.reload()
 
     def _reload_tag_names(self) -> None:
         self.tag_names = [t.name for t in self.service.tags.all()]

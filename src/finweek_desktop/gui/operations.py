@@ -27,6 +27,7 @@ from .tasks import Cancelled, Progress, TaskRunner
 
 log = logging.getLogger(__name__)
 IMPORT_BATCH = 100  # files per database batch of an import
+IMPORT_MIN_BATCH = 10  # ... at least (a batch is a commit)
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,7 @@ class Operations(QObject):
     changed = Signal(object)  # Change
     failed = Signal(str, object)  # what was being done, the exception
     finished = Signal()  # after each operation, whatever happened
+    batch_committed = Signal(int)  # an import committed a batch: this many documents so far (from a worker)
     undo_changed = Signal(str)  # description of the step Ctrl+Z would undo, "" if none
     redo_changed = Signal(str)  # and of the step Ctrl+Shift+Z would redo
 
@@ -316,8 +318,12 @@ class Operations(QObject):
                 progress.report(n, total, f"Importing {item.files[0].name}")
 
             # One index writer process: no fork from this threaded Qt process.
-            result = s.imports.import_documents(items, batch_size=IMPORT_BATCH, procs=1, on_item=on_item,
-                                      cancelled=lambda: progress.cancelled)
+            # Smaller batches for a small import, so its rows show as each
+            # batch commits (batch_committed), not all at the end.
+            batch = max(IMPORT_MIN_BATCH, min(IMPORT_BATCH, total // 10))
+            result = s.imports.import_documents(items, batch_size=batch, procs=1, on_item=on_item,
+                                      cancelled=lambda: progress.cancelled,
+                                      progress=lambda done, _total: self.batch_committed.emit(done))
             progress.report(total, total, "")
             skipped = Counter([d.name for d in result.duplicates] + [name for name, _ in result.failed])
             added = []
@@ -334,8 +340,8 @@ class Operations(QObject):
                 failed=list(result.failed),
                 cancelled=result.cancelled,
             )
+            # No select: the document being read stays selected.
             change = Change(frozenset(report.documents), structure=True, tags=bool(tags and report.documents),
-                            select=report.documents[0] if report.documents else None,
                             message=f"Import: {report.summary()}")
             return _Outcome(change, result=report)
 
