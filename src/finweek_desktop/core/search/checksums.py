@@ -33,6 +33,11 @@ def _crc32(path: Path) -> int:
     return crc
 
 
+def exists(directory: Path) -> bool:
+    """Whether the index in ``directory`` has its checksums file."""
+    return (directory / CHECKSUMS_FILE).is_file()
+
+
 def _load(directory: Path) -> dict[str, list[int]]:
     try:
         data = json.loads((directory / CHECKSUMS_FILE).read_text())

@@ -177,6 +177,10 @@ class SearchIndex:
             return "of an unknown version"
         if version != self._version:
             return f"of version {version}, not {self._version}"
+        if not checksums.exists(self.directory):
+            # Built before checksums, or they were lost: its bytes cannot be
+            # told from bit rot, and recording them now would bless it.
+            return "without checksums"
         # Segment files never change: one whose size did is damaged (a file
         # merged away meanwhile by another process is simply not there).
         present = [p.name for p in self.directory.iterdir()]
