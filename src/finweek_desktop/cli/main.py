@@ -90,6 +90,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return _fail("interrupted", 130)
     except SQLAlchemyError as exc:  # e.g. the database is locked or read-only
+        if catalog is not None and catalog.read_only:  # a full disk: say where, and how much to free
+            return _fail(f"nothing was written: {catalog.read_only}")
         return _fail(f"the catalog database failed: {database_error_message(exc)}")
     except Exception as exc:  # a bug: still one line, the traceback with -v
         log.info("unexpected error", exc_info=True)

@@ -8,6 +8,7 @@ passing a database URL instead of a file.
 from __future__ import annotations
 
 import logging
+import shutil
 from pathlib import Path
 
 from alembic import command
@@ -21,15 +22,26 @@ from .resources import db_path
 log = logging.getLogger(__name__)
 
 
-def sqlite_url(path: Path) -> str:
+def sqlite_url(path: Path, *, read_only: bool = False) -> str:
+    """``read_only``: opened without creating the -wal and -shm files, as a
+    full disk has no room for them (commits a crash left in a WAL are not seen)."""
+    if read_only:
+        return f"sqlite:///file:{path}?mode=ro&immutable=1&uri=true"
     return f"sqlite:///{path}"
 
 
 def make_engine(url: str) -> Engine:
     engine = create_engine(url)
     if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _configure_sqlite_connection)
+        read_only = "immutable=1" in url
+        event.listen(engine, "connect", _configure_read_only if read_only else _configure_sqlite_connection)
     return engine
+
+
+def _configure_read_only(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
 
 
 def _configure_sqlite_connection(dbapi_connection, _record) -> None:
@@ -63,10 +75,29 @@ def make_commits_durable(engine: Engine) -> bool:
     return not busy
 
 
+# Below this, writing is hopeless: SQLite's -shm alone takes 32 KB, an index
+# commit some MB. Asking for this much lets a catalog work again.
+NEEDED_FREE_BYTES = 64 * 1024 * 1024
+
+
+def full_disk_message(folder: Path) -> str | None:
+    """What to tell the user when the disk holding ``folder`` is (nearly)
+    full; None when it is not."""
+    try:
+        free = shutil.disk_usage(folder).free
+    except OSError:
+        return None
+    if free >= 1024 * 1024:
+        return None
+    return (f"the disk holding {folder} is full ({free // 1024} KB free): the catalog is open for reading only; "
+            f"free at least {NEEDED_FREE_BYTES // (1024 * 1024)} MB there to write again")
+
+
 def alembic_config(engine: Engine) -> Config:
     config = Config()
     config.set_main_option("script_location", str(db_path("migrations")))
-    config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    # (configparser reads % as interpolation: a read-only URL holds %3A)
+    config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False).replace("%", "%%"))
     config.attributes["engine"] = engine
     return config
 

@@ -16,7 +16,7 @@ from sqlalchemy import Engine, func, select
 from .attachments.store import AttachmentStore
 from .catalog import CatalogService
 from .damage import database_is_blank, refuse_blank_database, refuse_emptied_database
-from .database import make_engine, sqlite_url, upgrade_to_head
+from .database import current_revision, full_disk_message, head_revision, make_engine, sqlite_url, upgrade_to_head
 from .errors import CatalogDamaged, CatalogOpenError
 from .changes import ChangeAction
 from .models import Change, Document
@@ -38,6 +38,7 @@ class Catalog:
     index: SearchIndex
     service: CatalogService
     created: bool  # True when this call made a new catalog
+    read_only: str | None = None  # why it is open for reading only (a full disk), for the user
 
     def close(self) -> None:
         self.service.writer.stop_following()
@@ -87,12 +88,21 @@ def open_catalog(
     if created:
         refuse_blank_database(paths.database, paths.index, store)
     engine = make_engine(database_url or sqlite_url(paths.database))
+    read_only = None
     try:
         upgrade_to_head(engine)
     except Exception as exc:
         engine.dispose()
         where = paths.database if database_url is None else "at the given --database-url"
-        raise CatalogOpenError(f"cannot open the catalog database {where}: {database_error_message(exc)}") from exc
+        read_only = full_disk_message(paths.root) if database_url is None and not created else None
+        if read_only is None:
+            raise CatalogOpenError(f"cannot open the catalog database {where}: {database_error_message(exc)}") from exc
+        # A full disk: no room for SQLite's -wal and -shm files. Reading needs none.
+        log.warning("%s", read_only)
+        engine = make_engine(sqlite_url(paths.database, read_only=True))
+        if current_revision(engine) != head_revision(engine):
+            engine.dispose()
+            raise CatalogOpenError(read_only) from exc
 
     if database_url is None and not created:
         try:
@@ -102,7 +112,8 @@ def open_catalog(
             raise
     index = SearchIndex(paths.index)
     service = CatalogService(engine, index, store)
-    service.attachments.finish_interrupted_commits()  # files made live by a process killed before its commit
+    if read_only is None:
+        service.attachments.finish_interrupted_commits()  # files made live by a process killed before its commit
     if index.open():
         # New, damaged or of another version: filled from the database (the
         # seed below then reaches it through the change log).
@@ -118,4 +129,4 @@ def open_catalog(
             service.trash.purge_expired()
         except Exception:  # e.g. a full disk or a read-only folder: reading goes on
             log.warning("could not purge the trash", exc_info=True)
-    return Catalog(paths, engine, index, service, created)
+    return Catalog(paths, engine, index, service, created, read_only)
