@@ -41,10 +41,11 @@ from .tags_tab import OrganizationsTab, TagsTab
 from .tasks import TaskRunner
 from .theme import app_icon, clear_caches, refresh_icons, set_icon, stylesheet
 from .titles import Titles
-from .widgets import TabArea, local_paths
+from .widgets import ElidedToolButton, TabArea, local_paths
 
 log = logging.getLogger(__name__)
 
+UNDO_BUTTON_WIDTH = 220  # px, whatever the step it names
 TAB_NAMES = ("all", "reports", "bluePapers", "initiatives", "sessions", "search", "tags", "organizations")
 
 
@@ -288,7 +289,16 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         for action in (self.new_action, self.edit_action, self.delete_action, None, self.tag_action, self.attach_action,
                        self.import_action, None, self.undo_action, self.find_action):
-            toolbar.addSeparator() if action is None else toolbar.addAction(action)
+            if action is None:
+                toolbar.addSeparator()
+            elif action is self.undo_action:
+                # "Undo Tag 3 documents with “to-read”" in a fixed width,
+                # elided, whole in the tooltip: the toolbar no longer moves.
+                self.undo_button = ElidedToolButton(action, UNDO_BUTTON_WIDTH)
+                self.undo_button.setObjectName("undoButton")
+                toolbar.addWidget(self.undo_button)
+            else:
+                toolbar.addAction(action)
         self.addToolBar(toolbar)
         self.new_action.setIconText("New")
         self.edit_action.setIconText("Edit")

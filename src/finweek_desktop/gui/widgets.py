@@ -78,6 +78,8 @@ class FlowLayout(QLayout):
         x, y, line_height = area.x(), area.y(), 0
         for item in self._items:
             hint = item.sizeHint()
+            # An item wider than the line (a long tag) takes the line and elides.
+            hint.setWidth(max(min(hint.width(), area.width()), item.minimumSize().width()))
             if x + hint.width() > area.right() + 1 and line_height > 0:
                 x = area.x()
                 y += line_height + self._spacing
@@ -99,13 +101,53 @@ class TagChip(QToolButton):
         super().__init__(parent)
         self.name = name
         self.setObjectName("tagChip")
-        self.setText(f"{name}  ×" if removable else name)
+        self._suffix = "  ×" if removable else ""
+        self.setText(name + self._suffix)
         self.setToolTip(f"Show the documents tagged “{name}”" + (" (click × or press Delete to remove it)" if removable else ""))
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         background, foreground = chip_colors(color)
         self.setStyleSheet(f"QToolButton#tagChip {{ background: {background}; color: {foreground}; }}")
         self._removable = removable
         self.setAccessibleName(f"tag {name}")
+        self._full: QSize | None = None
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)  # may shrink: see _fit
+
+    # A long name elides in a narrow pane instead of widening it: the hint
+    # is the whole name's, the minimum small, the text fitted to the width.
+
+    def sizeHint(self) -> QSize:
+        if self._full is None:
+            shown = self.text()
+            self.setText(self.name + self._suffix)
+            self._full = super().sizeHint()
+            self.setText(shown)
+        return self._full
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(min(self.sizeHint().width(), 60), self.sizeHint().height())
+
+    def changeEvent(self, event):
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.StyleChange, QEvent.Type.FontChange):
+            self._full = None
+            self.updateGeometry()
+            self._fit()
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        full = self.sizeHint()
+        whole = self.name + self._suffix
+        if self.width() >= full.width():
+            text = whole
+        else:
+            metrics = self.fontMetrics()
+            room = self.width() - (full.width() - metrics.horizontalAdvance(whole)) - metrics.horizontalAdvance(self._suffix)
+            text = metrics.elidedText(self.name, Qt.TextElideMode.ElideMiddle, room) + self._suffix
+        if self.text() != text:
+            self.setText(text)
 
     def event(self, event):
         # Delete on a chip removes the tag: the window's Delete (documents) must not take the key.
@@ -151,6 +193,40 @@ class TagLineEdit(QLineEdit):
 
     def names(self) -> list[str]:
         return self._names.stringList()
+
+
+class ElidedToolButton(QToolButton):
+    """A toolbar button of a fixed width for an action whose text changes
+    (Undo and the step it would undo): the text elided to fit, the whole of
+    it in the tooltip."""
+
+    def __init__(self, action, width: int, parent=None):
+        super().__init__(parent)
+        self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.setAutoRaise(True)
+        self.setFixedWidth(width)
+        self.setDefaultAction(action)
+        self._fit()
+
+    def actionEvent(self, event):
+        super().actionEvent(event)  # copies the action's text, icon and tooltip
+        if event.action() is self.defaultAction():
+            self._fit()
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        action = self.defaultAction()
+        if action is None:
+            return
+        text = action.text().replace("&&", "\0").replace("&", "").replace("\0", "&")
+        room = self.width() - self.iconSize().width() - 22  # the icon, the margins, the gap
+        elided = self.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, max(room, 20))
+        self.setText(elided.replace("&", "&&"))
+        tip = action.toolTip()
+        self.setToolTip(tip if elided == text or text in tip else f"{text}\n{tip}")
 
 
 class ListCompleter(QCompleter):
