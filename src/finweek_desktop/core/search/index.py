@@ -283,19 +283,9 @@ class SearchIndex:
 
     def upsert(self, documents: Iterable[IndexedDocument]) -> int:
         """Add or replace documents in one commit; returns how many."""
-        with self._lock:
-            count = 0
-            writer = self.ix.writer(timeout=10.0, compound=False)
-            try:
-                for document in documents:
-                    writer.update_document(**document.fields())
-                    count += 1
-            except BaseException:
-                writer.cancel()
-                raise
-            writer.commit()
-            self._record_checksums()
-            return count
+        documents = list(documents)
+        self.apply(documents, ())
+        return len(documents)
 
     def apply(self, documents: Iterable[IndexedDocument], deleted: Iterable[int], *, timeout: float = 10.0) -> None:
         """Replace ``documents`` and remove the ids ``deleted`` in one commit.
@@ -317,16 +307,7 @@ class SearchIndex:
             self._record_checksums()
 
     def delete(self, ids: Iterable[int]) -> None:
-        with self._lock:
-            writer = self.ix.writer(timeout=10.0, compound=False)
-            try:
-                for doc_id in ids:
-                    writer.delete_by_term("id", str(doc_id))
-            except BaseException:
-                writer.cancel()
-                raise
-            writer.commit()
-            self._record_checksums()
+        self.apply((), ids)
 
     def rebuild(
         self,
