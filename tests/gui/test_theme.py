@@ -4,9 +4,12 @@ window that follows a light/dark switch while it runs."""
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QSize
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QColor, QIcon, QPalette
 from PySide6.QtWidgets import QApplication, QLabel, QToolButton
+
+from finweek_desktop.gui.main_window import MainWindow
+from finweek_desktop.gui.theme import is_dark
 
 from gui_helpers import BLUE_PAPER, opaque_pixels, search, select_title
 
@@ -95,3 +98,42 @@ def test_the_window_follows_a_switch_to_dark_mode(qtbot, window, restore_palette
     search(qtbot, window, "title:(")
     qtbot.waitUntil(lambda: window.search_tab.message.isVisible(), timeout=10000)
     assert "#fee2e2" not in window.search_tab.message.styleSheet()
+
+
+def choose_theme(qtbot, window, label: str) -> None:
+    """View > Theme > ``label``, clicked in the menus."""
+    bar = window.menuBar()
+    view = next(a for a in bar.actions() if a.text() == "&View")
+    qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.actionGeometry(view).center())
+    menu = view.menu()
+    qtbot.waitUntil(menu.isVisible)
+    theme = next(a for a in menu.actions() if a.text() == "&Theme")
+    qtbot.mouseClick(menu, Qt.MouseButton.LeftButton, pos=menu.actionGeometry(theme).center())
+    submenu = theme.menu()
+    qtbot.waitUntil(submenu.isVisible)
+    choice = next(a for a in submenu.actions() if a.text().replace("&", "") == label)
+    qtbot.mouseClick(submenu, Qt.MouseButton.LeftButton, pos=submenu.actionGeometry(choice).center())
+    qtbot.waitUntil(lambda: not submenu.isVisible() and not menu.isVisible())
+
+
+def test_view_theme_dark_light_and_system_are_remembered(qtbot, window, catalog, settings, restore_palette):
+    system = restore_palette.palette().color(QPalette.ColorRole.Window).name()
+    choose_theme(qtbot, window, "Dark")
+    assert is_dark()
+    qtbot.waitUntil(lambda: brightness(window.new_action.icon()) > 150)  # the icons follow
+    assert window.theme_actions["dark"].isChecked()
+    assert settings.value("view/theme") == "dark"
+    window.close()
+
+    restore_palette.setPalette(QPalette())  # a new start, on a light system
+    assert not is_dark()
+    again = MainWindow(catalog, settings=settings)
+    qtbot.addWidget(again)
+    again.show()
+    assert is_dark() and again.theme_actions["dark"].isChecked()  # remembered
+    choose_theme(qtbot, again, "Light")
+    assert not is_dark() and settings.value("view/theme") == "light"
+    choose_theme(qtbot, again, "System")
+    assert restore_palette.palette().color(QPalette.ColorRole.Window).name() == system
+    assert settings.value("view/theme") == "system"
+    again.close()

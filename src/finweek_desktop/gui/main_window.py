@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 
 from PySide6.QtCore import QByteArray, QEvent, QPoint, QRect, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -39,7 +39,7 @@ from .shortcuts import ShortcutSheet
 from .tag_actions import TagActionsMixin
 from .tags_tab import OrganizationsTab, TagsTab
 from .tasks import TaskRunner
-from .theme import app_icon, clear_caches, refresh_icons, set_icon, stylesheet
+from .theme import THEMES, app_icon, apply_theme, clear_caches, refresh_icons, set_icon, stylesheet
 from .titles import Titles
 from .widgets import ElidedToolButton, TabArea, local_paths
 
@@ -57,9 +57,11 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
         self.setObjectName("mainWindow")
         self.setWindowTitle("Shizimen Finance Week — Document catalog")
         self.setWindowIcon(app_icon())
+        self.settings = settings or QSettings()
+        if self.theme() != "system":  # the system's palette is there already
+            apply_theme(self.theme())
         self.setStyleSheet(stylesheet())
         self.setAcceptDrops(True)
-        self.settings = settings or QSettings()
         self.runner = runner or TaskRunner(self)
         self.catalog: Catalog | None = None
         self.ops: Operations | None = None
@@ -279,6 +281,20 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
         edit_menu.addAction(self.filter_action)
         view_menu = menu.addMenu("&View")
         view_menu.addAction(self.reload_action)
+        view_menu.addSeparator()
+        theme_menu = view_menu.addMenu("&Theme")
+        theme_menu.setObjectName("themeMenu")
+        group = QActionGroup(self)
+        chosen = self.theme()
+        self.theme_actions = {}
+        for key, label in THEMES.items():
+            action = theme_menu.addAction(label)
+            action.setObjectName(f"theme{key.title()}")
+            action.setCheckable(True)
+            action.setChecked(key == chosen)
+            action.setActionGroup(group)
+            action.triggered.connect(lambda _checked=False, key=key: self.set_theme(key))
+            self.theme_actions[key] = action
         help_menu = menu.addMenu("&Help")
         help_menu.addAction(self.shortcuts_action)
         help_menu.addAction(self.about_action)
@@ -326,6 +342,15 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
                 action.setEnabled(enabled)
 
     # -- following the palette -------------------------------------------------
+
+    def theme(self) -> str:
+        value = str(self.settings.value("view/theme", "system"))
+        return value if value in THEMES else "system"
+
+    def set_theme(self, name: str) -> None:
+        """View > Theme: applied now, and at the next start."""
+        self.settings.setValue("view/theme", name)
+        apply_theme(name)
 
     def changeEvent(self, event) -> None:
         super().changeEvent(event)

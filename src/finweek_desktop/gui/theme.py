@@ -36,6 +36,54 @@ def palette() -> QPalette:
     return QGuiApplication.palette()
 
 
+# -- View > Theme: System, Light or Dark ----------------------------------------
+
+THEMES = {"system": "&System", "light": "&Light", "dark": "&Dark"}
+
+_DARK = {
+    "Window": "#2b2b2b", "WindowText": "#e6e6e6", "Base": "#1e1e1e", "AlternateBase": "#262626",
+    "ToolTipBase": "#2b2b2b", "ToolTipText": "#e6e6e6", "Text": "#e6e6e6", "Button": "#333333",
+    "ButtonText": "#e6e6e6", "BrightText": "#ff6b6b", "Link": "#7aa7ff", "LinkVisited": "#b39cff",
+    "Highlight": "#2f65ca", "HighlightedText": "#ffffff", "PlaceholderText": "#8a8a8a",
+    "Light": "#505050", "Midlight": "#404040", "Mid": "#4a4a4a", "Dark": "#202020", "Shadow": "#141414",
+}
+_DARK_DISABLED = {"WindowText": "#7a7a7a", "Text": "#7a7a7a", "ButtonText": "#7a7a7a", "Highlight": "#3a3a3a",
+                  "HighlightedText": "#9a9a9a"}
+
+
+def dark_palette() -> QPalette:
+    result = QPalette()
+    for role, color in _DARK.items():
+        result.setColor(getattr(QPalette.ColorRole, role), QColor(color))
+    for role, color in _DARK_DISABLED.items():
+        result.setColor(QPalette.ColorGroup.Disabled, getattr(QPalette.ColorRole, role), QColor(color))
+    return result
+
+
+def light_palette() -> QPalette:
+    from PySide6.QtWidgets import QApplication
+
+    return QApplication.style().standardPalette()
+
+
+def apply_theme(name: str) -> None:
+    """Light or dark whatever the system says, or the system's again: the
+    window follows the palette change (icons, chips, colours)."""
+    hints = QGuiApplication.styleHints()
+    scheme = {"light": Qt.ColorScheme.Light, "dark": Qt.ColorScheme.Dark}.get(name)
+    if hasattr(hints, "setColorScheme"):  # Qt 6.8: native title bars and dialogs follow too
+        if scheme is None:
+            hints.unsetColorScheme()
+        else:
+            hints.setColorScheme(scheme)
+    if name == "dark":
+        QGuiApplication.setPalette(dark_palette())
+    elif name == "light":
+        QGuiApplication.setPalette(light_palette())
+    else:
+        QGuiApplication.setPalette(QPalette())  # no palette of our own: the system's
+
+
 def is_dark(pal: QPalette | None = None) -> bool:
     # The palette, not QStyleHints.colorScheme(): an application palette set
     # by the user (or a desktop that reports no scheme) is what is painted.
