@@ -160,7 +160,9 @@ def run(search, texts: list[str], slowest: int = 15) -> dict:
 
     times, failures = [], []
     refused = collections.Counter()
-    for text in texts:
+    for done, text in enumerate(texts):
+        if done and done % 1000 == 0:
+            print(f"  {done:,} queries run", file=sys.stderr, flush=True)
         started = time.perf_counter()
         try:
             search(text)
@@ -231,7 +233,10 @@ def main(argv=None) -> int:
         search, closing = (lambda text: catalog.service.search(text, limit=20)), catalog.close
         what = f"the catalog {folder} ({catalog.index.doc_count():,} documents)"
     try:
-        search("warm up 横琴 澳門")  # opens the searcher, loads the Chinese dictionaries
+        from finweek_desktop.core.search.analysis import preload_segmenter
+
+        preload_segmenter()  # jieba's dictionary, as the window does in the background at start
+        search("warm up 粤港澳大湾区金融 澳門")  # opens the searcher, loads OpenCC
         print(f"{args.n:,} random queries (seed {args.seed}) against {what}", flush=True)
         result = run(search, texts)
     finally:
