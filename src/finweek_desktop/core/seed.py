@@ -19,12 +19,12 @@ from .models import (
     DocumentOrganization,
     Event,
     EventOrganization,
+    EventSession,
     Organization,
     OrganizationAlias,
     Place,
     Tag,
 )
-from .models import EventSession
 from .resources import db_path
 from .vocabulary import DocumentKind, OrganizationRole
 
@@ -43,9 +43,13 @@ def load_seed(service: CatalogService, path: Path | None = None) -> int:
         places = {p["name"]: _place(session, p) for p in data.get("places", [])}
         tags = {t["name"].casefold(): _tag(session, t) for t in data.get("tags", [])}
         event = _event(session, data["event"], organizations) if "event" in data else None
-        sessions = {
-            s["name"]: _session(session, event, s, position) for position, s in enumerate(data.get("sessions", []))
-        }
+        if event is None and data.get("sessions"):
+            raise ValueError("the seed has sessions but no event for them")
+        sessions = (
+            {s["name"]: _session(session, event, s, position) for position, s in enumerate(data.get("sessions", []))}
+            if event is not None
+            else {}
+        )
         session.flush()
         added = 0
         ids: dict[str, int] = {}  # seed key -> document id

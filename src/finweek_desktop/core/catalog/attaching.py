@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
@@ -23,10 +23,10 @@ from ..models import Attachment, Document, HeldFile, utcnow
 from ..records import DocumentDetail, NewDocument
 from ..vocabulary import DocumentKind
 from . import snapshots
+from .check_report import CheckReport
 from .common import NotFound, require_document
 from .documents import Documents
 from .history import History
-from .check_report import CheckReport
 from .writer import CatalogWriter
 
 log = logging.getLogger(__name__)
@@ -72,14 +72,15 @@ class Attachments:
         return self.attach_many({doc_id: paths}, allow_duplicate=allow_duplicate, sandbox=sandbox)
 
     def attach_many(
-        self, files: dict[int, Sequence[str | Path]], *, allow_duplicate: bool = False, sandbox: bool = True
+        self, files: Mapping[int, Sequence[str | Path]], *, allow_duplicate: bool = False, sandbox: bool = True
     ) -> list[AttachmentDetail]:
         """``attach_files`` for several documents in one transaction."""
         store = self._require_store()
         for doc_id in files:
             self._documents.get_document(doc_id)  # NotFound before any copying
         with ExitStack() as stack:
-            batch, restores = {}, []
+            batch: dict[int | None, Sequence[PreparedFile]] = {}
+            restores: list[PreparedFile] = []
             plan: list[int | None] = []  # per file: the attachment it restores, or None for a new one
             for doc_id, paths in files.items():
                 prepared = prepare(store, [Path(p) for p in paths], stack, self.known_text, sandbox)
@@ -154,30 +155,35 @@ class Attachments:
     def thumbnail(self, attachment_id: int, size: int = 256) -> Path:
         """A cached PNG thumbnail (images and PDFs); raises PreviewError otherwise."""
         a = self.attachment(attachment_id)
-        return self.previews.thumbnail(a.sha256, a.mime_type, size)
+        return self._require_previews().thumbnail(a.sha256, a.mime_type, size)
 
     def render_page(self, attachment_id: int, page: int = 0, scale: float = 1.5) -> bytes:
         """One page of a PDF attachment as PNG bytes."""
         a = self.attachment(attachment_id)
         if a.mime_type != "application/pdf":
             raise PreviewError(f"{a.original_name} is not a PDF")
-        return self.previews.render_page(a.sha256, page, scale)
+        return self._require_previews().render_page(a.sha256, page, scale)
 
     def page_count(self, attachment_id: int) -> int:
-        return self.previews.page_count(self.attachment(attachment_id).sha256)
+        return self._require_previews().page_count(self.attachment(attachment_id).sha256)
 
     def text_preview(self, attachment_id: int) -> str:
         """Text to show for an attachment: the file itself for text files,
         else what was extracted, else why nothing was."""
         a = self.attachment(attachment_id)
         if is_text_like(a.mime_type):
-            return self.previews.text(a.sha256)
+            return self._require_previews().text(a.sha256)
         return self.attachment_text(attachment_id) or a.text_message
 
     def _require_store(self) -> AttachmentStore:
         if self.store is None:
             raise RuntimeError("this catalog was opened without an attachment store")
         return self.store
+
+    def _require_previews(self) -> Previews:
+        if self.previews is None:
+            raise RuntimeError("this catalog was opened without an attachment store")
+        return self.previews
 
     def known_text(self, sha256: str) -> ExtractedText | None:
         with self._writer.read() as session:
@@ -212,11 +218,12 @@ class Attachments:
             seen[p.staged.sha256] = p.name
             holders = self.holders_by_hash(p.staged.sha256)
             mine = [h for h in holders if h.document_id == doc_id]
-            if mine and not self.store.exists(p.staged.sha256):
+            if mine and not self._require_store().exists(p.staged.sha256):
                 lost[p.staged.sha256] = mine[0].attachment_id
             elif mine:
                 raise AlreadyAttached(
-                    f"{p.name} is already attached to document {doc_id} as [{mine[0].attachment_id}] {mine[0].original_name}"
+                    f"{p.name} is already attached to document {doc_id}"
+                    f" as [{mine[0].attachment_id}] {mine[0].original_name}"
                 )
             elif holders and not allow:
                 raise DuplicateAttachment(p.name, tuple(holders))
@@ -244,7 +251,12 @@ class Attachments:
                 with self._writer.writing() as (session, touched):
                     rows = []
                     for doc_id, prepared in batch.items():
-                        document = self._documents.add(session, new) if doc_id is None else require_document(session, doc_id)
+                        if doc_id is not None:
+                            document = require_document(session, doc_id)
+                        elif new is not None:
+                            document = self._documents.add(session, new)
+                        else:
+                            raise ValueError("files for a new document come with the document")
                         added = [p.row() for p in prepared]
                         document.attachments.extend(added)
                         document.modified_at = utcnow()
@@ -266,7 +278,9 @@ class Attachments:
         if make_commits_durable(self._writer.engine):
             self.release_files(released)
         else:
-            log.warning("could not sync the database in time; %d file(s) are left for `finweek check --repair`", len(released))
+            log.warning(
+                "could not sync the database in time; %d file(s) are left for `finweek check --repair`", len(released)
+            )
 
     def finish_interrupted_commits(self) -> int:
         """Remove the files a killed attach or import made live without

@@ -71,6 +71,9 @@ class DocumentFilter:
     text: str | None = None  # a substring of the title (the table's quick filter)
 
 
+EVERYTHING = DocumentFilter()
+
+
 ROLE_ORDER = {role.value: i for i, role in enumerate(OrganizationRole)}
 
 

@@ -108,6 +108,8 @@ class History:
         with self._writer.writing() as write:
             session = write.session
             entry = session.get(HistoryEntry, entry_id)
+            if entry is None:  # cleared meanwhile, by another window of this desktop
+                raise RestoreError("nothing to undo" if undo else "nothing to redo")
             steps = json.loads(entry.undo if undo else entry.redo)
             after = [self._apply(session, step, write.touched) for step in steps]
             # Redoing a delete trashes the documents anew: their undo must

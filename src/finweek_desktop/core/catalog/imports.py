@@ -33,7 +33,7 @@ import itertools
 import os
 import re
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence, Sized
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -44,15 +44,15 @@ from ..attachments.extraction import extract_text
 from ..attachments.filetypes import PLAIN, guess_mime
 from ..attachments.ingest import PreparedFile, check_sources, title_from
 from ..attachments.records import DuplicateAttachment
+from ..models import DocumentOrganization, Organization, OrganizationAlias, Place, Tag
+from ..records import NewDocument
 from ..search.index import SearchIndex
+from ..search.schema import IndexedDocument
+from ..vocabulary import OrganizationRole
 from .attaching import Attachments
 from .common import NotFound, clean_tag_name, document_row
 from .integrity import Integrity
 from .writer import CatalogWriter
-from ..models import DocumentOrganization, Organization, OrganizationAlias, Place, Tag
-from ..records import NewDocument
-from ..search.schema import IndexedDocument
-from ..vocabulary import OrganizationRole
 
 DEFAULT_BATCH_SIZE = 500
 # From this many documents on, the index is written by two processes.
@@ -129,7 +129,7 @@ def import_documents(
     """
     started = time.perf_counter()
     iterator = iter(items)
-    total = len(items) if hasattr(items, "__len__") else None
+    total = len(items) if isinstance(items, Sized) else None
     # Look ahead far enough to decide on processes without knowing the total.
     head = list(itertools.islice(iterator, MULTIPROCESS_THRESHOLD))
     if procs is None:
@@ -169,13 +169,18 @@ def import_documents(
 
     # Other writers' changes wait in the log meanwhile; the import records
     # its own as applied once its index commit is done, then applies theirs.
-    with imports.writer.follower.exclusive():
+    follower = imports.writer.require_follower()
+    with follower.exclusive():
         imports.index.add_many(indexed(), procs=procs)
-        imports.writer.follower.mark_applied(state.seqs)
+        follower.mark_applied(state.seqs)
     imports.writer.catch_up(wait=True)
-    duplicates = [*state.duplicates, *(
-        DuplicateAttachment(name, tuple(imports.attachments.holders_by_hash(sha256))) for name, sha256 in state.later_duplicates
-    )]
+    duplicates = [
+        *state.duplicates,
+        *(
+            DuplicateAttachment(name, tuple(imports.attachments.holders_by_hash(sha256)))
+            for name, sha256 in state.later_duplicates
+        ),
+    ]
     return ImportReport(tuple(ids), time.perf_counter() - started, tuple(duplicates), tuple(state.failed),
                         state.cancelled)
 
@@ -329,12 +334,12 @@ class _Resolver:
             ) or session.scalar(
                 select(OrganizationAlias.organization_id).where(func.lower(OrganizationAlias.alias) == key)
             )
-        by_id = _load(session, Organization, {self._org_ids[k] for k in org_keys} - {None})
+        by_id = _load(session, Organization, {i for k in org_keys if (i := self._org_ids[k]) is not None})
         self._orgs = {k: by_id[self._org_ids[k]] for k in org_keys if self._org_ids[k] is not None}
         place_keys = {name.strip().casefold() for d in documents for name in d.places}
         for key in place_keys - self._place_ids.keys():
             self._place_ids[key] = session.scalar(select(Place.id).where(func.lower(Place.name) == key))
-        by_id = _load(session, Place, {self._place_ids[k] for k in place_keys} - {None})
+        by_id = _load(session, Place, {i for k in place_keys if (i := self._place_ids[k]) is not None})
         self._places = {k: by_id[self._place_ids[k]] for k in place_keys if self._place_ids[k] is not None}
 
     def finish(self) -> None:

@@ -9,8 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..models import Document, DocumentOrganization, Organization
-from ..search.schema import IndexedDocument
 from ..search.index import SearchIndex
+from ..search.schema import IndexedDocument
 from .attaching import Attachments
 from .check_report import DROP_WITHOUT_ASKING, CheckReport, RepairNeedsConfirmation
 from .common import CHUNK_SIZE, chunks
@@ -53,7 +53,7 @@ class Integrity:
     def reindex(self, progress: Callable[[int, int | None], None] | None = None) -> int:
         """Rebuild the whole index from the database; what is written meanwhile
         is applied from the change log before this returns."""
-        return self._writer.follower.rebuild(progress)
+        return self._writer.require_follower().rebuild(progress)
 
     def sync_index(self, ids: Iterable[int]) -> None:
         """Make the index entries of ``ids`` match the database (repair)."""

@@ -7,11 +7,19 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session as DbSession
 from sqlalchemy.orm import selectinload
 
-from ..models import Document, DocumentOrganization, Event, Organization, OrganizationAlias, Place, document_places
-from ..models import EventSession
+from ..models import (
+    Document,
+    DocumentOrganization,
+    Event,
+    EventSession,
+    Organization,
+    OrganizationAlias,
+    Place,
+    document_places,
+)
 from ..records import OrganizationInfo, SessionInfo
-from ..vocabulary import OrganizationRole
 from ..search.index import SearchIndex
+from ..vocabulary import OrganizationRole
 from .common import NotFound
 from .writer import CatalogWriter
 
@@ -50,7 +58,10 @@ class Reference:
 
     def organizations(self) -> list[OrganizationInfo]:
         counts = (
-            select(DocumentOrganization.organization_id, func.count(func.distinct(DocumentOrganization.document_id)).label("n"))
+            select(
+                DocumentOrganization.organization_id,
+                func.count(func.distinct(DocumentOrganization.document_id)).label("n"),
+            )
             .group_by(DocumentOrganization.organization_id)
             .subquery()
         )
@@ -77,7 +88,9 @@ class Reference:
         )
         with self._writer.read() as session:
             return [
-                SessionInfo(s.id, s.name, s.session_type, tuple(t for t in s.topics.splitlines() if t), s.description, n)
+                SessionInfo(
+                    s.id, s.name, s.session_type, tuple(t for t in s.topics.splitlines() if t), s.description, n
+                )
                 for s, n in session.execute(stmt)
             ]
 
@@ -155,7 +168,9 @@ class Reference:
             organization.aliases.append(OrganizationAlias(alias=alias))
             touched.update(
                 session.scalars(
-                    select(DocumentOrganization.document_id).where(DocumentOrganization.organization_id == organization.id)
+                    select(DocumentOrganization.document_id).where(
+                        DocumentOrganization.organization_id == organization.id
+                    )
                 )
             )
             org_id = organization.id

@@ -92,7 +92,8 @@ def restore_document(session: DbSession, snapshot: dict) -> int:
         restore_attachment(session, saved)
     session.flush()
     # onupdate bumped it during the flushes above
-    session.execute(Document.__table__.update().where(Document.id == doc_id)
+    documents = Document.metadata.tables[Document.__tablename__]  # Document.__table__, typed as the Table it is
+    session.execute(documents.update().where(Document.id == doc_id)
                     .values(modified_at=_when(snapshot["modified_at"])))
     return doc_id
 

@@ -143,6 +143,8 @@ class Tags:
     def _tag_info(self, tag_id: int, session: DbSession | None = None) -> TagInfo:
         with self._writer.read(session) as s:
             tag = s.get(Tag, tag_id)
+            if tag is None:
+                raise NotFound(f"no tag with id {tag_id}")
             count = s.scalar(select(func.count()).select_from(document_tags).where(document_tags.c.tag_id == tag_id))
             return TagInfo(tag.id, tag.name, tag.color, count or 0)
 

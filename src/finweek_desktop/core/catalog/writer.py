@@ -107,7 +107,8 @@ class CatalogWriter:
         changes = ChangeSet(
             created=frozenset(seen.created), changed=frozenset(existing), deleted=frozenset(deleted),
             # a document created or deleted changes tag and organization counts
-            tags=seen.tags or bool(seen.created or deleted), organizations=seen.organizations or bool(seen.created or deleted),
+            tags=seen.tags or bool(seen.created or deleted),
+            organizations=seen.organizations or bool(seen.created or deleted),
             attachments=frozenset(seen.attachments),
         )
         return changes, changelog.record(session, changes.created, changes.changed, changes.deleted, seen.aliases)
@@ -166,6 +167,12 @@ class CatalogWriter:
 
         self._background = threading.Thread(target=loop, name="finweek-index-follower", daemon=True)
         self._background.start()
+
+    def require_follower(self) -> IndexFollower:
+        """The index follower, which the catalog sets up before anything writes."""
+        if self.follower is None:
+            raise RuntimeError("this catalog's index follower is not set up yet")
+        return self.follower
 
     def stop_following(self) -> None:
         self._stop.set()
