@@ -22,16 +22,17 @@ class PartialDate:
     day: int | None = None
 
     @classmethod
-    def parse(cls, text: str) -> "PartialDate":
+    def parse(cls, text: str) -> PartialDate:
         match = _PATTERN.match(text.strip().replace("/", "-"))
         if not match:
             raise ValueError(f"invalid date {text!r}: use YYYY, YYYY-MM or YYYY-MM-DD")
-        year, month, day = (int(g) if g else None for g in match.groups())
+        year = int(match[1])
+        month, day = (int(g) if g else None for g in match.groups()[1:])
         if year < 1:
             raise ValueError(f"invalid date {text!r}: there is no year 0")
         if month is not None and not 1 <= month <= 12:
             raise ValueError(f"invalid date {text!r}: month must be 1-12")
-        if day is not None:
+        if month is not None and day is not None:  # the pattern gives no day without a month
             try:
                 _dt.date(year, month, day)
             except ValueError as exc:

@@ -168,14 +168,14 @@ class IndexFollower:
             if not held:
                 return False
             position = self.position()
-            with self.engine.connect() as connection:
-                behind = position is None or position.through < changelog.pruned_through(connection)
-            if behind:
-                if position is not None:
-                    log.warning("the search index is behind what the change log keeps; rebuilding it")
-                self._rebuild()
-                return True
-            return self._apply_after(position, timeout=30.0 if wait else 0.0)
+            if position is not None:
+                with self.engine.connect() as connection:
+                    pruned_through = changelog.pruned_through(connection)
+                if position.through >= pruned_through:
+                    return self._apply_after(position, timeout=30.0 if wait else 0.0)
+                log.warning("the search index is behind what the change log keeps; rebuilding it")
+            self._rebuild()
+            return True
 
     def _apply_after(self, position: Position, timeout: float) -> bool:
         while True:

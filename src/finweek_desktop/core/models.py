@@ -244,7 +244,7 @@ class Change(Base):
     but what every search reads (places' and organizations' aliases)."""
 
     __tablename__ = "changes"
-    __table_args__ = {"sqlite_autoincrement": True}
+    __table_args__ = {"sqlite_autoincrement": True}  # noqa: RUF012  # read once by SQLAlchemy at mapping, never mutated
 
     seq: Mapped[int] = mapped_column(_Sequence, primary_key=True, autoincrement=True)
     document_id: Mapped[int | None] = mapped_column(Integer, index=True)

@@ -15,10 +15,10 @@ from sqlalchemy import Engine, func, select
 
 from .attachments.store import AttachmentStore
 from .catalog import CatalogService
+from .changes import ChangeAction
 from .damage import database_is_blank, refuse_blank_database, refuse_emptied_database
 from .database import current_revision, full_disk_message, head_revision, make_engine, sqlite_url, upgrade_to_head
 from .errors import CatalogDamaged, CatalogOpenError
-from .changes import ChangeAction
 from .models import Change, Document
 from .paths import CatalogPaths, resolve_data_dir
 from .privacy import PRIVATE_DIR, make_private

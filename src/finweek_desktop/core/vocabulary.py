@@ -21,7 +21,7 @@ class DocumentKind(StrEnum):
         return _KIND_LABELS[self]
 
     @classmethod
-    def parse(cls, text: str) -> "DocumentKind":
+    def parse(cls, text: str) -> DocumentKind:
         """Accept 'blue_paper', 'blue-paper', 'Blue paper' and plurals alike."""
         key = text.strip().lower().replace("-", "_").replace(" ", "_")
         for kind in cls:
@@ -53,7 +53,7 @@ class OrganizationRole(StrEnum):
     MENTIONED = "mentioned"
 
     @classmethod
-    def parse(cls, text: str) -> "OrganizationRole":
+    def parse(cls, text: str) -> OrganizationRole:
         try:
             return cls(text.strip().lower())
         except ValueError:

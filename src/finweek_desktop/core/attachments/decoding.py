@@ -30,9 +30,13 @@ _SAMPLE_CHARS = 200_000  # scoring the start of a big file is enough
 _IDEOGRAPH = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
 # CJK punctuation, fullwidth forms, and the general punctuation, numbers
 # and symbols Chinese text uses (“”—…·×℃①Ⅱ→≤).
-_CJK_MARK = re.compile("[\u3000-\u303f\uff00-\uffef\u2010-\u206f\u00b7\u00d7\u00f7\u2100-\u22ff\u2460-\u24ff\u25a0-\u25ff]")
+_CJK_MARK = re.compile(
+    "[\u3000-\u303f\uff00-\uffef\u2010-\u206f\u00b7\u00d7\u00f7\u2100-\u22ff\u2460-\u24ff\u25a0-\u25ff]"
+)
 # What Portuguese (or French, Spanish) puts beside its accented letters.
-_LATIN_MARK = re.compile("[\u00a0\u00aa\u00ab\u00b0\u00ba\u00bb\u00a7\u00b7\u2013\u2014\u2018\u2019\u201c\u201d\u2026\u20ac]")
+_LATIN_MARK = re.compile(
+    "[\u00a0\u00aa\u00ab\u00b0\u00ba\u00bb\u00a7\u00b7\u2013\u2014\u2018\u2019\u201c\u201d\u2026\u20ac]"
+)
 
 
 def decode_text(data: bytes, declared: str | None = None) -> tuple[str, str]:

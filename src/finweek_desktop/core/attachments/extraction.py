@@ -56,7 +56,8 @@ class Limits:
 
 
 def needs_parser(mime: str) -> bool:
-    return mime in (filetypes.PDF, filetypes.DOCX, filetypes.HTML, "application/xhtml+xml") or filetypes.is_text_like(mime)
+    parsed = (filetypes.PDF, filetypes.DOCX, filetypes.HTML, "application/xhtml+xml")
+    return mime in parsed or filetypes.is_text_like(mime)
 
 
 def extract_text(

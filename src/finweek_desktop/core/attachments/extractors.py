@@ -74,7 +74,9 @@ def docx_text(path: Path) -> tuple[str, str | None]:
         node = core.find(_DC_TITLE)
         title = node.text.strip() if node is not None and node.text and node.text.strip() else None
     if title is None:
-        title = next((t.strip() for s, t in paragraphs if t.strip() and s.lower().startswith(("title", "heading"))), None)
+        title = next(
+            (t.strip() for s, t in paragraphs if t.strip() and s.lower().startswith(("title", "heading"))), None
+        )
     return "\n".join(t for _, t in paragraphs), title
 
 

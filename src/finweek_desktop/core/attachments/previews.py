@@ -98,7 +98,7 @@ def _open_image(path: Path) -> Image.Image:
         with warnings.catch_warnings():
             # Pillow only warns between its limit and twice it; make both an error.
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(path)
+            image: Image.Image = Image.open(path)
             width, height = image.size
             if width * height > MAX_PIXELS:
                 raise PreviewError(
