@@ -27,7 +27,9 @@ def register(subparsers, common) -> None:
     p.add_argument("id", type=record_id, help="document id")
     p.set_defaults(handler=run_open)
 
-    p = subparsers.add_parser("attachments", parents=[common], help="list a document's attachments and their text status")
+    p = subparsers.add_parser(
+        "attachments", parents=[common], help="list a document's attachments and their text status"
+    )
     p.add_argument("id", type=record_id, help="document id")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(handler=run_list)
@@ -70,7 +72,7 @@ def run_attach(args, catalog) -> int:
     if args.json:
         print_json([
             {**a.to_json(), "restored": a.id in existing, "link_target": str(c.target) if c.target else None}
-            for a, c in zip(added, chosen)
+            for a, c in zip(added, chosen, strict=True)  # one attachment per file, in order
         ])
     else:
         for a in added:

@@ -42,7 +42,8 @@ def register(subparsers, common) -> None:
     p.add_argument("--tag", action="append", default=[], help="a tag (repeatable)")
     p.add_argument(
         "--org", action="append", default=[], metavar="NAME[:ROLE]",
-        help=f"a related organization; ROLE is one of {', '.join(r.value for r in OrganizationRole)} (default publisher)",
+        help=f"a related organization; ROLE is one of {', '.join(r.value for r in OrganizationRole)}"
+        " (default publisher)",
     )
     p.add_argument("--session", help="the session of the event this record belongs to (name or id)")
     p.add_argument("--json", action="store_true", help="print the new document as JSON")
@@ -165,7 +166,9 @@ def run_add(args, catalog) -> int:
     chosen = choose_files(args.files) if args.files else []  # the same checks the attach makes, before it
     if args.files:
         try:
-            detail = service.attachments.create_document_with_files(new, args.files, allow_duplicate=args.allow_duplicate)
+            detail = service.attachments.create_document_with_files(
+                new, args.files, allow_duplicate=args.allow_duplicate
+            )
         except DuplicateAttachment as exc:
             raise duplicate_error(exc) from None
     else:
@@ -196,7 +199,10 @@ def run_edit(args, catalog) -> int:
 
 def run_delete(args, catalog) -> int:
     detail = catalog.service.documents.delete_document(args.id)
-    print(f"Moved [{detail.id}] {shown(detail.title)} to the trash (`finweek undo` or `finweek trash restore {detail.id}`)")
+    print(
+        f"Moved [{detail.id}] {shown(detail.title)} to the trash"
+        f" (`finweek undo` or `finweek trash restore {detail.id}`)"
+    )
     return 0
 
 
@@ -209,7 +215,7 @@ def _org_link(text: str) -> tuple[str, str]:
 
 def _session_id(service, text: str) -> int:
     for session in service.reference.sessions():
-        if text.isdigit() and session.id == int(text) or session.name.casefold() == text.strip().casefold():
+        if (text.isdigit() and session.id == int(text)) or session.name.casefold() == text.strip().casefold():
             return session.id
     names = ", ".join(s.name for s in service.reference.sessions())
     raise NotFound(f"no session {text!r}; sessions are: {names}")

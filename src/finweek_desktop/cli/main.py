@@ -10,7 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..core.catalog import NotFound
 from ..core.catalog.snapshots import RestoreError
-from ..core.changes import SAVED_NOT_YET_SEARCHABLE
+from ..core.changes import SAVED_NOT_YET_SEARCHABLE, ChangeSet
 from ..core.display import safe_display_name
 from ..core.search.index import IndexDamaged
 from ..core.search.query import QueryError
@@ -44,7 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
         default=argparse.SUPPRESS,
         help="use another database (e.g. a shared PostgreSQL catalog); the index stays in the data folder",
     )
-    common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="log progress to stderr")
+    common.add_argument(
+        "-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="log progress to stderr"
+    )
     parser = _Parser(
         prog="finweek",
         parents=[common],
@@ -72,10 +74,15 @@ def main(argv: list[str] | None = None) -> int:
             database_url=getattr(args, "database_url", None),
             progress=_progress_on_stderr,
         )
-        unsearchable = []
-        catalog.service.writer.listeners.append(lambda changes: unsearchable.append(changes) if not changes.searchable else None)
+        unsearchable: list[ChangeSet] = []
+
+        def note_unsearchable(changes: ChangeSet) -> None:
+            if not changes.searchable:
+                unsearchable.append(changes)
+
+        catalog.service.writer.listeners.append(note_unsearchable)
         code = args.handler(args, catalog) or 0
-        if unsearchable and catalog.service.writer.follower.pending():
+        if unsearchable and catalog.service.writer.require_follower().pending():
             print(f"finweek: {SAVED_NOT_YET_SEARCHABLE} (another process is writing the search index)", file=sys.stderr)
         return code
     except CliError as exc:

@@ -14,7 +14,9 @@ def register(subparsers, common) -> None:
     p.set_defaults(handler=run_reindex)
 
     p = subparsers.add_parser("check", parents=[common], help="report differences between the database and the index")
-    p.add_argument("--repair", action="store_true", help="fix what is found (stored files are quarantined, never deleted)")
+    p.add_argument(
+        "--repair", action="store_true", help="fix what is found (stored files are quarantined, never deleted)"
+    )
     p.add_argument("--yes", action="store_true", help="with --repair: drop documents only the index has without asking")
     p.add_argument("--purge-quarantine", action="store_true", help="delete the files a repair moved to the quarantine")
     p.add_argument("--json", action="store_true", help="machine-readable output")

@@ -20,7 +20,9 @@ def register(subparsers, common) -> None:
 def run_orgs(args, catalog) -> int:
     orgs = catalog.service.reference.organizations()
     if args.json:
-        print_json([{"id": o.id, "name": o.name, "aliases": list(o.aliases), "documents": o.document_count} for o in orgs])
+        print_json(
+            [{"id": o.id, "name": o.name, "aliases": list(o.aliases), "documents": o.document_count} for o in orgs]
+        )
         return 0
     for o in orgs:
         aliases = f"  ({shown(', '.join(o.aliases))})" if o.aliases else ""
@@ -32,7 +34,16 @@ def run_sessions(args, catalog) -> int:
     sessions = catalog.service.reference.sessions()
     if args.json:
         print_json(
-            [{"id": s.id, "name": s.name, "type": s.session_type, "topics": list(s.topics), "records": s.document_count} for s in sessions]
+            [
+                {
+                    "id": s.id,
+                    "name": s.name,
+                    "type": s.session_type,
+                    "topics": list(s.topics),
+                    "records": s.document_count,
+                }
+                for s in sessions
+            ]
         )
         return 0
     for s in sessions:

@@ -68,7 +68,10 @@ def run(args, catalog) -> int:
         print(f"No documents match {results.text!r}.")
         return 0
     shown = len(results.hits)
-    print(f"{results.total} document{'s' if results.total != 1 else ''} match" + (f" (showing {shown})" if shown < results.total else ""))
+    print(
+        f"{results.total} document{'s' if results.total != 1 else ''} match"
+        + (f" (showing {shown})" if shown < results.total else "")
+    )
     for hit in results.hits:
         date = f"  {hit.date}" if hit.date else ""
         print(f"\n[{hit.id}] {safe_display_name(hit.title)}")
