@@ -38,8 +38,8 @@ import re
 import threading
 import unicodedata
 from difflib import SequenceMatcher
+from functools import cache, lru_cache
 from importlib import resources
-from functools import lru_cache
 
 from whoosh.analysis import Analyzer, Token
 from whoosh.lang import stemmer_for_language
@@ -150,9 +150,10 @@ def _phrase_characters() -> frozenset[str] | None:
             phrases = _t2s().dictionary.ts_phrases[0]
         except AttributeError:
             return None
-    changed = set()
+    changed: set[str] = set()
     for key, value in phrases.items():
-        changed.update(a for a, b in zip(key, value) if a != b and _is_fold(a, b))
+        # a phrase and its simplified form may differ in length: compare what lines up
+        changed.update(a for a, b in zip(key, value, strict=False) if a != b and _is_fold(a, b))
     return frozenset(changed)
 
 
@@ -166,7 +167,9 @@ _CONVERTED: set[str] = set()
 @lru_cache(maxsize=65536)
 def _convert_run(run: str) -> str:
     converted = fit_length(run, _t2s().convert(run), _by_character)
-    return "".join(c if c == r or _is_fold(r, c) else _by_character(r) for r, c in zip(run, converted))
+    return "".join(
+        c if c == r or _is_fold(r, c) else _by_character(r) for r, c in zip(run, converted, strict=False)
+    )
 
 
 def fold_whole(run: str) -> str:
@@ -278,8 +281,9 @@ def segment(run: str) -> tuple[tuple[str, int], ...]:
 
 # -- the analyzer -------------------------------------------------------------
 
+# Word lists are written as text to split (not SIM905's one quoted item per word).
 ENGLISH_STOP_WORDS = frozenset(
-    "a an and are as at be by for from has have in is it its of on or that the this to was were will with".split()
+    "a an and are as at be by for from has have in is it its of on or that the this to was were will with".split()  # noqa: SIM905
 )
 
 _PT_PLURALS = (("oes", "ao"), ("aes", "ao"), ("ais", "al"), ("eis", "el"), ("ois", "ol"))
@@ -298,7 +302,7 @@ def portuguese_plural(word: str) -> str:
     return word
 
 
-@lru_cache(maxsize=None)
+@cache
 def _stemmer(language: str):
     if language == "pt":
         stem = PortugueseStemmer().stem
@@ -321,11 +325,7 @@ def latin_form(word: str, language: str = "en") -> str:
         forms = _FORMS[language] = {}
     form = forms.get(word)
     if form is None:
-        text = word
-        if not text.isascii():
-            text = unicodedata.normalize("NFKC", text).lower().translate(accent_map)
-        else:
-            text = text.lower()
+        text = word.lower() if word.isascii() else unicodedata.normalize("NFKC", word).lower().translate(accent_map)
         form = _stemmer(language)(text)
         if len(forms) >= _CACHE_LIMIT:
             forms.clear()
@@ -399,10 +399,7 @@ class MultilingualAnalyzer(Analyzer):
         query = mode in ("query", WORDS_MODE)
         words = mode == WORDS_MODE
         jieba_index = self.han_index == "jieba"
-        if PART_BREAK in value:
-            matches = _parts_runs(value)
-        else:
-            matches = _RUNS.finditer(value)
+        matches = _parts_runs(value) if PART_BREAK in value else _RUNS.finditer(value)
         for match in matches:
             if match is None:  # a part break
                 pos += PART_GAP
@@ -536,16 +533,17 @@ _PT_CODES = ("pt", "por", "portuguese", "português", "portugues")
 # two of them are needed; those that are English words too ("no", "as",
 # "do", "a"...) count half, so a short English text ("No rules as yet: do
 # banks sell e-commerce cover?") is not taken for Portuguese, while "As
-# associações de Macau e o relatório sobre a cooperação" still is. Stems (seguros, relatório) are not counted: only words that
-# every Portuguese text of a few lines has.
+# associações de Macau e o relatório sobre a cooperação" still is. Stems
+# (seguros, relatório) are not counted: only words that every Portuguese
+# text of a few lines has.
 _PT_WORDS = frozenset(
-    "de da das dos na nas para uma que não nao são sao pela pelo pelas pelos ao aos à às é "
+    "de da das dos na nas para uma que não nao são sao pela pelo pelas pelos ao aos à às é "  # noqa: SIM905
     "entre sobre mais também tambem foi ser está estão estao como seu sua seus suas "
     "já até ainda muito onde quando".split()
 )
-_PT_SHARED_WORDS = frozenset("a o os as e do no em um com".split())
+_PT_SHARED_WORDS = frozenset("a o os as e do no em um com".split())  # noqa: SIM905
 _EN_WORDS = frozenset(
-    "the of and to in for with is on by from this that are it be was were has have will "
+    "the of and to in for with is on by from this that are it be was were has have will "  # noqa: SIM905
     "not or at which an".split()
 )
 _WORD = re.compile(r"[^\W\d_]+")

@@ -103,7 +103,7 @@ class SearchIndex:
         self._synonyms = Synonyms()
         self._parser = make_parser(self._schema, han_query=han_query, synonyms=self._synonyms)
         self._version = SCHEMA_VERSION if han_index == "bigrams" else f"{SCHEMA_VERSION}+{han_index}"
-        self._ix = None
+        self._ix: whoosh_index.Index | None = None
         self._searcher = None
         self.recreated_because: str | None = None  # why the last open() made it anew
         self._damaged = False  # found damaged since opened: rebuilt at the next open
@@ -210,6 +210,7 @@ class SearchIndex:
     def _live_files(self) -> list[str]:
         """The files of the open index's segments and table of contents."""
         ix = self._ix
+        assert ix is not None  # called with the index open
         segment_ids = whoosh_internals.segment_ids(ix)
         names = [f"_{INDEX_NAME}_{ix.latest_generation()}.toc"]
         for path in self.directory.iterdir():
@@ -330,6 +331,7 @@ class SearchIndex:
             procs = 2 if total and total >= _MULTIPROCESS_THRESHOLD else 1
             kwargs = {"procs": procs, "multisegment": True} if procs > 1 else {}
             # compound=False: see add_many.
+            assert self._ix is not None  # _create_empty opened it
             writer = self._ix.writer(compound=False, **kwargs)
             count = 0
             try:

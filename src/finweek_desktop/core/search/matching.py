@@ -19,6 +19,7 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from whoosh.reading import TermNotFound
@@ -27,7 +28,7 @@ from . import postings
 from .postings import segment_id
 
 # (segment reader, docnum offset, sorted segment-local document numbers)
-Matched = list[tuple[object, int, np.ndarray]]
+Matched = list[tuple[Any, int, np.ndarray]]  # (a Whoosh segment reader, its offset, matched documents)
 
 
 def leaf_readers(searcher):
@@ -94,7 +95,9 @@ class FacetSets:
             return cached
         by_field = {}
         for fieldname in self.FIELDS:
-            values, docs, value_of = [], [], []
+            values: list[str] = []
+            docs: list[np.ndarray] = []
+            value_of: list[np.ndarray] = []
             if fieldname in reader.indexed_field_names():
                 for btext in reader.lexicon(fieldname):
                     if self.public:
@@ -123,7 +126,7 @@ class FacetSets:
                     del self._segments[key]
 
     def counts(self, matched: Matched) -> dict[str, Counter]:
-        totals = {fieldname: Counter() for fieldname in self.FIELDS}
+        totals: dict[str, Counter] = {fieldname: Counter() for fieldname in self.FIELDS}
         for reader, _offset, docs in matched:
             if not len(docs):
                 continue

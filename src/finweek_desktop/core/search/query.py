@@ -128,7 +128,7 @@ def _too_broad(what: str) -> QueryTooBroad:
 def _scan(reader, fieldname: str, prefix: str, what: str, keep=None) -> list[tuple[int, bytes]]:
     """(document frequency, word) of the words of ``fieldname`` starting with
     ``prefix`` that ``keep`` accepts; QueryTooBroad past EXPANSION_SCAN."""
-    out = []
+    out: list[tuple[int, bytes]] = []
     try:
         words = reader.iter_prefix(fieldname, prefix)
     except Exception:  # a field missing from a segment
@@ -186,7 +186,7 @@ class BoundedWildcard(query.Wildcard):
         text = self.text
         literal = re.split(r"[*?]", text, maxsplit=1)[0]
         pattern = re.compile(_wildcard_pattern(text))
-        field = ixreader.schema[self.fieldname] if self.fieldname in ixreader.schema else None
+        field = ixreader.schema[self.fieldname] if self.fieldname in ixreader.schema else None  # noqa: SIM401  # a Schema has no get()
         if field is None:
             return []
 
@@ -217,7 +217,7 @@ class BoundedFuzzy(query.FuzzyTerm):
                          prefixlength=max(int(prefixlength), 1), constantscore=constantscore)
 
     def _btexts(self, ixreader):
-        field = ixreader.schema[self.fieldname] if self.fieldname in ixreader.schema else None
+        field = ixreader.schema[self.fieldname] if self.fieldname in ixreader.schema else None  # noqa: SIM401  # a Schema has no get()
         if field is None:
             return []
         text, maxdist = self.text, self.maxdist
@@ -428,7 +428,9 @@ def _parse(text: str, parser: qparser.QueryParser) -> ParsedQuery:
         parsed = None
     if not _is_usable(parsed):
         raise QueryError(f"nothing to search for: {problem}")
-    return ParsedQuery(cap_prefixes(parsed), notice=f"{problem[0].upper()}{problem[1:]}; searched for the words: {plain}")
+    return ParsedQuery(
+        cap_prefixes(parsed), notice=f"{problem[0].upper()}{problem[1:]}; searched for the words: {plain}"
+    )
 
 
 # Control characters, zero-width and bidi controls, and lone surrogates (a

@@ -144,8 +144,8 @@ class SegmentRanker:
             return _add_where_present(a, b).boosted(q.boost)
         if isinstance(q, wq.Not):
             everything = self._live(np.arange(self.reader.doc_count_all(), dtype=np.int64))
-            docs = _without(Matches(everything, np.ones(len(everything))), self.matches(q.query).docs)
-            return docs.boosted(q.boost)
+            rest = _without(Matches(everything, np.ones(len(everything))), self.matches(q.query).docs)
+            return rest.boosted(q.boost)
         raise TypeError(f"cannot rank {type(q).__name__} here (see supports())")
 
     def _and(self, q) -> Matches:
@@ -171,7 +171,7 @@ class SegmentRanker:
 
     def term(self, fieldname: str, text) -> Matches:
         """A term's live documents and their BM25F scores (unboosted)."""
-        field = self.schema[fieldname] if fieldname in self.schema else None
+        field = self.schema[fieldname] if fieldname in self.schema else None  # noqa: SIM401  # a Schema has no get()
         if field is None:
             return Matches.empty()
         btext = text if isinstance(text, bytes) else field.to_bytes(text)
@@ -214,7 +214,7 @@ class SegmentRanker:
         if len(btexts) == 1:
             return self.term(q.fieldname, btexts[0])
         reads = [self._read(self.reader, q.fieldname, b, with_values=True) for b in btexts]
-        parts = [self._scored(q.fieldname, b, r.ids, r.weights) for b, r in zip(btexts, reads)]
+        parts = [self._scored(q.fieldname, b, r.ids, r.weights) for b, r in zip(btexts, reads, strict=True)]
         out = parts[0]
         for other in sorted(parts[1:], key=len):
             if not len(out):
@@ -224,6 +224,7 @@ class SegmentRanker:
             return out
         starts = None  # doc << 32 | position of the first word, for each word
         for offset, read in enumerate(reads):
+            assert read.values is not None  # read with_values=True
             at = np.searchsorted(read.ids, out.docs)  # every candidate holds every word
             docs, where = whoosh_internals.positions([read.values[i] for i in at.tolist()], out.docs,
                                              field.format.decode_positions)
@@ -231,6 +232,7 @@ class SegmentRanker:
             starts = keys if starts is None else _sorted_common(starts, keys)
             if not len(starts):
                 return Matches.empty()
+        assert starts is not None  # two words or more were read
         found = np.unique(starts >> _POSITION_BITS)
         keep = np.isin(out.docs, found, assume_unique=True)
         return Matches(out.docs[keep], out.scores[keep])
@@ -314,4 +316,4 @@ def top(segments: list[tuple[int, Matches]], limit: int | None) -> list[tuple[in
         keep = scores >= threshold
         docnums, scores = docnums[keep], scores[keep]
     order = np.lexsort((docnums, -scores))[:limit]
-    return list(zip(docnums[order].tolist(), scores[order].tolist()))
+    return list(zip(docnums[order].tolist(), scores[order].tolist(), strict=True))

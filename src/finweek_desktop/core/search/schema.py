@@ -148,22 +148,22 @@ class IndexedDocument:
 
     def fields(self) -> dict:
         date = PartialDate.parse(self.date) if self.date else None
-        fields = dict(
-            id=str(self.id),
-            fingerprint=self.fingerprint(),
-            kind=self.kind,
-            title=self.title,
-            subtitle=self.subtitle,
-            summary=self.summary,
-            notes=self.notes,
-            content=self.content,
-            body=self.body(),
-            org="\n".join(self.organizations),
-            tag=",".join(t.replace(",", " ") for t in self.tags),
-            session=self.session,
-            place="\n".join(self.places),
-            language=self.language or "",
-        )
+        fields: dict[str, str | int] = {
+            "id": str(self.id),
+            "fingerprint": self.fingerprint(),
+            "kind": self.kind,
+            "title": self.title,
+            "subtitle": self.subtitle,
+            "summary": self.summary,
+            "notes": self.notes,
+            "content": self.content,
+            "body": self.body(),
+            "org": "\n".join(self.organizations),
+            "tag": ",".join(t.replace(",", " ") for t in self.tags),
+            "session": self.session,
+            "place": "\n".join(self.places),
+            "language": self.language or "",
+        }
         if self.is_portuguese():
             for name, shadow in PORTUGUESE_SHADOWS.items():
                 if fields[name]:

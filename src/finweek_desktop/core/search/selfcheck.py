@@ -97,7 +97,10 @@ def _compare(searcher, subsearcher, reader, ranker, fieldname: str, btext: bytes
     with_positions = field.format.supports("positions")
     # Whoosh's public side: the term's postings with the searcher's scorer.
     matcher = subsearcher.postings(fieldname, btext)
-    ids, weights, scores, values = [], [], [], []
+    ids: list[int] = []
+    weights: list[float] = []
+    scores: list[float] = []
+    values: list[bytes] = []
     while matcher.is_active():
         ids.append(matcher.id())
         weights.append(matcher.weight())
@@ -121,11 +124,14 @@ def _compare(searcher, subsearcher, reader, ranker, fieldname: str, btext: bytes
     if not np.allclose(matches.scores[:len(scores)], scores, rtol=1e-5):
         return "scores differ"
     if with_positions:
-        fast_values = [v for v, keep in zip(read.values, live.tolist()) if keep]
+        assert read.values is not None  # read with_values=with_positions
+        fast_values = [v for v, keep in zip(read.values, live.tolist(), strict=False) if keep]
         docs, where = whoosh_internals.positions(fast_values, np.array(ids, dtype=np.int64),
                                                  field.format.decode_positions)
-        expected = [(doc, p) for doc, value in zip(ids, values) for p in field.format.decode_positions(value)]
-        if list(zip(docs.tolist(), where.tolist())) != expected:
+        expected = [
+            (doc, p) for doc, value in zip(ids, values, strict=True) for p in field.format.decode_positions(value)
+        ]
+        if list(zip(docs.tolist(), where.tolist(), strict=True)) != expected:
             return "positions differ"
     return None
 

@@ -15,6 +15,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 
 import numpy as np
 from whoosh import query as wq
@@ -152,7 +153,7 @@ class Snippets:
                 return snippet
         elif (finder.complete and len(text) > WINDOW_BEFORE + WINDOW_AFTER and fieldname not in _SHADOWS
               and (finder.latin or not contains_han(text))
-              and not _may_hold(text, finder.pattern)):
+              and finder.pattern is not None and not _may_hold(text, finder.pattern)):
             # The finder misses no English match in text folded as the
             # index folds it (an English stem keeps the word's start but for
             # its last letter): a long text it finds nothing in has nothing
@@ -333,10 +334,10 @@ def _phrase_key(words: tuple[str, ...]) -> str | None:
     """A phrase's words in sequence: Latin words apart, a chain of Chinese
     bigrams (横琴, 琴新, 新区) as the run it comes from (横琴新区)."""
     if all(contains_han(w) and len(w) == 2 for w in words) and all(
-            a[1] == b[0] for a, b in zip(words, words[1:])):
+            a[1] == b[0] for a, b in pairwise(words)):
         return re.escape(words[0] + "".join(w[1] for w in words[1:]))
-    keys = [_word_key(w) for w in words]
-    if None in keys:
+    keys = [key for w in words if (key := _word_key(w)) is not None]
+    if len(keys) < len(words):
         return None
     return r"\w*\W*".join(keys)
 
@@ -346,8 +347,8 @@ def _word_finder(words, phrases=()) -> re.Pattern | None:
     indexed ``words`` or one of the ``phrases`` (its words in sequence: a
     phrase's first word alone would lead to windows that do not show it)."""
     keys = {_word_key(w) for w in words} | {_phrase_key(p) for p in phrases}
-    keys.discard(None)
-    return re.compile("|".join(sorted(keys))) if keys else None
+    found = sorted(key for key in keys if key is not None)
+    return re.compile("|".join(found)) if found else None
 
 
 def _likely_window(text: str, finder: re.Pattern | None) -> tuple[int, int] | None:

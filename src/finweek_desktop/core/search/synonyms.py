@@ -51,12 +51,13 @@ class Synonyms:
         self.replace(groups)
 
     def replace(self, groups: Iterable[Iterable[str]]) -> None:
-        cleaned = []
+        cleaned: list[tuple[str, ...]] = []
         for group in groups:
             names = tuple(dict.fromkeys(n.strip() for n in group if n and n.strip()))
             if len(names) > 1:
                 cleaned.append(names)
-        self._state = (tuple(cleaned), {})
+        # the groups, and the tables built from them, by whether Han names are folded
+        self._state: tuple[tuple[tuple[str, ...], ...], dict[bool, dict[str, tuple[str, ...]]]] = (tuple(cleaned), {})
 
     def __bool__(self) -> bool:
         return bool(self._state[0])

@@ -121,15 +121,15 @@ def read_postings(reader, fieldname: str, btext: bytes, with_values: bool = Fals
     if matcher is None:
         return Postings(EMPTY_IDS, EMPTY_FLOATS, () if with_values else None)
     if not isinstance(matcher, W3LeafMatcher):  # inlined postings of a rare term
-        ids, weights, values = [], [], []
+        ids, weights, inlined = [], [], []
         while matcher.is_active():
             ids.append(matcher.id())
             weights.append(matcher.weight())
             if with_values:
-                values.append(matcher.value())
+                inlined.append(matcher.value())
             matcher.next()
         return Postings(np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float64),
-                        tuple(values) if with_values else None)
+                        tuple(inlined) if with_values else None)
     blocks = list(_blocks(matcher, with_values))
     values = None
     if with_values:
@@ -220,10 +220,8 @@ def field_lengths(reader, fieldname: str) -> np.ndarray:
 
 def segment_ids(ix) -> list[str]:
     """The ids of the segments in the index's committed table of contents."""
-    if release_problem() is None:
-        segments = ix._segments()
-    else:  # public, but unpickles the schema too
-        segments = TOC.read(ix.storage, ix.indexname).segments
+    # TOC.read is public, but unpickles the schema too
+    segments = ix._segments() if release_problem() is None else TOC.read(ix.storage, ix.indexname).segments
     return [s.segment_id() for s in segments]
 
 
@@ -338,7 +336,7 @@ def _walk(buf: np.ndarray, starts: np.ndarray, lengths: np.ndarray):
 
 def _positions_slowly(values, owners: np.ndarray, decode_one) -> tuple[np.ndarray, np.ndarray]:
     docs, found = [], []
-    for owner, value in zip(owners.tolist(), values):
+    for owner, value in zip(owners.tolist(), values, strict=False):
         decoded = decode_one(value)
         docs.extend([owner] * len(decoded))
         found.extend(decoded)
