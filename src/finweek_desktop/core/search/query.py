@@ -44,7 +44,7 @@ from ..vocabulary import DocumentKind
 from .analysis import ENGLISH_STOP_WORDS, HAN_QUERY_MODES, WORDS_MODE, contains_han, fold_term
 from .schema import DEFAULT_FIELDS, PORTUGUESE_SHADOWS
 from .synonyms import SynonymPlugin, Synonyms
-from .whoosh_internals import ChosenPrefix
+from .whoosh_internals import ChosenFuzzy, ChosenPrefix, ChosenTermRange, ChosenWildcard
 
 FIELD_ALIASES = {
     "tag": ["tags"],
@@ -178,11 +178,11 @@ class CappedPrefix(ChosenPrefix):
         return _most_frequent(_scan(reader, self.fieldname, self.text, f"{self.text}*"), self.limit)
 
 
-class BoundedWildcard(query.Wildcard):
+class BoundedWildcard(ChosenWildcard):
     """A wildcard over at most WILDCARD_EXPANSIONS words per field (the
     most frequent), refused when it would look through too many."""
 
-    def _btexts(self, ixreader):
+    def choose(self, ixreader) -> list[bytes]:
         text = self.text
         literal = re.split(r"[*?]", text, maxsplit=1)[0]
         pattern = re.compile(_wildcard_pattern(text))
@@ -206,7 +206,7 @@ def _wildcard_pattern(text: str) -> str:
     return "".join(".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in text)
 
 
-class BoundedFuzzy(query.FuzzyTerm):
+class BoundedFuzzy(ChosenFuzzy):
     """A fuzzy term over at most FUZZY_EXPANSIONS words per field (the most
     frequent within the distance), ranked like a prefix (ranking.py)."""
 
@@ -216,7 +216,7 @@ class BoundedFuzzy(query.FuzzyTerm):
         super().__init__(fieldname, text, boost=boost, maxdist=min(max(int(maxdist), 0), FUZZY_MAX_DISTANCE),
                          prefixlength=max(int(prefixlength), 1), constantscore=constantscore)
 
-    def _btexts(self, ixreader):
+    def choose(self, ixreader) -> list[bytes]:
         field = ixreader.schema[self.fieldname] if self.fieldname in ixreader.schema else None  # noqa: SIM401  # a Schema has no get()
         if field is None:
             return []
@@ -240,12 +240,12 @@ class BoundedFuzzy(query.FuzzyTerm):
 RANGE_EXPANSIONS = 512
 
 
-class BoundedTermRange(query.TermRange):
+class BoundedTermRange(ChosenTermRange):
     """A range of words refused as too broad past RANGE_EXPANSIONS words."""
 
-    def _btexts(self, ixreader):
+    def choose(self, reader) -> list[bytes]:
         out = []
-        for btext in super()._btexts(ixreader):
+        for btext in super().choose(reader):
             out.append(btext)
             if len(out) > RANGE_EXPANSIONS:
                 raise QueryTooBroad("this query is too broad: a range matches too many words; "

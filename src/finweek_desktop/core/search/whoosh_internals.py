@@ -242,16 +242,33 @@ def expansions(q, reader) -> list[bytes]:
     return list(q._btexts(reader))
 
 
-class ChosenPrefix(wq.Prefix):
-    """A prefix query that stands for the words ``choose`` picks of its
-    expansions, everywhere Whoosh expands it (matching, simplifying,
-    highlighting) and in ranking.py."""
+class _ChoosesItsWords:
+    """An expanding query (a MultiTerm) that stands for the words its public
+    ``choose`` picks, everywhere Whoosh expands it (matching, simplifying,
+    highlighting) and in ranking.py. Whoosh asks the private ``_btexts``;
+    by default ``choose`` answers what Whoosh's own expansion would."""
 
     def choose(self, reader) -> list[bytes]:
-        return list(wq.Prefix._btexts(self, reader))
+        return list(super()._btexts(reader))  # type: ignore[misc]  # the MultiTerm this is mixed into
 
     def _btexts(self, ixreader):
         return self.choose(ixreader)
+
+
+class ChosenPrefix(_ChoosesItsWords, wq.Prefix):
+    """A prefix query whose words ``choose`` picks."""
+
+
+class ChosenWildcard(_ChoosesItsWords, wq.Wildcard):
+    """A wildcard query whose words ``choose`` picks."""
+
+
+class ChosenFuzzy(_ChoosesItsWords, wq.FuzzyTerm):
+    """A fuzzy term whose words ``choose`` picks."""
+
+
+class ChosenTermRange(_ChoosesItsWords, wq.TermRange):
+    """A range of words whose words ``choose`` picks."""
 
 
 # -- positions ----------------------------------------------------------------
