@@ -37,7 +37,8 @@ def register(subparsers, common) -> None:
 
 def _duplicate_option(p) -> None:
     p.add_argument(
-        "--allow-duplicate", action="store_true",
+        "--allow-duplicate",
+        action="store_true",
         help="link a file even when another document already holds the same content",
     )
 
@@ -56,8 +57,10 @@ def say_which_links(chosen: list[ChosenFile], as_json: bool) -> None:
     (on stderr under --json, which keeps stdout for the JSON)."""
     for c in chosen:
         if c.target is not None:
-            print(f"{shown(c.path.name)} is a link; attached its target {shown(str(c.target))}",
-                  file=sys.stderr if as_json else sys.stdout)
+            print(
+                f"{shown(c.path.name)} is a link; attached its target {shown(str(c.target))}",
+                file=sys.stderr if as_json else sys.stdout,
+            )
 
 
 def run_attach(args, catalog) -> int:
@@ -70,10 +73,12 @@ def run_attach(args, catalog) -> int:
     except DuplicateAttachment as exc:
         raise duplicate_error(exc) from None
     if args.json:
-        print_json([
-            {**a.to_json(), "restored": a.id in existing, "link_target": str(c.target) if c.target else None}
-            for a, c in zip(added, chosen, strict=True)  # one attachment per file, in order
-        ])
+        print_json(
+            [
+                {**a.to_json(), "restored": a.id in existing, "link_target": str(c.target) if c.target else None}
+                for a, c in zip(added, chosen, strict=True)  # one attachment per file, in order
+            ]
+        )
     else:
         for a in added:
             print(f"{'Restored the lost file of' if a.id in existing else 'Attached'} {describe(a)}")

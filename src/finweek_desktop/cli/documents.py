@@ -35,13 +35,17 @@ def register(subparsers, common) -> None:
     p.add_argument("--title", help="required without files; with files, defaults to the first file's title or heading")
     p.add_argument("files", nargs="*", metavar="FILE", help="files to attach")
     p.add_argument(
-        "--allow-duplicate", action="store_true",
+        "--allow-duplicate",
+        action="store_true",
         help="link a file even when another document already holds the same content",
     )
     _document_fields(p)
     p.add_argument("--tag", action="append", default=[], help="a tag (repeatable)")
     p.add_argument(
-        "--org", action="append", default=[], metavar="NAME[:ROLE]",
+        "--org",
+        action="append",
+        default=[],
+        metavar="NAME[:ROLE]",
         help=f"a related organization; ROLE is one of {', '.join(r.value for r in OrganizationRole)}"
         " (default publisher)",
     )

@@ -27,8 +27,7 @@ def register(subparsers, common) -> None:
 def run_trash(args, catalog) -> int:
     entries = catalog.service.trash.entries()
     if args.json:
-        print_json({"items": [e.to_json() for e in entries],
-                    "retention_days": catalog.service.trash.retention_days})
+        print_json({"items": [e.to_json() for e in entries], "retention_days": catalog.service.trash.retention_days})
         return 0
     if not entries:
         print("The trash is empty.")

@@ -66,8 +66,10 @@ def run_check(args, catalog) -> int:
         if purged is not None:
             print(f"Deleted {purged} quarantined file(s).")
         if removed:
-            print(f"Removed {len(removed)} temporary file(s) left by an attach or import "
-                  "whose process is no longer running.")
+            print(
+                f"Removed {len(removed)} temporary file(s) left by an attach or import "
+                "whose process is no longer running."
+            )
         if report.ok:
             print("Database, index and attachment store agree.")
         for label, ids in (
@@ -103,8 +105,10 @@ def _repair(service, report, yes: bool):
     except RepairNeedsConfirmation as exc:
         if not sys.stdin.isatty():
             raise CliError(str(exc)) from None
-        answer = input(f"Repair would remove {len(exc.ids)} document(s) from the search index that the database "
-                       "does not have (the index may be their last copy). Remove them? [y/N] ")
+        answer = input(
+            f"Repair would remove {len(exc.ids)} document(s) from the search index that the database "
+            "does not have (the index may be their last copy). Remove them? [y/N] "
+        )
         if answer.strip().lower() not in ("y", "yes"):
             raise CliError("repair cancelled; nothing was changed") from None
         return service.integrity.repair(report, confirmed=True)
@@ -112,16 +116,24 @@ def _repair(service, report, yes: bool):
 
 def _print_store_report(report) -> None:
     if report.unreferenced_files:
-        print(f"{len(report.unreferenced_files)} stored file(s) no attachment refers to: "
-              f"{', '.join(h[:12] for h in report.unreferenced_files)}")
+        print(
+            f"{len(report.unreferenced_files)} stored file(s) no attachment refers to: "
+            f"{', '.join(h[:12] for h in report.unreferenced_files)}"
+        )
     if report.missing_files:
-        print(f"{len(report.missing_files)} attachment(s) whose file is missing from the store: "
-              f"{', '.join(map(str, report.missing_files))}")
+        print(
+            f"{len(report.missing_files)} attachment(s) whose file is missing from the store: "
+            f"{', '.join(map(str, report.missing_files))}"
+        )
     if report.temp_files:
         print(f"{len(report.temp_files)} temporary file(s) left by an interrupted attach or import")
     if report.quarantined_files:
-        print(f"{len(report.quarantined_files)} file(s) in the quarantine, moved there by a repair "
-              f"(in {Path(report.quarantined_files[0]).parent}; `finweek check --purge-quarantine` deletes them)")
+        print(
+            f"{len(report.quarantined_files)} file(s) in the quarantine, moved there by a repair "
+            f"(in {Path(report.quarantined_files[0]).parent}; `finweek check --purge-quarantine` deletes them)"
+        )
     if report.pending_text:
-        print(f"{len(report.pending_text)} attachment(s) whose text was never extracted: "
-              f"{', '.join(map(str, report.pending_text))}")
+        print(
+            f"{len(report.pending_text)} attachment(s) whose text was never extracted: "
+            f"{', '.join(map(str, report.pending_text))}"
+        )

@@ -13,7 +13,7 @@ def register(subparsers, common) -> None:
         parents=[common],
         help="full-text search",
         description=(
-            "Search the catalog. Words are ANDed; OR, NOT, \"exact phrases\", field:value "
+            'Search the catalog. Words are ANDed; OR, NOT, "exact phrases", field:value '
             "(title:, tag:, kind:, org:, year:, place:, session:), prefix* and fuzzy~ work."
         ),
     )

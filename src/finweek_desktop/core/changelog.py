@@ -69,7 +69,8 @@ def prune(connection: Connection, older_than_days: int = KEEP_DAYS) -> int:
         return 0
     removed = connection.execute(delete(Change).where(Change.seq <= through)).rowcount
     connection.execute(
-        update(ChangeLogState).where(ChangeLogState.id == 1, ChangeLogState.pruned_through < through)
+        update(ChangeLogState)
+        .where(ChangeLogState.id == 1, ChangeLogState.pruned_through < through)
         .values(pruned_through=through)
     )
     return removed

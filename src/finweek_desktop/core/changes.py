@@ -79,6 +79,10 @@ def changes_of(logged) -> ChangeSet:
     changed = by_action.get(ChangeAction.CHANGED, set()) - deleted - created
     documents = bool(created or changed or deleted)
     return ChangeSet(
-        created=frozenset(created), changed=frozenset(changed), deleted=frozenset(deleted),
-        tags=documents, organizations=documents or aliases, attachments=frozenset(created | changed),
+        created=frozenset(created),
+        changed=frozenset(changed),
+        deleted=frozenset(deleted),
+        tags=documents,
+        organizations=documents or aliases,
+        attachments=frozenset(created | changed),
     )

@@ -89,8 +89,10 @@ def full_disk_message(folder: Path) -> str | None:
         return None
     if free >= 1024 * 1024:
         return None
-    return (f"the disk holding {folder} is full ({free // 1024} KB free): the catalog is open for reading only; "
-            f"free at least {NEEDED_FREE_BYTES // (1024 * 1024)} MB there to write again")
+    return (
+        f"the disk holding {folder} is full ({free // 1024} KB free): the catalog is open for reading only; "
+        f"free at least {NEEDED_FREE_BYTES // (1024 * 1024)} MB there to write again"
+    )
 
 
 def alembic_config(engine: Engine) -> Config:

@@ -76,13 +76,19 @@ class Position:
         self.gaps = {s: t for s, t in self.gaps.items() if s > self.through}
 
     def to_json(self) -> dict:
-        return {"through": self.through, "applied": sorted(self.applied),
-                "gaps": {str(s): t for s, t in sorted(self.gaps.items())}}
+        return {
+            "through": self.through,
+            "applied": sorted(self.applied),
+            "gaps": {str(s): t for s, t in sorted(self.gaps.items())},
+        }
 
     @classmethod
     def from_json(cls, data: dict) -> Position:
-        return cls(int(data["through"]), {int(s) for s in data.get("applied", ())},
-                   {int(s): float(t) for s, t in data.get("gaps", {}).items()})
+        return cls(
+            int(data["through"]),
+            {int(s) for s in data.get("applied", ())},
+            {int(s): float(t) for s, t in data.get("gaps", {}).items()},
+        )
 
 
 class IndexFollower:

@@ -72,18 +72,14 @@ class Event(Base):
     description: Mapped[str] = mapped_column(Text, default="")
 
     sessions: Mapped[list[EventSession]] = relationship(back_populates="event", order_by="EventSession.position")
-    organizations: Mapped[list[EventOrganization]] = relationship(
-        back_populates="event", cascade="all, delete-orphan"
-    )
+    organizations: Mapped[list[EventOrganization]] = relationship(back_populates="event", cascade="all, delete-orphan")
 
 
 class EventOrganization(Base):
     __tablename__ = "event_organizations"
 
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), primary_key=True)
-    organization_id: Mapped[int] = mapped_column(
-        ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True
-    )
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True)
     role: Mapped[str] = mapped_column(String(20), primary_key=True)
 
     event: Mapped[Event] = relationship(back_populates="organizations")
@@ -125,9 +121,7 @@ class OrganizationAlias(Base):
     __tablename__ = "organization_aliases"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    organization_id: Mapped[int] = mapped_column(
-        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
-    )
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
     alias: Mapped[str] = mapped_column(String(300), unique=True)
 
     organization: Mapped[Organization] = relationship(back_populates="aliases")
@@ -160,9 +154,7 @@ class Tag(Base):
 class DocumentOrganization(Base):
     __tablename__ = "document_organizations"
 
-    document_id: Mapped[int] = mapped_column(
-        ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True
-    )
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True)
     organization_id: Mapped[int] = mapped_column(
         ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True, index=True
     )
@@ -188,13 +180,9 @@ class Document(Base):
     # Stable key of a record loaded from seed data, so reloading is idempotent.
     seed_key: Mapped[str | None] = mapped_column(String(100), unique=True)
     event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id", ondelete="SET NULL"))
-    session_id: Mapped[int | None] = mapped_column(
-        ForeignKey("sessions.id", ondelete="SET NULL"), index=True
-    )
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("sessions.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    modified_at: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, onupdate=utcnow
-    )
+    modified_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
     event: Mapped[Event | None] = relationship()
     session: Mapped[EventSession | None] = relationship()

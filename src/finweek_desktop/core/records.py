@@ -73,9 +73,7 @@ class DocumentDetail:
         data = asdict(self)
         data["tags"] = [t.name for t in self.tags]
         data["organizations"] = [{"name": o.name, "role": o.role} for o in self.organizations]
-        data["attachments"] = [
-            {**asdict(a), "added_at": a.added_at.isoformat()} for a in self.attachments
-        ]
+        data["attachments"] = [{**asdict(a), "added_at": a.added_at.isoformat()} for a in self.attachments]
         data["created_at"] = self.created_at.isoformat()
         data["modified_at"] = self.modified_at.isoformat()
         return data

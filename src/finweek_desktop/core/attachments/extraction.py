@@ -140,8 +140,17 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 def _run_in_child(target: str, path: Path, mime: str, limits: Limits) -> ExtractedText:
     with tempfile.TemporaryDirectory(prefix="finweek-extract-") as work:
         out = Path(work) / "result.json"
-        command = [sys.executable, "-m", WORKER_MODULE, str(limits.memory_bytes), str(limits.cpu_seconds),
-                   target, str(path), mime, str(out)]
+        command = [
+            sys.executable,
+            "-m",
+            WORKER_MODULE,
+            str(limits.memory_bytes),
+            str(limits.cpu_seconds),
+            target,
+            str(path),
+            mime,
+            str(out),
+        ]
         try:
             child = subprocess.run(
                 command,

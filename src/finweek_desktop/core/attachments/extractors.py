@@ -95,8 +95,32 @@ def _xml(archive: zipfile.ZipFile, name: str, required: bool = True):
 # -- HTML --------------------------------------------------------------------------
 
 _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_\-]+)""", re.IGNORECASE)
-_BLOCKS = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article",
-           "header", "footer", "blockquote", "pre", "table", "ul", "ol", "dd", "dt", "hr", "figcaption"}
+_BLOCKS = {
+    "p",
+    "div",
+    "br",
+    "li",
+    "tr",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "blockquote",
+    "pre",
+    "table",
+    "ul",
+    "ol",
+    "dd",
+    "dt",
+    "hr",
+    "figcaption",
+}
 # Content of these is never text a reader sees; nothing is ever fetched.
 # Only elements whose content is code or markup-for-later: skipping <head>,
 # <iframe> or <object> would lose the whole page when one is left unclosed.
@@ -140,7 +164,7 @@ class _TextParser(HTMLParser):
     def handle_endtag(self, tag):
         if tag in self.skipping:
             # Also closes anything left open inside it.
-            del self.skipping[len(self.skipping) - 1 - self.skipping[::-1].index(tag):]
+            del self.skipping[len(self.skipping) - 1 - self.skipping[::-1].index(tag) :]
         if tag == self._in:
             self._in = None
         if tag in _BLOCKS:

@@ -71,7 +71,7 @@ def _process_start(pid: int) -> int | None:
     except OSError:
         return None
     # "pid (command) state ppid ...": the command may hold spaces and ")".
-    fields = data[data.rindex(b")") + 2:].split()
+    fields = data[data.rindex(b")") + 2 :].split()
     if fields[0] in (b"Z", b"X"):
         return None
     return int(fields[19])  # field 22 of proc(5), "starttime"

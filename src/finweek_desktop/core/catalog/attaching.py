@@ -119,9 +119,14 @@ class Attachments:
             document = require_document(session, doc_id)
             document.modified_at = utcnow()
             # The undo step holds the file, so the store keeps it.
-            self._history.record(session, "detach", f"Detach “{before.original_name}” from “{document.title}”",
-                                undo=[{"op": "attach", "attachment": saved}],
-                                redo=[{"op": "detach", "attachment_id": attachment_id}], hold=[before.sha256])
+            self._history.record(
+                session,
+                "detach",
+                f"Detach “{before.original_name}” from “{document.title}”",
+                undo=[{"op": "attach", "attachment": saved}],
+                redo=[{"op": "detach", "attachment_id": attachment_id}],
+                hold=[before.sha256],
+            )
             touched.add(doc_id)
         return before
 
@@ -343,7 +348,9 @@ class Attachments:
             with self._writer.writing() as (session, touched):
                 row = session.get(Attachment, attachment_id)
                 row.text, row.text_status, row.text_message = (
-                    extracted.text, extracted.status.value, extracted.message,
+                    extracted.text,
+                    extracted.status.value,
+                    extracted.message,
                 )
                 touched.add(row.document_id)
 
@@ -359,8 +366,17 @@ def _note_deleted_files(session: DbSession, _flush_context) -> None:
 
 def _detail(a: Attachment, store: AttachmentStore) -> AttachmentDetail:
     return AttachmentDetail(
-        a.id, a.document_id, a.sha256, a.original_name, a.size, a.mime_type, a.added_at,
-        a.text_status, a.text_message, len(a.text or ""), store.path_for(a.sha256),
+        a.id,
+        a.document_id,
+        a.sha256,
+        a.original_name,
+        a.size,
+        a.mime_type,
+        a.added_at,
+        a.text_status,
+        a.text_message,
+        len(a.text or ""),
+        store.path_for(a.sha256),
     )
 
 

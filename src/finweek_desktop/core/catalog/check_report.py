@@ -42,6 +42,12 @@ class CheckReport:
     @property
     def ok(self) -> bool:
         return not (
-            self.missing_from_index or self.stale_in_index or self.orphans_in_index or self.problems
-            or self.unreferenced_files or self.missing_files or self.temp_files or self.pending_text
+            self.missing_from_index
+            or self.stale_in_index
+            or self.orphans_in_index
+            or self.problems
+            or self.unreferenced_files
+            or self.missing_files
+            or self.temp_files
+            or self.pending_text
         )

@@ -19,8 +19,11 @@ EDITABLE_FIELDS = ("kind", "title", "subtitle", "date", "language", "summary", "
 # database sorts 50,000 rows by them without the rows being loaded.
 # Publishers and authors before those merely mentioned: the organization a
 # list shows first (and sorts by) is the one that made the document.
-ROLE_RANK = case({role.value: i for i, role in enumerate(OrganizationRole)},
-                 value=DocumentOrganization.role, else_=len(OrganizationRole))
+ROLE_RANK = case(
+    {role.value: i for i, role in enumerate(OrganizationRole)},
+    value=DocumentOrganization.role,
+    else_=len(OrganizationRole),
+)
 _FIRST_ORGANIZATION = (
     select(func.lower(Organization.name))
     .join(DocumentOrganization, DocumentOrganization.organization_id == Organization.id)

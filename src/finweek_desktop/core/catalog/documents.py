@@ -43,6 +43,7 @@ class Documents:
         self._reference = reference
         self._history = history
         self._trash = trash
+
     # -- documents -----------------------------------------------------------
 
     def create_document(self, new: NewDocument) -> DocumentDetail:
@@ -84,9 +85,13 @@ class Documents:
                 setattr(document, name, value)
             after = snapshots.document_fields(session, doc_id, changes)
             if after != before:
-                self._history.record(session, "edit", f"Edit “{document.title}”",
-                                    undo=[{"op": "fields", "document_id": doc_id, "fields": before}],
-                                    redo=[{"op": "fields", "document_id": doc_id, "fields": after}])
+                self._history.record(
+                    session,
+                    "edit",
+                    f"Edit “{document.title}”",
+                    undo=[{"op": "fields", "document_id": doc_id, "fields": before}],
+                    redo=[{"op": "fields", "document_id": doc_id, "fields": after}],
+                )
             touched.add(doc_id)
         return self.get_document(doc_id)
 
@@ -101,9 +106,13 @@ class Documents:
         with self._writer.writing() as (session, touched):
             trash_ids = self._trash.put(session, doc_ids)
             what = f"“{details[0].title}”" if len(details) == 1 else f"{len(details)} documents"
-            self._history.record(session, "delete", f"Delete {what}",
-                                undo=[{"op": "untrash", "trash_ids": trash_ids}],
-                                redo=[{"op": "trash", "document_ids": list(doc_ids)}])
+            self._history.record(
+                session,
+                "delete",
+                f"Delete {what}",
+                undo=[{"op": "untrash", "trash_ids": trash_ids}],
+                redo=[{"op": "trash", "document_ids": list(doc_ids)}],
+            )
             touched.update(doc_ids)
         return details
 
@@ -118,9 +127,13 @@ class Documents:
             session.flush()
             after = [[link.organization_id, link.role] for link in document.organization_links]
             if sorted(after) != sorted(before):
-                self._history.record(session, "edit", f"Edit the organizations of “{document.title}”",
-                                    undo=[{"op": "organizations", "document_id": doc_id, "links": before}],
-                                    redo=[{"op": "organizations", "document_id": doc_id, "links": after}])
+                self._history.record(
+                    session,
+                    "edit",
+                    f"Edit the organizations of “{document.title}”",
+                    undo=[{"op": "organizations", "document_id": doc_id, "links": before}],
+                    redo=[{"op": "organizations", "document_id": doc_id, "links": after}],
+                )
             touched.add(doc_id)
         return self.get_document(doc_id)
 
@@ -244,7 +257,10 @@ class Documents:
                 )
                 base = session.execute(
                     select(
-                        Document.id, Document.kind, Document.title, Document.date,
+                        Document.id,
+                        Document.kind,
+                        Document.title,
+                        Document.date,
                         func.coalesce(attachment_counts.c.n, 0),
                     )
                     .outerjoin(attachment_counts, attachment_counts.c.document_id == Document.id)
@@ -270,7 +286,12 @@ class Documents:
                         names.append(name)
                 for doc_id, kind, title, date, n_attachments in base:
                     rows[doc_id] = DocumentSummary(
-                        doc_id, kind, title, date,
-                        tuple(orgs.get(doc_id, ())), tuple(tags.get(doc_id, ())), n_attachments,
+                        doc_id,
+                        kind,
+                        title,
+                        date,
+                        tuple(orgs.get(doc_id, ())),
+                        tuple(tags.get(doc_id, ())),
+                        n_attachments,
                     )
         return [rows[i] for i in ids if i in rows]

@@ -53,14 +53,26 @@ class History:
         self.author = author or this_desktop()
         self._depth = depth
 
-    def record(self, session: DbSession, action: str, description: str, undo: list[dict], redo: list[dict],
-               hold: Iterable[str] = ()) -> None:
+    def record(
+        self,
+        session: DbSession,
+        action: str,
+        description: str,
+        undo: list[dict],
+        redo: list[dict],
+        hold: Iterable[str] = (),
+    ) -> None:
         """Add an undo step inside the write's transaction. ``hold``: stored
         files the undo needs although no row will refer to them."""
         for stale in session.scalars(self._mine().where(HistoryEntry.undone.is_(True))):
             session.delete(stale)  # a new change ends the redo branch
-        entry = HistoryEntry(author=self.author, action=action, description=description,
-                             undo=json.dumps(undo, ensure_ascii=False), redo=json.dumps(redo, ensure_ascii=False))
+        entry = HistoryEntry(
+            author=self.author,
+            action=action,
+            description=description,
+            undo=json.dumps(undo, ensure_ascii=False),
+            redo=json.dumps(redo, ensure_ascii=False),
+        )
         entry.files = [HeldFile(sha256=sha) for sha in set(hold)]
         session.add(entry)
         session.flush()
@@ -69,8 +81,10 @@ class History:
 
     def steps(self) -> list[Step]:
         with self._writer.read() as session:
-            return [Step(e.id, e.action, e.description, e.undone)
-                    for e in session.scalars(self._mine().order_by(HistoryEntry.id))]
+            return [
+                Step(e.id, e.action, e.description, e.undone)
+                for e in session.scalars(self._mine().order_by(HistoryEntry.id))
+            ]
 
     def next_undo(self) -> Step | None:
         done = [s for s in self.steps() if not s.undone]

@@ -181,8 +181,9 @@ def import_documents(
             for name, sha256 in state.later_duplicates
         ),
     ]
-    return ImportReport(tuple(ids), time.perf_counter() - started, tuple(duplicates), tuple(state.failed),
-                        state.cancelled)
+    return ImportReport(
+        tuple(ids), time.perf_counter() - started, tuple(duplicates), tuple(state.failed), state.cancelled
+    )
 
 
 def _as_item(item: ImportItem | NewDocument) -> ImportItem:

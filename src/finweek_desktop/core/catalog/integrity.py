@@ -98,8 +98,7 @@ class Integrity:
         if report.index_damaged:
             self.reindex()
         else:
-            self.sync_index(
-                set(report.missing_from_index) | set(report.stale_in_index) | set(report.orphans_in_index))
+            self.sync_index(set(report.missing_from_index) | set(report.stale_in_index) | set(report.orphans_in_index))
         if self._attachments.store is not None:
             self._attachments.repair_store(report)
         return self.check()

@@ -30,6 +30,7 @@ class Reference:
     def __init__(self, writer: CatalogWriter, index: SearchIndex):
         self._writer = writer
         self._index = index
+
     # -- organizations, sessions, event -----------------------------------------
 
     def link_organization(self, session: DbSession, document: Document, name: str, role: str) -> None:
@@ -78,9 +79,7 @@ class Reference:
             ]
 
     def sessions(self) -> list[SessionInfo]:
-        counts = (
-            select(Document.session_id, func.count().label("n")).group_by(Document.session_id).subquery()
-        )
+        counts = select(Document.session_id, func.count().label("n")).group_by(Document.session_id).subquery()
         stmt = (
             select(EventSession, func.coalesce(counts.c.n, 0))
             .outerjoin(counts, counts.c.session_id == EventSession.id)
@@ -96,9 +95,7 @@ class Reference:
 
     def events(self) -> list[dict]:
         with self._writer.read() as session:
-            events = session.scalars(
-                select(Event).options(selectinload(Event.organizations)).order_by(Event.id)
-            ).all()
+            events = session.scalars(select(Event).options(selectinload(Event.organizations)).order_by(Event.id)).all()
             return [
                 {
                     "id": e.id,
@@ -108,9 +105,7 @@ class Reference:
                     "dates": e.dates_text,
                     "duration_days": e.duration_days,
                     "description": e.description,
-                    "organizations": [
-                        {"name": link.organization.name, "role": link.role} for link in e.organizations
-                    ],
+                    "organizations": [{"name": link.organization.name, "role": link.role} for link in e.organizations],
                 }
                 for e in events
             ]

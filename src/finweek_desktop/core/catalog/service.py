@@ -39,8 +39,9 @@ class CatalogService:
         self.attachments = Attachments(self.writer, store, self.documents, self.history)
         self.integrity = Integrity(self.writer, index, self.documents, self.attachments)
         self.imports = Imports(self.writer, index, self.integrity, self.attachments)
-        self.writer.follower = IndexFollower(engine, index, self.integrity.indexed_documents,
-                                             self.documents.count_documents)
+        self.writer.follower = IndexFollower(
+            engine, index, self.integrity.indexed_documents, self.documents.count_documents
+        )
         self.writer.on_names_changed = self.reference.refresh_synonyms
         self.reference.refresh_synonyms()
 

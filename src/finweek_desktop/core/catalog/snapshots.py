@@ -65,8 +65,11 @@ def document_snapshot(session: DbSession, doc_id: int) -> dict:
 
 
 def attachment_snapshot(attachment: Attachment) -> dict:
-    return {**{name: getattr(attachment, name) for name in _ATTACHMENT_FIELDS},
-            "document_id": attachment.document_id, "added_at": _iso(attachment.added_at)}
+    return {
+        **{name: getattr(attachment, name) for name in _ATTACHMENT_FIELDS},
+        "document_id": attachment.document_id,
+        "added_at": _iso(attachment.added_at),
+    }
 
 
 def restore_document(session: DbSession, snapshot: dict) -> int:
@@ -76,8 +79,14 @@ def restore_document(session: DbSession, snapshot: dict) -> int:
     if session.get(Document, doc_id) is not None:
         raise RestoreError(f"a document with id {doc_id} exists already")
     event_id = session.scalar(select(Event.id).where(Event.name == snapshot["event"])) if snapshot["event"] else None
-    session.add(Document(id=doc_id, event_id=event_id, created_at=_when(snapshot["created_at"]),
-                         **{name: snapshot[name] for name in _FIELDS}))
+    session.add(
+        Document(
+            id=doc_id,
+            event_id=event_id,
+            created_at=_when(snapshot["created_at"]),
+            **{name: snapshot[name] for name in _FIELDS},
+        )
+    )
     session.flush()
     for name, color in snapshot["tags"]:
         session.execute(insert(document_tags).values(document_id=doc_id, tag_id=_tag(session, name, color).id))
@@ -93,16 +102,20 @@ def restore_document(session: DbSession, snapshot: dict) -> int:
     session.flush()
     # onupdate bumped it during the flushes above
     documents = Document.metadata.tables[Document.__tablename__]  # Document.__table__, typed as the Table it is
-    session.execute(documents.update().where(Document.id == doc_id)
-                    .values(modified_at=_when(snapshot["modified_at"])))
+    session.execute(documents.update().where(Document.id == doc_id).values(modified_at=_when(snapshot["modified_at"])))
     return doc_id
 
 
 def restore_attachment(session: DbSession, saved: dict) -> None:
     if session.get(Attachment, saved["id"]) is not None:
         raise RestoreError(f"attachment {saved['id']} exists already")
-    session.add(Attachment(document_id=saved["document_id"], added_at=_when(saved["added_at"]),
-                           **{name: saved[name] for name in _ATTACHMENT_FIELDS}))
+    session.add(
+        Attachment(
+            document_id=saved["document_id"],
+            added_at=_when(saved["added_at"]),
+            **{name: saved[name] for name in _ATTACHMENT_FIELDS},
+        )
+    )
 
 
 def document_fields(session: DbSession, doc_id: int, names: Iterable[str]) -> dict:

@@ -22,6 +22,7 @@ class Tags:
     def __init__(self, writer: CatalogWriter, history: History):
         self._writer = writer
         self._history = history
+
     # -- tags ----------------------------------------------------------------
 
     @contextmanager
@@ -35,9 +36,13 @@ class Tags:
             write.session.flush()
             after = snapshots.tag_snapshot(write.session, names)
             if after != before:
-                self._history.record(write.session, action, description,
-                                    undo=[{"op": "tags", "snapshot": before}],
-                                    redo=[{"op": "tags", "snapshot": after}])
+                self._history.record(
+                    write.session,
+                    action,
+                    description,
+                    undo=[{"op": "tags", "snapshot": before}],
+                    redo=[{"op": "tags", "snapshot": after}],
+                )
 
     def add_tag(self, doc_ids: Iterable[int], name: str, color: str | None = None) -> TagInfo:
         doc_ids = list(doc_ids)
@@ -150,11 +155,7 @@ class Tags:
 
     def all(self) -> list[TagInfo]:
         """Every tag with its document count, by name."""
-        counts = (
-            select(document_tags.c.tag_id, func.count().label("n"))
-            .group_by(document_tags.c.tag_id)
-            .subquery()
-        )
+        counts = select(document_tags.c.tag_id, func.count().label("n")).group_by(document_tags.c.tag_id).subquery()
         stmt = (
             select(Tag.id, Tag.name, Tag.color, func.coalesce(counts.c.n, 0))
             .outerjoin(counts, counts.c.tag_id == Tag.id)

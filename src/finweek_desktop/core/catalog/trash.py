@@ -39,8 +39,14 @@ class TrashEntry:
     files: int
 
     def to_json(self) -> dict:
-        return {"id": self.id, "document_id": self.document_id, "kind": self.kind, "title": self.title,
-                "deleted_at": self.deleted_at.isoformat(), "files": self.files}
+        return {
+            "id": self.id,
+            "document_id": self.document_id,
+            "kind": self.kind,
+            "title": self.title,
+            "deleted_at": self.deleted_at.isoformat(),
+            "files": self.files,
+        }
 
 
 def retention_days() -> int:
@@ -60,8 +66,12 @@ class Trash:
         ids = []
         for doc_id in doc_ids:
             snapshot = document_snapshot(session, doc_id)
-            item = TrashItem(document_id=doc_id, kind=snapshot["kind"], title=snapshot["title"],
-                             snapshot=json.dumps(snapshot, ensure_ascii=False))
+            item = TrashItem(
+                document_id=doc_id,
+                kind=snapshot["kind"],
+                title=snapshot["title"],
+                snapshot=json.dumps(snapshot, ensure_ascii=False),
+            )
             item.files = [HeldFile(sha256=sha) for sha in {a["sha256"] for a in snapshot["attachments"]}]
             session.add(item)
             session.delete(session.get(Document, doc_id))

@@ -105,7 +105,9 @@ class CatalogWriter:
         existing = set(session.scalars(select(Document.id).where(Document.id.in_(others)))) if others else set()
         deleted = seen.deleted | (others - existing)
         changes = ChangeSet(
-            created=frozenset(seen.created), changed=frozenset(existing), deleted=frozenset(deleted),
+            created=frozenset(seen.created),
+            changed=frozenset(existing),
+            deleted=frozenset(deleted),
             # a document created or deleted changes tag and organization counts
             tags=seen.tags or bool(seen.created or deleted),
             organizations=seen.organizations or bool(seen.created or deleted),

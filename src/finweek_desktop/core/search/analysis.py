@@ -167,9 +167,7 @@ _CONVERTED: set[str] = set()
 @lru_cache(maxsize=65536)
 def _convert_run(run: str) -> str:
     converted = fit_length(run, _t2s().convert(run), _by_character)
-    return "".join(
-        c if c == r or _is_fold(r, c) else _by_character(r) for r, c in zip(run, converted, strict=False)
-    )
+    return "".join(c if c == r or _is_fold(r, c) else _by_character(r) for r, c in zip(run, converted, strict=False))
 
 
 def fold_whole(run: str) -> str:

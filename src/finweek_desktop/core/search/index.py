@@ -57,8 +57,9 @@ _MULTIPROCESS_THRESHOLD = 2000
 # Fast-path problems already logged by this process (each is logged once).
 _LOGGED_PROBLEMS: set[str] = set()
 
-_DAMAGED_MESSAGE = ("the search index is damaged; it will be rebuilt from the catalog at the next start "
-                    "(or now with `finweek reindex`)")
+_DAMAGED_MESSAGE = (
+    "the search index is damaged; it will be rebuilt from the catalog at the next start (or now with `finweek reindex`)"
+)
 
 
 class IndexDamaged(RuntimeError):
@@ -191,13 +192,17 @@ class SearchIndex:
         if unclean:
             # Whoosh does not sync its files: after a crash or a power cut a
             # file may hold other bytes at its size. Read them all, once.
-            log.warning("the search index was left open by %d process(es) that stopped without closing it; "
-                        "checking its files", len(unclean))
+            log.warning(
+                "the search index was left open by %d process(es) that stopped without closing it; checking its files",
+                len(unclean),
+            )
             bad = checksums.damaged(self.directory, present, contents=True)
             self._sessions.forget(unclean)
             if bad:
-                return (f"damaged ({len(bad)} file(s) changed since written, found after an unclean stop: "
-                        f"{', '.join(bad[:3])})")
+                return (
+                    f"damaged ({len(bad)} file(s) changed since written, found after an unclean stop: "
+                    f"{', '.join(bad[:3])})"
+                )
         return None
 
     def _create_empty(self, directory: Path) -> None:
@@ -271,8 +276,11 @@ class SearchIndex:
         self._postings.forget_except(())
         if outcome.problem is not None and outcome.problem not in _LOGGED_PROBLEMS:
             _LOGGED_PROBLEMS.add(outcome.problem)
-            log.warning("search index at %s: %s; searching through Whoosh's public API alone (slower)",
-                        self.directory, outcome.problem)
+            log.warning(
+                "search index at %s: %s; searching through Whoosh's public API alone (slower)",
+                self.directory,
+                outcome.problem,
+            )
 
     @property
     def ix(self):
@@ -518,8 +526,7 @@ class SearchIndex:
         if not total:
             return []
         allowed = {offset + d for _r, offset, docs in matched for d in docs.tolist()}
-        results = searcher.search(q, limit=min(limit, total) if limit else total,
-                                  filter=allowed, sortedby=sortedby)
+        results = searcher.search(q, limit=min(limit, total) if limit else total, filter=allowed, sortedby=sortedby)
         # Not list(results): that asks len(results), which makes Whoosh
         # count every match again.
         return [results[i] for i in range(results.scored_length())]

@@ -55,8 +55,22 @@ FIELD_ALIASES = {
     "body": ["summary", "notes", "content", "text", "attachment"],
 }
 # The fields a user may name, for the error message on an unknown one.
-KNOWN_FIELDS = ("title", "subtitle", "summary", "notes", "content", "body", "org", "tag", "kind",
-                "session", "place", "language", "year", "date")
+KNOWN_FIELDS = (
+    "title",
+    "subtitle",
+    "summary",
+    "notes",
+    "content",
+    "body",
+    "org",
+    "tag",
+    "kind",
+    "session",
+    "place",
+    "language",
+    "year",
+    "date",
+)
 
 _KIND_TERM = re.compile(r'\bkind:("([^"]*)"|[^\s()]+)', re.IGNORECASE)
 _FIELD_TERM = re.compile(r"(?<![\w\"])([A-Za-z_]+):")
@@ -95,6 +109,8 @@ def expansion_budget(words: int | None = None):
         yield
     finally:
         _BUDGET.reset(token)
+
+
 # Longer queries are refused; a pasted paragraph is far shorter.
 MAX_QUERY_CHARS = 2000
 # Leaves of a parsed query (each unfielded word is four: title, body and
@@ -121,8 +137,9 @@ class QueryTooBroad(QueryError):
 
 
 def _too_broad(what: str) -> QueryTooBroad:
-    return QueryTooBroad(f"this query is too broad: {what} matches too many words; "
-                         f"give more letters before * or ?, or fewer ~")
+    return QueryTooBroad(
+        f"this query is too broad: {what} matches too many words; give more letters before * or ?, or fewer ~"
+    )
 
 
 def _scan(reader, fieldname: str, prefix: str, what: str, keep=None) -> list[tuple[int, bytes]]:
@@ -213,8 +230,14 @@ class BoundedFuzzy(ChosenFuzzy):
     ranked_as_expansion = True
 
     def __init__(self, fieldname, text, boost=1.0, maxdist=1, prefixlength=1, constantscore=True):
-        super().__init__(fieldname, text, boost=boost, maxdist=min(max(int(maxdist), 0), FUZZY_MAX_DISTANCE),
-                         prefixlength=max(int(prefixlength), 1), constantscore=constantscore)
+        super().__init__(
+            fieldname,
+            text,
+            boost=boost,
+            maxdist=min(max(int(maxdist), 0), FUZZY_MAX_DISTANCE),
+            prefixlength=max(int(prefixlength), 1),
+            constantscore=constantscore,
+        )
 
     def choose(self, ixreader) -> list[bytes]:
         field = ixreader.schema[self.fieldname] if self.fieldname in ixreader.schema else None  # noqa: SIM401  # a Schema has no get()
@@ -228,7 +251,7 @@ class BoundedFuzzy(ChosenFuzzy):
             except Exception:
                 return False
 
-        found = _scan(ixreader, self.fieldname, text[:self.prefixlength], f"{text}~", keep)
+        found = _scan(ixreader, self.fieldname, text[: self.prefixlength], f"{text}~", keep)
         return _most_frequent(found, FUZZY_EXPANSIONS)
 
     def normalize(self):
@@ -248,8 +271,9 @@ class BoundedTermRange(ChosenTermRange):
         for btext in super().choose(reader):
             out.append(btext)
             if len(out) > RANGE_EXPANSIONS:
-                raise QueryTooBroad("this query is too broad: a range matches too many words; "
-                                    "narrow it, or search a date with date:")
+                raise QueryTooBroad(
+                    "this query is too broad: a range matches too many words; narrow it, or search a date with date:"
+                )
         return out
 
     def normalize(self):
@@ -264,16 +288,34 @@ def cap_prefixes(q: query.Query, limit: int = PREFIX_EXPANSIONS) -> query.Query:
     def cap(node):
         kind = type(node)
         if kind is query.Prefix:
-            return CappedPrefix(node.fieldname, node.text, boost=node.boost, constantscore=node.constantscore,
-                                limit=None if contains_han(node.text) else limit)
+            return CappedPrefix(
+                node.fieldname,
+                node.text,
+                boost=node.boost,
+                constantscore=node.constantscore,
+                limit=None if contains_han(node.text) else limit,
+            )
         if kind is query.Wildcard:
             return BoundedWildcard(node.fieldname, node.text, boost=node.boost, constantscore=node.constantscore)
         if kind is query.FuzzyTerm:
-            return BoundedFuzzy(node.fieldname, node.text, boost=node.boost, maxdist=node.maxdist,
-                                prefixlength=node.prefixlength, constantscore=node.constantscore)
+            return BoundedFuzzy(
+                node.fieldname,
+                node.text,
+                boost=node.boost,
+                maxdist=node.maxdist,
+                prefixlength=node.prefixlength,
+                constantscore=node.constantscore,
+            )
         if kind is query.TermRange:
-            return BoundedTermRange(node.fieldname, node.start, node.end, node.startexcl, node.endexcl,
-                                    boost=node.boost, constantscore=node.constantscore)
+            return BoundedTermRange(
+                node.fieldname,
+                node.start,
+                node.end,
+                node.startexcl,
+                node.endexcl,
+                boost=node.boost,
+                constantscore=node.constantscore,
+            )
         if kind is query.Every and node.fieldname not in (None, "", "*"):
             if node.fieldname in _EVERYWHERE_FIELDS:  # every document has a title
                 return query.Every(boost=node.boost)
@@ -375,15 +417,19 @@ def parse_query(text: str, parser: qparser.QueryParser) -> ParsedQuery:
     if not text:
         raise QueryError("type something to search for")
     if len(text) > MAX_QUERY_CHARS:
-        raise QueryError(f"the query is too long ({len(text):,} characters); search for at most "
-                         f"{MAX_QUERY_CHARS:,}: a sentence or a paragraph is enough")
+        raise QueryError(
+            f"the query is too long ({len(text):,} characters); search for at most "
+            f"{MAX_QUERY_CHARS:,}: a sentence or a paragraph is enough"
+        )
     passage = _passage_words(text, parser.schema)
     if passage is not None:
         return ParsedQuery(_passage_query(passage), passage=passage)
     parsed = _parse(text, parser)
     if _leaf_count(parsed.query) > MAX_QUERY_LEAVES:
-        raise QueryError("the query is too long: use fewer words, or paste a passage without query syntax "
-                         "(fields, AND/OR/NOT, *, ~) to search for it as a passage")
+        raise QueryError(
+            "the query is too long: use fewer words, or paste a passage without query syntax "
+            "(fields, AND/OR/NOT, *, ~) to search for it as a passage"
+        )
     return parsed
 
 
@@ -413,12 +459,14 @@ def _parse(text: str, parser: qparser.QueryParser) -> ParsedQuery:
                 parsed = None
             if _is_usable(parsed):
                 shown = _without_dangling_operators(typed)
-                return ParsedQuery(cap_prefixes(parsed), notice=f"{problem[0].upper()}{problem[1:]}; "
-                                   f"searched for: {shown}")
+                return ParsedQuery(
+                    cap_prefixes(parsed), notice=f"{problem[0].upper()}{problem[1:]}; searched for: {shown}"
+                )
 
     if _only_common_words(text):
-        raise QueryError("the query holds only common words (such as “the” or “of”), which are not indexed: "
-                         "add a more specific word")
+        raise QueryError(
+            "the query holds only common words (such as “the” or “of”), which are not indexed: add a more specific word"
+        )
     plain = plain_words(text)
     if not plain:
         raise QueryError(f"nothing to search for: {problem}")
@@ -449,7 +497,8 @@ _KNOWN_NAMES = sorted({*KNOWN_FIELDS, *(a for names in FIELD_ALIASES.values() fo
 # What makes a query a query rather than a passage: a known field, an
 # operator in capitals, a wildcard or fuzzy term, a boost.
 _QUERY_SYNTAX = re.compile(
-    r"(?<![\w\"])(?:" + "|".join(_KNOWN_NAMES) + r"):\S|\w\*|\*\w|\w\?\w|\w~|\^\d", re.IGNORECASE)
+    r"(?<![\w\"])(?:" + "|".join(_KNOWN_NAMES) + r"):\S|\w\*|\*\w|\w\?\w|\w~|\^\d", re.IGNORECASE
+)
 _OPERATOR_WORDS = re.compile(r"\b(?:AND|OR|NOT|ANDNOT|ANDMAYBE|TO)\b")  # in capitals only
 
 
@@ -487,8 +536,12 @@ class Passage(query.Or):
 
 
 def _passage_word_query(word: str) -> query.Query:
-    return query.DisjunctionMax([query.Term("title", word, boost=DEFAULT_FIELDS["title"]),
-                                 query.Term("body", word, boost=DEFAULT_FIELDS["body"])])
+    return query.DisjunctionMax(
+        [
+            query.Term("title", word, boost=DEFAULT_FIELDS["title"]),
+            query.Term("body", word, boost=DEFAULT_FIELDS["body"]),
+        ]
+    )
 
 
 def _passage_query(words, minmatch: int = 0) -> query.Query:
@@ -510,9 +563,12 @@ def select_passage(parsed: ParsedQuery, searcher) -> ParsedQuery:
             found.append((frequency, at, word))
     chosen = [word for _f, _at, word in sorted(heapq.nsmallest(PASSAGE_TERMS, found), key=lambda t: t[1])]
     minmatch = max(1, math.ceil(len(chosen) * PASSAGE_SHARE))
-    notice = (f"Searched as a passage: documents holding {minmatch} or more of its {len(chosen)} most "
-              f"distinctive words ({' '.join(chosen)})" if chosen else
-              "Searched as a passage: none of its words is in the catalog")
+    notice = (
+        f"Searched as a passage: documents holding {minmatch} or more of its {len(chosen)} most "
+        f"distinctive words ({' '.join(chosen)})"
+        if chosen
+        else "Searched as a passage: none of its words is in the catalog"
+    )
     return replace(parsed, query=_passage_query(chosen, minmatch) if chosen else query.NullQuery, notice=notice)
 
 
@@ -578,8 +634,10 @@ def _syntax_problem(text: str) -> str | None:
         if depth:
             return f"the query has an unmatched {name}"
         if deepest > MAX_NESTING:
-            return f"the query nests {'parentheses' if name == 'parenthesis' else 'range brackets'} " \
-                   f"more than {MAX_NESTING} deep"
+            return (
+                f"the query nests {'parentheses' if name == 'parenthesis' else 'range brackets'} "
+                f"more than {MAX_NESTING} deep"
+            )
     if re.search(r"\b\w+:(\s|$)", _strip_phrases(text)):
         return "a field name is missing its value"
     if _LEADING_OPERATOR.match(text) or _TRAILING_OPERATOR.search(text):
@@ -655,7 +713,7 @@ def _date_ranges(text: str) -> str:
     out, at = [], 0
     for quoted in _QUOTED.finditer(text):
         is_date = quoted.group(0).lower().startswith("date:")
-        out += [rewrite(text[at:quoted.start()]), rewrite(quoted.group(0)) if is_date else quoted.group(0)]
+        out += [rewrite(text[at : quoted.start()]), rewrite(quoted.group(0)) if is_date else quoted.group(0)]
         at = quoted.end()
     out.append(rewrite(text[at:]))
     return "".join(out)

@@ -99,8 +99,14 @@ class SegmentRanker:
     the postings read, across searches.
     """
 
-    def __init__(self, searcher, reader, lengths: FieldLengths, term_cache: dict,
-                 postings_cache: postings.PostingsCache | None = None):
+    def __init__(
+        self,
+        searcher,
+        reader,
+        lengths: FieldLengths,
+        term_cache: dict,
+        postings_cache: postings.PostingsCache | None = None,
+    ):
         self.searcher = searcher  # the top-level searcher: global statistics
         self.reader = reader
         self._read = postings_cache.read if postings_cache is not None else postings.read
@@ -129,8 +135,7 @@ class SegmentRanker:
             return Matches(docs, np.full(len(docs), float(q.boost)))
         if isinstance(q, (wq.Or, wq.DisjunctionMax)):
             parts = [self.matches(child) for child in q.children()]
-            union = _union(parts, max_score=isinstance(q, wq.DisjunctionMax),
-                           tiebreak=getattr(q, "tiebreak", 0.0))
+            union = _union(parts, max_score=isinstance(q, wq.DisjunctionMax), tiebreak=getattr(q, "tiebreak", 0.0))
             minmatch = getattr(q, "minmatch", 0) if isinstance(q, wq.Or) else 0
             if minmatch > 1 and len(union):
                 union = _at_least(union, parts, minmatch)
@@ -226,8 +231,9 @@ class SegmentRanker:
         for offset, read in enumerate(reads):
             assert read.values is not None  # read with_values=True
             at = np.searchsorted(read.ids, out.docs)  # every candidate holds every word
-            docs, where = whoosh_internals.positions([read.values[i] for i in at.tolist()], out.docs,
-                                             field.format.decode_positions)
+            docs, where = whoosh_internals.positions(
+                [read.values[i] for i in at.tolist()], out.docs, field.format.decode_positions
+            )
             keys = (docs << _POSITION_BITS) + where - offset  # sorted: docs, then positions
             starts = keys if starts is None else _sorted_common(starts, keys)
             if not len(starts):

@@ -56,8 +56,11 @@ def check(searcher) -> Outcome:
             compared += 1
             problem = _compare(searcher, subsearcher, reader, ranker, fieldname, btext)
             if problem is not None:
-                return Outcome(f"the fast search path disagrees with Whoosh on "
-                               f"{fieldname}:{btext.decode('utf-8', 'replace')!r}: {problem}", compared)
+                return Outcome(
+                    f"the fast search path disagrees with Whoosh on "
+                    f"{fieldname}:{btext.decode('utf-8', 'replace')!r}: {problem}",
+                    compared,
+                )
         problem = _compare_lengths(reader, lengths)
         if problem is not None:
             return Outcome(f"the fast search path disagrees with Whoosh on {problem}", compared)
@@ -121,13 +124,14 @@ def _compare(searcher, subsearcher, reader, ranker, fieldname: str, btext: bytes
     matches = ranker.term(fieldname, btext)
     if matches.docs.tolist() != ids:
         return "the documents ranked differ"
-    if not np.allclose(matches.scores[:len(scores)], scores, rtol=1e-5):
+    if not np.allclose(matches.scores[: len(scores)], scores, rtol=1e-5):
         return "scores differ"
     if with_positions:
         assert read.values is not None  # read with_values=with_positions
         fast_values = [v for v, keep in zip(read.values, live.tolist(), strict=False) if keep]
-        docs, where = whoosh_internals.positions(fast_values, np.array(ids, dtype=np.int64),
-                                                 field.format.decode_positions)
+        docs, where = whoosh_internals.positions(
+            fast_values, np.array(ids, dtype=np.int64), field.format.decode_positions
+        )
         expected = [
             (doc, p) for doc, value in zip(ids, values, strict=True) for p in field.format.decode_positions(value)
         ]
@@ -140,8 +144,10 @@ def _compare_lengths(reader, lengths: postings.FieldLengths) -> str | None:
     """Field lengths of some documents, the last ones among them (where the
     column may end early), as read in one array and through Whoosh."""
     count = reader.doc_count_all()
-    docs = sorted(set(np.linspace(0, count - 1, LENGTHS_SAMPLED // 2, dtype=np.int64).tolist())
-                  | set(range(max(0, count - LENGTHS_SAMPLED // 2), count)))
+    docs = sorted(
+        set(np.linspace(0, count - 1, LENGTHS_SAMPLED // 2, dtype=np.int64).tolist())
+        | set(range(max(0, count - LENGTHS_SAMPLED // 2), count))
+    )
     for fieldname in ("body", "title"):
         if fieldname not in reader.indexed_field_names():
             continue

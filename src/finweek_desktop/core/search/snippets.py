@@ -56,7 +56,7 @@ class SnippetFormatter(HtmlFormatter):
             if not part:
                 continue
             text = fragment.text
-            if previous is not None and not text[previous.endchar:fragment.startchar].strip():
+            if previous is not None and not text[previous.endchar : fragment.startchar].strip():
                 out += " " + part  # the two fragments touch: one passage
             elif previous is not None:
                 out += "… …" + part
@@ -64,13 +64,12 @@ class SnippetFormatter(HtmlFormatter):
                 out = ("…" if cut[0] or _WORD.search(text, 0, fragment.startchar) else "") + part
             previous = fragment
         if previous is not None:
-            rest = previous.text[previous.endchar:]
+            rest = previous.text[previous.endchar :]
             if cut[1] or _WORD.search(rest):
                 out += "…"
             else:
                 out += html.escape(rest.rstrip(), quote=False)  # the closing full stop
         return out
-
 
 
 class Snippets:
@@ -151,9 +150,14 @@ class Snippets:
             snippet = self._analysed(text[start:end], field, marks, cut=(start > 0, end < len(text)))
             if snippet:
                 return snippet
-        elif (finder.complete and len(text) > WINDOW_BEFORE + WINDOW_AFTER and fieldname not in _SHADOWS
-              and (finder.latin or not contains_han(text))
-              and finder.pattern is not None and not _may_hold(text, finder.pattern)):
+        elif (
+            finder.complete
+            and len(text) > WINDOW_BEFORE + WINDOW_AFTER
+            and fieldname not in _SHADOWS
+            and (finder.latin or not contains_han(text))
+            and finder.pattern is not None
+            and not _may_hold(text, finder.pattern)
+        ):
             # The finder misses no English match in text folded as the
             # index folds it (an English stem keeps the word's start but for
             # its last letter): a long text it finds nothing in has nothing
@@ -276,7 +280,7 @@ def _merge_matched(tokens):
             merged = t.copy()
         elif t.startchar <= merged.endchar:
             if t.endchar > merged.endchar:
-                merged.text += t.text[merged.endchar - t.endchar:]
+                merged.text += t.text[merged.endchar - t.endchar :]
                 merged.endchar = t.endchar
         else:
             yield merged
@@ -333,8 +337,7 @@ def _word_key(word: str) -> str | None:
 def _phrase_key(words: tuple[str, ...]) -> str | None:
     """A phrase's words in sequence: Latin words apart, a chain of Chinese
     bigrams (横琴, 琴新, 新区) as the run it comes from (横琴新区)."""
-    if all(contains_han(w) and len(w) == 2 for w in words) and all(
-            a[1] == b[0] for a, b in pairwise(words)):
+    if all(contains_han(w) and len(w) == 2 for w in words) and all(a[1] == b[0] for a, b in pairwise(words)):
         return re.escape(words[0] + "".join(w[1] for w in words[1:]))
     keys = [key for w in words if (key := _word_key(w)) is not None]
     if len(keys) < len(words):

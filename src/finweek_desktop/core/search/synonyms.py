@@ -115,8 +115,10 @@ class SynonymPlugin(plugins.Plugin):
         for i, node in enumerate(group):
             if isinstance(node, syntax.GroupNode):
                 group[i] = self.do_synonyms(parser, node)
-            elif isinstance(node, (syntax.WordNode, plugins.PhrasePlugin.PhraseNode)) \
-                    and node.fieldname in EXPANDED_FIELDS:
+            elif (
+                isinstance(node, (syntax.WordNode, plugins.PhrasePlugin.PhraseNode))
+                and node.fieldname in EXPANDED_FIELDS
+            ):
                 others = self.synonyms.expansions(node.text)
                 if others:
                     group[i] = syntax.OrGroup([node, *(self._phrase(name, node) for name in others)])

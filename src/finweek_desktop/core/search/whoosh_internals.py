@@ -99,8 +99,10 @@ def release_problem() -> str | None:
     (None when it is the release checked)."""
     release = installed_release()
     if release != CHECKED_RELEASE:
-        return (f"{DISTRIBUTION} {release or '(not installed as a distribution)'} is installed; "
-                f"the fast search path was checked against {CHECKED_RELEASE} only")
+        return (
+            f"{DISTRIBUTION} {release or '(not installed as a distribution)'} is installed; "
+            f"the fast search path was checked against {CHECKED_RELEASE} only"
+        )
     return None
 
 
@@ -128,8 +130,9 @@ def read_postings(reader, fieldname: str, btext: bytes, with_values: bool = Fals
             if with_values:
                 inlined.append(matcher.value())
             matcher.next()
-        return Postings(np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float64),
-                        tuple(inlined) if with_values else None)
+        return Postings(
+            np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float64), tuple(inlined) if with_values else None
+        )
     blocks = list(_blocks(matcher, with_values))
     values = None
     if with_values:
@@ -298,8 +301,9 @@ def positions(values, owners: np.ndarray, decode_one) -> tuple[np.ndarray, np.nd
         return _positions_slowly(values, owners, decode_one)
     which, deltas = decoded
     counts = np.bincount(which, minlength=len(values))
-    expected = np.array(struct.unpack(f">{len(values)}I", bytes(
-        buf[(starts[:, None] + np.arange(4)).ravel()])), dtype=np.int64)
+    expected = np.array(
+        struct.unpack(f">{len(values)}I", bytes(buf[(starts[:, None] + np.arange(4)).ravel()])), dtype=np.int64
+    )
     if not np.array_equal(counts, expected):
         return _positions_slowly(values, owners, decode_one)
     # Cumulative sums of the deltas, restarted at each posting.
@@ -346,8 +350,9 @@ def _walk(buf: np.ndarray, starts: np.ndarray, lengths: np.ndarray):
     b2 = buf[np.minimum(at + 2, len(buf) - 1)].astype(np.int64)
     b3 = buf[np.minimum(at + 3, len(buf) - 1)].astype(np.int64)
     b4 = buf[np.minimum(at + 4, len(buf) - 1)].astype(np.int64)
-    value = np.where(opcode == ord("K"), b1,
-                     np.where(opcode == ord("M"), b1 | (b2 << 8), b1 | (b2 << 8) | (b3 << 16) | (b4 << 24)))
+    value = np.where(
+        opcode == ord("K"), b1, np.where(opcode == ord("M"), b1 | (b2 << 8), b1 | (b2 << 8) | (b3 << 16) | (b4 << 24))
+    )
     return owner, value
 
 
@@ -363,8 +368,16 @@ def _positions_slowly(values, owners: np.ndarray, decode_one) -> tuple[np.ndarra
 # -- telling damage from a bug --------------------------------------------------
 
 # Whoosh's modules that read index files, and ours that does.
-_FILE_READERS = ("whoosh.codec.", "whoosh.filedb.", "whoosh.columns", "whoosh.formats",
-                 "whoosh.util.numlists", "whoosh.util.varints", "whoosh.system", __name__)
+_FILE_READERS = (
+    "whoosh.codec.",
+    "whoosh.filedb.",
+    "whoosh.columns",
+    "whoosh.formats",
+    "whoosh.util.numlists",
+    "whoosh.util.varints",
+    "whoosh.system",
+    __name__,
+)
 # Raised by decoding bytes that are not what was written, wherever.
 _DECODING_ERRORS = (zlib.error, pickle.UnpicklingError, struct.error, EOFError, OSError)
 
