@@ -185,3 +185,15 @@ def test_default_data_dir_is_the_platform_user_data_folder(tmp_path, monkeypatch
     monkeypatch.delenv("FINWEEK_DATA_DIR", raising=False)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
     assert resolve_data_dir(None) == tmp_path / "xdg" / "finweek-desktop"
+
+
+def test_edit_moves_a_record_to_another_session_and_undo_moves_it_back(finweek):
+    record = next(d for d in json.loads(finweek("list", "--kind", "session_record", "--json")[1])
+                  if d["title"] == "Consulting sessions")
+    code, out, err = finweek("edit", str(record["id"]), "--session", "Theme forums", "--json")
+    assert code == 0, err
+    assert json.loads(out)["session"] == "Theme forums"
+    assert finweek("undo")[0] == 0
+    assert json.loads(finweek("show", str(record["id"]), "--json")[1])["session"] != "Theme forums"
+    code, _, err = finweek("edit", str(record["id"]), "--session", "No such session")
+    assert code == 1 and "session" in err

@@ -58,6 +58,7 @@ def register(subparsers, common) -> None:
     p.add_argument("--kind")
     p.add_argument("--title")
     _document_fields(p)
+    p.add_argument("--session", help="move it to this session of the event (name or id; 'none' to take it out)")
     p.add_argument("--json", action="store_true", help="print the document as JSON")
     p.set_defaults(handler=run_edit)
 
@@ -191,8 +192,11 @@ def run_edit(args, catalog) -> int:
         for name in ("kind", "title", "subtitle", "date", "language", "summary", "notes", "source")
         if getattr(args, name) is not None
     }
+    if args.session is not None:
+        none = args.session.strip().casefold() == "none"
+        changes["session_id"] = None if none else _session_id(catalog.service, args.session)
     if not changes:
-        raise CliError("nothing to change: give at least one of --title, --date, --summary, --kind, ...")
+        raise CliError("nothing to change: give at least one of --title, --date, --summary, --kind, --session, ...")
     detail = catalog.service.documents.update_document(args.id, **changes)
     if args.json:
         print_json(detail.to_json())

@@ -14,7 +14,7 @@ from ..models import Attachment, Document, DocumentOrganization, Organization, T
 from ..records import NewDocument
 from ..vocabulary import DocumentKind, OrganizationRole
 
-EDITABLE_FIELDS = ("kind", "title", "subtitle", "date", "language", "summary", "notes", "source")
+EDITABLE_FIELDS = ("kind", "title", "subtitle", "date", "language", "summary", "notes", "source", "session_id")
 # Per-document values of the list columns, as correlated subqueries: the
 # database sorts 50,000 rows by them without the rows being loaded.
 # Publishers and authors before those merely mentioned: the organization a

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session as DbSession
 from sqlalchemy.orm import selectinload
 
 from ..dates import normalize_date
-from ..models import Attachment, Document, DocumentOrganization, Organization, Tag, document_tags
+from ..models import Attachment, Document, DocumentOrganization, EventSession, Organization, Tag, document_tags
 from ..records import AttachmentInfo, DocumentDetail, DocumentSummary, NewDocument, OrganizationRef, TagInfo
 from ..vocabulary import DocumentKind
 from . import snapshots
@@ -82,6 +82,8 @@ class Documents:
                     value = normalize_date(value)
                 elif name in ("subtitle", "language"):
                     value = value or None
+                elif name == "session_id" and value is not None and session.get(EventSession, value) is None:
+                    raise NotFound(f"no session with id {value}")
                 setattr(document, name, value)
             after = snapshots.document_fields(session, doc_id, changes)
             if after != before:
