@@ -81,3 +81,34 @@ def test_the_seed_claims_nothing_the_source_does_not_say(service, seeded_id):
     assert service.documents.get_document(seeded_id("Opening ceremony")).organizations == ()
     # The topics are those of the week's discussions, not of the forums alone.
     assert "does not say which session" in service.documents.get_document(seeded_id("Theme forums")).notes
+
+
+def test_portuguese_names_of_places_and_bodies_are_aliases(service):
+    places = {p["name"]: p for p in service.reference.places()}
+    assert "Macau" in places["Macao"]["aliases"]
+    assert "Ilha da Montanha" in places["Hengqin New Area"]["aliases"]
+    assert "Grande Baía Guangdong-Hong Kong-Macau" in places["Guangdong-Hong Kong-Macao Greater Bay Area"]["aliases"]
+    assert ("Zona de Cooperação Aprofundada entre Guangdong e Macau em Hengqin"
+            in places["Guangdong (Hengqin)-Macao In-depth Cooperation Zone"]["aliases"])
+    xinhua = next(o for o in service.reference.organizations() if o.name == "Xinhua News Agency")
+    assert "Agência de Notícias Xinhua" in xinhua.aliases
+
+
+def test_a_first_search_in_portuguese_finds_the_macao_records(service):
+    news = "3rd Shizimen Finance Week brings new ideas for Hengqin–Macao financial cooperation"
+    # accents folded: the Portuguese note on the news report names the association
+    assert [h.title for h in service.search("associacao").hits] == [news]
+    assert news in [h.title for h in service.search("seguradoras").hits]
+    # a Portuguese name of a place finds the records of that place
+    bay = {h.title for h in service.search('"Grande Baía Guangdong-Hong Kong-Macau"', limit=None).hits}
+    assert "2020 Hengqin New Area–Macao Cooperation Report" in bay
+    assert "Digital Alliance Initiative" in {h.title for h in service.search('"Ilha da Montanha"', limit=None).hits}
+
+
+def test_the_portuguese_note_keeps_to_the_source(service, seeded_id):
+    notes = service.documents.get_document(seeded_id("brings new ideas")).notes
+    portuguese = notes.split("Em português", 1)[1]
+    # the source's figures, and nothing the source does not give
+    for fact in ("três dias", "Zhuhai", "2013", "191 000 metros quadrados", "2018", "onze anos"):
+        assert fact in portuguese, fact
+    assert "Autoridade Monetária" not in portuguese
