@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QToolButton
 from finweek_desktop.gui.main_window import MainWindow
 from finweek_desktop.gui.theme import is_dark
 
-from gui_helpers import BLUE_PAPER, opaque_pixels, search, select_title
+from gui_helpers import BLUE_PAPER, idle, opaque_pixels, search, select_title
 
 
 def test_a_disabled_icon_still_shows(qtbot, window):
@@ -137,3 +137,22 @@ def test_view_theme_dark_light_and_system_are_remembered(qtbot, window, catalog,
     assert restore_palette.palette().color(QPalette.ColorRole.Window).name() == system
     assert settings.value("view/theme") == "system"
     again.close()
+
+
+def test_in_the_dark_text_fields_and_tick_boxes_show(qtbot, window, restore_palette):
+    restore_palette.setPalette(dark_palette())
+    qtbot.waitUntil(is_dark)
+    idle(qtbot, window)
+    window_color = window.palette().color(QPalette.ColorRole.Window)
+    edit = window.all_tab.filter_edit
+    qtbot.waitUntil(lambda: contrast(edit.grab().toImage().pixelColor(edit.width() // 2, 0), window_color) >= 1.8)
+    search(qtbot, window, "digital")
+    tab = window.search_tab
+    qtbot.waitUntil(lambda: tab.tags.count() > 0, timeout=10000)
+    rect = tab.tags.visualItemRect(tab.tags.item(0))
+    image = tab.tags.viewport().grab(rect).toImage()
+    base = tab.tags.palette().color(QPalette.ColorRole.Base)
+    # the empty tick box's outline, left of the tag's name, stands out from the list
+    strong = [image.pixelColor(x, y) for x in range(0, 20) for y in range(image.height())
+              if contrast(image.pixelColor(x, y), base) >= 2.5]
+    assert len(strong) >= 12

@@ -9,10 +9,12 @@ clears the caches and walks the widgets that asked for a themed icon.
 
 from __future__ import annotations
 
+import tempfile
 from functools import cache
+from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QObject, QSize, Qt
-from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPainter, QPalette, QPixmap
+from PySide6.QtCore import QByteArray, QObject, QPointF, QSize, Qt
+from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPainter, QPalette, QPen, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 
 from ..core.resources import resource_path
@@ -220,6 +222,18 @@ def stylesheet() -> str:
     QToolButton#tagChip {{ border: 2px solid transparent; border-radius: 10px; padding: 0px 7px; }}
     QLineEdit#searchBox {{ padding: 5px 8px; font-size: 11pt; }}
     {focus_rules()}
+    {dark_field_rules() if is_dark() else ""}
+    """
+
+
+def dark_field_rules() -> str:
+    """On a dark palette the style frames text fields in a shade of the
+    window colour: the filter and "Add a tag…" boxes did not show."""
+    return f"""
+    QLineEdit[frame="true"], QPlainTextEdit {{ border: 1px solid {_frame_color()}; border-radius: 3px;
+                                              background: palette(base); }}
+    QLineEdit[frame="true"] {{ padding: 2px 4px; }}
+    QLineEdit[frame="true"]:focus, QPlainTextEdit:focus {{ border-color: palette(highlight); }}
     """
 
 
@@ -240,7 +254,44 @@ def focus_rules() -> str:
     QListWidget#attachmentList:focus {{ border: 2px solid palette(highlight); }}
     QToolButton#tagChip:focus {{ border-color: palette(highlight); }}
     QToolButton[autoRaise="true"]:focus {{ border: 2px solid palette(highlight); border-radius: 4px; }}
+    {facet_rules()}
     """
+
+
+def facet_rules() -> str:
+    """The Search tab's tick boxes, drawn here: the style outlines them in
+    a shade of the window colour, which all but vanishes on a dark palette."""
+    boxes = "QListWidget#kindFacets::indicator, QListWidget#tagFacets::indicator"
+    ticked = "QListWidget#kindFacets::indicator:checked, QListWidget#tagFacets::indicator:checked"
+    return f"""
+    QListWidget#kindFacets::item, QListWidget#tagFacets::item {{ padding: 1px 0px; }}
+    {boxes} {{ width: 11px; height: 11px; border: 1px solid {_mix(palette().color(QPalette.ColorRole.Text),
+                                                                  palette().color(QPalette.ColorRole.Base), 0.55).name()};
+               border-radius: 3px; background: palette(base); }}
+    {ticked} {{ border-color: palette(highlight); background: palette(highlight);
+               image: url({_tick_image(palette().color(QPalette.ColorRole.HighlightedText).name())}); }}
+    """
+
+
+@cache
+def _tick_image(color: str) -> str:
+    """A tick in ``color``, as a file a stylesheet can name (made once)."""
+    folder = Path(tempfile.gettempdir()) / "finweek-desktop"
+    path = folder / f"tick-{color.lstrip('#')}.png"
+    if not path.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        pixmap = QPixmap(24, 24)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(pixmap)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        pen = QPen(QColor(color), 3.2)
+        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+        pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+        painter.setPen(pen)
+        painter.drawPolyline([QPointF(5, 12.5), QPointF(10, 17.5), QPointF(19, 7)])
+        painter.end()
+        pixmap.save(str(path), "PNG")
+    return path.as_posix()
 
 
 def _frame_color() -> str:
