@@ -52,13 +52,9 @@ from pathlib import Path
 
 import pytest
 
+from finweek_desktop.core.catalog.imports import ImportItem
 from finweek_desktop.core.records import NewDocument
 from finweek_desktop.core.startup import open_catalog
-
-try:
-    from finweek_desktop.core.catalog.imports import ImportItem
-except ImportError:  # before the catalog service was composed of parts
-    from finweek_desktop.core.catalog.imports import ImportItem
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs kill -9 (POSIX)")
 
