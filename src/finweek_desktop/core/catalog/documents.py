@@ -87,13 +87,8 @@ class Documents:
                 setattr(document, name, value)
             after = snapshots.document_fields(session, doc_id, changes)
             if after != before:
-                self._history.record(
-                    session,
-                    "edit",
-                    f"Edit “{document.title}”",
-                    undo=[{"op": "fields", "document_id": doc_id, "fields": before}],
-                    redo=[{"op": "fields", "document_id": doc_id, "fields": after}],
-                )
+                step = {"op": "fields", "document_id": doc_id}
+                self._history.record_swap(session, "edit", f"Edit “{document.title}”", step, "fields", before, after)
             touched.add(doc_id)
         return self.get_document(doc_id)
 
@@ -129,13 +124,9 @@ class Documents:
             session.flush()
             after = [[link.organization_id, link.role] for link in document.organization_links]
             if sorted(after) != sorted(before):
-                self._history.record(
-                    session,
-                    "edit",
-                    f"Edit the organizations of “{document.title}”",
-                    undo=[{"op": "organizations", "document_id": doc_id, "links": before}],
-                    redo=[{"op": "organizations", "document_id": doc_id, "links": after}],
-                )
+                description = f"Edit the organizations of “{document.title}”"
+                step = {"op": "organizations", "document_id": doc_id}
+                self._history.record_swap(session, "edit", description, step, "links", before, after)
             touched.add(doc_id)
         return self.get_document(doc_id)
 

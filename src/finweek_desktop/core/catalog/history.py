@@ -79,6 +79,12 @@ class History:
         for old in session.scalars(self._mine().order_by(HistoryEntry.id.desc()).offset(self._depth)):
             session.delete(old)
 
+    def record_swap(
+        self, session: DbSession, action: str, description: str, step: dict, key: str, before: object, after: object
+    ) -> None:
+        """An undo step that sets ``step[key]`` back to ``before``, its redo to ``after``."""
+        self.record(session, action, description, undo=[{**step, key: before}], redo=[{**step, key: after}])
+
     def steps(self) -> list[Step]:
         with self._writer.read() as session:
             return [

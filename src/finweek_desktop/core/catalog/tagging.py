@@ -36,13 +36,7 @@ class Tags:
             write.session.flush()
             after = snapshots.tag_snapshot(write.session, names)
             if after != before:
-                self._history.record(
-                    write.session,
-                    action,
-                    description,
-                    undo=[{"op": "tags", "snapshot": before}],
-                    redo=[{"op": "tags", "snapshot": after}],
-                )
+                self._history.record_swap(write.session, action, description, {"op": "tags"}, "snapshot", before, after)
 
     def add_tag(self, doc_ids: Iterable[int], name: str, color: str | None = None) -> TagInfo:
         doc_ids = list(doc_ids)
