@@ -54,3 +54,22 @@ def test_ctrl_z_undoes_a_delete_made_from_the_command_line_and_ctrl_shift_z_redo
         idle(qtbot, window)
     finally:
         cli.close()
+
+
+def test_catalog_changed_carries_the_changesets_of_own_and_others_writes(qtbot, window, data_dir):
+    heard = []
+    window.ops.catalog_changed.connect(heard.append)
+    with qtbot.waitSignal(window.ops.catalog_changed, timeout=10000):
+        window.ops.create_document(NewDocument(kind="report", title="Written in the window"))
+    own = heard[-1]
+    assert len(own.created) == 1 and own.searchable
+
+    cli = open_catalog(data_dir)
+    try:
+        doc = cli.service.documents.create_document(NewDocument(kind="report", title="Written by the CLI"))
+        with qtbot.waitSignal(window.ops.catalog_changed, timeout=10000):
+            window.ops.hear_others()
+        assert doc.id in heard[-1].created
+    finally:
+        cli.close()
+    idle(qtbot, window)

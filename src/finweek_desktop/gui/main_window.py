@@ -419,6 +419,8 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
 
     def closeEvent(self, event) -> None:
         self.save_state()
+        if self.ops is not None:
+            self.ops.close()
         super().closeEvent(event)
 
     # -- selection and refresh -------------------------------------------------

@@ -77,6 +77,9 @@ class _Outcome:
 
 class Operations(QObject):
     changed = Signal(object)  # Change
+    # Every ChangeSet the core announces: this desktop's writes and what other
+    # processes wrote. Widgets that show catalog data subscribe here.
+    catalog_changed = Signal(object)  # ChangeSet
     failed = Signal(str, object)  # what was being done, the exception
     finished = Signal()  # after each operation, whatever happened
     batch_committed = Signal(int)  # an import committed a batch: this many documents so far (from a worker)
@@ -91,6 +94,15 @@ class Operations(QObject):
         # Undo steps survive a restart: say at once what Ctrl+Z would undo.
         self.runner.run(self._history_texts, self._history_loaded)
         self._following = False
+        # The core calls listeners from the thread that wrote; the signal
+        # queues the call onto the GUI thread.
+        self._forward = self.catalog_changed.emit
+        service.writer.listeners.append(self._forward)
+
+    def close(self) -> None:
+        """Stop hearing the core (the window closes; the service may live on)."""
+        if self._forward in self.service.writer.listeners:
+            self.service.writer.listeners.remove(self._forward)
 
     # -- what others write -----------------------------------------------------
 
