@@ -73,3 +73,29 @@ def test_catalog_changed_carries_the_changesets_of_own_and_others_writes(qtbot, 
     finally:
         cli.close()
     idle(qtbot, window)
+
+
+def test_every_view_follows_a_tag_renamed_from_the_command_line(qtbot, window, data_dir):
+    """The open Tags tab, the detail pane's chips and a tab in the background
+    (reloaded when shown) all follow one ChangeSet, with no refresh code of
+    their own in the window."""
+    service = window.service
+    doc_id = next(d.id for d in service.documents.list_documents() if d.title == "Digital Alliance Initiative")
+    service.tags.add_tag([doc_id], "fintech-watch")
+    window.all_tab.select_document(doc_id)
+    qtbot.waitUntil(lambda: window.detail.document_id == doc_id, timeout=10000)
+    window.tabs.setCurrentWidget(window.tags_tab)
+    qtbot.waitUntil(lambda: "fintech-watch" in window.tags_tab.model.names(), timeout=10000)
+
+    cli = open_catalog(data_dir)
+    try:
+        cli.service.tags.rename_tag("fintech-watch", "fintech-radar")
+    finally:
+        cli.close()
+    window.ops.hear_others()
+    qtbot.waitUntil(lambda: "fintech-radar" in window.tags_tab.model.names(), timeout=10000)
+    assert "fintech-watch" not in window.tags_tab.model.names()
+    assert window.all_tab.dirty  # hidden: rebuilt when shown, not now
+    window.tabs.setCurrentWidget(window.all_tab)
+    qtbot.waitUntil(lambda: "fintech-radar" in [t.name for t in window.detail.document.tags], timeout=10000)
+    idle(qtbot, window)

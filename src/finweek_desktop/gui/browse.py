@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.catalog import CatalogService, DocumentFilter
+from ..core.changes import ChangeSet
 from .models import DocumentIdRole, DocumentTableModel, TagNamesRole
 from .selection import DocumentSelection
 from .theme import set_icon
@@ -208,6 +209,19 @@ class BrowseTab(QWidget):
     def refresh_documents(self, ids) -> None:
         self.model.refresh_documents(ids)
 
+    def catalog_changed(self, changes: ChangeSet) -> None:
+        """Follow a write (this window's, the CLI's, a colleague's). Documents
+        that came, went or changed (a new kind, date or tag moves a row) mean
+        a new id list, built now if the tab shows, else when it is shown; a
+        change to files alone re-reads those rows in place."""
+        self.model.titles.forget(changes.documents)  # a title may have changed
+        if changes.documents or changes.tags or changes.organizations:
+            self.dirty = True
+            if self.isVisible():
+                self.reload()
+        elif changes.attachments:
+            self.refresh_documents(changes.attachments)
+
     def _restore_selection(self, ids: list[int], current: int | None) -> None:
         selection = self.table.selectionModel()
         selection.blockSignals(True)
@@ -267,6 +281,8 @@ class BrowseTab(QWidget):
 class SessionBrowseTab(BrowseTab):
     """Session records, and every document of one session of the event."""
 
+    _sessions_dirty = False  # documents changed: the sessions' counts may have
+
     def __init__(self, service: CatalogService, base: DocumentFilter, name: str, parent=None, runner=None,
                  titles=None):
         super().__init__(service, base, name, parent, runner, titles)
@@ -289,7 +305,17 @@ class SessionBrowseTab(BrowseTab):
         # whose kinds the icons show).
         return (DocumentTableModel.ORGANIZATIONS, DocumentTableModel.KIND)
 
+    def catalog_changed(self, changes: ChangeSet) -> None:
+        self._sessions_dirty = self._sessions_dirty or bool(changes.documents)  # their counts
+        super().catalog_changed(changes)
+
+    def reload(self) -> None:
+        if self._sessions_dirty:
+            self.reload_sessions()
+        super().reload()
+
     def reload_sessions(self) -> None:
+        self._sessions_dirty = False
         current = self.selected_session()
         self.sessions.blockSignals(True)
         self.sessions.clear()

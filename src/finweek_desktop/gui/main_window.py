@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.catalog import DocumentFilter, NotFound
+from ..core.changes import ChangeSet
 from ..core.startup import Catalog
 from ..core.vocabulary import DocumentKind
 from .browse import BrowseTab, SessionBrowseTab
@@ -33,7 +34,7 @@ from .detail import DetailPane
 from .document_actions import DocumentActionsMixin
 from .errors import show_error
 from .files import FileActionsMixin
-from .operations import Change, Operations
+from .operations import Done, Operations
 from .search_tab import SearchTab
 from .shortcuts import ShortcutSheet
 from .tag_actions import TagActionsMixin
@@ -119,16 +120,16 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
         self.catalog = catalog
         self.service = catalog.service
         self.ops = Operations(self.service, self.runner, self)
-        self.ops.changed.connect(self._apply_change)
-        # An import's rows show as its batches commit, at most every 300 ms.
-        self._imported_rows_timer = QTimer(self, singleShot=True, interval=300)
-        self._imported_rows_timer.timeout.connect(self._show_imported_rows)
-        self.ops.batch_committed.connect(lambda _done: self._imported_rows_timer.start()
-                                         if not self._imported_rows_timer.isActive() else None)
+        self.ops.done.connect(self._operation_done)
         self.ops.failed.connect(lambda action, error: show_error(self, action, error))
         self.ops.undo_changed.connect(self._undo_changed)
         self.ops.redo_changed.connect(self._redo_changed)
         self._build_main()
+        # One signal, each part subscribed: what any write changed (this
+        # window's, the CLI's, a colleague's) reaches every view of it.
+        for view in (*self.browse_tabs, self.search_tab, self.tags_tab, self.orgs_tab):
+            self.ops.catalog_changed.connect(view.catalog_changed)
+        self.ops.catalog_changed.connect(self._catalog_changed)
         self.pages.addWidget(self.main)
         self.pages.setCurrentWidget(self.main)
         self._enable_actions(True)
@@ -470,46 +471,28 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
             self.detail.show_document(None)
         self.update_actions()
 
-    def _apply_change(self, change: Change) -> None:
-        if change.message:
-            self.statusBar().showMessage(change.message, 6000)
-        self.titles.forget(change.documents)  # a title may have changed
-        current = self.current_tab()
-        for tab in self.browse_tabs:
-            if change.structure or change.tags:
-                tab.dirty = True
-            else:
-                tab.refresh_documents(change.documents)
-        if isinstance(current, BrowseTab) and current.dirty:
-            current.reload()
-        if change.structure and isinstance(current, SessionBrowseTab):
-            current.reload_sessions()
-        if change.tags:
+    def _catalog_changed(self, changes: ChangeSet) -> None:
+        """The window's own parts follow a write: the tag completions and the
+        document the pane shows. The tabs follow it themselves."""
+        if changes.tags:
             self._reload_tag_names()
-            if current is self.tags_tab:
-                self.tags_tab.reload()
-        if change.organizations and current is self.orgs_tab:
-            self.orgs_tab.reload()
-        self.search_tab.refresh()
-        if change.select is not None and isinstance(current, BrowseTab):
-            current.select_document(change.select)
         shown = self.detail.document_id
-        if change.select is not None and not isinstance(current, BrowseTab):
-            if current is self.search_tab and not self.search_tab.select_document(change.select):
-                # not among the hits: the hits' selection must not stay the target
-                self.search_tab.results.clearSelection()
-            self.show_document(change.select)
-        elif shown is not None and shown in change.documents:
+        if shown is not None and shown in changes.documents | changes.attachments:
             self.show_document(shown)
 
-    def _show_imported_rows(self) -> None:
-        """Part of an import is committed: the lists take in the new rows,
-        the selection stays where it was."""
-        for tab in self.browse_tabs:
-            tab.dirty = True
+    def _operation_done(self, done: Done) -> None:
+        if done.message:
+            self.statusBar().showMessage(done.message, 6000)
+        if done.select is None:
+            return
         current = self.current_tab()
         if isinstance(current, BrowseTab):
-            current.reload()
+            current.select_document(done.select)
+            return
+        if current is self.search_tab and not self.search_tab.select_document(done.select):
+            # not among the hits: the hits' selection must not stay the target
+            self.search_tab.results.clearSelection()
+        self.show_document(done.select)
 
     def _reload_tag_names(self) -> None:
         self.tag_names = [t.name for t in self.service.tags.all()]

@@ -1,8 +1,10 @@
 """Writes, run one at a time on the write pool, each reporting what changed.
 
-In the spirit of Anki's operations: every write returns a ``Change`` saying
-which documents to re-read and whether lists must be reloaded, so the window
-refreshes just that. Undo is the core's (``CatalogService.history``): Ctrl+Z
+In the spirit of Anki's operations. What to refresh is the core's answer:
+every write (this window's, the CLI's, a colleague's) announces a
+``ChangeSet``, which ``catalog_changed`` carries to each widget that shows
+catalog data. An operation adds only what the window says and selects
+afterwards (``Done``). Undo is the core's (``CatalogService.history``): Ctrl+Z
 here and `finweek undo` walk the same steps, which survive a restart.
 """
 
@@ -21,7 +23,6 @@ from pathlib import Path
 from ..core.attachments.records import AlreadyAttached, DuplicateAttachment
 from ..core.catalog.imports import ImportItem
 from ..core.catalog import CatalogService
-from ..core.changes import ChangeSet
 from ..core.records import NewDocument
 from .tasks import Cancelled, Progress, TaskRunner
 
@@ -31,13 +32,11 @@ IMPORT_MIN_BATCH = 10  # ... at least (a batch is a commit)
 
 
 @dataclass(frozen=True)
-class Change:
-    documents: frozenset[int] = frozenset()  # rows to re-read
-    structure: bool = False  # documents created or deleted: reload the id lists
-    tags: bool = False  # the tag list changed
-    organizations: bool = False
-    select: int | None = None  # a document to select afterwards
+class Done:
+    """What the window says, and selects, after one of its own writes."""
+
     message: str = ""
+    select: int | None = None  # a document to select afterwards
 
 
 @dataclass
@@ -70,13 +69,13 @@ class FileReport:
 
 @dataclass
 class _Outcome:
-    change: Change
+    done: Done
     result: Any = None
     extra: dict = field(default_factory=dict)
 
 
 class Operations(QObject):
-    changed = Signal(object)  # Change
+    done = Signal(object)  # Done: after each of this window's writes that succeeded
     # Every ChangeSet the core announces: this desktop's writes and what other
     # processes wrote. Widgets that show catalog data subscribe here.
     catalog_changed = Signal(object)  # ChangeSet
@@ -119,21 +118,19 @@ class Operations(QObject):
             return  # the last round is still running
         self._following = True
 
-        def work() -> tuple[ChangeSet, tuple[str, str]]:
+        def work() -> tuple[str, str]:
             self.service.writer.catch_up()
+            self.service.writer.hear_others()  # what they changed goes to catalog_changed
             # The CLI's changes are this desktop's too: Ctrl+Z may undo them.
-            return self.service.writer.hear_others(), self._history_texts()
+            return self._history_texts()
 
-        def finished(answer: tuple[ChangeSet, tuple[str, str]] | None, error: BaseException | None) -> None:
+        def finished(texts: tuple[str, str] | None, error: BaseException | None) -> None:
             self._following = False
             if error is not None:
                 log.warning("could not follow the change log: %s", error)
                 return
-            changes, texts = answer
-            if texts != (self.undo_text, self.redo_text):
+            if texts is not None and texts != (self.undo_text, self.redo_text):
                 self._set_history_texts(texts)
-            if not changes.empty:
-                self.changed.emit(change_of(changes, ""))
 
         self.runner.run(work, finished)
 
@@ -150,7 +147,7 @@ class Operations(QObject):
                     return
                 outcome, texts = answer
                 self._set_history_texts(texts)
-                self.changed.emit(outcome.change)
+                self.done.emit(outcome.done)
                 if done is not None:
                     done(outcome.result)
             finally:
@@ -185,14 +182,14 @@ class Operations(QObject):
         """Undo the last change made on this desktop (from here or the CLI)."""
         def work(s: CatalogService) -> _Outcome:
             undone = s.history.undo()
-            return _Outcome(change_of(undone.changes, f"Undid: {undone.description}"))
+            return _Outcome(Done(f"Undid: {undone.description}"))
 
         self.run("Could not undo", work)
 
     def redo(self) -> None:
         def work(s: CatalogService) -> _Outcome:
             redone = s.history.redo()
-            return _Outcome(change_of(redone.changes, f"Redid: {redone.description}"))
+            return _Outcome(Done(f"Redid: {redone.description}"))
 
         self.run("Could not redo", work)
 
@@ -201,11 +198,7 @@ class Operations(QObject):
     def create_document(self, new: NewDocument, done=None) -> None:
         def work(s: CatalogService) -> _Outcome:
             detail = s.documents.create_document(new)
-            return _Outcome(
-                Change(frozenset({detail.id}), structure=True, tags=bool(new.tags), organizations=bool(new.organizations),
-                       select=detail.id, message=f"Created “{detail.title}”"),
-                result=detail,
-            )
+            return _Outcome(Done(f"Created “{detail.title}”", select=detail.id), result=detail)
 
         self.run("Could not create the document", work, done)
 
@@ -216,9 +209,7 @@ class Operations(QObject):
                 current = tuple((o.name, o.role) for o in detail.organizations)
                 if current != tuple(organizations):
                     detail = s.documents.set_organizations(doc_id, organizations)
-            # a new kind or date moves the row: reload the lists
-            return _Outcome(Change(frozenset({doc_id}), structure=True, organizations=organizations is not None,
-                                   select=doc_id, message=f"Saved “{detail.title}”"))
+            return _Outcome(Done(f"Saved “{detail.title}”", select=doc_id))
 
         self.run("Could not save the document", work)
 
@@ -228,23 +219,15 @@ class Operations(QObject):
         def work(s: CatalogService) -> _Outcome:
             deleted = s.documents.delete_documents(doc_ids)
             what = f"“{deleted[0].title}”" if len(deleted) == 1 else f"{len(deleted)} documents"
-            return _Outcome(Change(frozenset(doc_ids), structure=True, tags=True, organizations=True,
-                                   message=f"Moved {what} to the trash"))
+            return _Outcome(Done(f"Moved {what} to the trash"))
 
         self.run("Could not delete", work)
 
     # -- tags ------------------------------------------------------------------
 
-    def _tag_change(self, action: str, description: str, names: list[str], change_fn, doc_ids=(), done=None) -> None:
+    def _tag_change(self, action: str, description: str, change_fn, done=None) -> None:
         def work(s: CatalogService) -> _Outcome:
-            seen: list[ChangeSet] = []
-            s.writer.listeners.append(seen.append)  # which documents' chips changed (a rename: every tagged one)
-            try:
-                result = change_fn(s)
-            finally:
-                s.writer.listeners.remove(seen.append)
-            affected = set(doc_ids).union(*(c.documents for c in seen))
-            return _Outcome(Change(frozenset(affected), tags=True, message=description), result)
+            return _Outcome(Done(description), change_fn(s))
 
         self.run(action, work, done)
 
@@ -252,30 +235,30 @@ class Operations(QObject):
         doc_ids = list(doc_ids)
         name = " ".join(name.split())
         what = "1 document" if len(doc_ids) == 1 else f"{len(doc_ids)} documents"
-        self._tag_change(f"Could not add the tag “{name}”", f"Tag {what} with “{name}”", [name],
-                         lambda s: s.tags.add_tag(doc_ids, name), doc_ids)
+        self._tag_change(f"Could not add the tag “{name}”", f"Tag {what} with “{name}”",
+                         lambda s: s.tags.add_tag(doc_ids, name))
 
     def remove_tag(self, doc_ids: Iterable[int], name: str) -> None:
         doc_ids = list(doc_ids)
         what = "1 document" if len(doc_ids) == 1 else f"{len(doc_ids)} documents"
-        self._tag_change(f"Could not remove the tag “{name}”", f"Remove “{name}” from {what}", [name],
-                         lambda s: s.tags.remove_tag(doc_ids, name), doc_ids)
+        self._tag_change(f"Could not remove the tag “{name}”", f"Remove “{name}” from {what}",
+                         lambda s: s.tags.remove_tag(doc_ids, name))
 
     def rename_tag(self, old: str, new: str) -> None:
-        self._tag_change(f"Could not rename the tag “{old}”", f"Rename tag “{old}” to “{new}”", [old, new],
+        self._tag_change(f"Could not rename the tag “{old}”", f"Rename tag “{old}” to “{new}”",
                          lambda s: s.tags.rename_tag(old, new))
 
     def merge_tags(self, sources: list[str], target: str) -> None:
-        self._tag_change("Could not merge the tags", f"Merge {', '.join(sources)} into “{target}”", [*sources, target],
+        self._tag_change("Could not merge the tags", f"Merge {', '.join(sources)} into “{target}”",
                          lambda s: s.tags.merge_tags(sources, target))
 
     def delete_tags(self, names: list[str]) -> None:
         label = f"“{names[0]}”" if len(names) == 1 else f"{len(names)} tags"
-        self._tag_change("Could not delete the tag", f"Delete tag {label}", list(names),
+        self._tag_change("Could not delete the tag", f"Delete tag {label}",
                          lambda s: [s.tags.delete_tag(n) for n in names])
 
     def set_tag_color(self, name: str, color: str | None) -> None:
-        self._tag_change(f"Could not change the colour of “{name}”", f"Colour of “{name}”", [name],
+        self._tag_change(f"Could not change the colour of “{name}”", f"Colour of “{name}”",
                          lambda s: s.tags.set_tag_color(name, color))
 
     # -- files -----------------------------------------------------------------
@@ -302,14 +285,14 @@ class Operations(QObject):
                     report.already.append(path.name)
                 except (OSError, ValueError) as exc:
                     report.failed.append((path.name, _why(exc)))
-            return _Outcome(Change(frozenset({doc_id}), message=f"Attach: {report.summary()}"), result=report)
+            return _Outcome(Done(f"Attach: {report.summary()}"), result=report)
 
         self.run("Could not attach the files", work, done, progress)
 
     def detach(self, doc_id: int, attachment_id: int, name: str) -> None:
         def work(s: CatalogService) -> _Outcome:
             s.attachments.detach(doc_id, attachment_id)
-            return _Outcome(Change(frozenset({doc_id}), message=f"Removed {name}"))
+            return _Outcome(Done(f"Removed {name}"))
 
         self.run(f"Could not remove {name}", work)
 
@@ -353,17 +336,9 @@ class Operations(QObject):
                 cancelled=result.cancelled,
             )
             # No select: the document being read stays selected.
-            change = Change(frozenset(report.documents), structure=True, tags=bool(tags and report.documents),
-                            message=f"Import: {report.summary()}")
-            return _Outcome(change, result=report)
+            return _Outcome(Done(f"Import: {report.summary()}"), result=report)
 
         self.run("Could not import the files", work, done, progress)
-
-
-def change_of(changes: ChangeSet, message: str) -> Change:
-    """What the window refreshes for a core ChangeSet."""
-    return Change(changes.created | changes.changed, structure=bool(changes.created or changes.deleted),
-                  tags=changes.tags, organizations=changes.organizations, message=message)
 
 
 def _why(exc: BaseException) -> str:
@@ -372,4 +347,4 @@ def _why(exc: BaseException) -> str:
     return str(exc) or exc.__class__.__name__
 
 
-__all__ = ["Cancelled", "Change", "FileReport", "Operations", "change_of"]
+__all__ = ["Cancelled", "Done", "FileReport", "Operations"]

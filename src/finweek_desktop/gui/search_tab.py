@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.catalog import CatalogService
+from ..core.changes import ChangeSet
 from ..core.search.query import QueryError
 from .errors import describe
 from .models import SearchResultsModel, SnippetRole, SummaryRole
@@ -235,6 +236,10 @@ class SearchTab(QWidget):
         """Search again (after the catalog changed)."""
         if self.box.text().strip():
             self.search_now()
+
+    def catalog_changed(self, changes: ChangeSet) -> None:
+        if not changes.empty:
+            self.refresh()
 
     def _show(self, generation: int, results, error) -> None:
         if generation != self._generation:  # a newer query is on its way

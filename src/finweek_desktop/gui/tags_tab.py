@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.catalog import CatalogService
+from ..core.changes import ChangeSet
 from .models import NameRole, OrganizationTableModel, TagTableModel
 from .theme import set_icon
 
@@ -128,6 +129,10 @@ class TagsTab(QWidget):
                 self.table.selectRow(row)
         self._update_buttons()
 
+    def catalog_changed(self, changes: ChangeSet) -> None:
+        if changes.tags and self.isVisible():  # else it reloads when shown
+            self.reload()
+
     def selected_names(self) -> list[str]:
         return [self._name(index) for index in self.table.selectionModel().selectedRows()]
 
@@ -220,6 +225,10 @@ class OrganizationsTab(QWidget):
 
     def reload(self) -> None:
         self.model.reload()
+
+    def catalog_changed(self, changes: ChangeSet) -> None:
+        if changes.organizations and self.isVisible():  # else it reloads when shown
+            self.reload()
 
     def _activated(self, index) -> None:
         if not index.isValid():
