@@ -9,6 +9,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import asdict, dataclass, field
 
+from .changes import ChangeSet
+
+# What a write returns carries what it changed: ``changes`` (left out of
+# comparisons and of the JSON a record gives).
+CHANGES = field(default_factory=ChangeSet, compare=False, repr=False)
+
 
 @dataclass(frozen=True)
 class OrganizationRef:
@@ -23,6 +29,7 @@ class TagInfo:
     name: str
     color: str | None = None
     count: int = 0
+    changes: ChangeSet = CHANGES
 
 
 @dataclass(frozen=True)
@@ -68,9 +75,11 @@ class DocumentDetail:
     attachments: tuple[AttachmentInfo, ...]
     created_at: dt.datetime
     modified_at: dt.datetime
+    changes: ChangeSet = CHANGES
 
     def to_json(self) -> dict:
         data = asdict(self)
+        del data["changes"]
         data["tags"] = [t.name for t in self.tags]
         data["organizations"] = [{"name": o.name, "role": o.role} for o in self.organizations]
         data["attachments"] = [{**asdict(a), "added_at": a.added_at.isoformat()} for a in self.attachments]
@@ -86,6 +95,14 @@ class OrganizationInfo:
     aliases: tuple[str, ...]
     description: str
     document_count: int = 0
+    changes: ChangeSet = CHANGES
+
+
+@dataclass(frozen=True)
+class PlaceAliases:
+    name: str
+    aliases: tuple[str, ...]
+    changes: ChangeSet = CHANGES
 
 
 @dataclass(frozen=True)

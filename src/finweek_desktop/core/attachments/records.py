@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from ..changes import ChangeSet
 
 
 @dataclass(frozen=True)
@@ -20,6 +22,7 @@ class AttachmentDetail:
     text_message: str  # why there is no text, for the user; "" when there is
     text_length: int
     path: Path  # where the store keeps the file
+    changes: ChangeSet = field(default_factory=ChangeSet, compare=False, repr=False)  # of the write that returned it
 
     def to_json(self) -> dict:
         return {

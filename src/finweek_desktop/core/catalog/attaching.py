@@ -18,6 +18,7 @@ from ..attachments.ingest import PreparedFile, check_sources, prepare, title_fro
 from ..attachments.previews import PreviewError, Previews
 from ..attachments.records import AlreadyAttached, AttachmentDetail, DuplicateAttachment, Holder
 from ..attachments.store import AttachmentStore
+from ..changes import ChangeSet
 from ..database import make_commits_durable
 from ..models import Attachment, Document, HeldFile, utcnow
 from ..records import DocumentDetail, NewDocument
@@ -88,8 +89,9 @@ class Attachments:
                 batch[doc_id] = [p for p in prepared if p.staged.sha256 not in lost]
                 restores += [p for p in prepared if p.staged.sha256 in lost]
                 plan += [lost.get(p.staged.sha256) for p in prepared]
-            new_ids = iter(self._commit_prepared(batch, restores=restores))
-        return [self.attachment(next(new_ids) if i is None else i) for i in plan]
+            ids, changes = self._commit_prepared(batch, restores=restores)
+        new_ids = iter(ids)
+        return [replace(self.attachment(next(new_ids) if i is None else i), changes=changes) for i in plan]
 
     def create_document_with_files(
         self, new: NewDocument, paths: Sequence[str | Path], *, allow_duplicate: bool = False, sandbox: bool = True
@@ -104,16 +106,19 @@ class Attachments:
             new = replace(new, title=(new.title or "").strip() or title_from(prepared))
             # The document and its files commit together: a failure or a
             # crash while attaching leaves no empty document behind.
-            ids = self._commit_prepared({None: prepared}, new=new)
-        return self._documents.get_document(self.attachment(ids[0]).document_id)
+            ids, changes = self._commit_prepared({None: prepared}, new=new)
+        return replace(self._documents.get_document(self.attachment(ids[0]).document_id), changes=changes)
 
     def detach(self, doc_id: int, attachment_id: int) -> AttachmentDetail:
         """Remove an attachment; its file goes when nothing else refers to it."""
         before = self.attachment(attachment_id)
         if before.document_id != doc_id:
             raise NotFound(f"document {doc_id} has no attachment {attachment_id}")
-        with self._writer.writing() as (session, touched):
+        with self._writer.writing() as write:
+            session = write.session
             row = session.get(Attachment, attachment_id)
+            if row is None:  # detached meanwhile (another process)
+                raise NotFound(f"document {doc_id} has no attachment {attachment_id}")
             saved = snapshots.attachment_snapshot(row)
             session.delete(row)
             document = require_document(session, doc_id)
@@ -127,8 +132,8 @@ class Attachments:
                 redo=[{"op": "detach", "attachment_id": attachment_id}],
                 hold=[before.sha256],
             )
-            touched.add(doc_id)
-        return before
+            write.touched.add(doc_id)
+        return replace(before, changes=write.changes)
 
     def attachment(self, attachment_id: int) -> AttachmentDetail:
         store = self._require_store()
@@ -239,9 +244,9 @@ class Attachments:
         batch: dict[int | None, Sequence[PreparedFile]],
         new: NewDocument | None = None,
         restores: Sequence[PreparedFile] = (),
-    ) -> list[int]:
+    ) -> tuple[list[int], ChangeSet]:
         """Move the files into the store and commit their rows; the ids of the
-        new attachments. The files under ``None`` go to ``new``, created in
+        new attachments, and what changed. The files under ``None`` go to ``new``, created in
         the same transaction; ``restores`` only put back lost files of rows
         that exist."""
         store = self._require_store()
@@ -252,8 +257,9 @@ class Attachments:
                 for p in everything:
                     p.staged.commit()
                 if not batch:
-                    return []
-                with self._writer.writing() as (session, touched):
+                    return [], ChangeSet()
+                with self._writer.writing() as write:
+                    session, touched = write.session, write.touched
                     rows = []
                     for doc_id, prepared in batch.items():
                         if doc_id is not None:
@@ -268,7 +274,8 @@ class Attachments:
                         rows.extend(added)
                         touched.add(document.id)
                     session.flush()
-                    return [row.id for row in rows]
+                    ids = [row.id for row in rows]
+                return ids, write.changes
             except BaseException:
                 # The rows did not commit (or a file could not be moved into
                 # place): the files made live so far that only they would use must go.

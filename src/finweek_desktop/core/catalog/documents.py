@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session as DbSession
@@ -47,10 +48,10 @@ class Documents:
     # -- documents -----------------------------------------------------------
 
     def create_document(self, new: NewDocument) -> DocumentDetail:
-        with self._writer.writing() as (session, touched):
-            doc_id = self.add(session, new).id
-            touched.add(doc_id)
-        return self.get_document(doc_id)
+        with self._writer.writing() as write:
+            doc_id = self.add(write.session, new).id
+            write.touched.add(doc_id)
+        return replace(self.get_document(doc_id), changes=write.changes)
 
     def add(self, session: DbSession, new: NewDocument) -> Document:
         """A new document and its links in ``session``, flushed so it has an
@@ -70,7 +71,8 @@ class Documents:
         unknown = set(changes) - set(EDITABLE_FIELDS)
         if unknown:
             raise ValueError(f"cannot edit {', '.join(sorted(unknown))}")
-        with self._writer.writing() as (session, touched):
+        with self._writer.writing() as write:
+            session = write.session
             document = require_document(session, doc_id)
             before = snapshots.document_fields(session, doc_id, changes)
             for name, value in changes.items():
@@ -89,8 +91,8 @@ class Documents:
             if after != before:
                 step = {"op": "fields", "document_id": doc_id}
                 self._history.record_swap(session, "edit", f"Edit “{document.title}”", step, "fields", before, after)
-            touched.add(doc_id)
-        return self.get_document(doc_id)
+            write.touched.add(doc_id)
+        return replace(self.get_document(doc_id), changes=write.changes)
 
     def delete_document(self, doc_id: int) -> DocumentDetail:
         """Move a document to the trash; returns what it was (for messages)."""
@@ -98,9 +100,11 @@ class Documents:
 
     def delete_documents(self, doc_ids: Sequence[int]) -> list[DocumentDetail]:
         """Move documents, with their files, to the trash in one transaction;
-        one undo step restores them all."""
+        one undo step restores them all. Returns what they were, each with
+        the write's ``changes``."""
         details = [self.get_document(doc_id) for doc_id in doc_ids]
-        with self._writer.writing() as (session, touched):
+        with self._writer.writing() as write:
+            session = write.session
             trash_ids = self._trash.put(session, doc_ids)
             what = f"“{details[0].title}”" if len(details) == 1 else f"{len(details)} documents"
             self._history.record(
@@ -110,11 +114,12 @@ class Documents:
                 undo=[{"op": "untrash", "trash_ids": trash_ids}],
                 redo=[{"op": "trash", "document_ids": list(doc_ids)}],
             )
-            touched.update(doc_ids)
-        return details
+            write.touched.update(doc_ids)
+        return [replace(detail, changes=write.changes) for detail in details]
 
     def set_organizations(self, doc_id: int, links: Sequence[tuple[str, str]]) -> DocumentDetail:
-        with self._writer.writing() as (session, touched):
+        with self._writer.writing() as write:
+            session = write.session
             document = require_document(session, doc_id)
             before = [[link.organization_id, link.role] for link in document.organization_links]
             document.organization_links.clear()
@@ -127,8 +132,8 @@ class Documents:
                 description = f"Edit the organizations of “{document.title}”"
                 step = {"op": "organizations", "document_id": doc_id}
                 self._history.record_swap(session, "edit", description, step, "links", before, after)
-            touched.add(doc_id)
-        return self.get_document(doc_id)
+            write.touched.add(doc_id)
+        return replace(self.get_document(doc_id), changes=write.changes)
 
     # -- reading documents -------------------------------------------------------
 

@@ -44,6 +44,7 @@ from ..attachments.extraction import extract_text
 from ..attachments.filetypes import PLAIN, guess_mime
 from ..attachments.ingest import PreparedFile, check_sources, title_from
 from ..attachments.records import DuplicateAttachment
+from ..changes import ChangeSet
 from ..models import DocumentOrganization, Organization, OrganizationAlias, Place, Tag
 from ..records import NewDocument
 from ..search.index import SearchIndex
@@ -76,6 +77,7 @@ class ImportReport:
     duplicates: tuple[DuplicateAttachment, ...] = ()
     failed: tuple[tuple[str, str], ...] = ()
     cancelled: bool = False
+    changes: ChangeSet = field(default_factory=ChangeSet, compare=False, repr=False)
 
     @property
     def count(self) -> int:
@@ -182,7 +184,12 @@ def import_documents(
         ),
     ]
     return ImportReport(
-        tuple(ids), time.perf_counter() - started, tuple(duplicates), tuple(state.failed), state.cancelled
+        tuple(ids),
+        time.perf_counter() - started,
+        tuple(duplicates),
+        tuple(state.failed),
+        state.cancelled,
+        state.changes,
     )
 
 
@@ -196,6 +203,7 @@ class _State:
     def __init__(self, imports: Imports, allow_duplicates: bool, sandbox: bool):
         self.imports = imports
         self.seqs: list[int] = []  # the change log rows of the committed batches
+        self.changes = ChangeSet()  # and what they changed
         self.allow_duplicates = allow_duplicates
         self.sandbox = sandbox
         self.seen: set[str] = set()  # hashes of files of this import
@@ -253,13 +261,13 @@ class _State:
 def _insert_batch(imports: Imports, resolver: _Resolver, batch: list[_Prepared], state: _State) -> list[int]:
     staged = [f.staged for p in batch for f in p.files]
     if not staged:
-        return _insert_rows(imports, resolver, batch, state.seqs)
+        return _insert_rows(imports, resolver, batch, state)
     store = state._store()
     with store.lock, store.committing(s.sha256 for s in staged):
         try:
             # Every file durable in the store before the rows that refer to it.
             store.commit_many(staged)
-            return _insert_rows(imports, resolver, batch, state.seqs)
+            return _insert_rows(imports, resolver, batch, state)
         except BaseException:
             # The rows did not commit (or a file could not be moved in):
             # files only they would use must go.
@@ -267,7 +275,7 @@ def _insert_batch(imports: Imports, resolver: _Resolver, batch: list[_Prepared],
             raise
 
 
-def _insert_rows(imports: Imports, resolver: _Resolver, batch: list[_Prepared], seqs: list[int]) -> list[int]:
+def _insert_rows(imports: Imports, resolver: _Resolver, batch: list[_Prepared], state: _State) -> list[int]:
     with imports.writer.writing(follow=False) as write, write.session.no_autoflush:
         session = write.session  # the import indexes the batch itself
         resolver.start(session, batch)
@@ -290,7 +298,8 @@ def _insert_rows(imports: Imports, resolver: _Resolver, batch: list[_Prepared], 
         session.flush()
         resolver.finish()
         ids = [d.id for d in documents]
-    seqs.extend(write.seqs)
+    state.seqs.extend(write.seqs)
+    state.changes = state.changes.merged(write.changes)
     return ids
 
 

@@ -3,6 +3,8 @@ places, and their aliases (which the search index also uses as synonyms)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session as DbSession
 from sqlalchemy.orm import selectinload
@@ -17,7 +19,7 @@ from ..models import (
     Place,
     document_places,
 )
-from ..records import OrganizationInfo, SessionInfo
+from ..records import OrganizationInfo, PlaceAliases, SessionInfo
 from ..search.index import SearchIndex
 from ..vocabulary import OrganizationRole
 from .common import NotFound
@@ -151,7 +153,8 @@ class Reference:
         """Give an organization (by name or alias) another name; its documents
         are re-indexed and the name is searched as a synonym at once."""
         alias = _clean_alias(alias)
-        with self._writer.writing() as (session, touched):
+        with self._writer.writing() as write:
+            session, touched = write.session, write.touched
             organization = self.find_organization(name, session)
             if organization is None:
                 raise NotFound(f"no organization named {name!r}")
@@ -169,12 +172,13 @@ class Reference:
                 )
             )
             org_id = organization.id
-        return self._organization_info(org_id)
+        return replace(self._organization_info(org_id), changes=write.changes)
 
-    def add_place_alias(self, name: str, alias: str) -> list[str]:
-        """Give a place another name; returns its aliases."""
+    def add_place_alias(self, name: str, alias: str) -> PlaceAliases:
+        """Give a place another name; returns its names."""
         alias = _clean_alias(alias)
-        with self._writer.writing() as (session, touched):
+        with self._writer.writing() as write:
+            session, touched = write.session, write.touched
             place = self.find_place(session, name)
             aliases = [a for a in place.aliases.splitlines() if a]
             if alias.casefold() not in {a.casefold() for a in (place.name, *aliases)}:
@@ -183,7 +187,8 @@ class Reference:
                 touched.update(
                     session.scalars(select(document_places.c.document_id).where(document_places.c.place_id == place.id))
                 )
-            return aliases
+            place_name = place.name
+        return PlaceAliases(place_name, tuple(aliases), write.changes)
 
     def _organization_info(self, org_id: int) -> OrganizationInfo:
         return next(o for o in self.organizations() if o.id == org_id)

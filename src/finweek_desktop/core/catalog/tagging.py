@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session as DbSession
 
+from ..changes import ChangeSet
 from ..models import Tag, document_tags, utcnow
 from ..records import TagInfo
 from . import snapshots
@@ -40,7 +42,8 @@ class Tags:
 
     def add_tag(self, doc_ids: Iterable[int], name: str, color: str | None = None) -> TagInfo:
         doc_ids = list(doc_ids)
-        with self._tag_write("tag", f"Tag {_count(doc_ids)} with “{name}”", [name]) as (session, touched):
+        with self._tag_write("tag", f"Tag {_count(doc_ids)} with “{name}”", [name]) as write:
+            session, touched = write.session, write.touched
             tag = self.get_or_create(session, name, color)
             for doc_id in doc_ids:
                 document = require_document(session, doc_id)
@@ -50,11 +53,12 @@ class Tags:
                     touched.add(doc_id)
             session.flush()
             tag_id = tag.id
-        return self._tag_info(tag_id)
+        return replace(self._tag_info(tag_id), changes=write.changes)
 
-    def remove_tag(self, doc_ids: Iterable[int], name: str) -> None:
+    def remove_tag(self, doc_ids: Iterable[int], name: str) -> ChangeSet:
         doc_ids = list(doc_ids)
-        with self._tag_write("untag", f"Remove “{name}” from {_count(doc_ids)}", [name]) as (session, touched):
+        with self._tag_write("untag", f"Remove “{name}” from {_count(doc_ids)}", [name]) as write:
+            session, touched = write.session, write.touched
             tag = self._tag_by_name(session, name)
             for doc_id in doc_ids:
                 document = require_document(session, doc_id)
@@ -62,11 +66,13 @@ class Tags:
                     document.tags.remove(tag)
                     document.modified_at = utcnow()
                     touched.add(doc_id)
+        return write.changes
 
     def rename_tag(self, old: str, new: str) -> TagInfo:
         """Rename; if ``new`` exists already, the two tags are merged."""
         new_name = clean_tag_name(new)
-        with self._tag_write("rename-tag", f"Rename “{old}” to “{new_name}”", [old, new_name]) as (session, touched):
+        with self._tag_write("rename-tag", f"Rename “{old}” to “{new_name}”", [old, new_name]) as write:
+            session, touched = write.session, write.touched
             tag = self._tag_by_name(session, old)
             touched.update(self._tagged_ids(session, tag.id))
             existing = session.scalar(select(Tag).where(Tag.name_key == new_name.casefold()))
@@ -76,12 +82,13 @@ class Tags:
             else:
                 tag.name, tag.name_key = new_name, new_name.casefold()
                 target_id = tag.id
-        return self._tag_info(target_id)
+        return replace(self._tag_info(target_id), changes=write.changes)
 
     def merge_tags(self, sources: Iterable[str], target: str) -> TagInfo:
         sources = list(sources)
         description = f"Merge {', '.join(f'“{s}”' for s in sources)} into “{target}”"
-        with self._tag_write("merge-tags", description, [*sources, target]) as (session, touched):
+        with self._tag_write("merge-tags", description, [*sources, target]) as write:
+            session, touched = write.session, write.touched
             target_tag = self.get_or_create(session, target)
             session.flush()
             for name in sources:
@@ -91,23 +98,25 @@ class Tags:
                 touched.update(self._tagged_ids(session, tag.id))
                 self._merge_into(session, source=tag, target=target_tag)
             target_id = target_tag.id
-        return self._tag_info(target_id)
+        return replace(self._tag_info(target_id), changes=write.changes)
 
     def delete_tag(self, name: str) -> TagInfo:
         info = None
-        with self._tag_write("delete-tag", f"Delete the tag “{name}”", [name]) as (session, touched):
+        with self._tag_write("delete-tag", f"Delete the tag “{name}”", [name]) as write:
+            session, touched = write.session, write.touched
             tag = self._tag_by_name(session, name)
             info = self._tag_info(tag.id, session)
             touched.update(self._tagged_ids(session, tag.id))
             session.delete(tag)
-        return info
+        return replace(info, changes=write.changes)
 
     def set_tag_color(self, name: str, color: str | None) -> TagInfo:
-        with self._tag_write("color-tag", f"Recolour “{name}”", [name]) as (session, _touched):
+        with self._tag_write("color-tag", f"Recolour “{name}”", [name]) as write:
+            session, _touched = write.session, write.touched
             tag = self._tag_by_name(session, name)
             tag.color = clean_color(color)
             tag_id = tag.id
-        return self._tag_info(tag_id)
+        return replace(self._tag_info(tag_id), changes=write.changes)
 
     def _merge_into(self, session: DbSession, source: Tag, target: Tag) -> None:
         already = set(self._tagged_ids(session, target.id))
