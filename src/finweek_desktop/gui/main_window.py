@@ -33,6 +33,7 @@ from .detail import DetailPane
 from .document_actions import DocumentActionsMixin
 from .errors import show_error
 from .files import FileActionsMixin
+from .index_status import IndexStatus
 from .operations import Change, Operations
 from .search_tab import SearchTab
 from .shortcuts import ShortcutSheet
@@ -129,6 +130,7 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
         self.ops.undo_changed.connect(self._undo_changed)
         self.ops.redo_changed.connect(self._redo_changed)
         self._build_main()
+        self.index_status = IndexStatus(self.ops, catalog.index, self.statusBar())  # a read-only index folder
         self.pages.addWidget(self.main)
         self.pages.setCurrentWidget(self.main)
         self._enable_actions(True)
