@@ -193,3 +193,16 @@ def test_a_slop_finds_words_apart_that_the_exact_phrase_does_not(index):
     apart, together = _ranked(index, '"cross capital"~2'), _ranked(index, '"cross capital"')
     assert apart and not together
     assert not _ranked(index, '"capital cross"~2')  # in order, as Whoosh's phrase
+
+
+@pytest.mark.parametrize("text", ['"finance filler"', '"finance bonds"~4'])
+def test_a_phrase_past_its_positions_budget_keeps_its_best_documents_and_says_so(index, monkeypatch, text):
+    # #17.4: a phrase of words in most documents decodes the positions of
+    # them all; past PHRASE_POSITIONS it is checked in its best candidates.
+    whole = index.search(text, limit=5)
+    assert whole.total > 10 and not whole.notice
+    monkeypatch.setattr(ranking, "PHRASE_POSITIONS", 200)
+    cut = index.search(text, limit=5)
+    assert 0 < cut.total < whole.total
+    assert [h.id for h in cut.hits] == [h.id for h in whole.hits]  # the best are checked first
+    assert "checked in those that match its words best" in cut.notice

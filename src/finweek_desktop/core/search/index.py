@@ -517,8 +517,9 @@ class SearchIndex:
         searcher = self._current_searcher()
         parsed = select_passage(parsed, searcher)
         term_cache: dict = {}
+        phrases_cut: list[bool] = []  # per segment: a phrase checked in its best candidates only (ranking.py)
         if self._fast_path_problem is None and ranking.supports(parsed.query, self._schema):
-            ranked = self._rank(parsed.query, searcher, term_cache, kinds, tags)
+            ranked = self._rank(parsed.query, searcher, term_cache, kinds, tags, phrases_cut)
             matched = [(reader, offset, m.docs) for reader, offset, m in ranked]
             if sortedby is None:
                 best = ranking.top([(offset, m) for _r, offset, m in ranked], limit)
@@ -535,6 +536,13 @@ class SearchIndex:
                 page = [hit for hit in page if hit.docnum in allowed]
             page = page[:limit] if limit else page
         total = sum(len(docs) for _r, _o, docs in matched)
+        notice = parsed.notice
+        if any(phrases_cut):
+            cut = (
+                "A phrase's words are in very many documents: it was checked in those that match its words "
+                "best, so more documents than counted may hold it"
+            )
+            notice = f"{notice}. {cut}" if notice else cut
         counts = self._facets.counts(matched)
         snippets = Snippets(self._schema, parsed.query, searcher, matched, term_cache)
         hits = [self._hit(hit, scored=sortedby is None, snippets=snippets) for hit in page]
@@ -544,16 +552,17 @@ class SearchIndex:
             hits=tuple(hits),
             kind_counts=_sorted_counts(counts["kind"]),
             tag_counts=_sorted_counts(counts["tag"]),
-            notice=parsed.notice,
+            notice=notice,
         )
 
-    def _rank(self, q, searcher, term_cache: dict, kinds: list[str], tags: list[str]):
+    def _rank(self, q, searcher, term_cache: dict, kinds: list[str], tags: list[str], phrases_cut: list[bool]):
         """(segment reader, offset, ranking.Matches) of each segment."""
         out = []
         for reader, offset in leaf_readers(searcher):
             segment_cache = term_cache.setdefault(id(reader), {})
             ranker = ranking.SegmentRanker(searcher, reader, self._lengths, segment_cache, self._postings)
             matches = ranker.matches(q)
+            phrases_cut.append(ranker.phrases_cut)
             if (kinds or tags) and len(matches):
                 docs = self._facets.narrow(reader, matches.docs, kinds, tags)
                 keep = np.isin(matches.docs, docs, assume_unique=True)

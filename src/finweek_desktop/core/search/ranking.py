@@ -53,6 +53,10 @@ _B = 0.75
 _K1 = 1.2
 # Document number and position in one int64 key: doc * 2**32 + position.
 _POSITION_BITS = 32
+# Positions a query's phrases may decode (a segment its share by documents):
+# about 0.2 s. Past it a phrase is checked in its words' best-scoring
+# documents only, as many as fit, and the search says so (``phrases_cut``).
+PHRASE_POSITIONS = 500_000
 # A range of numbers compiles to a few dozen trie terms; more means a range
 # this module does not know how to bound: refused as too broad.
 RANGE_TERMS = 4096
@@ -125,6 +129,8 @@ class SegmentRanker:
         self.schema = searcher.schema
         self._lengths = lengths
         self._terms = term_cache
+        self._positions_left = PHRASE_POSITIONS * reader.doc_count_all() / max(searcher.doc_count_all(), 1)
+        self.phrases_cut = False  # a phrase was checked in part of its candidates only
         self._deleted = None
         if reader.has_deletions():
             self._deleted = np.fromiter(reader.deleted_docs_set, dtype=np.int64)
@@ -267,13 +273,25 @@ class SegmentRanker:
             out = _intersect(out, other)
         if not len(out):
             return out
+        # What checking each candidate costs: the positions of its words.
+        ats = [np.searchsorted(read.ids, out.docs) for read in reads]  # every candidate holds every word
+        costs = np.zeros(len(out), dtype=np.float64)
+        for read, at in zip(reads, ats, strict=True):
+            costs += read.weights[at]
+        if costs.sum() > self._positions_left:
+            order = np.argsort(-out.scores, kind="stable")
+            within = np.cumsum(costs[order]) <= self._positions_left
+            within[0] = True
+            keep = np.sort(order[within])
+            out, costs, ats = Matches(out.docs[keep], out.scores[keep]), costs[keep], [at[keep] for at in ats]
+            self.phrases_cut = True
+        self._positions_left = max(self._positions_left - float(costs.sum()), 0.0)
         slop = max(int(q.slop), 1)
         # slop 1: doc << 32 | position of the first word, for each word;
         # else where the chain of words so far ends (the last word's position)
         starts = None
-        for offset, read in enumerate(reads):
+        for offset, (read, at) in enumerate(zip(reads, ats, strict=True)):
             assert read.values is not None  # read with_values=True
-            at = np.searchsorted(read.ids, out.docs)  # every candidate holds every word
             docs, where = whoosh_internals.positions(
                 [read.values[i] for i in at.tolist()], out.docs, field.format.decode_positions
             )
