@@ -12,7 +12,7 @@ from finweek_desktop.core.search.index import SearchIndex
 from finweek_desktop.core.search.schema import IndexedDocument
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-import corpus  # noqa: E402
+import corpus
 
 PASSAGES = {
     9001: ("横琴粤澳深度合作区建设总体方案提出，要发展科技研发和高端制造产业，培育中医药等澳门品牌工业，"
