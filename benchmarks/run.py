@@ -58,7 +58,36 @@ def query_set() -> list[dict]:
         {"name": "Chinese term", "q": "横琴", "fts": '"横 琴"'},
         pasted_paragraph("pasted paragraph, Chinese", PASTED_ZH),
         pasted_paragraph("pasted paragraph, Latin", PASTED_EN),
+        common_words_paragraph(),
+        # Slow at 50,000 documents until ranked with numpy (issue 17): a
+        # range beside a word, and phrases with a slop. FTS5's table has no
+        # date, so its reference for the range is the word alone (a lower bound);
+        # its NEAR is unordered where ours keeps the words in order.
+        {"name": "date range and word", "q": "date:[2020 TO 2023] finance", "fts": "finance"},
+        {"name": "year range and words", "q": "year:[2019 TO 2021] macao investment", "fts": "macao investment"},
+        {"name": "phrase with slop", "q": '"cross border"~5', "fts": "NEAR(cross border, 4)"},
+        {"name": "phrase of common words with slop", "q": '"financial development"~10',
+         "fts": "NEAR(financial development, 9)"},
     ]
+
+
+def common_words_paragraph(length: int = 1000) -> dict:
+    """A pasted paragraph of the corpus's commonest English words (no
+    distinctive word to choose: the passage search's worst case), up to
+    ``length`` characters; FTS5 gets its first 30 distinct words ORed."""
+    import random
+
+    import corpus
+
+    common = corpus.vocabulary()["en"][0][:150]
+    rng = random.Random(17)
+    words: list[str] = []
+    while len(" ".join(words)) < length - 12:
+        words.append(rng.choice(common))
+    passage = " ".join(words)[:length].rsplit(" ", 1)[0] + "."
+    distinct = list(dict.fromkeys(w.lower() for w in words))
+    return {"name": "pasted paragraph, common words", "q": passage,
+            "fts": " OR ".join(f'"{w}"' for w in distinct[:30])}
 
 
 # A paragraph copied out of a document's attached text (the generated

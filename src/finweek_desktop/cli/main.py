@@ -12,7 +12,7 @@ from ..core.catalog import NotFound
 from ..core.catalog.snapshots import RestoreError
 from ..core.changes import SAVED_NOT_YET_SEARCHABLE, ChangeSet
 from ..core.display import safe_display_name
-from ..core.search.index import IndexDamaged
+from ..core.search.index import IndexBusy, IndexDamaged
 from ..core.search.query import QueryError
 from ..core.startup import CatalogOpenError, database_error_message, open_catalog
 from . import attachments, documents, history, maintenance, reference, search, tags
@@ -83,11 +83,14 @@ def main(argv: list[str] | None = None) -> int:
         catalog.service.writer.listeners.append(note_unsearchable)
         code = args.handler(args, catalog) or 0
         if unsearchable and catalog.service.writer.require_follower().pending():
-            print(f"finweek: {SAVED_NOT_YET_SEARCHABLE} (another process is writing the search index)", file=sys.stderr)
+            # Why: another writer, or a read-only folder (named, with what to do, on a line of its own).
+            read_only = catalog.index.read_only_problem()
+            why = f"\nfinweek: {read_only}" if read_only else " (another process is writing the search index)"
+            print(f"finweek: {SAVED_NOT_YET_SEARCHABLE}{why}", file=sys.stderr)
         return code
     except CliError as exc:
         return _fail(str(exc), exc.code)
-    except (NotFound, QueryError, ValueError, CatalogOpenError, IndexDamaged, RestoreError) as exc:
+    except (NotFound, QueryError, ValueError, CatalogOpenError, IndexDamaged, IndexBusy, RestoreError) as exc:
         return _fail(str(exc))
     except BrokenPipeError:  # output piped into `head` and the like
         sys.stderr.close()

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.attachments.filetypes import PDF, THUMBNAIL_IMAGES
+from ..core.attachments.linked_images import LinkedImages
 from ..core.display import safe_display_name
 from ..core.vocabulary import DocumentKind
 from . import desktop
@@ -240,12 +241,25 @@ class FileActionsMixin:
         elif mime == PDF:
             self.runner.run(lambda: service.attachments.page_count(attachment.id), fresh(lambda n: preview.show_pdf(n)))
         else:
-            def text_shown(text: str) -> None:
+            markdown = mime == "text/markdown"
+            document = self.detail.document
+            siblings = list(document.attachments) if document is not None else []
+
+            def text_and_images() -> tuple[str, dict[str, QImage]]:
+                text = service.attachments.text_preview(attachment.id)
+                if not markdown:
+                    return text, {}
+                # Only images that are attachments of this document, read from the store (#17.6).
+                linked = LinkedImages(siblings, service.attachments.previews).load(text)
+                return text, {name: QImage.fromData(data) for name, data in linked.items()}
+
+            def text_shown(answer: tuple[str, dict[str, QImage]]) -> None:
+                text, images = answer
                 if text.strip():
-                    preview.show_text(text, markdown=mime == "text/markdown")
+                    preview.show_text(text, markdown=markdown, images=images)
                 else:
                     preview.show_message(f"{safe_display_name(attachment.original_name)} has no text to show. Open it in its application.")
-            self.runner.run(lambda: service.attachments.text_preview(attachment.id), fresh(text_shown))
+            self.runner.run(text_and_images, fresh(text_shown))
 
     def _render_page(self, page: int, scale: float) -> None:
         attachment = getattr(self, "_previewed", None)

@@ -34,6 +34,7 @@ from .detail import DetailPane
 from .document_actions import DocumentActionsMixin
 from .errors import show_error
 from .files import FileActionsMixin
+from .index_status import IndexStatus
 from .operations import Done, Operations
 from .search_tab import SearchTab
 from .shortcuts import ShortcutSheet
@@ -130,6 +131,7 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
         for view in (*self.browse_tabs, self.search_tab, self.tags_tab, self.orgs_tab):
             self.ops.catalog_changed.connect(view.catalog_changed)
         self.ops.catalog_changed.connect(self._catalog_changed)
+        self.index_status = IndexStatus(self.ops, catalog.index, self.statusBar())  # a read-only index folder
         self.pages.addWidget(self.main)
         self.pages.setCurrentWidget(self.main)
         self._enable_actions(True)

@@ -6,8 +6,8 @@ and rendering files happens in workers, outside this widget.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtGui import QImage, QKeySequence, QPixmap, QShortcut
+from PySide6.QtCore import QByteArray, QEvent, Qt, QUrl, Signal
+from PySide6.QtGui import QColor, QImage, QKeySequence, QPainter, QPixmap, QShortcut, QTextDocument
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -21,9 +21,49 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..core.attachments.linked_images import attachment_name
 from .theme import set_icon
 
 ZOOM_STEPS = (0.25, 0.33, 0.5, 0.67, 0.75, 0.9, 1.0, 1.25, 1.5, 2.0, 3.0, 4.0)
+
+
+def _placeholder() -> QImage:
+    """What stands for an image the preview does not show: a small grey box."""
+    image = QImage(120, 32, QImage.Format.Format_ARGB32)
+    image.fill(QColor(128, 128, 128, 40))
+    painter = QPainter(image)
+    painter.setPen(QColor(128, 128, 128))
+    painter.drawRect(0, 0, 119, 31)
+    painter.drawText(image.rect(), Qt.AlignmentFlag.AlignCenter, "image not shown")
+    painter.end()
+    return image
+
+
+class ContainedBrowser(QTextBrowser):
+    """A text browser that loads nothing a document names (#17.6).
+
+    Qt asks ``loadResource`` for every image (and style sheet) of rich text;
+    the default reads local paths itself, and so does QTextDocument when the
+    answer is empty. Here the answer is never empty: an image the document's
+    attachments hold (handed over in ``images``, read from the store by a
+    worker), else a placeholder; anything else, nothing at all."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.images: dict[str, QImage] = {}  # attachment file name -> image
+        self.refused: list[str] = []  # what the shown text named and got a placeholder for
+        self._placeholder = _placeholder()
+
+    def loadResource(self, kind: int, url: QUrl):
+        if kind in (QTextDocument.ResourceType.ImageResource, QTextDocument.ResourceType.ImageResource.value):
+            name = attachment_name(url.toString())
+            image = self.images.get(name) if name is not None else None
+            if image is not None and not image.isNull():
+                return image
+            self.refused.append(url.toString())
+            return self._placeholder
+        self.refused.append(url.toString())
+        return QByteArray(b" ")  # not empty: an empty answer makes Qt read the file itself
 
 
 class PreviewWidget(QWidget):
@@ -60,9 +100,10 @@ class PreviewWidget(QWidget):
 
         # A browser, not a plain editor, so Markdown shows formatted with its
         # paragraphs reflowed; links are not followed and nothing is fetched.
-        self.text = QTextBrowser()
+        self.text = ContainedBrowser()
         self.text.setObjectName("previewText")
         self.text.setOpenLinks(False)
+        self.text.setOpenExternalLinks(False)
 
         self.stack = QStackedWidget()
         self.stack.addWidget(self.message)
@@ -131,9 +172,13 @@ class PreviewWidget(QWidget):
         self.stack.setCurrentIndex(self.MESSAGE)
         self._update_bar()
 
-    def show_text(self, text: str, markdown: bool = False) -> None:
+    def show_text(self, text: str, markdown: bool = False, images: dict[str, QImage] | None = None) -> None:
+        """Plain text, or Markdown with the ``images`` (attachment file name
+        -> image) it may show; every other image it names is a placeholder."""
         self._pixmap = None
         self._is_pdf = False
+        self.text.images = dict(images or {})
+        self.text.refused = []
         if markdown:
             self.text.setMarkdown(text)
         else:

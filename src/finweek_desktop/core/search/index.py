@@ -9,8 +9,10 @@ from the database rather than failing.
 
 from __future__ import annotations
 
+import errno
 import html
 import logging
+import os
 import shutil
 import threading
 import time
@@ -69,6 +71,29 @@ class IndexDamaged(RuntimeError):
 
 class IndexBusy(RuntimeError):
     """Another writer holds the index (an import, a rebuild, another process)."""
+
+
+class IndexReadOnly(IndexBusy):
+    """The index folder cannot be written (its permissions, a read-only
+    mount): reads go on, writes wait in the change log. The message names
+    the folder and what to do, for the user."""
+
+
+# What the system answers when a folder cannot be written to.
+_NOT_WRITABLE = (errno.EACCES, errno.EPERM, errno.EROFS)
+
+
+def read_only_problem(directory: Path) -> str | None:
+    """Why new documents cannot reach the index in ``directory`` (its folder
+    is read-only), for the user; None when it can be written (or is not there
+    yet: it is made when needed). Asks the system, writes nothing."""
+    directory = Path(directory)
+    if not directory.is_dir() or os.access(directory, os.W_OK):
+        return None
+    return (
+        f"the search index folder {directory} is read-only: make it writable again "
+        f"(chmod -R u+w '{directory}', or remount it read-write), and what was saved meanwhile becomes searchable"
+    )
 
 
 @dataclass(frozen=True)
@@ -245,7 +270,10 @@ class SearchIndex:
         it is damaged (writes go on: the rebuild reads the database)."""
         with self._lock, self._dir_lock:
             self._damaged = True
-            (self.directory / VERSION_FILE).write_text("damaged")
+            try:
+                (self.directory / VERSION_FILE).write_text("damaged")
+            except OSError as exc:  # a read-only folder: searches say it until the next open
+                log.warning("could not mark the search index for a rebuild: %s", exc)
 
     def close(self) -> None:
         with self._lock:
@@ -304,6 +332,8 @@ class SearchIndex:
                 writer = self.ix.writer(timeout=timeout, compound=False)
             except whoosh_index.LockError as exc:
                 raise IndexBusy("another process is writing the search index") from exc
+            except OSError as exc:  # its lock file cannot be made
+                raise self._not_writable(exc) from exc
             try:
                 for document in documents:
                     writer.update_document(**document.fields())
@@ -318,6 +348,15 @@ class SearchIndex:
     def delete(self, ids: Iterable[int]) -> None:
         self.apply((), ids)
 
+    def read_only_problem(self) -> str | None:
+        """Why writes cannot reach this index (a read-only folder), else None."""
+        return read_only_problem(self.directory)
+
+    def _not_writable(self, exc: OSError) -> OSError | IndexReadOnly:
+        if exc.errno not in _NOT_WRITABLE:
+            return exc
+        return IndexReadOnly(self.read_only_problem() or f"the search index folder {self.directory} is read-only")
+
     def rebuild(
         self,
         documents: Iterable[IndexedDocument],
@@ -330,6 +369,9 @@ class SearchIndex:
         so a crash mid-way leaves the old index (or none, which means another
         rebuild at next start), never a half-built one taken for complete.
         """
+        problem = self.read_only_problem()
+        if problem is not None:  # it could not be swapped in: build nothing
+            raise IndexReadOnly(problem)
         # The directory lock is held throughout: another process opening the
         # index waits, rather than taking the staging folder for a leftover.
         with self._lock, self._dir_lock:
@@ -475,8 +517,9 @@ class SearchIndex:
         searcher = self._current_searcher()
         parsed = select_passage(parsed, searcher)
         term_cache: dict = {}
+        phrases_cut: list[bool] = []  # per segment: a phrase checked in its best candidates only (ranking.py)
         if self._fast_path_problem is None and ranking.supports(parsed.query, self._schema):
-            ranked = self._rank(parsed.query, searcher, term_cache, kinds, tags)
+            ranked = self._rank(parsed.query, searcher, term_cache, kinds, tags, phrases_cut)
             matched = [(reader, offset, m.docs) for reader, offset, m in ranked]
             if sortedby is None:
                 best = ranking.top([(offset, m) for _r, offset, m in ranked], limit)
@@ -493,6 +536,13 @@ class SearchIndex:
                 page = [hit for hit in page if hit.docnum in allowed]
             page = page[:limit] if limit else page
         total = sum(len(docs) for _r, _o, docs in matched)
+        notice = parsed.notice
+        if any(phrases_cut):
+            cut = (
+                "A phrase's words are in very many documents: it was checked in those that match its words "
+                "best, so more documents than counted may hold it"
+            )
+            notice = f"{notice}. {cut}" if notice else cut
         counts = self._facets.counts(matched)
         snippets = Snippets(self._schema, parsed.query, searcher, matched, term_cache)
         hits = [self._hit(hit, scored=sortedby is None, snippets=snippets) for hit in page]
@@ -502,16 +552,17 @@ class SearchIndex:
             hits=tuple(hits),
             kind_counts=_sorted_counts(counts["kind"]),
             tag_counts=_sorted_counts(counts["tag"]),
-            notice=parsed.notice,
+            notice=notice,
         )
 
-    def _rank(self, q, searcher, term_cache: dict, kinds: list[str], tags: list[str]):
+    def _rank(self, q, searcher, term_cache: dict, kinds: list[str], tags: list[str], phrases_cut: list[bool]):
         """(segment reader, offset, ranking.Matches) of each segment."""
         out = []
         for reader, offset in leaf_readers(searcher):
             segment_cache = term_cache.setdefault(id(reader), {})
             ranker = ranking.SegmentRanker(searcher, reader, self._lengths, segment_cache, self._postings)
             matches = ranker.matches(q)
+            phrases_cut.append(ranker.phrases_cut)
             if (kinds or tags) and len(matches):
                 docs = self._facets.narrow(reader, matches.docs, kinds, tags)
                 keep = np.isin(matches.docs, docs, assume_unique=True)
@@ -564,7 +615,10 @@ class SearchIndex:
         # which copies each sub-file (postings, stored fields: hundreds of MB
         # at 50k documents) into memory at every reader open. Plain files are
         # read on demand.
-        writer = self.ix.writer(timeout=10.0, compound=False, **kwargs)
+        try:
+            writer = self.ix.writer(timeout=10.0, compound=False, **kwargs)
+        except OSError as exc:
+            raise self._not_writable(exc) from exc
         count = 0
         try:
             for document in documents:

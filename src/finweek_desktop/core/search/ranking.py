@@ -22,10 +22,14 @@ boosts multiply. Where we differ, on purpose:
   favours long documents);
 - an Or with a ``minmatch`` (a pasted passage, query.Passage) keeps the
   documents matching that many of its parts (Whoosh ignores minmatch);
-- a phrase matches where its words stand at consecutive positions, and
-  scores as the AND of its words.
+- a phrase matches where its words stand at consecutive positions (with a
+  slop, each word within that many positions after the one before, as
+  Whoosh's SpanNear2 says), and scores as the AND of its words;
+- a range of numbers (a date or a year) scores its constant boost, as
+  Whoosh's does; its documents are the union of the few trie terms Whoosh
+  compiles it to (``NumericRange.simplify``), read a block at a time.
 
-Anything else (ranges, numeric fields...) is left to Whoosh:
+Anything else (ranges of words on encoded fields...) is left to Whoosh:
 ``supports`` says whether a query can be ranked here.
 """
 
@@ -36,18 +40,26 @@ from dataclasses import dataclass
 
 import numpy as np
 from whoosh import query as wq
-from whoosh.fields import ID, KEYWORD, TEXT
+from whoosh.fields import ID, KEYWORD, NUMERIC, TEXT
 
 from . import postings, whoosh_internals
 from .postings import EMPTY_FLOATS as _EMPTY_SCORES
 from .postings import EMPTY_IDS as _EMPTY_DOCS
 from .postings import FieldLengths
+from .query import QueryTooBroad
 
 # Whoosh's BM25F defaults (the searcher's weighting).
 _B = 0.75
 _K1 = 1.2
 # Document number and position in one int64 key: doc * 2**32 + position.
 _POSITION_BITS = 32
+# Positions a query's phrases may decode (a segment its share by documents):
+# about 0.2 s. Past it a phrase is checked in its words' best-scoring
+# documents only, as many as fit, and the search says so (``phrases_cut``).
+PHRASE_POSITIONS = 500_000
+# A range of numbers compiles to a few dozen trie terms; more means a range
+# this module does not know how to bound: refused as too broad.
+RANGE_TERMS = 4096
 
 
 @dataclass(frozen=True)
@@ -77,11 +89,15 @@ def supports(q, schema) -> bool:
         return True
     if isinstance(q, wq.Every):
         return q.fieldname in (None, "", "*")
+    if isinstance(q, wq.NumericRange):
+        return q.fieldname in schema and isinstance(schema[q.fieldname], NUMERIC)
     if isinstance(q, (wq.Term, wq.Phrase)) or whoosh_internals.expands(q):
         if q.fieldname not in schema:
             return True  # matches nothing
         if isinstance(q, wq.Phrase):
-            return q.slop == 1 and schema[q.fieldname].format.supports("positions")
+            return q.slop >= 1 and schema[q.fieldname].format.supports("positions")
+        if isinstance(q, wq.Term) and isinstance(q.text, bytes) and isinstance(schema[q.fieldname], NUMERIC):
+            return True  # a number already encoded (year:2020)
         # Numeric and other encoded fields: Whoosh knows their terms.
         return isinstance(schema[q.fieldname], (TEXT, KEYWORD, ID))
     if isinstance(q, _BRANCHES):
@@ -113,6 +129,8 @@ class SegmentRanker:
         self.schema = searcher.schema
         self._lengths = lengths
         self._terms = term_cache
+        self._positions_left = PHRASE_POSITIONS * reader.doc_count_all() / max(searcher.doc_count_all(), 1)
+        self.phrases_cut = False  # a phrase was checked in part of its candidates only
         self._deleted = None
         if reader.has_deletions():
             self._deleted = np.fromiter(reader.deleted_docs_set, dtype=np.int64)
@@ -127,6 +145,8 @@ class SegmentRanker:
             return self.term(q.fieldname, q.text).boosted(q.boost)
         if isinstance(q, wq.Phrase):
             return self._phrase(q).boosted(q.boost)
+        if isinstance(q, wq.NumericRange):
+            return self._numeric_range(q)
         if whoosh_internals.expands(q):
             parts = [self.term(q.fieldname, btext) for btext in whoosh_internals.expansions(q, self.reader)]
             return _union(parts, max_score=False).boosted(q.boost)
@@ -205,6 +225,32 @@ class SegmentRanker:
         self._terms[(fieldname, btext)] = result
         return result
 
+    def _numeric_range(self, q) -> Matches:
+        """The documents of a range of numbers, each scored the range's boost
+        (Whoosh's constant score). Whoosh compiles the range into terms of
+        its numeric trie, a few per precision; their postings are unioned."""
+        btexts: list[bytes] = []
+        stack = [q.simplify(self.reader)]
+        while stack:
+            node = stack.pop()
+            if node is None or node is wq.NullQuery or isinstance(node, wq.NullQuery.__class__):
+                continue
+            if isinstance(node, wq.Term):
+                btexts.append(node.text)
+            elif not node.is_leaf():
+                stack.extend(node.children())
+            elif whoosh_internals.expands(node):  # a range of trie terms at one precision
+                btexts.extend(whoosh_internals.expansions(node, self.reader))
+            else:
+                raise TypeError(f"cannot rank {type(node).__name__} in a numeric range here")
+            if len(btexts) > RANGE_TERMS:
+                raise QueryTooBroad("this query is too broad: the range stands for too many numbers; narrow it")
+        if not btexts:
+            return Matches.empty()
+        ids = np.unique(np.concatenate([self._read(self.reader, q.fieldname, b).ids for b in btexts]))
+        docs = self._live(ids)
+        return Matches(docs, np.full(len(docs), float(q.boost)))
+
     # -- phrases --------------------------------------------------------------
 
     def _phrase(self, q) -> Matches:
@@ -227,15 +273,34 @@ class SegmentRanker:
             out = _intersect(out, other)
         if not len(out):
             return out
-        starts = None  # doc << 32 | position of the first word, for each word
-        for offset, read in enumerate(reads):
+        # What checking each candidate costs: the positions of its words.
+        ats = [np.searchsorted(read.ids, out.docs) for read in reads]  # every candidate holds every word
+        costs = np.zeros(len(out), dtype=np.float64)
+        for read, at in zip(reads, ats, strict=True):
+            costs += read.weights[at]
+        if costs.sum() > self._positions_left:
+            order = np.argsort(-out.scores, kind="stable")
+            within = np.cumsum(costs[order]) <= self._positions_left
+            within[0] = True
+            keep = np.sort(order[within])
+            out, costs, ats = Matches(out.docs[keep], out.scores[keep]), costs[keep], [at[keep] for at in ats]
+            self.phrases_cut = True
+        self._positions_left = max(self._positions_left - float(costs.sum()), 0.0)
+        slop = max(int(q.slop), 1)
+        # slop 1: doc << 32 | position of the first word, for each word;
+        # else where the chain of words so far ends (the last word's position)
+        starts = None
+        for offset, (read, at) in enumerate(zip(reads, ats, strict=True)):
             assert read.values is not None  # read with_values=True
-            at = np.searchsorted(read.ids, out.docs)  # every candidate holds every word
             docs, where = whoosh_internals.positions(
                 [read.values[i] for i in at.tolist()], out.docs, field.format.decode_positions
             )
-            keys = (docs << _POSITION_BITS) + where - offset  # sorted: docs, then positions
-            starts = keys if starts is None else _sorted_common(starts, keys)
+            keys = (docs << _POSITION_BITS) + where  # sorted: docs, then positions
+            if slop == 1:
+                keys -= offset
+                starts = keys if starts is None else _sorted_common(starts, keys)
+            else:
+                starts = keys if starts is None else _following(starts, keys, docs << _POSITION_BITS, slop)
             if not len(starts):
                 return Matches.empty()
         assert starts is not None  # two words or more were read
@@ -256,6 +321,15 @@ def _sorted_common(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return a[:0]
     at = np.minimum(np.searchsorted(b, a), len(b) - 1)
     return a[b[at] == a]
+
+
+def _following(ends: np.ndarray, keys: np.ndarray, doc_starts: np.ndarray, slop: int) -> np.ndarray:
+    """The ``keys`` (doc << 32 | position, sorted) that stand 1 to ``slop``
+    positions after one of ``ends`` in the same document: where a chain of
+    words near each other goes on (Whoosh's SpanNear2, ordered, mindist 1)."""
+    lo = np.searchsorted(ends, np.maximum(keys - slop, doc_starts), "left")
+    hi = np.searchsorted(ends, keys, "left")
+    return keys[hi > lo]
 
 
 def _union(parts: list[Matches], max_score: bool, tiebreak: float = 0.0) -> Matches:
