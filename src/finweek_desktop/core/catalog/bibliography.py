@@ -1,0 +1,372 @@
+"""References in and out of the catalog: export of documents as CSV, JSON,
+BibTeX, RIS and CSL-JSON, import of BibTeX, RIS and CSL-JSON files, and
+citations. The formats themselves are in ``core/refs``; this part turns
+documents into ``RefRecord``s (a few set-based queries per 500 documents)
+and records into documents (through ``Imports``: batched transactions of
+the one writer, logged in the change log).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from ..attachments.records import DuplicateAttachment
+from ..models import Document, DocumentOrganization
+from ..records import NewDocument, PersonName
+from ..refs import EXPORT_FORMATS, bibtex, csljson, ris, tabular
+from ..refs.encoding import decode
+from ..refs.names import is_institution
+from ..refs.record import ParsedFile, RefRecord
+from ..search.analysis import fold_term
+from ..vocabulary import DocumentKind, OrganizationRole
+from .attaching import Attachments
+from .common import CHUNK_SIZE, chunks, clean_tag_name, document_row
+from .documents import Documents
+from .imports import Imports
+from .reference import Reference
+from .writer import CatalogWriter
+
+_WRITERS: dict[str, Callable[[Iterable[RefRecord]], Iterable[str]]] = {
+    "csv": tabular.write_csv,
+    "json": tabular.write_json,
+    "bibtex": bibtex.write,
+    "ris": ris.write,
+    "csl-json": csljson.write,
+}
+EXTENSIONS = {"csv": ".csv", "json": ".json", "bibtex": ".bib", "ris": ".ris", "csl-json": ".json"}
+_READERS = {"bibtex": bibtex.read, "ris": ris.read, "csl-json": csljson.read}
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    entry: str  # the entry's key or label in its file
+    title: str
+    reason: str  # "same DOI as [12] ...", "same title and year as entry x of this file"
+
+
+@dataclass
+class RefImportReport:
+    added: list[tuple[int, str]] = field(default_factory=list)  # (document id, title)
+    duplicates: list[Duplicate] = field(default_factory=list)
+    refused: list[tuple[str, str]] = field(default_factory=list)  # (file: entry, reason)
+    attached: list[tuple[int, str]] = field(default_factory=list)  # (document id, file name)
+    notes: list[str] = field(default_factory=list)  # files named but missing or not attached
+
+    def to_json(self) -> dict:
+        return {
+            "added": [{"id": i, "title": t} for i, t in self.added],
+            "duplicates": [{"entry": d.entry, "title": d.title, "reason": d.reason} for d in self.duplicates],
+            "refused": [{"entry": e, "reason": r} for e, r in self.refused],
+            "attached": [{"id": i, "file": f} for i, f in self.attached],
+            "notes": list(self.notes),
+        }
+
+
+def format_of(path: Path, text: str) -> str | None:
+    """The reference format of a file, by its content first, then its name."""
+    head = text.lstrip("\ufeff \t\r\n")[:2000]
+    if head.startswith(("[", "{")):
+        return "csl-json"
+    if re.search(r"^TY  - ", head, re.MULTILINE):
+        return "ris"
+    if re.search(r"@\s*\w+\s*[{(]", head):
+        return "bibtex"
+    return {".bib": "bibtex", ".ris": "ris", ".json": "csl-json"}.get(path.suffix.lower())
+
+
+def title_key(title: str) -> str:
+    """A title as duplicates are compared: folded as search folds it
+    (case, accents, Traditional to Simplified), punctuation and spaces dropped."""
+    return re.sub(r"[\W_]+", "", fold_term(title))
+
+
+class Bibliography:
+    """Export, reference import and citations."""
+
+    def __init__(
+        self,
+        writer: CatalogWriter,
+        documents: Documents,
+        reference: Reference,
+        imports: Imports,
+        attachments: Attachments,
+    ):
+        self._writer = writer
+        self._documents = documents
+        self._reference = reference
+        self._imports = imports
+        self._attachments = attachments
+
+    # -- documents as references ---------------------------------------------------
+
+    def records(self, ids: Sequence[int]) -> Iterator[RefRecord]:
+        """The documents ``ids`` as references, in that order (missing ids skipped)."""
+        for chunk in chunks(ids, CHUNK_SIZE):
+            with self._writer.read() as session:
+                rows = session.scalars(
+                    select(Document)
+                    .where(Document.id.in_(chunk))
+                    .options(
+                        selectinload(Document.persons),
+                        selectinload(Document.tags),
+                        selectinload(Document.organization_links).selectinload(DocumentOrganization.organization),
+                        selectinload(Document.event),
+                    )
+                ).all()
+                by_id = {d.id: _record_of(d) for d in rows}
+            yield from (by_id[i] for i in chunk if i in by_id)
+
+    def export(self, ids: Sequence[int], fmt: str) -> Iterator[str]:
+        """The documents in format ``fmt`` (one of EXPORT_FORMATS), in pieces."""
+        if fmt not in _WRITERS:
+            raise ValueError(f"unknown format {fmt!r}; choose one of: {', '.join(EXPORT_FORMATS)}")
+        return iter(_WRITERS[fmt](self.records(ids)))
+
+    def export_to(
+        self, ids: Sequence[int], fmt: str, path: Path, progress: Callable[[int, int], None] | None = None
+    ) -> int:
+        """Write the export to ``path`` (UTF-8) through a temporary file, so a
+        failed export leaves no half file; returns how many documents."""
+        path = Path(path)
+        temp = path.with_name(f".{path.name}.part")
+        total = len(ids)
+        done = 0
+
+        def counted(records: Iterable[RefRecord]) -> Iterator[RefRecord]:
+            nonlocal done
+            for record in records:
+                yield record
+                done += 1
+                if progress is not None and done % 500 == 0:
+                    progress(done, total)
+
+        if fmt not in _WRITERS:
+            raise ValueError(f"unknown format {fmt!r}; choose one of: {', '.join(EXPORT_FORMATS)}")
+        try:
+            with open(temp, "w", encoding="utf-8", newline="") as out:
+                for piece in _WRITERS[fmt](counted(self.records(ids))):
+                    out.write(piece)
+            temp.replace(path)
+        except BaseException:
+            temp.unlink(missing_ok=True)
+            raise
+        if progress is not None:
+            progress(done, total)
+        return done
+
+    def cite(self, ids: Sequence[int], style: str, fmt: str = "text") -> list[str]:
+        """The bibliography of ``ids`` in ``style`` (gb7714, apa, chicago), one string an entry."""
+        from ..refs.cite import bibliography
+
+        return bibliography(list(self.records(ids)), style, fmt)
+
+    # -- references into documents ---------------------------------------------------
+
+    def read_file(self, path: Path) -> ParsedFile:
+        """Parse one reference file; a file that cannot be read at all is refused whole."""
+        path = Path(path)
+        data = path.read_bytes()
+        text, _encoding = decode(data)
+        fmt = format_of(path, text)
+        if fmt is None:
+            parsed = ParsedFile()
+            parsed.refused.append((path.name, "not a BibTeX, RIS or CSL-JSON file"))
+            return parsed
+
+        def institution(name: str, publishers: tuple[str, ...]) -> bool:
+            return is_institution(name, publishers, lambda n: self._reference.find_organization(n) is not None)
+
+        parsed = _READERS[fmt](text.lstrip("\ufeff"), institution)
+        base = path.parent
+        parsed.records = [_resolve_files(r, base) for r in parsed.records]
+        return parsed
+
+    def import_files(
+        self,
+        paths: Sequence[Path],
+        *,
+        progress: Callable[[str, int, int | None], None] | None = None,
+        procs: int | None = None,
+    ) -> RefImportReport:
+        """Add one document per new entry of the files; report duplicates
+        (same DOI, or same folded title and year, in the catalog or earlier
+        in the files) and refused entries; attach each entry's files that exist."""
+        report = RefImportReport()
+        seen_dois, seen_titles = self._existing_keys()
+        accepted: list[tuple[RefRecord, NewDocument, str]] = []
+        for path in paths:
+            path = Path(path)
+            try:
+                parsed = self.read_file(path)
+            except OSError as exc:
+                report.refused.append((path.name, exc.strerror or str(exc)))
+                continue
+            report.refused.extend((f"{path.name}: {label}", why) for label, why in parsed.refused)
+            for record in parsed.records:
+                label = f"{path.name}: {record.key or record.title[:40]}"
+                reason = _duplicate_of(record, label, seen_dois, seen_titles)
+                if reason:
+                    report.duplicates.append(Duplicate(label, record.title, reason))
+                    continue
+                try:
+                    new = self._new_document(record)
+                except ValueError as exc:
+                    report.refused.append((label, str(exc)))
+                    continue
+                accepted.append((record, new, label))
+                if record.doi:
+                    seen_dois[record.doi.lower()] = f"entry {label}"
+                seen_titles[(title_key(record.title), (record.date or "")[:4])] = f"entry {label}"
+                if progress:
+                    progress("Reading references", len(accepted), None)
+        if accepted:
+            total = len(accepted)
+            result = self._imports.import_documents(
+                [new for _, new, _ in accepted],
+                procs=procs,
+                progress=(lambda done, _t: progress("Adding documents", done, total)) if progress else None,
+            )
+            for (record, new, label), doc_id in zip(accepted, result.ids, strict=False):
+                report.added.append((doc_id, new.title))
+                self._attach(doc_id, record, label, report)
+        return report
+
+    def _attach(self, doc_id: int, record: RefRecord, label: str, report: RefImportReport) -> None:
+        for name in record.files:
+            path = Path(name)
+            if not path.is_file():
+                report.notes.append(f"{label}: the file {name} does not exist; not attached")
+                continue
+            try:
+                self._attachments.attach_files(doc_id, [path], allow_duplicate=True)
+                report.attached.append((doc_id, path.name))
+            except (OSError, ValueError, DuplicateAttachment) as exc:
+                report.notes.append(f"{label}: {path.name} not attached ({exc})")
+            except Exception as exc:  # the reference is saved; the file is reported, never the whole import
+                report.notes.append(f"{label}: {path.name} not attached ({type(exc).__name__}: {exc})")
+
+    def _existing_keys(self) -> tuple[dict[str, str], dict[tuple[str, str], str]]:
+        dois: dict[str, str] = {}
+        titles: dict[tuple[str, str], str] = {}
+        with self._writer.read() as session:
+            for doc_id, title, date, doi in session.execute(
+                select(Document.id, Document.title, Document.date, Document.doi)
+            ):
+                if doi:
+                    dois.setdefault(doi.lower(), f"[{doc_id}] {title}")
+                titles.setdefault((title_key(title), (date or "")[:4]), f"[{doc_id}] {title}")
+        return dois, titles
+
+    def _new_document(self, record: RefRecord) -> NewDocument:
+        publishers = list(record.publishers)
+        if record.kind == DocumentKind.NEWS_ARTICLE and not publishers and record.container:
+            publishers = [record.container]
+        organizations = [(name, OrganizationRole.AUTHOR.value) for name in record.institutions]
+        organizations += [(name, OrganizationRole.PUBLISHER.value) for name in publishers]
+        tags = []
+        for keyword in record.keywords:
+            try:
+                tags.append(clean_tag_name(keyword))
+            except ValueError:
+                continue  # a keyword no tag can be (too long): left out
+        new = NewDocument(
+            kind=record.kind,
+            title=record.title,
+            subtitle=record.subtitle,
+            date=record.date,
+            language=record.language,
+            summary=record.abstract,
+            tags=tuple(dict.fromkeys(tags)),
+            organizations=tuple(dict.fromkeys(organizations)),
+            persons=record.persons,
+            place_published=record.place,
+            url=record.url,
+            doi=record.doi,
+            isbn=record.isbn,
+            pages=_fit(record.pages, 40),
+            report_number=_fit(record.report_number, 100),
+            event_id=self._event_id(record),
+        )
+        document_row(new)  # every field checked now: a bad entry is refused alone, not its batch
+        for name, _role in new.organizations:
+            if not name.strip() or len(name.strip()) > 300:
+                raise ValueError(f"an organization name must have 1 to 300 characters: {name[:40]!r}")
+        return new
+
+    def _event_id(self, record: RefRecord) -> int | None:
+        if record.kind != DocumentKind.SESSION_RECORD or not record.container:
+            return None
+        for event in self._reference.events():
+            if event["name"].casefold() == record.container.casefold():
+                return int(event["id"])
+        return None
+
+
+def _fit(value: str | None, limit: int) -> str | None:
+    return value[:limit] if value else value
+
+
+def _duplicate_of(
+    record: RefRecord, label: str, dois: dict[str, str], titles: dict[tuple[str, str], str]
+) -> str | None:
+    if record.doi and record.doi.lower() in dois:
+        return f"same DOI as {dois[record.doi.lower()]}"
+    key = (title_key(record.title), (record.date or "")[:4])
+    if key[0] and key in titles:
+        return f"same title and year as {titles[key]}"
+    return None
+
+
+def _resolve_files(record: RefRecord, base: Path) -> RefRecord:
+    if not record.files:
+        return record
+    from dataclasses import replace
+
+    resolved = []
+    for name in record.files:
+        path = Path(name).expanduser()
+        if not path.is_absolute():
+            path = base / path
+        resolved.append(str(path))
+    return replace(record, files=tuple(resolved))
+
+
+def _record_of(document: Document) -> RefRecord:
+    institutions, publishers = [], []
+    for link in sorted(document.organization_links, key=lambda link: link.organization.name.casefold()):
+        if link.role == OrganizationRole.AUTHOR:
+            institutions.append(link.organization.name)
+        elif link.role == OrganizationRole.PUBLISHER:
+            publishers.append(link.organization.name)
+    container = None
+    if document.kind == DocumentKind.SESSION_RECORD and document.event is not None:
+        container = document.event.name
+    elif document.kind == DocumentKind.NEWS_ARTICLE and publishers:
+        container = publishers[0]
+    return RefRecord(
+        kind=document.kind,
+        key=f"finweek{document.id}",
+        title=document.title,
+        subtitle=document.subtitle,
+        date=document.date,
+        language=document.language,
+        abstract=document.summary or "",
+        persons=tuple(PersonName(p.family, p.given, p.literal, p.role) for p in document.persons),
+        institutions=tuple(institutions),
+        publishers=tuple(publishers),
+        place=document.place_published,
+        url=document.url,
+        doi=document.doi,
+        isbn=document.isbn,
+        pages=document.pages,
+        report_number=document.report_number,
+        container=container,
+        keywords=tuple(t.name for t in document.tags),
+        document_id=document.id,
+    )
