@@ -226,7 +226,9 @@ def _balanced(text: str) -> bool:
 
 
 def _split_at_commas(name: str) -> list[str]:
-    parts, depth, current = [], 0, []
+    parts: list[str] = []
+    current: list[str] = []
+    depth = 0
     for ch in name:
         if ch == "{":
             depth += 1
