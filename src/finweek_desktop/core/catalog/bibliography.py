@@ -182,7 +182,11 @@ class Bibliography:
         def institution(name: str, publishers: tuple[str, ...]) -> bool:
             return is_institution(name, publishers, lambda n: self._reference.find_organization(n) is not None)
 
-        parsed = _READERS[fmt](text.lstrip("\ufeff"), institution)
+        try:
+            parsed = _READERS[fmt](text.lstrip("\ufeff"), institution)
+        except Exception as exc:  # the parser gave up on the whole file: the other files go on
+            parsed = ParsedFile()
+            parsed.refused.append((path.name, f"cannot be read as {fmt}: {type(exc).__name__}: {exc}"))
         base = path.parent
         parsed.records = [_resolve_files(r, base) for r in parsed.records]
         return parsed

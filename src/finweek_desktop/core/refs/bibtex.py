@@ -118,7 +118,8 @@ def read(text: str, is_institution: Callable[[str, tuple[str, ...]], bool]) -> P
     for block in library.failed_blocks:
         label = _label_of(block.raw or "")
         error = getattr(block, "error", None)
-        reason = str(error).splitlines()[0] if error else "not a BibTeX entry"
+        lines = [line.strip() for line in str(error or "").splitlines() if line.strip()]
+        reason = " ".join(lines[:2]) if lines else type(error).__name__ if error else "not a BibTeX entry"
         result.refused.append((label, f"cannot be read: {reason}"))
     for entry in library.entries:
         try:
