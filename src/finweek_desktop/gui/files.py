@@ -21,11 +21,14 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QLabel,
+    QLineEdit,
     QMessageBox,
     QVBoxLayout,
 )
 
 from ..core.attachments.filetypes import PDF, THUMBNAIL_IMAGES
+from ..core.catalog.folders import scan
+from ..core.dates import normalize_date
 from ..core.display import safe_display_name
 from ..core.vocabulary import DocumentKind
 from . import desktop
@@ -43,7 +46,8 @@ THUMBNAIL_SIZE = 128  # px, drawn at 64 in the file strip: sharp on a 2x screen
 class ImportDialog(QDialog):
     """What the documents made from the chosen files should be."""
 
-    def __init__(self, count: int, tag_names: list[str], parent=None):
+    def __init__(self, count: int, tag_names: list[str], parent=None, organizations=(), sessions=(),
+                 folders: int = 0):
         super().__init__(parent)
         self.setObjectName("importDialog")
         self.setWindowTitle("Import files")
@@ -55,8 +59,28 @@ class ImportDialog(QDialog):
         self.tags.setObjectName("importTags")
         self.tags.set_names(tag_names)
         self.tags.setPlaceholderText("Optional, comma-separated")
+        # What every document of the batch gets besides its file
+        self.date = QLineEdit()
+        self.date.setObjectName("importDate")
+        self.date.setPlaceholderText("Optional: 2020, 2020-11 or 2020-11-20")
+        self.organization = QComboBox()
+        self.organization.setObjectName("importOrganization")
+        self.organization.setEditable(True)
+        self.organization.addItem("")
+        for info in organizations:
+            self.organization.addItem(getattr(info, "name", str(info)))
+        self.organization.lineEdit().setPlaceholderText("Optional: the publisher")
+        self.session = QComboBox()
+        self.session.setObjectName("importSession")
+        self.session.addItem("—", None)
+        for info in sessions:
+            self.session.addItem(info.name, info.id)
+        self.error = QLabel()
+        self.error.setObjectName("importError")
+        self.error.hide()
+        where = f" found in {folders} folder{'s' if folders != 1 else ''}" if folders else ""
         intro = QLabel(
-            f"Create one document for each of the {count} file{'s' if count != 1 else ''}. "
+            f"Create one document for each of the {count} file{'s' if count != 1 else ''}{where}. "
             "Titles come from the files (their metadata, first heading or name). "
             "Files already in the catalog are reported and skipped."
         )
@@ -64,19 +88,41 @@ class ImportDialog(QDialog):
         form = QFormLayout()
         form.addRow("Kind", self.kind)
         form.addRow("Tags", self.tags)
+        form.addRow("Date", self.date)
+        form.addRow("Organization", self.organization)
+        form.addRow("Session", self.session)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Import")
-        buttons.accepted.connect(self.accept)
+        buttons.accepted.connect(self._validate)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addLayout(form)
+        layout.addWidget(self.error)
         layout.addWidget(buttons)
         plain_buttons(self)
         self.setMinimumWidth(440)
 
     def tag_names(self) -> tuple[str, ...]:
         return tuple(t.strip() for t in self.tags.text().split(",") if t.strip())
+
+    def _validate(self) -> None:
+        try:
+            normalize_date(self.date.text())
+        except ValueError as exc:
+            self.error.setText(str(exc)[:1].upper() + str(exc)[1:] + ".")
+            self.error.show()
+            return
+        self.accept()
+
+    def batch(self) -> dict:
+        """What every document gets: for ``Operations.import_files``."""
+        organization = self.organization.currentText().strip()
+        return {
+            "date": normalize_date(self.date.text()),
+            "organizations": ((organization, "publisher"),) if organization else (),
+            "session_id": self.session.currentData(),
+        }
 
 
 class FileActionsMixin:
@@ -152,18 +198,30 @@ class FileActionsMixin:
 
     # -- bulk import -----------------------------------------------------------
 
-    def import_files(self) -> None:
-        paths = self.choose_files("Choose files to import")
+    def import_files(self, paths: list[Path] | None = None) -> None:
+        """Files (or folders, walked as `finweek import` walks them) to import."""
+        paths = paths if paths is not None else self.choose_files("Choose files to import")
         if not paths:
             return
-        dialog = ImportDialog(len(paths), self.tag_names, self)
-        dialog.accepted.connect(lambda: self.start_import(paths, dialog.kind.currentData(), dialog.tag_names()))
+        folders = sum(1 for p in paths if Path(p).is_dir())
+        count = len(scan(paths).files) if folders else len(paths)
+        dialog = ImportDialog(count, self.tag_names, self, organizations=self.service.reference.organizations(),
+                              sessions=self.service.reference.sessions(), folders=folders)
+        dialog.accepted.connect(lambda: self.start_import(paths, dialog.kind.currentData(), dialog.tag_names(),
+                                                          **dialog.batch()))
         dialog.open()
 
-    def start_import(self, paths: list[Path], kind: str, tags: tuple[str, ...] = ()) -> None:
+    def import_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Choose a folder to import",
+                                                  str(self.settings.value("paths/lastDir", "")))
+        if folder:
+            self.settings.setValue("paths/lastDir", folder)
+            self.import_files([Path(folder)])
+
+    def start_import(self, paths: list[Path], kind: str, tags: tuple[str, ...] = (), **batch) -> None:
         progress = self._start_progress("Importing", cancellable=True)
         self._import_progress = progress
-        self.ops.import_files(paths, kind, tags, progress, done=self._imported)
+        self.ops.import_files(paths, kind, tags, progress, done=self._imported, **batch)
         self.ops.finished.connect(self._finish_progress_once)
 
     def cancel_import(self) -> None:

@@ -166,6 +166,12 @@ class Bibliography:
 
         return bibliography(list(self.records(ids)), style, fmt)
 
+    def in_text(self, ids: Sequence[int], style: str, fmt: str = "text") -> str:
+        """The in-text citation of ``ids`` together ("[1-3]", "(Wang 2023)")."""
+        from ..refs.cite import in_text
+
+        return in_text(list(self.records(ids)), style, fmt)
+
     # -- references into documents ---------------------------------------------------
 
     def read_file(self, path: Path) -> ParsedFile:

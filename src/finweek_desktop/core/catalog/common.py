@@ -166,7 +166,7 @@ def clean_citation_field(name: str, value: str | None) -> str | None:
                 value = value[len(prefix) :].strip()
                 break
         if not value.startswith("10."):
-            raise ValueError(f"invalid DOI {value!r}: a DOI starts with 10.")
+            raise ValueError(f"invalid DOI {value!r}: a DOI has the form 10.NNNN/suffix")
     elif name == "isbn":
         value = value.replace(" ", "")
     limits = {"place_published": 300, "doi": 200, "isbn": 40, "pages": 40, "report_number": 100}

@@ -95,6 +95,23 @@ def bibliography(records: list[RefRecord], style: str, fmt: str = "text") -> lis
     return [_clean(str(entry), fmt) for entry in bib.bibliography()]
 
 
+def in_text(records: list[RefRecord], style: str, fmt: str = "text") -> str:
+    """The in-text citation of the records together: "[1-3]", "(Wang, 2023; Smith, 2022)"."""
+    from citeproc import Citation, CitationItem, CitationStylesBibliography, CitationStylesStyle, formatter
+    from citeproc.source.json import CiteProcJSON
+
+    if fmt not in FORMATS:
+        raise CitationError(f"unknown format {fmt!r}; choose one of: {', '.join(FORMATS)}")
+    if not records:
+        return ""
+    items = [csl_item(r, f"item{n}") for n, r in enumerate(records)]
+    csl_style = CitationStylesStyle(io.BytesIO(_style_text(style)), validate=False)
+    bib = CitationStylesBibliography(csl_style, CiteProcJSON(items), formatter.html if fmt == "html" else formatter.plain)
+    citation = Citation([CitationItem(item["id"]) for item in items])
+    bib.register(citation)
+    return " ".join(str(bib.cite(citation, lambda _item: None)).split())
+
+
 def _clean(text: str, fmt: str) -> str:
     text = " ".join(text.split())
     if fmt == "text":

@@ -11,7 +11,7 @@ from .record import RefRecord
 
 COLUMNS = (
     "id", "kind", "title", "subtitle", "date", "authors", "editors", "institutions", "publishers", "place",
-    "container", "url", "doi", "isbn", "pages", "report_number", "language", "keywords", "abstract",
+    "container", "url", "doi", "isbn", "pages", "report_number", "language", "tags", "abstract",
 )  # fmt: skip
 
 
@@ -34,7 +34,7 @@ def _row(record: RefRecord) -> dict:
         "pages": record.pages or "",
         "report_number": record.report_number or "",
         "language": record.language or "",
-        "keywords": list(record.keywords),
+        "tags": list(record.keywords),
         "abstract": record.abstract,
     }
 
