@@ -106,7 +106,9 @@ def in_text(records: list[RefRecord], style: str, fmt: str = "text") -> str:
         return ""
     items = [csl_item(r, f"item{n}") for n, r in enumerate(records)]
     csl_style = CitationStylesStyle(io.BytesIO(_style_text(style)), validate=False)
-    bib = CitationStylesBibliography(csl_style, CiteProcJSON(items), formatter.html if fmt == "html" else formatter.plain)
+    bib = CitationStylesBibliography(
+        csl_style, CiteProcJSON(items), formatter.html if fmt == "html" else formatter.plain
+    )
     citation = Citation([CitationItem(item["id"]) for item in items])
     bib.register(citation)
     return " ".join(str(bib.cite(citation, lambda _item: None)).split())
