@@ -132,3 +132,27 @@ def test_import_a_folder_with_a_batch_date_and_session(qtbot, window, service, t
     for doc_id in report.documents:
         detail = service.documents.get_document(doc_id)
         assert detail.kind == "session_record" and detail.date == "2020-11-20" and detail.session_id == session.id
+
+
+def test_import_references_from_the_file_menu_reports_duplicates_and_refusals(qtbot, window, service, tmp_path,
+                                                                                monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    path = tmp_path / "zotero.bib"
+    path.write_text(
+        "@techreport{a, title = {Offshore clearing in Hengqin}, year = 2022, author = {Lee, Ka Wai}}\n"
+        "@techreport{b, title = {Offshore Clearing in Hengqin}, year = 2022}\n"
+        "@misc{c, year = 2020}\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(QFileDialog, "getOpenFileNames", lambda *a, **k: ([str(path)], ""))
+    before = window.all_tab.model.rowCount()
+    with qtbot.waitSignal(window.ops.finished, timeout=60000):
+        window.import_refs_action.trigger()
+    idle(qtbot, window)
+    box = dialog(qtbot, QMessageBox, "referenceImportReport")
+    assert box.text() == "Import finished: 1 added, 1 skipped as duplicates, 1 refused."
+    assert "zotero.bib: b" in box.informativeText() and "no title" in box.informativeText()
+    box.close()
+    qtbot.waitUntil(lambda: window.all_tab.model.rowCount() == before + 1, timeout=10000)
+    assert "Offshore clearing in Hengqin" in titles(window.all_tab)

@@ -36,7 +36,7 @@ from .confirm import confirm_destructive, plain_buttons
 from .errors import describe
 from .operations import FileReport
 from .tasks import Progress
-from .theme import kind_icon
+from .theme import error_text_color, kind_icon
 from .widgets import TagListEdit
 
 log = logging.getLogger(__name__)
@@ -77,6 +77,7 @@ class ImportDialog(QDialog):
             self.session.addItem(info.name, info.id)
         self.error = QLabel()
         self.error.setObjectName("importError")
+        self.error.setStyleSheet(f"color: {error_text_color()};")
         self.error.hide()
         where = f" found in {folders} folder{'s' if folders != 1 else ''}" if folders else ""
         intro = QLabel(
@@ -217,6 +218,34 @@ class FileActionsMixin:
         if folder:
             self.settings.setValue("paths/lastDir", folder)
             self.import_files([Path(folder)])
+
+    def import_references(self) -> None:
+        """File → Import references…: BibTeX, RIS or CSL-JSON files from Zotero, JabRef, EndNote."""
+        names, _filter = QFileDialog.getOpenFileNames(
+            self, "Choose reference files to import", str(self.settings.value("paths/lastDir", "")),
+            "References (*.bib *.ris *.json *.txt);;All files (*)")
+        if not names:
+            return
+        self.settings.setValue("paths/lastDir", str(Path(names[0]).parent))
+        progress = self._start_progress("Importing references", cancellable=False)
+        self.ops.import_references([Path(n) for n in names], progress, done=self._references_imported)
+        self.ops.finished.connect(self._finish_progress_once)
+
+    def _references_imported(self, report) -> None:
+        self.last_reference_import = report
+        summary = (f"{len(report.added)} added, {len(report.duplicates)} skipped as duplicates, "
+                   f"{len(report.refused)} refused")
+        lines = [f"<li>Duplicate {html.escape(d.entry)}: {html.escape(d.reason)}</li>" for d in report.duplicates]
+        lines += [f"<li>Refused {html.escape(entry)}: {html.escape(why)}</li>" for entry, why in report.refused]
+        lines += [f"<li>{html.escape(note)}</li>" for note in report.notes]
+        if lines:
+            box = QMessageBox(QMessageBox.Icon.Information, "Import references", f"Import finished: {summary}.",
+                              QMessageBox.StandardButton.Ok, self)
+            box.setObjectName("referenceImportReport")
+            box.setInformativeText(f"<ul>{''.join(lines[:50])}</ul>" + (f"… and {len(lines) - 50} more"
+                                                                           if len(lines) > 50 else ""))
+            box.open()
+        self.statusBar().showMessage(f"Import references: {summary}", 8000)
 
     def start_import(self, paths: list[Path], kind: str, tags: tuple[str, ...] = (), **batch) -> None:
         progress = self._start_progress("Importing", cancellable=True)

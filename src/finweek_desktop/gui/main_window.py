@@ -246,6 +246,8 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
                                "Save the selected documents as BibTeX, RIS, CSL-JSON, CSV or JSON")
         self.copy_citation_action = a("copyCitation", "Copy &citation", self.copy_citation)
         self.copy_bibliography_action = a("copyBibliography", "Copy &bibliography", self.copy_bibliography)
+        self.import_refs_action = a("importReferences", "Import &references…", lambda: self.import_references(),
+                                    None, None, "Import BibTeX, RIS or CSL-JSON files from Zotero, JabRef or EndNote")
         self.import_folder_action = a("importFolder", "Import a &folder…", lambda: self.import_folder(), None, None,
                                       "Import every file of a folder and its subfolders, one document per file")
         self.attach_action = a("attachFiles", "&Attach files…", lambda: self.attach_with_dialog(), "Ctrl+Shift+A", "attach",
@@ -271,7 +273,7 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
         menu = self.menuBar()
         file_menu = menu.addMenu("&File")
         for action in (self.new_action, self.attach_action, self.import_action, self.import_folder_action,
-                       self.export_action):
+                       self.import_refs_action, self.export_action):
             file_menu.addAction(action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)

@@ -373,6 +373,24 @@ class Operations(QObject):
 
         self.run("Could not import the files", work, done, progress)
 
+    def import_references(self, paths: list[Path], progress: Progress, done=None) -> None:
+        """One document per new entry of BibTeX, RIS and CSL-JSON files
+        (core/catalog/bibliography.py); ``done`` gets its RefImportReport."""
+
+        def work(s: CatalogService, progress: Progress) -> _Outcome:
+            def stage(text: str, n: int, total: int | None) -> None:
+                progress.report(n, total or 0, text)
+
+            # One index writer process: no fork from this threaded Qt process.
+            result = s.bibliography.import_files(paths, progress=stage, procs=1)
+            ids = frozenset(i for i, _ in result.added)
+            message = (f"Import references: {len(result.added)} added, {len(result.duplicates)} duplicates skipped, "
+                       f"{len(result.refused)} refused")
+            return _Outcome(Change(ids, structure=True, tags=bool(ids), organizations=bool(ids), message=message),
+                            result=result)
+
+        self.run("Could not import the references", work, done, progress)
+
 
 def change_of(changes: ChangeSet, message: str) -> Change:
     """What the window refreshes for a core ChangeSet."""
