@@ -339,3 +339,28 @@ def test_apa_and_chicago_citations(filled):
     assert "<i>" in service.bibliography.cite([ids[1]], "apa", "html")[0]
     with pytest.raises(ValueError, match="unknown style"):
         service.bibliography.cite([ids[0]], "mla")
+
+
+def test_citation_fields_and_a_reference_import_on_postgresql(tmp_path, postgres_url):
+    """Migration 0006 on a team catalog: the new columns and table, persons
+    edited and undone, an export imported back, all on PostgreSQL."""
+    catalog = open_catalog(tmp_path / "team", database_url=postgres_url, seed=False)
+    try:
+        service = catalog.service
+        doc = service.documents.create_document(DOCUMENTS[0])
+        assert doc.persons == DOCUMENTS[0].persons and doc.doi == "10.1234/hq.2023.01"
+        service.documents.set_persons(doc.id, (PersonName("Lee", "Ka Wai", role="editor"),))
+        service.history.undo()
+        assert service.documents.get_document(doc.id).persons == DOCUMENTS[0].persons
+        path = tmp_path / "one.ris"
+        service.bibliography.export_to([doc.id], "ris", path)
+        service.documents.delete_document(doc.id)
+        service.history.undo()  # back from the trash with its persons and citation fields
+        assert record_of(service.documents.get_document(doc.id)) == record_of(doc)
+        service.documents.delete_document(doc.id)
+        service.trash.empty()
+        report = service.bibliography.import_files([path])
+        (new_id, _title), = report.added
+        assert record_of(service.documents.get_document(new_id)) == record_of(doc)
+    finally:
+        catalog.close()
