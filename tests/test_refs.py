@@ -324,6 +324,7 @@ def test_gb7714_citations_have_type_codes_full_chinese_names_and_one_list(filled
     assert entries[0].startswith("[1] 王小明, SMITH J. 横琴粤澳深度合作区金融发展报告")
     assert "[R/OL]" in entries[0] and "珠海: 横琴金融研究院, 2023" in entries[0]
     assert "[M]" in entries[1] and "Beijing: Social Sciences Academic Press, 2020" in entries[1]
+    assert entries[1].startswith("[2] Hengqin Finance Research Institute. ")  # an institution keeps its case
     assert "[N]" in entries[2] and "2020-11-20(3)" in entries[2]
     assert "[Z]" in entries[3] and "[C]" in entries[4]
     html = service.bibliography.cite(ids[:1], "gb7714", "html")[0]

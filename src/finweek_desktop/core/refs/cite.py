@@ -13,6 +13,11 @@ styles are written for, are made up for here, before citeproc-py sees them:
 - It puts a space between a CJK family and given name and initializes CJK
   given names ("李 华", "李, . 华" in APA). A name in Han characters is
   handed to it whole ("李华"), as GB/T 7714 and Chinese usage write it.
+- It applies a family name's ``text-case`` to a name given whole, so GB/T
+  7714 printed "HENGQIN FINANCE INSTITUTE" for an institution, which the
+  standard writes as it is ("World Health Organization"). For that style the
+  family names of persons are upper-cased here and the style's
+  ``text-case="uppercase"`` on ``name-part`` is dropped in memory.
 """
 
 from __future__ import annotations
@@ -57,16 +62,19 @@ def _style_text(style: str) -> bytes:
     text = resource_path("csl", name).read_text(encoding="utf-8")
     if style == "gb7714":
         text = text.replace(_TYPE_CODE_GROUP, _TYPE_CODE_FIXED, 1)
+        text = text.replace('<name-part name="family" text-case="uppercase"/>', '<name-part name="family"/>')
     return text.encode("utf-8")
 
 
-def csl_item(record: RefRecord, key: str) -> dict:
+def csl_item(record: RefRecord, key: str, style: str = "") -> dict:
     item = item_of(record)
     item["id"] = key
     for role in ("author", "editor"):
         names = item.get(role)
         if names:
             item[role] = [_whole_if_han(name) for name in names]
+            if style == "gb7714":
+                item[role] = [{**n, "family": n["family"].upper()} if "family" in n else n for n in item[role]]
     return item
 
 
@@ -86,7 +94,7 @@ def bibliography(records: list[RefRecord], style: str, fmt: str = "text") -> lis
         raise CitationError(f"unknown format {fmt!r}; choose one of: {', '.join(FORMATS)}")
     if not records:
         return []
-    items = [csl_item(r, f"item{n}") for n, r in enumerate(records)]
+    items = [csl_item(r, f"item{n}", style) for n, r in enumerate(records)]
     csl_style = CitationStylesStyle(io.BytesIO(_style_text(style)), validate=False)
     output = formatter.html if fmt == "html" else formatter.plain
     bib = CitationStylesBibliography(csl_style, CiteProcJSON(items), output)
@@ -104,7 +112,7 @@ def in_text(records: list[RefRecord], style: str, fmt: str = "text") -> str:
         raise CitationError(f"unknown format {fmt!r}; choose one of: {', '.join(FORMATS)}")
     if not records:
         return ""
-    items = [csl_item(r, f"item{n}") for n, r in enumerate(records)]
+    items = [csl_item(r, f"item{n}", style) for n, r in enumerate(records)]
     csl_style = CitationStylesStyle(io.BytesIO(_style_text(style)), validate=False)
     bib = CitationStylesBibliography(
         csl_style, CiteProcJSON(items), formatter.html if fmt == "html" else formatter.plain
