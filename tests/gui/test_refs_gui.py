@@ -156,3 +156,15 @@ def test_import_references_from_the_file_menu_reports_duplicates_and_refusals(qt
     box.close()
     qtbot.waitUntil(lambda: window.all_tab.model.rowCount() == before + 1, timeout=10000)
     assert "Offshore clearing in Hengqin" in titles(window.all_tab)
+
+
+def test_a_folder_dropped_on_a_document_is_offered_for_import(qtbot, window, tmp_path):
+    folder = tmp_path / "dropped"
+    folder.mkdir()
+    for n in range(3):
+        (folder / f"memo-{n}.txt").write_text(f"Memo {n} on offshore clearing", encoding="utf-8")
+    doc_id = select_title(qtbot, window.all_tab, REPORT)
+    window.attach_files(doc_id, [folder])
+    box = dialog(qtbot, ImportDialog)
+    assert any("3 files found in 1 folder" in label.text() for label in box.findChildren(type(box.error)))
+    box.reject()

@@ -153,8 +153,11 @@ class FileActionsMixin:
 
     def attach_files(self, doc_id: int, paths: list, allow_duplicate: bool = False) -> None:
         paths = [Path(p) for p in paths]
+        folders = [p for p in paths if p.is_dir()]
+        if folders:  # a folder dropped is imported, one document per file (the Import dialog asks first)
+            self.import_files(folders)
         files = [p for p in paths if p.is_file()]
-        skipped = [p.name for p in paths if not p.is_file()]
+        skipped = [p.name for p in paths if not p.is_file() and not p.is_dir()]
         if skipped:
             self.statusBar().showMessage(f"Only files can be attached; skipped {', '.join(skipped)}", 6000)
         if not files:
