@@ -365,3 +365,13 @@ def test_citation_fields_and_a_reference_import_on_postgresql(tmp_path, postgres
         assert record_of(service.documents.get_document(new_id)) == record_of(doc)
     finally:
         catalog.close()
+
+
+def test_authors_are_searchable_and_follow_edits(filled):
+    service, ids = filled
+    assert [h.id for h in service.search("王小明").hits] == [ids[0]]
+    assert ids[2] in [h.id for h in service.search("Mei Ling").hits]
+    service.documents.set_persons(ids[0], (PersonName("Gonçalves", "Inês"),))
+    assert service.search("王小明").total == 0
+    assert [h.id for h in service.search("Goncalves").hits] == [ids[0]]  # accents folded as everywhere
+    assert service.integrity.check().ok
