@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import sys
 
+from ..core.catalog import clean_tag_name
 from ..core.catalog.folders import import_paths
+from ..core.dates import normalize_date
 from ..core.display import safe_display_name as shown
 from ..core.records import NewDocument
 from ..core.vocabulary import DocumentKind
@@ -45,9 +47,10 @@ def run_import(args, catalog) -> int:
         session_id=session_id,
         event_id=event_id_of(service) if session_id is not None else None,
     )
-    from ..core.catalog import document_row
-
-    document_row(NewDocument(kind=kind, title="check", date=args.date))  # a bad --date fails before any copying
+    # Bad --date or --tag fail before any file is copied.
+    normalize_date(args.date)
+    for tag in args.tag:
+        clean_tag_name(tag)
 
     def progress(n: int, total: int, name: str) -> None:
         progress_bar("Importing", n, total, name)
@@ -56,8 +59,9 @@ def run_import(args, catalog) -> int:
     if sys.stderr.isatty():
         print(file=sys.stderr)
     report = result.report
-    if not result.files and not result.skipped:
-        raise CliError("no files found to import")
+    if not result.files:
+        why = "; ".join(f"{path}: {reason}" for path, reason in result.skipped[:3])
+        raise CliError("no files found to import" + (f" ({why})" if why else ""))
     if args.json:
         print_json(
             {
