@@ -7,7 +7,7 @@ from ..core.attachments.records import DuplicateAttachment
 from ..core.catalog import LIST_SORTS, DocumentFilter, NotFound
 from ..core.display import safe_display_name as shown
 from ..core.display import safe_display_text
-from ..core.records import DocumentDetail, DocumentSummary, NewDocument
+from ..core.records import CITATION_FIELDS, DocumentDetail, DocumentSummary, NewDocument, PersonName
 from ..core.vocabulary import DocumentKind, OrganizationRole
 from .attachments import duplicate_error, say_which_links
 from .output import CliError, kind_label, positive_int, print_json, record_id
@@ -74,6 +74,23 @@ def _document_fields(p) -> None:
     p.add_argument("--summary")
     p.add_argument("--notes")
     p.add_argument("--source", help="source or citation")
+    p.add_argument("--place", dest="place_published", help="place of publication")
+    p.add_argument("--url")
+    p.add_argument("--doi", help="10.xxxx/... (a https://doi.org/ link is accepted)")
+    p.add_argument("--isbn")
+    p.add_argument("--pages", help="e.g. 12-34")
+    p.add_argument("--report-number", dest="report_number")
+    p.add_argument(
+        "--author",
+        action="append",
+        default=None,
+        metavar="NAME",
+        help="a person who wrote it: 'Family, Given', or a name in full such as 王小明 (repeatable, in order;"
+        " on edit, replaces the authors; --author '' removes them)",
+    )
+    p.add_argument(
+        "--editor", action="append", default=None, metavar="NAME", help="a person who edited it (repeatable)"
+    )
 
 
 def summary_json(row: DocumentSummary) -> dict:
@@ -127,6 +144,14 @@ def print_detail(detail: DocumentDetail, as_json: bool) -> None:
         ("Tags", ", ".join(t.name for t in detail.tags)),
         ("Places", ", ".join(detail.places)),
         ("Source", detail.source),
+        ("Authors", "; ".join(p.display for p in detail.persons if p.role == "author")),
+        ("Editors", "; ".join(p.display for p in detail.persons if p.role == "editor")),
+        ("Place", detail.place_published or ""),
+        ("URL", detail.url or ""),
+        ("DOI", detail.doi or ""),
+        ("ISBN", detail.isbn or ""),
+        ("Pages", detail.pages or ""),
+        ("Report no.", detail.report_number or ""),
     ]
     for label, value in rows:
         if value:
@@ -167,6 +192,8 @@ def run_add(args, catalog) -> int:
         organizations=tuple(_org_link(text) for text in args.org),
         session_id=_session_id(service, args.session) if args.session else None,
         event_id=_event_id(service),
+        persons=_persons(args.author or [], "author") + _persons(args.editor or [], "editor"),
+        **{name: getattr(args, name) for name in CITATION_FIELDS},
     )
     chosen = choose_files(args.files) if args.files else []  # the same checks the attach makes, before it
     if args.files:
@@ -189,15 +216,27 @@ def run_add(args, catalog) -> int:
 def run_edit(args, catalog) -> int:
     changes = {
         name: getattr(args, name)
-        for name in ("kind", "title", "subtitle", "date", "language", "summary", "notes", "source")
+        for name in ("kind", "title", "subtitle", "date", "language", "summary", "notes", "source", *CITATION_FIELDS)
         if getattr(args, name) is not None
     }
+    persons = None
+    if args.author is not None or args.editor is not None:
+        current = catalog.service.documents.get_document(args.id).persons
+        authors = _persons(args.author, "author") if args.author is not None else _kept(current, "author")
+        editors = _persons(args.editor, "editor") if args.editor is not None else _kept(current, "editor")
+        persons = authors + editors
     if args.session is not None:
         none = args.session.strip().casefold() == "none"
         changes["session_id"] = None if none else _session_id(catalog.service, args.session)
-    if not changes:
-        raise CliError("nothing to change: give at least one of --title, --date, --summary, --kind, --session, ...")
-    detail = catalog.service.documents.update_document(args.id, **changes)
+    if not changes and persons is None:
+        raise CliError(
+            "nothing to change: give at least one of --title, --date, --kind, --session, --author, --doi, ..."
+        )
+    detail = catalog.service.documents.get_document(args.id)
+    if changes:
+        detail = catalog.service.documents.update_document(args.id, **changes)
+    if persons is not None:
+        detail = catalog.service.documents.set_persons(args.id, persons)
     if args.json:
         print_json(detail.to_json())
     else:
@@ -212,6 +251,24 @@ def run_delete(args, catalog) -> int:
         f" (`finweek undo` or `finweek trash restore {detail.id}`)"
     )
     return 0
+
+
+def _persons(names: list[str], role: str) -> tuple[PersonName, ...]:
+    return tuple(PersonName.parse(name, role) for name in names if name.strip())
+
+
+def _kept(current: tuple[PersonName, ...], role: str) -> tuple[PersonName, ...]:
+    return tuple(p for p in current if p.role == role)
+
+
+def session_id_of(service, text: str) -> int:
+    """A session by id or name (`--session`)."""
+    return _session_id(service, text)
+
+
+def event_id_of(service) -> int | None:
+    """The catalog's event when it has one alone."""
+    return _event_id(service)
 
 
 def _org_link(text: str) -> tuple[str, str]:

@@ -15,10 +15,10 @@ from ..core.display import safe_display_name
 from ..core.search.index import IndexBusy, IndexDamaged
 from ..core.search.query import QueryError
 from ..core.startup import CatalogOpenError, database_error_message, open_catalog
-from . import attachments, documents, history, maintenance, reference, search, tags
+from . import attachments, documents, history, imports, maintenance, reference, refs, search, tags
 from .output import CliError
 
-COMMAND_GROUPS = [search, documents, attachments, tags, reference, maintenance, history]
+COMMAND_GROUPS = [search, documents, attachments, tags, reference, maintenance, history, refs, imports]
 log = logging.getLogger("finweek_desktop.cli")
 
 

@@ -177,6 +177,13 @@ class Document(Base):
     summary: Mapped[str] = mapped_column(Text, default="")
     notes: Mapped[str] = mapped_column(Text, default="")
     source: Mapped[str] = mapped_column(Text, default="")
+    # What a citation needs besides the above (migration 0006).
+    place_published: Mapped[str | None] = mapped_column(String(300))
+    url: Mapped[str | None] = mapped_column(Text)
+    doi: Mapped[str | None] = mapped_column(String(200), index=True)
+    isbn: Mapped[str | None] = mapped_column(String(40))
+    pages: Mapped[str | None] = mapped_column(String(40))
+    report_number: Mapped[str | None] = mapped_column(String(100))
     # Stable key of a record loaded from seed data, so reloading is idempotent.
     seed_key: Mapped[str | None] = mapped_column(String(100), unique=True)
     event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id", ondelete="SET NULL"))
@@ -194,6 +201,29 @@ class Document(Base):
     attachments: Mapped[list[Attachment]] = relationship(
         back_populates="document", cascade="all, delete-orphan", order_by="Attachment.id"
     )
+    persons: Mapped[list[DocumentPerson]] = relationship(
+        back_populates="document", cascade="all, delete-orphan", order_by="DocumentPerson.position"
+    )
+
+
+class DocumentPerson(Base):
+    """A person who wrote or edited a document, in the order of the title page.
+
+    A name is either split (``family``, ``given``) or whole (``literal``): a
+    Chinese name kept in full as written, which no citation style may invert
+    or abbreviate."""
+
+    __tablename__ = "document_persons"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    role: Mapped[str] = mapped_column(String(20), default="author")  # a PersonRole value
+    family: Mapped[str] = mapped_column(String(200), default="")
+    given: Mapped[str] = mapped_column(String(200), default="")
+    literal: Mapped[str] = mapped_column(String(300), default="")
+
+    document: Mapped[Document] = relationship(back_populates="persons")
 
 
 class Attachment(Base):

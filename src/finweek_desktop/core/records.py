@@ -24,6 +24,38 @@ class OrganizationRef:
 
 
 @dataclass(frozen=True)
+class PersonName:
+    """A person who wrote or edited a document: ``family``/``given`` split,
+    or ``literal`` for a name kept whole (a Chinese name in full)."""
+
+    family: str = ""
+    given: str = ""
+    literal: str = ""
+    role: str = "author"
+
+    @property
+    def display(self) -> str:
+        if self.literal:
+            return self.literal
+        return f"{self.family}, {self.given}" if self.given else self.family
+
+    @classmethod
+    def parse(cls, text: str, role: str = "author") -> PersonName:
+        """'Family, Given' splits; a name without a comma is kept whole."""
+        text = " ".join(text.split())
+        if not text:
+            raise ValueError("a person needs a name")
+        family, comma, given = text.partition(",")
+        if comma and family.strip():
+            return cls(family.strip(), given.strip(), "", role)
+        return cls("", "", text, role)
+
+
+# The citation fields a document has besides its title and date.
+CITATION_FIELDS = ("place_published", "url", "doi", "isbn", "pages", "report_number")
+
+
+@dataclass(frozen=True)
 class TagInfo:
     id: int
     name: str
@@ -75,6 +107,13 @@ class DocumentDetail:
     attachments: tuple[AttachmentInfo, ...]
     created_at: dt.datetime
     modified_at: dt.datetime
+    place_published: str | None = None
+    url: str | None = None
+    doi: str | None = None
+    isbn: str | None = None
+    pages: str | None = None
+    report_number: str | None = None
+    persons: tuple[PersonName, ...] = ()
     changes: ChangeSet = CHANGES
 
     def to_json(self) -> dict:
@@ -133,3 +172,10 @@ class NewDocument:
     session_id: int | None = None
     event_id: int | None = None
     places: tuple[str, ...] = field(default=())
+    persons: tuple[PersonName, ...] = ()
+    place_published: str | None = None
+    url: str | None = None
+    doi: str | None = None
+    isbn: str | None = None
+    pages: str | None = None
+    report_number: str | None = None

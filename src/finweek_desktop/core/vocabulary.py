@@ -61,6 +61,21 @@ class OrganizationRole(StrEnum):
             raise ValueError(f"unknown role {text!r}; choose one of: {choices}") from None
 
 
+class PersonRole(StrEnum):
+    """How a person relates to a document."""
+
+    AUTHOR = "author"
+    EDITOR = "editor"
+
+    @classmethod
+    def parse(cls, text: str) -> PersonRole:
+        try:
+            return cls(text.strip().lower())
+        except ValueError:
+            choices = ", ".join(r.value for r in cls)
+            raise ValueError(f"unknown person role {text!r}; choose one of: {choices}") from None
+
+
 # ISO 639-1 codes with a script subtag where the script matters for search.
 LANGUAGES = {
     "en": "English",

@@ -86,18 +86,22 @@ class DetailPane(QWidget):
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self._fields: dict[str, QLabel] = {}
         for key, label in (
+            ("authors", "Authors"),
             ("date", "Date"),
             ("language", "Language"),
             ("event", "Event"),
             ("session", "Session"),
             ("places", "Places"),
             ("source", "Source"),
+            ("citation", "Citation"),
             ("modified", "Modified"),
         ):
             value = QLabel()
             value.setWordWrap(True)
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             value.setObjectName(f"field_{key}")
+            if key in ("authors", "citation"):  # names and URLs as typed, never read as markup
+                value.setTextFormat(Qt.TextFormat.PlainText)
             self._fields[key] = value
             self.form.addRow(label, value)
 
@@ -255,6 +259,21 @@ class DetailPane(QWidget):
             "session": document.session or "—",
             "places": ", ".join(document.places) or "—",
             "source": document.source or "—",
+            "authors": "; ".join(
+                p.display + (" (ed.)" if p.role == "editor" else "") for p in document.persons
+            ) or "—",
+            "citation": " · ".join(
+                f"{label} {value}" if label else value
+                for label, value in (
+                    ("", document.place_published),
+                    ("Report no.", document.report_number),
+                    ("pp.", document.pages),
+                    ("DOI", document.doi),
+                    ("ISBN", document.isbn),
+                    ("", document.url),
+                )
+                if value
+            ) or "—",
             "modified": document.modified_at.astimezone().strftime("%Y-%m-%d %H:%M"),
         }
         for key, value in values.items():

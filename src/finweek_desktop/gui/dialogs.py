@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -25,9 +26,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..core.catalog.common import EDITABLE_FIELDS
+from ..core.catalog.common import EDITABLE_FIELDS, clean_citation_field
 from ..core.dates import normalize_date
-from ..core.records import DocumentDetail, NewDocument
+from ..core.records import CITATION_FIELDS, DocumentDetail, NewDocument, PersonName
 from ..core.vocabulary import LANGUAGES, DocumentKind, OrganizationRole
 from .confirm import plain_buttons
 from .theme import error_text_color, kind_icon, set_icon
@@ -165,6 +166,38 @@ class DocumentDialog(QDialog):
         self.notes.setTabChangesFocus(True)
         self.notes.setFixedHeight(60)
         self.source = QLineEdit()
+        self.authors = QLineEdit()
+        self.authors.setObjectName("authorsEdit")
+        self.authors.setPlaceholderText("Family, Given; or a name in full (王小明); separate people with ;")
+        self.editors = QLineEdit()
+        self.editors.setObjectName("editorsEdit")
+        self.editors.setPlaceholderText("Editors, the same way")
+        # The citation fields, two to a row: (field, label, placeholder)
+        self.citation: dict[str, QLineEdit] = {}
+        citation = QGridLayout()
+        citation.setContentsMargins(0, 0, 0, 0)
+        for n, (name, label, hint) in enumerate((
+            ("place_published", "Place", "of publication"),
+            ("report_number", "Report no.", ""),
+            ("doi", "DOI", "10.xxxx/…"),
+            ("isbn", "ISBN", ""),
+            ("url", "URL", "https://…"),
+            ("pages", "Pages", "12-34"),
+        )):
+            edit = QLineEdit()
+            edit.setObjectName(f"{name}Edit")
+            edit.setPlaceholderText(hint)
+            self.citation[name] = edit
+            row, column = divmod(n, 2)
+            if column:
+                citation.addWidget(QLabel(label), row, 2, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            else:
+                citation.addWidget(QLabel(label), row, 0)
+            citation.addWidget(edit, row, column * 2 + 1)
+        citation.setColumnStretch(1, 3)
+        citation.setColumnStretch(3, 2)
+        citation_box = QWidget()
+        citation_box.setLayout(citation)
 
         self.files = QListWidget()
         self.files.setObjectName("fileList")
@@ -186,6 +219,9 @@ class DocumentDialog(QDialog):
         form.addRow("Language", self.language)
         form.addRow("Session", self.session)
         form.addRow("Organizations", self.organizations)
+        form.addRow("Authors", self.authors)
+        form.addRow("Editors", self.editors)
+        form.addRow("Citation", citation_box)
         if document is None:
             form.addRow("Tags", self.tags)
         form.addRow("Summary", self.summary)
@@ -228,7 +264,11 @@ class DocumentDialog(QDialog):
         self.summary.setPlainText(d.summary)
         self.notes.setPlainText(d.notes)
         self.source.setText(d.source)
-        for edit in (self.title_edit, self.subtitle, self.source):
+        self.authors.setText("; ".join(p.display for p in d.persons if p.role == "author"))
+        self.editors.setText("; ".join(p.display for p in d.persons if p.role == "editor"))
+        for name, edit in self.citation.items():
+            edit.setText(getattr(d, name) or "")
+        for edit in (self.title_edit, self.subtitle, self.source, self.authors, *self.citation.values()):
             edit.setCursorPosition(0)  # long texts show their start
 
     def _choose_files(self) -> None:
@@ -251,6 +291,11 @@ class DocumentDialog(QDialog):
             normalize_date(self.date.text().strip() or None)
         except ValueError as exc:
             problems.append(str(exc)[:1].upper() + str(exc)[1:] + ("" if str(exc).endswith(".") else "."))
+        for name, edit in self.citation.items():
+            try:
+                clean_citation_field(name, edit.text())
+            except ValueError as exc:
+                problems.append(str(exc)[:1].upper() + str(exc)[1:] + ("" if str(exc).endswith(".") else "."))
         if problems:
             self.error.setText(" ".join(problems))
             self.error.show()
@@ -268,7 +313,17 @@ class DocumentDialog(QDialog):
             "summary": self.summary.toPlainText().strip(),
             "notes": self.notes.toPlainText().strip(),
             "source": self.source.text().strip(),
+            **{name: self.citation[name].text().strip() or None for name in CITATION_FIELDS},
         }
+
+    def persons(self) -> tuple[PersonName, ...]:
+        """The authors then the editors, each list in the order typed."""
+        return tuple(
+            PersonName.parse(name, role)
+            for edit, role in ((self.authors, "author"), (self.editors, "editor"))
+            for name in edit.text().split(";")
+            if name.strip()
+        )
 
     def edit_changes(self) -> dict:
         """``changes()`` for update_document, with the session when it moved."""
@@ -294,6 +349,8 @@ class DocumentDialog(QDialog):
             tags=self.tag_names(),
             organizations=self.organization_links(),
             session_id=self.session.currentData(),
+            persons=self.persons(),
+            **{name: c[name] for name in CITATION_FIELDS},
         )
 
 

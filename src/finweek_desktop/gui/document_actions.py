@@ -13,16 +13,40 @@ both (the detail pane is hidden there: nothing must act on it unseen).
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-from PySide6.QtGui import QKeySequence
+from PySide6.QtCore import QMimeData
+from PySide6.QtGui import QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMenu
+
+from ..core.refs.cite import STYLES
 
 from .browse import BrowseTab
 from .confirm import confirm_destructive
 from .dialogs import DocumentDialog
 from .search_tab import SearchTab
+
+
+# The save dialog's filters, by format: the filter chosen picks the format.
+EXPORT_FILTERS = {
+    "bibtex": "BibTeX (*.bib)",
+    "ris": "RIS (*.ris)",
+    "csl-json": "CSL-JSON (*.json)",
+    "csv": "CSV (*.csv)",
+    "json": "JSON (*.json)",
+}
+STYLE_LABELS = {"gb7714": "GB/T 7714-2015", "apa": "APA", "chicago": "Chicago (author-date)"}
+
+
+def export_format(name: str, chosen_filter: str) -> str:
+    """The format of an export: the dialog's filter, else the file's extension."""
+    for fmt, text in EXPORT_FILTERS.items():
+        if chosen_filter == text:
+            return fmt
+    lowered = name.lower()
+    if lowered.endswith(".csl.json"):
+        return "csl-json"
+    return {".bib": "bibtex", ".ris": "ris", ".csv": "csv"}.get(Path(lowered).suffix, "json")
 
 
 def _plural(n: int, word: str) -> str:
@@ -64,7 +88,9 @@ class DocumentActionsMixin:
             self._say(self.attach_action, "&Attach files…",
                       "Attach files to the document" if n <= 1 else "Select one document to attach files to it", one)
             self._say(self.export_action, "E&xport…" if n <= 1 else f"E&xport {n} documents…",
-                      f"Save {what} as JSON", n >= 1)
+                      f"Save {what} as BibTeX, RIS, CSL-JSON, CSV or JSON", n >= 1)
+            self._say(self.copy_citation_action, "Copy &citation", f"Copy the citation of {what}", n >= 1)
+            self._say(self.copy_bibliography_action, "Copy &bibliography", f"Copy the bibliography of {what}", n >= 1)
             shown = self.detail.document_id
             self.detail.set_selection(n, ids.index(shown) + 1 if shown in ids else 1)
             return
@@ -83,6 +109,8 @@ class DocumentActionsMixin:
         self._say(self.untag_action, "&Remove a tag…", off, False)
         self._say(self.attach_action, "&Attach files…", off, False)
         self._say(self.export_action, "E&xport…", off, False)
+        self._say(self.copy_citation_action, "Copy &citation", off, False)
+        self._say(self.copy_bibliography_action, "Copy &bibliography", off, False)
 
     # -- the right-click menu of a document list -------------------------------
 
@@ -112,6 +140,8 @@ class DocumentActionsMixin:
             menu.addAction(self.tag_action)
             menu.addAction(self.untag_action)
             menu.addAction(self.export_action)
+            menu.addAction(self.copy_citation_action)
+            menu.addAction(self.copy_bibliography_action)
             menu.addSeparator()
             menu.addAction(self.delete_action)
         if getattr(self, "context_menu", None) is not None:
@@ -155,7 +185,7 @@ class DocumentActionsMixin:
         dialog = DocumentDialog(self.service.reference.organizations(), self.tag_names, document,
                                 sessions=self.service.reference.sessions(), parent=self)
         dialog.accepted.connect(lambda: self.ops.update_document(doc_id, dialog.edit_changes(),
-                                                                 dialog.organization_links()))
+                                                                 dialog.organization_links(), dialog.persons()))
         dialog.open()
 
     def delete_selected(self) -> None:
@@ -180,28 +210,77 @@ class DocumentActionsMixin:
                             "Delete", lambda: self.ops.delete_documents(ids))
 
     def export_selected(self) -> None:
-        """The selected documents as JSON (the fields of `finweek show --json`)."""
+        """The selected documents as BibTeX, RIS, CSL-JSON, CSV or JSON (the
+        save dialog's filter, or the name's extension, chooses), written on a worker."""
         ids = self.selected_ids()
         if not ids:
             return
-        start = Path(str(self.settings.value("paths/lastDir", "") or Path.home())) / "finweek-export.json"
-        name, _filter = QFileDialog.getSaveFileName(self, f"Export {_plural(len(ids), 'document')}", str(start),
-                                                    "JSON (*.json)")
+        last = str(self.settings.value("export/format", "bibtex"))
+        fmt = last if last in EXPORT_FILTERS else "bibtex"
+        extension = {"bibtex": ".bib", "ris": ".ris", "csv": ".csv"}.get(fmt, ".json")
+        start = Path(str(self.settings.value("paths/lastDir", "") or Path.home())) / f"finweek-export{extension}"
+        filters = [EXPORT_FILTERS[fmt]] + [f for k, f in EXPORT_FILTERS.items() if k != fmt]
+        name, chosen = QFileDialog.getSaveFileName(self, f"Export {_plural(len(ids), 'document')}", str(start),
+                                                   ";;".join(filters))
         if not name:
             return
         path = Path(name)
+        fmt = export_format(name, chosen)
         self.settings.setValue("paths/lastDir", str(path.parent))
-        service = self.service
+        self.settings.setValue("export/format", fmt)
+        bibliography = self.service.bibliography
 
         def work():
-            data = [service.documents.get_document(doc_id).to_json() for doc_id in ids]
-            path.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
-            return len(data)
+            return bibliography.export_to(ids, fmt, path)
 
         def done(count, error):
             if error is not None:
                 self.show_file_error(f"Could not export to {path.name}", error)
             else:
                 self.statusBar().showMessage(f"Exported {_plural(count, 'document')} to {path}", 8000)
+
+        self.runner.run(work, done)
+
+    # -- citations -------------------------------------------------------------
+
+    def citation_style(self) -> str:
+        style = str(self.settings.value("citation/style", "gb7714"))
+        return style if style in STYLES else "gb7714"
+
+    def set_citation_style(self, style: str) -> None:
+        self.settings.setValue("citation/style", style)
+
+    def copy_citation(self) -> None:
+        """The in-text citation of the selected documents, as text and HTML."""
+        self._copy_citations(bibliography=False)
+
+    def copy_bibliography(self) -> None:
+        """Their bibliography entries, as text and HTML, on the clipboard."""
+        self._copy_citations(bibliography=True)
+
+    def _copy_citations(self, bibliography: bool) -> None:
+        ids = self.selected_ids()
+        if not ids:
+            return
+        style = self.citation_style()
+        service = self.service.bibliography
+
+        def work():
+            if bibliography:
+                return service.cite(ids, style, "text"), service.cite(ids, style, "html")
+            return [service.in_text(ids, style, "text")], [service.in_text(ids, style, "html")]
+
+        def done(result, error):
+            if error is not None:
+                self.show_file_error("Could not format the citation", error)
+                return
+            text, html = result
+            data = QMimeData()
+            data.setText("\n".join(text))
+            data.setHtml("<br>\n".join(html))
+            QGuiApplication.clipboard().setMimeData(data)
+            what = "bibliography" if bibliography else "citation"
+            self.statusBar().showMessage(f"Copied the {what} of {_plural(len(ids), 'document')} "
+                                         f"({STYLE_LABELS[style]})", 6000)
 
         self.runner.run(work, done)

@@ -21,12 +21,15 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QLabel,
+    QLineEdit,
     QMessageBox,
     QVBoxLayout,
 )
 
 from ..core.attachments.filetypes import PDF, THUMBNAIL_IMAGES
 from ..core.attachments.linked_images import LinkedImages
+from ..core.catalog.folders import scan
+from ..core.dates import normalize_date
 from ..core.display import safe_display_name
 from ..core.vocabulary import DocumentKind
 from . import desktop
@@ -34,7 +37,7 @@ from .confirm import confirm_destructive, plain_buttons
 from .errors import describe
 from .operations import FileReport
 from .tasks import Progress
-from .theme import kind_icon
+from .theme import error_text_color, kind_icon
 from .widgets import TagListEdit
 
 log = logging.getLogger(__name__)
@@ -44,7 +47,8 @@ THUMBNAIL_SIZE = 128  # px, drawn at 64 in the file strip: sharp on a 2x screen
 class ImportDialog(QDialog):
     """What the documents made from the chosen files should be."""
 
-    def __init__(self, count: int, tag_names: list[str], parent=None):
+    def __init__(self, count: int, tag_names: list[str], parent=None, organizations=(), sessions=(),
+                 folders: int = 0):
         super().__init__(parent)
         self.setObjectName("importDialog")
         self.setWindowTitle("Import files")
@@ -56,8 +60,29 @@ class ImportDialog(QDialog):
         self.tags.setObjectName("importTags")
         self.tags.set_names(tag_names)
         self.tags.setPlaceholderText("Optional, comma-separated")
+        # What every document of the batch gets besides its file
+        self.date = QLineEdit()
+        self.date.setObjectName("importDate")
+        self.date.setPlaceholderText("Optional: 2020, 2020-11 or 2020-11-20")
+        self.organization = QComboBox()
+        self.organization.setObjectName("importOrganization")
+        self.organization.setEditable(True)
+        self.organization.addItem("")
+        for info in organizations:
+            self.organization.addItem(getattr(info, "name", str(info)))
+        self.organization.lineEdit().setPlaceholderText("Optional: the publisher")
+        self.session = QComboBox()
+        self.session.setObjectName("importSession")
+        self.session.addItem("—", None)
+        for info in sessions:
+            self.session.addItem(info.name, info.id)
+        self.error = QLabel()
+        self.error.setObjectName("importError")
+        self.error.setStyleSheet(f"color: {error_text_color()};")
+        self.error.hide()
+        where = f" found in {folders} folder{'s' if folders != 1 else ''}" if folders else ""
         intro = QLabel(
-            f"Create one document for each of the {count} file{'s' if count != 1 else ''}. "
+            f"Create one document for each of the {count} file{'s' if count != 1 else ''}{where}. "
             "Titles come from the files (their metadata, first heading or name). "
             "Files already in the catalog are reported and skipped."
         )
@@ -65,19 +90,41 @@ class ImportDialog(QDialog):
         form = QFormLayout()
         form.addRow("Kind", self.kind)
         form.addRow("Tags", self.tags)
+        form.addRow("Date", self.date)
+        form.addRow("Organization", self.organization)
+        form.addRow("Session", self.session)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Import")
-        buttons.accepted.connect(self.accept)
+        buttons.accepted.connect(self._validate)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addLayout(form)
+        layout.addWidget(self.error)
         layout.addWidget(buttons)
         plain_buttons(self)
         self.setMinimumWidth(440)
 
     def tag_names(self) -> tuple[str, ...]:
         return tuple(t.strip() for t in self.tags.text().split(",") if t.strip())
+
+    def _validate(self) -> None:
+        try:
+            normalize_date(self.date.text())
+        except ValueError as exc:
+            self.error.setText(str(exc)[:1].upper() + str(exc)[1:] + ".")
+            self.error.show()
+            return
+        self.accept()
+
+    def batch(self) -> dict:
+        """What every document gets: for ``Operations.import_files``."""
+        organization = self.organization.currentText().strip()
+        return {
+            "date": normalize_date(self.date.text()),
+            "organizations": ((organization, "publisher"),) if organization else (),
+            "session_id": self.session.currentData(),
+        }
 
 
 class FileActionsMixin:
@@ -107,8 +154,11 @@ class FileActionsMixin:
 
     def attach_files(self, doc_id: int, paths: list, allow_duplicate: bool = False) -> None:
         paths = [Path(p) for p in paths]
+        folders = [p for p in paths if p.is_dir()]
+        if folders:  # a folder dropped is imported, one document per file (the Import dialog asks first)
+            self.import_files(folders)
         files = [p for p in paths if p.is_file()]
-        skipped = [p.name for p in paths if not p.is_file()]
+        skipped = [p.name for p in paths if not p.is_file() and not p.is_dir()]
         if skipped:
             self.statusBar().showMessage(f"Only files can be attached; skipped {', '.join(skipped)}", 6000)
         if not files:
@@ -153,18 +203,58 @@ class FileActionsMixin:
 
     # -- bulk import -----------------------------------------------------------
 
-    def import_files(self) -> None:
-        paths = self.choose_files("Choose files to import")
+    def import_files(self, paths: list[Path] | None = None) -> None:
+        """Files (or folders, walked as `finweek import` walks them) to import."""
+        paths = paths if paths is not None else self.choose_files("Choose files to import")
         if not paths:
             return
-        dialog = ImportDialog(len(paths), self.tag_names, self)
-        dialog.accepted.connect(lambda: self.start_import(paths, dialog.kind.currentData(), dialog.tag_names()))
+        folders = sum(1 for p in paths if Path(p).is_dir())
+        count = len(scan(paths).files) if folders else len(paths)
+        dialog = ImportDialog(count, self.tag_names, self, organizations=self.service.reference.organizations(),
+                              sessions=self.service.reference.sessions(), folders=folders)
+        dialog.accepted.connect(lambda: self.start_import(paths, dialog.kind.currentData(), dialog.tag_names(),
+                                                          **dialog.batch()))
         dialog.open()
 
-    def start_import(self, paths: list[Path], kind: str, tags: tuple[str, ...] = ()) -> None:
+    def import_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Choose a folder to import",
+                                                  str(self.settings.value("paths/lastDir", "")))
+        if folder:
+            self.settings.setValue("paths/lastDir", folder)
+            self.import_files([Path(folder)])
+
+    def import_references(self) -> None:
+        """File → Import references…: BibTeX, RIS or CSL-JSON files from Zotero, JabRef, EndNote."""
+        names, _filter = QFileDialog.getOpenFileNames(
+            self, "Choose reference files to import", str(self.settings.value("paths/lastDir", "")),
+            "References (*.bib *.ris *.json *.txt);;All files (*)")
+        if not names:
+            return
+        self.settings.setValue("paths/lastDir", str(Path(names[0]).parent))
+        progress = self._start_progress("Importing references", cancellable=False)
+        self.ops.import_references([Path(n) for n in names], progress, done=self._references_imported)
+        self.ops.finished.connect(self._finish_progress_once)
+
+    def _references_imported(self, report) -> None:
+        self.last_reference_import = report
+        summary = (f"{len(report.added)} added, {len(report.duplicates)} skipped as duplicates, "
+                   f"{len(report.refused)} refused")
+        lines = [f"<li>Duplicate {html.escape(d.entry)}: {html.escape(d.reason)}</li>" for d in report.duplicates]
+        lines += [f"<li>Refused {html.escape(entry)}: {html.escape(why)}</li>" for entry, why in report.refused]
+        lines += [f"<li>{html.escape(note)}</li>" for note in report.notes]
+        if lines:
+            box = QMessageBox(QMessageBox.Icon.Information, "Import references", f"Import finished: {summary}.",
+                              QMessageBox.StandardButton.Ok, self)
+            box.setObjectName("referenceImportReport")
+            box.setInformativeText(f"<ul>{''.join(lines[:50])}</ul>" + (f"… and {len(lines) - 50} more"
+                                                                           if len(lines) > 50 else ""))
+            box.open()
+        self.statusBar().showMessage(f"Import references: {summary}", 8000)
+
+    def start_import(self, paths: list[Path], kind: str, tags: tuple[str, ...] = (), **batch) -> None:
         progress = self._start_progress("Importing", cancellable=True)
         self._import_progress = progress
-        self.ops.import_files(paths, kind, tags, progress, done=self._imported)
+        self.ops.import_files(paths, kind, tags, progress, done=self._imported, **batch)
         self.ops.finished.connect(self._finish_progress_once)
 
     def cancel_import(self) -> None:

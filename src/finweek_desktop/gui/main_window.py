@@ -31,7 +31,7 @@ from ..core.startup import Catalog
 from ..core.vocabulary import DocumentKind
 from .browse import BrowseTab, SessionBrowseTab
 from .detail import DetailPane
-from .document_actions import DocumentActionsMixin
+from .document_actions import STYLE_LABELS, DocumentActionsMixin
 from .errors import show_error
 from .files import FileActionsMixin
 from .index_status import IndexStatus
@@ -246,7 +246,13 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
                             "Add a tag to every selected document")
         self.untag_action = a("untagSelected", "&Remove tag from selected…", self.untag_selected, "Ctrl+Shift+T")
         self.export_action = a("exportSelected", "E&xport…", self.export_selected, None, None,
-                               "Save the selected documents as JSON")
+                               "Save the selected documents as BibTeX, RIS, CSL-JSON, CSV or JSON")
+        self.copy_citation_action = a("copyCitation", "Copy &citation", self.copy_citation)
+        self.copy_bibliography_action = a("copyBibliography", "Copy &bibliography", self.copy_bibliography)
+        self.import_refs_action = a("importReferences", "Import &references…", lambda: self.import_references(),
+                                    None, None, "Import BibTeX, RIS or CSL-JSON files from Zotero, JabRef or EndNote")
+        self.import_folder_action = a("importFolder", "Import a &folder…", lambda: self.import_folder(), None, None,
+                                      "Import every file of a folder and its subfolders, one document per file")
         self.attach_action = a("attachFiles", "&Attach files…", lambda: self.attach_with_dialog(), "Ctrl+Shift+A", "attach",
                                "Attach files to the selected document")
         self.import_action = a("importFiles", "&Import files…", lambda: self.import_files(), "Ctrl+I", "import",
@@ -269,7 +275,8 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
 
         menu = self.menuBar()
         file_menu = menu.addMenu("&File")
-        for action in (self.new_action, self.attach_action, self.import_action, self.export_action):
+        for action in (self.new_action, self.attach_action, self.import_action, self.import_folder_action,
+                       self.import_refs_action, self.export_action):
             file_menu.addAction(action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
@@ -279,6 +286,19 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
         edit_menu.addSeparator()
         for action in (self.edit_action, self.delete_action, self.tag_action, self.untag_action):
             edit_menu.addAction(action)
+        edit_menu.addSeparator()
+        edit_menu.addAction(self.copy_citation_action)
+        edit_menu.addAction(self.copy_bibliography_action)
+        style_menu = edit_menu.addMenu("Citation &style")
+        style_menu.setObjectName("citationStyleMenu")
+        style_group = QActionGroup(self)
+        for key, label in STYLE_LABELS.items():
+            style_action = style_menu.addAction(label)
+            style_action.setObjectName(f"citationStyle{key.title()}")
+            style_action.setCheckable(True)
+            style_action.setChecked(key == self.citation_style())
+            style_action.setActionGroup(style_group)
+            style_action.triggered.connect(lambda _checked=False, key=key: self.set_citation_style(key))
         edit_menu.addSeparator()
         edit_menu.addAction(self.find_action)
         edit_menu.addAction(self.filter_action)

@@ -21,6 +21,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from pathlib import Path
 
 from ..core.attachments.records import AlreadyAttached, DuplicateAttachment
+from ..core.catalog.folders import scan
 from ..core.catalog.imports import ImportItem
 from ..core.catalog import CatalogService
 from ..core.records import NewDocument
@@ -202,13 +203,15 @@ class Operations(QObject):
 
         self.run("Could not create the document", work, done)
 
-    def update_document(self, doc_id: int, changes: dict, organizations=None) -> None:
+    def update_document(self, doc_id: int, changes: dict, organizations=None, persons=None) -> None:
         def work(s: CatalogService) -> _Outcome:
             detail = s.documents.update_document(doc_id, **changes)
             if organizations is not None:
                 current = tuple((o.name, o.role) for o in detail.organizations)
                 if current != tuple(organizations):
                     detail = s.documents.set_organizations(doc_id, organizations)
+            if persons is not None and tuple(persons) != detail.persons:
+                detail = s.documents.set_persons(doc_id, persons)
             return _Outcome(Done(f"Saved “{detail.title}”", select=doc_id))
 
         self.run("Could not save the document", work)
@@ -296,15 +299,26 @@ class Operations(QObject):
 
         self.run(f"Could not remove {name}", work)
 
-    def import_files(self, paths: list[Path], kind: str, tags: tuple[str, ...], progress: Progress, done=None) -> None:
+    def import_files(self, paths: list[Path], kind: str, tags: tuple[str, ...], progress: Progress, done=None,
+                     date: str | None = None, organizations: tuple[tuple[str, str], ...] = (),
+                     session_id: int | None = None) -> None:
         """One new document per file (title from the file), through the core's
         batched import: database batches, one index writer for the whole
         import. Each file is still read by the sandboxed extractor; the
-        import can be cancelled between files (what was read is kept)."""
-        paths = [Path(p) for p in paths]
+        import can be cancelled between files (what was read is kept).
+        Folders are walked as `finweek import` walks them (core/catalog/folders.py);
+        ``date``, ``organizations`` and ``session_id`` go to every document."""
+        found = scan(paths)
+        paths = found.files
 
         def work(s: CatalogService, progress: Progress) -> _Outcome:
-            items = [ImportItem(NewDocument(kind=kind, title="", tags=tags), files=(path,)) for path in paths]
+            event_id = None
+            if session_id is not None:
+                events = s.reference.events()
+                event_id = events[0]["id"] if len(events) == 1 else None
+            template = NewDocument(kind=kind, title="", tags=tags, date=date, organizations=organizations,
+                                   session_id=session_id, event_id=event_id)
+            items = [ImportItem(template, files=(path,)) for path in paths]
             total = len(items)
             reached: list[int] = []
 
@@ -332,13 +346,29 @@ class Operations(QObject):
                 added=added,
                 documents=list(result.ids),
                 duplicates=list(result.duplicates),
-                failed=list(result.failed),
+                failed=list(result.failed) + [(Path(p).name, why) for p, why in found.skipped],
                 cancelled=result.cancelled,
             )
             # No select: the document being read stays selected.
             return _Outcome(Done(f"Import: {report.summary()}"), result=report)
 
         self.run("Could not import the files", work, done, progress)
+
+    def import_references(self, paths: list[Path], progress: Progress, done=None) -> None:
+        """One document per new entry of BibTeX, RIS and CSL-JSON files
+        (core/catalog/bibliography.py); ``done`` gets its RefImportReport."""
+
+        def work(s: CatalogService, progress: Progress) -> _Outcome:
+            def stage(text: str, n: int, total: int | None) -> None:
+                progress.report(n, total or 0, text)
+
+            # One index writer process: no fork from this threaded Qt process.
+            result = s.bibliography.import_files(paths, progress=stage, procs=1)
+            message = (f"Import references: {len(result.added)} added, {len(result.duplicates)} duplicates skipped, "
+                       f"{len(result.refused)} refused")
+            return _Outcome(Done(message), result=result)
+
+        self.run("Could not import the references", work, done, progress)
 
 
 def _why(exc: BaseException) -> str:

@@ -10,11 +10,22 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session as DbSession
 
 from ..dates import normalize_date
-from ..models import Attachment, Document, DocumentOrganization, Organization, Tag, document_tags
-from ..records import NewDocument
-from ..vocabulary import DocumentKind, OrganizationRole
+from ..models import Attachment, Document, DocumentOrganization, DocumentPerson, Organization, Tag, document_tags
+from ..records import CITATION_FIELDS, NewDocument, PersonName
+from ..vocabulary import DocumentKind, OrganizationRole, PersonRole
 
-EDITABLE_FIELDS = ("kind", "title", "subtitle", "date", "language", "summary", "notes", "source", "session_id")
+EDITABLE_FIELDS = (
+    "kind",
+    "title",
+    "subtitle",
+    "date",
+    "language",
+    "summary",
+    "notes",
+    "source",
+    "session_id",
+    *CITATION_FIELDS,
+)
 # Per-document values of the list columns, as correlated subqueries: the
 # database sorts 50,000 rows by them without the rows being loaded.
 # Publishers and authors before those merely mentioned: the organization a
@@ -137,7 +148,51 @@ def document_row(new: NewDocument) -> Document:
         source=new.source,
         session_id=new.session_id,
         event_id=new.event_id,
+        **{name: clean_citation_field(name, getattr(new, name)) for name in CITATION_FIELDS},
+        persons=person_rows(new.persons),
     )
+
+
+def clean_citation_field(name: str, value: str | None) -> str | None:
+    """A citation field as stored: trimmed, None for empty; a DOI without its
+    resolver prefix, an ISBN without spaces."""
+    value = " ".join((value or "").split())
+    if not value:
+        return None
+    if name == "doi":
+        lowered = value.lower()
+        for prefix in ("https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "http://dx.doi.org/", "doi:"):
+            if lowered.startswith(prefix):
+                value = value[len(prefix) :].strip()
+                break
+        if not value.startswith("10."):
+            raise ValueError(f"invalid DOI {value!r}: a DOI has the form 10.NNNN/suffix")
+    elif name == "isbn":
+        value = value.replace(" ", "")
+    limits = {"place_published": 300, "doi": 200, "isbn": 40, "pages": 40, "report_number": 100}
+    if name in limits and len(value) > limits[name]:
+        raise ValueError(f"the {name.replace('_', ' ')} is limited to {limits[name]} characters")
+    return value
+
+
+def person_rows(persons: Sequence[PersonName]) -> list[DocumentPerson]:
+    rows = []
+    for position, person in enumerate(persons):
+        literal = " ".join(person.literal.split())
+        family = " ".join(person.family.split())
+        given = " ".join(person.given.split())
+        if not (literal or family):
+            raise ValueError("a person needs a family name or a full name")
+        rows.append(
+            DocumentPerson(
+                position=position,
+                role=PersonRole.parse(person.role).value,
+                family="" if literal else family,
+                given="" if literal else given,
+                literal=literal,
+            )
+        )
+    return rows
 
 
 def require_document(session: DbSession, doc_id: int) -> Document:

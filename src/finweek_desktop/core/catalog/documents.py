@@ -11,7 +11,16 @@ from sqlalchemy.orm import selectinload
 
 from ..dates import normalize_date
 from ..models import Attachment, Document, DocumentOrganization, EventSession, Organization, Tag, document_tags
-from ..records import AttachmentInfo, DocumentDetail, DocumentSummary, NewDocument, OrganizationRef, TagInfo
+from ..records import (
+    CITATION_FIELDS,
+    AttachmentInfo,
+    DocumentDetail,
+    DocumentSummary,
+    NewDocument,
+    OrganizationRef,
+    PersonName,
+    TagInfo,
+)
 from ..vocabulary import DocumentKind
 from . import snapshots
 from .common import (
@@ -22,8 +31,10 @@ from .common import (
     DocumentFilter,
     NotFound,
     chunks,
+    clean_citation_field,
     document_row,
     list_sort,
+    person_rows,
     require_document,
     required_title,
     role_order,
@@ -84,6 +95,8 @@ class Documents:
                     value = normalize_date(value)
                 elif name in ("subtitle", "language"):
                     value = value or None
+                elif name in CITATION_FIELDS:
+                    value = clean_citation_field(name, value)
                 elif name == "session_id" and value is not None and session.get(EventSession, value) is None:
                     raise NotFound(f"no session with id {value}")
                 setattr(document, name, value)
@@ -135,6 +148,25 @@ class Documents:
             write.touched.add(doc_id)
         return replace(self.get_document(doc_id), changes=write.changes)
 
+    def set_persons(self, doc_id: int, persons: Sequence[PersonName]) -> DocumentDetail:
+        """Replace the document's authors and editors (in this order); undoable."""
+        rows = person_rows(persons)  # validates before anything is written
+        with self._writer.writing() as write:
+            session = write.session
+            document = require_document(session, doc_id)
+            before = snapshots.person_snapshot(document)
+            document.persons.clear()
+            session.flush()
+            document.persons.extend(rows)
+            session.flush()
+            after = snapshots.person_snapshot(document)
+            if after != before:
+                description = f"Edit the authors of “{document.title}”"
+                step = {"op": "persons", "document_id": doc_id}
+                self._history.record_swap(session, "edit", description, step, "persons", before, after)
+            write.touched.add(doc_id)
+        return replace(self.get_document(doc_id), changes=write.changes)
+
     # -- reading documents -------------------------------------------------------
 
     def get_document(self, doc_id: int) -> DocumentDetail:
@@ -146,6 +178,7 @@ class Documents:
                     selectinload(Document.tags),
                     selectinload(Document.places),
                     selectinload(Document.attachments),
+                    selectinload(Document.persons),
                     selectinload(Document.organization_links).selectinload(DocumentOrganization.organization),
                     selectinload(Document.session),
                     selectinload(Document.event),
@@ -185,6 +218,8 @@ class Documents:
                 ),
                 created_at=document.created_at,
                 modified_at=document.modified_at,
+                **{name: getattr(document, name) for name in CITATION_FIELDS},
+                persons=tuple(PersonName(p.family, p.given, p.literal, p.role) for p in document.persons),
             )
 
     def _filtered(self, stmt: Select, where: DocumentFilter) -> Select:

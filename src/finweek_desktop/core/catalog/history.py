@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session as DbSession
 
 from ..changes import ChangeSet
 from ..models import Attachment, Document, DocumentOrganization, HeldFile, HistoryEntry
-from .snapshots import RestoreError, restore_attachment, restore_tags
+from .snapshots import RestoreError, restore_attachment, restore_persons, restore_tags
 from .trash import Trash
 from .writer import CatalogWriter
 
@@ -160,6 +160,10 @@ class History:
             session.flush()
             for organization_id, role in step["links"]:
                 session.add(DocumentOrganization(document_id=document.id, organization_id=organization_id, role=role))
+            touched.add(document.id)
+        elif op == "persons":
+            document = _document(session, step["document_id"])
+            restore_persons(session, document.id, step["persons"])
             touched.add(document.id)
         elif op == "untrash":
             touched.update(trash.take_back(session, step["trash_ids"]))

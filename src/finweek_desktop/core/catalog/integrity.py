@@ -41,6 +41,7 @@ class Integrity:
                         selectinload(Document.places),
                         selectinload(Document.attachments),
                         selectinload(Document.session),
+                        selectinload(Document.persons),
                         selectinload(Document.organization_links)
                         .selectinload(DocumentOrganization.organization)
                         .selectinload(Organization.aliases),
@@ -114,6 +115,13 @@ def _to_indexed(document: Document) -> IndexedDocument:
         for name in (org.name, *(a.alias for a in org.aliases)):
             if name not in organization_names:
                 organization_names.append(name)
+    # The people who wrote or edited it are searched with the organizations
+    # that made it (plain words and org:): no index field of their own, so
+    # adding them needed no rebuild of existing indexes.
+    for person in document.persons:
+        name = person.literal or f"{person.given} {person.family}".strip()
+        if name and name not in organization_names:
+            organization_names.append(name)
     places: list[str] = []
     for place in document.places:
         places.extend([place.name, *(a for a in place.aliases.splitlines() if a)])

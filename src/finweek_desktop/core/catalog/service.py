@@ -2,10 +2,11 @@
 
 ``CatalogService`` builds each part with an explicit constructor, handing it
 only what it needs, and exposes them: ``documents``, ``tags``,
-``reference``, ``attachments``, ``integrity``, ``imports``, ``history`` and
-``trash``; plus ``writer`` (the one write path, the change log's listeners)
-and ``search``. No part inherits from another or calls another's private
-members. Reads hand out plain dataclasses from ``records``, never ORM objects.
+``reference``, ``attachments``, ``integrity``, ``imports``, ``history``,
+``trash`` and ``bibliography`` (references in and out, citations); plus
+``writer`` (the one write path, the change log's listeners) and ``search``.
+No part inherits from another or calls another's private members. Reads
+hand out plain dataclasses from ``records``, never ORM objects.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from ..attachments.store import AttachmentStore
 from ..index_follower import IndexFollower
 from ..search.index import SearchIndex, SearchResults
 from .attaching import Attachments
+from .bibliography import Bibliography
 from .documents import Documents
 from .history import History
 from .imports import Imports
@@ -39,6 +41,7 @@ class CatalogService:
         self.attachments = Attachments(self.writer, store, self.documents, self.history)
         self.integrity = Integrity(self.writer, index, self.documents, self.attachments)
         self.imports = Imports(self.writer, index, self.integrity, self.attachments)
+        self.bibliography = Bibliography(self.writer, self.documents, self.reference, self.imports, self.attachments)
         self.writer.follower = IndexFollower(
             engine, index, self.integrity.indexed_documents, self.documents.count_documents
         )

@@ -17,6 +17,7 @@ from ..models import (
     Attachment,
     Document,
     DocumentOrganization,
+    DocumentPerson,
     Event,
     Organization,
     Place,
@@ -24,6 +25,7 @@ from ..models import (
     document_places,
     document_tags,
 )
+from ..records import CITATION_FIELDS
 from .common import NotFound
 
 
@@ -31,7 +33,19 @@ class RestoreError(RuntimeError):
     """The change cannot be undone any more; the message is for the user."""
 
 
-_FIELDS = ("kind", "title", "subtitle", "date", "language", "summary", "notes", "source", "session_id")
+_FIELDS = (
+    "kind",
+    "title",
+    "subtitle",
+    "date",
+    "language",
+    "summary",
+    "notes",
+    "source",
+    "session_id",
+    *CITATION_FIELDS,
+)
+_PERSON_FIELDS = ("family", "given", "literal", "role")
 _ATTACHMENT_FIELDS = ("id", "sha256", "original_name", "size", "mime_type", "text", "text_status", "text_message")
 
 
@@ -60,6 +74,7 @@ def document_snapshot(session: DbSession, doc_id: int) -> dict:
         "tags": [[t.name, t.color] for t in document.tags],
         "organizations": [[link.organization_id, link.role] for link in document.organization_links],
         "places": [p.name for p in document.places],
+        "persons": person_snapshot(document),
         "attachments": [attachment_snapshot(a) for a in document.attachments],
     }
 
@@ -84,10 +99,12 @@ def restore_document(session: DbSession, snapshot: dict) -> int:
             id=doc_id,
             event_id=event_id,
             created_at=_when(snapshot["created_at"]),
-            **{name: snapshot[name] for name in _FIELDS},
+            # a snapshot taken before migration 0006 has no citation fields
+            **{name: snapshot.get(name) for name in _FIELDS},
         )
     )
     session.flush()
+    restore_persons(session, doc_id, snapshot.get("persons", []))
     for name, color in snapshot["tags"]:
         session.execute(insert(document_tags).values(document_id=doc_id, tag_id=_tag(session, name, color).id))
     for organization_id, role in snapshot["organizations"]:
@@ -116,6 +133,22 @@ def restore_attachment(session: DbSession, saved: dict) -> None:
             **{name: saved[name] for name in _ATTACHMENT_FIELDS},
         )
     )
+
+
+def person_snapshot(document: Document) -> list[list[str]]:
+    return [[getattr(p, name) for name in _PERSON_FIELDS] for p in document.persons]
+
+
+def restore_persons(session: DbSession, doc_id: int, persons: list[list[str]]) -> None:
+    """Make the document's persons exactly ``persons`` (a ``person_snapshot``)."""
+    document = session.get(Document, doc_id)
+    if document is None:
+        raise NotFound(f"no document with id {doc_id}")
+    document.persons.clear()
+    session.flush()
+    for position, values in enumerate(persons):
+        fields = dict(zip(_PERSON_FIELDS, values, strict=True))
+        document.persons.append(DocumentPerson(document_id=doc_id, position=position, **fields))
 
 
 def document_fields(session: DbSession, doc_id: int, names: Iterable[str]) -> dict:

@@ -12,7 +12,16 @@ from dataclasses import dataclass, field
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session as DbSession
 
-from ..models import Attachment, Document, DocumentOrganization, Organization, OrganizationAlias, Place, Tag
+from ..models import (
+    Attachment,
+    Document,
+    DocumentOrganization,
+    DocumentPerson,
+    Organization,
+    OrganizationAlias,
+    Place,
+    Tag,
+)
 
 # Rows whose change alters the alias groups handed to the search index.
 ALIAS_MODELS = (Organization, OrganizationAlias, Place)
@@ -64,6 +73,8 @@ def _note(seen: Tracked, obj, *, created: bool = False, deleted: bool = False) -
             seen.organizations = seen.organizations or state.attrs.organization_links.history.has_changes()
     elif isinstance(obj, Attachment):
         seen.attachments.add(obj.document_id)
+    elif isinstance(obj, DocumentPerson) and obj.document_id is not None:
+        seen.changed.add(obj.document_id)  # a new document's own id is taken out of "changed" at logging
     elif isinstance(obj, Tag):
         seen.tags = True
     elif isinstance(obj, DocumentOrganization):
