@@ -2,9 +2,10 @@
 
 ``CatalogService`` builds each part with an explicit constructor, handing it
 only what it needs, and exposes them: ``documents``, ``tags``,
-``reference``, ``attachments``, ``integrity``, ``imports``, ``history`` and
-``trash``; plus ``writer`` (the one write path, the change log's listeners)
-and ``search``. No part inherits from another or calls another's private
+``reference``, ``attachments``, ``integrity``, ``imports``, ``history``,
+``trash``, ``collections`` (and saved searches), ``notes`` and ``batch``;
+plus ``writer`` (the one write path, the change log's listeners) and
+``search``. No part inherits from another or calls another's private
 members. Reads hand out plain dataclasses from ``records``, never ORM objects.
 """
 
@@ -16,10 +17,13 @@ from ..attachments.store import AttachmentStore
 from ..index_follower import IndexFollower
 from ..search.index import SearchIndex, SearchResults
 from .attaching import Attachments
+from .batch import BatchEdit
+from .collections import Collections
 from .documents import Documents
 from .history import History
 from .imports import Imports
 from .integrity import Integrity
+from .notes import Notes
 from .reference import Reference
 from .tagging import Tags
 from .trash import Trash
@@ -39,6 +43,9 @@ class CatalogService:
         self.attachments = Attachments(self.writer, store, self.documents, self.history)
         self.integrity = Integrity(self.writer, index, self.documents, self.attachments)
         self.imports = Imports(self.writer, index, self.integrity, self.attachments)
+        self.collections = Collections(self.writer, self.history, index)
+        self.notes = Notes(self.writer, self.history)
+        self.batch = BatchEdit(self.writer, self.reference, self.history)
         self.writer.follower = IndexFollower(
             engine, index, self.integrity.indexed_documents, self.documents.count_documents
         )

@@ -12,7 +12,17 @@ from dataclasses import dataclass, field
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session as DbSession
 
-from ..models import Attachment, Document, DocumentOrganization, Organization, OrganizationAlias, Place, Tag
+from ..models import (
+    Attachment,
+    Collection,
+    CollectionDocument,
+    Document,
+    DocumentOrganization,
+    Organization,
+    OrganizationAlias,
+    Place,
+    Tag,
+)
 
 # Rows whose change alters the alias groups handed to the search index.
 ALIAS_MODELS = (Organization, OrganizationAlias, Place)
@@ -29,6 +39,7 @@ class Tracked:
     tags: bool = False
     organizations: bool = False
     aliases: bool = False
+    collections: bool = False
 
 
 def tracked(session: DbSession) -> Tracked:
@@ -68,5 +79,10 @@ def _note(seen: Tracked, obj, *, created: bool = False, deleted: bool = False) -
         seen.tags = True
     elif isinstance(obj, DocumentOrganization):
         seen.organizations = True
+    elif isinstance(obj, Collection):
+        seen.collections = True
+    elif isinstance(obj, CollectionDocument):
+        seen.collections = True
+        seen.changed.add(obj.document_id)  # its collections changed: logged, so the index and views follow
     if isinstance(obj, ALIAS_MODELS):
         seen.organizations = seen.aliases = True
