@@ -48,8 +48,13 @@ def clean_body(body: str) -> str:
     return body
 
 
+def _aware(value: dt.datetime) -> dt.datetime:
+    """Times are stored in UTC; SQLite hands them back without a zone."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+
+
 def _info(note: Note) -> NoteInfo:
-    return NoteInfo(note.id, note.document_id, note.body, note.created_at, note.modified_at)
+    return NoteInfo(note.id, note.document_id, note.body, _aware(note.created_at), _aware(note.modified_at))
 
 
 class Notes:
