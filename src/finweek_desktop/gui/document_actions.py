@@ -65,6 +65,8 @@ class DocumentActionsMixin:
                       "Attach files to the document" if n <= 1 else "Select one document to attach files to it", one)
             self._say(self.export_action, "E&xport…" if n <= 1 else f"E&xport {n} documents…",
                       f"Save {what} as JSON", n >= 1)
+            self._say(self.batch_edit_action, "&Batch edit…" if n <= 1 else f"&Batch edit {n} documents…",
+                      f"Change the kind, date, session or organizations of {what}", n >= 1)
             shown = self.detail.document_id
             self.detail.set_selection(n, ids.index(shown) + 1 if shown in ids else 1)
             return
@@ -83,6 +85,7 @@ class DocumentActionsMixin:
         self._say(self.untag_action, "&Remove a tag…", off, False)
         self._say(self.attach_action, "&Attach files…", off, False)
         self._say(self.export_action, "E&xport…", off, False)
+        self._say(self.batch_edit_action, "&Batch edit…", off, False)
 
     # -- the right-click menu of a document list -------------------------------
 
@@ -107,6 +110,7 @@ class DocumentActionsMixin:
             else:
                 menu.addAction("&Open (no file attached)").setEnabled(False)
             menu.addAction(self.edit_action)
+            menu.addAction(self.batch_edit_action)
             menu.addAction(self.attach_action)
             menu.addSeparator()
             menu.addAction(self.tag_action)

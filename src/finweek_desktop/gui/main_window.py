@@ -28,11 +28,14 @@ from PySide6.QtWidgets import (
 from ..core.catalog import DocumentFilter, NotFound
 from ..core.startup import Catalog
 from ..core.vocabulary import DocumentKind
+from .batch_edit import BatchEditDialog
 from .browse import BrowseTab, SessionBrowseTab
+from .collections_sidebar import CollectionsSidebar
 from .detail import DetailPane
 from .document_actions import DocumentActionsMixin
 from .errors import show_error
 from .files import FileActionsMixin
+from .notes_panel import NotesPanel
 from .operations import Change, Operations
 from .search_tab import SearchTab
 from .shortcuts import ShortcutSheet
@@ -209,13 +212,41 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
         self.splitter.setStretchFactor(1, 2)
         self.splitter.setChildrenCollapsible(False)
         self.splitter.setSizes([850, 420])
-        self.main = QWidget()
-        layout = QVBoxLayout(self.main)
+        tabs_and_pane = QWidget()
+        layout = QVBoxLayout(tabs_and_pane)
         layout.setContentsMargins(4, 4, 4, 0)
         layout.setSpacing(0)
         layout.addWidget(self.tabs.bar)
         layout.addWidget(self.splitter, 1)
+        self._build_collections()
+        self.main = QSplitter(Qt.Orientation.Horizontal)
+        self.main.setObjectName("sidebarSplitter")
+        self.main.addWidget(self.sidebar)
+        self.main.addWidget(tabs_and_pane)
+        self.main.setStretchFactor(1, 1)
+        self.main.setChildrenCollapsible(True)
+        self.main.setSizes([230, 1050])
         self._reload_tag_names()
+
+    def _build_collections(self) -> None:
+        """The collections sidebar, the notes section of the detail pane and
+        "Save search…" (collections_sidebar.py, notes_panel.py): each
+        refreshes itself from ops.catalog_changed."""
+        self.sidebar = CollectionsSidebar(self.ops, self.runner)
+        self.sidebar.collection_activated.connect(self.show_collection)
+        self.sidebar.follow(self.all_tab)
+        self.search_tab.save_requested.connect(self.sidebar.ask_save_search)
+        self.notes_panel = NotesPanel(self.ops)
+        self.detail.add_section(self.notes_panel)
+        self.detail.document_shown.connect(self.notes_panel.show_document)
+        self.notes_panel.show_document(self.detail.document_id)
+
+    def show_collection(self, info) -> None:
+        """A collection or saved search clicked in the sidebar: its documents
+        in the All documents table."""
+        what = "Saved search" if info.saved else "Collection"
+        self.all_tab.set_collection(info.id, f"{what}: {info.path}")
+        self.tabs.setCurrentWidget(self.all_tab)
 
     # -- actions, menus, toolbar -----------------------------------------------
 
@@ -242,6 +273,8 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
         self.tag_action = a("tagSelected", "&Tag selected…", self.tag_selected, "Ctrl+T", "tag",
                             "Add a tag to every selected document")
         self.untag_action = a("untagSelected", "&Remove tag from selected…", self.untag_selected, "Ctrl+Shift+T")
+        self.batch_edit_action = a("batchEdit", "&Batch edit selected…", self.batch_edit_selected, "Ctrl+Shift+E", None,
+                                   "Change the kind, date, session or organizations of every selected document")
         self.export_action = a("exportSelected", "E&xport…", self.export_selected, None, None,
                                "Save the selected documents as JSON")
         self.attach_action = a("attachFiles", "&Attach files…", lambda: self.attach_with_dialog(), "Ctrl+Shift+A", "attach",
@@ -274,7 +307,8 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
         edit_menu.addAction(self.undo_action)
         edit_menu.addAction(self.redo_action)
         edit_menu.addSeparator()
-        for action in (self.edit_action, self.delete_action, self.tag_action, self.untag_action):
+        for action in (self.edit_action, self.batch_edit_action, self.delete_action, self.tag_action,
+                       self.untag_action):
             edit_menu.addAction(action)
         edit_menu.addSeparator()
         edit_menu.addAction(self.find_action)
@@ -380,7 +414,7 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
         state = s.value("window/state")
         if isinstance(state, QByteArray):
             self.restoreState(state)
-        for splitter in (self.splitter, self.search_tab.splitter, self.sessions_tab.splitter):
+        for splitter in (self.splitter, self.search_tab.splitter, self.sessions_tab.splitter, self.main):
             value = s.value(f"splitter/{splitter.objectName()}")
             if isinstance(value, QByteArray):
                 splitter.restoreState(value)
@@ -409,7 +443,7 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
             return
         s.setValue("window/state", self.saveState())
         s.setValue("window/tab", self.tabs.currentIndex())
-        for splitter in (self.splitter, self.search_tab.splitter, self.sessions_tab.splitter):
+        for splitter in (self.splitter, self.search_tab.splitter, self.sessions_tab.splitter, self.main):
             s.setValue(f"splitter/{splitter.objectName()}", splitter.saveState())
         if self.detail.preview_share is not None:
             s.setValue("detail/previewShare", round(self.detail.preview_share, 4))
@@ -590,6 +624,18 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
         self.tabs.setCurrentWidget(self.all_tab)
 
     # -- documents (new, edit, delete, export: document_actions.py) ------------
+
+    def batch_edit_selected(self) -> None:
+        """Ctrl+Shift+E: the kind, date, session or an organization of every
+        selected document, in one step Ctrl+Z undoes."""
+        ids = self.selected_ids()
+        if not ids or self.ops is None:
+            self.statusBar().showMessage("Select the documents to edit first.", 4000)
+            return
+        dialog = self.batch_dialog = BatchEditDialog(
+            len(ids), self.service.reference.organizations(), self.service.reference.sessions(), self)
+        dialog.accepted.connect(lambda: self.ops.batch_edit(ids, dialog.options()))
+        dialog.open()
 
     def undo(self) -> None:
         if self.ops is not None and self.ops.can_undo:
