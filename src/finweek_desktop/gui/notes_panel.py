@@ -132,8 +132,11 @@ class NotesPanel(QWidget):
         self.notes = notes
         while self.cards.count():
             item = self.cards.takeAt(0)
-            if item.widget() is not None:
-                item.widget().deleteLater()
+            widget = item.widget()
+            if widget is not None:
+                widget.hide()
+                widget.setParent(None)  # gone from the pane now (findChild too), deleted later
+                widget.deleteLater()
         for note in notes:
             self.cards.addWidget(self._card(note))
         self.empty.setVisible(not notes and not self.editor_box.isVisible())
