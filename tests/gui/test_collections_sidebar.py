@@ -296,3 +296,16 @@ def test_the_sidebar_and_the_notes_show_at_1280x800(qtbot, window, tmp_path):
     assert window.sidebar.isVisible() and window.sidebar.width() >= 150
     assert window.notes_panel.isVisible() and window.notes_panel.findChild(QFrame, f"note_{window.notes_panel.notes[0].id}")
     assert window.grab().save(str(tmp_path / "sidebar.png"))
+
+
+def test_the_sidebar_gives_way_in_a_narrow_window_unless_the_user_shows_it(qtbot, window):
+    assert window.sidebar.isVisible() and window.sidebar_action.isChecked()
+    window.resize(900, 600)
+    qtbot.waitUntil(lambda: not window.sidebar.isVisible())
+    assert not window.sidebar_action.isChecked()
+    window.sidebar_action.trigger()  # View > Collections sidebar
+    assert window.sidebar.isVisible()
+    window.resize(1280, 800)
+    window.resize(950, 600)
+    qtbot.wait(50)
+    assert window.sidebar.isVisible()  # the user's choice holds

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QModelIndex, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -37,6 +37,9 @@ log = logging.getLogger(__name__)
 
 CollectionRole = Qt.ItemDataRole.UserRole + 40  # the row's CollectionInfo (None on a heading)
 HEADINGS = ("Collections", "Saved searches")
+# Below this window width the sidebar hides by itself (the table's titles
+# need the room), unless the user chose to show it (View menu).
+NARROW_WINDOW = 1100
 
 
 class CollectionsModel(QStandardItemModel):
@@ -177,6 +180,7 @@ class CollectionsSidebar(QWidget):
     export_requested = Signal(object)  # CollectionInfo
     # The collections are loaded (the first time and after each change).
     reloaded = Signal()
+    shown_changed = Signal(bool)  # the sidebar showed or hid (by itself in a narrow window, or by the user)
 
     def __init__(self, ops: Operations, runner: TaskRunner, parent=None):
         super().__init__(parent)
@@ -189,6 +193,7 @@ class CollectionsSidebar(QWidget):
         self.name_dialog: QInputDialog | None = None
         self._loading = False
         self._again = False
+        self.user_choice: bool | None = None  # shown or hidden by the user: the window's width no longer decides
 
         self.model = CollectionsModel(self)
         self.model.documents_dropped.connect(self._dropped)
@@ -240,6 +245,32 @@ class CollectionsSidebar(QWidget):
 
     def sizeHint(self) -> QSize:
         return QSize(230, 600)
+
+    # -- showing -----------------------------------------------------------------
+
+    def watch_width(self, window) -> None:
+        """Hide in a window narrower than NARROW_WINDOW, show again when it widens."""
+        window.installEventFilter(self)
+        self._fit_width(window.width())
+
+    def eventFilter(self, watched, event) -> bool:
+        if event.type() == QEvent.Type.Resize:
+            self._fit_width(event.size().width())
+        return False
+
+    def _fit_width(self, width: int) -> None:
+        if self.user_choice is None:
+            self._set_shown(width >= NARROW_WINDOW)
+
+    def set_shown(self, shown: bool) -> None:
+        """The user's choice (View menu): it holds whatever the window's width."""
+        self.user_choice = shown
+        self._set_shown(shown)
+
+    def _set_shown(self, shown: bool) -> None:
+        if shown != (not self.isHidden()):
+            self.setVisible(shown)
+            self.shown_changed.emit(shown)
 
     # -- loading -----------------------------------------------------------------
 

@@ -110,7 +110,8 @@ class DocumentActionsMixin:
             else:
                 menu.addAction("&Open (no file attached)").setEnabled(False)
             menu.addAction(self.edit_action)
-            menu.addAction(self.batch_edit_action)
+            if len(ids) > 1:
+                menu.addAction(self.batch_edit_action)
             menu.addAction(self.attach_action)
             menu.addSeparator()
             menu.addAction(self.tag_action)

@@ -235,6 +235,10 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
         self.sidebar = CollectionsSidebar(self.ops, self.runner)
         self.sidebar.collection_activated.connect(self.show_collection)
         self.sidebar.follow(self.all_tab)
+        self.sidebar.shown_changed.connect(self.sidebar_action.setChecked)
+        self.sidebar.watch_width(self)
+        self.sidebar_action.setChecked(not self.sidebar.isHidden())
+        self.sidebar_action.triggered.connect(self.sidebar.set_shown)  # the user's choice, not a narrow window's
         self.search_tab.save_requested.connect(self.sidebar.ask_save_search)
         self.notes_panel = NotesPanel(self.ops)
         self.detail.add_section(self.notes_panel)
@@ -287,6 +291,10 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
                              "Search the catalog")
         self.filter_action = a("focusFilter", "Filter this &list", self.focus_filter, "Ctrl+L")
         self.reload_action = a("reload", "&Reload", self.reload_all, QKeySequence.StandardKey.Refresh)
+        self.sidebar_action = QAction("&Collections sidebar", self)  # toggled: see _build_collections
+        self.sidebar_action.setObjectName("showSidebar")
+        self.sidebar_action.setCheckable(True)
+        self.sidebar_action.setToolTip("Show the collections and saved searches beside the tabs")
         self.quit_action = a("quit", "&Quit", self.close, "Ctrl+Q")  # StandardKey.Quit is empty on some platforms
         self.about_action = a("about", "&About", self.about)
         self.shortcuts_action = a("shortcuts", "&Keyboard shortcuts", self.show_shortcuts, "F1")
@@ -315,6 +323,7 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
         edit_menu.addAction(self.filter_action)
         view_menu = menu.addMenu("&View")
         view_menu.addAction(self.reload_action)
+        view_menu.addAction(self.sidebar_action)
         view_menu.addSeparator()
         theme_menu = view_menu.addMenu("&Theme")
         theme_menu.setObjectName("themeMenu")
