@@ -109,7 +109,8 @@ class CollectionsModel(QStandardItemModel):
                 return info_index
         return QModelIndex()
 
-    def _all_indexes(self, parent: QModelIndex = QModelIndex()):
+    def _all_indexes(self, parent: QModelIndex | None = None):
+        parent = parent if parent is not None else QModelIndex()
         for row in range(self.rowCount(parent)):
             index = self.index(row, self.NAME, parent)
             yield index
@@ -331,9 +332,8 @@ class CollectionsSidebar(QWidget):
 
     def _check_tab(self) -> None:
         tab = self.tab
-        if tab is not None and tab.model.collection_id is not None:
-            if tab.model.collection_id not in {i.id for i in self.model.infos}:
-                tab.clear_extra_filter()  # deleted (or undone) meanwhile
+        if tab is not None and tab.model.collection_id not in (None, *(i.id for i in self.model.infos)):
+            tab.clear_extra_filter()  # deleted (or undone) meanwhile
 
     # -- what the user does ------------------------------------------------------
 
