@@ -309,3 +309,15 @@ def test_the_sidebar_gives_way_in_a_narrow_window_unless_the_user_shows_it(qtbot
     window.resize(950, 600)
     qtbot.wait(50)
     assert window.sidebar.isVisible()  # the user's choice holds
+
+
+def test_add_to_collection_from_the_row_menu_without_dragging(qtbot, window):
+    tab = window.all_tab
+    doc_id = select_title(qtbot, tab, BLUE_PAPER)
+    index = tab.model.index(tab.model.row_of(doc_id), DocumentTableModel.TITLE)
+    right_click(qtbot, tab.table, tab.table.visualRect(index).center())
+    menu = dialog(qtbot, type(window.context_menu), "documentMenu")
+    choose(qtbot, menu, "Add to collection")
+    _name_dialog(qtbot, window.sidebar, "Hengqin/Reading")
+    qtbot.waitUntil(lambda: ("    Reading", "1") in _rows(window.sidebar), timeout=10000)
+    assert window.service.collections.document_ids(window.service.collections.find("Hengqin/Reading").id) == [doc_id]

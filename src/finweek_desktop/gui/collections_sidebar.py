@@ -388,6 +388,21 @@ class CollectionsSidebar(QWidget):
         dialog.textValueSelected.connect(lambda value: value.strip() and accepted(value.strip()))
         dialog.open()
 
+    def ask_collect(self, ids: list[int]) -> None:
+        """"Add to collection…" of a document list: a collection's name (the
+        current one offered; a new name or "Parent/Child" path creates it)."""
+        if not ids:
+            return
+        current = self.current()
+        offer = current.path if current is not None and not current.saved else ""
+        what = "the document" if len(ids) == 1 else f"the {len(ids)} selected documents"
+        self._ask("Add to collection", f"Add {what} to the collection (a new name creates it):", offer,
+                  lambda path: self.ops.collect(ids, path))
+        if self.name_dialog is not None:
+            self.name_dialog.setComboBoxEditable(True)
+            self.name_dialog.setComboBoxItems([i.path for i in self.model.infos if not i.saved])
+            self.name_dialog.setTextValue(offer)
+
     def ask_new_collection(self, parent: CollectionInfo | None) -> None:
         where = f" in “{parent.path}”" if parent is not None else ""
         self._ask("New collection", f"Name of the new collection{where}:", "",

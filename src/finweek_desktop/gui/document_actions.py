@@ -67,6 +67,8 @@ class DocumentActionsMixin:
                       f"Save {what} as JSON", n >= 1)
             self._say(self.batch_edit_action, "&Batch edit…" if n <= 1 else f"&Batch edit {n} documents…",
                       f"Change the kind, date, session or organizations of {what}", n >= 1)
+            self._say(self.collect_action, "Add to &collection…" if n <= 1 else f"Add {n} to &collection…",
+                      f"Put {what} in a collection", n >= 1)
             shown = self.detail.document_id
             self.detail.set_selection(n, ids.index(shown) + 1 if shown in ids else 1)
             return
@@ -86,6 +88,7 @@ class DocumentActionsMixin:
         self._say(self.attach_action, "&Attach files…", off, False)
         self._say(self.export_action, "E&xport…", off, False)
         self._say(self.batch_edit_action, "&Batch edit…", off, False)
+        self._say(self.collect_action, "Add to &collection…", off, False)
 
     # -- the right-click menu of a document list -------------------------------
 
@@ -116,6 +119,7 @@ class DocumentActionsMixin:
             menu.addSeparator()
             menu.addAction(self.tag_action)
             menu.addAction(self.untag_action)
+            menu.addAction(self.collect_action)
             menu.addAction(self.export_action)
             menu.addSeparator()
             menu.addAction(self.delete_action)

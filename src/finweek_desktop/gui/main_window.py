@@ -277,6 +277,8 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
         self.tag_action = a("tagSelected", "&Tag selected…", self.tag_selected, "Ctrl+T", "tag",
                             "Add a tag to every selected document")
         self.untag_action = a("untagSelected", "&Remove tag from selected…", self.untag_selected, "Ctrl+Shift+T")
+        self.collect_action = a("collectSelected", "Add to &collection…", self.collect_selected, None, None,
+                                "Put the selected documents in a collection (or drag them onto one in the sidebar)")
         self.batch_edit_action = a("batchEdit", "&Batch edit selected…", self.batch_edit_selected, "Ctrl+Shift+E", None,
                                    "Change the kind, date, session or organizations of every selected document")
         self.export_action = a("exportSelected", "E&xport…", self.export_selected, None, None,
@@ -316,7 +318,7 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
         edit_menu.addAction(self.redo_action)
         edit_menu.addSeparator()
         for action in (self.edit_action, self.batch_edit_action, self.delete_action, self.tag_action,
-                       self.untag_action):
+                       self.untag_action, self.collect_action):
             edit_menu.addAction(action)
         edit_menu.addSeparator()
         edit_menu.addAction(self.find_action)
@@ -633,6 +635,14 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
         self.tabs.setCurrentWidget(self.all_tab)
 
     # -- documents (new, edit, delete, export: document_actions.py) ------------
+
+    def collect_selected(self) -> None:
+        """Add to collection…: the selected documents into a collection named in a dialog."""
+        ids = self.selected_ids()
+        if not ids or self.tabs is None:
+            self.statusBar().showMessage("Select the documents to add first.", 4000)
+            return
+        self.sidebar.ask_collect(ids)
 
     def batch_edit_selected(self) -> None:
         """Ctrl+Shift+E: the kind, date, session or an organization of every
