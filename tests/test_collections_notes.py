@@ -223,3 +223,20 @@ def test_migration_and_sibling_uniqueness_on_postgresql(tmp_path, postgres_url):
         assert len(service.notes.of_document(doc)) == 1
     finally:
         catalog.close()
+
+
+def test_another_process_renaming_a_collection_is_heard_here(data_dir):
+    """The app and the CLI on one folder: a change to collections alone (no
+    document touched) still reaches the other's sidebar."""
+    app, cli = open_catalog(data_dir, seed=False), open_catalog(data_dir, seed=False)
+    try:
+        doc = _new(app.service, "Shared report")
+        app.service.collections.collect([doc], "Reading")
+        app.service.writer.hear_others()
+        cli.service.collections.rename(cli.service.collections.find("Reading").id, "Reading list")
+        changes = app.service.writer.hear_others()
+        assert changes.collections and not changes.documents
+        assert [c.path for c in app.service.collections.all()] == ["Reading list"]
+    finally:
+        cli.close()
+        app.close()

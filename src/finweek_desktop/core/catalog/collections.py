@@ -20,7 +20,7 @@ from ..changes import ChangeSet
 from ..models import Collection, CollectionDocument, Document, utcnow
 from ..search.index import SORTS, SearchIndex, SearchResults
 from ..vocabulary import DocumentKind
-from .common import NotFound, list_sort
+from .common import CHUNK_SIZE, NotFound, chunks, list_sort
 from .history import History
 from .snapshots import RestoreError, iso, when
 from .writer import CatalogWriter
@@ -250,10 +250,20 @@ class Collections:
             row, created = self._ensure(session, names)
             if row.kind == SAVED:
                 raise ValueError(f"{path!r} is a saved search: documents cannot be put in it")
-            missing = [i for i in doc_ids if session.get(Document, i) is None]
+            existing, members = set(), set()
+            for chunk in chunks(doc_ids, CHUNK_SIZE):
+                existing.update(session.scalars(select(Document.id).where(Document.id.in_(chunk))))
+                members.update(
+                    session.scalars(
+                        select(CollectionDocument.document_id).where(
+                            CollectionDocument.collection_id == row.id, CollectionDocument.document_id.in_(chunk)
+                        )
+                    )
+                )
+            missing = [i for i in doc_ids if i not in existing]
             if missing:
                 raise NotFound(f"no document with id {missing[0]}")
-            added = [i for i in doc_ids if session.get(CollectionDocument, (row.id, i)) is None]
+            added = [i for i in doc_ids if i not in members]
             for doc_id in added:
                 session.add(CollectionDocument(collection_id=row.id, document_id=doc_id))
             session.flush()
