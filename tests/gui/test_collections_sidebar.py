@@ -132,6 +132,8 @@ def test_rename_new_and_delete_through_the_right_click_menu(qtbot, window):
     sidebar = window.sidebar
     qtbot.waitUntil(lambda: ("  Reading", "1") in _rows(sidebar), timeout=10000)
     reading = service.collections.find("Reading").id
+    _click(qtbot, sidebar, reading)
+    qtbot.waitUntil(lambda: window.all_tab.chip.text() == "Collection: Reading")
 
     index = sidebar.model.index_of(reading)
     right_click(qtbot, sidebar.view, sidebar.view.visualRect(index).center())
@@ -142,6 +144,7 @@ def test_rename_new_and_delete_through_the_right_click_menu(qtbot, window):
     choose(qtbot, menu, "Rename")
     _name_dialog(qtbot, sidebar, "Reading list")
     qtbot.waitUntil(lambda: ("  Reading list", "1") in _rows(sidebar), timeout=10000)
+    assert window.all_tab.chip.text() == "Collection: Reading list"  # it was shown: the chip follows
 
     # Export is left for the export feature to connect: the signal carries the collection
     exported = []

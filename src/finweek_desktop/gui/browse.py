@@ -135,6 +135,12 @@ class BrowseTab(QWidget):
     def clear_extra_filter(self) -> None:
         self.set_extra_filter(DocumentFilter(), "")
 
+    def relabel(self, label: str) -> None:
+        """A new text for the filter chip (the collection shown was renamed)."""
+        if self._extra_label:
+            self._extra_label = label
+            self._show_chip()
+
     def set_collection(self, collection_id: int, label: str) -> None:
         """Show only a collection's documents (a saved search's hits, run
         now), with a chip to show everything again (the sidebar's click)."""

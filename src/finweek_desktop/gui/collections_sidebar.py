@@ -332,8 +332,13 @@ class CollectionsSidebar(QWidget):
 
     def _check_tab(self) -> None:
         tab = self.tab
-        if tab is not None and tab.model.collection_id not in (None, *(i.id for i in self.model.infos)):
+        if tab is None or tab.model.collection_id is None:
+            return
+        shown = next((i for i in self.model.infos if i.id == tab.model.collection_id), None)
+        if shown is None:
             tab.clear_extra_filter()  # deleted (or undone) meanwhile
+        else:
+            tab.relabel(f"{'Saved search' if shown.saved else 'Collection'}: {shown.path}")  # renamed, perhaps
 
     # -- what the user does ------------------------------------------------------
 
