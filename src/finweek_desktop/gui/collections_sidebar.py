@@ -247,6 +247,11 @@ class CollectionsSidebar(QWidget):
     def sizeHint(self) -> QSize:
         return QSize(230, 600)
 
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:  # light or dark: the icons and hints are drawn anew
+            self.reload()
+
     # -- showing -----------------------------------------------------------------
 
     def watch_width(self, window) -> None:
