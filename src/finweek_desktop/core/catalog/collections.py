@@ -250,7 +250,8 @@ class Collections:
             row, created = self._ensure(session, names)
             if row.kind == SAVED:
                 raise ValueError(f"{path!r} is a saved search: documents cannot be put in it")
-            existing, members = set(), set()
+            existing: set[int] = set()
+            members: set[int] = set()
             for chunk in chunks(doc_ids, CHUNK_SIZE):
                 existing.update(session.scalars(select(Document.id).where(Document.id.in_(chunk))))
                 members.update(
