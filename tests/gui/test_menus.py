@@ -55,7 +55,7 @@ def test_right_click_on_a_row_selects_it_and_its_menu_deletes_it(qtbot, window, 
     menu = dialog(qtbot, QMenu, "documentMenu")
     assert window.detail.title.text() == REPORT and len(window.selected_ids()) == 1
     assert menu_texts(menu) == ["Open (no file attached)", "Edit document…", "Attach files…", "Tag…", "Remove a tag…",
-                                "Export…", "Copy citation", "Copy bibliography", "Delete"]
+                                "Add to collection…", "Export…", "Copy citation", "Copy bibliography", "Delete"]
     choose(qtbot, menu, "Delete")
     assert REPORT in dialog(qtbot, QMessageBox, "confirmDelete").text()
     with qtbot.waitSignal(window.ops.finished, timeout=10000):

@@ -53,13 +53,31 @@ def register(subparsers, common) -> None:
     p.add_argument("--json", action="store_true", help="print the new document as JSON")
     p.set_defaults(handler=run_add)
 
-    p = subparsers.add_parser("edit", parents=[common], help="change a document's fields")
-    p.add_argument("id", type=record_id)
+    p = subparsers.add_parser(
+        "edit",
+        parents=[common],
+        help="change a document's fields, or the kind, date, session and organizations of many",
+        description="Change a document's fields. Given several IDs (a batch edit), --kind, --date, --session and "
+        "--add-organization apply to each of them, in one change that `finweek undo` undoes at once.",
+    )
+    p.add_argument("ids", nargs="+", type=record_id, metavar="ID")
     p.add_argument("--kind")
     p.add_argument("--title")
     _document_fields(p)
     p.add_argument("--session", help="move it to this session of the event (name or id; 'none' to take it out)")
-    p.add_argument("--json", action="store_true", help="print the document as JSON")
+    p.add_argument(
+        "--add-organization",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="link this organization (name or alias; a new name creates it) with --role (repeatable)",
+    )
+    p.add_argument(
+        "--role",
+        default="publisher",
+        help=f"the role of --add-organization: {', '.join(r.value for r in OrganizationRole)} (default publisher)",
+    )
+    p.add_argument("--json", action="store_true", help="print the document(s) as JSON")
     p.set_defaults(handler=run_edit)
 
     p = subparsers.add_parser("delete", parents=[common], help="delete a document")
@@ -213,7 +231,13 @@ def run_add(args, catalog) -> int:
     return 0
 
 
+_BATCH_FIELDS = ("kind", "date")
+
+
 def run_edit(args, catalog) -> int:
+    if len(set(args.ids)) > 1 or args.add_organization:
+        return _run_batch_edit(args, catalog)
+    args.id = args.ids[0]
     changes = {
         name: getattr(args, name)
         for name in ("kind", "title", "subtitle", "date", "language", "summary", "notes", "source", *CITATION_FIELDS)
@@ -241,6 +265,41 @@ def run_edit(args, catalog) -> int:
         print_json(detail.to_json())
     else:
         print(f"Updated [{detail.id}] {shown(detail.title)}")
+    return 0
+
+
+def _run_batch_edit(args, catalog) -> int:
+    service = catalog.service
+    others = [
+        f"--{name}"
+        for name in ("title", "subtitle", "language", "summary", "notes", "source")
+        if getattr(args, name) is not None
+    ]
+    if others:
+        raise CliError(
+            f"{', '.join(others)} change one document at a time; for several give --kind, --date, "
+            "--session or --add-organization"
+        )
+    options: dict = {name: getattr(args, name) for name in _BATCH_FIELDS if getattr(args, name) is not None}
+    if args.session is not None:
+        none = args.session.strip().casefold() == "none"
+        options["session_id"] = None if none else _session_id(service, args.session)
+    if args.add_organization:
+        role = OrganizationRole.parse(args.role).value
+        options["add_organizations"] = [(name, role) for name in args.add_organization]
+    if not options:
+        raise CliError("nothing to change: give --kind, --date, --session or --add-organization")
+    ids = list(dict.fromkeys(args.ids))
+    for doc_id in ids:  # every id exists, or nothing is written
+        service.documents.get_document(doc_id)
+    result = service.batch.edit(ids, **options)
+    if args.json:
+        print_json([service.documents.get_document(i).to_json() for i in ids])
+    else:
+        unchanged = len(ids) - len(result.documents)
+        note = f" ({unchanged} already so)" if unchanged else ""
+        n = len(result.documents)
+        print(f"Updated {n} document{'s' if n != 1 else ''}{note}; `finweek undo` undoes it at once")
     return 0
 
 

@@ -15,10 +15,10 @@ from ..core.display import safe_display_name
 from ..core.search.index import IndexBusy, IndexDamaged
 from ..core.search.query import QueryError
 from ..core.startup import CatalogOpenError, database_error_message, open_catalog
-from . import attachments, documents, history, imports, maintenance, reference, refs, search, tags
+from . import attachments, collections, documents, history, imports, maintenance, reference, refs, search, tags
 from .output import CliError
 
-COMMAND_GROUPS = [search, documents, attachments, tags, reference, maintenance, history, refs, imports]
+COMMAND_GROUPS = [search, documents, attachments, tags, collections, reference, maintenance, history, refs, imports]
 log = logging.getLogger("finweek_desktop.cli")
 
 
@@ -30,6 +30,16 @@ class _Parser(argparse.ArgumentParser):
             # `finweek search -digital`: argparse took the query for an option.
             message += "; a query that starts with '-' goes after --, as in: finweek search -- -word"
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+    def parse_args(self, args=None, namespace=None):
+        parsed, extras = self.parse_known_args(args, namespace)
+        if extras:
+            message = f"unrecognized arguments: {' '.join(extras)}"
+            if getattr(parsed, "command", None) == "search" and any(e.startswith("-") for e in extras):
+                # the query is optional (`search --saved NAME`): `search -digital` ends here
+                message += "; a query that starts with '-' goes after --, as in: finweek search -- -word"
+            self.error(message)
+        return parsed
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..core.display import safe_display_name
 from ..core.search.index import SORTS
-from .output import kind_label, positive_int, print_json, snippet_to_plain, snippet_to_text
+from .output import CliError, kind_label, positive_int, print_json, snippet_to_plain, snippet_to_text
 
 
 def register(subparsers, common) -> None:
@@ -17,11 +17,20 @@ def register(subparsers, common) -> None:
             "(title:, tag:, kind:, org:, year:, place:, session:), prefix* and fuzzy~ work."
         ),
     )
-    p.add_argument("query", nargs="+", help="the query (several arguments are joined with spaces)")
+    p.add_argument(
+        "query", nargs="*", help="the query (several arguments are joined with spaces); required unless --saved"
+    )
     p.add_argument("--limit", type=positive_int, default=20, help="how many hits to show (default 20)")
-    p.add_argument("--sort", choices=SORTS, default="relevance")
+    p.add_argument("--sort", choices=SORTS, default=None, help="relevance (default), date, date-asc or title")
     p.add_argument("--kind", action="append", default=[], help="only this kind (repeatable)")
     p.add_argument("--tag", action="append", default=[], help="only documents with this tag (repeatable)")
+    p.add_argument(
+        "--save",
+        metavar="NAME",
+        help="also save this search (query, sort, --kind and --tag filters) under NAME; "
+        "'Parent/Child' nests it in a collection; a saved search of that name is replaced",
+    )
+    p.add_argument("--saved", metavar="NAME", help="run the saved search NAME now (its own query, sort and filters)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(handler=run)
 
@@ -30,18 +39,31 @@ def run(args, catalog) -> int:
     from ..core.vocabulary import DocumentKind
 
     service = catalog.service
-    results = service.search(
-        " ".join(args.query),
-        limit=args.limit,
-        sort=args.sort,
-        kinds=[DocumentKind.parse(k).value for k in args.kind],
-        tags=args.tag,
-    )
+    query = " ".join(args.query)
+    saved_as = None
+    if args.saved is not None:
+        if query or args.save or args.sort or args.kind or args.tag:
+            raise CliError(
+                "--saved runs a saved search as it was saved: give no query, --save, --sort, --kind or --tag"
+            )
+        saved = service.collections.find(args.saved, count=False)
+        if not saved.saved:
+            raise CliError(f"{saved.path!r} is a collection, not a saved search (see `finweek collections`)")
+        results = service.collections.run(saved.id, limit=args.limit)
+    else:
+        if not query.strip():
+            raise CliError("give a query, or --saved NAME to run a saved search")
+        kind_filter = [DocumentKind.parse(k).value for k in args.kind]
+        sort = args.sort or "relevance"
+        results = service.search(query, limit=args.limit, sort=sort, kinds=kind_filter, tags=args.tag)
+        if args.save is not None:
+            saved_as = service.collections.save_search(args.save, query, sort=sort, kinds=kind_filter, tags=args.tag)
     summaries = {s.id: s for s in service.documents.summaries([h.id for h in results.hits])}
     if args.json:
         print_json(
             {
                 "query": results.text,
+                **({"saved_as": saved_as.path} if saved_as is not None else {}),
                 "total": results.total,
                 "notice": results.notice,
                 "facets": {"kind": results.kind_counts, "tag": results.tag_counts},
@@ -62,6 +84,8 @@ def run(args, catalog) -> int:
             }
         )
         return 0
+    if saved_as is not None:
+        print(f"Saved the search as “{safe_display_name(saved_as.path)}” (`finweek search --saved` runs it)")
     if results.notice:
         print(f"note: {safe_display_name(results.notice)}")
     if not results.hits:

@@ -31,7 +31,12 @@ class LoggedChange:
 
 
 def record(
-    session: DbSession, created: Iterable[int], changed: Iterable[int], deleted: Iterable[int], aliases: bool
+    session: DbSession,
+    created: Iterable[int],
+    changed: Iterable[int],
+    deleted: Iterable[int],
+    aliases: bool,
+    collections: bool = False,
 ) -> list[Change]:
     """Add the log rows of one transaction (call last, just before commit:
     on a server, a sequence number taken by a transaction that then rolls
@@ -41,6 +46,8 @@ def record(
     rows += [Change(document_id=i, action=ChangeAction.DELETED.value) for i in sorted(deleted)]
     if aliases:
         rows.append(Change(document_id=None, action=ChangeAction.ALIASES.value))
+    if collections:  # other desktops redraw their sidebars
+        rows.append(Change(document_id=None, action=ChangeAction.COLLECTIONS.value))
     session.add_all(rows)
     return rows
 

@@ -17,6 +17,7 @@ class ChangeAction(enum.StrEnum):
     CHANGED = "changed"
     DELETED = "deleted"
     ALIASES = "aliases"  # names every search expands (places, organizations)
+    COLLECTIONS = "collections"  # collections or saved searches (names, nesting, queries)
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ class ChangeSet:
     tags: bool = False  # tag names, colours or tag counts
     organizations: bool = False  # organizations, places or their aliases
     attachments: frozenset[int] = frozenset()  # ids of documents whose files changed
+    collections: bool = False  # collections, saved searches or their members
     searchable: bool = True  # False: saved, the index follows once it is free
     extra: dict = field(default_factory=dict, compare=False)  # e.g. {"attachment_ids": [...]}
 
@@ -36,7 +38,7 @@ class ChangeSet:
 
     @property
     def empty(self) -> bool:
-        return not (self.documents or self.tags or self.organizations or self.attachments)
+        return not (self.documents or self.tags or self.organizations or self.attachments or self.collections)
 
     @property
     def document_id(self) -> int:
@@ -55,6 +57,7 @@ class ChangeSet:
             tags=self.tags or other.tags,
             organizations=self.organizations or other.organizations,
             attachments=self.attachments | other.attachments,
+            collections=self.collections or other.collections,
             searchable=self.searchable and other.searchable,
             extra={**self.extra, **other.extra},
         )
@@ -68,10 +71,11 @@ def changes_of(logged) -> ChangeSet:
     ``action``) that another process wrote. What exactly changed in a
     document is not logged, so its tags and organizations count as changed."""
     by_action: dict[str, set[int]] = {}
-    aliases = False
+    aliases = collections = False
     for row in logged:
         if row.document_id is None:
             aliases = aliases or row.action == ChangeAction.ALIASES
+            collections = collections or row.action == ChangeAction.COLLECTIONS
         else:
             by_action.setdefault(row.action, set()).add(row.document_id)
     deleted = by_action.get(ChangeAction.DELETED, set())
@@ -85,4 +89,6 @@ def changes_of(logged) -> ChangeSet:
         tags=documents,
         organizations=documents or aliases,
         attachments=frozenset(created | changed),
+        # a document's change may be a membership; a deleted one leaves its collections
+        collections=documents or collections,
     )

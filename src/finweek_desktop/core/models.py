@@ -328,3 +328,53 @@ class HeldFile(Base):
 
     trash_item: Mapped[TrashItem | None] = relationship(back_populates="files")
     history_entry: Mapped[HistoryEntry | None] = relationship(back_populates="files")
+
+
+class Collection(Base):
+    """A named group of documents, nestable: a manual collection holds the
+    documents put in it; a saved search (``kind`` "saved") holds a query with
+    its sort and facet filters and is re-run whenever it is shown.
+
+    Names are unique among siblings, ignoring case. ``parent_key`` is the
+    parent's id or 0 at the top: a unique constraint over a NULL parent would
+    let two top-level collections share a name (NULLs are distinct in
+    SQLite's and PostgreSQL's unique constraints alike)."""
+
+    __tablename__ = "collections"
+    __table_args__ = (UniqueConstraint("parent_key", "name_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    name_key: Mapped[str] = mapped_column(String(200))  # casefolded name
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("collections.id", ondelete="CASCADE"), index=True)
+    parent_key: Mapped[int] = mapped_column(Integer, default=0)
+    kind: Mapped[str] = mapped_column(String(10), default="manual")  # "manual" | "saved"
+    query: Mapped[str] = mapped_column(Text, default="")
+    sort: Mapped[str] = mapped_column(String(20), default="relevance")
+    filters: Mapped[str] = mapped_column(Text, default="{}")  # JSON: {"kinds": [...], "tags": [...]}
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class CollectionDocument(Base):
+    """A document's membership of a manual collection."""
+
+    __tablename__ = "collection_documents"
+
+    collection_id: Mapped[int] = mapped_column(ForeignKey("collections.id", ondelete="CASCADE"), primary_key=True)
+    document_id: Mapped[int] = mapped_column(
+        ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    added_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Note(Base):
+    """A researcher's note on a document, in Markdown (not the document's own
+    ``notes`` field, which describes the document)."""
+
+    __tablename__ = "notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+    body: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    modified_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -127,6 +127,7 @@ class BrowseTab(QWidget):
         )
 
     def set_extra_filter(self, extra: DocumentFilter, label: str) -> None:
+        self.model.collection_id = None  # a tag or organization chosen elsewhere replaces a collection
         self._extra = extra
         self._extra_label = label
         self._show_chip()
@@ -134,6 +135,21 @@ class BrowseTab(QWidget):
 
     def clear_extra_filter(self) -> None:
         self.set_extra_filter(DocumentFilter(), "")
+
+    def relabel(self, label: str) -> None:
+        """A new text for the filter chip (the collection shown was renamed)."""
+        if self._extra_label:
+            self._extra_label = label
+            self._show_chip()
+
+    def set_collection(self, collection_id: int, label: str) -> None:
+        """Show only a collection's documents (a saved search's hits, run
+        now), with a chip to show everything again (the sidebar's click)."""
+        self._extra = DocumentFilter()
+        self._extra_label = label
+        self.model.collection_id = collection_id
+        self._show_chip()
+        self._apply_filter()
 
     def _show_chip(self) -> None:
         self.chip.setText(self._extra_label)

@@ -48,6 +48,7 @@ class DetailPane(QWidget):
     save_attachment_requested = Signal(object)
     detach_requested = Signal(int, object)
     files_dropped = Signal(int, list)
+    document_shown = Signal(object)  # the id of the document now shown, or None (sections follow it)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -159,6 +160,7 @@ class DetailPane(QWidget):
         column.addWidget(self.notes_label)
         column.addWidget(self.notes)
         column.addStretch(1)
+        self._info_column = column
         scroll = QScrollArea()
         scroll.setWidget(info)
         scroll.setWidgetResizable(True)
@@ -213,6 +215,11 @@ class DetailPane(QWidget):
         else:
             event.ignore()
 
+    def add_section(self, widget: QWidget) -> None:
+        """A section of its own (the researcher's notes) below the others; it
+        follows ``document_shown``."""
+        self._info_column.insertWidget(self._info_column.count() - 1, widget)
+
     def _tool(self, icon_name: str, tip: str, slot) -> QToolButton:
         button = QToolButton()
         set_icon(button, icon_name)
@@ -244,6 +251,7 @@ class DetailPane(QWidget):
             self.tags.clear_entry()  # text typed for one document is not for the next
         self.placeholder.setVisible(document is None)
         self.splitter.setVisible(document is not None)
+        self.document_shown.emit(document.id if document is not None else None)
         if document is None:
             self.preview.show_message("Select a document with a file to preview it.")
             return

@@ -91,6 +91,10 @@ class DocumentActionsMixin:
                       f"Save {what} as BibTeX, RIS, CSL-JSON, CSV or JSON", n >= 1)
             self._say(self.copy_citation_action, "Copy &citation", f"Copy the citation of {what}", n >= 1)
             self._say(self.copy_bibliography_action, "Copy &bibliography", f"Copy the bibliography of {what}", n >= 1)
+            self._say(self.batch_edit_action, "&Batch edit…" if n <= 1 else f"&Batch edit {n} documents…",
+                      f"Change the kind, date, session or organizations of {what}", n >= 1)
+            self._say(self.collect_action, "Add to &collection…" if n <= 1 else f"Add {n} to &collection…",
+                      f"Put {what} in a collection", n >= 1)
             shown = self.detail.document_id
             self.detail.set_selection(n, ids.index(shown) + 1 if shown in ids else 1)
             return
@@ -111,6 +115,8 @@ class DocumentActionsMixin:
         self._say(self.export_action, "E&xport…", off, False)
         self._say(self.copy_citation_action, "Copy &citation", off, False)
         self._say(self.copy_bibliography_action, "Copy &bibliography", off, False)
+        self._say(self.batch_edit_action, "&Batch edit…", off, False)
+        self._say(self.collect_action, "Add to &collection…", off, False)
 
     # -- the right-click menu of a document list -------------------------------
 
@@ -135,10 +141,13 @@ class DocumentActionsMixin:
             else:
                 menu.addAction("&Open (no file attached)").setEnabled(False)
             menu.addAction(self.edit_action)
+            if len(ids) > 1:
+                menu.addAction(self.batch_edit_action)
             menu.addAction(self.attach_action)
             menu.addSeparator()
             menu.addAction(self.tag_action)
             menu.addAction(self.untag_action)
+            menu.addAction(self.collect_action)
             menu.addAction(self.export_action)
             menu.addAction(self.copy_citation_action)
             menu.addAction(self.copy_bibliography_action)

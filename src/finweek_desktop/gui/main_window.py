@@ -29,12 +29,15 @@ from ..core.catalog import DocumentFilter, NotFound
 from ..core.changes import ChangeSet
 from ..core.startup import Catalog
 from ..core.vocabulary import DocumentKind
+from .batch_edit import BatchEditDialog
 from .browse import BrowseTab, SessionBrowseTab
+from .collections_sidebar import CollectionsSidebar
 from .detail import DetailPane
 from .document_actions import STYLE_LABELS, DocumentActionsMixin
 from .errors import show_error
 from .files import FileActionsMixin
 from .index_status import IndexStatus
+from .notes_panel import NotesPanel
 from .operations import Done, Operations
 from .search_tab import SearchTab
 from .shortcuts import ShortcutSheet
@@ -212,13 +215,45 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
         self.splitter.setStretchFactor(1, 2)
         self.splitter.setChildrenCollapsible(False)
         self.splitter.setSizes([850, 420])
-        self.main = QWidget()
-        layout = QVBoxLayout(self.main)
+        tabs_and_pane = QWidget()
+        layout = QVBoxLayout(tabs_and_pane)
         layout.setContentsMargins(4, 4, 4, 0)
         layout.setSpacing(0)
         layout.addWidget(self.tabs.bar)
         layout.addWidget(self.splitter, 1)
+        self._build_collections()
+        self.main = QSplitter(Qt.Orientation.Horizontal)
+        self.main.setObjectName("sidebarSplitter")
+        self.main.addWidget(self.sidebar)
+        self.main.addWidget(tabs_and_pane)
+        self.main.setStretchFactor(1, 1)
+        self.main.setChildrenCollapsible(True)
+        self.main.setSizes([230, 1050])
         self._reload_tag_names()
+
+    def _build_collections(self) -> None:
+        """The collections sidebar, the notes section of the detail pane and
+        "Save search…" (collections_sidebar.py, notes_panel.py): each
+        refreshes itself from ops.catalog_changed."""
+        self.sidebar = CollectionsSidebar(self.ops, self.runner)
+        self.sidebar.collection_activated.connect(self.show_collection)
+        self.sidebar.follow(self.all_tab)
+        self.sidebar.shown_changed.connect(self.sidebar_action.setChecked)
+        self.sidebar.watch_width(self)
+        self.sidebar_action.setChecked(not self.sidebar.isHidden())
+        self.sidebar_action.triggered.connect(self.sidebar.set_shown)  # the user's choice, not a narrow window's
+        self.search_tab.save_requested.connect(self.sidebar.ask_save_search)
+        self.notes_panel = NotesPanel(self.ops)
+        self.detail.add_section(self.notes_panel)
+        self.detail.document_shown.connect(self.notes_panel.show_document)
+        self.notes_panel.show_document(self.detail.document_id)
+
+    def show_collection(self, info) -> None:
+        """A collection or saved search clicked in the sidebar: its documents
+        in the All documents table."""
+        what = "Saved search" if info.saved else "Collection"
+        self.all_tab.set_collection(info.id, f"{what}: {info.path}")
+        self.tabs.setCurrentWidget(self.all_tab)
 
     # -- actions, menus, toolbar -----------------------------------------------
 
@@ -245,6 +280,10 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
         self.tag_action = a("tagSelected", "&Tag selected…", self.tag_selected, "Ctrl+T", "tag",
                             "Add a tag to every selected document")
         self.untag_action = a("untagSelected", "&Remove tag from selected…", self.untag_selected, "Ctrl+Shift+T")
+        self.collect_action = a("collectSelected", "Add to &collection…", self.collect_selected, None, None,
+                                "Put the selected documents in a collection (or drag them onto one in the sidebar)")
+        self.batch_edit_action = a("batchEdit", "&Batch edit selected…", self.batch_edit_selected, "Ctrl+Shift+E", None,
+                                   "Change the kind, date, session or organizations of every selected document")
         self.export_action = a("exportSelected", "E&xport…", self.export_selected, None, None,
                                "Save the selected documents as BibTeX, RIS, CSL-JSON, CSV or JSON")
         self.copy_citation_action = a("copyCitation", "Copy &citation", self.copy_citation)
@@ -263,6 +302,10 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
                              "Search the catalog")
         self.filter_action = a("focusFilter", "Filter this &list", self.focus_filter, "Ctrl+L")
         self.reload_action = a("reload", "&Reload", self.reload_all, QKeySequence.StandardKey.Refresh)
+        self.sidebar_action = QAction("&Collections sidebar", self)  # toggled: see _build_collections
+        self.sidebar_action.setObjectName("showSidebar")
+        self.sidebar_action.setCheckable(True)
+        self.sidebar_action.setToolTip("Show the collections and saved searches beside the tabs")
         self.quit_action = a("quit", "&Quit", self.close, "Ctrl+Q")  # StandardKey.Quit is empty on some platforms
         self.about_action = a("about", "&About", self.about)
         self.shortcuts_action = a("shortcuts", "&Keyboard shortcuts", self.show_shortcuts, "F1")
@@ -284,7 +327,8 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
         edit_menu.addAction(self.undo_action)
         edit_menu.addAction(self.redo_action)
         edit_menu.addSeparator()
-        for action in (self.edit_action, self.delete_action, self.tag_action, self.untag_action):
+        for action in (self.edit_action, self.batch_edit_action, self.delete_action, self.tag_action,
+                       self.untag_action, self.collect_action):
             edit_menu.addAction(action)
         edit_menu.addSeparator()
         edit_menu.addAction(self.copy_citation_action)
@@ -304,6 +348,7 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
         edit_menu.addAction(self.filter_action)
         view_menu = menu.addMenu("&View")
         view_menu.addAction(self.reload_action)
+        view_menu.addAction(self.sidebar_action)
         view_menu.addSeparator()
         theme_menu = view_menu.addMenu("&Theme")
         theme_menu.setObjectName("themeMenu")
@@ -403,7 +448,7 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
         state = s.value("window/state")
         if isinstance(state, QByteArray):
             self.restoreState(state)
-        for splitter in (self.splitter, self.search_tab.splitter, self.sessions_tab.splitter):
+        for splitter in (self.splitter, self.search_tab.splitter, self.sessions_tab.splitter, self.main):
             value = s.value(f"splitter/{splitter.objectName()}")
             if isinstance(value, QByteArray):
                 splitter.restoreState(value)
@@ -432,7 +477,7 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
             return
         s.setValue("window/state", self.saveState())
         s.setValue("window/tab", self.tabs.currentIndex())
-        for splitter in (self.splitter, self.search_tab.splitter, self.sessions_tab.splitter):
+        for splitter in (self.splitter, self.search_tab.splitter, self.sessions_tab.splitter, self.main):
             s.setValue(f"splitter/{splitter.objectName()}", splitter.saveState())
         if self.detail.preview_share is not None:
             s.setValue("detail/previewShare", round(self.detail.preview_share, 4))
@@ -595,6 +640,26 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
         self.tabs.setCurrentWidget(self.all_tab)
 
     # -- documents (new, edit, delete, export: document_actions.py) ------------
+
+    def collect_selected(self) -> None:
+        """Add to collection…: the selected documents into a collection named in a dialog."""
+        ids = self.selected_ids()
+        if not ids or self.tabs is None:
+            self.statusBar().showMessage("Select the documents to add first.", 4000)
+            return
+        self.sidebar.ask_collect(ids)
+
+    def batch_edit_selected(self) -> None:
+        """Ctrl+Shift+E: the kind, date, session or an organization of every
+        selected document, in one step Ctrl+Z undoes."""
+        ids = self.selected_ids()
+        if not ids or self.ops is None:
+            self.statusBar().showMessage("Select the documents to edit first.", 4000)
+            return
+        dialog = self.batch_dialog = BatchEditDialog(
+            len(ids), self.service.reference.organizations(), self.service.reference.sessions(), self)
+        dialog.accepted.connect(lambda: self.ops.batch_edit(ids, dialog.options()))
+        dialog.open()
 
     def undo(self) -> None:
         if self.ops is not None and self.ops.can_undo:

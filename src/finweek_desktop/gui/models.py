@@ -12,7 +12,17 @@ import logging
 from collections import OrderedDict
 from dataclasses import replace
 
-from PySide6.QtCore import QAbstractListModel, QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+import json
+
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QAbstractTableModel,
+    QMimeData,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import QBrush, QColor, QPainter, QPixmap
 
 from ..core.catalog import CatalogService, DocumentFilter
@@ -48,15 +58,39 @@ _SLOTS = {_DISPLAY: 0, _DECORATION: 1, _TOOLTIP: 2, _ALIGNMENT: 3, _role(Summary
 # PySide passes roles as ints; callers in Python may pass the enum members.
 _SLOTS.update({Qt.ItemDataRole.DisplayRole: 0, Qt.ItemDataRole.DecorationRole: 1, Qt.ItemDataRole.ToolTipRole: 2,
                Qt.ItemDataRole.TextAlignmentRole: 3, SummaryRole: 4, TagNamesRole: 5})
-_CELL_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDropEnabled
+_CELL_FLAGS = (Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDropEnabled
+               | Qt.ItemFlag.ItemIsDragEnabled)
+# Rows of any document list dragged elsewhere (onto a collection in the sidebar).
+DOCUMENT_IDS_MIME = "application/x-finweek-document-ids"
+
+
+def document_ids_mime(ids) -> QMimeData:
+    mime = QMimeData()
+    mime.setData(DOCUMENT_IDS_MIME, json.dumps(list(dict.fromkeys(ids))).encode("ascii"))
+    return mime
+
+
+def ids_from_mime(mime: QMimeData | None) -> list[int]:
+    """The document ids a drag carries; [] for anything else."""
+    if mime is None or not mime.hasFormat(DOCUMENT_IDS_MIME):
+        return []
+    try:
+        ids = json.loads(bytes(mime.data(DOCUMENT_IDS_MIME).data()).decode("ascii"))
+    except ValueError:
+        return []
+    return [i for i in ids if isinstance(i, int)] if isinstance(ids, list) else []
 _CENTER = int(_role(Qt.AlignmentFlag.AlignCenter))
 
 
 def document_ids(service: CatalogService, where: DocumentFilter, sort: tuple[int, Qt.SortOrder],
-                 titles: Titles | None = None) -> list[int]:
+                 titles: Titles | None = None, collection_id: int | None = None) -> list[int]:
     """The ids of a table's rows in the order of its sort state (any thread).
     With ``titles``, the title filter folds as search does and the title
-    order is natural (titles.py)."""
+    order is natural (titles.py). With ``collection_id``, only that
+    collection's documents (a saved search's hits, re-run now)."""
+    if collection_id is not None:
+        members = set(service.collections.document_ids(collection_id))
+        return [i for i in document_ids(service, where, sort, titles) if i in members]
     column, order = sort
     ascending, descending = DocumentTableModel.SORTS[column]
     text = where.text
@@ -109,6 +143,7 @@ class DocumentTableModel(QAbstractTableModel):
         self._last_page: tuple[int, list] | None = None
         self.tag_colors: dict[str, str | None] = {}
         self._latest = LatestOnly(runner) if runner is not None else None
+        self.collection_id: int | None = None  # rows restricted to a collection (the sidebar's)
 
     # -- loading --------------------------------------------------------------
 
@@ -128,7 +163,7 @@ class DocumentTableModel(QAbstractTableModel):
         """Re-read the id list now (an answer still on its way is dropped)."""
         if self._latest is not None:
             self._latest.invalidate()
-        ids = document_ids(self.service, self._where, self._sort, self.titles)
+        ids = document_ids(self.service, self._where, self._sort, self.titles, self.collection_id)
         self._apply(ids, {t.name: t.color for t in self.service.tags.all()})
 
     def request(self, where: DocumentFilter | None = None) -> None:
@@ -139,10 +174,11 @@ class DocumentTableModel(QAbstractTableModel):
         if self._latest is None:
             self.reload()
             return
-        service, where, sort, titles = self.service, self._where, self._sort, self.titles
+        service, where, sort, titles, collection = self.service, self._where, self._sort, self.titles, self.collection_id
 
         def work():
-            return document_ids(service, where, sort, titles), {t.name: t.color for t in service.tags.all()}
+            ids = document_ids(service, where, sort, titles, collection)
+            return ids, {t.name: t.color for t in service.tags.all()}
 
         def done(result, error):
             if error is not None:
@@ -253,6 +289,15 @@ class DocumentTableModel(QAbstractTableModel):
     def flags(self, index: _Index):
         return _CELL_FLAGS if index.isValid() else Qt.ItemFlag.ItemIsDropEnabled
 
+    def mimeTypes(self) -> list[str]:
+        return [DOCUMENT_IDS_MIME]
+
+    def mimeData(self, indexes) -> QMimeData:
+        return document_ids_mime(self._ids[i.row()] for i in indexes if 0 <= i.row() < len(self._ids))
+
+    def supportedDragActions(self):
+        return Qt.DropAction.CopyAction
+
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole):
         # Called for every role of every visible cell at each repaint: a dict
         # lookup and a tuple index, no formatting (done once per row).
@@ -296,6 +341,19 @@ class SearchResultsModel(QAbstractListModel):
 
     def hit(self, row: int) -> SearchHit:
         return self._hits[row]
+
+    def flags(self, index: _Index):
+        flags = super().flags(index)
+        return flags | Qt.ItemFlag.ItemIsDragEnabled if index.isValid() else flags
+
+    def mimeTypes(self) -> list[str]:
+        return [DOCUMENT_IDS_MIME]
+
+    def mimeData(self, indexes) -> QMimeData:
+        return document_ids_mime(self._hits[i.row()].id for i in indexes if 0 <= i.row() < len(self._hits))
+
+    def supportedDragActions(self):
+        return Qt.DropAction.CopyAction
 
     def rowCount(self, parent: _Index = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self._hits)

@@ -369,6 +369,96 @@ class Operations(QObject):
             return _Outcome(Done(message), result=result)
 
         self.run("Could not import the references", work, done, progress)
+    # -- collections, saved searches, notes, batch edit (core: catalog/collections.py, notes.py, batch.py) --
+    # The sidebar and the notes panel refresh from ``catalog_changed`` (the
+    # ChangeSet says ``collections``, and which documents changed).
+
+    def collect(self, doc_ids: Iterable[int], path: str, done=None) -> None:
+        doc_ids = list(doc_ids)
+
+        def work(s: CatalogService) -> _Outcome:
+            result = s.collections.collect(doc_ids, path)
+            n = len(result.documents)
+            what = "1 document" if n == 1 else f"{n} documents"
+            already = "" if n == len(set(doc_ids)) else f" ({len(set(doc_ids)) - n} already there)"
+            return _Outcome(Done(f"Added {what} to “{result.collection.path}”" + already), result=result)
+
+        self.run(f"Could not add to “{path}”", work, done)
+
+    def uncollect(self, doc_ids: Iterable[int], path: str, done=None) -> None:
+        doc_ids = list(doc_ids)
+
+        def work(s: CatalogService) -> _Outcome:
+            result = s.collections.uncollect(doc_ids, path)
+            n = len(result.documents)
+            what = "1 document" if n == 1 else f"{n} documents"
+            return _Outcome(Done(f"Removed {what} from “{path}”"), result=result)
+
+        self.run(f"Could not remove from “{path}”", work, done)
+
+    def create_collection(self, name: str, parent_id: int | None = None, done=None) -> None:
+        def work(s: CatalogService) -> _Outcome:
+            info = s.collections.create(name, parent_id)
+            return _Outcome(Done(f"New collection “{info.path}”"), result=info)
+
+        self.run("Could not create the collection", work, done)
+
+    def rename_collection(self, collection_id: int, name: str, done=None) -> None:
+        def work(s: CatalogService) -> _Outcome:
+            info = s.collections.rename(collection_id, name)
+            return _Outcome(Done(f"Renamed to “{info.name}”"), result=info)
+
+        self.run("Could not rename", work, done)
+
+    def delete_collection(self, collection_id: int, done=None) -> None:
+        def work(s: CatalogService) -> _Outcome:
+            info = s.collections.delete(collection_id)
+            return _Outcome(Done(f"Deleted “{info.path}” (the documents stay)"), result=info)
+
+        self.run("Could not delete", work, done)
+
+    def save_search(self, path: str, query: str, sort: str, kinds: list[str], tags: list[str], done=None) -> None:
+        def work(s: CatalogService) -> _Outcome:
+            info = s.collections.save_search(path, query, sort=sort, kinds=kinds, tags=tags)
+            return _Outcome(Done(f"Saved the search “{info.path}”"), result=info)
+
+        self.run("Could not save the search", work, done)
+
+    def add_note(self, doc_id: int, body: str, done=None) -> None:
+        def work(s: CatalogService) -> _Outcome:
+            note = s.notes.add(doc_id, body)
+            return _Outcome(Done("Note added"), result=note)
+
+        self.run("Could not add the note", work, done)
+
+    def edit_note(self, note_id: int, body: str, done=None) -> None:
+        def work(s: CatalogService) -> _Outcome:
+            note = s.notes.edit(note_id, body)
+            return _Outcome(Done("Note saved"), result=note)
+
+        self.run("Could not save the note", work, done)
+
+    def delete_note(self, note_id: int, done=None) -> None:
+        def work(s: CatalogService) -> _Outcome:
+            note = s.notes.delete(note_id)
+            return _Outcome(Done("Note deleted"), result=note)
+
+        self.run("Could not delete the note", work, done)
+
+    def batch_edit(self, doc_ids: Iterable[int], options: dict, done=None) -> None:
+        """``options``: keyword arguments of ``service.batch.edit`` (kind, date,
+        session_id, add_organizations); one write, one undo step."""
+        doc_ids = list(doc_ids)
+
+        def work(s: CatalogService) -> _Outcome:
+            result = s.batch.edit(doc_ids, **options)
+            n = len(result.documents)
+            what = "1 document" if n == 1 else f"{n} documents"
+            return _Outcome(Done(f"Edited {what}"), result=result)
+
+        self.run("Could not edit the documents", work, done)
+
+
 
 
 def _why(exc: BaseException) -> str:

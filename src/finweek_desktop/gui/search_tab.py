@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QListView,
     QListWidget,
     QListWidgetItem,
+    QPushButton,
     QSplitter,
     QStackedWidget,
     QVBoxLayout,
@@ -59,6 +60,7 @@ FacetRole = Qt.ItemDataRole.UserRole + 30
 class SearchTab(QWidget):
     shown_changed = Signal(object)  # the document to show (see selection.py), or None
     searched = Signal(object)  # SearchResults, or an exception
+    save_requested = Signal(str, str, list, list)  # "Save search…": query, sort, kinds, tags
 
     def __init__(self, service: CatalogService, runner: TaskRunner, parent=None):
         super().__init__(parent)
@@ -98,6 +100,8 @@ class SearchTab(QWidget):
         self.results.setModel(self.model)
         self.results.setItemDelegate(HtmlDelegate(SnippetRole, self._meta, self.results))
         self.results.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.results.setDragEnabled(True)  # hits drag onto a collection in the sidebar
+        self.results.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
         self.results.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)  # the window's document menu
         self.results.setAlternatingRowColors(True)
         self.results.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
@@ -126,10 +130,17 @@ class SearchTab(QWidget):
         facet_layout.addWidget(self.facet_hint)
         facet_layout.addStretch(1)
 
+        self.save_button = QPushButton("Save search…")
+        self.save_button.setObjectName("saveSearch")
+        self.save_button.setToolTip("Keep this search, with its sort and ticked kinds and tags, in the sidebar; "
+                                    "it is run again whenever you open it")
+        self.save_button.clicked.connect(self._save_requested)
+
         top = QHBoxLayout()
         top.addWidget(self.box, 1)
         top.addWidget(QLabel("Sort:"))
         top.addWidget(self.sort)
+        top.addWidget(self.save_button)
 
         self.help = QLabel(HELP)
         self.help.setObjectName("searchHelp")
@@ -192,6 +203,17 @@ class SearchTab(QWidget):
         return " · ".join(parts)
 
     # -- searching -------------------------------------------------------------
+
+    def current_search(self) -> tuple[str, str, list[str], list[str]]:
+        """What "Save search…" keeps: the query, the sort, the ticked kinds and tags."""
+        return self.box.text().strip(), self.sort.currentData(), self.checked(self.kinds), self.checked(self.tags)
+
+    def _save_requested(self) -> None:
+        query, sort, kinds, tags = self.current_search()
+        if not query:
+            self._message("Type a search first, then save it.", "notice")
+            return
+        self.save_requested.emit(query, sort, kinds, tags)
 
     def focus_box(self) -> None:
         self.box.setFocus(Qt.FocusReason.ShortcutFocusReason)

@@ -37,6 +37,8 @@ def sheet(window) -> list[tuple[str, list[tuple[str, str]]]]:
         ("Documents", [
             ("New document", k(window.new_action)),
             ("Edit the document shown", f"{k(window.edit_action)} / Enter in a list"),
+            *([("Batch edit the selected documents", k(window.batch_edit_action))]
+              if hasattr(window, "batch_edit_action") else []),
             ("Delete the selected documents", k(window.delete_action)),
             ("Tag the selected documents", k(window.tag_action)),
             ("Remove a tag from them", k(window.untag_action)),

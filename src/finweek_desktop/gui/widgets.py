@@ -486,7 +486,10 @@ class DocumentTable(QTableView):
         self.setSortingEnabled(True)
         self.setAcceptDrops(True)
         self.setDropIndicatorShown(True)
-        self.setDragDropMode(QAbstractItemView.DragDropMode.DropOnly)
+        # Files drop on a row; rows drag out (onto a collection in the sidebar).
+        self.setDragDropMode(QAbstractItemView.DragDropMode.DragDrop)
+        self.setDragEnabled(True)
+        self.setDefaultDropAction(Qt.DropAction.CopyAction)
         self.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.verticalHeader().hide()
         self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
@@ -532,15 +535,13 @@ class DocumentTable(QTableView):
         if event.mimeData().hasUrls():
             event.acceptProposedAction()
         else:
-            super().dragEnterEvent(event)
+            event.ignore()  # only files drop here (its own rows drag out)
 
     def dragMoveEvent(self, event):
         if event.mimeData().hasUrls() and self.indexAt(event.position().toPoint()).isValid():
             event.acceptProposedAction()
-        elif event.mimeData().hasUrls():
-            event.ignore()
         else:
-            super().dragMoveEvent(event)
+            event.ignore()
 
     def dropEvent(self, event):
         paths = local_paths(event.mimeData())

@@ -13,7 +13,7 @@ from __future__ import annotations
 import getpass
 import json
 import socket
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -26,6 +26,10 @@ from .trash import Trash
 from .writer import CatalogWriter
 
 DEPTH = 100  # undo steps kept per author
+
+# A part's own undo step: applied in the step's transaction, it adds the ids
+# of the documents it changed to the set it is handed.
+StepHandler = Callable[[DbSession, dict, set[int]], None]
 
 
 def this_desktop() -> str:
@@ -52,6 +56,13 @@ class History:
         self._trash = trash
         self.author = author or this_desktop()
         self._depth = depth
+        self._handlers: dict[str, StepHandler] = {}
+
+    def register(self, op: str, handler: StepHandler) -> None:
+        """Let a part (collections, notes) undo and redo steps of its own kind."""
+        if op in self._handlers:
+            raise ValueError(f"undo step {op!r} is registered already")
+        self._handlers[op] = handler
 
     def record(
         self,
@@ -178,6 +189,8 @@ class History:
             if attachment is not None:
                 touched.add(attachment.document_id)
                 session.delete(attachment)
+        elif op in self._handlers:
+            self._handlers[op](session, step, touched)
         else:
             raise RestoreError(f"unknown undo step {op!r}")
         return None

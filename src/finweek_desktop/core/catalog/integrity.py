@@ -8,7 +8,7 @@ from dataclasses import replace
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from ..models import Document, DocumentOrganization, Organization
+from ..models import Document, DocumentOrganization, Note, Organization
 from ..search.index import SearchIndex
 from ..search.schema import IndexedDocument
 from .attaching import Attachments
@@ -47,8 +47,13 @@ class Integrity:
                         .selectinload(Organization.aliases),
                     )
                 ).all()
+                notes: dict[int, list[str]] = {}
+                for doc_id, body in session.execute(
+                    select(Note.document_id, Note.body).where(Note.document_id.in_(chunk)).order_by(Note.id)
+                ):
+                    notes.setdefault(doc_id, []).append(body)
                 for document in documents:
-                    yield _to_indexed(document)
+                    yield _to_indexed(document, notes.get(document.id, ()))
                 session.expunge_all()
 
     def reindex(self, progress: Callable[[int, int | None], None] | None = None) -> int:
@@ -108,7 +113,7 @@ class Integrity:
         return self.check()
 
 
-def _to_indexed(document: Document) -> IndexedDocument:
+def _to_indexed(document: Document, user_notes: Iterable[str] = ()) -> IndexedDocument:
     organization_names: list[str] = []
     for link in document.organization_links:
         org = link.organization
@@ -139,4 +144,5 @@ def _to_indexed(document: Document) -> IndexedDocument:
         language=document.language or "",
         date=document.date,
         content="\n\n".join(a.text for a in document.attachments if a.text),
+        user_notes=tuple(user_notes),
     )

@@ -3,10 +3,11 @@
 ``CatalogService`` builds each part with an explicit constructor, handing it
 only what it needs, and exposes them: ``documents``, ``tags``,
 ``reference``, ``attachments``, ``integrity``, ``imports``, ``history``,
-``trash`` and ``bibliography`` (references in and out, citations); plus
-``writer`` (the one write path, the change log's listeners) and ``search``.
-No part inherits from another or calls another's private members. Reads
-hand out plain dataclasses from ``records``, never ORM objects.
+``trash``, ``collections`` (and saved searches), ``notes``, ``batch`` and
+``bibliography`` (references in and out, citations); plus ``writer`` (the
+one write path, the change log's listeners) and ``search``. No part
+inherits from another or calls another's private members. Reads hand out
+plain dataclasses from ``records``, never ORM objects.
 """
 
 from __future__ import annotations
@@ -17,11 +18,14 @@ from ..attachments.store import AttachmentStore
 from ..index_follower import IndexFollower
 from ..search.index import SearchIndex, SearchResults
 from .attaching import Attachments
+from .batch import BatchEdit
 from .bibliography import Bibliography
+from .collections import Collections
 from .documents import Documents
 from .history import History
 from .imports import Imports
 from .integrity import Integrity
+from .notes import Notes
 from .reference import Reference
 from .tagging import Tags
 from .trash import Trash
@@ -42,6 +46,9 @@ class CatalogService:
         self.integrity = Integrity(self.writer, index, self.documents, self.attachments)
         self.imports = Imports(self.writer, index, self.integrity, self.attachments)
         self.bibliography = Bibliography(self.writer, self.documents, self.reference, self.imports, self.attachments)
+        self.collections = Collections(self.writer, self.history, index)
+        self.notes = Notes(self.writer, self.history)
+        self.batch = BatchEdit(self.writer, self.reference, self.history)
         self.writer.follower = IndexFollower(
             engine, index, self.integrity.indexed_documents, self.documents.count_documents
         )

@@ -15,10 +15,13 @@ from sqlalchemy.orm import Session as DbSession
 
 from ..models import (
     Attachment,
+    Collection,
+    CollectionDocument,
     Document,
     DocumentOrganization,
     DocumentPerson,
     Event,
+    Note,
     Organization,
     Place,
     Tag,
@@ -49,12 +52,15 @@ _PERSON_FIELDS = ("family", "given", "literal", "role")
 _ATTACHMENT_FIELDS = ("id", "sha256", "original_name", "size", "mime_type", "text", "text_status", "text_message")
 
 
-def _iso(value: dt.datetime | None) -> str | None:
+def iso(value: dt.datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def _when(value: str | None) -> dt.datetime | None:
+def when(value: str | None) -> dt.datetime | None:
     return dt.datetime.fromisoformat(value) if value else None
+
+
+_iso, _when = iso, when
 
 
 # -- documents -------------------------------------------------------------
@@ -76,7 +82,43 @@ def document_snapshot(session: DbSession, doc_id: int) -> dict:
         "places": [p.name for p in document.places],
         "persons": person_snapshot(document),
         "attachments": [attachment_snapshot(a) for a in document.attachments],
+        # the researcher's notes and the collections it is in (catalog/notes.py, collections.py)
+        "user_notes": [
+            note_snapshot(n) for n in session.scalars(select(Note).where(Note.document_id == doc_id).order_by(Note.id))
+        ],
+        "collections": [
+            [m.collection_id, _iso(m.added_at)]
+            for m in session.scalars(
+                select(CollectionDocument)
+                .where(CollectionDocument.document_id == doc_id)
+                .order_by(CollectionDocument.collection_id)
+            )
+        ],
     }
+
+
+def note_snapshot(note: Note) -> dict:
+    return {
+        "id": note.id,
+        "document_id": note.document_id,
+        "body": note.body,
+        "created_at": _iso(note.created_at),
+        "modified_at": _iso(note.modified_at),
+    }
+
+
+def restore_note(session: DbSession, saved: dict) -> None:
+    """A note back with its id (a new one if that id was taken meanwhile)."""
+    free = session.get(Note, saved["id"]) is None
+    session.add(
+        Note(
+            id=saved["id"] if free else None,
+            document_id=saved["document_id"],
+            body=saved["body"],
+            created_at=_when(saved["created_at"]),
+            modified_at=_when(saved["modified_at"]),
+        )
+    )
 
 
 def attachment_snapshot(attachment: Attachment) -> dict:
@@ -116,6 +158,11 @@ def restore_document(session: DbSession, snapshot: dict) -> int:
             session.execute(insert(document_places).values(document_id=doc_id, place_id=place_id))
     for saved in snapshot["attachments"]:
         restore_attachment(session, saved)
+    for saved in snapshot.get("user_notes", ()):  # snapshots taken before notes have none
+        restore_note(session, saved)
+    for collection_id, added_at in snapshot.get("collections", ()):
+        if session.get(Collection, collection_id) is not None:  # not deleted since
+            session.add(CollectionDocument(collection_id=collection_id, document_id=doc_id, added_at=_when(added_at)))
     session.flush()
     # onupdate bumped it during the flushes above
     documents = Document.metadata.tables[Document.__tablename__]  # Document.__table__, typed as the Table it is

@@ -14,6 +14,8 @@ from sqlalchemy.orm import Session as DbSession
 
 from ..models import (
     Attachment,
+    Collection,
+    CollectionDocument,
     Document,
     DocumentOrganization,
     DocumentPerson,
@@ -38,6 +40,7 @@ class Tracked:
     tags: bool = False
     organizations: bool = False
     aliases: bool = False
+    collections: bool = False
 
 
 def tracked(session: DbSession) -> Tracked:
@@ -79,5 +82,10 @@ def _note(seen: Tracked, obj, *, created: bool = False, deleted: bool = False) -
         seen.tags = True
     elif isinstance(obj, DocumentOrganization):
         seen.organizations = True
+    elif isinstance(obj, Collection):
+        seen.collections = True
+    elif isinstance(obj, CollectionDocument):
+        seen.collections = True
+        seen.changed.add(obj.document_id)  # its collections changed: logged, so the index and views follow
     if isinstance(obj, ALIAS_MODELS):
         seen.organizations = seen.aliases = True

@@ -92,7 +92,7 @@ class CatalogWriter:
             write.changes, logged = self._log(session, write.touched)
             session.flush()
             write.seqs = tuple(row.seq for row in logged)
-        if any(row.document_id is None for row in logged):  # names every search expands changed
+        if any(row.action == ChangeAction.ALIASES for row in logged):  # names every search expands changed
             self._names_changed()
         self._own_seqs.update(write.seqs)
         if follow:
@@ -112,8 +112,12 @@ class CatalogWriter:
             tags=seen.tags or bool(seen.created or deleted),
             organizations=seen.organizations or bool(seen.created or deleted),
             attachments=frozenset(seen.attachments),
+            collections=seen.collections or bool(deleted),
         )
-        return changes, changelog.record(session, changes.created, changes.changed, changes.deleted, seen.aliases)
+        logged = changelog.record(
+            session, changes.created, changes.changed, changes.deleted, seen.aliases, collections=seen.collections
+        )
+        return changes, logged
 
     def _follow(self, changes: ChangeSet) -> ChangeSet:
         if changes.empty:

@@ -21,7 +21,9 @@ from .analysis import (
 # 2: the *_pt shadow fields.
 # 4: one unstored ``body`` field (+ ``body_pt``) searched instead of nine
 #    fields; summary, notes and content stored only.
-SCHEMA_VERSION = f"4.{ANALYZER_VERSION}"
+# 5: ``user_notes``, the researcher's notes (catalog/notes.py), stored for
+#    snippets and indexed in ``body``.
+SCHEMA_VERSION = f"5.{ANALYZER_VERSION}"
 
 # Free-text fields searched when a query names no field, with their weight.
 #
@@ -41,9 +43,12 @@ DEFAULT_FIELDS = {
     "body": 1.0,
 }
 # Stored text fields a snippet may come from, best first, each with the
-# indexed field whose terms (and analyzer) highlight it.
-SNIPPET_FIELDS = ("summary", "notes", "content", "title")
-SNIPPET_SOURCES = {"summary": "body", "notes": "body", "content": "body", "title": "title"}
+# indexed field whose terms (and analyzer) highlight it. The researcher's own
+# notes come first: a hit there is what they look for, and its snippet says
+# so (SNIPPET_PREFIXES).
+SNIPPET_FIELDS = ("user_notes", "summary", "notes", "content", "title")
+SNIPPET_SOURCES = {"user_notes": "body", "summary": "body", "notes": "body", "content": "body", "title": "title"}
+SNIPPET_PREFIXES = {"user_notes": "Note: "}
 
 # How the catalog knows a document is Portuguese: its ``language`` field
 # ("pt", "pt-MO", ...), or, when that is empty, its text: title, summary,
@@ -83,6 +88,7 @@ def build_schema(han_index: str = "bigrams") -> Schema:
         # Stored only: the text snippets are cut from (indexed in ``body``).
         summary=STORED(),
         notes=STORED(),
+        user_notes=STORED(),
         content=STORED(),
         org=text(),
         tag=KEYWORD(stored=True, lowercase=True, commas=True, scorable=True),
@@ -117,6 +123,7 @@ class IndexedDocument:
     places: tuple[str, ...] = ()  # names and aliases
     language: str = ""
     date: str | None = None
+    user_notes: tuple[str, ...] = ()  # the researcher's notes, Markdown
 
     def fingerprint(self) -> str:
         """Changes whenever anything indexed changes: `check` compares it."""
@@ -133,7 +140,8 @@ class IndexedDocument:
         return is_portuguese("", text)
 
     def body(self) -> str:
-        """The text of the ``body`` field: every free-text part but the title."""
+        """The text of the ``body`` field: every free-text part but the title
+        (each note a part of its own)."""
         parts = (
             self.subtitle,
             *self.organizations,
@@ -142,6 +150,7 @@ class IndexedDocument:
             *self.places,
             self.summary,
             self.notes,
+            *self.user_notes,
             self.content,
         )
         return PART_BREAK.join(part for part in parts if part)
@@ -156,6 +165,7 @@ class IndexedDocument:
             "subtitle": self.subtitle,
             "summary": self.summary,
             "notes": self.notes,
+            "user_notes": "\n\n".join(self.user_notes),
             "content": self.content,
             "body": self.body(),
             "org": "\n".join(self.organizations),

@@ -30,7 +30,7 @@ from whoosh.highlight import (
 from whoosh.support.charset import accent_map
 
 from .analysis import contains_han
-from .schema import PORTUGUESE_SHADOWS, SNIPPET_FIELDS, SNIPPET_SOURCES
+from .schema import PORTUGUESE_SHADOWS, SNIPPET_FIELDS, SNIPPET_PREFIXES, SNIPPET_SOURCES
 
 _WORD = re.compile(r"\w")  # text beyond a fragment that is more than punctuation
 _SHADOWS = frozenset(PORTUGUESE_SHADOWS.values())
@@ -217,7 +217,7 @@ class Snippets:
                 # stored text with the shadow field's analyzer and terms.
                 snippet = self._highlight(text, shadow, hit.docnum)
             if snippet:
-                return snippet
+                return SNIPPET_PREFIXES.get(name, "") + snippet
         return ""
 
 
