@@ -51,7 +51,15 @@ def test_export_to_a_file_by_ids_search_and_collection(finweek, tmp_path):
     code, out, _ = finweek("export", "--format", "csv")  # everything: the seeded catalog and the new one
     assert out.count("\n") > 2 and "Macao payments report" in out
     code, _, err = finweek("export", "--format", "ris", "--collection", "Reading list")
-    assert code == 1 and "collections are not available" in err
+    assert code == 1 and "Reading list" in err  # no such collection yet
+    assert finweek("collect", str(doc_id), "--into", "Reading list")[0] == 0
+    code, out, _ = finweek("export", "--format", "ris", "--collection", "Reading list")
+    assert code == 0 and out.count("TY  - ") == 1 and "Macao payments report" in out
+    assert finweek("search", "payments", "--save", "Payments")[0] == 0
+    code, out, _ = finweek("export", "--format", "csl-json", "--saved", "Payments")
+    assert [item["title"] for item in json.loads(out)] == ["Macao payments report"]
+    code, _, err = finweek("export", "--format", "ris", "--saved", "Reading list")
+    assert code == 1 and "not a saved search" in err
     code, _, err = finweek("export", "--format", "ris", "99999")
     assert code == 1 and "no document with id 99999" in err
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
-from PySide6.QtWidgets import QApplication, QDialogButtonBox, QFrame, QLabel, QLineEdit, QToolButton
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QFileDialog, QFrame, QLabel, QLineEdit, QToolButton
 
 from gui_helpers import BLUE_PAPER, choose, dialog, idle, press, right_click, select_title, titles
 
@@ -126,7 +126,7 @@ def test_dragging_rows_onto_a_collection_collects_them_and_ctrl_z_undoes(qtbot, 
     qtbot.waitUntil(lambda: ("  To read", "1") in _rows(sidebar), timeout=10000)
 
 
-def test_rename_new_and_delete_through_the_right_click_menu(qtbot, window):
+def test_rename_new_and_delete_through_the_right_click_menu(qtbot, window, tmp_path, monkeypatch):
     service = window.service
     service.collections.collect(service.documents.document_ids()[:1], "Reading")
     sidebar = window.sidebar
@@ -146,12 +146,15 @@ def test_rename_new_and_delete_through_the_right_click_menu(qtbot, window):
     qtbot.waitUntil(lambda: ("  Reading list", "1") in _rows(sidebar), timeout=10000)
     assert window.all_tab.chip.text() == "Collection: Reading list"  # it was shown: the chip follows
 
-    # Export is left for the export feature to connect: the signal carries the collection
-    exported = []
-    sidebar.export_requested.connect(exported.append)
+    # Export writes the collection's documents where the save dialog says
+    target = tmp_path / "reading.ris"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args: (str(target), "RIS (*.ris)"))
     right_click(qtbot, sidebar.view, sidebar.view.visualRect(sidebar.model.index_of(reading)).center())
     choose(qtbot, sidebar.context_menu, "Export")
-    assert [info.id for info in exported] == [reading]
+    qtbot.waitUntil(target.exists, timeout=10000)
+    member = service.documents.get_document(service.collections.document_ids(reading)[0])
+    qtbot.waitUntil(lambda: member.title in target.read_text(encoding="utf-8"), timeout=10000)
+    assert target.read_text(encoding="utf-8").count("TY  - ") == 1
 
     right_click(qtbot, sidebar.view, sidebar.view.visualRect(sidebar.model.index_of(reading)).center())
     choose(qtbot, sidebar.context_menu, "New sub-collection")

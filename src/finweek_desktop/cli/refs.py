@@ -66,15 +66,13 @@ def selected_ids(service, args) -> list[int]:
 
 
 def collection_ids(service, name: str, *, saved: bool) -> list[int]:
-    """The documents of a collection (or of a saved search, run now), when
-    this catalog has collections (the ``collections`` part)."""
-    collections = getattr(service, "collections", None)
-    if collections is None:
-        raise CliError("collections are not available")
-    method = getattr(collections, "saved_search_ids" if saved else "collection_ids", None)
-    if method is None:
-        raise CliError("collections are not available")
-    return list(method(name))
+    """The documents of a collection, or the hits of a saved search run now."""
+    info = service.collections.find(name, count=False)
+    if saved and not info.saved:
+        raise CliError(f"{name!r} is a collection, not a saved search: use --collection")
+    if not saved and info.saved:
+        raise CliError(f"{name!r} is a saved search: use --saved")
+    return list(service.collections.document_ids(info.id))
 
 
 def run_export(args, catalog) -> int:

@@ -222,15 +222,24 @@ class DocumentActionsMixin:
         """The selected documents as BibTeX, RIS, CSL-JSON, CSV or JSON (the
         save dialog's filter, or the name's extension, chooses), written on a worker."""
         ids = self.selected_ids()
+        if ids:
+            self.export_documents(ids, f"Export {_plural(len(ids), 'document')}")
+
+    def export_collection(self, info) -> None:
+        """A collection's documents, or a saved search's hits run now (the sidebar's Export…)."""
+        ids = self.service.collections.document_ids(info.id)
         if not ids:
+            self.statusBar().showMessage(f"“{info.name}” has no documents to export", 6000)
             return
+        self.export_documents(ids, f"Export “{info.name}” ({_plural(len(ids), 'document')})")
+
+    def export_documents(self, ids: list[int], title: str) -> None:
         last = str(self.settings.value("export/format", "bibtex"))
         fmt = last if last in EXPORT_FILTERS else "bibtex"
         extension = {"bibtex": ".bib", "ris": ".ris", "csv": ".csv"}.get(fmt, ".json")
         start = Path(str(self.settings.value("paths/lastDir", "") or Path.home())) / f"finweek-export{extension}"
         filters = [EXPORT_FILTERS[fmt]] + [f for k, f in EXPORT_FILTERS.items() if k != fmt]
-        name, chosen = QFileDialog.getSaveFileName(self, f"Export {_plural(len(ids), 'document')}", str(start),
-                                                   ";;".join(filters))
+        name, chosen = QFileDialog.getSaveFileName(self, title, str(start), ";;".join(filters))
         if not name:
             return
         path = Path(name)

@@ -237,6 +237,7 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
         refreshes itself from ops.catalog_changed."""
         self.sidebar = CollectionsSidebar(self.ops, self.runner)
         self.sidebar.collection_activated.connect(self.show_collection)
+        self.sidebar.export_requested.connect(self.export_collection)
         self.sidebar.follow(self.all_tab)
         self.sidebar.shown_changed.connect(self.sidebar_action.setChecked)
         self.sidebar.watch_width(self)
