@@ -206,3 +206,22 @@ def test_a_phrase_past_its_positions_budget_keeps_its_best_documents_and_says_so
     assert 0 < cut.total < whole.total
     assert [h.id for h in cut.hits] == [h.id for h in whole.hits]  # the best are checked first
     assert "checked in those that match its words best" in cut.notice
+
+
+def test_an_expanding_term_chooses_its_words_once_per_segment(index, monkeypatch):
+    # #17.4: snippets expanded a fuzzy term again over the whole index, which
+    # looks each word up in every segment: `dig~` took seconds at 5,000 documents.
+    from finweek_desktop.core.search import query
+
+    calls = []
+    choose = query.BoundedFuzzy.choose
+
+    def counted(self, reader):
+        calls.append((self.fieldname, id(reader), type(reader).__name__))
+        return choose(self, reader)
+
+    monkeypatch.setattr(query.BoundedFuzzy, "choose", counted)
+    results = index.search("financ~", limit=5)
+    assert results.hits and "<b>" in results.hits[0].snippet
+    assert calls and len(calls) == len(set(calls))
+    assert {kind for _f, _r, kind in calls} == {"SegmentReader"}

@@ -77,3 +77,41 @@ def test_reads_work_and_writes_wait_in_a_read_only_index_folder(read_only_index,
     assert "Written beside a read-only index" in out
     code, out, _ = finweek("check")
     assert code == 0 and "agree" in out
+
+
+@pytest.fixture
+def read_only_index_without_checksums(data_dir, finweek):
+    assert finweek("list")[0] == 0
+    (data_dir / "index" / "finweek-index-checksums.json").unlink()  # built before checksums
+    yield from _read_only(data_dir / "index")
+
+
+def _read_only(index):
+    bound = subprocess.run(["mount", "--bind", str(index), str(index)], capture_output=True)
+    if bound.returncode != 0:
+        pytest.skip("cannot bind-mount here (needs root)")
+    if subprocess.run(["mount", "-o", "remount,bind,ro", str(index)], capture_output=True).returncode != 0:
+        subprocess.run(["umount", "-l", str(index)], check=False)
+        pytest.skip("cannot remount read-only here")
+    yield index, lambda: subprocess.run(["umount", "-l", str(index)], check=False)
+    subprocess.run(["umount", "-l", str(index)], check=False)
+
+
+def test_an_index_that_should_get_checksums_is_searched_as_it_is_while_read_only(
+    read_only_index_without_checksums, finweek
+):
+    # Opening wants to rebuild an index without checksums (#17.7); in a
+    # read-only folder it cannot, and reads must not fail for it.
+    index, make_writable = read_only_index_without_checksums
+    code, out, err = finweek("search", "digital currency")
+    assert code == 0 and "2020 Digital Currency Blue Paper" in out, err
+    assert "Traceback" not in err
+    code, out, err = finweek("add", "--kind", "report", "--title", "Added while it is read-only")
+    assert code == 0 and "is read-only" in err and "Traceback" not in err
+    code, out, _ = finweek("check")
+    assert code == 1 and f"the search index folder {index} is read-only" in out
+    make_writable()
+    code, out, err = finweek("search", "while it is read-only")  # rebuilt with checksums at open
+    assert code == 0 and "Added while it is read-only" in out, err
+    assert (index / "finweek-index-checksums.json").is_file()
+    assert finweek("check")[0] == 0

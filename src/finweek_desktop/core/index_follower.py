@@ -180,7 +180,10 @@ class IndexFollower:
                 if position.through >= pruned_through:
                     return self._apply_after(position, timeout=30.0 if wait else 0.0)
                 log.warning("the search index is behind what the change log keeps; rebuilding it")
-            self._rebuild()
+            try:
+                self._rebuild()
+            except IndexBusy:  # e.g. its folder is read-only: the changes wait in the log
+                return False
             return True
 
     def _apply_after(self, position: Position, timeout: float) -> bool:

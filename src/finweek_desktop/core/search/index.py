@@ -177,11 +177,30 @@ class SearchIndex:
                 # Another process may be committing (its new TOC not yet in
                 # place): only a damage that persists is worth a rebuild.
                 time.sleep(0.2 * (attempt + 1))
+            problem = self.read_only_problem()
+            if problem is not None and reason is not None:  # it cannot be recreated: read it as it is, if it can
+                return self._open_read_only(reason, problem)
             level = logging.INFO if reason == "missing" else logging.WARNING
             log.log(level, "search index at %s is %s; recreating it", self.directory, reason)
             self.recreated_because = reason
             self._create_empty(self.directory)
             return True
+
+    def _open_read_only(self, reason: str, problem: str) -> bool:
+        """Open an index that should be rebuilt but whose folder is read-only:
+        one only without checksums is searched as it is (they are recorded
+        once the folder is writable); anything else is refused, saying so."""
+        if reason == "without checksums":
+            try:
+                self._ix = whoosh_index.open_dir(str(self.directory), indexname=INDEX_NAME, readonly=True)
+                self._ix.doc_count()
+            except Exception as exc:
+                reason = f"unreadable ({exc.__class__.__name__}: {exc})"
+            else:
+                log.warning("search index at %s is %s and cannot get them now: %s", self.directory, reason, problem)
+                self._check_fast_path()
+                return False
+        raise IndexReadOnly(f"the search index must be rebuilt (it is {reason}), but {problem}")
 
     def _discard_leftovers(self) -> None:
         """Remove what an interrupted rebuild left beside the index."""

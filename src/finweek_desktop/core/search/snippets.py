@@ -29,7 +29,10 @@ from whoosh.highlight import (
 )
 from whoosh.support.charset import accent_map
 
+from . import whoosh_internals
 from .analysis import contains_han
+from .matching import leaf_readers
+from .query import QueryError
 from .schema import PORTUGUESE_SHADOWS, SNIPPET_FIELDS, SNIPPET_PREFIXES, SNIPPET_SOURCES
 
 _WORD = re.compile(r"\w")  # text beyond a fragment that is more than punctuation
@@ -100,6 +103,7 @@ class Snippets:
         self._prefix_only: dict[str, set] = {}
         exact: dict[str, set] = {}
         reader = searcher.reader()
+        segments = [r for r, _offset in leaf_readers(searcher)]
         for leaf in _positive_leaves(q):
             if isinstance(leaf, wq.Phrase) and len(leaf.words) > 1:
                 if leaf.fieldname in schema:
@@ -108,7 +112,7 @@ class Snippets:
                     self.terms.setdefault(leaf.fieldname, set()).update(field.to_bytes(w) for w in leaf.words)
                 continue
             by_han_prefix = isinstance(leaf, wq.Prefix) and len(leaf.text) == 1 and contains_han(leaf.text)
-            for fieldname, btext in _existing_terms(leaf, reader):
+            for fieldname, btext in _existing_terms(leaf, reader, segments):
                 if fieldname in schema:
                     self.terms.setdefault(fieldname, set()).add(btext)
                     self._anywhere.setdefault(fieldname, set()).add(btext)
@@ -314,10 +318,25 @@ def _positive_leaves(q):
         yield from _positive_leaves(child)
 
 
-def _existing_terms(leaf, reader):
-    """(fieldname, btext) of a leaf's terms in the index, prefixes expanded."""
+def _existing_terms(leaf, reader, segments):
+    """(fieldname, btext) of a leaf's terms in the index, prefixes expanded.
+
+    An expanding term (prefix, wildcard, fuzzy) is expanded segment by
+    segment, as ranking did (the words it chose are kept on the query):
+    Whoosh's expansion over the whole index looks each word up in every
+    segment (seconds for ``dig~``)."""
     try:
+        if whoosh_internals.expands(leaf):
+            seen = set()
+            for segment in segments:
+                for btext in whoosh_internals.expansions(leaf, segment):
+                    if btext not in seen:
+                        seen.add(btext)
+                        yield leaf.fieldname, btext
+            return
         yield from leaf.existing_terms(reader, phrases=True, expand=True)
+    except QueryError:  # too broad: already said by the search, nothing to highlight
+        return
     except Exception:  # a field absent from the index
         return
 

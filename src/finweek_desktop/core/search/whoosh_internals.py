@@ -255,7 +255,14 @@ class _ChoosesItsWords:
         return list(super()._btexts(reader))  # type: ignore[misc]  # the MultiTerm this is mixed into
 
     def _btexts(self, ixreader):
-        return self.choose(ixreader)
+        # Chosen once per reader: ranking, simplifying and snippets all ask
+        # (a query is parsed for one search; the reader is held, so its id
+        # is not reused meanwhile).
+        chosen = self.__dict__.setdefault("_chosen_by_reader", {})
+        held = chosen.get(id(ixreader))
+        if held is None or held[0] is not ixreader:
+            held = chosen[id(ixreader)] = (ixreader, self.choose(ixreader))
+        return held[1]
 
 
 class ChosenPrefix(_ChoosesItsWords, wq.Prefix):
