@@ -10,8 +10,10 @@ import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from .attachments.store import AttachmentStore
 from .catalog import CatalogService
@@ -24,8 +26,11 @@ from .paths import CatalogPaths, resolve_data_dir
 from .privacy import PRIVATE_DIR, make_private
 from .search.index import SearchIndex
 from .seed import load_seed
+from .team.setup import setting_up
 
 log = logging.getLogger(__name__)
+
+TEAMS_DIR = "teams"  # in the data folder: one folder per team catalog (its index and file cache)
 
 
 __all__ = ["Catalog", "CatalogDamaged", "CatalogOpenError", "database_error_message", "open_catalog"]
@@ -76,6 +81,8 @@ def open_catalog(
     ``database_url`` selects another database (a shared PostgreSQL catalog);
     the index (which follows the database's change log) stays in ``data_dir``, one per desktop.
     """
+    if database_url is not None:
+        return _open_team_catalog(resolve_data_dir(data_dir), database_url, seed=seed, progress=progress)
     paths = CatalogPaths(resolve_data_dir(data_dir))
     try:
         paths.root.mkdir(PRIVATE_DIR, parents=True, exist_ok=True)
@@ -130,3 +137,46 @@ def open_catalog(
         except Exception:  # e.g. a full disk or a read-only folder: reading goes on
             log.warning("could not purge the trash", exc_info=True)
     return Catalog(paths, engine, index, service, created, read_only)
+
+
+def _open_team_catalog(
+    data_dir: Path,
+    database_url: str,
+    *,
+    seed: bool,
+    progress: Callable[[str, int, int | None], None] | None,
+) -> Catalog:
+    """A catalog on a server: the schema and the seed once per team catalog
+    (team/setup.py); the index and the file cache in a folder of the data
+    folder named after the catalog's identity, so an index never meets
+    another catalog's log."""
+    engine = make_engine(database_url)
+    try:
+        with setting_up(engine) as setup:
+            paths = CatalogPaths(data_dir / TEAMS_DIR / setup.catalog_id)
+            try:
+                paths.root.mkdir(PRIVATE_DIR, parents=True, exist_ok=True)
+            except OSError as exc:
+                raise CatalogOpenError(f"cannot create the data folder {paths.root}: {exc.strerror}") from exc
+            make_private(data_dir)
+            store = AttachmentStore(paths.attachments)
+            store.remove_leftovers()
+            index = SearchIndex(paths.index)
+            service = CatalogService(engine, index, store)
+            service.attachments.finish_interrupted_commits()
+            if index.open():  # new to this catalog: built from the database
+                report = (lambda done, total: progress("Building the search index", done, total)) if progress else None
+                service.integrity.reindex(progress=report)
+            else:
+                service.writer.catch_up()
+            if setup.needs_seed and seed:
+                log.info("new team catalog: loading the default finance-week catalog")
+                load_seed(service)
+                setup.seeded = True
+    except CatalogOpenError:
+        engine.dispose()
+        raise
+    except (OSError, SQLAlchemyError) as exc:
+        engine.dispose()
+        raise CatalogOpenError(f"cannot open the team catalog: {database_error_message(exc)}") from exc
+    return Catalog(paths, engine, index, service, setup.seeded)
