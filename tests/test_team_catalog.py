@@ -63,9 +63,21 @@ def test_two_desktops_opening_a_new_team_catalog_at_once_load_one_seed(tmp_path,
     env = {**os.environ, "PYTHONPATH": str(SRC)}
     runs = [
         subprocess.Popen(
-            [sys.executable, "-m", "finweek_desktop.cli", "--data-dir", str(tmp_path / name),
-             "--database-url", postgres_url, "list", "--json"],
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            [
+                sys.executable,
+                "-m",
+                "finweek_desktop.cli",
+                "--data-dir",
+                str(tmp_path / name),
+                "--database-url",
+                postgres_url,
+                "list",
+                "--json",
+            ],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         for name in ("a", "b")
     ]

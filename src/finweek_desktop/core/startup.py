@@ -46,6 +46,7 @@ class Catalog:
     read_only: str | None = None  # why it is open for reading only (a full disk), for the user
 
     def close(self) -> None:
+        self.service.team.stop()
         self.service.writer.stop_following()
         self.index.close()
         self.engine.dispose()

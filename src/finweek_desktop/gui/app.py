@@ -133,6 +133,7 @@ def main(argv: list[str] | None = None) -> int:
         state["catalog"] = catalog
         window.set_catalog(catalog)
         window.ops.follow()  # writes that waited for a busy index, and other processes' writes
+        catalog.service.team.listen()  # a team catalog: colleagues' writes as they commit (LISTEN/NOTIFY)
         # jieba's dictionary takes about a second to load: load it off the
         # UI thread rather than on the first Chinese query, but only once the
         # first rows are painted. The loading thread holds the GIL most of

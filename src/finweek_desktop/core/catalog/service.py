@@ -3,7 +3,7 @@
 ``CatalogService`` builds each part with an explicit constructor, handing it
 only what it needs, and exposes them: ``documents``, ``tags``,
 ``reference``, ``attachments``, ``integrity``, ``imports``, ``history`` and
-``trash``; plus ``writer`` (the one write path, the change log's listeners)
+``trash``, ``team``; plus ``writer`` (the one write path, the change log's listeners)
 and ``search``. No part inherits from another or calls another's private
 members. Reads hand out plain dataclasses from ``records``, never ORM objects.
 """
@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from ..attachments.store import AttachmentStore
 from ..index_follower import IndexFollower
 from ..search.index import SearchIndex, SearchResults
+from ..team.team import Team
 from .attaching import Attachments
 from .documents import Documents
 from .history import History
@@ -44,6 +45,7 @@ class CatalogService:
         )
         self.writer.on_names_changed = self.reference.refresh_synonyms
         self.reference.refresh_synonyms()
+        self.team = Team(self.writer)
 
     @property
     def store(self) -> AttachmentStore | None:

@@ -62,6 +62,7 @@ class CatalogWriter:
         self._own_seqs: set[int] = set()  # announced at write time already
         with engine.connect() as connection:
             self._heard = Position(changelog.last_seq(connection))  # how far this process announced the log
+        self._hearing = threading.Lock()  # hear_others runs on a timer and on a team's notifications
         self._background: threading.Thread | None = None
         self._stop = threading.Event()
 
@@ -138,6 +139,10 @@ class CatalogWriter:
         """Announce what other processes (the CLI beside the app, a colleague's
         desktop) wrote since the last call, and take their new names into the
         synonyms. Returns what was announced."""
+        with self._hearing:
+            return self._hear_others()
+
+    def _hear_others(self) -> ChangeSet:
         with self.engine.connect() as connection:
             rows = changelog.read_after(connection, self._heard.through, 10_000)
         new = [r for r in rows if r.seq not in self._heard.applied]
