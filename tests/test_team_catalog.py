@@ -104,7 +104,6 @@ def test_a_document_added_on_b_is_found_by_a(desktops):
     assert a.service.integrity.check().ok
 
 
-@pytest.mark.xfail(strict=True, reason="files are not shared yet (issue 12, point 3)")
 def test_a_file_attached_on_a_is_there_on_b(desktops, tmp_path):
     a = desktops("a", seed=False)
     b = desktops("b", seed=False)

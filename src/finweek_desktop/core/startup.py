@@ -26,6 +26,7 @@ from .paths import CatalogPaths, resolve_data_dir
 from .privacy import PRIVATE_DIR, make_private
 from .search.index import SearchIndex
 from .seed import load_seed
+from .team.files import TeamAttachmentStore
 from .team.setup import setting_up
 
 log = logging.getLogger(__name__)
@@ -160,7 +161,7 @@ def _open_team_catalog(
             except OSError as exc:
                 raise CatalogOpenError(f"cannot create the data folder {paths.root}: {exc.strerror}") from exc
             make_private(data_dir)
-            store = AttachmentStore(paths.attachments)
+            store = TeamAttachmentStore(paths.attachments, engine)  # the files in the database, cached here
             store.remove_leftovers()
             index = SearchIndex(paths.index)
             service = CatalogService(engine, index, store)

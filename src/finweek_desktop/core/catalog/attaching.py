@@ -131,12 +131,15 @@ class Attachments:
         return before
 
     def attachment(self, attachment_id: int) -> AttachmentDetail:
+        """One attachment, its file on this computer (a team catalog's is
+        fetched into the local cache: to open, preview or export it)."""
         store = self._require_store()
         with self._writer.read() as session:
             row = session.get(Attachment, attachment_id)
             if row is None:
                 raise NotFound(f"no attachment with id {attachment_id}")
-            return _detail(row, store)
+            detail = _detail(row, store)
+        return replace(detail, path=store.local_path(detail.sha256))
 
     def of(self, doc_id: int) -> list[AttachmentDetail]:
         store = self._require_store()
@@ -344,7 +347,7 @@ class Attachments:
                     Path(temp).unlink(missing_ok=True)
         for attachment_id in report.pending_text:
             detail = self.attachment(attachment_id)
-            extracted = extract_text(store.path_for(detail.sha256), detail.mime_type)
+            extracted = extract_text(store.local_path(detail.sha256), detail.mime_type)
             with self._writer.writing() as (session, touched):
                 row = session.get(Attachment, attachment_id)
                 row.text, row.text_status, row.text_message = (
