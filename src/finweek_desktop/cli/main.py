@@ -8,7 +8,7 @@ import sys
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..core.catalog import NotFound
+from ..core.catalog import ChangedMeanwhile, NotFound
 from ..core.catalog.snapshots import RestoreError
 from ..core.changes import SAVED_NOT_YET_SEARCHABLE, ChangeSet
 from ..core.display import safe_display_name
@@ -87,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
         return code
     except CliError as exc:
         return _fail(str(exc), exc.code)
-    except (NotFound, QueryError, ValueError, CatalogOpenError, IndexDamaged, RestoreError) as exc:
+    except (NotFound, QueryError, ValueError, CatalogOpenError, IndexDamaged, RestoreError, ChangedMeanwhile) as exc:
         return _fail(str(exc))
     except BrokenPipeError:  # output piped into `head` and the like
         sys.stderr.close()

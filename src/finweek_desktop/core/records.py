@@ -68,6 +68,7 @@ class DocumentDetail:
     attachments: tuple[AttachmentInfo, ...]
     created_at: dt.datetime
     modified_at: dt.datetime
+    version: int = 1  # what an edit started from passes back (optimistic locking)
 
     def to_json(self) -> dict:
         data = asdict(self)

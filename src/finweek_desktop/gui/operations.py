@@ -209,9 +209,11 @@ class Operations(QObject):
 
         self.run("Could not create the document", work, done)
 
-    def update_document(self, doc_id: int, changes: dict, organizations=None) -> None:
+    def update_document(self, doc_id: int, changes: dict, organizations=None, expected_version: int | None = None) -> None:
+        """``expected_version``: the version the edit started from; someone
+        else's save meanwhile fails the edit (ChangedMeanwhile) instead of being overwritten."""
         def work(s: CatalogService) -> _Outcome:
-            detail = s.documents.update_document(doc_id, **changes)
+            detail = s.documents.update_document(doc_id, expected_version=expected_version, **changes)
             if organizations is not None:
                 current = tuple((o.name, o.role) for o in detail.organizations)
                 if current != tuple(organizations):

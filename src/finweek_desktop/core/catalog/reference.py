@@ -21,7 +21,7 @@ from ..records import OrganizationInfo, SessionInfo
 from ..search.index import SearchIndex
 from ..vocabulary import OrganizationRole
 from .common import NotFound
-from .writer import CatalogWriter
+from .writer import CatalogWriter, retried
 
 
 class Reference:
@@ -147,6 +147,7 @@ class Reference:
         or an organization also searches its other names)."""
         self._index.set_synonyms(self.alias_groups())
 
+    @retried
     def add_organization_alias(self, name: str, alias: str) -> OrganizationInfo:
         """Give an organization (by name or alias) another name; its documents
         are re-indexed and the name is searched as a synonym at once."""
@@ -171,6 +172,7 @@ class Reference:
             org_id = organization.id
         return self._organization_info(org_id)
 
+    @retried
     def add_place_alias(self, name: str, alias: str) -> list[str]:
         """Give a place another name; returns its aliases."""
         alias = _clean_alias(alias)

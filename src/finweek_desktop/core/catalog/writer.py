@@ -10,13 +10,17 @@ ChangeSet of every write, and of what other processes wrote.
 
 from __future__ import annotations
 
+import functools
 import logging
+import random
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import ParamSpec, TypeVar
 
 from sqlalchemy import Engine, event, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session as DbSession
 from sqlalchemy.orm import sessionmaker
 
@@ -27,6 +31,46 @@ from ..models import Change, Document
 from . import tracking
 
 log = logging.getLogger(__name__)
+
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
+CONFLICT_TRIES = 5
+# PostgreSQL's answers when two desktops' transactions collide: a serialization
+# failure, a deadlock, a unique or foreign-key row another transaction just
+# committed (a tag created, a tag merged away). Running the write again, it
+# sees that row and does the right thing (uses the tag, says the alias is taken).
+_CONFLICT_STATES = {"40001", "40P01", "23505", "23503"}
+
+
+def is_conflict(exc: BaseException) -> bool:
+    """A collision with another desktop's transaction, which a retry resolves
+    (never on SQLite, where writers take turns and such an error is final)."""
+    if not isinstance(exc, DBAPIError) or exc.connection_invalidated:
+        return False
+    return getattr(exc.orig, "sqlstate", None) in _CONFLICT_STATES
+
+
+def retry_conflicts(attempt: Callable[[], _T], tries: int = CONFLICT_TRIES) -> _T:
+    """Run a whole write again when it collided with another desktop's (see is_conflict)."""
+    for n in range(tries):
+        try:
+            return attempt()
+        except DBAPIError as exc:
+            if n == tries - 1 or not is_conflict(exc):
+                raise
+            log.info("a write collided with another desktop's; trying again (%s)", exc.orig)
+            time.sleep(random.uniform(0.01, 0.05) * (n + 1))
+    raise AssertionError("unreachable")
+
+
+def retried(method: Callable[_P, _T]) -> Callable[_P, _T]:
+    """A write method that runs again when it collides with another desktop's."""
+
+    @functools.wraps(method)
+    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _T:
+        return retry_conflicts(lambda: method(*args, **kwargs))
+
+    return wrapper
 
 
 class Write:
