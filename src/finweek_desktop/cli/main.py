@@ -12,13 +12,14 @@ from ..core.catalog import ChangedMeanwhile, NotFound
 from ..core.catalog.snapshots import RestoreError
 from ..core.changes import SAVED_NOT_YET_SEARCHABLE, ChangeSet
 from ..core.display import safe_display_name
+from ..core.paths import resolve_database_url
 from ..core.search.index import IndexDamaged
 from ..core.search.query import QueryError
 from ..core.startup import CatalogOpenError, database_error_message, open_catalog
-from . import attachments, documents, history, maintenance, reference, search, tags
+from . import attachments, documents, history, maintenance, reference, search, tags, team
 from .output import CliError
 
-COMMAND_GROUPS = [search, documents, attachments, tags, reference, maintenance, history]
+COMMAND_GROUPS = [search, documents, attachments, tags, reference, maintenance, history, team]
 log = logging.getLogger("finweek_desktop.cli")
 
 
@@ -42,7 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument(
         "--database-url",
         default=argparse.SUPPRESS,
-        help="use another database (e.g. a shared PostgreSQL catalog); the index stays in the data folder",
+        help="a team catalog on a PostgreSQL server, e.g. postgresql+psycopg://alice@db.example/finweek "
+        "(default: $FINWEEK_DATABASE_URL, else the catalog in the data folder); the index stays in the data folder",
     )
     common.add_argument(
         "-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="log progress to stderr"
@@ -71,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         catalog = open_catalog(
             getattr(args, "data_dir", None),
-            database_url=getattr(args, "database_url", None),
+            database_url=resolve_database_url(getattr(args, "database_url", None)),
             progress=_progress_on_stderr,
         )
         unsearchable: list[ChangeSet] = []
