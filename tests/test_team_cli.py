@@ -27,6 +27,8 @@ def test_push_copies_a_local_catalog_once_with_its_files(finweek, tmp_path, post
     mine = local.service.attachments.create_document_with_files(
         NewDocument(kind="report", title="My forum notes", tags=("forum",)), [notes]
     )
+    forum = local.service.reference.sessions()[0]
+    local.service.documents.update_document(mine.id, session_id=forum.id)
     local.close()
 
     code, out, err = finweek("team", "push", "--to", postgres_url, "--json")
@@ -41,6 +43,7 @@ def test_push_copies_a_local_catalog_once_with_its_files(finweek, tmp_path, post
         (hit,) = [h for h in colleague.service.search("field notes fintech forum").hits if h.title == mine.title]
         detail = colleague.service.documents.get_document(hit.id)
         assert detail.title == mine.title and [t.name for t in detail.tags] == ["forum"]
+        assert detail.session == forum.name
         (attachment,) = colleague.service.attachments.of(hit.id)
         assert colleague.service.attachments.attachment(attachment.id).path.read_bytes() == notes.read_bytes()
         assert colleague.service.integrity.check().ok

@@ -11,6 +11,7 @@ desktop's index follows the push like any write.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -74,7 +75,7 @@ def push(
                     .selectinload(DocumentOrganization.organization)
                     .selectinload(Organization.aliases),
                     selectinload(Document.event),
-                    selectinload(Document.session),
+                    selectinload(Document.session).selectinload(EventSession.event),
                 )
                 .order_by(Document.id)
             ).all()
@@ -82,7 +83,7 @@ def push(
             skipped += len(documents) - len(todo)
             sent += _send_files(source, target, todo)
             if todo:
-                retry_conflicts(lambda todo=todo: _copy(target, todo))
+                retry_conflicts(functools.partial(_copy, target, todo))
                 added += len(todo)
                 have_uuids.update(d.uuid for d in todo if d.uuid)
         if progress is not None:
@@ -129,8 +130,8 @@ def _copy(target: CatalogService, documents: list[Document]) -> None:
             )
             if d.event is not None:
                 copy.event = names.event(d.event)
-                if d.session is not None:
-                    copy.session = names.session(copy.event, d.session)
+            if d.session is not None:
+                copy.session = names.event_session(names.event(d.session.event), d.session)
             copy.tags = [names.tag(t) for t in d.tags]
             copy.places = [names.place(p) for p in d.places]
             for link in d.organization_links:
@@ -159,18 +160,18 @@ class _Names:
     """The team catalog's tags, places, organizations, events and sessions by name, created when missing."""
 
     def __init__(self, session: DbSession):
-        self.session = session
+        self.db = session
 
     def tag(self, tag: Tag) -> Tag:
-        found = self.session.scalar(select(Tag).where(Tag.name_key == tag.name_key))
+        found = self.db.scalar(select(Tag).where(Tag.name_key == tag.name_key))
         if found is None:
             found = Tag(name=tag.name, name_key=tag.name_key, color=tag.color)
-            self.session.add(found)
-            self.session.flush()
+            self.db.add(found)
+            self.db.flush()
         return found
 
     def place(self, place: Place) -> Place:
-        found = self.session.scalar(select(Place).where(Place.name == place.name))
+        found = self.db.scalar(select(Place).where(Place.name == place.name))
         if found is None:
             found = Place(
                 name=place.name,
@@ -180,24 +181,24 @@ class _Names:
                 area_m2=place.area_m2,
                 description=place.description,
             )
-            self.session.add(found)
-            self.session.flush()
+            self.db.add(found)
+            self.db.flush()
         return found
 
     def organization(self, organization: Organization) -> Organization:
-        found = self.session.scalar(select(Organization).where(Organization.name == organization.name))
+        found = self.db.scalar(select(Organization).where(Organization.name == organization.name))
         if found is None:
             found = Organization(name=organization.name, description=organization.description)
-            self.session.add(found)
+            self.db.add(found)
             for alias in organization.aliases:
-                taken = self.session.scalar(select(OrganizationAlias.id).where(OrganizationAlias.alias == alias.alias))
+                taken = self.db.scalar(select(OrganizationAlias.id).where(OrganizationAlias.alias == alias.alias))
                 if taken is None:
                     found.aliases.append(OrganizationAlias(alias=alias.alias))
-            self.session.flush()
+            self.db.flush()
         return found
 
     def event(self, event: Event) -> Event:
-        found = self.session.scalar(select(Event).where(Event.name == event.name))
+        found = self.db.scalar(select(Event).where(Event.name == event.name))
         if found is None:
             found = Event(
                 name=event.name,
@@ -207,12 +208,12 @@ class _Names:
                 duration_days=event.duration_days,
                 description=event.description,
             )
-            self.session.add(found)
-            self.session.flush()
+            self.db.add(found)
+            self.db.flush()
         return found
 
-    def session(self, event: Event, record: EventSession) -> EventSession:
-        found = self.session.scalar(
+    def event_session(self, event: Event, record: EventSession) -> EventSession:
+        found = self.db.scalar(
             select(EventSession).where(EventSession.event_id == event.id, EventSession.name == record.name)
         )
         if found is None:
@@ -224,6 +225,6 @@ class _Names:
                 description=record.description,
                 position=record.position,
             )
-            self.session.add(found)
-            self.session.flush()
+            self.db.add(found)
+            self.db.flush()
         return found
