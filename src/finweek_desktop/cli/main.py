@@ -11,7 +11,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..core.catalog import ChangedMeanwhile, NotFound
 from ..core.catalog.snapshots import RestoreError
 from ..core.changes import SAVED_NOT_YET_SEARCHABLE, ChangeSet
+from ..core.database import server_failure
 from ..core.display import safe_display_name
+from ..core.errors import CatalogUnavailable, ReadOnlyCatalog
 from ..core.paths import resolve_database_url
 from ..core.search.index import IndexDamaged
 from ..core.search.query import QueryError
@@ -89,7 +91,17 @@ def main(argv: list[str] | None = None) -> int:
         return code
     except CliError as exc:
         return _fail(str(exc), exc.code)
-    except (NotFound, QueryError, ValueError, CatalogOpenError, IndexDamaged, RestoreError, ChangedMeanwhile) as exc:
+    except (
+        NotFound,
+        QueryError,
+        ValueError,
+        CatalogOpenError,
+        IndexDamaged,
+        RestoreError,
+        ChangedMeanwhile,
+        CatalogUnavailable,
+        ReadOnlyCatalog,
+    ) as exc:
         return _fail(str(exc))
     except BrokenPipeError:  # output piped into `head` and the like
         sys.stderr.close()
@@ -99,6 +111,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return _fail("interrupted", 130)
     except SQLAlchemyError as exc:  # e.g. the database is locked or read-only
+        failure = server_failure(exc)  # a team catalog's server away, or a role that may only read
+        if failure is not None:
+            return _fail(str(failure))
         if catalog is not None and catalog.read_only:  # a full disk: say where, and how much to free
             return _fail(f"nothing was written: {catalog.read_only}")
         return _fail(f"the catalog database failed: {database_error_message(exc)}")

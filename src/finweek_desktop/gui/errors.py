@@ -17,6 +17,8 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from ..core.catalog import ChangedMeanwhile, NotFound
+from ..core.database import server_failure
+from ..core.errors import CatalogUnavailable, ReadOnlyCatalog
 from ..core.search.index import IndexDamaged
 from ..core.search.query import QueryError
 from ..core.startup import CatalogOpenError
@@ -26,7 +28,7 @@ log = logging.getLogger(__name__)
 
 # Exceptions whose message is written for the user.
 EXPECTED = (ValueError, NotFound, QueryError, IndexDamaged, CatalogOpenError, RestoreError, PermissionError,
-            FileNotFoundError, ChangedMeanwhile)
+            FileNotFoundError, ChangedMeanwhile, CatalogUnavailable, ReadOnlyCatalog)
 
 
 def describe(error: BaseException) -> str:
@@ -43,6 +45,7 @@ def is_expected(error: BaseException) -> bool:
 
 def show_error(parent: QWidget | None, action: str, error: BaseException) -> None:
     """Tell the user that ``action`` (e.g. "Could not rename the tag") failed."""
+    error = server_failure(error) or error  # a team catalog's server away, or a role that may only read
     if isinstance(error, ChangedMeanwhile):
         log.warning("%s: %s", action, error)
         box = _conflict_box(parent, action, error)

@@ -26,6 +26,8 @@ from sqlalchemy.orm import sessionmaker
 
 from .. import changelog
 from ..changes import ChangeAction, ChangeSet, changes_of
+from ..database import server_failure
+from ..errors import CatalogUnavailable
 from ..index_follower import GAP_GRACE_SECONDS, IndexFollower, Position
 from ..models import Change, Document
 from . import tracking
@@ -130,13 +132,21 @@ class CatalogWriter:
         """A transaction whose changes are logged with it; after the commit the
         index catches up (unless ``follow`` is False: a bulk import indexes its
         own rows). Nothing after the commit raises: the write is saved."""
-        with self.sessions.begin() as session:
-            write = Write(session)
-            yield write
-            session.flush()
-            write.changes, logged = self._log(session, write.touched)
-            session.flush()
-            write.seqs = tuple(row.seq for row in logged)
+        try:
+            with self.sessions.begin() as session:
+                write = Write(session)
+                yield write
+                session.flush()
+                write.changes, logged = self._log(session, write.touched)
+                session.flush()
+                write.seqs = tuple(row.seq for row in logged)
+        except DBAPIError as exc:  # a team catalog: the server away, or a role that may only read
+            failure = server_failure(exc)
+            if isinstance(failure, CatalogUnavailable):
+                raise CatalogUnavailable(f"{failure}; nothing was saved") from exc
+            if failure is not None:
+                raise failure from exc
+            raise
         if any(row.document_id is None for row in logged):  # names every search expands changed
             self._names_changed()
         self._own_seqs.update(write.seqs)
