@@ -45,6 +45,8 @@ class Catalog:
     service: CatalogService
     created: bool  # True when this call made a new catalog
     read_only: str | None = None  # why it is open for reading only (a full disk), for the user
+    data_dir: Path | None = None  # the data folder it was opened with (a team catalog's index lives below it)
+    database_url: str | None = None  # a team catalog's URL; None for the catalog in the data folder
 
     def close(self) -> None:
         self.service.team.stop()
@@ -138,7 +140,7 @@ def open_catalog(
             service.trash.purge_expired()
         except Exception:  # e.g. a full disk or a read-only folder: reading goes on
             log.warning("could not purge the trash", exc_info=True)
-    return Catalog(paths, engine, index, service, created, read_only)
+    return Catalog(paths, engine, index, service, created, read_only, data_dir=paths.root)
 
 
 def _open_team_catalog(
@@ -181,4 +183,4 @@ def _open_team_catalog(
     except (OSError, SQLAlchemyError) as exc:
         engine.dispose()
         raise CatalogOpenError(f"cannot open the team catalog: {database_error_message(exc)}") from exc
-    return Catalog(paths, engine, index, service, setup.seeded)
+    return Catalog(paths, engine, index, service, setup.seeded, data_dir=data_dir, database_url=database_url)

@@ -38,6 +38,7 @@ from .search_tab import SearchTab
 from .shortcuts import ShortcutSheet
 from .tag_actions import TagActionsMixin
 from .tags_tab import OrganizationsTab, TagsTab
+from .team_catalog import CatalogChooser
 from .tasks import TaskRunner
 from .theme import THEMES, app_icon, apply_theme, clear_caches, refresh_icons, set_icon, stylesheet
 from .titles import Titles
@@ -90,6 +91,7 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
 
         self._build_actions()
         self._build_status_bar()
+        self.catalogs = CatalogChooser(self)  # File → Connect to a team catalog… / My own catalog
         self.resize(1280, 800)
         geometry = self.settings.value("window/geometry")
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():
@@ -137,6 +139,22 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
         self._restore_state()
         self._tab_changed(self.tabs.currentIndex())
         self.catalog_ready.emit()
+
+    def replace_catalog(self, catalog: Catalog) -> None:
+        """Show another catalog in this window (a team's, or one's own again); the one shown closes."""
+        old, old_main = self.catalog, getattr(self, "main", None)
+        self.save_state()
+        if self.ops is not None:
+            self.ops.close()
+            self.ops.deleteLater()  # and its follow timer
+        self.runner.wait()  # nothing still reads the old catalog
+        if old_main is not None:
+            self.pages.removeWidget(old_main)
+            old_main.deleteLater()
+        self.set_catalog(catalog)
+        self.ops.follow()
+        if old is not None:
+            old.close()
 
     def _build_main(self) -> None:
         s = self.service
@@ -268,6 +286,11 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
         file_menu = menu.addMenu("&File")
         for action in (self.new_action, self.attach_action, self.import_action, self.export_action):
             file_menu.addAction(action)
+        file_menu.addSeparator()
+        self.team_action = a("connectTeam", "&Connect to a team catalog…", lambda: self.catalogs.connect_to_team())
+        self.own_action = a("ownCatalog", "&My own catalog", lambda: self.catalogs.use_own())
+        file_menu.addAction(self.team_action)
+        file_menu.addAction(self.own_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         edit_menu = menu.addMenu("&Edit")
