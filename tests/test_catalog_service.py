@@ -111,7 +111,9 @@ def test_check_reports_and_repairs_differences(service, seeded_id):
     # Simulate drift: the index loses one document and holds a stale one.
     service.index.delete([blue])
     with service.engine.begin() as connection:
-        connection.execute(text("UPDATE documents SET title = 'Changed behind the index' WHERE id = :id"), {"id": initiative})
+        connection.execute(
+            text("UPDATE documents SET title = 'Changed behind the index' WHERE id = :id"), {"id": initiative}
+        )
     report = service.integrity.check()
     assert report.missing_from_index == (blue,)
     assert report.stale_in_index == (initiative,)

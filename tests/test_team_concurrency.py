@@ -84,8 +84,10 @@ def test_the_same_new_tag_from_two_desktops_at_once_is_one_tag(team):
     second = b.service.documents.create_document(NewDocument(kind="report", title="Two"))
     for round_ in range(5):
         name = f"Fintech {round_}"
-        results = at_once(lambda: a.service.tags.add_tag([first.id], name),
-                          lambda: b.service.tags.add_tag([second.id], name))
+        results = at_once(
+            lambda name=name: a.service.tags.add_tag([first.id], name),
+            lambda name=name: b.service.tags.add_tag([second.id], name),
+        )
         assert not any(isinstance(r, Exception) for r in results), results
         (tag,) = [t for t in a.service.tags.all() if t.name == name]
         assert tag.count == 2
@@ -93,10 +95,14 @@ def test_the_same_new_tag_from_two_desktops_at_once_is_one_tag(team):
 
 def test_two_desktops_merging_one_tag_at_once_lose_no_document(team):
     a, b = team
-    ids = [a.service.documents.create_document(NewDocument(kind="report", title=f"Doc {i}", tags=("cbdc",))).id
-           for i in range(6)]
-    results = at_once(lambda: a.service.tags.merge_tags(["cbdc"], "Digital currency"),
-                      lambda: b.service.tags.merge_tags(["cbdc"], "e-CNY"))
+    ids = [
+        a.service.documents.create_document(NewDocument(kind="report", title=f"Doc {i}", tags=("cbdc",))).id
+        for i in range(6)
+    ]
+    results = at_once(
+        lambda: a.service.tags.merge_tags(["cbdc"], "Digital currency"),
+        lambda: b.service.tags.merge_tags(["cbdc"], "e-CNY"),
+    )
     failures = [r for r in results if isinstance(r, Exception)]
     assert all(isinstance(f, NotFound) for f in failures), failures  # the second found "cbdc" merged away
     for doc_id in ids:
@@ -107,11 +113,17 @@ def test_two_desktops_merging_one_tag_at_once_lose_no_document(team):
 
 def test_one_alias_given_to_two_organizations_at_once(team):
     a, b = team
-    a.service.documents.create_document(NewDocument(kind="report", title="x",
-                                                    organizations=(("Hengqin Finance Bureau", "publisher"),
-                                                                   ("Macao Monetary Authority", "publisher"))))
-    results = at_once(lambda: a.service.reference.add_organization_alias("Hengqin Finance Bureau", "HFB"),
-                      lambda: b.service.reference.add_organization_alias("Macao Monetary Authority", "HFB"))
+    a.service.documents.create_document(
+        NewDocument(
+            kind="report",
+            title="x",
+            organizations=(("Hengqin Finance Bureau", "publisher"), ("Macao Monetary Authority", "publisher")),
+        )
+    )
+    results = at_once(
+        lambda: a.service.reference.add_organization_alias("Hengqin Finance Bureau", "HFB"),
+        lambda: b.service.reference.add_organization_alias("Macao Monetary Authority", "HFB"),
+    )
     assert sum(isinstance(r, ValueError) and "already names" in str(r) for r in results) == 1, results
     holders = [o.name for o in a.service.reference.organizations() if "HFB" in o.aliases]
     assert len(holders) == 1
@@ -121,12 +133,21 @@ def test_two_imports_with_the_same_new_tag_and_organization(team):
     a, b = team
 
     def items(prefix):
-        return [ImportItem(NewDocument(kind="report", title=f"{prefix} {i}", tags=("Imported",),
-                                       organizations=(("Zhuhai Research Centre", "author"),)))
-                for i in range(20)]
+        return [
+            ImportItem(
+                NewDocument(
+                    kind="report",
+                    title=f"{prefix} {i}",
+                    tags=("Imported",),
+                    organizations=(("Zhuhai Research Centre", "author"),),
+                )
+            )
+            for i in range(20)
+        ]
 
-    results = at_once(lambda: a.service.imports.import_documents(items("A")),
-                      lambda: b.service.imports.import_documents(items("B")))
+    results = at_once(
+        lambda: a.service.imports.import_documents(items("A")), lambda: b.service.imports.import_documents(items("B"))
+    )
     assert not any(isinstance(r, Exception) for r in results), results
     assert a.service.documents.count_documents() == 40
     with a.engine.connect() as connection:

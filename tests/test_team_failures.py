@@ -8,14 +8,13 @@ import time
 
 import psycopg
 import pytest
+from postgres import PostgresServer, _bindir
 from sqlalchemy import func, select
 
 from finweek_desktop.core.errors import CatalogOpenError, CatalogUnavailable, ReadOnlyCatalog
 from finweek_desktop.core.models import Document
 from finweek_desktop.core.records import NewDocument
 from finweek_desktop.core.startup import open_catalog
-
-from postgres import PostgresServer, _bindir
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +70,9 @@ def test_a_read_only_role_is_told_so(tmp_path, own_server):
     owner.service.documents.create_document(NewDocument(kind="report", title="Team reading list"))
     owner.close()
     database = url.rsplit("/", 1)[1]
-    with psycopg.connect(f"host=127.0.0.1 port={own_server.port} user=postgres dbname={database}", autocommit=True) as c:
+    with psycopg.connect(
+        f"host=127.0.0.1 port={own_server.port} user=postgres dbname={database}", autocommit=True
+    ) as c:
         c.execute("CREATE ROLE reader LOGIN")
         c.execute("GRANT SELECT ON ALL TABLES IN SCHEMA public TO reader")
     reader = open_catalog(tmp_path / "reader", database_url=url.replace("postgres@", "reader@"), seed=False)
