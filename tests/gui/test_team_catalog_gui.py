@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import QSettings
 
+from finweek_desktop.core.startup import open_catalog
+from finweek_desktop.gui.main_window import MainWindow
 from finweek_desktop.gui.team_catalog import SETTING, TeamCatalogDialog, remembered_url
 
 from gui_helpers import dialog, idle
@@ -40,3 +43,40 @@ def test_connect_to_a_team_catalog_and_back(qtbot, window, settings, postgres_ur
     assert window.windowTitle().endswith("my own catalog")
     assert settings.value(SETTING) == ""
     assert {d.title for d in window.service.documents.list_documents()} == own_titles
+
+
+@pytest.fixture(scope="module")
+def own_server():
+    from postgres import PostgresServer, _bindir
+
+    bindir = _bindir()
+    if bindir is None:
+        pytest.skip("PostgreSQL is not installed")
+    server = PostgresServer(bindir)
+    server.start()
+    yield server
+    server.stop()
+
+
+def test_the_window_says_when_the_server_is_away_and_search_goes_on(qtbot, tmp_path, settings, own_server):
+    catalog = open_catalog(tmp_path / "desk", database_url=own_server.new_database())
+    window = MainWindow(catalog, settings=settings)
+    window.resize(1280, 800)
+    window.show()
+    qtbot.waitExposed(window)
+    try:
+        catalog.service.team.listen()
+        qtbot.waitUntil(lambda: catalog.service.team.listener.connected, timeout=30000)
+        line = window.catalogs.server_line
+        assert not line.isVisible()
+        own_server.kill()
+        qtbot.waitUntil(line.isVisible, timeout=30000)
+        assert "cannot be reached" in line.text() and "\n" not in line.text()
+        window.grab().save("/tmp/team-server-away.png")
+        assert catalog.service.search("hengqin").hits  # from this desktop's index
+        own_server.restart()
+        qtbot.waitUntil(lambda: not line.isVisible(), timeout=30000)
+    finally:
+        idle(qtbot, window)
+        window.close()
+        catalog.close()
