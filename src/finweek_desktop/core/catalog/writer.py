@@ -247,6 +247,11 @@ class CatalogWriter:
             return False
         try:
             return self.follower.catch_up(wait=wait)
-        except Exception:
-            log.warning("the search index could not catch up with the change log", exc_info=True)
+        except Exception as exc:
+            away = server_failure(exc)  # a team catalog's server away: said once by the window, not a traceback
+            log.warning(
+                "the search index could not catch up with the change log%s",
+                f": {away}" if away else "",
+                exc_info=away is None,
+            )
             return False

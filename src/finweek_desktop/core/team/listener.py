@@ -20,6 +20,7 @@ import psycopg
 from sqlalchemy import URL
 
 from ..changelog import NOTIFY_CHANNEL
+from ..database import server_failure
 
 log = logging.getLogger(__name__)
 
@@ -68,8 +69,12 @@ class ChangeListener:
     def _round(self) -> None:
         try:
             self._follow()
-        except Exception:  # the server away for a moment: the next round catches up
-            log.warning("could not follow the team catalog's change log", exc_info=True)
+        except Exception as exc:  # the server away for a moment: the next round catches up
+            away = server_failure(exc)
+            if away is not None:
+                log.info("could not follow the team catalog's change log: %s", away)
+            else:
+                log.warning("could not follow the team catalog's change log", exc_info=True)
 
     def _run(self) -> None:
         while not self._stop.is_set():
