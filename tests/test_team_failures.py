@@ -101,3 +101,24 @@ def test_the_cli_says_in_one_line_that_the_server_cannot_be_reached(finweek, own
     code, _, err = finweek("--database-url", "postgresql+psycopg://postgres@127.0.0.1:1/finweek", "list")
     assert code == 1 and err.count("\n") == 1
     assert err.startswith("finweek: error: cannot open the team catalog:")
+
+
+def test_opening_while_the_server_is_away_searches_this_desktops_copy(tmp_path, own_server, finweek, data_dir):
+    url = own_server.new_database()
+    code, _, err = finweek("--database-url", url, "list")  # this desktop opened the team catalog once
+    assert code == 0, err
+    own_server.kill()
+    try:
+        code, out, err = finweek("--database-url", url, "search", "hengqin")
+        assert code == 0, err
+        assert "cannot be reached" in err and "searching this desktop's copy" in err
+        assert "match" in out  # hits from the local index's stored fields
+        code, _, err = finweek("--database-url", url, "add", "--kind", "report", "--title", "Offline note")
+        assert code == 1 and err.count("\n") == 1 and "cannot be reached" in err
+        # A catalog this desktop never opened cannot be searched offline: one line says why.
+        code, _, err = finweek("--database-url", url.rsplit("/", 1)[0] + "/never_opened", "list")
+        assert code == 1 and err.startswith("finweek: error: cannot open the team catalog:")
+    finally:
+        own_server.restart()
+    code, out, _ = finweek("--database-url", url, "list", "--json")
+    assert code == 0 and "Offline note" not in out  # nothing half-written while away

@@ -86,6 +86,8 @@ def main(argv: list[str] | None = None) -> int:
 
         catalog.service.writer.listeners.append(note_unsearchable)
         code = args.handler(args, catalog) or 0
+        if catalog.read_only and catalog.database_url:  # a team catalog whose server cannot be reached
+            print(f"finweek: note: {catalog.read_only}", file=sys.stderr)
         if unsearchable and catalog.service.writer.require_follower().pending():
             print(f"finweek: {SAVED_NOT_YET_SEARCHABLE} (another process is writing the search index)", file=sys.stderr)
         return code

@@ -19,7 +19,15 @@ from .attachments.store import AttachmentStore
 from .catalog import CatalogService
 from .changes import ChangeAction
 from .damage import database_is_blank, refuse_blank_database, refuse_emptied_database
-from .database import current_revision, full_disk_message, head_revision, make_engine, sqlite_url, upgrade_to_head
+from .database import (
+    current_revision,
+    full_disk_message,
+    head_revision,
+    make_engine,
+    server_failure,
+    sqlite_url,
+    upgrade_to_head,
+)
 from .errors import CatalogDamaged, CatalogOpenError
 from .models import Change, Document
 from .paths import CatalogPaths, resolve_data_dir
@@ -27,7 +35,7 @@ from .privacy import PRIVATE_DIR, make_private
 from .search.index import SearchIndex
 from .seed import load_seed
 from .team.files import TeamAttachmentStore
-from .team.setup import setting_up
+from .team.setup import known_team_catalog, remember_team_catalog, setting_up
 
 log = logging.getLogger(__name__)
 
@@ -182,5 +190,38 @@ def _open_team_catalog(
         raise
     except (OSError, SQLAlchemyError) as exc:
         engine.dispose()
-        raise CatalogOpenError(f"cannot open the team catalog: {database_error_message(exc)}") from exc
+        failure = CatalogOpenError(f"cannot open the team catalog: {database_error_message(exc)}")
+        away = server_failure(exc)
+        offline = _open_team_offline(data_dir, database_url, str(away)) if away is not None else None
+        if offline is None:
+            raise failure from exc
+        return offline
+    remember_team_catalog(data_dir, database_url, setup.catalog_id)
     return Catalog(paths, engine, index, service, setup.seeded, data_dir=data_dir, database_url=database_url)
+
+
+def _open_team_offline(data_dir: Path, database_url: str, why: str) -> Catalog | None:
+    """The server cannot be reached: open this desktop's copy of a team
+    catalog it opened before, for searching (writes are refused, the
+    connection comes back by itself). None when there is no such copy."""
+    catalog_id = known_team_catalog(data_dir, database_url)
+    if catalog_id is None:
+        return None
+    paths = CatalogPaths(data_dir / TEAMS_DIR / catalog_id)
+    if not paths.index.is_dir():
+        return None
+    engine = make_engine(database_url)
+    index = SearchIndex(paths.index)
+    try:
+        if index.open():  # no usable copy: it would need the database to be rebuilt
+            index.close()
+            engine.dispose()
+            return None
+    except Exception:
+        engine.dispose()
+        return None
+    store = TeamAttachmentStore(paths.attachments, engine)
+    service = CatalogService(engine, index, store)
+    note = f"{why}: searching this desktop's copy; changes cannot be saved until the server is back"
+    log.info("%s", note)  # the caller says it to the user
+    return Catalog(paths, engine, index, service, False, note, data_dir=data_dir, database_url=database_url)

@@ -11,8 +11,10 @@ members. Reads hand out plain dataclasses from ``records``, never ORM objects.
 from __future__ import annotations
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 
 from ..attachments.store import AttachmentStore
+from ..database import server_failure
 from ..index_follower import IndexFollower
 from ..search.index import SearchIndex, SearchResults
 from ..team.team import Team
@@ -44,7 +46,11 @@ class CatalogService:
             engine, index, self.integrity.indexed_documents, self.documents.count_documents
         )
         self.writer.on_names_changed = self.reference.refresh_synonyms
-        self.reference.refresh_synonyms()
+        try:
+            self.reference.refresh_synonyms()
+        except DBAPIError as exc:  # a team catalog's server away: taken again once it answers
+            if server_failure(exc) is None:
+                raise
         self.team = Team(self.writer)
 
     @property

@@ -106,8 +106,14 @@ class CatalogWriter:
         self.on_names_changed: Callable[[], None] | None = None
         self.follower: IndexFollower | None = None  # set once the parts that feed it exist
         self._own_seqs: set[int] = set()  # announced at write time already
-        with engine.connect() as connection:
-            self._heard = Position(changelog.last_seq(connection))  # how far this process announced the log
+        # How far this process announced the log; None until the server answers
+        # (a team catalog opened while its server cannot be reached).
+        self._heard: Position | None = None
+        try:
+            self._start_hearing()
+        except DBAPIError as exc:
+            if server_failure(exc) is None:
+                raise
         self._hearing = threading.Lock()  # hear_others runs on a timer and on a team's notifications
         self._background: threading.Thread | None = None
         self._stop = threading.Event()
@@ -196,7 +202,15 @@ class CatalogWriter:
         with self._hearing:
             return self._hear_others()
 
+    def _start_hearing(self) -> None:
+        with self.engine.connect() as connection:
+            self._heard = Position(changelog.last_seq(connection))
+
     def _hear_others(self) -> ChangeSet:
+        if self._heard is None:  # the first answer of a server that could not be reached at open
+            self._start_hearing()
+            self._names_changed()
+            return ChangeSet()  # what came meanwhile reaches the index by the log; nothing to announce
         with self.engine.connect() as connection:
             rows = changelog.read_after(connection, self._heard.through, 10_000)
         new = [r for r in rows if r.seq not in self._heard.applied]

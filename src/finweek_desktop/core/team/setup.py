@@ -9,10 +9,13 @@ deleted the seed's documents does not get them back at the next open.
 
 from __future__ import annotations
 
+import json
+import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import Connection, Engine, delete, func, insert, select, text
 
@@ -78,3 +81,42 @@ def setting_up(engine: Engine) -> Iterator[TeamSetup]:
         if setup.seeded:
             with engine.begin() as connection:
                 _write_setting(connection, SEEDED, "yes")
+
+
+KNOWN_FILE = "catalogs.json"  # in <data folder>/teams: the team catalogs this desktop opened, by URL
+
+
+def _url_key(database_url: str) -> str:
+    from .urls import without_password
+
+    return without_password(database_url)
+
+
+def known_team_catalog(data_dir: Path, database_url: str) -> str | None:
+    """The identity of the team catalog at this URL when this desktop last opened it."""
+    try:
+        known = json.loads((data_dir / "teams" / KNOWN_FILE).read_text(encoding="utf-8"))
+        found = known.get(_url_key(database_url))
+    except (OSError, ValueError, AttributeError):
+        return None
+    return found if isinstance(found, str) else None
+
+
+def remember_team_catalog(data_dir: Path, database_url: str, catalog_id: str) -> None:
+    """Note which catalog this URL named (so its copy opens when the server cannot be reached)."""
+    path = data_dir / "teams" / KNOWN_FILE
+    try:
+        known = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(known, dict):
+            known = {}
+    except (OSError, ValueError):
+        known = {}
+    if known.get(_url_key(database_url)) == catalog_id:
+        return
+    known[_url_key(database_url)] = catalog_id
+    temp = path.with_suffix(".tmp")
+    try:
+        temp.write_text(json.dumps(known, indent=1), encoding="utf-8")
+        os.replace(temp, path)
+    except OSError:
+        pass  # only a convenience for working without the server
