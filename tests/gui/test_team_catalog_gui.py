@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QMessageBox
 
 from finweek_desktop.core.startup import open_catalog
 from finweek_desktop.gui.main_window import MainWindow
@@ -80,3 +81,30 @@ def test_the_window_says_when_the_server_is_away_and_search_goes_on(qtbot, tmp_p
         idle(qtbot, window)
         window.close()
         catalog.close()
+
+
+def test_a_team_catalog_whose_server_is_away_is_not_shown_and_ones_own_is_a_click_away(
+    qtbot, tmp_path, settings, own_server
+):
+    url = own_server.new_database()
+    open_catalog(tmp_path / "desk", database_url=url).close()  # opened here before
+    own_server.kill()
+    try:
+        window = MainWindow(settings=settings)
+        window.catalogs.data_dir = tmp_path / "desk"
+        window.show()
+        window.catalogs.open(url)
+        error = dialog(qtbot, QMessageBox, "errorDialog")
+        assert "cannot be reached" in error.informativeText() and window.catalog is None
+        error.accept()
+        assert window.own_action.isEnabled()
+        window.own_action.trigger()
+        qtbot.waitUntil(lambda: window.catalog is not None, timeout=60000)
+        idle(qtbot, window)
+        assert window.windowTitle().endswith("my own catalog")
+    finally:
+        own_server.restart()
+        idle(qtbot, window)
+        window.close()
+        if window.catalog is not None:
+            window.catalog.close()

@@ -23,7 +23,7 @@ from ..core.startup import CatalogOpenError, open_catalog
 from .errors import ExceptionHook, describe
 from .main_window import MainWindow
 from .tasks import Progress, TaskRunner
-from .team_catalog import remembered_url
+from .team_catalog import remembered_url, usable_in_window
 from .theme import app_icon
 
 log = logging.getLogger("finweek_desktop.gui")
@@ -127,7 +127,13 @@ def main(argv: list[str] | None = None) -> int:
     progress = Progress()
     progress.changed.connect(window.show_progress)
 
+    window.catalogs.data_dir = data_dir  # File → My own catalog works even if the team's could not open
+
     def opened(catalog, error):
+        if error is None and not usable_in_window(catalog):  # a team catalog whose server cannot be reached
+            error = CatalogOpenError("the team catalog's server cannot be reached: try again once it is back, "
+                                     "or choose File → My own catalog")
+            catalog.close()
         if error is not None:
             log.error("cannot open the catalog", exc_info=error)
             message = describe(error) if isinstance(error, CatalogOpenError) else f"Unexpected error: {describe(error)}"

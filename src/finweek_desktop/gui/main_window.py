@@ -143,7 +143,8 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
     def replace_catalog(self, catalog: Catalog) -> None:
         """Show another catalog in this window (a team's, or one's own again); the one shown closes."""
         old, old_main = self.catalog, getattr(self, "main", None)
-        self.save_state()
+        if old is not None:
+            self.save_state()
         if self.ops is not None:
             self.ops.close()
             self.ops.deleteLater()  # and its follow timer
@@ -361,7 +362,7 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
 
     def _enable_actions(self, enabled: bool) -> None:
         for action in self.actions():
-            if action not in (self.quit_action, self.about_action, self.shortcuts_action):
+            if action not in (self.quit_action, self.about_action, self.shortcuts_action, self.own_action):
                 action.setEnabled(enabled)
 
     # -- following the palette -------------------------------------------------

@@ -10,12 +10,13 @@ index; writes are refused until it is back).
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QSettings, QTimer
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLineEdit, QVBoxLayout, QWidget
 
-from ..core.startup import Catalog, open_catalog
+from ..core.startup import Catalog, CatalogOpenError, open_catalog
 from ..core.team.urls import (
     catalog_label,
     check_url,
@@ -32,6 +33,13 @@ if TYPE_CHECKING:
 
 SETTING = "catalog/databaseUrl"
 APP_TITLE = "Shizimen Finance Week"
+
+
+def usable_in_window(catalog: Catalog) -> bool:
+    """False for a team catalog opened while its server cannot be reached:
+    the command line can search its local copy, but the window's lists come
+    from the database."""
+    return not (catalog.database_url and catalog.read_only)
 
 
 def remembered_url(settings: QSettings) -> str | None:
@@ -92,6 +100,7 @@ class CatalogChooser(QObject):
     def __init__(self, window: MainWindow):
         super().__init__(window)
         self.window = window
+        self.data_dir: Path | None = None  # set by the app: where to open a catalog when none is open
         window.catalog_ready.connect(self._catalog_shown)
         self.server_line = QLabel()
         self.server_line.setObjectName("teamServerLine")
@@ -116,17 +125,20 @@ class CatalogChooser(QObject):
     def open(self, url: str | None) -> None:
         """Open the catalog at ``url`` (None: the one in the data folder), then show it instead."""
         current = self.window.catalog
-        if current is None or (current.database_url or None) == (url or None):
+        if current is not None and (current.database_url or None) == (url or None):
             return
         if url:
             password = password_of(url)
             if password:
                 keep_password(url, password)  # or nothing: then libpq's .pgpass
-        data_dir = current.data_dir
+        data_dir = current.data_dir if current is not None else self.data_dir
         self.window.statusBar().showMessage(f"Opening the {catalog_label(url)}…")
         self.window.runner.run(lambda: open_catalog(data_dir, database_url=url), lambda c, e: self._opened(url, c, e))
 
     def _opened(self, url: str | None, catalog: Catalog | None, error: BaseException | None) -> None:
+        if error is None and catalog is not None and not usable_in_window(catalog):
+            error = CatalogOpenError(catalog.read_only or "the catalog cannot be shown")
+            catalog.close()
         if error is not None or catalog is None:
             self.window.statusBar().clearMessage()
             show_error(self.window, f"Could not open the {catalog_label(url)}", error or RuntimeError("no catalog"))
