@@ -6,11 +6,12 @@ import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QMessageBox
 
+from finweek_desktop.core.records import NewDocument
 from finweek_desktop.core.startup import open_catalog
 from finweek_desktop.gui.main_window import MainWindow
 from finweek_desktop.gui.team_catalog import SETTING, TeamCatalogDialog, remembered_url
 
-from gui_helpers import dialog, idle
+from gui_helpers import dialog, idle, titles
 
 
 def test_connect_to_a_team_catalog_and_back(qtbot, window, settings, postgres_url):
@@ -108,3 +109,24 @@ def test_a_team_catalog_whose_server_is_away_is_not_shown_and_ones_own_is_a_clic
         window.close()
         if window.catalog is not None:
             window.catalog.close()
+
+
+def test_a_colleagues_new_document_shows_in_the_open_window(qtbot, tmp_path, settings, postgres_url):
+    mine = open_catalog(tmp_path / "mine", database_url=postgres_url)
+    window = MainWindow(mine, settings=settings)
+    window.resize(1280, 800)
+    window.show()
+    qtbot.waitExposed(window)
+    colleague = open_catalog(tmp_path / "colleague", database_url=postgres_url)
+    try:
+        idle(qtbot, window)
+        mine.service.team.listen(poll=3600, wake=window.ops.wake.emit)  # no poll, no timer: only notifications
+        qtbot.waitUntil(lambda: mine.service.team.listener.connected, timeout=30000)
+        colleague.service.documents.create_document(NewDocument(kind="report", title="Colleague's fresh report"))
+        qtbot.waitUntil(lambda: "Colleague's fresh report" in titles(window.all_tab), timeout=30000)
+        assert [h.title for h in mine.service.search("fresh report").hits] == ["Colleague's fresh report"]
+    finally:
+        colleague.close()
+        idle(qtbot, window)
+        window.close()
+        mine.close()

@@ -142,7 +142,8 @@ def main(argv: list[str] | None = None) -> int:
             return
         window.set_catalog(catalog)
         window.ops.follow()  # writes that waited for a busy index, and other processes' writes
-        catalog.service.team.listen()  # a team catalog: colleagues' writes as they commit (LISTEN/NOTIFY)
+        # a team catalog: colleagues' writes as they commit (LISTEN/NOTIFY)
+        catalog.service.team.listen(wake=window.ops.wake.emit)
         # jieba's dictionary takes about a second to load: load it off the
         # UI thread rather than on the first Chinese query, but only once the
         # first rows are painted. The loading thread holds the GIL most of

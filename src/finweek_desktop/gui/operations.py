@@ -80,6 +80,9 @@ class Operations(QObject):
     # Every ChangeSet the core announces: this desktop's writes and what other
     # processes wrote. Widgets that show catalog data subscribe here.
     catalog_changed = Signal(object)  # ChangeSet
+    # Emitted from a team catalog's listening thread when a colleague committed:
+    # queued onto the GUI thread, it runs hear_others at once (not at the next tick).
+    wake = Signal()
     failed = Signal(str, object)  # what was being done, the exception
     finished = Signal()  # after each operation, whatever happened
     batch_committed = Signal(int)  # an import committed a batch: this many documents so far (from a worker)
@@ -98,6 +101,7 @@ class Operations(QObject):
         # queues the call onto the GUI thread.
         self._forward = self.catalog_changed.emit
         service.writer.listeners.append(self._forward)
+        self.wake.connect(self.hear_others)
 
     def close(self) -> None:
         """Stop hearing the core (the window closes; the service may live on)."""

@@ -146,7 +146,7 @@ class CatalogChooser(QObject):
         self.window.settings.setValue(SETTING, without_password(url) if url else "")
         self.window.settings.sync()
         self.window.replace_catalog(catalog)
-        catalog.service.team.listen()
+        catalog.service.team.listen(wake=self.window.ops.wake.emit)
         self.window.statusBar().showMessage(f"Opened the {catalog_label(url)}.", 5000)
 
     # -- what the window shows -------------------------------------------------

@@ -3,6 +3,7 @@ they commit, and what `finweek team status` reports."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -47,12 +48,14 @@ class Team:
         """A catalog on a server, which other desktops write to."""
         return self._writer.engine.dialect.name == "postgresql"
 
-    def listen(self, poll: float = SLOW_POLL_SECONDS) -> None:
+    def listen(self, poll: float = SLOW_POLL_SECONDS, wake: Callable[[], object] | None = None) -> None:
         """Follow what other desktops commit as they commit it (LISTEN/NOTIFY),
-        and every ``poll`` seconds in any case; nothing to do for a local catalog."""
+        and every ``poll`` seconds in any case; nothing to do for a local catalog.
+        ``wake``: called instead of ``follow`` from the listening thread (the
+        window follows on its own worker, and refreshes from what it heard)."""
         if not self.shared or self.listener is not None:
             return
-        self.listener = ChangeListener(self._writer.engine.url, self.follow, poll=poll)
+        self.listener = ChangeListener(self._writer.engine.url, wake or self.follow, poll=poll)
         self.listener.start()
 
     def follow(self) -> None:
