@@ -153,3 +153,25 @@ def test_two_imports_with_the_same_new_tag_and_organization(team):
     with a.engine.connect() as connection:
         assert connection.scalar(select(func.count()).where(Tag.name_key == "imported")) == 1
         assert connection.scalar(select(func.count()).where(Organization.name == "Zhuhai Research Centre")) == 1
+
+
+def test_two_desktops_tagging_and_attaching_to_one_document_at_once(team, tmp_path):
+    a, b = team
+    doc = a.service.documents.create_document(NewDocument(kind="report", title="Shared report"))
+    for round_ in range(3):
+        results = at_once(
+            lambda r=round_: a.service.tags.add_tag([doc.id], f"from a {r}"),
+            lambda r=round_: b.service.tags.add_tag([doc.id], f"from b {r}"),
+        )
+        assert not any(isinstance(r, Exception) for r in results), results
+    names = {t.name for t in a.service.documents.get_document(doc.id).tags}
+    assert names == {f"from {who} {r}" for who in "ab" for r in range(3)}
+    first, second = tmp_path / "a.txt", tmp_path / "b.txt"
+    first.write_text("Notes by A on the Macao bond market", encoding="utf-8")
+    second.write_text("Notes by B on the Hengqin tax rules", encoding="utf-8")
+    results = at_once(
+        lambda: a.service.attachments.attach_files(doc.id, [first], sandbox=False),
+        lambda: b.service.attachments.attach_files(doc.id, [second], sandbox=False),
+    )
+    assert not any(isinstance(r, Exception) for r in results), results
+    assert {x.original_name for x in a.service.attachments.of(doc.id)} == {"a.txt", "b.txt"}

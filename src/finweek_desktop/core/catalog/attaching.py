@@ -27,7 +27,7 @@ from .check_report import CheckReport
 from .common import NotFound, require_document
 from .documents import Documents
 from .history import History
-from .writer import CatalogWriter
+from .writer import CatalogWriter, retry_conflicts
 
 log = logging.getLogger(__name__)
 
@@ -256,27 +256,31 @@ class Attachments:
                     p.staged.commit()
                 if not batch:
                     return []
-                with self._writer.writing() as (session, touched):
-                    rows = []
-                    for doc_id, prepared in batch.items():
-                        if doc_id is not None:
-                            document = require_document(session, doc_id)
-                        elif new is not None:
-                            document = self._documents.add(session, new)
-                        else:
-                            raise ValueError("files for a new document come with the document")
-                        added = [p.row() for p in prepared]
-                        document.attachments.extend(added)
-                        document.modified_at = utcnow()
-                        rows.extend(added)
-                        touched.add(document.id)
-                    session.flush()
-                    return [row.id for row in rows]
+                # Again from scratch if another desktop saved one of the documents meanwhile.
+                return retry_conflicts(lambda: self._commit_rows(batch, new))
             except BaseException:
                 # The rows did not commit (or a file could not be moved into
                 # place): the files made live so far that only they would use must go.
                 self.release_files({p.staged.sha256 for p in everything})
                 raise
+
+    def _commit_rows(self, batch: dict[int | None, Sequence[PreparedFile]], new: NewDocument | None) -> list[int]:
+        with self._writer.writing() as (session, touched):
+            rows = []
+            for doc_id, prepared in batch.items():
+                if doc_id is not None:
+                    document = require_document(session, doc_id)
+                elif new is not None:
+                    document = self._documents.add(session, new)
+                else:
+                    raise ValueError("files for a new document come with the document")
+                added = [p.row() for p in prepared]
+                document.attachments.extend(added)
+                document.modified_at = utcnow()
+                rows.extend(added)
+                touched.add(document.id)
+            session.flush()
+            return [row.id for row in rows]
 
     def _release_noted_files(self, session: DbSession) -> None:
         released = session.info.pop(_RELEASED, None)

@@ -23,6 +23,7 @@ from sqlalchemy import Engine, event, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session as DbSession
 from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
 from .. import changelog
 from ..changes import ChangeAction, ChangeSet, changes_of
@@ -53,10 +54,17 @@ def is_conflict(exc: BaseException) -> bool:
 
 
 def retry_conflicts(attempt: Callable[[], _T], tries: int = CONFLICT_TRIES) -> _T:
-    """Run a whole write again when it collided with another desktop's (see is_conflict)."""
+    """Run a whole write again when it collided with another desktop's (see
+    is_conflict), or found a document saved meanwhile by another desktop: a
+    write that re-reads what it changes (a tag added, a file attached) is
+    right to run again; an edit of fields is not (it reports ChangedMeanwhile)."""
     for n in range(tries):
         try:
             return attempt()
+        except StaleDataError as exc:  # a document another desktop saved meanwhile (its version moved on)
+            if n == tries - 1:
+                raise
+            log.info("a write collided with another desktop's; trying again (%s)", exc)
         except DBAPIError as exc:
             if n == tries - 1 or not is_conflict(exc):
                 raise
