@@ -27,7 +27,7 @@ from .check_report import CheckReport
 from .common import NotFound, require_document
 from .documents import Documents
 from .history import History
-from .writer import CatalogWriter, retry_conflicts
+from .writer import CatalogWriter, retried, retry_conflicts
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +107,7 @@ class Attachments:
             ids = self._commit_prepared({None: prepared}, new=new)
         return self._documents.get_document(self.attachment(ids[0]).document_id)
 
+    @retried
     def detach(self, doc_id: int, attachment_id: int) -> AttachmentDetail:
         """Remove an attachment; its file goes when nothing else refers to it."""
         before = self.attachment(attachment_id)
