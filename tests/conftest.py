@@ -28,6 +28,18 @@ def catalog(data_dir):
     cat.close()
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_catalog(request, data_dir):
+    """The seeded catalog on SQLite, then on a real PostgreSQL server (a team
+    catalog): a test module opts in by overriding ``catalog`` with it."""
+    if request.param == "sqlite":
+        cat = open_catalog(data_dir)
+    else:
+        cat = open_catalog(data_dir, database_url=request.getfixturevalue("postgres_url"))
+    yield cat
+    cat.close()
+
+
 @pytest.fixture
 def service(catalog):
     return catalog.service

@@ -50,14 +50,25 @@ class PostgresServer:
             command = ["runuser", "-u", "postgres", "--", *command]
         subprocess.run(command, check=True, capture_output=True, timeout=120)
 
-    def start(self) -> None:
+    def start(self, *, fsync: bool = False) -> None:
+        """``fsync``: sync commits as a real server does (the benchmarks); the tests need not."""
         self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync")
-        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off"
-        self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.root / "log"), "-w", "start")
+        self._options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync={'on' if fsync else 'off'}"
+        self.restart()
+
+    def restart(self) -> None:
+        """Start the server again (after ``kill``): the benchmarks restart it mid-run."""
+        self._run("pg_ctl", "-D", str(self.data), "-o", self._options, "-l", str(self.root / "log"), "-w", "start")
+
+    def kill(self) -> None:
+        """Stop the server at once, as a crash or a reboot of the machine would."""
+        self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "stop")
 
     def stop(self) -> None:
         try:
             self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "stop")
+        except subprocess.CalledProcessError:
+            pass  # stopped already (a test killed it)
         finally:
             shutil.rmtree(self.root, ignore_errors=True)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import text
 
 from finweek_desktop.core.catalog import DocumentFilter, NotFound
 from finweek_desktop.core.records import NewDocument
@@ -12,6 +13,13 @@ from finweek_desktop.core.startup import open_catalog
 
 def hit_ids(service, query, **options):
     return [h.id for h in service.search(query, limit=None, **options).hits]
+
+
+
+@pytest.fixture
+def catalog(any_catalog):
+    """Every test here that takes the seeded catalog runs on SQLite and on PostgreSQL."""
+    return any_catalog
 
 
 def test_a_saved_document_is_searchable_at_once_and_gone_when_deleted(service):
@@ -103,7 +111,9 @@ def test_check_reports_and_repairs_differences(service, seeded_id):
     # Simulate drift: the index loses one document and holds a stale one.
     service.index.delete([blue])
     with service.engine.begin() as connection:
-        connection.exec_driver_sql("UPDATE documents SET title = 'Changed behind the index' WHERE id = ?", (initiative,))
+        connection.execute(
+            text("UPDATE documents SET title = 'Changed behind the index' WHERE id = :id"), {"id": initiative}
+        )
     report = service.integrity.check()
     assert report.missing_from_index == (blue,)
     assert report.stale_in_index == (initiative,)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+import pytest
 from sqlalchemy import update
 
 from finweek_desktop.core.models import TrashItem
@@ -25,6 +26,13 @@ def _add_with_file(service, tmp_path, title="Field notes", text="cross-border in
                                               organizations=(("Xinhua News Agency", "author"),)))
     [attachment] = service.attachments.attach_files(doc.id, [note])
     return service.documents.get_document(doc.id), attachment
+
+
+
+@pytest.fixture
+def catalog(any_catalog):
+    """Every test here that takes the seeded catalog runs on SQLite and on PostgreSQL."""
+    return any_catalog
 
 
 def test_a_deleted_document_waits_in_the_trash_with_its_files_across_a_restart(data_dir, tmp_path):

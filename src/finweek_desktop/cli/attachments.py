@@ -97,7 +97,7 @@ def run_open(args, catalog) -> int:
     if not rows:
         raise CliError(f"document {args.id} has no attachments")
     for a in rows:
-        print(a.path)
+        print(catalog.service.attachments.attachment(a.id).path)  # fetched first from a team catalog
     return 0
 
 

@@ -8,17 +8,32 @@ import sys
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..core.catalog import NotFound
+from ..core.catalog import ChangedMeanwhile, NotFound
 from ..core.catalog.snapshots import RestoreError
 from ..core.changes import SAVED_NOT_YET_SEARCHABLE, ChangeSet
+from ..core.database import server_failure
 from ..core.display import safe_display_name
+from ..core.errors import CatalogUnavailable, ReadOnlyCatalog
+from ..core.paths import resolve_database_url
 from ..core.search.index import IndexBusy, IndexDamaged
 from ..core.search.query import QueryError
 from ..core.startup import CatalogOpenError, database_error_message, open_catalog
-from . import attachments, collections, documents, history, imports, maintenance, reference, refs, search, tags
+from . import attachments, collections, documents, history, imports, maintenance, reference, refs, search, tags, team
 from .output import CliError
 
-COMMAND_GROUPS = [search, documents, attachments, tags, collections, reference, maintenance, history, refs, imports]
+COMMAND_GROUPS = [
+    search,
+    documents,
+    attachments,
+    tags,
+    collections,
+    reference,
+    maintenance,
+    history,
+    refs,
+    imports,
+    team,
+]
 log = logging.getLogger("finweek_desktop.cli")
 
 
@@ -52,7 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument(
         "--database-url",
         default=argparse.SUPPRESS,
-        help="use another database (e.g. a shared PostgreSQL catalog); the index stays in the data folder",
+        help="a team catalog on a PostgreSQL server, e.g. postgresql+psycopg://alice@db.example/finweek "
+        "(default: $FINWEEK_DATABASE_URL, else the catalog in the data folder); the index stays in the data folder",
     )
     common.add_argument(
         "-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="log progress to stderr"
@@ -81,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         catalog = open_catalog(
             getattr(args, "data_dir", None),
-            database_url=getattr(args, "database_url", None),
+            database_url=resolve_database_url(getattr(args, "database_url", None)),
             progress=_progress_on_stderr,
         )
         unsearchable: list[ChangeSet] = []
@@ -92,6 +108,8 @@ def main(argv: list[str] | None = None) -> int:
 
         catalog.service.writer.listeners.append(note_unsearchable)
         code = args.handler(args, catalog) or 0
+        if catalog.read_only and catalog.database_url:  # a team catalog whose server cannot be reached
+            print(f"finweek: note: {catalog.read_only}", file=sys.stderr)
         if unsearchable and catalog.service.writer.require_follower().pending():
             # Why: another writer, or a read-only folder (named, with what to do, on a line of its own).
             read_only = catalog.index.read_only_problem()
@@ -100,7 +118,18 @@ def main(argv: list[str] | None = None) -> int:
         return code
     except CliError as exc:
         return _fail(str(exc), exc.code)
-    except (NotFound, QueryError, ValueError, CatalogOpenError, IndexDamaged, IndexBusy, RestoreError) as exc:
+    except (
+        NotFound,
+        QueryError,
+        ValueError,
+        CatalogOpenError,
+        IndexDamaged,
+        IndexBusy,
+        RestoreError,
+        ChangedMeanwhile,
+        CatalogUnavailable,
+        ReadOnlyCatalog,
+    ) as exc:
         return _fail(str(exc))
     except BrokenPipeError:  # output piped into `head` and the like
         sys.stderr.close()
@@ -110,6 +139,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return _fail("interrupted", 130)
     except SQLAlchemyError as exc:  # e.g. the database is locked or read-only
+        failure = server_failure(exc)  # a team catalog's server away, or a role that may only read
+        if failure is not None:
+            return _fail(str(failure))
         if catalog is not None and catalog.read_only:  # a full disk: say where, and how much to free
             return _fail(f"nothing was written: {catalog.read_only}")
         return _fail(f"the catalog database failed: {database_error_message(exc)}")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from sqlalchemy.exc import SQLAlchemyError
+
+from ..core.database import server_failure
 from ..core.display import safe_display_name
 from ..core.search.index import SORTS
 from .output import CliError, kind_label, positive_int, print_json, snippet_to_plain, snippet_to_text
@@ -58,7 +61,12 @@ def run(args, catalog) -> int:
         results = service.search(query, limit=args.limit, sort=sort, kinds=kind_filter, tags=args.tag)
         if args.save is not None:
             saved_as = service.collections.save_search(args.save, query, sort=sort, kinds=kind_filter, tags=args.tag)
-    summaries = {s.id: s for s in service.documents.summaries([h.id for h in results.hits])}
+    try:
+        summaries = {s.id: s for s in service.documents.summaries([h.id for h in results.hits])}
+    except SQLAlchemyError as exc:  # a team catalog's server away: the hits' own stored fields
+        if server_failure(exc) is None:
+            raise
+        summaries = {}
     if args.json:
         print_json(
             {

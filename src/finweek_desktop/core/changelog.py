@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, delete, func, select, update
+from sqlalchemy import Connection, delete, func, select, text, update
 from sqlalchemy.orm import Session as DbSession
 
 from .changes import ChangeAction
@@ -21,6 +21,9 @@ from .models import Change, ChangeLogState, utcnow
 
 # How long the log keeps a change: a desktop away for longer rebuilds its index.
 KEEP_DAYS = 30
+# On PostgreSQL every write notifies this channel; it is delivered at commit
+# (never for a rolled-back write), and wakes the other desktops' followers.
+NOTIFY_CHANNEL = "finweek_changes"
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,8 @@ def record(
     if collections:  # other desktops redraw their sidebars
         rows.append(Change(document_id=None, action=ChangeAction.COLLECTIONS.value))
     session.add_all(rows)
+    if rows and session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
     return rows
 
 

@@ -30,7 +30,16 @@ def sqlite_url(path: Path, *, read_only: bool = False) -> str:
     return f"sqlite:///{path}"
 
 
+# How long a desktop waits for a team catalog's server before saying it cannot be reached.
+CONNECT_TIMEOUT_SECONDS = 10
+
+
 def make_engine(url: str) -> Engine:
+    if url.startswith("postgresql"):
+        # pre_ping: a connection the server dropped (a restart) is replaced
+        # before use, so the desktop reconnects by itself. Everything in the
+        # URL's query (sslmode=..., sslrootcert=..., service=...) goes to libpq as is.
+        return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS})
     engine = create_engine(url)
     if engine.dialect.name == "sqlite":
         read_only = "immutable=1" in url
@@ -120,3 +129,29 @@ def upgrade_to_head(engine: Engine) -> bool:
     log.info("upgrading catalog schema to %s", head_revision(engine))
     command.upgrade(alembic_config(engine), "head")
     return True
+
+
+_NO_PRIVILEGE = "42501"  # PostgreSQL's insufficient_privilege
+
+
+def server_failure(exc: BaseException) -> Exception | None:
+    """What a database error of a team catalog means for the user: the
+    server away (CatalogUnavailable) or a role without the right to write
+    (ReadOnlyCatalog); None for anything else."""
+    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+    from .errors import CatalogUnavailable, ReadOnlyCatalog
+
+    if not isinstance(exc, DBAPIError):
+        return None
+    state = getattr(exc.orig, "sqlstate", None)
+    if state == _NO_PRIVILEGE:
+        return ReadOnlyCatalog()
+    if exc.connection_invalidated or (
+        isinstance(exc, OperationalError | InterfaceError)
+        and type(exc.orig).__module__.startswith("psycopg")
+        and (state is None or state.startswith(("08", "57P")))
+    ):
+        reason = " ".join(str(exc.orig).split()) or type(exc.orig).__name__
+        return CatalogUnavailable(f"the team catalog's server cannot be reached ({reason})")
+    return None

@@ -12,3 +12,19 @@ class CatalogDamaged(CatalogOpenError):
 
     Nothing was changed: opening it as it is would seed, re-index or repair
     over the only remaining copy of the researcher's work."""
+
+
+class CatalogUnavailable(RuntimeError):
+    """A team catalog's server cannot be reached (or went away mid-write).
+
+    Nothing was saved by the write that failed (or, if the server went away
+    during its commit, the change log says whether it was: the write is never
+    run again by itself, so nothing is written twice). Search goes on from this
+    desktop's index; the connection comes back by itself."""
+
+
+class ReadOnlyCatalog(RuntimeError):
+    """The user's PostgreSQL role may read the team catalog but not write to it."""
+
+    def __init__(self) -> None:
+        super().__init__("this team catalog is read-only for you: nothing was saved")

@@ -8,6 +8,7 @@ SQLite-specific lives in ``database.py``.
 from __future__ import annotations
 
 import datetime as dt
+from uuid import uuid4
 
 from sqlalchemy import (
     BigInteger,
@@ -15,6 +16,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -190,6 +192,14 @@ class Document(Base):
     session_id: Mapped[int | None] = mapped_column(ForeignKey("sessions.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     modified_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    # Optimistic locking: every UPDATE checks and bumps it, so a second
+    # desktop's edit of a stale copy fails instead of overwriting (StaleDataError).
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # A key that stays the same when the document is copied into another
+    # catalog (`finweek team push` matches on it).
+    uuid: Mapped[str | None] = mapped_column(String(36), unique=True, index=True, default=lambda: str(uuid4()))
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012  # read once by SQLAlchemy at mapping
 
     event: Mapped[Event | None] = relationship()
     session: Mapped[EventSession | None] = relationship()
@@ -378,3 +388,33 @@ class Note(Base):
     body: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     modified_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class CatalogSetting(Base):
+    """A setting of the catalog itself, shared by every desktop of a team:
+    its identity (``catalog_id``), whether the seed was loaded (``seeded``)."""
+
+    __tablename__ = "catalog_settings"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class FileBlob(Base):
+    """A team catalog's stored file: content-addressed by the same SHA-256
+    as the local store, its bytes in ``file_chunks``."""
+
+    __tablename__ = "file_blobs"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    chunks: Mapped[int] = mapped_column(Integer)
+    added_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class FileChunk(Base):
+    __tablename__ = "file_chunks"
+
+    sha256: Mapped[str] = mapped_column(ForeignKey("file_blobs.sha256", ondelete="CASCADE"), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)

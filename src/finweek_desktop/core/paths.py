@@ -10,6 +10,7 @@ import platformdirs
 
 APP_NAME = "finweek-desktop"
 DATA_DIR_ENV = "FINWEEK_DATA_DIR"
+DATABASE_URL_ENV = "FINWEEK_DATABASE_URL"
 
 
 def resolve_data_dir(explicit: str | os.PathLike | None = None) -> Path:
@@ -20,6 +21,11 @@ def resolve_data_dir(explicit: str | os.PathLike | None = None) -> Path:
     if from_env:
         return Path(from_env).expanduser()
     return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+def resolve_database_url(explicit: str | None = None) -> str | None:
+    """--database-url, else $FINWEEK_DATABASE_URL, else None (the catalog in the data folder)."""
+    return explicit or os.environ.get(DATABASE_URL_ENV) or None
 
 
 @dataclass(frozen=True)

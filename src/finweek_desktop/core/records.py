@@ -114,6 +114,7 @@ class DocumentDetail:
     pages: str | None = None
     report_number: str | None = None
     persons: tuple[PersonName, ...] = ()
+    version: int = 1  # what an edit started from passes back (optimistic locking)
     changes: ChangeSet = CHANGES
 
     def to_json(self) -> dict:

@@ -10,22 +10,36 @@ import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from .attachments.store import AttachmentStore
 from .catalog import CatalogService
 from .changes import ChangeAction
 from .damage import database_is_blank, refuse_blank_database, refuse_emptied_database
-from .database import current_revision, full_disk_message, head_revision, make_engine, sqlite_url, upgrade_to_head
+from .database import (
+    current_revision,
+    full_disk_message,
+    head_revision,
+    make_engine,
+    server_failure,
+    sqlite_url,
+    upgrade_to_head,
+)
 from .errors import CatalogDamaged, CatalogOpenError
 from .models import Change, Document
 from .paths import CatalogPaths, resolve_data_dir
 from .privacy import PRIVATE_DIR, make_private
 from .search.index import SearchIndex
 from .seed import load_seed
+from .team.files import TeamAttachmentStore
+from .team.setup import known_team_catalog, remember_team_catalog, setting_up
 
 log = logging.getLogger(__name__)
+
+TEAMS_DIR = "teams"  # in the data folder: one folder per team catalog (its index and file cache)
 
 
 __all__ = ["Catalog", "CatalogDamaged", "CatalogOpenError", "database_error_message", "open_catalog"]
@@ -39,8 +53,11 @@ class Catalog:
     service: CatalogService
     created: bool  # True when this call made a new catalog
     read_only: str | None = None  # why it is open for reading only (a full disk), for the user
+    data_dir: Path | None = None  # the data folder it was opened with (a team catalog's index lives below it)
+    database_url: str | None = None  # a team catalog's URL; None for the catalog in the data folder
 
     def close(self) -> None:
+        self.service.team.stop()
         self.service.writer.stop_following()
         self.index.close()
         self.engine.dispose()
@@ -76,6 +93,8 @@ def open_catalog(
     ``database_url`` selects another database (a shared PostgreSQL catalog);
     the index (which follows the database's change log) stays in ``data_dir``, one per desktop.
     """
+    if database_url is not None:
+        return _open_team_catalog(resolve_data_dir(data_dir), database_url, seed=seed, progress=progress)
     paths = CatalogPaths(resolve_data_dir(data_dir))
     try:
         paths.root.mkdir(PRIVATE_DIR, parents=True, exist_ok=True)
@@ -129,4 +148,80 @@ def open_catalog(
             service.trash.purge_expired()
         except Exception:  # e.g. a full disk or a read-only folder: reading goes on
             log.warning("could not purge the trash", exc_info=True)
-    return Catalog(paths, engine, index, service, created, read_only)
+    return Catalog(paths, engine, index, service, created, read_only, data_dir=paths.root)
+
+
+def _open_team_catalog(
+    data_dir: Path,
+    database_url: str,
+    *,
+    seed: bool,
+    progress: Callable[[str, int, int | None], None] | None,
+) -> Catalog:
+    """A catalog on a server: the schema and the seed once per team catalog
+    (team/setup.py); the index and the file cache in a folder of the data
+    folder named after the catalog's identity, so an index never meets
+    another catalog's log."""
+    engine = make_engine(database_url)
+    try:
+        with setting_up(engine) as setup:
+            paths = CatalogPaths(data_dir / TEAMS_DIR / setup.catalog_id)
+            try:
+                paths.root.mkdir(PRIVATE_DIR, parents=True, exist_ok=True)
+            except OSError as exc:
+                raise CatalogOpenError(f"cannot create the data folder {paths.root}: {exc.strerror}") from exc
+            make_private(data_dir)
+            store = TeamAttachmentStore(paths.attachments, engine)  # the files in the database, cached here
+            store.remove_leftovers()
+            index = SearchIndex(paths.index)
+            service = CatalogService(engine, index, store)
+            service.attachments.finish_interrupted_commits()
+            if index.open():  # new to this catalog: built from the database
+                report = (lambda done, total: progress("Building the search index", done, total)) if progress else None
+                service.integrity.reindex(progress=report)
+            else:
+                service.writer.catch_up()
+            if setup.needs_seed and seed:
+                log.info("new team catalog: loading the default finance-week catalog")
+                load_seed(service)
+                setup.seeded = True
+    except CatalogOpenError:
+        engine.dispose()
+        raise
+    except (OSError, SQLAlchemyError) as exc:
+        engine.dispose()
+        failure = CatalogOpenError(f"cannot open the team catalog: {database_error_message(exc)}")
+        away = server_failure(exc)
+        offline = _open_team_offline(data_dir, database_url, str(away)) if away is not None else None
+        if offline is None:
+            raise failure from exc
+        return offline
+    remember_team_catalog(data_dir, database_url, setup.catalog_id)
+    return Catalog(paths, engine, index, service, setup.seeded, data_dir=data_dir, database_url=database_url)
+
+
+def _open_team_offline(data_dir: Path, database_url: str, why: str) -> Catalog | None:
+    """The server cannot be reached: open this desktop's copy of a team
+    catalog it opened before, for searching (writes are refused, the
+    connection comes back by itself). None when there is no such copy."""
+    catalog_id = known_team_catalog(data_dir, database_url)
+    if catalog_id is None:
+        return None
+    paths = CatalogPaths(data_dir / TEAMS_DIR / catalog_id)
+    if not paths.index.is_dir():
+        return None
+    engine = make_engine(database_url)
+    index = SearchIndex(paths.index)
+    try:
+        if index.open():  # no usable copy: it would need the database to be rebuilt
+            index.close()
+            engine.dispose()
+            return None
+    except Exception:
+        engine.dispose()
+        return None
+    store = TeamAttachmentStore(paths.attachments, engine)
+    service = CatalogService(engine, index, store)
+    note = f"{why}: searching this desktop's copy; changes cannot be saved until the server is back"
+    log.info("%s", note)  # the caller says it to the user
+    return Catalog(paths, engine, index, service, False, note, data_dir=data_dir, database_url=database_url)

@@ -17,12 +17,13 @@ from pathlib import Path
 from PySide6.QtCore import QLockFile, QSettings, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from ..core.paths import APP_NAME, resolve_data_dir
+from ..core.paths import APP_NAME, resolve_data_dir, resolve_database_url
 from ..core.search.analysis import preload_segmenter
 from ..core.startup import CatalogOpenError, open_catalog
 from .errors import ExceptionHook, describe
 from .main_window import MainWindow
 from .tasks import Progress, TaskRunner
+from .team_catalog import remembered_url, usable_in_window
 from .theme import app_icon
 
 log = logging.getLogger("finweek_desktop.gui")
@@ -32,7 +33,8 @@ LOCK_NAME = "finweek-desktop.lock"
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="finweek-desktop", description="The Shizimen Finance Week document catalog.")
     parser.add_argument("--data-dir", help="catalog folder (default: $FINWEEK_DATA_DIR, else the user data folder)")
-    parser.add_argument("--database-url", help="use another database (e.g. a shared PostgreSQL catalog)")
+    parser.add_argument("--database-url", help="a team catalog on a PostgreSQL server (default: $FINWEEK_DATABASE_URL, "
+                        "else the one chosen last in File → Connect to a team catalog…)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log more (to the log file and stderr)")
     return parser
 
@@ -117,22 +119,31 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     runner = TaskRunner(app)
-    window = MainWindow(settings=QSettings(), runner=runner)
+    settings = QSettings()
+    # --database-url, else $FINWEEK_DATABASE_URL, else the catalog chosen last time (File menu)
+    database_url = resolve_database_url(args.database_url) or remembered_url(settings)
+    window = MainWindow(settings=settings, runner=runner)
     window.show()
     progress = Progress()
     progress.changed.connect(window.show_progress)
-    state = {}
+
+    window.catalogs.data_dir = data_dir  # File → My own catalog works even if the team's could not open
 
     def opened(catalog, error):
+        if error is None and not usable_in_window(catalog):  # a team catalog whose server cannot be reached
+            error = CatalogOpenError("the team catalog's server cannot be reached: try again once it is back, "
+                                     "or choose File → My own catalog")
+            catalog.close()
         if error is not None:
             log.error("cannot open the catalog", exc_info=error)
             message = describe(error) if isinstance(error, CatalogOpenError) else f"Unexpected error: {describe(error)}"
             window.show_open_error(message)
             QMessageBox.critical(window, "Finance Week", f"The catalog could not be opened.\n\n{message}")
             return
-        state["catalog"] = catalog
         window.set_catalog(catalog)
         window.ops.follow()  # writes that waited for a busy index, and other processes' writes
+        # a team catalog: colleagues' writes as they commit (LISTEN/NOTIFY)
+        catalog.service.team.listen(wake=window.ops.wake.emit)
         # jieba's dictionary takes about a second to load: load it off the
         # UI thread rather than on the first Chinese query, but only once the
         # first rows are painted. The loading thread holds the GIL most of
@@ -145,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
     runner.run(
         lambda: open_catalog(
             data_dir,
-            database_url=args.database_url,
+            database_url=database_url,
             progress=lambda message, done, total: progress.report(done, total, message),
         ),
         opened,
@@ -153,8 +164,8 @@ def main(argv: list[str] | None = None) -> int:
     code = app.exec()
     window.save_state()
     runner.wait()
-    if "catalog" in state:
-        state["catalog"].close()
+    if window.catalog is not None:  # the one shown last (File → Connect to a team catalog… may have changed it)
+        window.catalog.close()
     instance.release()
     hook.uninstall()
     return code

@@ -194,7 +194,8 @@ class DocumentActionsMixin:
         dialog = DocumentDialog(self.service.reference.organizations(), self.tag_names, document,
                                 sessions=self.service.reference.sessions(), parent=self)
         dialog.accepted.connect(lambda: self.ops.update_document(doc_id, dialog.edit_changes(),
-                                                                 dialog.organization_links(), dialog.persons()))
+                                                                 dialog.organization_links(), dialog.persons(),
+                                                                 expected_version=document.version))
         dialog.open()
 
     def delete_selected(self) -> None:

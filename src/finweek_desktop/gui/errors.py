@@ -8,6 +8,7 @@ in the user's face.
 
 from __future__ import annotations
 
+import html
 import logging
 import sys
 import traceback
@@ -15,7 +16,9 @@ import traceback
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
-from ..core.catalog import NotFound
+from ..core.catalog import ChangedMeanwhile, NotFound
+from ..core.database import server_failure
+from ..core.errors import CatalogUnavailable, ReadOnlyCatalog
 from ..core.search.index import IndexDamaged
 from ..core.search.query import QueryError
 from ..core.startup import CatalogOpenError
@@ -25,7 +28,7 @@ log = logging.getLogger(__name__)
 
 # Exceptions whose message is written for the user.
 EXPECTED = (ValueError, NotFound, QueryError, IndexDamaged, CatalogOpenError, RestoreError, PermissionError,
-            FileNotFoundError)
+            FileNotFoundError, ChangedMeanwhile, CatalogUnavailable, ReadOnlyCatalog)
 
 
 def describe(error: BaseException) -> str:
@@ -42,16 +45,47 @@ def is_expected(error: BaseException) -> bool:
 
 def show_error(parent: QWidget | None, action: str, error: BaseException) -> None:
     """Tell the user that ``action`` (e.g. "Could not rename the tag") failed."""
-    if is_expected(error):
+    error = server_failure(error) or error  # a team catalog's server away, or a role that may only read
+    if isinstance(error, ChangedMeanwhile):
+        log.warning("%s: %s", action, error)
+        box = _conflict_box(parent, action, error)
+    elif is_expected(error):
         log.warning("%s: %s", action, error)
         box = QMessageBox(QMessageBox.Icon.Warning, "Finance Week", action, QMessageBox.StandardButton.Ok, parent)
         box.setInformativeText(describe(error))
     else:
         log.error("%s", action, exc_info=error)
         box = _unexpected_box(parent, action, error)
-    box.setObjectName("errorDialog")
+    if not box.objectName():
+        box.setObjectName("errorDialog")
     box.setWindowModality(Qt.WindowModality.WindowModal if parent else Qt.WindowModality.ApplicationModal)
     box.open() if parent is not None else box.exec()
+
+
+def _conflict_box(parent, action: str, error: ChangedMeanwhile) -> QMessageBox:
+    """Both versions side by side: what this edit would have saved, what is saved now."""
+    box = QMessageBox(QMessageBox.Icon.Warning, "Finance Week", f"{action}: “{error.title}” was changed by someone "
+                      "else meanwhile", QMessageBox.StandardButton.Ok, parent)
+    rows = "".join(
+        f"<tr><td><b>{html.escape(name)}</b></td><td>{html.escape(_shown(error.yours[name]))}</td>"
+        f"<td>{html.escape(_shown(error.theirs.get(name)))}</td></tr>"
+        for name in (error.differing() or list(error.yours))
+    )
+    box.setTextFormat(Qt.TextFormat.RichText)
+    box.setInformativeText(
+        f"Nothing was saved, and nothing was overwritten. Your edit started from version {error.your_version}; "
+        f"the document is now at version {error.their_version}."
+        f"<table cellspacing='6'><tr><th></th><th align='left'>Your edit (version {error.your_version})</th>"
+        f"<th align='left'>Saved now (version {error.their_version})</th></tr>{rows}</table>"
+        "Open the document again to edit what is saved now."
+    )
+    box.setObjectName("conflictDialog")
+    return box
+
+
+def _shown(value) -> str:
+    text = "" if value is None else str(value)
+    return text if len(text) <= 200 else text[:200] + "…"
 
 
 def _unexpected_box(parent, action: str, error: BaseException) -> QMessageBox:

@@ -43,6 +43,7 @@ from .search_tab import SearchTab
 from .shortcuts import ShortcutSheet
 from .tag_actions import TagActionsMixin
 from .tags_tab import OrganizationsTab, TagsTab
+from .team_catalog import CatalogChooser
 from .tasks import TaskRunner
 from .theme import THEMES, app_icon, apply_theme, clear_caches, refresh_icons, set_icon, stylesheet
 from .titles import Titles
@@ -95,6 +96,7 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
 
         self._build_actions()
         self._build_status_bar()
+        self.catalogs = CatalogChooser(self)  # File → Connect to a team catalog… / My own catalog
         self.resize(1280, 800)
         geometry = self.settings.value("window/geometry")
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():
@@ -143,6 +145,23 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
         self._restore_state()
         self._tab_changed(self.tabs.currentIndex())
         self.catalog_ready.emit()
+
+    def replace_catalog(self, catalog: Catalog) -> None:
+        """Show another catalog in this window (a team's, or one's own again); the one shown closes."""
+        old, old_main = self.catalog, getattr(self, "main", None)
+        if old is not None:
+            self.save_state()
+        if self.ops is not None:
+            self.ops.close()
+            self.ops.deleteLater()  # and its follow timer
+        self.runner.wait()  # nothing still reads the old catalog
+        if old_main is not None:
+            self.pages.removeWidget(old_main)
+            old_main.deleteLater()
+        self.set_catalog(catalog)
+        self.ops.follow()
+        if old is not None:
+            old.close()
 
     def _build_main(self) -> None:
         s = self.service
@@ -323,6 +342,11 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
                        self.import_refs_action, self.export_action):
             file_menu.addAction(action)
         file_menu.addSeparator()
+        self.team_action = a("connectTeam", "&Connect to a team catalog…", lambda: self.catalogs.connect_to_team())
+        self.own_action = a("ownCatalog", "&My own catalog", lambda: self.catalogs.use_own())
+        file_menu.addAction(self.team_action)
+        file_menu.addAction(self.own_action)
+        file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         edit_menu = menu.addMenu("&Edit")
         edit_menu.addAction(self.undo_action)
@@ -407,7 +431,7 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
 
     def _enable_actions(self, enabled: bool) -> None:
         for action in self.actions():
-            if action not in (self.quit_action, self.about_action, self.shortcuts_action):
+            if action not in (self.quit_action, self.about_action, self.shortcuts_action, self.own_action):
                 action.setEnabled(enabled)
 
     # -- following the palette -------------------------------------------------

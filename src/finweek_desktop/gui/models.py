@@ -24,6 +24,7 @@ from PySide6.QtCore import (
     Signal,
 )
 from PySide6.QtGui import QBrush, QColor, QPainter, QPixmap
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..core.catalog import CatalogService, DocumentFilter
 from ..core.display import safe_display_name
@@ -247,7 +248,11 @@ class DocumentTableModel(QAbstractTableModel):
         if page is None:
             start = page_no * self.PAGE
             chunk = self._ids[start : start + self.PAGE]
-            found = {s.id: s for s in self.service.documents.summaries(chunk)}
+            try:
+                found = {s.id: s for s in self.service.documents.summaries(chunk)}
+            except SQLAlchemyError as exc:  # a team catalog's server away: blank rows, fetched again once back
+                log.debug("could not fetch rows: %s", exc)
+                return None
             page = [self._make_row(found.get(doc_id)) for doc_id in chunk]
             self._pages[page_no] = page
             while len(self._pages) > self.CACHE_PAGES:

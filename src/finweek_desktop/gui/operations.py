@@ -80,6 +80,9 @@ class Operations(QObject):
     # Every ChangeSet the core announces: this desktop's writes and what other
     # processes wrote. Widgets that show catalog data subscribe here.
     catalog_changed = Signal(object)  # ChangeSet
+    # Emitted from a team catalog's listening thread when a colleague committed:
+    # queued onto the GUI thread, it runs hear_others at once (not at the next tick).
+    wake = Signal()
     failed = Signal(str, object)  # what was being done, the exception
     finished = Signal()  # after each operation, whatever happened
     batch_committed = Signal(int)  # an import committed a batch: this many documents so far (from a worker)
@@ -98,6 +101,7 @@ class Operations(QObject):
         # queues the call onto the GUI thread.
         self._forward = self.catalog_changed.emit
         service.writer.listeners.append(self._forward)
+        self.wake.connect(self.hear_others)
 
     def close(self) -> None:
         """Stop hearing the core (the window closes; the service may live on)."""
@@ -203,9 +207,12 @@ class Operations(QObject):
 
         self.run("Could not create the document", work, done)
 
-    def update_document(self, doc_id: int, changes: dict, organizations=None, persons=None) -> None:
+    def update_document(self, doc_id: int, changes: dict, organizations=None, persons=None,
+                        expected_version: int | None = None) -> None:
+        """``expected_version``: the version the edit started from; someone
+        else's save meanwhile fails the edit (ChangedMeanwhile) instead of being overwritten."""
         def work(s: CatalogService) -> _Outcome:
-            detail = s.documents.update_document(doc_id, **changes)
+            detail = s.documents.update_document(doc_id, expected_version=expected_version, **changes)
             if organizations is not None:
                 current = tuple((o.name, o.role) for o in detail.organizations)
                 if current != tuple(organizations):

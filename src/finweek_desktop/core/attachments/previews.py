@@ -87,7 +87,10 @@ class Previews:
         return text + ("\n…" if truncated else "")
 
     def _source(self, sha256: str) -> Path:
-        path = self.store.path_for(sha256)
+        try:
+            path = self.store.local_path(sha256)
+        except OSError as exc:  # a team's server unreachable
+            raise PreviewError(f"the file cannot be fetched: {exc}") from exc
         if not path.exists():
             raise PreviewError("the stored file is missing: run `finweek check`")
         return path

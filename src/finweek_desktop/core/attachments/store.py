@@ -70,12 +70,34 @@ class AttachmentStore:
     def exists(self, sha256: str) -> bool:
         return self.path_for(sha256).is_file()
 
+    def local_path(self, sha256: str) -> Path:
+        """A file on this computer holding the content, to open, preview or
+        export; it may not exist (a lost file: `check` reports it). A store
+        that keeps content elsewhere (a team's database) fetches it first."""
+        return self.path_for(sha256)
+
+    def on_committed(self, sha256: str) -> None:
+        """Called once a staged file is live in ``objects/`` (or was there
+        already), before the rows that refer to it commit. A store that
+        shares its content (a team's database) publishes it here."""
+
+    def local_usage(self) -> tuple[int, int]:
+        """How many files this computer holds, and their bytes."""
+        count = size = 0
+        for sha256 in AttachmentStore.hashes(self):
+            try:
+                size += self.path_for(sha256).stat().st_size
+            except FileNotFoundError:
+                continue
+            count += 1
+        return count, size
+
     def stage(self, source: Path) -> StagedFile:
         """Copy ``source`` to a temporary file, hashing and fsyncing it."""
         source = Path(source)
         if not source.is_file():
             raise FileNotFoundError(2, "no such file", str(source))
-        _make_folder(self.tmp)
+        make_folder(self.tmp)
         temp = self.tmp / temp_name()
         digest = hashlib.sha256()
         size = 0
@@ -95,7 +117,7 @@ class AttachmentStore:
     def stage_bytes(self, data: bytes, *, sync: bool = True) -> StagedFile:
         """A temporary copy of ``data``; with ``sync=False`` its fsync is left
         to ``commit_many``, which syncs a whole batch at once."""
-        _make_folder(self.tmp)
+        make_folder(self.tmp)
         temp = self.tmp / temp_name()
         try:
             with open(temp, "xb", opener=private_opener) as dst:
@@ -126,7 +148,7 @@ class AttachmentStore:
                 folders.add(self.path_for(s.sha256).parent)
         if folders:
             with ThreadPoolExecutor(max_workers=min(16, len(folders))) as pool:
-                list(pool.map(_fsync_dir, sorted(folders)))
+                list(pool.map(fsync_dir, sorted(folders)))
 
     def delete(self, sha256: str) -> bool:
         """Remove a stored file and its cached previews; True if it existed."""
@@ -143,9 +165,9 @@ class AttachmentStore:
         path = self.path_for(sha256)
         if not path.exists():
             return False
-        _make_folder(self.quarantine_dir)
+        make_folder(self.quarantine_dir)
         os.replace(path, self.quarantine_dir / sha256)
-        _fsync_dir(self.quarantine_dir)
+        fsync_dir(self.quarantine_dir)
         for preview in self.previews.glob(f"{sha256[:2]}/{sha256}-*"):
             preview.unlink(missing_ok=True)
         return True
@@ -264,15 +286,17 @@ class StagedFile:
             _fsync_file(self.temp)
             self.synced = True
         target = self.store.path_for(self.sha256)
-        _make_folder(target.parent)
+        make_folder(target.parent)
         if target.exists():
             self.discard()
             self.committed = True
+            self.store.on_committed(self.sha256)
             return False
         os.replace(self.temp, target)
         if sync_dir:
-            _fsync_dir(target.parent)
+            fsync_dir(target.parent)
         self.committed = True
+        self.store.on_committed(self.sha256)
         return True
 
     def discard(self) -> None:
@@ -286,15 +310,15 @@ class StagedFile:
             self.discard()
 
 
-def _make_folder(path: Path) -> None:
+def make_folder(path: Path) -> None:
     """Create ``path`` and any missing parents, each durably and private to
     the user: a new folder's name lives in its parent, which is synced too
     (rare: 256 shards at most)."""
     if path.is_dir():
         return
-    _make_folder(path.parent)
+    make_folder(path.parent)
     path.mkdir(PRIVATE_DIR, exist_ok=True)  # another thread or process may be making it too
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
 
 
 def _fsync_file(path: Path) -> None:
@@ -305,7 +329,7 @@ def _fsync_file(path: Path) -> None:
         os.close(fd)
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_dir(path: Path) -> None:
     # Makes the rename itself durable; not possible (nor needed) on Windows.
     if os.name != "posix":
         return

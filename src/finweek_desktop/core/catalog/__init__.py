@@ -7,13 +7,23 @@ attachments, index integrity, imports, undo history and the trash.
 from __future__ import annotations
 
 from .check_report import CheckReport, RepairNeedsConfirmation
-from .common import EDITABLE_FIELDS, LIST_SORTS, DocumentFilter, NotFound, clean_tag_name, document_row, required_title
+from .common import (
+    EDITABLE_FIELDS,
+    LIST_SORTS,
+    ChangedMeanwhile,
+    DocumentFilter,
+    NotFound,
+    clean_tag_name,
+    document_row,
+    required_title,
+)
 from .service import CatalogService
 
 __all__ = [
     "EDITABLE_FIELDS",
     "LIST_SORTS",
     "CatalogService",
+    "ChangedMeanwhile",
     "CheckReport",
     "DocumentFilter",
     "NotFound",

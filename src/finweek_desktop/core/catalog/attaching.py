@@ -28,7 +28,7 @@ from .check_report import CheckReport
 from .common import NotFound, require_document
 from .documents import Documents
 from .history import History
-from .writer import CatalogWriter
+from .writer import CatalogWriter, retried, retry_conflicts
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +109,7 @@ class Attachments:
             ids, changes = self._commit_prepared({None: prepared}, new=new)
         return replace(self._documents.get_document(self.attachment(ids[0]).document_id), changes=changes)
 
+    @retried
     def detach(self, doc_id: int, attachment_id: int) -> AttachmentDetail:
         """Remove an attachment; its file goes when nothing else refers to it."""
         before = self.attachment(attachment_id)
@@ -136,12 +137,15 @@ class Attachments:
         return replace(before, changes=write.changes)
 
     def attachment(self, attachment_id: int) -> AttachmentDetail:
+        """One attachment, its file on this computer (a team catalog's is
+        fetched into the local cache: to open, preview or export it)."""
         store = self._require_store()
         with self._writer.read() as session:
             row = session.get(Attachment, attachment_id)
             if row is None:
                 raise NotFound(f"no attachment with id {attachment_id}")
-            return _detail(row, store)
+            detail = _detail(row, store)
+        return replace(detail, path=store.local_path(detail.sha256))
 
     def of(self, doc_id: int) -> list[AttachmentDetail]:
         store = self._require_store()
@@ -258,29 +262,35 @@ class Attachments:
                     p.staged.commit()
                 if not batch:
                     return [], ChangeSet()
-                with self._writer.writing() as write:
-                    session, touched = write.session, write.touched
-                    rows = []
-                    for doc_id, prepared in batch.items():
-                        if doc_id is not None:
-                            document = require_document(session, doc_id)
-                        elif new is not None:
-                            document = self._documents.add(session, new)
-                        else:
-                            raise ValueError("files for a new document come with the document")
-                        added = [p.row() for p in prepared]
-                        document.attachments.extend(added)
-                        document.modified_at = utcnow()
-                        rows.extend(added)
-                        touched.add(document.id)
-                    session.flush()
-                    ids = [row.id for row in rows]
-                return ids, write.changes
+                # Again from scratch if another desktop saved one of the documents meanwhile.
+                return retry_conflicts(lambda: self._commit_rows(batch, new))
             except BaseException:
                 # The rows did not commit (or a file could not be moved into
                 # place): the files made live so far that only they would use must go.
                 self.release_files({p.staged.sha256 for p in everything})
                 raise
+
+    def _commit_rows(
+        self, batch: dict[int | None, Sequence[PreparedFile]], new: NewDocument | None
+    ) -> tuple[list[int], ChangeSet]:
+        with self._writer.writing() as write:
+            session, touched = write.session, write.touched
+            rows = []
+            for doc_id, prepared in batch.items():
+                if doc_id is not None:
+                    document = require_document(session, doc_id)
+                elif new is not None:
+                    document = self._documents.add(session, new)
+                else:
+                    raise ValueError("files for a new document come with the document")
+                added = [p.row() for p in prepared]
+                document.attachments.extend(added)
+                document.modified_at = utcnow()
+                rows.extend(added)
+                touched.add(document.id)
+            session.flush()
+            ids = [row.id for row in rows]
+        return ids, write.changes
 
     def _release_noted_files(self, session: DbSession) -> None:
         released = session.info.pop(_RELEASED, None)
@@ -351,7 +361,7 @@ class Attachments:
                     Path(temp).unlink(missing_ok=True)
         for attachment_id in report.pending_text:
             detail = self.attachment(attachment_id)
-            extracted = extract_text(store.path_for(detail.sha256), detail.mime_type)
+            extracted = extract_text(store.local_path(detail.sha256), detail.mime_type)
             with self._writer.writing() as (session, touched):
                 row = session.get(Attachment, attachment_id)
                 row.text, row.text_status, row.text_message = (

@@ -74,6 +74,33 @@ class NotFound(LookupError):
     """No such document, tag, ...; the message names what is missing."""
 
 
+class ChangedMeanwhile(Exception):
+    """Someone else (a colleague's desktop, another window) saved the document
+    after this edit started from it: nothing was saved, nothing overwritten.
+    ``yours`` holds the edit's values, ``theirs`` the document's values of the
+    same fields now, so both can be shown side by side."""
+
+    def __init__(self, doc_id: int, title: str, your_version: int, their_version: int, yours: dict, theirs: dict):
+        self.doc_id = doc_id
+        self.title = title
+        self.your_version = your_version
+        self.their_version = their_version
+        self.yours = yours
+        self.theirs = theirs
+        differing = ", ".join(
+            f"{name}: yours {yours[name]!r}, theirs {theirs.get(name)!r}" for name in self.differing()
+        )
+        super().__init__(
+            f"document {doc_id} “{title}” was changed by someone else meanwhile "
+            f"(you edited version {your_version}, it is now version {their_version}); nothing was saved"
+            + (f" ({differing})" if differing else "")
+        )
+
+    def differing(self) -> list[str]:
+        """The fields whose value in the edit is not the one saved now."""
+        return [name for name in self.yours if self.yours[name] != self.theirs.get(name)]
+
+
 @dataclass(frozen=True)
 class DocumentFilter:
     """What a browsing view shows; empty means everything."""

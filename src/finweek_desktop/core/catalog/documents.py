@@ -8,6 +8,7 @@ from dataclasses import replace
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session as DbSession
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
 from ..dates import normalize_date
 from ..models import Attachment, Document, DocumentOrganization, EventSession, Organization, Tag, document_tags
@@ -28,6 +29,7 @@ from .common import (
     EDITABLE_FIELDS,
     EVERYTHING,
     ROLE_RANK,
+    ChangedMeanwhile,
     DocumentFilter,
     NotFound,
     chunks,
@@ -43,7 +45,7 @@ from .history import History
 from .reference import Reference
 from .tagging import Tags
 from .trash import Trash
-from .writer import CatalogWriter
+from .writer import CatalogWriter, retried
 
 
 class Documents:
@@ -58,6 +60,7 @@ class Documents:
 
     # -- documents -----------------------------------------------------------
 
+    @retried
     def create_document(self, new: NewDocument) -> DocumentDetail:
         with self._writer.writing() as write:
             doc_id = self.add(write.session, new).id
@@ -78,13 +81,30 @@ class Documents:
         session.flush()
         return document
 
-    def update_document(self, doc_id: int, **changes) -> DocumentDetail:
+    def update_document(self, doc_id: int, expected_version: int | None = None, **changes) -> DocumentDetail:
+        """Edit fields. ``expected_version``: the version the edit started from
+        (``DocumentDetail.version``); if someone saved the document since,
+        ChangedMeanwhile says so with both versions and nothing is saved."""
         unknown = set(changes) - set(EDITABLE_FIELDS)
         if unknown:
             raise ValueError(f"cannot edit {', '.join(sorted(unknown))}")
+        try:
+            return self._update_document(doc_id, expected_version, changes)
+        except StaleDataError:  # saved by another desktop between our read and our write
+            raise self._changed_meanwhile(doc_id, expected_version, changes) from None
+
+    def _changed_meanwhile(self, doc_id: int, expected_version: int | None, changes: dict) -> ChangedMeanwhile:
+        current = self.get_document(doc_id)
+        theirs = {name: getattr(current, name) for name in changes}
+        your_version = expected_version if expected_version is not None else current.version - 1
+        return ChangedMeanwhile(doc_id, current.title, your_version, current.version, dict(changes), theirs)
+
+    def _update_document(self, doc_id: int, expected_version: int | None, changes: dict) -> DocumentDetail:
         with self._writer.writing() as write:
             session = write.session
             document = require_document(session, doc_id)
+            if expected_version is not None and document.version != expected_version:
+                raise self._changed_meanwhile(doc_id, expected_version, changes)
             before = snapshots.document_fields(session, doc_id, changes)
             for name, value in changes.items():
                 if name == "kind":
@@ -111,6 +131,7 @@ class Documents:
         """Move a document to the trash; returns what it was (for messages)."""
         return self.delete_documents([doc_id])[0]
 
+    @retried
     def delete_documents(self, doc_ids: Sequence[int]) -> list[DocumentDetail]:
         """Move documents, with their files, to the trash in one transaction;
         one undo step restores them all. Returns what they were, each with
@@ -130,6 +151,7 @@ class Documents:
             write.touched.update(doc_ids)
         return [replace(detail, changes=write.changes) for detail in details]
 
+    @retried
     def set_organizations(self, doc_id: int, links: Sequence[tuple[str, str]]) -> DocumentDetail:
         with self._writer.writing() as write:
             session = write.session
@@ -220,6 +242,7 @@ class Documents:
                 modified_at=document.modified_at,
                 **{name: getattr(document, name) for name in CITATION_FIELDS},
                 persons=tuple(PersonName(p.family, p.given, p.literal, p.role) for p in document.persons),
+                version=document.version,
             )
 
     def _filtered(self, stmt: Select, where: DocumentFilter) -> Select:

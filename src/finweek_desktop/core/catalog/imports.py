@@ -53,7 +53,7 @@ from ..vocabulary import OrganizationRole
 from .attaching import Attachments
 from .common import NotFound, clean_tag_name, document_row
 from .integrity import Integrity
-from .writer import CatalogWriter
+from .writer import CatalogWriter, retry_conflicts
 
 DEFAULT_BATCH_SIZE = 500
 # From this many documents on, the index is written by two processes.
@@ -276,6 +276,22 @@ def _insert_batch(imports: Imports, resolver: _Resolver, batch: list[_Prepared],
 
 
 def _insert_rows(imports: Imports, resolver: _Resolver, batch: list[_Prepared], state: _State) -> list[int]:
+    """Insert a batch, again from scratch when it collided with another
+    desktop's write (a tag or an organization it created meanwhile)."""
+
+    tries = 0
+
+    def attempt() -> list[int]:
+        nonlocal tries
+        if tries:
+            resolver.forget()  # ids remembered from the attempt that did not commit
+        tries += 1
+        return _insert_rows_once(imports, resolver, batch, state)
+
+    return retry_conflicts(attempt)
+
+
+def _insert_rows_once(imports: Imports, resolver: _Resolver, batch: list[_Prepared], state: _State) -> list[int]:
     with imports.writer.writing(follow=False) as write, write.session.no_autoflush:
         session = write.session  # the import indexes the batch itself
         resolver.start(session, batch)
@@ -329,6 +345,12 @@ class _Resolver:
     def __init__(self) -> None:
         self._org_ids: dict[str, int | None] = {}
         self._place_ids: dict[str, int | None] = {}
+
+    def forget(self) -> None:
+        """Forget every name looked up: a batch that collided with another
+        desktop's write runs again and finds what that one created."""
+        self._org_ids.clear()
+        self._place_ids.clear()
 
     def start(self, session, batch: list[_Prepared]) -> None:
         self.session = session

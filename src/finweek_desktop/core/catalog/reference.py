@@ -23,7 +23,7 @@ from ..records import OrganizationInfo, PlaceAliases, SessionInfo
 from ..search.index import SearchIndex
 from ..vocabulary import OrganizationRole
 from .common import NotFound
-from .writer import CatalogWriter
+from .writer import CatalogWriter, retried
 
 
 class Reference:
@@ -149,6 +149,7 @@ class Reference:
         or an organization also searches its other names)."""
         self._index.set_synonyms(self.alias_groups())
 
+    @retried
     def add_organization_alias(self, name: str, alias: str) -> OrganizationInfo:
         """Give an organization (by name or alias) another name; its documents
         are re-indexed and the name is searched as a synonym at once."""
@@ -174,6 +175,7 @@ class Reference:
             org_id = organization.id
         return replace(self._organization_info(org_id), changes=write.changes)
 
+    @retried
     def add_place_alias(self, name: str, alias: str) -> PlaceAliases:
         """Give a place another name; returns its names."""
         alias = _clean_alias(alias)

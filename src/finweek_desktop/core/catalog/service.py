@@ -3,20 +3,23 @@
 ``CatalogService`` builds each part with an explicit constructor, handing it
 only what it needs, and exposes them: ``documents``, ``tags``,
 ``reference``, ``attachments``, ``integrity``, ``imports``, ``history``,
-``trash``, ``collections`` (and saved searches), ``notes``, ``batch`` and
-``bibliography`` (references in and out, citations); plus ``writer`` (the
-one write path, the change log's listeners) and ``search``. No part
-inherits from another or calls another's private members. Reads hand out
-plain dataclasses from ``records``, never ORM objects.
+``trash``, ``collections`` (and saved searches), ``notes``, ``batch``,
+``bibliography`` (references in and out, citations) and ``team``; plus
+``writer`` (the one write path, the change log's listeners) and ``search``.
+No part inherits from another or calls another's private members. Reads
+hand out plain dataclasses from ``records``, never ORM objects.
 """
 
 from __future__ import annotations
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 
 from ..attachments.store import AttachmentStore
+from ..database import server_failure
 from ..index_follower import IndexFollower
 from ..search.index import SearchIndex, SearchResults
+from ..team.team import Team
 from .attaching import Attachments
 from .batch import BatchEdit
 from .bibliography import Bibliography
@@ -53,7 +56,12 @@ class CatalogService:
             engine, index, self.integrity.indexed_documents, self.documents.count_documents
         )
         self.writer.on_names_changed = self.reference.refresh_synonyms
-        self.reference.refresh_synonyms()
+        try:
+            self.reference.refresh_synonyms()
+        except DBAPIError as exc:  # a team catalog's server away: taken again once it answers
+            if server_failure(exc) is None:
+                raise
+        self.team = Team(self.writer)
 
     @property
     def store(self) -> AttachmentStore | None:

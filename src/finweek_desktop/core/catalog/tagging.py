@@ -15,7 +15,7 @@ from ..records import TagInfo
 from . import snapshots
 from .common import NotFound, clean_color, clean_tag_name, require_document
 from .history import History
-from .writer import CatalogWriter
+from .writer import CatalogWriter, retried
 
 
 class Tags:
@@ -40,6 +40,7 @@ class Tags:
             if after != before:
                 self._history.record_swap(write.session, action, description, {"op": "tags"}, "snapshot", before, after)
 
+    @retried
     def add_tag(self, doc_ids: Iterable[int], name: str, color: str | None = None) -> TagInfo:
         doc_ids = list(doc_ids)
         with self._tag_write("tag", f"Tag {_count(doc_ids)} with “{name}”", [name]) as write:
@@ -55,6 +56,7 @@ class Tags:
             tag_id = tag.id
         return replace(self._tag_info(tag_id), changes=write.changes)
 
+    @retried
     def remove_tag(self, doc_ids: Iterable[int], name: str) -> ChangeSet:
         doc_ids = list(doc_ids)
         with self._tag_write("untag", f"Remove “{name}” from {_count(doc_ids)}", [name]) as write:
@@ -68,12 +70,13 @@ class Tags:
                     touched.add(doc_id)
         return write.changes
 
+    @retried
     def rename_tag(self, old: str, new: str) -> TagInfo:
         """Rename; if ``new`` exists already, the two tags are merged."""
         new_name = clean_tag_name(new)
         with self._tag_write("rename-tag", f"Rename “{old}” to “{new_name}”", [old, new_name]) as write:
             session, touched = write.session, write.touched
-            tag = self._tag_by_name(session, old)
+            tag = self._tag_by_name(session, old, lock=True)
             touched.update(self._tagged_ids(session, tag.id))
             existing = session.scalar(select(Tag).where(Tag.name_key == new_name.casefold()))
             if existing is not None and existing.id != tag.id:
@@ -84,6 +87,7 @@ class Tags:
                 target_id = tag.id
         return replace(self._tag_info(target_id), changes=write.changes)
 
+    @retried
     def merge_tags(self, sources: Iterable[str], target: str) -> TagInfo:
         sources = list(sources)
         description = f"Merge {', '.join(f'“{s}”' for s in sources)} into “{target}”"
@@ -92,7 +96,7 @@ class Tags:
             target_tag = self.get_or_create(session, target)
             session.flush()
             for name in sources:
-                tag = self._tag_by_name(session, name)
+                tag = self._tag_by_name(session, name, lock=True)
                 if tag.id == target_tag.id:
                     continue
                 touched.update(self._tagged_ids(session, tag.id))
@@ -100,16 +104,18 @@ class Tags:
             target_id = target_tag.id
         return replace(self._tag_info(target_id), changes=write.changes)
 
+    @retried
     def delete_tag(self, name: str) -> TagInfo:
         info = None
         with self._tag_write("delete-tag", f"Delete the tag “{name}”", [name]) as write:
             session, touched = write.session, write.touched
-            tag = self._tag_by_name(session, name)
+            tag = self._tag_by_name(session, name, lock=True)
             info = self._tag_info(tag.id, session)
             touched.update(self._tagged_ids(session, tag.id))
             session.delete(tag)
         return replace(info, changes=write.changes)
 
+    @retried
     def set_tag_color(self, name: str, color: str | None) -> TagInfo:
         with self._tag_write("color-tag", f"Recolour “{name}”", [name]) as write:
             session, _touched = write.session, write.touched
@@ -142,8 +148,12 @@ class Tags:
             tag.color = clean_color(color)
         return tag
 
-    def _tag_by_name(self, session: DbSession, name: str) -> Tag:
-        tag = session.scalar(select(Tag).where(Tag.name_key == name.strip().casefold()))
+    def _tag_by_name(self, session: DbSession, name: str, lock: bool = False) -> Tag:
+        """``lock``: for a tag about to be renamed, merged or deleted. On a
+        server, another desktop tagging with it meanwhile then waits for this
+        write (or this one for it), so no document loses the tag in between."""
+        stmt = select(Tag).where(Tag.name_key == name.strip().casefold())
+        tag = session.scalar(stmt.with_for_update() if lock else stmt)
         if tag is None:
             raise NotFound(f"no tag named {name!r}")
         return tag

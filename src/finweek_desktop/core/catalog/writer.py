@@ -10,23 +10,77 @@ ChangeSet of every write, and of what other processes wrote.
 
 from __future__ import annotations
 
+import functools
 import logging
+import random
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import ParamSpec, TypeVar
 
 from sqlalchemy import Engine, event, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session as DbSession
 from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
 from .. import changelog
 from ..changes import ChangeAction, ChangeSet, changes_of
+from ..database import server_failure
+from ..errors import CatalogUnavailable
 from ..index_follower import GAP_GRACE_SECONDS, IndexFollower, Position
 from ..models import Change, Document
 from . import tracking
 
 log = logging.getLogger(__name__)
+
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
+CONFLICT_TRIES = 5
+# PostgreSQL's answers when two desktops' transactions collide: a serialization
+# failure, a deadlock, a unique or foreign-key row another transaction just
+# committed (a tag created, a tag merged away). Running the write again, it
+# sees that row and does the right thing (uses the tag, says the alias is taken).
+_CONFLICT_STATES = {"40001", "40P01", "23505", "23503"}
+
+
+def is_conflict(exc: BaseException) -> bool:
+    """A collision with another desktop's transaction, which a retry resolves
+    (never on SQLite, where writers take turns and such an error is final)."""
+    if not isinstance(exc, DBAPIError) or exc.connection_invalidated:
+        return False
+    return getattr(exc.orig, "sqlstate", None) in _CONFLICT_STATES
+
+
+def retry_conflicts(attempt: Callable[[], _T], tries: int = CONFLICT_TRIES) -> _T:
+    """Run a whole write again when it collided with another desktop's (see
+    is_conflict), or found a document saved meanwhile by another desktop: a
+    write that re-reads what it changes (a tag added, a file attached) is
+    right to run again; an edit of fields is not (it reports ChangedMeanwhile)."""
+    for n in range(tries):
+        try:
+            return attempt()
+        except StaleDataError as exc:  # a document another desktop saved meanwhile (its version moved on)
+            if n == tries - 1:
+                raise
+            log.info("a write collided with another desktop's; trying again (%s)", exc)
+        except DBAPIError as exc:
+            if n == tries - 1 or not is_conflict(exc):
+                raise
+            log.info("a write collided with another desktop's; trying again (%s)", exc.orig)
+            time.sleep(random.uniform(0.01, 0.05) * (n + 1))
+    raise AssertionError("unreachable")
+
+
+def retried(method: Callable[_P, _T]) -> Callable[_P, _T]:
+    """A write method that runs again when it collides with another desktop's."""
+
+    @functools.wraps(method)
+    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _T:
+        return retry_conflicts(lambda: method(*args, **kwargs))
+
+    return wrapper
 
 
 class Write:
@@ -60,8 +114,15 @@ class CatalogWriter:
         self.on_names_changed: Callable[[], None] | None = None
         self.follower: IndexFollower | None = None  # set once the parts that feed it exist
         self._own_seqs: set[int] = set()  # announced at write time already
-        with engine.connect() as connection:
-            self._heard = Position(changelog.last_seq(connection))  # how far this process announced the log
+        # How far this process announced the log; None until the server answers
+        # (a team catalog opened while its server cannot be reached).
+        self._heard: Position | None = None
+        try:
+            self._start_hearing()
+        except DBAPIError as exc:
+            if server_failure(exc) is None:
+                raise
+        self._hearing = threading.Lock()  # hear_others runs on a timer and on a team's notifications
         self._background: threading.Thread | None = None
         self._stop = threading.Event()
 
@@ -85,13 +146,21 @@ class CatalogWriter:
         """A transaction whose changes are logged with it; after the commit the
         index catches up (unless ``follow`` is False: a bulk import indexes its
         own rows). Nothing after the commit raises: the write is saved."""
-        with self.sessions.begin() as session:
-            write = Write(session)
-            yield write
-            session.flush()
-            write.changes, logged = self._log(session, write.touched)
-            session.flush()
-            write.seqs = tuple(row.seq for row in logged)
+        try:
+            with self.sessions.begin() as session:
+                write = Write(session)
+                yield write
+                session.flush()
+                write.changes, logged = self._log(session, write.touched)
+                session.flush()
+                write.seqs = tuple(row.seq for row in logged)
+        except DBAPIError as exc:  # a team catalog: the server away, or a role that may only read
+            failure = server_failure(exc)
+            if isinstance(failure, CatalogUnavailable):
+                raise CatalogUnavailable(f"{failure}; nothing was saved") from exc
+            if failure is not None:
+                raise failure from exc
+            raise
         if any(row.action == ChangeAction.ALIASES for row in logged):  # names every search expands changed
             self._names_changed()
         self._own_seqs.update(write.seqs)
@@ -142,6 +211,18 @@ class CatalogWriter:
         """Announce what other processes (the CLI beside the app, a colleague's
         desktop) wrote since the last call, and take their new names into the
         synonyms. Returns what was announced."""
+        with self._hearing:
+            return self._hear_others()
+
+    def _start_hearing(self) -> None:
+        with self.engine.connect() as connection:
+            self._heard = Position(changelog.last_seq(connection))
+
+    def _hear_others(self) -> ChangeSet:
+        if self._heard is None:  # the first answer of a server that could not be reached at open
+            self._start_hearing()
+            self._names_changed()
+            return ChangeSet()  # what came meanwhile reaches the index by the log; nothing to announce
         with self.engine.connect() as connection:
             rows = changelog.read_after(connection, self._heard.through, 10_000)
         new = [r for r in rows if r.seq not in self._heard.applied]
@@ -192,6 +273,11 @@ class CatalogWriter:
             return False
         try:
             return self.follower.catch_up(wait=wait)
-        except Exception:
-            log.warning("the search index could not catch up with the change log", exc_info=True)
+        except Exception as exc:
+            away = server_failure(exc)  # a team catalog's server away: said once by the window, not a traceback
+            log.warning(
+                "the search index could not catch up with the change log%s",
+                f": {away}" if away else "",
+                exc_info=away is None,
+            )
             return False
