@@ -8,6 +8,7 @@ import sys
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..core.backup import BackupError, RecoveryRefused, backup_if_due
 from ..core.catalog import NotFound
 from ..core.catalog.snapshots import RestoreError
 from ..core.changes import SAVED_NOT_YET_SEARCHABLE, ChangeSet
@@ -15,10 +16,10 @@ from ..core.display import safe_display_name
 from ..core.search.index import IndexDamaged
 from ..core.search.query import QueryError
 from ..core.startup import CatalogOpenError, database_error_message, open_catalog
-from . import attachments, documents, history, maintenance, reference, search, tags
+from . import attachments, backup, documents, history, maintenance, recover, reference, search, tags
 from .output import CliError
 
-COMMAND_GROUPS = [search, documents, attachments, tags, reference, maintenance, history]
+COMMAND_GROUPS = [search, documents, attachments, tags, reference, maintenance, history, backup, recover]
 log = logging.getLogger("finweek_desktop.cli")
 
 
@@ -69,14 +70,20 @@ def main(argv: list[str] | None = None) -> int:
         logging.getLogger("alembic").setLevel(logging.WARNING)
     catalog = None
     try:
+        if not getattr(args, "opens_catalog", True):
+            # backup, restore, recover: they work on the folder (a damaged
+            # catalog, an empty target), not on an opened catalog.
+            return args.handler(args) or 0
         catalog = open_catalog(
             getattr(args, "data_dir", None),
             database_url=getattr(args, "database_url", None),
             progress=_progress_on_stderr,
         )
         unsearchable: list[ChangeSet] = []
+        wrote: list[ChangeSet] = []
 
         def note_unsearchable(changes: ChangeSet) -> None:
+            wrote.append(changes)
             if not changes.searchable:
                 unsearchable.append(changes)
 
@@ -84,10 +91,21 @@ def main(argv: list[str] | None = None) -> int:
         code = args.handler(args, catalog) or 0
         if unsearchable and catalog.service.writer.require_follower().pending():
             print(f"finweek: {SAVED_NOT_YET_SEARCHABLE} (another process is writing the search index)", file=sys.stderr)
+        if wrote and code == 0 and getattr(args, "database_url", None) is None:
+            _automatic_backup(catalog)
         return code
     except CliError as exc:
         return _fail(str(exc), exc.code)
-    except (NotFound, QueryError, ValueError, CatalogOpenError, IndexDamaged, RestoreError) as exc:
+    except (
+        NotFound,
+        QueryError,
+        ValueError,
+        CatalogOpenError,
+        IndexDamaged,
+        RestoreError,
+        BackupError,
+        RecoveryRefused,
+    ) as exc:
         return _fail(str(exc))
     except BrokenPipeError:  # output piped into `head` and the like
         sys.stderr.close()
@@ -106,6 +124,19 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if catalog is not None:
             catalog.close()
+
+
+def _automatic_backup(catalog) -> None:
+    """The daily backup, after a command that wrote (reads stay quick);
+    a backup that fails is a warning, never the command's failure."""
+    try:
+        info = backup_if_due(catalog.paths)
+    except Exception as exc:
+        log.info("automatic backup failed", exc_info=True)
+        print(f"finweek: warning: the daily automatic backup failed: {exc}", file=sys.stderr)
+        return
+    if info is not None:
+        print(f"finweek: daily automatic backup saved: {info.path}", file=sys.stderr)
 
 
 def _fail(message: str, code: int = 1) -> int:

@@ -128,4 +128,5 @@ def _to_indexed(document: Document) -> IndexedDocument:
         language=document.language or "",
         date=document.date,
         content="\n\n".join(a.text for a in document.attachments if a.text),
+        files=tuple((a.sha256, a.original_name, a.mime_type) for a in document.attachments),
     )

@@ -21,7 +21,10 @@ from .analysis import (
 # 2: the *_pt shadow fields.
 # 4: one unstored ``body`` field (+ ``body_pt``) searched instead of nine
 #    fields; summary, notes and content stored only.
-SCHEMA_VERSION = f"4.{ANALYZER_VERSION}"
+# 5: ``files`` stored: the hash, name and type of each attached file, so
+#    that `finweek recover` can re-link the store's files to the documents
+#    it rebuilds from the index when the database is lost.
+SCHEMA_VERSION = f"5.{ANALYZER_VERSION}"
 
 # Free-text fields searched when a query names no field, with their weight.
 #
@@ -84,6 +87,7 @@ def build_schema(han_index: str = "bigrams") -> Schema:
         summary=STORED(),
         notes=STORED(),
         content=STORED(),
+        files=STORED(),  # [[sha256, original name, MIME type], ...]: for `finweek recover`
         org=text(),
         tag=KEYWORD(stored=True, lowercase=True, commas=True, scorable=True),
         session=text(),
@@ -117,6 +121,7 @@ class IndexedDocument:
     places: tuple[str, ...] = ()  # names and aliases
     language: str = ""
     date: str | None = None
+    files: tuple[tuple[str, str, str], ...] = ()  # (sha256, original name, MIME type) of each attachment
 
     def fingerprint(self) -> str:
         """Changes whenever anything indexed changes: `check` compares it."""
@@ -148,7 +153,7 @@ class IndexedDocument:
 
     def fields(self) -> dict:
         date = PartialDate.parse(self.date) if self.date else None
-        fields: dict[str, str | int] = {
+        fields: dict[str, str | int | list[list[str]]] = {
             "id": str(self.id),
             "fingerprint": self.fingerprint(),
             "kind": self.kind,
@@ -164,6 +169,8 @@ class IndexedDocument:
             "place": "\n".join(self.places),
             "language": self.language or "",
         }
+        if self.files:
+            fields["files"] = [list(f) for f in self.files]
         if self.is_portuguese():
             for name, shadow in PORTUGUESE_SHADOWS.items():
                 if fields[name]:
