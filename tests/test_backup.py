@@ -36,7 +36,8 @@ def catalog_rows(data_dir):
     with closing(sqlite3.connect(data_dir / "catalog.sqlite3")) as db:
         return {
             "documents": db.execute(
-                "SELECT id, kind, title, subtitle, date, language, summary, notes, session_id FROM documents ORDER BY id"
+                "SELECT id, kind, title, subtitle, date, language, summary, notes, session_id"
+                " FROM documents ORDER BY id"
             ).fetchall(),
             "tags": db.execute(
                 "SELECT document_id, name FROM document_tags JOIN tags ON tags.id = tag_id ORDER BY 1, 2"
@@ -153,7 +154,9 @@ def test_a_round_trip_without_writes_is_exact(catalog_with_files, data_dir, tmp_
     restored = open_catalog(target, seed=False)
     try:
         restored_hits = search_ids(restored.service)
-        assert {q: set(h) for q, h in restored_hits.items()} == {q: set(h) for q, h in search_ids(source.service).items()}
+        assert {q: set(h) for q, h in restored_hits.items()} == {
+            q: set(h) for q, h in search_ids(source.service).items()
+        }
         # Ranks depend on the index's segments (an index written to over time
         # keeps deleted entries' statistics): rebuilt, the source ranks alike.
         source.service.integrity.reindex()
@@ -228,7 +231,9 @@ def test_a_flipped_byte_and_a_missing_member_are_named(good_archive, tmp_path):
     _restores_nothing(missing, tmp_path, "missing")
 
 
-def test_restore_refuses_a_folder_in_use_and_replace_keeps_it_aside(good_archive, catalog_with_files, data_dir, tmp_path):
+def test_restore_refuses_a_folder_in_use_and_replace_keeps_it_aside(
+    good_archive, catalog_with_files, data_dir, tmp_path
+):
     before = catalog_rows(data_dir)
     catalog_with_files.close()
     with pytest.raises(BackupError, match="not empty: nothing was restored"):
@@ -295,7 +300,9 @@ def test_the_settings_file_and_a_day_old_backup(data_dir, catalog_with_files, mo
     settings = backup_settings(CatalogPaths(data_dir))
     assert settings.keep == 2 and settings.folder == elsewhere
     # A command that writes takes the daily backup when the last is a day old.
-    stale = elsewhere / f"finweek-backup-{(dt.datetime.now(dt.UTC) - dt.timedelta(days=1, minutes=1)):%Y%m%dT%H%M%SZ}.zip"
+    stale = (
+        elsewhere / f"finweek-backup-{(dt.datetime.now(dt.UTC) - dt.timedelta(days=1, minutes=1)):%Y%m%dT%H%M%SZ}.zip"
+    )
     elsewhere.mkdir()
     stale.write_bytes(b"")
     code, _out, err = finweek("add", "--kind", "report", "--title", "One more note")

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from ..core.catalog import DocumentFilter, NotFound
 from ..core.startup import Catalog
 from ..core.vocabulary import DocumentKind
+from .backups import BackupActions
 from .browse import BrowseTab, SessionBrowseTab
 from .detail import DetailPane
 from .document_actions import DocumentActionsMixin
@@ -66,6 +67,7 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
         self.catalog: Catalog | None = None
         self.ops: Operations | None = None
         self.tabs: TabArea | None = None
+        self.backups: BackupActions | None = None  # the File menu's backup entries, once a catalog is open
         # Once, after the burst of palette events a theme switch sends; a
         # timer the window owns, so none fires on a closed window.
         self._restyle_timer = QTimer(self, singleShot=True, interval=0)
@@ -128,6 +130,7 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
         self.ops.failed.connect(lambda action, error: show_error(self, action, error))
         self.ops.undo_changed.connect(self._undo_changed)
         self.ops.redo_changed.connect(self._redo_changed)
+        self.backups = BackupActions(self, catalog, self.runner, self.file_menu, self.quit_action)
         self._build_main()
         self.pages.addWidget(self.main)
         self.pages.setCurrentWidget(self.main)
@@ -265,7 +268,7 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
             self.tab_actions.append(a(f"tab{i + 1}", f"Tab {i + 1}", lambda i=i: self.focus_tab(i), f"Ctrl+{i + 1}"))
 
         menu = self.menuBar()
-        file_menu = menu.addMenu("&File")
+        file_menu = self.file_menu = menu.addMenu("&File")
         for action in (self.new_action, self.attach_action, self.import_action, self.export_action):
             file_menu.addAction(action)
         file_menu.addSeparator()

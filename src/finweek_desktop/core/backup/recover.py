@@ -156,9 +156,11 @@ def recover_catalog(
         damaged_copy = _copy_database(paths.database, scratch) if _has_database(paths.database) else None
         notes: list[str] = []
         report: RecoveryReport | None = None
+        template = scratch / "fresh.sqlite3"
+        _fresh_database(template)  # migrated once, copied for each source tried
         for name in [source] if source else list(SOURCES):
             _remove_database(staging)
-            _fresh_database(staging)
+            shutil.copyfile(template, staging)
             builder = _Builder(paths, store, staging, scratch, indexed, progress)
             try:
                 built = builder.build(name, damaged_copy, sqlite_cli)
@@ -562,20 +564,29 @@ def _transfer(source: Path, target: Path, *, careful: bool) -> dict[str, int]:
 
 def _read_rows(src: sqlite3.Connection, table: str, names: str, careful: bool) -> Iterator[list[tuple]]:
     """Batches of rows in rowid order; with ``careful``, a part that cannot
-    be read is stepped over (probing further and further ahead)."""
-    query = f'SELECT rowid, {names} FROM "{table}" WHERE rowid > ? ORDER BY rowid LIMIT {_BATCH}'
+    be read is read row by row, and a row that cannot be read is stepped
+    over (probing further and further ahead for the next one that can)."""
+    select = f'SELECT rowid, {names} FROM "{table}"'
     last = -(2**63)
     while True:
         try:
-            rows = src.execute(query, (last,)).fetchall()
+            rows = src.execute(f"{select} WHERE rowid > ? ORDER BY rowid LIMIT {_BATCH}", (last,)).fetchall()
         except sqlite3.DatabaseError:
             if not careful:
                 raise
-            found = _next_readable(src, table, last)
-            if found is None:
-                return
-            last = found - 1
-            continue
+            try:
+                rows = src.execute(f"{select} WHERE rowid > ? ORDER BY rowid LIMIT 1", (last,)).fetchall()
+            except sqlite3.DatabaseError:
+                found = _next_readable(src, table, last)
+                if found is None:
+                    return
+                try:
+                    rows = src.execute(f"{select} WHERE rowid = ?", (found,)).fetchall()
+                except sqlite3.DatabaseError:
+                    rows = []
+                if not rows:
+                    last = found  # always forward
+                    continue
         if not rows:
             return
         yield [row[1:] for row in rows]
@@ -583,6 +594,8 @@ def _read_rows(src: sqlite3.Connection, table: str, names: str, careful: bool) -
 
 
 def _next_readable(src: sqlite3.Connection, table: str, after: int) -> int | None:
+    """The first rowid past ``after`` whose row reads, probing further and
+    further ahead over the damage; None when none is found."""
     probe, step = max(after, 0) + 1, 1
     for _ in range(64):
         try:
@@ -595,8 +608,6 @@ def _next_readable(src: sqlite3.Connection, table: str, after: int) -> int | Non
             continue
         if row is None:
             return None
-        # Rows past the damage read again, but the first of them may still
-        # be in the damaged page: read it on its own.
         try:
             src.execute(f'SELECT * FROM "{table}" WHERE rowid = ?', (row[0],)).fetchall()
             return int(row[0])
