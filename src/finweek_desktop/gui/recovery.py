@@ -54,10 +54,11 @@ class RecoverDialog(QDialog):
             "documents kept in the search index. The attached files are kept and linked again.\n\n"
             "The damaged file is kept aside, never deleted, and you will see what could not be recovered."
         )
-        self.details = QLabel(message)
+        # What SQLite or the check said, without the command-line advice that follows it.
+        self.details = QLabel(message.split(" Nothing was changed.")[0].strip())
         self.details.setObjectName("damageDetails")
         self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.details.setStyleSheet("color: palette(mid);")
+        self.details.setStyleSheet("color: palette(placeholder-text);")
         for label in (self.text, self.details):
             label.setWordWrap(True)
         self.status = QLabel()
@@ -74,12 +75,12 @@ class RecoverDialog(QDialog):
         self.recover_button.setDefault(True)
         self.open_button = QPushButton("Open the catalog")
         self.open_button.setObjectName("openRecovered")
-        self.open_button.hide()
         self.quit_button = QPushButton("Quit")
         self.quit_button.setObjectName("quitButton")
         self.buttons.addButton(self.recover_button, QDialogButtonBox.ButtonRole.AcceptRole)
         self.buttons.addButton(self.open_button, QDialogButtonBox.ButtonRole.AcceptRole)
         self.buttons.addButton(self.quit_button, QDialogButtonBox.ButtonRole.RejectRole)
+        self.open_button.hide()  # (adding a button shows it)
         self.recover_button.clicked.connect(self.start)
         self.open_button.clicked.connect(self._open)
         self.quit_button.clicked.connect(self._quit)
@@ -145,13 +146,17 @@ class RecoverDialog(QDialog):
             lines.append("Not recovered:<ul>" + "".join(f"<li>{_escape(line)}</li>" for line in report.lost) + "</ul>")
         else:
             lines.append("Nothing the search index shows was lost.")
+        self.heading.setText("<b>The catalog was recovered.</b>")
+        self.text.hide()
+        self.details.hide()
         self.status.setTextFormat(Qt.TextFormat.RichText)
-        self.status.setText("<br>".join(lines))
+        self.status.setText("<p>" + "</p><p>".join(lines) + "</p>")
         self.recover_button.hide()
         self.quit_button.hide()
         self.open_button.show()
         self.open_button.setDefault(True)
         self.open_button.setFocus()
+        self.adjustSize()
 
     def _open(self) -> None:
         self.done(QDialog.DialogCode.Accepted)
