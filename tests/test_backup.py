@@ -310,3 +310,32 @@ def test_the_settings_file_and_a_day_old_backup(data_dir, catalog_with_files, mo
     assert len(list_backups(settings)) == 2
     code, _out, err = finweek("add", "--kind", "report", "--title", "And another")
     assert code == 0 and "automatic backup" not in err
+
+
+def test_restore_refuses_a_catalog_open_in_a_window(good_archive, catalog_with_files, data_dir):
+    import os
+    import socket
+
+    # The lock file a window holds while it has the catalog open (gui/app.py).
+    (data_dir / "finweek-desktop.lock").write_text(f"{os.getpid()}\nfinweek-desktop\n{socket.gethostname()}\n")
+    before = catalog_rows(data_dir)
+    with pytest.raises(BackupError, match=f"open in a Finance Week window \\(process {os.getpid()}\\)"):
+        restore_backup(good_archive, data_dir, replace=True)
+    assert catalog_rows(data_dir) == before
+    assert not list(data_dir.parent.glob("data.before-restore-*"))
+
+
+def test_a_damaged_database_makes_no_backup(catalog_with_files, data_dir, tmp_path):
+    catalog_with_files.close()
+    database = data_dir / "catalog.sqlite3"
+    with closing(sqlite3.connect(database)) as db:
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        [page] = db.execute(
+            "SELECT pageno FROM dbstat WHERE name = 'documents' AND pagetype = 'leaf' LIMIT 1"
+        ).fetchone()
+    with open(database, "r+b") as f:
+        f.seek((page - 1) * 4096)
+        f.write(b"\xa5" * 4096)
+    with pytest.raises(BackupError, match=r"is damaged .*no backup was made; `finweek recover`"):
+        create_backup(CatalogPaths(data_dir), tmp_path / "b.zip")
+    assert not list(tmp_path.glob("b.zip*"))

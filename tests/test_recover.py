@@ -205,3 +205,29 @@ def test_recovering_twice_keeps_both_damaged_files(big_catalog, data_dir):
     recover_catalog(data_dir)
     kept = sorted(p for p in data_dir.iterdir() if ".damaged-" in p.name and not p.name.endswith(("-wal", "-shm")))
     assert sorted(_sha(p) for p in kept) == sorted([first, second])
+
+
+FAKE_SQLITE3 = """#!{python}
+# Stands in for a sqlite3 command line whose .recover works (Debian's 3.40
+# build lacks the sqlite_dbpage table it needs): the SQL of every row.
+import sqlite3, sys
+if sys.argv[2:] == [".recover"]:
+    for line in sqlite3.connect(sys.argv[1]).iterdump():
+        print(line)
+else:
+    db = sqlite3.connect(sys.argv[1])
+    db.executescript(sys.stdin.read())
+    db.commit()
+"""
+
+
+def test_the_sqlite3_command_lines_recover_is_used_when_it_works(big_catalog, data_dir, tmp_path):
+    import sys
+
+    fake = tmp_path / "sqlite3"
+    fake.write_text(FAKE_SQLITE3.format(python=sys.executable))
+    fake.chmod(0o755)
+    report = recover_catalog(data_dir, force=True, source="sqlite", sqlite_cli=str(fake))
+    assert report.notes[0] == f"read with `{fake} .recover`"
+    assert report.documents_recovered == len(big_catalog["titles"]) and report.lost == []
+    assert _state(data_dir) == big_catalog

@@ -97,3 +97,15 @@ def test_the_file_menu_shows_the_last_backup_and_backs_up_now(qtbot, window, dat
     assert info.text() == f"Last backup: {backup.taken_at.astimezone():%Y-%m-%d %H:%M}"
     assert backup.documents == window.catalog.service.documents.count_documents()
     assert "Backed up" in window.statusBar().currentMessage()
+
+
+def test_the_daily_backup_runs_after_the_window_opens_a_catalog(qtbot, starting, data_dir, monkeypatch):
+    open_catalog(data_dir).close()  # an existing catalog (a new one is not backed up at once)
+    monkeypatch.setenv("FINWEEK_BACKUP_KEEP", "3")
+    window, runner = starting
+    CatalogOpener(window, runner, data_dir).open()
+    qtbot.waitUntil(lambda: window.catalog is not None, timeout=60000)
+    info = window.findChild(type(window.quit_action), "lastBackup")
+    qtbot.waitUntil(lambda: info.text() != "Last backup: none yet", timeout=60000)
+    [backup] = list_backups(backup_settings(CatalogPaths(data_dir)))
+    assert backup.documents == window.catalog.service.documents.count_documents()

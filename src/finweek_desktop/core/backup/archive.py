@@ -26,6 +26,7 @@ import hashlib
 import json
 import os
 import shutil
+import socket
 import sqlite3
 import tempfile
 import zipfile
@@ -116,6 +117,22 @@ def snapshot_database(database: Path, target: Path) -> None:
         source.close()
 
 
+def _check_snapshot(database: Path, copy: Path) -> None:
+    """A damaged database makes no backup: kept, it would push the good
+    ones out of the rotation."""
+    try:
+        with closing(sqlite3.connect(copy)) as connection:
+            result = [row[0] for row in connection.execute("PRAGMA quick_check")]
+    except sqlite3.DatabaseError as exc:
+        result = [str(exc)]
+    if result != ["ok"]:
+        why = "; ".join(" ".join(r.split()) for r in result[:2])
+        raise BackupError(
+            f"the catalog database {database} is damaged ({why}): no backup was made; "
+            "`finweek recover` rebuilds a working catalog"
+        )
+
+
 def _referenced_files(database: Path) -> tuple[list[str], int, str | None]:
     """The hashes the copied database refers to, its document count and revision."""
     with closing(sqlite3.connect(database)) as connection:
@@ -145,6 +162,7 @@ def create_backup(paths: CatalogPaths, target: Path, progress: Progress | None =
         _tell(progress, "Copying the catalog database", 0, 1)
         snapshot_database(paths.database, database)
         _tell(progress, "Copying the catalog database", 1, 1)
+        _check_snapshot(paths.database, database)
         hashes, documents, revision = _referenced_files(database)
         members: dict[str, dict] = {}
         missing: list[str] = []
@@ -310,6 +328,11 @@ def restore_backup(
             f"{data_dir} is not empty: nothing was restored. Give an empty or new folder with --data-dir, "
             "or add --replace to keep the present folder aside and restore in its place"
         )
+    user = _window_using(data_dir)
+    if user is not None:
+        raise BackupError(
+            f"{data_dir} is open in a Finance Week window (process {user}): close it first; nothing was restored"
+        )
     report = verify_backup(archive_path, progress)
     if not report.ok:
         raise BackupError(f"the backup {archive_path} is damaged; nothing was restored: {'; '.join(report.problems)}")
@@ -331,6 +354,28 @@ def restore_backup(
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return RestoreResult(data_dir, int(report.manifest.get("documents", 0)), files, kept)
+
+
+WINDOW_LOCK = "finweek-desktop.lock"  # the window's QLockFile (gui/app.py): pid, app, host
+
+
+def _window_using(data_dir: Path) -> int | None:
+    """The process id of a window that has the catalog in ``data_dir`` open
+    on this machine, read from its lock file; None when there is none."""
+    try:
+        pid_text, _app, host, *_ = [*(data_dir / WINDOW_LOCK).read_text(errors="replace").splitlines(), "", "", ""]
+        pid = int(pid_text)
+    except (OSError, ValueError):
+        return None
+    if host and host != socket.gethostname():
+        return None  # another machine's (a shared folder): not ours to judge
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None  # a crashed window's stale lock
+    except PermissionError:
+        return pid
+    return pid
 
 
 def _extract(archive_path: Path, manifest: dict, root: Path, progress: Progress | None) -> int:

@@ -103,7 +103,7 @@ def diagnose(paths: CatalogPaths) -> str | None:
             state = "missing" if not paths.database.exists() else "empty"
             return f"the database is {state}, but the search index or the attachment store holds content"
         return None
-    with tempfile.TemporaryDirectory(prefix="finweek-check-") as scratch:
+    with tempfile.TemporaryDirectory(prefix=".check-", dir=paths.root) as scratch:
         copy = _copy_database(paths.database, Path(scratch))
         try:
             with closing(sqlite3.connect(copy)) as connection:
