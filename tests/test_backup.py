@@ -339,3 +339,12 @@ def test_a_damaged_database_makes_no_backup(catalog_with_files, data_dir, tmp_pa
     with pytest.raises(BackupError, match=r"is damaged .*no backup was made; `finweek recover`"):
         create_backup(CatalogPaths(data_dir), tmp_path / "b.zip")
     assert not list(tmp_path.glob("b.zip*"))
+
+
+def test_a_backup_stopped_midway_leaves_nothing(catalog_with_files, tmp_path):
+    from finweek_desktop.core.backup import BackupCancelled
+
+    asked = []
+    with pytest.raises(BackupCancelled):
+        create_backup(catalog_with_files.paths, tmp_path / "b.zip", stop=lambda: asked.append(1) or len(asked) > 1)
+    assert asked and not list(tmp_path.glob("b.zip*"))

@@ -63,6 +63,7 @@ def test_a_damaged_catalog_offers_recovery_then_opens(qtbot, starting, damaged, 
         box.grab().save("/tmp/recover-dialog.png")
     qtbot.mouseClick(box.recover_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: box.open_button.isVisible(), timeout=60000)
+    qtbot.wait(50)  # the dialog lays out its new page (the click lands on the button, not where it was)
     text = box.status.text()
     assert f"Recovered {len(damaged)} documents" in text and "search index" in text and "kept at" in text
     assert "organizations" in text  # what the index does not keep is said to be lost

@@ -9,9 +9,9 @@ import logging
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QMainWindow, QMenu
+from PySide6.QtWidgets import QApplication, QMainWindow, QMenu
 
-from ..core.backup import backup_if_due, backup_settings, last_backup, take_backup
+from ..core.backup import BackupCancelled, backup_if_due, backup_settings, last_backup, take_backup
 from ..core.startup import Catalog
 from .errors import show_error
 from .tasks import Progress, TaskRunner
@@ -43,6 +43,12 @@ class BackupActions(QObject):
         self.now_action.setObjectName("backupNow")
         self.now_action.triggered.connect(lambda _checked=False: self.back_up_now())
         self.busy = False
+        # A backup running when the application quits stops at its next file
+        # (its partial archive removed) rather than keeping the process alive.
+        self.stopping = Progress()
+        app = QApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self.stopping.cancel)
         menu.insertAction(before, self.info_action)
         menu.insertAction(before, self.now_action)
         menu.insertSeparator(before)
@@ -64,10 +70,12 @@ class BackupActions(QObject):
         """The daily backup, if the last is older than a day (on a worker)."""
         if self.team:
             return
-        paths = self.catalog.paths
-        self.runner.run(lambda: backup_if_due(paths), self._automatic_done)
+        paths, stopping = self.catalog.paths, self.stopping
+        self.runner.run(lambda: backup_if_due(paths, stop=lambda: stopping.cancelled), self._automatic_done)
 
     def _automatic_done(self, info, error) -> None:
+        if isinstance(error, BackupCancelled):
+            return
         if error is not None:
             log.warning("the daily automatic backup failed", exc_info=error)
             self.window.statusBar().showMessage(f"The daily automatic backup failed: {error}", 10000)
@@ -89,8 +97,14 @@ class BackupActions(QObject):
             lambda done, total, stage: bar.showMessage(f"Backing up: {stage.lower()} {done}/{total}")
         )
         bar.showMessage("Backing up the catalog…")
+        stopping = self.stopping
         self.runner.run(
-            lambda: take_backup(paths, settings, lambda stage, done, total: progress.report(done, total, stage)),
+            lambda: take_backup(
+                paths,
+                settings,
+                lambda stage, done, total: progress.report(done, total, stage),
+                stop=lambda: stopping.cancelled,
+            ),
             self._now_done,
         )
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from .archive import (
     TEAM_CATALOG_MESSAGE,
+    BackupCancelled,
     BackupError,
     BackupInfo,
     RestoreResult,
@@ -28,6 +29,7 @@ from .recover import SOURCES, RecoveryRefused, RecoveryReport, diagnose, recover
 __all__ = [
     "SOURCES",
     "TEAM_CATALOG_MESSAGE",
+    "BackupCancelled",
     "BackupError",
     "BackupInfo",
     "BackupSettings",

@@ -25,6 +25,7 @@ import logging
 import os
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -127,7 +128,12 @@ def backup_due(settings: BackupSettings, now: dt.datetime | None = None) -> bool
     return last is None or (now or dt.datetime.now(dt.UTC)) - last.taken_at >= EVERY
 
 
-def take_backup(paths: CatalogPaths, settings: BackupSettings, progress: Progress | None = None) -> BackupInfo:
+def take_backup(
+    paths: CatalogPaths,
+    settings: BackupSettings,
+    progress: Progress | None = None,
+    stop: Callable[[], bool] | None = None,
+) -> BackupInfo:
     """A backup into the backups folder now, then rotation (the newest
     ``keep`` stay; with automatic backups off, none is deleted)."""
     settings.folder.mkdir(PRIVATE_DIR, parents=True, exist_ok=True)
@@ -136,7 +142,7 @@ def take_backup(paths: CatalogPaths, settings: BackupSettings, progress: Progres
     while target.exists():  # two within a second
         now += dt.timedelta(seconds=1)
         target = settings.folder / f"finweek-backup-{now.strftime(_STAMP)}.zip"
-    info = create_backup(paths, target, progress)
+    info = create_backup(paths, target, progress, stop)
     rotate(settings)
     return info
 
@@ -155,7 +161,9 @@ def rotate(settings: BackupSettings) -> list[Path]:
     return removed
 
 
-def backup_if_due(paths: CatalogPaths, progress: Progress | None = None) -> BackupInfo | None:
+def backup_if_due(
+    paths: CatalogPaths, progress: Progress | None = None, stop: Callable[[], bool] | None = None
+) -> BackupInfo | None:
     """The daily automatic backup: taken when the last is older than a day
     (by one process at a time); None when none was due."""
     settings = backup_settings(paths)
@@ -166,6 +174,6 @@ def backup_if_due(paths: CatalogPaths, progress: Progress | None = None) -> Back
         with lock.acquire(timeout=0):
             if not backup_due(settings):  # another process took it meanwhile
                 return None
-            return take_backup(paths, settings, progress)
+            return take_backup(paths, settings, progress, stop)
     except Timeout:
         return None  # another process is taking it
