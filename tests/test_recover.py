@@ -113,6 +113,8 @@ def test_every_damage_is_found_and_the_open_says_recover(big_catalog, data_dir, 
     if damage != "page":  # a page no start-up read touches is found by recover and check, not at open
         with pytest.raises(CatalogDamaged, match="finweek recover"):
             open_catalog(data_dir)
+    code, _out, err = finweek("list")  # every document read: the damaged page too
+    assert code == 1 and "damaged" in err and "`finweek recover`" in err and len(err.strip().splitlines()) == 1
 
 
 def test_a_whole_catalog_is_refused_unless_forced(big_catalog, data_dir):

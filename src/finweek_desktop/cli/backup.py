@@ -58,11 +58,15 @@ def _paths(args: argparse.Namespace) -> CatalogPaths:
 
 def progress_on_stderr(stage: str, done: int, total: int | None) -> None:
     """Progress for people: on stderr, one line rewritten in place on a terminal."""
+    if total is None:  # a stage of unknown length: its name, once
+        if done == 0:
+            print(f"{stage}…", file=sys.stderr, flush=True)
+        return
     of = f"/{total}" if total else ""
     if sys.stderr.isatty():
-        end = "\n" if total is not None and done >= total else ""
+        end = "\n" if done >= total else ""
         print(f"\r{stage}: {done}{of}\033[K", end=end, file=sys.stderr, flush=True)
-    elif total is None or done >= total:
+    elif done >= total:
         print(f"{stage}: {done}{of}", file=sys.stderr)
 
 

@@ -12,6 +12,7 @@ from ..core.backup import BackupError, RecoveryRefused, backup_if_due
 from ..core.catalog import NotFound
 from ..core.catalog.snapshots import RestoreError
 from ..core.changes import SAVED_NOT_YET_SEARCHABLE, ChangeSet
+from ..core.damage import looks_damaged
 from ..core.display import safe_display_name
 from ..core.search.index import IndexDamaged
 from ..core.search.query import QueryError
@@ -117,6 +118,11 @@ def main(argv: list[str] | None = None) -> int:
     except SQLAlchemyError as exc:  # e.g. the database is locked or read-only
         if catalog is not None and catalog.read_only:  # a full disk: say where, and how much to free
             return _fail(f"nothing was written: {catalog.read_only}")
+        if looks_damaged(exc):  # a damaged page that opening did not touch
+            return _fail(
+                f"the catalog database is damaged: {database_error_message(exc)}; "
+                "`finweek recover` rebuilds a working catalog, keeping the damaged file aside"
+            )
         return _fail(f"the catalog database failed: {database_error_message(exc)}")
     except Exception as exc:  # a bug: still one line, the traceback with -v
         log.info("unexpected error", exc_info=True)

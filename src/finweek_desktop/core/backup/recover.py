@@ -506,7 +506,10 @@ def _sqlite_recover(damaged: Path, target: Path, binary: str | None) -> Path | N
             [binary, str(damaged), ".recover"], capture_output=True, timeout=3600, check=False, stdin=subprocess.DEVNULL
         )
         if dump.returncode != 0 or not dump.stdout.strip():
-            log.warning("sqlite3 .recover failed: %s", dump.stderr.decode(errors="replace").strip())
+            log.info(
+                "sqlite3 .recover failed (the Python reader reads instead): %s",
+                dump.stderr.decode(errors="replace").strip(),
+            )
             return None
         load = subprocess.run([binary, str(target)], input=dump.stdout, capture_output=True, timeout=3600, check=False)
     except (OSError, subprocess.SubprocessError) as exc:
