@@ -150,7 +150,9 @@ def child(phase: str, args: argparse.Namespace, *extra: str) -> dict:
     load_before = os.getloadavg() if hasattr(os, "getloadavg") else None
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen",
            # The GUI's QSettings stay inside the benchmark's folder.
-           "XDG_CONFIG_HOME": str(Path(args.data) / "config"), "HOME": str(Path(args.data) / "home")}
+           "XDG_CONFIG_HOME": str(Path(args.data) / "config"), "HOME": str(Path(args.data) / "home"),
+           # No daily automatic backup in the middle of a measurement (the "backup" phase measures one).
+           "FINWEEK_BACKUP_KEEP": "0"}
     proc = subprocess.run(cmd, check=False, capture_output=True, text=True, env=env)
     wall = time.perf_counter() - started
     lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]

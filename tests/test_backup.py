@@ -112,6 +112,7 @@ def test_backup_then_restore_gives_the_same_catalog_while_another_catalog_writes
     restored_dir = tmp_path / "restored"
     result = restore_backup(archive, restored_dir)
     assert result.old_folder_kept is None
+    assert all(p.stat().st_mode & 0o077 == 0 for p in [restored_dir, *restored_dir.rglob("*")])  # private
     restored = open_catalog(restored_dir, seed=False)
     try:
         rows = catalog_rows(restored_dir)

@@ -155,6 +155,7 @@ def test_from_the_index_when_the_header_is_overwritten(big_catalog, data_dir, fi
     assert set(report) >= {"source", "documents_recovered", "attachments_relinked", "lost", "damaged_file_kept"}
     assert report["source"] == "index"
     assert _sha(Path(report["damaged_file_kept"])) == damaged
+    assert (data_dir / "catalog.sqlite3").stat().st_mode & 0o077 == 0  # private, as the catalog was
     state = _state(data_dir)
     assert report["documents_recovered"] == len(big_catalog["titles"]) == len(state["titles"])
     assert state["titles"] == big_catalog["titles"]

@@ -85,6 +85,7 @@ class SingleInstance:
 
 
 SEGMENTER_PRELOAD_DELAY_MS = 1000
+AUTOMATIC_BACKUP_DELAY_MS = 5000
 
 
 class CatalogOpener(QObject):
@@ -138,7 +139,8 @@ class CatalogOpener(QObject):
                 "Welcome! This new catalog holds the documents of the 3rd Shizimen Finance Week.", 10000
             )
         elif window.backups is not None and catalog.read_only is None:
-            window.backups.run_automatic()  # the daily backup, on a worker
+            # The daily backup, on a worker, once the first rows are painted and the segmenter loaded.
+            QTimer.singleShot(AUTOMATIC_BACKUP_DELAY_MS, window.backups, window.backups.run_automatic)
 
     def offer_recovery(self, message: str) -> None:
         dialog = RecoverDialog(self.data_dir, message, self.runner, self.window)

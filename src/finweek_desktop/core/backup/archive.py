@@ -38,7 +38,7 @@ from pathlib import Path
 
 from ..attachments.store import AttachmentStore
 from ..paths import CatalogPaths
-from ..privacy import PRIVATE_DIR, private_opener
+from ..privacy import PRIVATE_DIR, private_opener, tighten_umask
 
 FORMAT = "finweek-backup"
 FORMAT_VERSION = 1
@@ -348,6 +348,7 @@ def restore_backup(
     if not report.ok:
         raise BackupError(f"the backup {archive_path} is damaged; nothing was restored: {'; '.join(report.problems)}")
     data_dir.parent.mkdir(parents=True, exist_ok=True)
+    tighten_umask()  # the restored catalog is the user's alone, as the one backed up was
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     staging = data_dir.with_name(f"{data_dir.name}.restoring-{stamp}")
     staging.mkdir(PRIVATE_DIR)

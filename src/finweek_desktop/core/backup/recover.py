@@ -51,6 +51,7 @@ from ..damage import database_is_blank
 from ..database import make_engine, sqlite_url, upgrade_to_head
 from ..models import Attachment, Change, Document, Tag
 from ..paths import CatalogPaths, resolve_data_dir
+from ..privacy import make_private
 from ..search.index import INDEX_NAME, VERSION_FILE, SearchIndex, stored_document_count
 from ..search.schema import SCHEMA_VERSION
 from .archive import DATABASE_MEMBER, OBJECTS_PREFIX, BackupError, Progress, verify_backup
@@ -141,6 +142,7 @@ def recover_catalog(
     paths = CatalogPaths(resolve_data_dir(data_dir))
     if not paths.root.is_dir():
         raise RecoveryRefused(f"there is no catalog folder at {paths.root}")
+    make_private(paths.root)  # what is written from here on is the user's alone, like the rest of the catalog
     _tell(progress, "Checking the catalog", 0, None)
     reason = diagnose(paths)
     if reason is None and not force:
