@@ -241,6 +241,7 @@ class _Builder:
         self.scratch = scratch
         self.indexed: _IndexedDocuments | None = indexed
         self.progress = progress
+        self.filled: set[int] = set()  # documents taken from the index to fill what SQLite could not read
 
     def build(self, name: str, damaged_copy: Path | None, sqlite_cli: str | None) -> RecoveryReport | str:
         if name == "backup":
@@ -297,28 +298,66 @@ class _Builder:
         if salvaged is not None:
             readable, how = salvaged, f"`{sqlite_cli} .recover`"
         dropped = _transfer(readable, self.staging, careful=True)
+        filled = self._fill_from_index()
         report = self._report("sqlite", dropped)
         report.notes.insert(0, f"read with {how}")
+        if filled:
+            ids, added = filled
+            report.notes.append(
+                f"{len(ids)} document(s) unreadable in the damaged database were rebuilt from the search index: "
+                f"{self.indexed.describe(ids) if self.indexed else ''}"
+            )
+            report.lost.append(
+                f"of those {len(ids)}, the subtitles, organizations, places, sessions and sources "
+                "(the search index does not keep them)"
+            )
+            added.report_into(report)
         self._compare_with_index(report, since=None)
         return report
+
+    def _fill_from_index(self) -> tuple[list[int], _FromIndex] | None:
+        """Documents the index holds and SQLite could not read: taken from the index."""
+        if self.indexed is None or not self.indexed.documents:
+            return None
+        with closing(sqlite3.connect(self.staging)) as connection:
+            present = {row[0] for row in connection.execute("SELECT id FROM documents")}
+            deleted = {row[0] for row in connection.execute("SELECT document_id FROM changes WHERE action = 'deleted'")}
+        missing = sorted(i for i in self.indexed.documents if i not in present and i not in deleted)
+        if not missing or not present:  # nothing read at all: the index source does the whole work
+            return None
+        self.filled = set(missing)
+        return missing, self._add_from_index(missing)
 
     # (c) the search index
     def from_index(self) -> RecoveryReport | str:
         if self.indexed is None or not self.indexed.documents:
             return "it holds no document, or cannot be read"
         _tell(self.progress, "Rebuilding the documents from the search index", 0, len(self.indexed.documents))
+        added = self._add_from_index(list(self.indexed.documents))
+        report = RecoveryReport("index", len(self.indexed.documents), added.relinked)
+        report.lost.append(
+            "the search index does not keep subtitles, organizations, places, sessions, sources, "
+            "trash or undo history: those of every document are lost"
+        )
+        added.report_into(report)
+        self._unlinked_files(report)
+        return report
+
+    def _add_from_index(self, ids: list[int]) -> _FromIndex:
+        """Add the documents ``ids`` to the new database as the index keeps
+        them: fields, tags (existing ones reused) and files re-linked by hash."""
+        assert self.indexed is not None
+        outcome = _FromIndex()
         engine = make_engine(sqlite_url(self.staging))
-        relinked = 0
-        lost_files = 0
-        without_hashes = 0
         try:
             with DbSession(engine) as session, session.begin():
-                tags: dict[str, Tag] = {}
-                for fields in self.indexed.documents.values():
+                tags: dict[str, Tag] = {t.name_key: t for t in session.scalars(select(Tag))}
+                for doc_id in ids:
+                    fields = self.indexed.documents[doc_id]
                     document = Document(
-                        id=int(fields["id"]),
+                        id=doc_id,
                         kind=fields.get("kind") or "other",
-                        title=fields.get("title") or f"Document {fields['id']}",
+                        title=fields.get("title") or f"Document {doc_id}",
                         date=fields.get("date_text") or None,
                         language=fields.get("language") or None,
                         summary=fields.get("summary") or "",
@@ -334,10 +373,10 @@ class _Builder:
                     content = fields.get("content") or ""
                     files = fields.get("files")
                     if files is None and content:
-                        without_hashes += 1
+                        outcome.without_hashes += 1
                     for sha256, original_name, mime in files or ():
                         if not self.store.exists(sha256):
-                            lost_files += 1
+                            outcome.lost_files += 1
                             continue
                         first = not document.attachments
                         document.attachments.append(
@@ -352,24 +391,11 @@ class _Builder:
                                 text_message="" if first else "its text is kept with the document's first file",
                             )
                         )
-                        relinked += 1
+                        outcome.relinked += 1
                     session.add(document)
         finally:
             engine.dispose()
-        report = RecoveryReport("index", len(self.indexed.documents), relinked)
-        report.lost.append(
-            "the search index does not keep subtitles, organizations, places, sessions, sources, "
-            "trash or undo history: those of every document are lost"
-        )
-        if lost_files:
-            report.lost.append(f"{lost_files} attached file(s) named in the index are no longer in the store")
-        if without_hashes:
-            report.lost.append(
-                f"{without_hashes} document(s) were indexed before the index kept file hashes: "
-                "their files could not be re-linked (they stay in the store; `finweek check` lists them)"
-            )
-        self._unlinked_files(report)
-        return report
+        return outcome
 
     # -- what was lost ----------------------------------------------------------
 
@@ -424,7 +450,9 @@ class _Builder:
             changed = [
                 i
                 for i, fingerprint in recovered.items()
-                if i in self.indexed.documents and self.indexed.documents[i].get("fingerprint") != fingerprint
+                if i in self.indexed.documents
+                and i not in self.filled
+                and self.indexed.documents[i].get("fingerprint") != fingerprint
             ]
             if changed:
                 what = "changes made after " + since if since else "fields or links that could not be read"
@@ -434,6 +462,24 @@ class _Builder:
         back = [i for i in recovered if i not in self.indexed.documents]
         if back and since:
             report.notes.append(f"{len(back)} document(s) deleted after {since} are back")
+
+
+@dataclass
+class _FromIndex:
+    """What adding documents from the index re-linked and could not."""
+
+    relinked: int = 0
+    lost_files: int = 0
+    without_hashes: int = 0
+
+    def report_into(self, report: RecoveryReport) -> None:
+        if self.lost_files:
+            report.lost.append(f"{self.lost_files} attached file(s) named in the index are no longer in the store")
+        if self.without_hashes:
+            report.lost.append(
+                f"{self.without_hashes} document(s) were indexed before the index kept file hashes: "
+                "their files could not be re-linked (they stay in the store; `finweek check` lists them)"
+            )
 
 
 class _IndexedDocuments:
