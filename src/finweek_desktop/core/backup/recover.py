@@ -192,6 +192,15 @@ def recover_catalog(
     return report
 
 
+_ROWS = {
+    "attachments": "attached file link(s)",
+    "document_tags": "tag link(s)",
+    "document_organizations": "organization link(s)",
+    "document_places": "place link(s)",
+    "organization_aliases": "organization alias(es)",
+    "sessions": "session(s)",
+}
+
 _LABELS = {
     "backup": "the latest automatic backup",
     "sqlite": "what SQLite can still read",
@@ -299,6 +308,9 @@ class _Builder:
             readable, how = salvaged, f"`{sqlite_cli} .recover`"
         dropped = _transfer(readable, self.staging, careful=True)
         filled = self._fill_from_index()
+        if filled:  # the tags and files of the documents taken from the index are back with them
+            dropped.pop("document_tags", None)
+            dropped.pop("attachments", None)
         report = self._report("sqlite", dropped)
         report.notes.insert(0, f"read with {how}")
         if filled:
@@ -410,7 +422,8 @@ class _Builder:
         relinked = sum(1 for _id, sha in rows if self.store.exists(sha))
         report = RecoveryReport(source, count, relinked)
         for table, n in sorted(dropped.items()):
-            report.lost.append(f"{n} row(s) of {table} whose parent row was unreadable")
+            what = _ROWS.get(table, f"row(s) of {table}")
+            report.lost.append(f"{n} {what} whose document (or other parent) could not be read")
         if len(rows) > relinked:
             report.lost.append(f"{len(rows) - relinked} attachment(s) whose file is not in the store")
         self._unlinked_files(report)
