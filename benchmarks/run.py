@@ -179,7 +179,9 @@ def child(phase: str, args: argparse.Namespace, *extra: str) -> dict:
     load_before = os.getloadavg() if hasattr(os, "getloadavg") else None
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen",
            # The GUI's QSettings stay inside the benchmark's folder.
-           "XDG_CONFIG_HOME": str(Path(args.data) / "config"), "HOME": str(Path(args.data) / "home")}
+           "XDG_CONFIG_HOME": str(Path(args.data) / "config"), "HOME": str(Path(args.data) / "home"),
+           # No daily automatic backup in the middle of a measurement (the "backup" phase measures one).
+           "FINWEEK_BACKUP_KEEP": "0"}
     proc = subprocess.run(cmd, check=False, capture_output=True, text=True, env=env)
     wall = time.perf_counter() - started
     lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
@@ -624,7 +626,33 @@ def phase_gui(args) -> None:
     os._exit(0)
 
 
+def phase_backup(args) -> None:
+    """`finweek backup create` of the catalog (the database's online backup,
+    the stored files, the manifest), then reading it back (`backup verify`)."""
+    from finweek_desktop.core.backup import create_backup, verify_backup
+    from finweek_desktop.core.paths import CatalogPaths
+
+    target = Path(args.data) / "backup.zip"
+    target.unlink(missing_ok=True)
+    started = time.perf_counter()
+    info = create_backup(CatalogPaths(Path(args.data) / "catalog"), target)
+    created = time.perf_counter()
+    report = verify_backup(target)
+    verified = time.perf_counter()
+    emit({
+        "create_s": created - started,
+        "verify_s": verified - created,
+        "archive_bytes": info.size,
+        "documents": info.documents,
+        "files": info.files,
+        "ok": report.ok,
+        "peak_rss_mb": peak_rss_mb(),
+    })
+    target.unlink()
+
+
 PHASES = {
+    "backup": phase_backup,
     "import": phase_import,
     "fts5": phase_fts5,
     "fts5-search": phase_fts5_search,
@@ -703,6 +731,8 @@ def run(args) -> dict:
     results["fts5_fresh"] = fts_fresh
     log("GUI start-up")
     results["gui"] = [child("gui", args, "--spawned", repr(time.time())) for _ in range(args.runs)]
+    log("create a backup")
+    results["backup"] = child("backup", args)
     # Last: it copies the catalog (every earlier figure is of a warm page cache).
     log(f"add one while another process imports {busy_docs(args)} documents")
     batch = max(10, min(args.batch, busy_docs(args) // 10))  # ten batches or more: adds spread over them
@@ -761,6 +791,10 @@ def summarize(r: dict) -> dict:
         s["import_peak_rss_mb"] = r["import"]["peak_rss_mb"]
         s["import_peak_rss_children_mb"] = r["import"]["peak_rss_children_mb"]
         s["fts5_import_docs_per_s"] = r["fts5_build"]["docs_per_s"]
+    if "backup" in r:
+        s["backup_create_s"] = r["backup"]["create_s"]
+        s["backup_verify_s"] = r["backup"]["verify_s"]
+        s["backup_mb"] = r["backup"]["archive_bytes"] / 2**20
     busy = r.get("busy_add")
     if busy and "error" in busy:
         s["busy_add_error"] = busy["error"].splitlines()[-1]
@@ -837,6 +871,9 @@ def table(s: dict) -> str:
         ("SQLite size (MB)", "sqlite_mb", None),
         ("index size (MB)", "index_mb", "fts5_mb"),
         ("attachment store size (MB)", "attachments_mb", None),
+        ("create a backup: database + stored files + manifest (s)", "backup_create_s", None),
+        ("  same: verify it, every member read (s)", "backup_verify_s", None),
+        ("  same: archive size (MB)", "backup_mb", None),
     ]
     lines = [f"N = {s['docs']:,} documents", "",
              "| measure | ours | target | FTS5 reference | ours / FTS5 |", "|---|---:|---|---:|---:|"]

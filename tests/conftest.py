@@ -17,6 +17,9 @@ def data_dir(tmp_path, monkeypatch):
     path = tmp_path / "data"
     # Keep every code path that consults the environment inside tmp_path.
     monkeypatch.setenv("FINWEEK_DATA_DIR", str(path))
+    # No daily automatic backup after each test's first write (test_backup.py turns them on).
+    monkeypatch.setenv("FINWEEK_BACKUP_KEEP", "0")
+    monkeypatch.delenv("FINWEEK_BACKUP_DIR", raising=False)
     return path
 
 

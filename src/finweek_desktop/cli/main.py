@@ -8,9 +8,11 @@ import sys
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..core.backup import BackupError, RecoveryRefused, backup_if_due
 from ..core.catalog import ChangedMeanwhile, NotFound
 from ..core.catalog.snapshots import RestoreError
 from ..core.changes import SAVED_NOT_YET_SEARCHABLE, ChangeSet
+from ..core.damage import looks_damaged
 from ..core.database import server_failure
 from ..core.display import safe_display_name
 from ..core.errors import CatalogUnavailable, ReadOnlyCatalog
@@ -18,7 +20,21 @@ from ..core.paths import resolve_database_url
 from ..core.search.index import IndexBusy, IndexDamaged
 from ..core.search.query import QueryError
 from ..core.startup import CatalogOpenError, database_error_message, open_catalog
-from . import attachments, collections, documents, history, imports, maintenance, reference, refs, search, tags, team
+from . import (
+    attachments,
+    backup,
+    collections,
+    documents,
+    history,
+    imports,
+    maintenance,
+    recover,
+    reference,
+    refs,
+    search,
+    tags,
+    team,
+)
 from .output import CliError
 
 COMMAND_GROUPS = [
@@ -33,6 +49,8 @@ COMMAND_GROUPS = [
     refs,
     imports,
     team,
+    backup,
+    recover,
 ]
 log = logging.getLogger("finweek_desktop.cli")
 
@@ -95,14 +113,20 @@ def main(argv: list[str] | None = None) -> int:
         logging.getLogger("alembic").setLevel(logging.WARNING)
     catalog = None
     try:
+        if not getattr(args, "opens_catalog", True):
+            # backup, restore, recover: they work on the folder (a damaged
+            # catalog, an empty target), not on an opened catalog.
+            return args.handler(args) or 0
         catalog = open_catalog(
             getattr(args, "data_dir", None),
             database_url=resolve_database_url(getattr(args, "database_url", None)),
             progress=_progress_on_stderr,
         )
         unsearchable: list[ChangeSet] = []
+        wrote: list[ChangeSet] = []
 
         def note_unsearchable(changes: ChangeSet) -> None:
+            wrote.append(changes)
             if not changes.searchable:
                 unsearchable.append(changes)
 
@@ -115,6 +139,8 @@ def main(argv: list[str] | None = None) -> int:
             read_only = catalog.index.read_only_problem()
             why = f"\nfinweek: {read_only}" if read_only else " (another process is writing the search index)"
             print(f"finweek: {SAVED_NOT_YET_SEARCHABLE}{why}", file=sys.stderr)
+        if wrote and code == 0 and getattr(args, "database_url", None) is None:
+            _automatic_backup(catalog)
         return code
     except CliError as exc:
         return _fail(str(exc), exc.code)
@@ -129,6 +155,8 @@ def main(argv: list[str] | None = None) -> int:
         ChangedMeanwhile,
         CatalogUnavailable,
         ReadOnlyCatalog,
+        BackupError,
+        RecoveryRefused,
     ) as exc:
         return _fail(str(exc))
     except BrokenPipeError:  # output piped into `head` and the like
@@ -144,6 +172,11 @@ def main(argv: list[str] | None = None) -> int:
             return _fail(str(failure))
         if catalog is not None and catalog.read_only:  # a full disk: say where, and how much to free
             return _fail(f"nothing was written: {catalog.read_only}")
+        if looks_damaged(exc):  # a damaged page that opening did not touch
+            return _fail(
+                f"the catalog database is damaged: {database_error_message(exc)}; "
+                "`finweek recover` rebuilds a working catalog, keeping the damaged file aside"
+            )
         return _fail(f"the catalog database failed: {database_error_message(exc)}")
     except Exception as exc:  # a bug: still one line, the traceback with -v
         log.info("unexpected error", exc_info=True)
@@ -151,6 +184,19 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if catalog is not None:
             catalog.close()
+
+
+def _automatic_backup(catalog) -> None:
+    """The daily backup, after a command that wrote (reads stay quick);
+    a backup that fails is a warning, never the command's failure."""
+    try:
+        info = backup_if_due(catalog.paths)
+    except Exception as exc:
+        log.info("automatic backup failed", exc_info=True)
+        print(f"finweek: warning: the daily automatic backup failed: {exc}", file=sys.stderr)
+        return
+    if info is not None:
+        print(f"finweek: daily automatic backup saved: {info.path}", file=sys.stderr)
 
 
 def _fail(message: str, code: int = 1) -> int:

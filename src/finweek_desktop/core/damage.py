@@ -20,8 +20,23 @@ from .errors import CatalogDamaged
 from .search.index import stored_document_count
 
 _WHAT_TO_DO = (
-    "Nothing was changed. Restore catalog.sqlite3 from a backup, or move the folder aside to start a new catalog."
+    "Nothing was changed. `finweek recover` rebuilds a working catalog from the latest backup, "
+    "what SQLite can still read or the search index, keeping the damaged file aside; "
+    "or move the folder aside to start a new catalog."
 )
+
+# What SQLite says of a file that is not (or no longer) a whole database.
+_DAMAGE_SIGNS = ("malformed", "not a database", "disk image", "corrupt")
+
+
+def looks_damaged(exc: BaseException) -> bool:
+    """Whether a database error means a damaged file (not a lock, a full disk, permissions)."""
+    text = str(getattr(exc, "orig", None) or exc).lower()
+    return any(sign in text for sign in _DAMAGE_SIGNS)
+
+
+def damaged_message(database: Path, reason: str) -> str:
+    return f"the catalog database {database} is damaged ({reason}). {_WHAT_TO_DO}"
 
 
 def database_is_blank(database: Path) -> bool:

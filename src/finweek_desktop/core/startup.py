@@ -18,7 +18,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from .attachments.store import AttachmentStore
 from .catalog import CatalogService
 from .changes import ChangeAction
-from .damage import database_is_blank, refuse_blank_database, refuse_emptied_database
+from .damage import (
+    damaged_message,
+    database_is_blank,
+    looks_damaged,
+    refuse_blank_database,
+    refuse_emptied_database,
+)
 from .database import (
     current_revision,
     full_disk_message,
@@ -115,6 +121,8 @@ def open_catalog(
         where = paths.database if database_url is None else "at the given --database-url"
         read_only = full_disk_message(paths.root) if database_url is None and not created else None
         if read_only is None:
+            if database_url is None and looks_damaged(exc):
+                raise CatalogDamaged(damaged_message(paths.database, database_error_message(exc))) from exc
             raise CatalogOpenError(f"cannot open the catalog database {where}: {database_error_message(exc)}") from exc
         # A full disk: no room for SQLite's -wal and -shm files. Reading needs none.
         log.warning("%s", read_only)
@@ -128,6 +136,11 @@ def open_catalog(
             refuse_emptied_database(paths.database, _count_documents(engine), paths.index, _deletions_logged(engine))
         except CatalogDamaged:
             engine.dispose()
+            raise
+        except Exception as exc:
+            engine.dispose()
+            if looks_damaged(exc):
+                raise CatalogDamaged(damaged_message(paths.database, database_error_message(exc))) from exc
             raise
     index = SearchIndex(paths.index)
     service = CatalogService(engine, index, store)

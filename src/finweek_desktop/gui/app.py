@@ -14,14 +14,16 @@ import logging.handlers
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QLockFile, QSettings, Qt, QTimer
+from PySide6.QtCore import QLockFile, QObject, QSettings, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from ..core.errors import CatalogDamaged
 from ..core.paths import APP_NAME, resolve_data_dir, resolve_database_url
 from ..core.search.analysis import preload_segmenter
 from ..core.startup import CatalogOpenError, open_catalog
 from .errors import ExceptionHook, describe
 from .main_window import MainWindow
+from .recovery import RecoverDialog
 from .tasks import Progress, TaskRunner
 from .team_catalog import remembered_url, usable_in_window
 from .theme import app_icon
@@ -85,6 +87,80 @@ class SingleInstance:
 
 
 SEGMENTER_PRELOAD_DELAY_MS = 1000
+AUTOMATIC_BACKUP_DELAY_MS = 5000
+
+
+class CatalogOpener(QObject):
+    """Opens the catalog on a worker and hands it to the window. A damaged
+    catalog is no dead end: a dialog offers to recover it, then opens it."""
+
+    def __init__(self, window: MainWindow, runner: TaskRunner, data_dir: Path, database_url: str | None = None):
+        super().__init__(window)
+        self.window = window
+        self.runner = runner
+        self.data_dir = data_dir
+        self.database_url = database_url
+        self.catalog = None
+        self.recover_dialog: RecoverDialog | None = None
+        self.progress = Progress()
+        self.progress.changed.connect(window.show_progress)
+
+    def open(self) -> None:
+        data_dir, database_url, progress = self.data_dir, self.database_url, self.progress
+        self.runner.run(
+            lambda: open_catalog(
+                data_dir,
+                database_url=database_url,
+                progress=lambda message, done, total: progress.report(done, total, message),
+            ),
+            self.opened,
+        )
+
+    def opened(self, catalog, error) -> None:
+        window, runner = self.window, self.runner
+        if error is None and not usable_in_window(catalog):  # a team catalog whose server cannot be reached
+            error = CatalogOpenError("the team catalog's server cannot be reached: try again once it is back, "
+                                     "or choose File → My own catalog")
+            catalog.close()
+        if error is not None:
+            log.error("cannot open the catalog", exc_info=error)
+            message = describe(error) if isinstance(error, CatalogOpenError) else f"Unexpected error: {describe(error)}"
+            window.show_open_error(message)
+            if isinstance(error, CatalogDamaged) and self.database_url is None:
+                self.offer_recovery(message)
+                return
+            QMessageBox.critical(window, "Finance Week", f"The catalog could not be opened.\n\n{message}")
+            return
+        self.catalog = catalog
+        window.set_catalog(catalog)
+        window.ops.follow()  # writes that waited for a busy index, and other processes' writes
+        # a team catalog: colleagues' writes as they commit (LISTEN/NOTIFY)
+        catalog.service.team.listen(wake=window.ops.wake.emit)
+        # jieba's dictionary takes about a second to load: load it off the
+        # UI thread rather than on the first Chinese query, but only once the
+        # first rows are painted. The loading thread holds the GIL most of
+        # that second, so started at once it delayed the first table by
+        # ~0.6 s at 50,000 documents.
+        QTimer.singleShot(SEGMENTER_PRELOAD_DELAY_MS, lambda: runner.run(preload_segmenter))
+        if catalog.created:
+            window.statusBar().showMessage(
+                "Welcome! This new catalog holds the documents of the 3rd Shizimen Finance Week.", 10000
+            )
+        elif window.backups is not None and catalog.read_only is None:
+            # The daily backup, on a worker, once the first rows are painted and the segmenter loaded.
+            QTimer.singleShot(AUTOMATIC_BACKUP_DELAY_MS, window.backups, window.backups.run_automatic)
+
+    def offer_recovery(self, message: str) -> None:
+        dialog = RecoverDialog(self.data_dir, message, self.runner, self.window)
+        self.recover_dialog = dialog
+        dialog.recovered.connect(self._recovered)
+        dialog.quit_requested.connect(self.window.close)
+        dialog.open()
+
+    def _recovered(self, report) -> None:
+        self.window.show_progress(0, 0, "Opening the recovered catalog")
+        self.window.loading_bar.show()
+        self.open()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -124,43 +200,9 @@ def main(argv: list[str] | None = None) -> int:
     database_url = resolve_database_url(args.database_url) or remembered_url(settings)
     window = MainWindow(settings=settings, runner=runner)
     window.show()
-    progress = Progress()
-    progress.changed.connect(window.show_progress)
-
     window.catalogs.data_dir = data_dir  # File → My own catalog works even if the team's could not open
-
-    def opened(catalog, error):
-        if error is None and not usable_in_window(catalog):  # a team catalog whose server cannot be reached
-            error = CatalogOpenError("the team catalog's server cannot be reached: try again once it is back, "
-                                     "or choose File → My own catalog")
-            catalog.close()
-        if error is not None:
-            log.error("cannot open the catalog", exc_info=error)
-            message = describe(error) if isinstance(error, CatalogOpenError) else f"Unexpected error: {describe(error)}"
-            window.show_open_error(message)
-            QMessageBox.critical(window, "Finance Week", f"The catalog could not be opened.\n\n{message}")
-            return
-        window.set_catalog(catalog)
-        window.ops.follow()  # writes that waited for a busy index, and other processes' writes
-        # a team catalog: colleagues' writes as they commit (LISTEN/NOTIFY)
-        catalog.service.team.listen(wake=window.ops.wake.emit)
-        # jieba's dictionary takes about a second to load: load it off the
-        # UI thread rather than on the first Chinese query, but only once the
-        # first rows are painted. The loading thread holds the GIL most of
-        # that second, so started at once it delayed the first table by
-        # ~0.6 s at 50,000 documents.
-        QTimer.singleShot(SEGMENTER_PRELOAD_DELAY_MS, lambda: runner.run(preload_segmenter))
-        if catalog.created:
-            window.statusBar().showMessage("Welcome! This new catalog holds the documents of the 3rd Shizimen Finance Week.", 10000)
-
-    runner.run(
-        lambda: open_catalog(
-            data_dir,
-            database_url=database_url,
-            progress=lambda message, done, total: progress.report(done, total, message),
-        ),
-        opened,
-    )
+    opener = CatalogOpener(window, runner, data_dir, database_url)
+    opener.open()
     code = app.exec()
     window.save_state()
     runner.wait()

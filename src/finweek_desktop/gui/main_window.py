@@ -29,6 +29,7 @@ from ..core.catalog import DocumentFilter, NotFound
 from ..core.changes import ChangeSet
 from ..core.startup import Catalog
 from ..core.vocabulary import DocumentKind
+from .backups import BackupActions
 from .batch_edit import BatchEditDialog
 from .browse import BrowseTab, SessionBrowseTab
 from .collections_sidebar import CollectionsSidebar
@@ -72,6 +73,7 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
         self.catalog: Catalog | None = None
         self.ops: Operations | None = None
         self.tabs: TabArea | None = None
+        self.backups: BackupActions | None = None  # the File menu's backup entries, once a catalog is open
         # Once, after the burst of palette events a theme switch sends; a
         # timer the window owns, so none fires on a closed window.
         self._restyle_timer = QTimer(self, singleShot=True, interval=0)
@@ -130,6 +132,7 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
         self.ops.failed.connect(lambda action, error: show_error(self, action, error))
         self.ops.undo_changed.connect(self._undo_changed)
         self.ops.redo_changed.connect(self._redo_changed)
+        self.backups = BackupActions(self, catalog, self.runner, self.file_menu, self.quit_action)
         self._build_main()
         # One signal, each part subscribed: what any write changed (this
         # window's, the CLI's, a colleague's) reaches every view of it.
@@ -337,7 +340,7 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
             self.tab_actions.append(a(f"tab{i + 1}", f"Tab {i + 1}", lambda i=i: self.focus_tab(i), f"Ctrl+{i + 1}"))
 
         menu = self.menuBar()
-        file_menu = menu.addMenu("&File")
+        file_menu = self.file_menu = menu.addMenu("&File")
         for action in (self.new_action, self.attach_action, self.import_action, self.import_folder_action,
                        self.import_refs_action, self.export_action):
             file_menu.addAction(action)

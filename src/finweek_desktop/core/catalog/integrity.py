@@ -145,4 +145,5 @@ def _to_indexed(document: Document, user_notes: Iterable[str] = ()) -> IndexedDo
         date=document.date,
         content="\n\n".join(a.text for a in document.attachments if a.text),
         user_notes=tuple(user_notes),
+        files=tuple((a.sha256, a.original_name, a.mime_type) for a in document.attachments),
     )

@@ -23,7 +23,10 @@ from .analysis import (
 #    fields; summary, notes and content stored only.
 # 5: ``user_notes``, the researcher's notes (catalog/notes.py), stored for
 #    snippets and indexed in ``body``.
-SCHEMA_VERSION = f"5.{ANALYZER_VERSION}"
+# 6: ``files`` stored: the hash, name and type of each attached file, so
+#    that `finweek recover` can re-link the store's files to the documents
+#    it rebuilds from the index when the database is lost.
+SCHEMA_VERSION = f"6.{ANALYZER_VERSION}"
 
 # Free-text fields searched when a query names no field, with their weight.
 #
@@ -90,6 +93,7 @@ def build_schema(han_index: str = "bigrams") -> Schema:
         notes=STORED(),
         user_notes=STORED(),
         content=STORED(),
+        files=STORED(),  # [[sha256, original name, MIME type], ...]: for `finweek recover`
         org=text(),
         tag=KEYWORD(stored=True, lowercase=True, commas=True, scorable=True),
         session=text(),
@@ -124,6 +128,7 @@ class IndexedDocument:
     language: str = ""
     date: str | None = None
     user_notes: tuple[str, ...] = ()  # the researcher's notes, Markdown
+    files: tuple[tuple[str, str, str], ...] = ()  # (sha256, original name, MIME type) of each attachment
 
     def fingerprint(self) -> str:
         """Changes whenever anything indexed changes: `check` compares it."""
@@ -157,7 +162,7 @@ class IndexedDocument:
 
     def fields(self) -> dict:
         date = PartialDate.parse(self.date) if self.date else None
-        fields: dict[str, str | int] = {
+        fields: dict[str, str | int | list[list[str]]] = {
             "id": str(self.id),
             "fingerprint": self.fingerprint(),
             "kind": self.kind,
@@ -174,6 +179,8 @@ class IndexedDocument:
             "place": "\n".join(self.places),
             "language": self.language or "",
         }
+        if self.files:
+            fields["files"] = [list(f) for f in self.files]
         if self.is_portuguese():
             for name, shadow in PORTUGUESE_SHADOWS.items():
                 if fields[name]:
