@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import ExitStack
@@ -12,7 +13,7 @@ from pathlib import Path
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session as DbSession
 
-from ..attachments.extraction import ExtractedText, TextStatus, extract_text
+from ..attachments.extraction import ExtractedText, PageText, TextSource, TextStatus, extract_text
 from ..attachments.filetypes import is_text_like
 from ..attachments.ingest import PreparedFile, check_sources, prepare, title_from
 from ..attachments.previews import PreviewError, Previews
@@ -27,6 +28,7 @@ from .check_report import CheckReport
 from .common import NotFound, require_document
 from .documents import Documents
 from .history import History
+from .reading import page_rows
 from .writer import CatalogWriter
 
 log = logging.getLogger(__name__)
@@ -199,7 +201,13 @@ class Attachments:
             )
             if row is None:
                 return None
-            return ExtractedText(TextStatus(row.text_status), row.text, None, row.text_message)
+            pages = tuple(
+                PageText(p.page, p.text, tuple(tuple(b) for b in json.loads(p.boxes)) if p.boxes else ())
+                for p in row.pages
+            )
+            return ExtractedText(
+                TextStatus(row.text_status), row.text, None, row.text_message, pages, TextSource(row.text_source)
+            )
 
     def holders_by_hash(self, sha256: str) -> list[Holder]:
         with self._writer.read() as session:
@@ -347,11 +355,13 @@ class Attachments:
             extracted = extract_text(store.path_for(detail.sha256), detail.mime_type)
             with self._writer.writing() as (session, touched):
                 row = session.get(Attachment, attachment_id)
-                row.text, row.text_status, row.text_message = (
+                row.text, row.text_status, row.text_message, row.text_source = (
                     extracted.text,
                     extracted.status.value,
                     extracted.message,
+                    extracted.source.value,
                 )
+                row.pages = page_rows(row.id, extracted)
                 touched.add(row.document_id)
 
 
@@ -377,6 +387,7 @@ def _detail(a: Attachment, store: AttachmentStore) -> AttachmentDetail:
         a.text_message,
         len(a.text or ""),
         store.path_for(a.sha256),
+        a.text_source,
     )
 
 

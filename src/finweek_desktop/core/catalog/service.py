@@ -2,8 +2,8 @@
 
 ``CatalogService`` builds each part with an explicit constructor, handing it
 only what it needs, and exposes them: ``documents``, ``tags``,
-``reference``, ``attachments``, ``integrity``, ``imports``, ``history`` and
-``trash``; plus ``writer`` (the one write path, the change log's listeners)
+``reference``, ``attachments``, ``reading`` (OCR), ``integrity``, ``imports``,
+``history`` and ``trash``; plus ``writer`` (the one write path, the change log's listeners)
 and ``search``. No part inherits from another or calls another's private
 members. Reads hand out plain dataclasses from ``records``, never ORM objects.
 """
@@ -20,6 +20,7 @@ from .documents import Documents
 from .history import History
 from .imports import Imports
 from .integrity import Integrity
+from .reading import Reading
 from .reference import Reference
 from .tagging import Tags
 from .trash import Trash
@@ -37,6 +38,7 @@ class CatalogService:
         self.tags = Tags(self.writer, self.history)
         self.documents = Documents(self.writer, self.tags, self.reference, self.history, self.trash)
         self.attachments = Attachments(self.writer, store, self.documents, self.history)
+        self.reading = Reading(self.writer, store)
         self.integrity = Integrity(self.writer, index, self.documents, self.attachments)
         self.imports = Imports(self.writer, index, self.integrity, self.attachments)
         self.writer.follower = IndexFollower(
