@@ -27,7 +27,7 @@ def scan_png(path: Path, text: str, dpi: int = 200) -> Path:
     return path
 
 
-def scan_pdf(path: Path, pages: list[str], dpi: int = 150) -> Path:
+def scan_pdf(path: Path, pages: list[str], dpi: int = 200) -> Path:
     """A PDF of page images and no text layer, as a scanner makes."""
     images = [render_page(text, dpi=dpi, seed=i).convert("RGB") for i, text in enumerate(pages)]
     images[0].save(path, "PDF", resolution=dpi, save_all=True, append_images=images[1:])

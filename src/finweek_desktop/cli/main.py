@@ -15,10 +15,10 @@ from ..core.display import safe_display_name
 from ..core.search.index import IndexDamaged
 from ..core.search.query import QueryError
 from ..core.startup import CatalogOpenError, database_error_message, open_catalog
-from . import attachments, documents, history, maintenance, reference, search, tags
+from . import attachments, documents, history, maintenance, ocr, reference, search, tags
 from .output import CliError
 
-COMMAND_GROUPS = [search, documents, attachments, tags, reference, maintenance, history]
+COMMAND_GROUPS = [search, documents, attachments, ocr, tags, reference, maintenance, history]
 log = logging.getLogger("finweek_desktop.cli")
 
 

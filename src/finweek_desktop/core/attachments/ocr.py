@@ -33,7 +33,9 @@ PACKAGES = "tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-chi-tra tesseract-
 ENABLE_HINT = f"to read scans, install Tesseract: apt-get install {PACKAGES}"
 TARGET = "finweek_desktop.core.attachments.ocr:recognize"
 
-MAX_PAGES = 100  # pages OCR'd per file; a longer scan gets its first pages and says so
+# Pages OCR'd per file; a longer scan gets its first pages and says so (the
+# environment variable lets a test make a short file "long").
+MAX_PAGES = int(os.environ.get("FINWEEK_OCR_MAX_PAGES", "100"))
 MAX_PIXELS = 60_000_000  # an image larger than this is refused (a decompression bomb, or a poster)
 DPI = 300  # PDF pages are rendered at this resolution
 PAGE_SECONDS = 90  # per page, for the Tesseract process
@@ -100,7 +102,9 @@ def _recognize(path: Path, mime: str) -> ExtractedText:
 def _image(path: Path) -> ExtractedText:
     from PIL import Image, ImageSequence, UnidentifiedImageError
 
-    Image.MAX_IMAGE_PIXELS = MAX_PIXELS  # a larger one raises before it is decoded
+    # Opening reads the header only: the size is checked here, before any
+    # pixel is decoded, to give the reason in the user's terms.
+    Image.MAX_IMAGE_PIXELS = None
     try:
         image = Image.open(path)
         width, height = image.size
@@ -109,6 +113,7 @@ def _image(path: Path) -> ExtractedText:
                 f"the image is {width:,}×{height:,} pixels ({width * height / 1e6:.0f} megapixels);"
                 f" OCR reads images up to {MAX_PIXELS / 1e6:.0f} megapixels"
             )
+        Image.MAX_IMAGE_PIXELS = MAX_PIXELS  # and each frame of a TIFF as it is decoded
         frames = image.n_frames if hasattr(image, "n_frames") else 1
         pages = []
         with tempfile.TemporaryDirectory(prefix="finweek-ocr-") as work:

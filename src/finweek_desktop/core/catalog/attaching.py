@@ -335,6 +335,8 @@ class Attachments:
             missing_files=tuple(i for i, sha, _ in rows if sha not in stored),
             temp_files=tuple(str(p) for p in store.leftover_temp_files()),
             pending_text=tuple(i for i, sha, status in rows if status == TextStatus.PENDING.value and sha in stored),
+            needs_ocr=tuple(i for i, _sha, status in rows if status == TextStatus.NEEDS_OCR.value),
+            ocr_failed=tuple(i for i, _sha, status in rows if status == TextStatus.OCR_FAILED.value),
             quarantined_files=tuple(str(p) for p in store.quarantined()),
         )
 

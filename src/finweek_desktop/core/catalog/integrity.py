@@ -128,4 +128,9 @@ def _to_indexed(document: Document) -> IndexedDocument:
         language=document.language or "",
         date=document.date,
         content="\n\n".join(a.text for a in document.attachments if a.text),
+        ocr=tuple(sorted({_OCR_STATES[a.text_status] for a in document.attachments if a.text_status in _OCR_STATES})),
     )
+
+
+# What ``ocr:`` finds a document by: a file waiting for OCR, or whose OCR failed.
+_OCR_STATES = {"needs_ocr": "needed", "ocr_failed": "failed"}

@@ -18,6 +18,7 @@ from ..search.index import SearchIndex, SearchResults
 from .attaching import Attachments
 from .documents import Documents
 from .history import History
+from .hits import HitPlaces
 from .imports import Imports
 from .integrity import Integrity
 from .reading import Reading
@@ -39,6 +40,7 @@ class CatalogService:
         self.documents = Documents(self.writer, self.tags, self.reference, self.history, self.trash)
         self.attachments = Attachments(self.writer, store, self.documents, self.history)
         self.reading = Reading(self.writer, store)
+        self.places = HitPlaces(self.writer, index)
         self.integrity = Integrity(self.writer, index, self.documents, self.attachments)
         self.imports = Imports(self.writer, index, self.integrity, self.attachments)
         self.writer.follower = IndexFollower(
@@ -52,4 +54,5 @@ class CatalogService:
         return self.attachments.store
 
     def search(self, text: str, **options) -> SearchResults:
-        return self.index.search(text, **options)
+        """Search; each hit says which attached files and pages matched (``where``)."""
+        return self.places.locate(self.index.search(text, **options))

@@ -62,6 +62,9 @@ _DAMAGED_MESSAGE = (
 )
 
 
+_TEXT_FIELDS = {"title", "title_pt", "body", "body_pt", "subtitle_pt"}
+
+
 class IndexDamaged(RuntimeError):
     """The index's files are not what was written; the message is for the
     user. The index is marked for a rebuild at the next open."""
@@ -80,6 +83,26 @@ class SearchHit:
     score: float  # relevance; 0.0 when sorted by date or title
     snippet: str  # HTML: escaped text with <b> around the matches
     tags: tuple[str, ...] = ()
+    where: tuple[HitPlace, ...] = ()  # the attached files (and pages) that matched, best first
+
+
+@dataclass(frozen=True)
+class HitPlace:
+    """Where in a document's files a hit matched: a file, and its page (1-based) when it has pages."""
+
+    attachment_id: int
+    name: str
+    page: int | None = None
+
+    def label(self) -> str:
+        """ "in report.pdf, p. 7" """
+        return f"in {self.name}" + (f", p. {self.page}" if self.page else "")
+
+    def to_json(self) -> dict:
+        data: dict[str, int | str] = {"attachment_id": self.attachment_id, "name": self.name}
+        if self.page is not None:
+            data["page"] = self.page
+        return data
 
 
 @dataclass(frozen=True)
@@ -407,6 +430,36 @@ class SearchIndex:
 
     def parse(self, text: str) -> ParsedQuery:
         return parse_query(text, self._parser)
+
+    def text_matcher(self, text: str) -> Callable[[str], int] | None:
+        """For a query, a function telling how many of its words a piece of
+        text holds (a page, a file), analysed exactly as the index analyses
+        attached text: accents and Traditional/Simplified folded, stems,
+        Chinese bigrams. None when the query has no words to look for."""
+        try:
+            parsed = self.parse(text)
+            terms = {
+                (field, term if isinstance(term, str) else term.decode("utf-8"))
+                for field, term in parsed.query.iter_all_terms(phrases=True)
+                if field in _TEXT_FIELDS
+            }
+        except Exception:
+            return None
+        wanted = {name: {t for f, t in terms if f == name} for name in ("body", "body_pt")}
+        wanted["body"] |= {t for f, t in terms if f == "title"}
+        wanted["body_pt"] |= {t for f, t in terms if f in ("title_pt", "subtitle_pt")}
+        analyzers = {name: self._schema[name].analyzer for name, words in wanted.items() if words}
+        if not analyzers:
+            return None
+
+        def count(piece: str) -> int:
+            found = 0
+            for name, analyzer in analyzers.items():
+                tokens = {t.text for t in analyzer(piece, mode="index")}
+                found += len(wanted[name] & tokens)
+            return found
+
+        return count
 
     def search(
         self,

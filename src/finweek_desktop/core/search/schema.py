@@ -21,7 +21,8 @@ from .analysis import (
 # 2: the *_pt shadow fields.
 # 4: one unstored ``body`` field (+ ``body_pt``) searched instead of nine
 #    fields; summary, notes and content stored only.
-SCHEMA_VERSION = f"4.{ANALYZER_VERSION}"
+# 5: ``ocr`` (needed / failed), the files of a document waiting for OCR or whose OCR failed.
+SCHEMA_VERSION = f"5.{ANALYZER_VERSION}"
 
 # Free-text fields searched when a query names no field, with their weight.
 #
@@ -86,6 +87,8 @@ def build_schema(han_index: str = "bigrams") -> Schema:
         content=STORED(),
         org=text(),
         tag=KEYWORD(stored=True, lowercase=True, commas=True, scorable=True),
+        # "needed" when a file of the document waits for OCR, "failed" when its OCR failed: ocr:needed, ocr:failed.
+        ocr=KEYWORD(lowercase=True, commas=True),
         session=text(),
         place=text(),
         language=ID(stored=True),
@@ -117,6 +120,7 @@ class IndexedDocument:
     places: tuple[str, ...] = ()  # names and aliases
     language: str = ""
     date: str | None = None
+    ocr: tuple[str, ...] = ()  # "needed", "failed": the state of its files' OCR
 
     def fingerprint(self) -> str:
         """Changes whenever anything indexed changes: `check` compares it."""
@@ -164,6 +168,8 @@ class IndexedDocument:
             "place": "\n".join(self.places),
             "language": self.language or "",
         }
+        if self.ocr:
+            fields["ocr"] = ",".join(self.ocr)
         if self.is_portuguese():
             for name, shadow in PORTUGUESE_SHADOWS.items():
                 if fields[name]:
