@@ -221,7 +221,19 @@ class FileActionsMixin:
         service = self.service
         mime = attachment.mime_type
         preview.show_message(f"Loading {safe_display_name(attachment.original_name)}…")
+        preview.clear_highlights()
         self._previewed = attachment
+        # A search hit inside this file: open it at the hit's page, the matched words highlighted.
+        place = self.detail.take_place(attachment.id)
+        start_page = max(0, (place[0] or 1) - 1) if place else 0
+        if place is not None:
+            page_number, query = place
+
+            def highlighted(rects, error):
+                if generation == self._preview_generation and error is None:
+                    preview.set_highlights(start_page, rects)
+
+            self.runner.run(lambda: service.highlights.on_page(attachment.id, page_number, query), highlighted)
 
         def fresh(callback):
             def deliver(result, error):
@@ -238,7 +250,8 @@ class FileActionsMixin:
             self.runner.run(lambda: QImage.fromData(service.attachments.previews.image_bytes(attachment.sha256, mime)),
                             fresh(preview.show_image))
         elif mime == PDF:
-            self.runner.run(lambda: service.attachments.page_count(attachment.id), fresh(lambda n: preview.show_pdf(n)))
+            self.runner.run(lambda: service.attachments.page_count(attachment.id),
+                            fresh(lambda n: preview.show_pdf(n, start_page)))
         else:
             def text_shown(text: str) -> None:
                 if text.strip():

@@ -34,6 +34,7 @@ from .document_actions import DocumentActionsMixin
 from .errors import show_error
 from .files import FileActionsMixin
 from .operations import Change, Operations
+from .ocr_runner import BackgroundOcr
 from .search_tab import SearchTab
 from .shortcuts import ShortcutSheet
 from .tag_actions import TagActionsMixin
@@ -127,6 +128,11 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
                                          if not self._imported_rows_timer.isActive() else None)
         self.ops.failed.connect(lambda action, error: show_error(self, action, error))
         self.ops.undo_changed.connect(self._undo_changed)
+        # Scans and photos waiting for OCR are read in the background (issue 14).
+        self.background_ocr = BackgroundOcr(self.service, self.runner, self)
+        self.ops.catalog_changed.connect(self.background_ocr.catalog_changed)
+        self.background_ocr.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
+        QTimer.singleShot(1500, self.background_ocr.start)
         self.ops.redo_changed.connect(self._redo_changed)
         self._build_main()
         self.pages.addWidget(self.main)
@@ -419,6 +425,8 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
 
     def closeEvent(self, event) -> None:
         self.save_state()
+        if getattr(self, "background_ocr", None) is not None:
+            self.background_ocr.stop()
         if self.ops is not None:
             self.ops.close()
         super().closeEvent(event)
@@ -457,6 +465,8 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
 
     def _shown_changed(self, tab: QWidget, doc_id: int | None) -> None:
         if tab is self.current_tab():  # not a tab in the background reloading
+            # A search hit inside a file opens that file at its page (issue 14).
+            self.detail.wanted_place = tab.shown_place() if tab is self.search_tab else None
             self.show_document(doc_id)
 
     def show_document(self, doc_id: int | None) -> None:

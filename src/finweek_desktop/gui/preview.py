@@ -6,8 +6,8 @@ and rendering files happens in workers, outside this widget.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtGui import QImage, QKeySequence, QPixmap, QShortcut
+from PySide6.QtCore import QEvent, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QImage, QKeySequence, QPainter, QPen, QPixmap, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -40,6 +40,8 @@ class PreviewWidget(QWidget):
         self._pages = 0
         self._page = 0
         self._is_pdf = False
+        # Rectangles to highlight (fractions of the page), by page (0-based; 0 for an image).
+        self._highlights: dict[int, list[tuple[float, float, float, float]]] = {}
 
         self.message = QLabel("Select a document with a file to preview it.")
         self.message.setObjectName("previewMessage")
@@ -145,6 +147,19 @@ class PreviewWidget(QWidget):
         self._is_pdf = False
         self._zoom = None
         return self._set_image(data)
+
+    def set_highlights(self, page: int, rects) -> None:
+        """Highlight ``rects`` (x0, y0, x1, y1 in fractions of the page) on
+        ``page`` (0-based; 0 for an image): the matched words."""
+        self._highlights[page] = list(rects)
+        if self._pixmap is not None and page == (self._page if self._is_pdf else 0):
+            self._apply_zoom()
+
+    def clear_highlights(self) -> None:
+        self._highlights = {}
+
+    def highlights(self, page: int | None = None) -> list:
+        return self._highlights.get(self._page if page is None else page, [])
 
     def show_pdf(self, page_count: int, page: int = 0) -> None:
         """Start a PDF; the owner answers page_requested with set_page_image."""
@@ -255,6 +270,9 @@ class PreviewWidget(QWidget):
             Qt.TransformationMode.SmoothTransformation,
         )
         scaled.setDevicePixelRatio(ratio)
+        rects = self._highlights.get(self._page if self._is_pdf else 0)
+        if rects:
+            scaled = _highlighted(scaled, rects)
         self.image.setPixmap(scaled)
         self._update_bar()
 
@@ -278,3 +296,17 @@ class PreviewWidget(QWidget):
         self.zoom_label.setText("Fit" if self._zoom is None else f"{round(self._zoom * 100)}%")
         self.toolbar.setVisible(showing_image or self._is_pdf)
 
+
+
+def _highlighted(pixmap: QPixmap, rects) -> QPixmap:
+    """The page with translucent marker over the rectangles (fractions of it)."""
+    marked = QPixmap(pixmap)
+    painter = QPainter(marked)
+    width, height = marked.width() / marked.devicePixelRatio(), marked.height() / marked.devicePixelRatio()
+    painter.setPen(QPen(QColor(214, 137, 16, 220), 1.5))
+    painter.setBrush(QColor(255, 214, 0, 90))
+    for x0, y0, x1, y1 in rects:
+        pad = 2
+        painter.drawRect(QRectF(x0 * width - pad, y0 * height - pad, (x1 - x0) * width + 2 * pad, (y1 - y0) * height + 2 * pad))
+    painter.end()
+    return marked

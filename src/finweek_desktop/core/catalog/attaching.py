@@ -146,6 +146,10 @@ class Attachments:
             document = require_document(session, doc_id)
             return [_detail(a, store) for a in document.attachments]
 
+    def path_for(self, sha256: str) -> Path:
+        """Where the store keeps the file of this content."""
+        return self._require_store().path_for(sha256)
+
     def attachment_text(self, attachment_id: int) -> str:
         """The text extracted from an attachment ("" when there is none)."""
         with self._writer.read() as session:

@@ -10,6 +10,8 @@ bigrams), and the pages holding most of them are the hit's places.
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import replace
 
 from sqlalchemy import select
@@ -69,3 +71,85 @@ class HitPlaces:
             for hit in results.hits
         )
         return replace(results, hits=hits)
+
+
+Rect = tuple[float, float, float, float]  # x0, y0, x1, y1 in fractions of the page, y downwards
+
+
+class Highlights:
+    """The words of a query on a page of a file, as rectangles to draw.
+
+    A scanned page has OCR word boxes (stored with its text); a PDF page
+    with a text layer has PDFium's character boxes. Each word (a run of
+    Chinese characters counts as one) is kept when the query's words are
+    in it by the index's own analysis, so what is highlighted is what
+    search matched: accents, Traditional/Simplified and stems folded alike.
+    """
+
+    def __init__(self, writer: CatalogWriter, index: SearchIndex, store_path):
+        self._writer = writer
+        self._index = index
+        self._store_path = store_path  # sha256 -> the stored file
+
+    def on_page(self, attachment_id: int, page: int | None, query: str) -> list[Rect]:
+        count = self._index.text_matcher(query)
+        if count is None:
+            return []
+        with self._writer.read() as session:
+            row = session.get(Attachment, attachment_id)
+            if row is None:
+                return []
+            stored = session.get(AttachmentPage, (attachment_id, page or 1))
+            boxes, sha256, mime = (stored.boxes if stored else ""), row.sha256, row.mime_type
+        if boxes:
+            return [rect for word, rect in _runs(json.loads(boxes)) if count(word)]
+        if mime == "application/pdf" and page:
+            return [rect for word, rect in _pdf_words(self._store_path(sha256), page) if count(word)]
+        return []
+
+
+def _is_han(char: str) -> bool:
+    return "\u3400" <= char <= "\u9fff" or "\uf900" <= char <= "\ufaff"
+
+
+def _runs(boxes: list) -> list[tuple[str, Rect]]:
+    """OCR words, with neighbouring Chinese characters on a line (Tesseract
+    reads each as a word) joined into one run."""
+    out: list[tuple[str, Rect]] = []
+    for word, x0, y0, x1, y1 in boxes:
+        if out and word and _is_han(word[0]) and _is_han(out[-1][0][-1]):
+            last_word, (a0, b0, a1, b1) = out[-1]
+            if abs((y0 + y1) / 2 - (b0 + b1) / 2) < (b1 - b0) and 0 <= x0 - a1 < (b1 - b0) * 1.5:
+                out[-1] = (last_word + word, (min(a0, x0), min(b0, y0), max(a1, x1), max(b1, y1)))
+                continue
+        out.append((word, (x0, y0, x1, y1)))
+    return out
+
+
+_WORD = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+|[^\W\d_][\w'’-]*|\d[\d.,]*")
+
+
+def _pdf_words(path, page: int) -> list[tuple[str, Rect]]:
+    """The words of a PDF page with their boxes (PDFium's character boxes, joined)."""
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(path)
+    try:
+        if not 1 <= page <= len(pdf):
+            return []
+        pdf_page = pdf[page - 1]
+        width, height = pdf_page.get_size()
+        textpage = pdf_page.get_textpage()
+        text = textpage.get_text_range()
+        words = []
+        for match in _WORD.finditer(text):
+            boxes = [textpage.get_charbox(i) for i in range(match.start(), match.end())]
+            boxes = [b for b in boxes if b[2] > b[0] or b[3] > b[1]]
+            if not boxes:
+                continue
+            left, bottom = min(b[0] for b in boxes), min(b[1] for b in boxes)
+            right, top = max(b[2] for b in boxes), max(b[3] for b in boxes)
+            words.append((match.group(), (left / width, 1 - top / height, right / width, 1 - bottom / height)))
+        return words
+    finally:
+        pdf.close()

@@ -18,7 +18,7 @@ from ..search.index import SearchIndex, SearchResults
 from .attaching import Attachments
 from .documents import Documents
 from .history import History
-from .hits import HitPlaces
+from .hits import Highlights, HitPlaces
 from .imports import Imports
 from .integrity import Integrity
 from .reading import Reading
@@ -41,6 +41,7 @@ class CatalogService:
         self.attachments = Attachments(self.writer, store, self.documents, self.history)
         self.reading = Reading(self.writer, store)
         self.places = HitPlaces(self.writer, index)
+        self.highlights = Highlights(self.writer, index, lambda sha256: self.attachments.path_for(sha256))
         self.integrity = Integrity(self.writer, index, self.documents, self.attachments)
         self.imports = Imports(self.writer, index, self.integrity, self.attachments)
         self.writer.follower = IndexFollower(

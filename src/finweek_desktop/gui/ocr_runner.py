@@ -1,0 +1,81 @@
+"""OCR in the background: the files that wait for it are read one at a time,
+after attaching (which never waits) and at start-up (a restart resumes).
+
+The work is the core's (``service.reading``: the sandboxed worker, its
+limits, the write back through the writer, so the index follows and every
+view hears the ChangeSet). This object only decides when to run, and
+cancels at close. Without Tesseract it never runs; the file strip's badges
+and the status bar say so once.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+
+from PySide6.QtCore import QObject, Signal
+
+from ..core.catalog.service import CatalogService
+from .tasks import TaskRunner
+
+log = logging.getLogger(__name__)
+
+
+class BackgroundOcr(QObject):
+    message = Signal(str)  # for the status bar
+    finished = Signal(int)  # how many files a run read
+
+    def __init__(self, service: CatalogService, runner: TaskRunner, parent=None):
+        super().__init__(parent)
+        self._service = service
+        self._runner = runner
+        self._running = False
+        self._again = False
+        self._cancel = threading.Event()
+        # Tests of other features turn it off: their catalogs' scans would be read meanwhile.
+        self.enabled = os.environ.get("FINWEEK_BACKGROUND_OCR", "1") != "0"
+
+    @property
+    def running(self) -> bool:
+        return self._running
+
+    def catalog_changed(self, changes) -> None:
+        if getattr(changes, "attachments", None):
+            self.start()
+
+    def start(self) -> None:
+        """Read what waits for OCR, unless a run is on (then once more after it)."""
+        if not self.enabled or self._cancel.is_set():
+            return
+        if self._running:
+            self._again = True
+            return
+        reading = self._service.reading
+        self._running = True
+        self._again = False
+
+        def work():
+            if reading.missing() or not reading.pending():
+                return None
+            return reading.run(cancel=self._cancel, progress=self._progress)
+
+        self._runner.run(work, self._done)
+
+    def _progress(self, done: int, total: int, outcome) -> None:  # on the worker thread: a signal only
+        self.message.emit(f"OCR: read {done} of {total} file(s) ({outcome.name})")
+
+    def _done(self, outcomes, error) -> None:
+        self._running = False
+        if error is not None:
+            log.warning("background OCR stopped: %s", error)
+        read = len(outcomes or [])
+        if outcomes:
+            self.message.emit(f"OCR read {read} file(s); their text is searchable now")
+        self.finished.emit(read)
+        if self._again:
+            self.start()
+
+    def stop(self) -> None:
+        """Cancel the run (its file stays pending for the next start)."""
+        self._cancel.set()
