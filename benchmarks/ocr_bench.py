@@ -90,6 +90,17 @@ def char_accuracy(truth: str, found: str) -> float:
     return max(0.0, 1 - previous[-1] / len(a))
 
 
+def search_form(text: str) -> str:
+    """The text as search sees it: Traditional folded to Simplified, accents
+    and case folded, punctuation and dust ("。", "|") dropped."""
+    import unicodedata
+
+    from finweek_desktop.core.search.analysis import to_simplified
+
+    text = unicodedata.normalize("NFKD", to_simplified(text).casefold())
+    return "".join(c for c in text if c.isalnum())
+
+
 # -- the child: one engine over the page files --------------------------------
 
 
@@ -176,12 +187,8 @@ def main(argv: list[str] | None = None) -> int:
                 check=True,
             )
             data = json.loads(run.stdout.strip().splitlines()[-1])
-            scores: dict[str, list[float]] = {}
-            for (lang, condition, truth, _path), found in zip(pages, data["texts"], strict=True):
-                scores.setdefault(f"{lang} {condition}", []).append(char_accuracy(truth, found))
-                scores.setdefault(lang, []).append(char_accuracy(truth, found))
             results[engine] = {
-                "accuracy": {k: sum(v) / len(v) for k, v in scores.items()},
+                **score(pages, data["texts"]),
                 "pages": len(pages),
                 "seconds": data["seconds"],
                 "pages_per_minute": 60 * len(pages) / data["seconds"],
@@ -190,6 +197,24 @@ def main(argv: list[str] | None = None) -> int:
             }
     if args.out:
         args.out.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
+    report(results)
+    return 0
+
+
+def score(pages, texts) -> dict:
+    scores: dict[str, list[float]] = {}
+    folded: dict[str, list[float]] = {}
+    for (lang, condition, truth, _path), found in zip(pages, texts, strict=True):
+        scores.setdefault(f"{lang} {condition}", []).append(char_accuracy(truth, found))
+        scores.setdefault(lang, []).append(char_accuracy(truth, found))
+        folded.setdefault(lang, []).append(char_accuracy(search_form(truth), search_form(found)))
+    return {
+        "accuracy": {k: sum(v) / len(v) for k, v in scores.items()},
+        "search_accuracy": {k: sum(v) / len(v) for k, v in folded.items()},
+    }
+
+
+def report(results: dict) -> None:
     header = ["engine", *LANGUAGES, "pages/min", "peak MB"]
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
@@ -197,13 +222,33 @@ def main(argv: list[str] | None = None) -> int:
         row = [engine, *(f"{r['accuracy'][lang]:.3f}" for lang in LANGUAGES)]
         row += [f"{r['pages_per_minute']:.1f}", f"{r['peak_rss_mb']:.0f}"]
         print("| " + " | ".join(row) + " |")
+    print("\nAs search sees the text (Traditional folded to Simplified, accents, case and punctuation dropped):")
+    for engine, r in results.items():
+        print(f"| {engine} | " + " | ".join(f"{r['search_accuracy'][lang]:.3f}" for lang in LANGUAGES) + " |")
     for engine, r in results.items():
         detail = ", ".join(f"{k} {v:.3f}" for k, v in r["accuracy"].items() if " " in k)
         print(f"{engine}: {detail}")
-    return 0
+
+
+def rescore(path: Path, pages_per_group: int = 4) -> None:
+    """The table again from a saved --out file (the texts are in it)."""
+    known = texts()
+    results = json.loads(path.read_text(encoding="utf-8"))
+    pages = [
+        (lang, condition, truth, None)
+        for condition in CONDITIONS
+        for lang in LANGUAGES
+        for truth in known[lang][:pages_per_group]
+    ]
+    for r in results.values():
+        r.update(score(pages, r["texts"]))
+    report(results)
 
 
 if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--rescore":
+        rescore(Path(sys.argv[2]))
+        sys.exit(0)
     if len(sys.argv) > 2 and sys.argv[1] == "--child":
         child(sys.argv[2], sys.argv[3:])
         sys.exit(0)
