@@ -7,7 +7,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from gui_helpers import idle, search
+from gui_helpers import idle, search, type_text
 from PySide6.QtCore import Qt
 
 from finweek_desktop.core.records import NewDocument
@@ -28,6 +28,8 @@ def click_hit(qtbot, window, title: str) -> None:
 
 
 def add(window, title, *paths):
+    if not paths:
+        return window.service.documents.create_document(NewDocument(kind="report", title=title))
     return window.service.attachments.create_document_with_files(NewDocument(kind="report", title=title), list(paths))
 
 
@@ -53,25 +55,31 @@ def test_a_hit_in_a_pdf_opens_it_at_its_page_with_the_words_highlighted(qtbot, w
 
 @needs_tesseract
 def test_a_hit_in_a_scan_opens_its_page_and_a_new_scan_is_read_in_the_background(qtbot, window, tmp_path, monkeypatch):
-    window.background_ocr.enabled = True
     pdf = scan_pdf(tmp_path / "scan.pdf", ["Stamped notice", "Hengqin smart finance\nindustrial park"])
     photo = scan_png(tmp_path / "photo.png", "橫琴金融產業基地\n聚集了銀行和保險機構")
-    window.attach_files(window.service.documents.list_documents()[0].id, [pdf, photo])
-    # Attaching did not wait: the files are stored and badged before OCR reads them.
+    doc_id = add(window, "Scanned notice").id
+    window.attach_files(doc_id, [pdf, photo])
+    # Attaching does not wait for OCR: the files are stored, waiting for it.
     idle(qtbot, window)
-    qtbot.waitUntil(lambda: not window.background_ocr.running and not window.service.reading.pending(), timeout=240000)
+    waiting = [a.original_name for a in window.service.attachments.of(doc_id) if a.text_status == "needs_ocr"]
+    assert waiting == ["scan.pdf", "photo.png"]
+    # What a start (or a restart) does: read what waits, in the background.
+    window.background_ocr.enabled = True
+    window.background_ocr.start()
+    qtbot.waitUntil(lambda: not window.background_ocr.running, timeout=240000)
+    assert window.service.reading.pending() == []
     idle(qtbot, window)
     search(qtbot, window, "smart finance")
-    qtbot.waitUntil(lambda: window.search_tab.model.rowCount() > 0, timeout=20000)
-    title = window.search_tab.model.hit(0).title
-    click_hit(qtbot, window, title)
+    click_hit(qtbot, window, "Scanned notice")
     preview = window.detail.preview
     assert window.detail.current_attachment().original_name == "scan.pdf"
     qtbot.waitUntil(lambda: preview.current_page == 1 and bool(preview.highlights()), timeout=20000)
     # A Simplified query finds the Traditional photo, and highlights its words from the OCR boxes.
-    search(qtbot, window, "保险机构")
-    qtbot.waitUntil(lambda: window.search_tab.model.rowCount() > 0, timeout=20000)
-    click_hit(qtbot, window, window.search_tab.model.hit(0).title)
+    window.search_tab.box.clear()
+    type_text(qtbot, window.search_tab.box, "保险机构")  # as an input method commits it
+    qtbot.waitUntil(lambda: window.search_tab._searched == "保险机构", timeout=20000)
+    idle(qtbot, window)
+    click_hit(qtbot, window, "Scanned notice")
     assert window.detail.current_attachment().original_name == "photo.png"
     qtbot.waitUntil(lambda: bool(preview.highlights(0)), timeout=20000)
 
@@ -87,3 +95,57 @@ def test_the_file_strip_badges_files_not_searchable(qtbot, window, tmp_path):
     tip = next(strip.item(r).toolTip() for r in range(strip.count()) if "s.png" in strip.item(r).toolTip())
     assert "Not searchable: needs OCR" in tip
     window.grab().save("/tmp/ocr-badge.png")
+
+
+def test_find_in_the_preview_steps_through_matches_across_pages(qtbot, window, tmp_path):
+    pages = ["Macau insurance", "Theme forums", "Insurance in Hengqin and Macau", "The end"]
+    doc = add(window, "Insurance pages", write(tmp_path / "pages.pdf", pdf_bytes(pages)))
+    window.show_document(doc.id)
+    preview = window.detail.preview
+    qtbot.waitUntil(lambda: preview.is_pdf and preview.page_total == 4, timeout=20000)
+    preview.scroll.setFocus()
+    qtbot.keyClick(preview.scroll, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)  # Ctrl+F in the viewer
+    assert preview.find_bar.isVisible() and preview.find_box.hasFocus()
+    assert window.tabs.currentWidget() is not window.search_tab  # not the catalog's search
+    qtbot.keyClicks(preview.find_box, "MACAU")  # the same folding as search: case (and accents)
+    qtbot.keyClick(preview.find_box, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: preview.match_count == 2, timeout=20000)
+    assert (preview.match_index, preview.current_page) == (0, 0)
+    assert preview.find_status.text() == "1 of 2"
+    qtbot.keyClick(preview.find_box, Qt.Key.Key_Return)  # next: on page 3
+    assert (preview.match_index, preview.current_page) == (1, 2)
+    assert len(preview.highlights()) == 1
+    qtbot.keyClick(preview.find_box, Qt.Key.Key_Return, Qt.KeyboardModifier.ShiftModifier)  # previous
+    assert (preview.match_index, preview.current_page) == (0, 0)
+    qtbot.keyClick(preview.find_box, Qt.Key.Key_Escape)
+    assert not preview.find_bar.isVisible() and preview.highlights() == []
+
+
+def test_the_reader_window_pages_with_the_keyboard_and_thumbnails(qtbot, window, tmp_path):
+    pages = [f"Page {n} of the blue paper" for n in range(1, 6)]
+    doc = add(window, "Blue paper to read", write(tmp_path / "paper.pdf", pdf_bytes(pages)))
+    window.show_document(doc.id)
+    preview = window.detail.preview
+    qtbot.waitUntil(lambda: preview.is_pdf and preview.page_total == 5, timeout=20000)
+    preview.go_to_page(1)
+    qtbot.mouseClick(preview.pop_out, Qt.MouseButton.LeftButton)
+    reader = window.readers[-1]
+    qtbot.waitExposed(reader)
+    qtbot.waitUntil(lambda: reader.thumbnails.count() == 5 and reader.preview.current_page == 1, timeout=20000)
+    qtbot.waitUntil(lambda: reader.preview.mode == reader.preview.IMAGE, timeout=20000)  # the page is drawn
+    qtbot.mouseClick(reader.preview.scroll.viewport(), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(reader.preview.scroll.hasFocus, timeout=5000)
+    qtbot.keyClick(reader.preview.scroll, Qt.Key.Key_PageDown)
+    assert reader.preview.current_page == 2
+    assert reader.thumbnails.currentRow() == 2
+    reader.thumbnails.setCurrentRow(4)
+    assert reader.preview.current_page == 4
+    qtbot.mouseClick(reader.preview.zoom_in, Qt.MouseButton.LeftButton)
+    assert reader.preview.zoom is not None
+    reader.toggle_full_screen()
+    assert reader.isFullScreen()
+    reader.toggle_full_screen()
+    idle(qtbot, window)
+    reader.thumbnails.scrollToTop()
+    reader.grab().save("/tmp/ocr-reader.png")
+    reader.close()

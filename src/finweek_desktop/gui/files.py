@@ -14,6 +14,7 @@ import shutil
 from pathlib import Path
 
 from PySide6.QtGui import QImage
+from shiboken6 import isValid
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -77,6 +78,17 @@ class ImportDialog(QDialog):
 
     def tag_names(self) -> tuple[str, ...]:
         return tuple(t.strip() for t in self.tags.text().split(",") if t.strip())
+
+
+def find_places(runner, service, attachment_id: int, text: str, preview) -> None:
+    """Look for ``text`` in a file on the runner; the preview gets (page 0-based, rectangle) pairs."""
+    pages = preview.page_total if preview.is_pdf else 1
+
+    def found(matches, error):
+        if error is None:
+            preview.set_find_results(text, [((page or 1) - 1, rect) for page, rect in matches])
+
+    runner.run(lambda: service.highlights.find(attachment_id, text, pages), found)
 
 
 class FileActionsMixin:
@@ -259,6 +271,25 @@ class FileActionsMixin:
                 else:
                     preview.show_message(f"{safe_display_name(attachment.original_name)} has no text to show. Open it in its application.")
             self.runner.run(lambda: service.attachments.text_preview(attachment.id), fresh(text_shown))
+
+    def open_reader(self) -> None:
+        """The previewed file in a window of its own, at the page shown (issue 14)."""
+        attachment = getattr(self, "_previewed", None)
+        if attachment is None:
+            return
+        from .reader import ReaderWindow
+
+        reader = ReaderWindow(self.service, self.runner, attachment, self.detail.preview.current_page, self)
+        self.readers = [r for r in getattr(self, "readers", []) if isValid(r) and r.isVisible()] + [reader]
+        reader.show()
+
+    def _find_in_preview(self, text: str) -> None:
+        """Every place of the words in the previewed file, with search's folding (issue 14)."""
+        attachment = getattr(self, "_previewed", None)
+        if attachment is None:
+            return
+        preview = self.detail.preview
+        find_places(self.runner, self.service, attachment.id, text, preview)
 
     def _render_page(self, page: int, scale: float) -> None:
         attachment = getattr(self, "_previewed", None)

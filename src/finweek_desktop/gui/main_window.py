@@ -178,6 +178,8 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
             tab.selection.changed.connect(lambda tab=tab: tab is self.current_tab() and self.update_actions())
         for view in (tab.table for tab in self.browse_tabs):
             view.customContextMenuRequested.connect(lambda pos, view=view: self.document_menu(view, pos))
+        # A hit clicked again (a new search, the same document shown) opens its file at its page.
+        self.search_tab.results.clicked.connect(lambda _index: self.detail.open_place(self.search_tab.shown_place()))
         self.search_tab.results.customContextMenuRequested.connect(
             lambda pos: self.document_menu(self.search_tab.results, pos))
         self.tags_tab.table.selectionModel().selectionChanged.connect(lambda *_: self.update_actions())
@@ -206,6 +208,8 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
         self.detail.detach_requested.connect(self.detach)
         self.detail.files_dropped.connect(self.attach_files)
         self.detail.preview.page_requested.connect(self._render_page)
+        self.detail.preview.find_requested.connect(self._find_in_preview)  # Ctrl+F in the viewer (issue 14)
+        self.detail.preview.pop_out_requested.connect(self.open_reader)  # the reader window (issue 14)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("mainSplitter")

@@ -1,8 +1,10 @@
 """OCR of scans and photos with Tesseract 5, run in the sandboxed worker.
 
-Why Tesseract (benchmarks/README.md, "OCR"): on our generated scans it read
-English and Portuguese better than RapidOCR and Chinese about as well, with
-a fraction of the memory, and its models come as Debian packages. It is
+Why Tesseract (benchmarks/README.md, "OCR engines"): on our generated scans,
+as search sees the text, it read English, Portuguese and Traditional Chinese
+about as well as RapidOCR or better, Simplified Chinese somewhat worse, at
+twice the speed and a fifth of the memory, and its models come as Debian
+packages. It is
 driven through its command line (as the pytesseract binding does), one
 page image at a time, asking for TSV: the words with their boxes. All four
 languages are loaded together (``chi_sim+chi_tra+eng+por``): a page's

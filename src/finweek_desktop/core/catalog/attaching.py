@@ -146,9 +146,9 @@ class Attachments:
             document = require_document(session, doc_id)
             return [_detail(a, store) for a in document.attachments]
 
-    def path_for(self, sha256: str) -> Path:
-        """Where the store keeps the file of this content."""
-        return self._require_store().path_for(sha256)
+    def page_words(self, sha256: str, page: int) -> list[tuple[str, tuple[float, float, float, float]]]:
+        """The words of a stored PDF's page with their boxes (Previews.page_words)."""
+        return self._require_previews().page_words(sha256, page)
 
     def attachment_text(self, attachment_id: int) -> str:
         """The text extracted from an attachment ("" when there is none)."""

@@ -11,7 +11,7 @@ bigrams), and the pages holding most of them are the hit's places.
 from __future__ import annotations
 
 import json
-import re
+from collections.abc import Callable
 from dataclasses import replace
 
 from sqlalchemy import select
@@ -86,10 +86,10 @@ class Highlights:
     search matched: accents, Traditional/Simplified and stems folded alike.
     """
 
-    def __init__(self, writer: CatalogWriter, index: SearchIndex, store_path):
+    def __init__(self, writer: CatalogWriter, index: SearchIndex, pdf_words: Callable[[str, int], list]):
         self._writer = writer
         self._index = index
-        self._store_path = store_path  # sha256 -> the stored file
+        self._pdf_words = pdf_words  # (sha256, page) -> [(word, rect)] of a stored PDF (Previews.page_words)
 
     def on_page(self, attachment_id: int, page: int | None, query: str) -> list[Rect]:
         count = self._index.text_matcher(query)
@@ -104,8 +104,22 @@ class Highlights:
         if boxes:
             return [rect for word, rect in _runs(json.loads(boxes)) if count(word)]
         if mime == "application/pdf" and page:
-            return [rect for word, rect in _pdf_words(self._store_path(sha256), page) if count(word)]
+            return [rect for word, rect in self._pdf_words(sha256, page) if count(word)]
         return []
+
+    def find(self, attachment_id: int, query: str, pages: int) -> list[tuple[int | None, Rect]]:
+        """Every place of the query's words in a file, page by page: (page
+        1-based, or None for an image; rectangle). What find-in-preview steps
+        through; ``pages`` is the file's page count (1 for an image)."""
+        with self._writer.read() as session:
+            row = session.get(Attachment, attachment_id)
+            if row is None:
+                return []
+            paged = row.mime_type == "application/pdf"
+        found: list[tuple[int | None, Rect]] = []
+        for page in range(1, max(1, pages) + 1):
+            found += [(page if paged else None, rect) for rect in self.on_page(attachment_id, page, query)]
+        return found
 
 
 def _is_han(char: str) -> bool:
@@ -124,32 +138,3 @@ def _runs(boxes: list) -> list[tuple[str, Rect]]:
                 continue
         out.append((word, (x0, y0, x1, y1)))
     return out
-
-
-_WORD = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+|[^\W\d_][\w'’-]*|\d[\d.,]*")
-
-
-def _pdf_words(path, page: int) -> list[tuple[str, Rect]]:
-    """The words of a PDF page with their boxes (PDFium's character boxes, joined)."""
-    import pypdfium2 as pdfium
-
-    pdf = pdfium.PdfDocument(path)
-    try:
-        if not 1 <= page <= len(pdf):
-            return []
-        pdf_page = pdf[page - 1]
-        width, height = pdf_page.get_size()
-        textpage = pdf_page.get_textpage()
-        text = textpage.get_text_range()
-        words = []
-        for match in _WORD.finditer(text):
-            boxes = [textpage.get_charbox(i) for i in range(match.start(), match.end())]
-            boxes = [b for b in boxes if b[2] > b[0] or b[3] > b[1]]
-            if not boxes:
-                continue
-            left, bottom = min(b[0] for b in boxes), min(b[1] for b in boxes)
-            right, top = max(b[2] for b in boxes), max(b[3] for b in boxes)
-            words.append((match.group(), (left / width, 1 - top / height, right / width, 1 - bottom / height)))
-        return words
-    finally:
-        pdf.close()

@@ -41,7 +41,7 @@ class CatalogService:
         self.attachments = Attachments(self.writer, store, self.documents, self.history)
         self.reading = Reading(self.writer, store)
         self.places = HitPlaces(self.writer, index)
-        self.highlights = Highlights(self.writer, index, lambda sha256: self.attachments.path_for(sha256))
+        self.highlights = Highlights(self.writer, index, self.attachments.page_words)
         self.integrity = Integrity(self.writer, index, self.documents, self.attachments)
         self.imports = Imports(self.writer, index, self.integrity, self.attachments)
         self.writer.follower = IndexFollower(
