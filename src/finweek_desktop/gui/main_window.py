@@ -129,7 +129,7 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
         self.ops.failed.connect(lambda action, error: show_error(self, action, error))
         self.ops.undo_changed.connect(self._undo_changed)
         # Scans and photos waiting for OCR are read in the background (issue 14).
-        self.background_ocr = BackgroundOcr(self.service, self.runner, self)
+        self.background_ocr = BackgroundOcr(self.service, self)
         self.ops.catalog_changed.connect(self.background_ocr.catalog_changed)
         self.background_ocr.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
         QTimer.singleShot(1500, self.background_ocr.start)

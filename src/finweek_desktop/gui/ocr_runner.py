@@ -26,10 +26,12 @@ class BackgroundOcr(QObject):
     message = Signal(str)  # for the status bar
     finished = Signal(int)  # how many files a run read
 
-    def __init__(self, service: CatalogService, runner: TaskRunner, parent=None):
+    def __init__(self, service: CatalogService, parent=None):
         super().__init__(parent)
         self._service = service
-        self._runner = runner
+        # Its own pool: a long OCR run must not hold one of the threads that
+        # searches and previews run on.
+        self._runner = TaskRunner(self)
         self._running = False
         self._again = False
         self._cancel = threading.Event()
@@ -76,6 +78,8 @@ class BackgroundOcr(QObject):
         if self._again:
             self.start()
 
-    def stop(self) -> None:
-        """Cancel the run (its file stays pending for the next start)."""
+    def stop(self, wait_ms: int = 5000) -> None:
+        """Cancel the run (its file stays pending for the next start) and wait
+        for it to end: the OCR child is killed within a tenth of a second."""
         self._cancel.set()
+        self._runner.wait(wait_ms)
