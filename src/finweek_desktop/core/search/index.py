@@ -9,8 +9,10 @@ from the database rather than failing.
 
 from __future__ import annotations
 
+import functools
 import html
 import logging
+import re
 import shutil
 import threading
 import time
@@ -63,6 +65,8 @@ _DAMAGED_MESSAGE = (
 
 
 _TEXT_FIELDS = {"title", "title_pt", "body", "body_pt", "subtitle_pt"}
+# What text_matcher analyses apart: a run of Chinese characters, or a word.
+_CHUNK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+|\w+")
 
 
 class IndexDamaged(RuntimeError):
@@ -139,6 +143,8 @@ class SearchIndex:
         self._fast_path_problem: str | None = None
         self._fast_path_checked = False
         self._lock = threading.RLock()
+        # text_matcher's analysis of chunks of text, by field
+        self._analysed_chunks: dict[str, Callable[[str], frozenset[str]]] = {}
         # Other processes (the CLI beside the app) open, recreate and swap
         # this directory too: deciding and swapping happen under this lock.
         # Thread-local (filelock's default): re-entrant in a thread, and it
@@ -452,14 +458,52 @@ class SearchIndex:
         if not analyzers:
             return None
 
+        # Each distinct chunk (a word, a run of Chinese characters: the
+        # analyzer never joins two) is analysed once and remembered, with the
+        # query's words it holds. An ASCII word whose start is no query word's
+        # start (stemming and folding only change a word's end) is skipped
+        # without analysis: a page costs a regex split and set look-ups.
+        memos: list[tuple[dict[str, frozenset[str]], Callable[[str], frozenset[str]], frozenset[str]]] = [
+            ({}, self._chunk_tokens(name), frozenset(wanted[name])) for name in analyzers
+        ]
+        starts = {w[:n] for words in wanted.values() for w in words for n in (1, 2, 3) if w[:n].isascii()}
+        short = {w for words in wanted.values() for w in words if len(w) < 3}
+
+        def worth_analysing(chunk: str) -> bool:
+            head = chunk[:3]
+            if not head.isascii():
+                return True  # Chinese, or an accent to fold
+            head = head.lower()
+            return head in starts or (bool(short) and (head[:1] in short or head[:2] in short))
+
         def count(piece: str) -> int:
+            chunks = [c for c in set(_CHUNK.findall(piece)) if worth_analysing(c)]
             found = 0
-            for name, analyzer in analyzers.items():
-                tokens = {t.text for t in analyzer(piece, mode="index")}
-                found += len(wanted[name] & tokens)
+            for memo, analysed, words in memos:
+                held: set[str] = set()
+                for chunk in chunks:
+                    matched = memo.get(chunk)
+                    if matched is None:
+                        matched = memo[chunk] = analysed(chunk) & words
+                    if matched:
+                        held |= matched
+                found += len(held)
             return found
 
         return count
+
+    def _chunk_tokens(self, field: str) -> Callable[[str], frozenset[str]]:
+        """The field's analysis of one chunk of text, remembered (200,000 chunks)."""
+        known = self._analysed_chunks.get(field)
+        if known is None:
+            analyzer = self._schema[field].analyzer
+
+            @functools.lru_cache(maxsize=200_000)
+            def analysed(chunk: str) -> frozenset[str]:
+                return frozenset(t.text for t in analyzer(chunk, mode="index"))
+
+            known = self._analysed_chunks[field] = analysed
+        return known
 
     def search(
         self,
