@@ -77,7 +77,7 @@ def test_a_hit_in_a_scan_opens_its_page_and_a_new_scan_is_read_in_the_background
     # A Simplified query finds the Traditional photo, and highlights its words from the OCR boxes.
     window.search_tab.box.clear()
     type_text(qtbot, window.search_tab.box, "保险机构")  # as an input method commits it
-    qtbot.waitUntil(lambda: window.search_tab._searched == "保险机构", timeout=20000)
+    qtbot.waitUntil(lambda: window.search_tab.searched_text == "保险机构", timeout=20000)
     idle(qtbot, window)
     click_hit(qtbot, window, "Scanned notice")
     assert window.detail.current_attachment().original_name == "photo.png"
@@ -149,3 +149,21 @@ def test_the_reader_window_pages_with_the_keyboard_and_thumbnails(qtbot, window,
     reader.thumbnails.scrollToTop()
     reader.grab().save("/tmp/ocr-reader.png")
     reader.close()
+
+
+def test_without_tesseract_the_status_bar_says_how_to_enable_ocr(qtbot, window, tmp_path, monkeypatch):
+    from finweek_desktop.core.attachments import ocr
+
+    add(window, "Photo", scan_png(tmp_path / "p.png", "Hengqin"))
+    monkeypatch.setenv("PATH", str(tmp_path / "no-programs"))
+    ocr.missing.cache_clear()
+    try:
+        said = []
+        window.background_ocr.message.connect(said.append)
+        window.background_ocr.enabled = True
+        window.background_ocr.start()
+        qtbot.waitUntil(lambda: bool(said), timeout=20000)
+        assert "not searchable until OCR reads them" in said[0] and "apt-get install tesseract-ocr" in said[0]
+        assert window.service.reading.pending()  # still waiting, for when it is installed
+    finally:
+        ocr.missing.cache_clear()

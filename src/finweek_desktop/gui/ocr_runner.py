@@ -16,6 +16,7 @@ import threading
 
 from PySide6.QtCore import QObject, Signal
 
+from ..core.attachments.ocr import ENABLE_HINT
 from ..core.catalog.service import CatalogService
 from .tasks import TaskRunner
 
@@ -35,6 +36,7 @@ class BackgroundOcr(QObject):
         self._running = False
         self._again = False
         self._cancel = threading.Event()
+        self._told = False  # that the engine is missing
         # Tests of other features turn it off: their catalogs' scans would be read meanwhile.
         self.enabled = os.environ.get("FINWEEK_BACKGROUND_OCR", "1") != "0"
 
@@ -58,8 +60,11 @@ class BackgroundOcr(QObject):
         self._again = False
 
         def work():
-            if reading.missing() or not reading.pending():
-                return None
+            pending = reading.pending()
+            if not pending:
+                return []
+            if reading.missing():
+                return len(pending)  # how many wait for an engine that is not installed
             return reading.run(cancel=self._cancel, progress=self._progress)
 
         self._runner.run(work, self._done)
@@ -71,6 +76,11 @@ class BackgroundOcr(QObject):
         self._running = False
         if error is not None:
             log.warning("background OCR stopped: %s", error)
+        if isinstance(outcomes, int):  # no engine: say so once a session
+            if not self._told:
+                self._told = True
+                self.message.emit(f"{outcomes} file(s) are not searchable until OCR reads them: {ENABLE_HINT}")
+            outcomes = []
         read = len(outcomes or [])
         if outcomes:
             self.message.emit(f"OCR read {read} file(s); their text is searchable now")

@@ -380,6 +380,11 @@ class SearchTab(QWidget):
     def shown_id(self) -> int | None:
         return self.selection.shown_id()
 
+    @property
+    def searched_text(self) -> str:
+        """The text of the last search asked."""
+        return self._searched
+
     def shown_place(self):
         """(HitPlace, query) of the shown hit when it matched inside a file, else None."""
         doc_id = self.shown_id()

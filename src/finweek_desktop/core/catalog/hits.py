@@ -51,9 +51,10 @@ class HitPlaces:
             for attachment_id, page, text in pages:
                 by_file.setdefault(attachment_id, []).append((page, text))
             unpaged = [f.id for f in files if f.id not in by_file]
-            whole = dict(
-                session.execute(select(Attachment.id, Attachment.text).where(Attachment.id.in_(unpaged))).tuples().all()
-            )
+            whole = {
+                row.id: row.text
+                for row in session.execute(select(Attachment.id, Attachment.text).where(Attachment.id.in_(unpaged)))
+            }
         places: dict[int, list[tuple[int, int, HitPlace]]] = {}
         for order, f in enumerate(files):
             paged = f.mime_type == "application/pdf" or len(by_file.get(f.id, ())) > 1
