@@ -192,3 +192,19 @@ def test_status_lines():
     assert status_line("needs_ocr", "", "") == "needs OCR"
     assert status_line("ocr_failed", "", "OCR failed: the image cannot be read") == "OCR failed: the image cannot be read"
     assert status_line(TextStatus.NO_TEXT.value, "", "OCR found no text in the file").startswith("no text: ")
+
+
+@needs_tesseract
+def test_ocr_that_runs_out_of_time_fails_with_the_reason_and_the_next_file_is_read(empty_catalog, tmp_path, monkeypatch):
+    service = empty_catalog.service
+    slow = add_scans(service, scan_png(tmp_path / "slow.png", "Hengqin"), title="Slow")
+    (a,) = service.attachments.of(slow.id)
+    monkeypatch.setattr(ocr, "SECONDS_PER_FILE", 0.0)
+    monkeypatch.setattr(ocr, "PAGE_SECONDS", 0.05)  # less than a Python start: the child is killed
+    (outcome,) = service.reading.run()
+    assert outcome.status == "ocr_failed"
+    assert outcome.message == "OCR failed: the OCR did not finish within 0.05 seconds"
+    assert service.attachments.of(slow.id)[0].text_summary == outcome.message
+    monkeypatch.undo()
+    (again,) = service.reading.run([a.id], force=True)  # `finweek ocr --force ID` tries again
+    assert again.status == "ok"

@@ -73,7 +73,7 @@ def can_ocr(mime: str) -> bool:
 def limits_for(pages: int) -> Limits:
     """Time for the whole file: a minute, and PAGE_SECONDS a page."""
     seconds = SECONDS_PER_FILE + PAGE_SECONDS * max(1, min(pages, MAX_PAGES))
-    return Limits(seconds=seconds, cpu_seconds=int(seconds), memory_bytes=2048 * 1024 * 1024)
+    return Limits(seconds=seconds, cpu_seconds=max(1, int(seconds)), memory_bytes=2048 * 1024 * 1024)
 
 
 # -- in the worker ------------------------------------------------------------
