@@ -208,3 +208,27 @@ def test_ocr_that_runs_out_of_time_fails_with_the_reason_and_the_next_file_is_re
     monkeypatch.undo()
     (again,) = service.reading.run([a.id], force=True)  # `finweek ocr --force ID` tries again
     assert again.status == "ok"
+
+
+def test_pages_and_the_pending_queue_on_postgresql(tmp_path, postgres_url):
+    from test_attachment_samples import pdf_bytes, write
+
+    catalog = open_catalog(tmp_path / "desk", database_url=postgres_url, seed=False)
+    try:
+        service = catalog.service
+        doc = add_scans(
+            service,
+            write(tmp_path / "report.pdf", pdf_bytes(["Opening", "Macau insurance"])),
+            scan_png(tmp_path / "photo.png", "Finance week\ncapital forum"),
+        )
+        assert [a.text_status for a in service.attachments.of(doc.id)] == ["ok", "needs_ocr"]
+        assert service.reading.pending() == [service.attachments.of(doc.id)[1].id]
+        (hit,) = service.search("insurance").hits
+        assert [(w.name, w.page) for w in hit.where] == [("report.pdf", 2)]
+        assert service.search("ocr:needed").total == 1
+        if not ocr.missing():
+            service.reading.run()
+            (hit,) = service.search("capital forum").hits
+            assert [(w.name, w.page) for w in hit.where] == [("photo.png", None)]
+    finally:
+        catalog.close()
