@@ -232,3 +232,21 @@ def test_pages_and_the_pending_queue_on_postgresql(tmp_path, postgres_url):
             assert [(w.name, w.page) for w in hit.where] == [("photo.png", None)]
     finally:
         catalog.close()
+
+
+def test_find_and_hit_places_match_the_words_typed_not_their_synonyms(empty_catalog, tmp_path):
+    """Searching "Hengqin" also searches the place's aliases ("Hengqin New
+    Area"), but only the typed word is highlighted or looked for on a page."""
+    from test_attachment_samples import pdf_bytes, write
+
+    from finweek_desktop.core.models import Place
+
+    service = empty_catalog.service
+    with service.writer.writing() as (session, _touched):
+        session.add(Place(name="Hengqin", aliases="Hengqin New Area"))
+    service.reference.refresh_synonyms()
+    doc = add_scans(service, write(tmp_path / "r.pdf", pdf_bytes(["A new area of study", "The Hengqin base"])))
+    (a,) = service.attachments.of(doc.id)
+    places = service.highlights.find(a.id, "hengqin", 2)
+    assert [page for page, _rect in places] == [2]
+    assert service.search("hengqin").hits[0].where[0].page == 2

@@ -35,6 +35,7 @@ from .query import (
     expansion_budget,
     make_parser,
     parse_query,
+    plain_words,
     select_passage,
 )
 from .schema import (
@@ -454,6 +455,11 @@ class SearchIndex:
         wanted = {name: {t for f, t in terms if f == name} for name in ("body", "body_pt")}
         wanted["body"] |= {t for f, t in terms if f == "title"}
         wanted["body_pt"] |= {t for f, t in terms if f in ("title_pt", "subtitle_pt")}
+        # Only the words typed: a place's aliases the query also searched
+        # (Hengqin -> "Hengqin New Area") must not make "new" a match.
+        typed = plain_words(text)
+        for name in wanted:
+            wanted[name] &= {t.text for t in self._schema[name].analyzer(typed, mode="index")}
         analyzers = {name: self._schema[name].analyzer for name, words in wanted.items() if words}
         if not analyzers:
             return None
