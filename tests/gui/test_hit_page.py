@@ -63,12 +63,20 @@ def test_a_hit_in_a_scan_opens_its_page_and_a_new_scan_is_read_in_the_background
     idle(qtbot, window)
     waiting = [a.original_name for a in window.service.attachments.of(doc_id) if a.text_status == "needs_ocr"]
     assert waiting == ["scan.pdf", "photo.png"]
+    window.show_document(doc_id)
+    strip = window.detail.attachments
+
+    def badges():
+        return [strip.item(r).data(NotSearchableRole) for r in range(strip.count())]
+
+    assert badges() == [True, True]
     # What a start (or a restart) does: read what waits, in the background.
     window.background_ocr.enabled = True
     window.background_ocr.start()
     qtbot.waitUntil(lambda: not window.background_ocr.running, timeout=240000)
     assert window.service.reading.pending() == []
     idle(qtbot, window)
+    qtbot.waitUntil(lambda: badges() == [False, False], timeout=20000)  # the pane heard the OCR's writes
     search(qtbot, window, "smart finance")
     click_hit(qtbot, window, "Scanned notice")
     preview = window.detail.preview

@@ -131,6 +131,7 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
         # Scans and photos waiting for OCR are read in the background (issue 14).
         self.background_ocr = BackgroundOcr(self.service, self)
         self.ops.catalog_changed.connect(self.background_ocr.catalog_changed)
+        self.background_ocr.document_read.connect(self.ops.announce)  # its text and badges show
         self.background_ocr.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
         QTimer.singleShot(1500, self.background_ocr.start)
         self.ops.redo_changed.connect(self._redo_changed)

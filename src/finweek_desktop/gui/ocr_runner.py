@@ -18,6 +18,7 @@ from PySide6.QtCore import QObject, Signal
 
 from ..core.attachments.ocr import ENABLE_HINT
 from ..core.catalog.service import CatalogService
+from ..core.changes import ChangeSet
 from .tasks import TaskRunner
 
 log = logging.getLogger(__name__)
@@ -26,6 +27,9 @@ log = logging.getLogger(__name__)
 class BackgroundOcr(QObject):
     message = Signal(str)  # for the status bar
     finished = Signal(int)  # how many files a run read
+    # A file was read: the document's ChangeSet, for the window to refresh
+    # (emitted from the worker thread, delivered on the GUI thread).
+    document_read = Signal(object)
 
     def __init__(self, service: CatalogService, parent=None):
         super().__init__(parent)
@@ -69,8 +73,10 @@ class BackgroundOcr(QObject):
 
         self._runner.run(work, self._done)
 
-    def _progress(self, done: int, total: int, outcome) -> None:  # on the worker thread: a signal only
+    def _progress(self, done: int, total: int, outcome) -> None:  # on the worker thread: signals only
         self.message.emit(f"OCR: read {done} of {total} file(s) ({outcome.name})")
+        doc = frozenset({outcome.document_id})
+        self.document_read.emit(ChangeSet(changed=doc, attachments=doc))
 
     def _done(self, outcomes, error) -> None:
         self._running = False

@@ -104,6 +104,12 @@ class Operations(QObject):
         if self._forward in self.service.writer.listeners:
             self.service.writer.listeners.remove(self._forward)
 
+    def announce(self, changes: ChangeSet, message: str = "") -> None:
+        """Refresh the window for a write made outside these operations in this
+        process (background OCR, issue 14): the same ``changed`` its own writes emit."""
+        if not changes.empty:
+            self.changed.emit(change_of(changes, message))
+
     # -- what others write -----------------------------------------------------
 
     def follow(self, interval_ms: int = 2000) -> None:
