@@ -11,7 +11,7 @@ def test_seeded_documents_have_their_files(service, seeded_id):
     news = service.attachments.of(seeded_id("brings new ideas"))
     assert [(a.original_name, a.mime_type, a.text_status) for a in news] == [
         ("shizimen-finance-week-fact-sheet.pdf", "application/pdf", "ok"),
-        ("hengqin-finance-timeline.png", "image/png", "no_text"),
+        ("hengqin-finance-timeline.png", "image/png", "needs_ocr"),
     ]
     (note,) = service.attachments.of(seeded_id("Theme forums"))
     assert note.mime_type == "text/markdown"

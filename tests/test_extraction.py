@@ -88,10 +88,10 @@ def test_markdown_title_is_first_heading(tmp_path):
 
 
 @pytest.mark.parametrize("suffix", [".jpg", ".png", ".tiff", ".webp"])
-def test_images_have_no_text(tmp_path, suffix):
+def test_images_need_ocr(tmp_path, suffix):
     result = extracted(image_file(tmp_path / f"photo{suffix}"))
-    assert result.status is TextStatus.NO_TEXT
-    assert "no OCR" in result.message
+    assert result.status is TextStatus.NEEDS_OCR
+    assert "needs OCR" in result.message
 
 
 def test_password_protected_pdf_is_reported_as_encrypted(tmp_path):
@@ -136,7 +136,7 @@ def test_zip_that_is_not_a_word_document(tmp_path):
 
 def test_pdf_without_text_says_so(tmp_path):
     result = extracted(write(tmp_path / "blank.pdf", pdf_bytes([""])))
-    assert result.status is TextStatus.NO_TEXT
+    assert result.status is TextStatus.NEEDS_OCR
 
 
 def test_unknown_binary_is_not_parsed(tmp_path):

@@ -44,5 +44,5 @@ def test_real_text_after_millions_of_nuls_is_kept(tmp_path, sandbox):
 def test_a_pdf_without_text_still_says_it_may_need_ocr(tmp_path):
     blank = write(tmp_path / "scan.pdf", pdf_bytes([""]))
     extracted = extract_text(blank, "application/pdf")
-    assert extracted.status is TextStatus.NO_TEXT
-    assert extracted.message == "the file contains no text (a scan needs OCR)"
+    assert extracted.status is TextStatus.NEEDS_OCR
+    assert extracted.message == "the file contains no text (a scan): the file needs OCR"

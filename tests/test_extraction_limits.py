@@ -51,13 +51,13 @@ def test_the_worker_runs_under_the_limits_it_was_given(sample):
 
 def test_no_code_runs_in_the_child_before_exec(sample, monkeypatch):
     calls = []
-    real_run = subprocess.run
+    real_popen = subprocess.Popen  # the worker is started with Popen (so a cancel can kill it)
 
-    def recording_run(*args, **kwargs):
+    def recording_popen(*args, **kwargs):
         calls.append(kwargs)
-        return real_run(*args, **kwargs)
+        return real_popen(*args, **kwargs)
 
-    monkeypatch.setattr(extraction.subprocess, "run", recording_run)
+    monkeypatch.setattr(extraction.subprocess, "Popen", recording_popen)
     run(sample, "report_limits")  # on Windows it fails to import resource: no matter
     assert calls and all(kwargs.get("preexec_fn") is None for kwargs in calls)
 

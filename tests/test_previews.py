@@ -108,7 +108,7 @@ def test_text_previews(service, attach, tmp_path):
     pdf = attach(write(tmp_path / "r.pdf", pdf_bytes(["Text from the PDF"])))
     assert service.attachments.text_preview(pdf.id) == "Text from the PDF"
     image = attach(image_file(tmp_path / "p.png"))
-    assert "no OCR" in service.attachments.text_preview(image.id)
+    assert "needs OCR" in service.attachments.text_preview(image.id)
 
 
 def test_a_missing_store_file_is_a_clear_message(service, attach, tmp_path):

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
+
+# Background OCR reads the seed's scan when Tesseract is installed; the tests
+# of other features must not see those writes. tests/gui/test_ocr_gui.py turns it on.
+os.environ.setdefault("FINWEEK_BACKGROUND_OCR", "0")
 from PySide6.QtCore import QSettings
 
 from gui_helpers import idle

@@ -48,7 +48,9 @@ def duplicate_error(exc: DuplicateAttachment) -> CliError:
 
 
 def describe(a: AttachmentDetail) -> str:
-    text = f"{a.text_length:,} characters of text" if a.text_status == "ok" else a.text_message
+    text = a.text_summary
+    if a.text_length:
+        text = f"{a.text_length:,} characters of text, {text}"
     return f"[{a.id}] {shown(a.original_name)}  ({a.mime_type}, {a.size:,} bytes; {text})"
 
 
@@ -110,4 +112,19 @@ def run_list(args, catalog) -> int:
     else:
         for a in rows:
             print(describe(a))
+        ocr_hint(rows)
     return 0
+
+
+def ocr_hint(rows: list[AttachmentDetail]) -> None:
+    """When files wait for OCR, one line on what to do: run it, or enable it."""
+    waiting = [a for a in rows if a.text_status == "needs_ocr"]
+    if not waiting:
+        return
+    from ..core.attachments import ocr
+
+    why = ocr.missing()
+    if why:
+        print(f"{len(waiting)} file(s) need OCR, which is not available: {ocr.ENABLE_HINT}")
+    else:
+        print(f"{len(waiting)} file(s) wait for OCR: the app reads them in the background, or run `finweek ocr`")

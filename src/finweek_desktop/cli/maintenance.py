@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from ..core.attachments import ocr
 from ..core.catalog import RepairNeedsConfirmation
 from .output import CliError, print_json
 
@@ -53,6 +54,9 @@ def run_check(args, catalog) -> int:
             "temporary_files": list(report.temp_files),
             "attachments_without_text": list(report.pending_text),
             "quarantined_files": list(report.quarantined_files),
+            "attachments_needing_ocr": list(report.needs_ocr),
+            "attachments_ocr_failed": list(report.ocr_failed),
+            "ocr_unavailable": ocr.missing(),
             "search_fast_path_off": report.search_fast_path_off,
             "temporary_files_removed_at_open": removed,
             "index_rebuilt_at_open": rebuilt,
@@ -137,3 +141,16 @@ def _print_store_report(report) -> None:
             f"{len(report.pending_text)} attachment(s) whose text was never extracted: "
             f"{', '.join(map(str, report.pending_text))}"
         )
+    if report.needs_ocr:
+        why = ocr.missing()
+        then = f"OCR is not available: {ocr.ENABLE_HINT}" if why else "`finweek ocr` reads them now"
+        print(f"{len(report.needs_ocr)} attachment(s) need OCR: {_ids(report.needs_ocr)}; {then}")
+    if report.ocr_failed:
+        print(
+            f"{len(report.ocr_failed)} attachment(s) whose OCR failed: {_ids(report.ocr_failed)}"
+            " (`finweek attachments ID` says why; `finweek ocr --force ID` tries again)"
+        )
+
+
+def _ids(ids: tuple[int, ...]) -> str:
+    return ", ".join(map(str, ids[:30])) + (" …" if len(ids) > 30 else "")

@@ -86,6 +86,10 @@ def run(args, catalog) -> int:
                         "score": round(hit.score, 4),
                         "snippet": hit.snippet,
                         "snippet_text": snippet_to_plain(hit.snippet),
+                        # Where in the attached files it matched, best first; file and page of the best.
+                        "where": [w.to_json() for w in hit.where],
+                        "file": hit.where[0].name if hit.where else None,
+                        "page": hit.where[0].page if hit.where else None,
                     }
                     for hit in results.hits
                 ],
@@ -110,6 +114,8 @@ def run(args, catalog) -> int:
         print(f"    {kind_label(hit.kind)}{date}  score {hit.score:.2f}")
         if hit.snippet:
             print(f"    {snippet_to_text(hit.snippet)}")
+        if hit.where:
+            print(f"    {'; '.join(safe_display_name(w.label()) for w in hit.where)}")
     kinds = ", ".join(f"{kind_label(k)} {n}" for k, n in results.kind_counts.items())
     print(f"\nBy kind: {kinds}")
     if results.tag_counts:

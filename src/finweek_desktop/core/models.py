@@ -253,8 +253,26 @@ class Attachment(Base):
     text: Mapped[str] = mapped_column(Text, default="", server_default="")
     text_status: Mapped[str] = mapped_column(String(20), default="pending", server_default="pending")
     text_message: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # Where the text came from: "file", "ocr", "file+ocr" or "" (none yet).
+    text_source: Mapped[str] = mapped_column(String(20), default="", server_default="")
 
     document: Mapped[Document] = relationship(back_populates="attachments")
+    pages: Mapped[list[AttachmentPage]] = relationship(
+        cascade="all, delete-orphan", order_by="AttachmentPage.page", passive_deletes=True
+    )
+
+
+class AttachmentPage(Base):
+    """The text of one page (1-based) of a paged attachment, so a search hit
+    knows its page; ``boxes`` holds a scanned page's OCR word boxes as JSON
+    ``[[word, x0, y0, x1, y1], ...]`` in fractions of the page ("" when none)."""
+
+    __tablename__ = "attachment_pages"
+
+    attachment_id: Mapped[int] = mapped_column(ForeignKey("attachments.id", ondelete="CASCADE"), primary_key=True)
+    page: Mapped[int] = mapped_column(Integer, primary_key=True)
+    text: Mapped[str] = mapped_column(Text, default="", server_default="")
+    boxes: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 # A sequence that only grows: BIGINT on a server, SQLite's INTEGER PRIMARY KEY

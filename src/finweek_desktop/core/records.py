@@ -72,6 +72,9 @@ class AttachmentInfo:
     size: int
     mime_type: str
     added_at: dt.datetime
+    text_status: str = "ok"  # a TextStatus value
+    text_summary: str = ""  # for people: "from OCR", "needs OCR", "OCR failed: why", ...
+    searchable: bool = True  # search finds it by its text
 
 
 @dataclass(frozen=True)

@@ -327,8 +327,37 @@ class DetailPane(QWidget):
             self._show_organizations(self.document)
             self.tags.set_tags(self.document.tags)
 
+    # (HitPlace, query) of a search hit to open at, set before show_document; taken by the preview.
+    wanted_place = None
+    place_shown = None  # the last one the preview opened
+
+    def take_place(self, attachment_id: int):
+        """The hit's (page, query) for this file, once; None when it was not the hit's."""
+        wanted, self.wanted_place = self.wanted_place, None
+        if wanted is None or wanted[0].attachment_id != attachment_id:
+            self.place_shown = None
+            return None
+        self.place_shown = wanted
+        return wanted[0].page, wanted[1]
+
+    def open_place(self, place) -> None:
+        """Show the file of a search hit's (HitPlace, query) at its page, the
+        document being shown already (the hit clicked again after a new search)."""
+        if place is None or self.document is None or place == self.place_shown:
+            return
+        for row in range(self.attachments.count()):
+            if self.attachments.item(row).data(AttachmentRole).id == place[0].attachment_id:
+                self.wanted_place = place
+                if self.attachments.currentRow() == row:
+                    self.attachment_selected.emit(self.attachments.item(row).data(AttachmentRole))
+                else:
+                    self.attachments.setCurrentRow(row)  # emits attachment_selected
+                return
+
     def _show_attachments(self, attachments: tuple[AttachmentInfo, ...], keep: bool) -> None:
         current = self.current_attachment() if keep else None
+        if self.wanted_place is not None:
+            current = next((a for a in attachments if a.id == self.wanted_place[0].attachment_id), current)
         self.attachments.show_attachments(attachments)
         self.files_label.setText(f"FILES ({len(attachments)})" if attachments else "FILES")
         self.files_head.setVisible(bool(attachments))

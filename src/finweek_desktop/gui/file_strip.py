@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import QEvent, QSize, Qt, Signal
-from PySide6.QtGui import QIcon, QImage, QPixmap
+from PySide6.QtGui import QColor, QIcon, QImage, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QFrame, QListView, QListWidget, QListWidgetItem
 
 from ..core.display import safe_display_name
@@ -14,6 +14,7 @@ from ..core.records import AttachmentInfo
 from .theme import icon
 
 AttachmentRole = Qt.ItemDataRole.UserRole + 20
+NotSearchableRole = Qt.ItemDataRole.UserRole + 21  # True when search cannot find the file by its text
 THUMB = QSize(64, 64)  # the tile's picture; wide images keep their shape inside it
 TILE = QSize(180, 72)  # the narrowest tile; tiles widen to share the row
 TYPE_ICON = QSize(32, 32)  # a file without a thumbnail
@@ -70,8 +71,12 @@ class FileStrip(QListWidget):
         for attachment in attachments:
             item = QListWidgetItem(f"{safe_display_name(attachment.original_name)}\n{human_size(attachment.size)}")
             item.setData(AttachmentRole, attachment)
+            searchable = "" if attachment.searchable else "\nNot searchable: "
             item.setToolTip(f"{safe_display_name(attachment.original_name)}\n{attachment.mime_type}, {human_size(attachment.size)}"
+                            f"\nText: {attachment.text_summary or attachment.text_status}"
+                            f"{searchable + attachment.text_summary if searchable else ''}"
                             "\n\nDouble-click to open it in its application")
+            item.setData(NotSearchableRole, not attachment.searchable)
             self.addItem(item)
             self._set_item_icon(item)
         self.blockSignals(False)
@@ -102,7 +107,10 @@ class FileStrip(QListWidget):
         attachment = item.data(AttachmentRole)
         thumbnail = self._thumbnails.get(_key(attachment))
         # a type icon stays at 32 px in the middle of the tile, lighter than a 64 px glyph
-        item.setIcon(thumbnail or QIcon(mime_icon(attachment.mime_type).pixmap(TYPE_ICON)))
+        shown = thumbnail or QIcon(mime_icon(attachment.mime_type).pixmap(TYPE_ICON))
+        if not attachment.searchable:
+            shown = _badged(shown, attachment.text_status)
+        item.setIcon(shown)
 
     def event(self, event):
         # Delete here means the file: the window's Delete (documents) must not take the key.
@@ -153,6 +161,30 @@ class FileStrip(QListWidget):
 
 
 _KEPT_THUMBNAILS = 500
+
+
+def _badged(base: QIcon, status: str) -> QIcon:
+    """The tile's picture with a badge in its corner: the file is not
+    searchable (amber: waiting for OCR; red: OCR failed or no text)."""
+    pixmap = QPixmap(THUMB)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    picture = base.pixmap(THUMB)
+    ratio = picture.devicePixelRatio() or 1
+    w, h = picture.width() / ratio, picture.height() / ratio
+    painter.drawPixmap(int((THUMB.width() - w) / 2), int((THUMB.height() - h) / 2), picture)
+    colour = QColor("#d68910") if status == "needs_ocr" else QColor("#c0392b")
+    painter.setPen(QPen(QColor("white"), 2))
+    painter.setBrush(colour)
+    painter.drawEllipse(THUMB.width() - 24, THUMB.height() - 24, 22, 22)
+    font = painter.font()
+    font.setBold(True)
+    font.setPixelSize(14)
+    painter.setFont(font)
+    painter.drawText(THUMB.width() - 24, THUMB.height() - 24, 22, 22, Qt.AlignmentFlag.AlignCenter, "!")
+    painter.end()
+    return QIcon(pixmap)
 
 
 def _key(attachment: AttachmentInfo) -> tuple[int, str]:

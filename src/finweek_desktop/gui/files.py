@@ -14,6 +14,7 @@ import shutil
 from pathlib import Path
 
 from PySide6.QtGui import QImage
+from shiboken6 import isValid
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -125,6 +126,17 @@ class ImportDialog(QDialog):
             "organizations": ((organization, "publisher"),) if organization else (),
             "session_id": self.session.currentData(),
         }
+
+
+def find_places(runner, service, attachment_id: int, text: str, preview) -> None:
+    """Look for ``text`` in a file on the runner; the preview gets (page 0-based, rectangle) pairs."""
+    pages = preview.page_total if preview.is_pdf else 1
+
+    def found(matches, error):
+        if error is None:
+            preview.set_find_results(text, [((page or 1) - 1, rect) for page, rect in matches])
+
+    runner.run(lambda: service.highlights.find(attachment_id, text, pages), found)
 
 
 class FileActionsMixin:
@@ -312,7 +324,19 @@ class FileActionsMixin:
         service = self.service
         mime = attachment.mime_type
         preview.show_message(f"Loading {safe_display_name(attachment.original_name)}…")
+        preview.clear_highlights()
         self._previewed = attachment
+        # A search hit inside this file: open it at the hit's page, the matched words highlighted.
+        place = self.detail.take_place(attachment.id)
+        start_page = max(0, (place[0] or 1) - 1) if place else 0
+        if place is not None:
+            page_number, query = place
+
+            def highlighted(rects, error):
+                if generation == self._preview_generation and error is None:
+                    preview.set_highlights(start_page, rects)
+
+            self.runner.run(lambda: service.highlights.on_page(attachment.id, page_number, query), highlighted)
 
         def fresh(callback):
             def deliver(result, error):
@@ -329,7 +353,8 @@ class FileActionsMixin:
             self.runner.run(lambda: QImage.fromData(service.attachments.previews.image_bytes(attachment.sha256, mime)),
                             fresh(preview.show_image))
         elif mime == PDF:
-            self.runner.run(lambda: service.attachments.page_count(attachment.id), fresh(lambda n: preview.show_pdf(n)))
+            self.runner.run(lambda: service.attachments.page_count(attachment.id),
+                            fresh(lambda n: preview.show_pdf(n, start_page)))
         else:
             markdown = mime == "text/markdown"
             document = self.detail.document
@@ -350,6 +375,25 @@ class FileActionsMixin:
                 else:
                     preview.show_message(f"{safe_display_name(attachment.original_name)} has no text to show. Open it in its application.")
             self.runner.run(text_and_images, fresh(text_shown))
+
+    def open_reader(self) -> None:
+        """The previewed file in a window of its own, at the page shown (issue 14)."""
+        attachment = getattr(self, "_previewed", None)
+        if attachment is None:
+            return
+        from .reader import ReaderWindow
+
+        reader = ReaderWindow(self.service, self.runner, attachment, self.detail.preview.current_page, self)
+        self.readers = [r for r in getattr(self, "readers", []) if isValid(r) and r.isVisible()] + [reader]
+        reader.show()
+
+    def _find_in_preview(self, text: str) -> None:
+        """Every place of the words in the previewed file, with search's folding (issue 14)."""
+        attachment = getattr(self, "_previewed", None)
+        if attachment is None:
+            return
+        preview = self.detail.preview
+        find_places(self.runner, self.service, attachment.id, text, preview)
 
     def _render_page(self, page: int, scale: float) -> None:
         attachment = getattr(self, "_previewed", None)

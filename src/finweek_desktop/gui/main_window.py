@@ -39,6 +39,7 @@ from .errors import show_error
 from .files import FileActionsMixin
 from .index_status import IndexStatus
 from .notes_panel import NotesPanel
+from .ocr_runner import BackgroundOcr
 from .operations import Done, Operations
 from .search_tab import SearchTab
 from .shortcuts import ShortcutSheet
@@ -131,6 +132,11 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
         self.ops.done.connect(self._operation_done)
         self.ops.failed.connect(lambda action, error: show_error(self, action, error))
         self.ops.undo_changed.connect(self._undo_changed)
+        # Scans and photos waiting for OCR are read in the background (issue 14).
+        self.background_ocr = BackgroundOcr(self.service, self)
+        self.ops.catalog_changed.connect(self.background_ocr.catalog_changed)
+        self.background_ocr.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
+        QTimer.singleShot(1500, self.background_ocr.start)
         self.ops.redo_changed.connect(self._redo_changed)
         self.backups = BackupActions(self, catalog, self.runner, self.file_menu, self.quit_action)
         self._build_main()
@@ -200,6 +206,8 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
             tab.selection.changed.connect(lambda tab=tab: tab is self.current_tab() and self.update_actions())
         for view in (tab.table for tab in self.browse_tabs):
             view.customContextMenuRequested.connect(lambda pos, view=view: self.document_menu(view, pos))
+        # A hit clicked again (a new search, the same document shown) opens its file at its page.
+        self.search_tab.results.clicked.connect(lambda _index: self.detail.open_place(self.search_tab.shown_place()))
         self.search_tab.results.customContextMenuRequested.connect(
             lambda pos: self.document_menu(self.search_tab.results, pos))
         self.tags_tab.table.selectionModel().selectionChanged.connect(lambda *_: self.update_actions())
@@ -228,6 +236,8 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
         self.detail.detach_requested.connect(self.detach)
         self.detail.files_dropped.connect(self.attach_files)
         self.detail.preview.page_requested.connect(self._render_page)
+        self.detail.preview.find_requested.connect(self._find_in_preview)  # Ctrl+F in the viewer (issue 14)
+        self.detail.preview.pop_out_requested.connect(self.open_reader)  # the reader window (issue 14)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("mainSplitter")
@@ -515,6 +525,8 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
 
     def closeEvent(self, event) -> None:
         self.save_state()
+        if getattr(self, "background_ocr", None) is not None:
+            self.background_ocr.stop()
         if self.ops is not None:
             self.ops.close()
         super().closeEvent(event)
@@ -553,6 +565,8 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
 
     def _shown_changed(self, tab: QWidget, doc_id: int | None) -> None:
         if tab is self.current_tab():  # not a tab in the background reloading
+            # A search hit inside a file opens that file at its page (issue 14).
+            self.detail.wanted_place = tab.shown_place() if tab is self.search_tab else None
             self.show_document(doc_id)
 
     def show_document(self, doc_id: int | None) -> None:

@@ -8,6 +8,7 @@ for a new id order. The other models are small lists loaded whole.
 
 from __future__ import annotations
 
+import html
 import logging
 from collections import OrderedDict
 from dataclasses import replace
@@ -376,6 +377,10 @@ class SearchResultsModel(QAbstractListModel):
         if role == DocumentIdRole:
             return hit.id
         if role == SnippetRole:
+            where = getattr(hit, "where", ())
+            if where:  # "in report.pdf, p. 7": which file (and page) matched
+                place = html.escape(safe_display_name(where[0].label()))
+                return f"{hit.snippet} <i>— {place}</i>" if hit.snippet else f"<i>{place}</i>"
             return hit.snippet
         if role == SummaryRole:
             return hit

@@ -6,11 +6,12 @@ and rendering files happens in workers, outside this widget.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, QEvent, Qt, QUrl, Signal
-from PySide6.QtGui import QColor, QImage, QKeySequence, QPainter, QPixmap, QShortcut, QTextDocument
+from PySide6.QtCore import QByteArray, QEvent, QRectF, Qt, QUrl, Signal
+from PySide6.QtGui import QColor, QImage, QKeySequence, QPainter, QPen, QPixmap, QShortcut, QTextDocument
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QScrollArea,
     QSizePolicy,
     QSpinBox,
@@ -69,8 +70,13 @@ class ContainedBrowser(QTextBrowser):
 class PreviewWidget(QWidget):
     # asks the owner to render ``page`` (0-based) of the current PDF at ``scale``
     page_requested = Signal(int, float)
+    # asks the owner for every place of these words in the file (find in the preview, Ctrl+F there)
+    find_requested = Signal(str)
+    pop_out_requested = Signal()  # the reader window: this file in a window of its own
+    page_changed = Signal(int)  # the page shown (0-based) of a PDF
 
     MESSAGE, IMAGE, TEXT = range(3)
+    can_pop_out = True  # False in the reader window, which is the popped-out view
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -80,6 +86,9 @@ class PreviewWidget(QWidget):
         self._pages = 0
         self._page = 0
         self._is_pdf = False
+        # Rectangles to highlight (fractions of the page), by page (0-based; 0 for an image).
+        self._highlights: dict[int, list[tuple[float, float, float, float]]] = {}
+        self._current_rect = None  # the match find-in-preview is on
 
         self.message = QLabel("Select a document with a file to preview it.")
         self.message.setObjectName("previewMessage")
@@ -123,6 +132,12 @@ class PreviewWidget(QWidget):
         self.page_box.setKeyboardTracking(False)
         self.page_box.valueChanged.connect(lambda value: self.go_to_page(value - 1))
         self.page_count = QLabel()
+        self.pop_out = self._button("open-external", "Read in a window of its own (thumbnails, full screen)",
+                                    self.pop_out_requested.emit)
+        self.pop_out.setObjectName("popOut")
+        self.find_action = self._button("search", "Find in this file (Ctrl+F here)", self.open_find)
+        self.find_action.setObjectName("findInPreview")
+        self._build_find_bar()
         # Shortcuts, not keyPressEvent: the scroll area takes Page Up/Down
         # for itself before they reach this widget. Enabled for PDFs only,
         # so text and images still scroll by page.
@@ -137,7 +152,7 @@ class PreviewWidget(QWidget):
         for widget in (self.previous_page, self.page_box, self.page_count, self.next_page):
             bar.addWidget(widget)
         bar.addStretch(1)
-        for widget in (self.zoom_out, self.zoom_label, self.zoom_in, self.zoom_fit):
+        for widget in (self.zoom_out, self.zoom_label, self.zoom_in, self.zoom_fit, self.find_action, self.pop_out):
             bar.addWidget(widget)
         self.toolbar = QWidget()
         self.toolbar.setLayout(bar)
@@ -145,9 +160,113 @@ class PreviewWidget(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.toolbar)
+        layout.addWidget(self.find_bar)
         layout.addWidget(self.stack, 1)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.show_message("Select a document with a file to preview it.")
+
+    # -- find in the preview ---------------------------------------------------
+    # The words are looked for by the owner with the index's own analysis
+    # (accents, Traditional/Simplified folded, as search does); the matches
+    # come back as (page, rectangle) and Enter / F3 / the arrows step through
+    # them across pages. In text, the browser's own find is used.
+
+    def _build_find_bar(self) -> None:
+        self.find_box = QLineEdit()
+        self.find_box.setObjectName("findBox")
+        self.find_box.setPlaceholderText("Find in this file")
+        self.find_box.setClearButtonEnabled(True)
+        self.find_box.returnPressed.connect(lambda: self.find_step(1))
+        self.find_previous = self._button("previous", "Previous match (Shift+Enter)", lambda: self.find_step(-1))
+        self.find_next = self._button("next", "Next match (Enter)", lambda: self.find_step(1))
+        self.find_status = QLabel()
+        self.find_status.setObjectName("findStatus")
+        close = self._button("close", "Close (Esc)", self.close_find)
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        for widget in (self.find_box, self.find_previous, self.find_next, self.find_status):
+            row.addWidget(widget)
+        row.addStretch(1)
+        row.addWidget(close)
+        self.find_bar = QWidget()
+        self.find_bar.setObjectName("findBar")
+        self.find_bar.setLayout(row)
+        self.find_bar.hide()
+        self._matches: list[tuple[int, tuple[float, float, float, float]]] = []
+        self._match = -1
+        self._found_for: str | None = None
+        for widget in (self.scroll, self.text, self.find_box, self.message):
+            widget.installEventFilter(self)
+
+    def open_find(self) -> None:
+        self.find_bar.show()
+        self.find_box.setFocus()
+        self.find_box.selectAll()
+
+    def close_find(self) -> None:
+        self.find_bar.hide()
+        self._matches, self._match, self._found_for = [], -1, None
+        self.clear_highlights()
+        self._apply_zoom()
+        self.scroll.setFocus()
+
+    def find_step(self, step: int) -> None:
+        text = self.find_box.text().strip()
+        if not text:
+            return
+        if self.stack.currentIndex() == self.TEXT:
+            flags = QTextDocument.FindFlag.FindBackward if step < 0 else QTextDocument.FindFlag(0)
+            found = self.text.find(text, flags)
+            self.find_status.setText("" if found else "No more matches")
+            return
+        if text != self._found_for:
+            self._found_for = text
+            self.find_status.setText("Finding…")
+            self.find_requested.emit(text)
+            return
+        if self._matches:
+            self._show_match((self._match + step) % len(self._matches))
+
+    def set_find_results(self, text: str, matches) -> None:
+        """The places of ``text`` in the file: (page 0-based, rectangle)."""
+        if text != self._found_for:
+            return  # an answer to words since changed
+        self._matches = list(matches)
+        self.clear_highlights()
+        if not self._matches:
+            self.find_status.setText("No matches")
+            self._apply_zoom()
+            return
+        for page, rect in self._matches:
+            self._highlights.setdefault(page, []).append(rect)
+        self._show_match(0)
+
+    @property
+    def match_index(self) -> int:
+        return self._match
+
+    @property
+    def match_count(self) -> int:
+        return len(self._matches)
+
+    def _show_match(self, index: int) -> None:
+        self._match = index
+        page, rect = self._matches[index]
+        self._current_rect = rect
+        self.find_status.setText(f"{index + 1} of {len(self._matches)}")
+        if self._is_pdf and page != self._page:
+            self.go_to_page(page)
+        else:
+            self._apply_zoom()
+        self._scroll_to(rect)
+
+    def _scroll_to(self, rect) -> None:
+        label = self.image.pixmap()
+        if label is None or label.isNull():
+            return
+        height = label.height() / label.devicePixelRatio()
+        top = (self.image.height() - height) / 2 if self.image.height() > height else 0
+        self.scroll.ensureVisible(0, int(top + rect[1] * height), 0, 60)
 
     def _button(self, icon_name, tip, slot, shortcut=None) -> QToolButton:
         button = QToolButton()
@@ -191,6 +310,20 @@ class PreviewWidget(QWidget):
         self._zoom = None
         return self._set_image(data)
 
+    def set_highlights(self, page: int, rects) -> None:
+        """Highlight ``rects`` (x0, y0, x1, y1 in fractions of the page) on
+        ``page`` (0-based; 0 for an image): the matched words."""
+        self._highlights[page] = list(rects)
+        if self._pixmap is not None and page == (self._page if self._is_pdf else 0):
+            self._apply_zoom()
+
+    def clear_highlights(self) -> None:
+        self._highlights = {}
+        self._current_rect = None
+
+    def highlights(self, page: int | None = None) -> list:
+        return self._highlights.get(self._page if page is None else page, [])
+
     def show_pdf(self, page_count: int, page: int = 0) -> None:
         """Start a PDF; the owner answers page_requested with set_page_image."""
         self._is_pdf = True
@@ -205,6 +338,7 @@ class PreviewWidget(QWidget):
         self.message.setText("Rendering page…")
         self.stack.setCurrentIndex(self.MESSAGE)
         self._update_bar()
+        self.page_changed.emit(self._page)
         self.page_requested.emit(self._page, self._render_scale())
 
     def set_page_image(self, page: int, data: bytes | QImage) -> None:
@@ -215,6 +349,14 @@ class PreviewWidget(QWidget):
     def current_page(self) -> int:
         return self._page
 
+    @property
+    def page_total(self) -> int:
+        return self._pages
+
+    @property
+    def is_pdf(self) -> bool:
+        return self._is_pdf
+
     def go_to_page(self, page: int) -> None:
         if not self._is_pdf or not 0 <= page < self._pages or page == self._page:
             return
@@ -223,6 +365,7 @@ class PreviewWidget(QWidget):
         self.page_box.setValue(page + 1)
         self.page_box.blockSignals(False)
         self._update_bar()
+        self.page_changed.emit(page)
         self.page_requested.emit(page, self._render_scale())
 
     # -- zoom ------------------------------------------------------------------
@@ -300,6 +443,9 @@ class PreviewWidget(QWidget):
             Qt.TransformationMode.SmoothTransformation,
         )
         scaled.setDevicePixelRatio(ratio)
+        rects = self._highlights.get(self._page if self._is_pdf else 0)
+        if rects:
+            scaled = _highlighted(scaled, rects, self._current_rect)
         self.image.setPixmap(scaled)
         self._update_bar()
 
@@ -308,6 +454,24 @@ class PreviewWidget(QWidget):
         # bar comes or goes, and "Fit" must fit the room that is left.
         if event.type() == QEvent.Type.Resize and self._zoom is None and self._pixmap is not None:
             self._apply_zoom()
+        # Ctrl+F with the keyboard in the viewer finds in the file, not in the catalog.
+        if event.type() == QEvent.Type.ShortcutOverride and _is_find_key(event):
+            event.accept()
+            return True
+        if event.type() == QEvent.Type.KeyPress:
+            if _is_find_key(event):
+                self.open_find()
+                return True
+            if watched is self.find_box and event.key() == Qt.Key.Key_Escape:
+                self.close_find()
+                return True
+            if watched is self.find_box and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and (
+                    event.modifiers() & Qt.KeyboardModifier.ShiftModifier):
+                self.find_step(-1)
+                return True
+            if event.key() == Qt.Key.Key_F3:
+                self.find_step(-1 if event.modifiers() & Qt.KeyboardModifier.ShiftModifier else 1)
+                return True
         return super().eventFilter(watched, event)
 
     def _update_bar(self) -> None:
@@ -321,5 +485,28 @@ class PreviewWidget(QWidget):
         self.previous_page.setEnabled(self._is_pdf and self._page > 0)
         self.next_page.setEnabled(self._is_pdf and self._page < self._pages - 1)
         self.zoom_label.setText("Fit" if self._zoom is None else f"{round(self._zoom * 100)}%")
+        self.pop_out.setVisible(self.can_pop_out and (showing_image or self._is_pdf))
         self.toolbar.setVisible(showing_image or self._is_pdf)
 
+
+
+def _highlighted(pixmap: QPixmap, rects, current=None) -> QPixmap:
+    """The page with translucent marker over the rectangles (fractions of it)."""
+    marked = QPixmap(pixmap)
+    painter = QPainter(marked)
+    width, height = marked.width() / marked.devicePixelRatio(), marked.height() / marked.devicePixelRatio()
+    painter.setPen(QPen(QColor(214, 137, 16, 220), 1.5))
+    painter.setBrush(QColor(255, 214, 0, 90))
+    for rect in rects:
+        x0, y0, x1, y1 = rect
+        if rect == current:
+            painter.setBrush(QColor(255, 140, 0, 130))
+        pad = 2
+        painter.drawRect(QRectF(x0 * width - pad, y0 * height - pad, (x1 - x0) * width + 2 * pad, (y1 - y0) * height + 2 * pad))
+        painter.setBrush(QColor(255, 214, 0, 90))
+    painter.end()
+    return marked
+
+
+def _is_find_key(event) -> bool:
+    return event.key() == Qt.Key.Key_F and bool(event.modifiers() & Qt.KeyboardModifier.ControlModifier)

@@ -231,6 +231,8 @@ class SearchTab(QWidget):
             if facet.item(i).checkState() == Qt.CheckState.Checked
         ]
 
+    _searched = ""  # the text of the last search asked
+
     def search_now(self, typing: bool = False) -> None:
         """Search the box's text; ``typing``: asked by the pause in typing
         (a query error waits to be explained), not by Enter or a click."""
@@ -245,6 +247,7 @@ class SearchTab(QWidget):
             self._show_idle()
             return
         generation = self._generation
+        self._searched = text
         sort = self.sort.currentData()
         kinds, tags = self.checked(self.kinds), self.checked(self.tags)
         self._status_before = self.status.text()
@@ -403,6 +406,20 @@ class SearchTab(QWidget):
 
     def shown_id(self) -> int | None:
         return self.selection.shown_id()
+
+    @property
+    def searched_text(self) -> str:
+        """The text of the last search asked."""
+        return self._searched
+
+    def shown_place(self):
+        """(HitPlace, query) of the shown hit when it matched inside a file, else None."""
+        doc_id = self.shown_id()
+        for row in range(self.model.rowCount()):
+            hit = self.model.hit(row)
+            if hit.id == doc_id and hit.where:
+                return hit.where[0], self._searched
+        return None
 
     def selected_ids(self) -> list[int]:
         return self.selection.ids()

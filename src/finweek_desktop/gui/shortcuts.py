@@ -63,6 +63,9 @@ def sheet(window) -> list[tuple[str, list[tuple[str, str]]]]:
             ("Next / previous PDF page (in the preview)", "Page Down / Page Up"),
             ("Zoom in / out", f"{zoom_in} / {zoom_out}"),
             ("Fit to the area", zoom_fit),
+            ("Find in the file (in the preview)", "Ctrl+F"),
+            ("Next / previous match", "Enter / Shift+Enter"),
+            ("Reader window: full screen", "F11"),
         ]),
         ("Tags tab", [
             ("Rename the selected tag", f"F2 / {k(window.edit_action)}"),

@@ -19,7 +19,9 @@ import signal
 import subprocess
 import sys
 import tempfile
-from dataclasses import dataclass
+import threading
+import time
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from . import filetypes
@@ -31,9 +33,35 @@ DEFAULT_TARGET = "finweek_desktop.core.attachments.extractors:extract"
 class TextStatus(enum.StrEnum):
     PENDING = "pending"  # not extracted yet (rows from before extraction existed)
     OK = "ok"
-    NO_TEXT = "no_text"  # images, or a PDF of scans: nothing to extract
+    NO_TEXT = "no_text"  # nothing to extract, and nothing OCR could read
     ENCRYPTED = "encrypted"
     FAILED = "failed"
+    NEEDS_OCR = "needs_ocr"  # an image, or PDF pages without a text layer: the pending-OCR queue
+    OCR_FAILED = "ocr_failed"
+
+
+class TextSource(enum.StrEnum):
+    NONE = ""
+    FILE = "file"
+    OCR = "ocr"
+    FILE_AND_OCR = "file+ocr"  # a PDF whose pages without a text layer were OCR'd
+
+
+@dataclass(frozen=True)
+class PageText:
+    """The text of one page (1-based), with OCR word boxes for a scanned page:
+    ``(word, x0, y0, x1, y1)`` in fractions of the page's width and height."""
+
+    page: int
+    text: str
+    boxes: tuple[tuple[str, float, float, float, float], ...] = ()
+
+    def to_json(self) -> dict:
+        return {"page": self.page, "text": self.text, "boxes": [list(b) for b in self.boxes]}
+
+    @classmethod
+    def from_json(cls, data: dict) -> PageText:
+        return cls(data["page"], data["text"], tuple(tuple(b) for b in data.get("boxes", ())))
 
 
 @dataclass(frozen=True)
@@ -42,10 +70,36 @@ class ExtractedText:
     text: str = ""
     title: str | None = None
     message: str = ""
+    pages: tuple[PageText, ...] = ()  # of a paged file (PDF, scanned TIFF); () for the others
+    source: TextSource = TextSource.NONE
 
     @classmethod
     def failed(cls, why: str) -> ExtractedText:
         return cls(TextStatus.FAILED, message=f"text could not be extracted: {why}")
+
+    def to_json(self) -> dict:
+        return {
+            "status": self.status.value,
+            "text": self.text,
+            "title": self.title,
+            "message": self.message,
+            "pages": [p.to_json() for p in self.pages],
+            "source": self.source.value,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> ExtractedText:
+        return cls(
+            TextStatus(data["status"]),
+            data["text"],
+            data["title"],
+            data["message"],
+            tuple(PageText.from_json(p) for p in data.get("pages", ())),
+            TextSource(data.get("source", "")),
+        )
+
+
+NEEDS_OCR_MESSAGE = "the file needs OCR"
 
 
 @dataclass(frozen=True)
@@ -61,21 +115,30 @@ def needs_parser(mime: str) -> bool:
 
 
 def extract_text(
-    path: Path, mime: str, *, sandbox: bool = True, limits: Limits = Limits(), target: str = DEFAULT_TARGET
+    path: Path,
+    mime: str,
+    *,
+    sandbox: bool = True,
+    limits: Limits = Limits(),
+    target: str = DEFAULT_TARGET,
+    cancel: threading.Event | None = None,
 ) -> ExtractedText:
     """Text of the file at ``path``; never raises for a bad file.
 
     ``sandbox=False`` runs the parser in this process: only for files we
     ship ourselves (the seed catalog). ``target`` ("module:function") lets
-    tests stand in a misbehaving parser.
+    tests stand in a misbehaving parser, and OCR run in the same sandbox
+    (ocr.py). Setting ``cancel`` kills the child: the result then says so.
     """
-    if mime.startswith("image/"):
-        return ExtractedText(TextStatus.NO_TEXT, message="an image has no text to extract (no OCR)")
+    if mime in filetypes.IMAGE_TYPES and target == DEFAULT_TARGET:
+        return ExtractedText(TextStatus.NEEDS_OCR, message=f"an image: {NEEDS_OCR_MESSAGE}")
+    if mime.startswith("image/") and target == DEFAULT_TARGET:
+        return ExtractedText(TextStatus.NO_TEXT, message=f"no text extractor for {mime}")
     if not needs_parser(mime) and target == DEFAULT_TARGET:
         return ExtractedText(TextStatus.NO_TEXT, message=f"no text extractor for {mime}")
     if not sandbox:
         return run_target(target, Path(path), mime)
-    return _run_in_child(target, Path(path), mime, limits)
+    return _run_in_child(target, Path(path), mime, limits, cancel)
 
 
 def run_target(target: str, path: Path, mime: str) -> ExtractedText:
@@ -85,8 +148,14 @@ def run_target(target: str, path: Path, mime: str) -> ExtractedText:
     from .extractors import EncryptedError, ExtractionError
 
     module, _, name = target.partition(":")
+    pages: tuple[PageText, ...] = ()
     try:
-        text, title = getattr(import_module(module), name)(path, mime)
+        result = getattr(import_module(module), name)(path, mime)
+        if isinstance(result, ExtractedText):  # OCR: status, pages and source of its own
+            return _cleaned(result)
+        text, title, *paged = result
+        if paged:  # a PDF: the text of each page, "" for a page without a text layer
+            pages = tuple(PageText(i, _clean(t)) for i, t in enumerate(paged[0], 1))
     except EncryptedError as exc:
         return ExtractedText(TextStatus.ENCRYPTED, message=f"text could not be extracted: {exc}")
     except ExtractionError as exc:
@@ -102,10 +171,32 @@ def run_target(target: str, path: Path, mime: str) -> ExtractedText:
     text, removed = _without_control_characters(text)
     text = _without_lone_surrogates(text[:MAX_TEXT_CHARS])
     title = _without_lone_surrogates(_without_control_characters(title)[0]) if title else title
+    blank = [p.page for p in pages if not p.text.strip()]
     if not text.strip():
-        why = "only control characters such as NUL bytes" if removed else "a scan needs OCR"
-        return ExtractedText(TextStatus.NO_TEXT, title=title, message=f"the file contains no text ({why})")
-    return ExtractedText(TextStatus.OK, text=text, title=title)
+        if removed or not pages:
+            why = "only control characters such as NUL bytes" if removed else "a scan needs OCR"
+            return ExtractedText(TextStatus.NO_TEXT, title=title, message=f"the file contains no text ({why})")
+        message = f"the file contains no text (a scan): {NEEDS_OCR_MESSAGE}"
+        return ExtractedText(TextStatus.NEEDS_OCR, title=title, message=message, pages=pages)
+    if blank:  # a PDF with scanned pages among its text pages: text now, the rest after OCR
+        message = f"{len(blank)} of {len(pages)} pages have no text layer: they need OCR"
+        return ExtractedText(TextStatus.NEEDS_OCR, text, title, message, pages, TextSource.FILE)
+    return ExtractedText(TextStatus.OK, text=text, title=title, pages=pages, source=TextSource.FILE)
+
+
+def _clean(text: str) -> str:
+    return _without_lone_surrogates(_without_control_characters(text)[0])
+
+
+def _cleaned(result: ExtractedText) -> ExtractedText:
+    pages = tuple(PageText(p.page, _clean(p.text), p.boxes) for p in result.pages)
+    return replace(result, text=_clean(result.text)[: _max_chars()], pages=pages)
+
+
+def _max_chars() -> int:
+    from .extractors import MAX_TEXT_CHARS
+
+    return MAX_TEXT_CHARS
 
 
 def _without_control_characters(text: str) -> tuple[str, int]:
@@ -137,7 +228,9 @@ def _without_lone_surrogates(text: str) -> str:
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def _run_in_child(target: str, path: Path, mime: str, limits: Limits) -> ExtractedText:
+def _run_in_child(
+    target: str, path: Path, mime: str, limits: Limits, cancel: threading.Event | None = None
+) -> ExtractedText:
     with tempfile.TemporaryDirectory(prefix="finweek-extract-") as work:
         out = Path(work) / "result.json"
         command = [
@@ -151,21 +244,46 @@ def _run_in_child(target: str, path: Path, mime: str, limits: Limits) -> Extract
             mime,
             str(out),
         ]
-        try:
-            child = subprocess.run(
+        errors = Path(work) / "stderr.txt"
+        with open(errors, "wb") as stderr:
+            # Its own process group, so a cancel or a timeout also ends what
+            # it started (the Tesseract CLI).
+            child = subprocess.Popen(
                 command,
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
-                timeout=limits.seconds,
+                stderr=stderr,
                 env=_child_env(),
+                start_new_session=True,
             )
-        except subprocess.TimeoutExpired:
-            return ExtractedText.failed(f"the parser did not finish within {limits.seconds:g} seconds")
+            deadline = time.monotonic() + limits.seconds
+            while True:
+                try:
+                    child.wait(timeout=0.1)
+                    break
+                except subprocess.TimeoutExpired:
+                    pass
+                if cancel is not None and cancel.is_set():
+                    _kill(child)
+                    return ExtractedText.failed(CANCELLED)
+                if time.monotonic() > deadline:
+                    _kill(child)
+                    return ExtractedText.failed(f"the parser did not finish within {limits.seconds:g} seconds")
         if child.returncode != 0 or not out.exists():
-            return ExtractedText.failed(_why_it_died(child.returncode, child.stderr, limits))
+            return ExtractedText.failed(_why_it_died(child.returncode, errors.read_bytes(), limits))
         data = json.loads(out.read_text(encoding="utf-8"))
-    return ExtractedText(TextStatus(data["status"]), data["text"], data["title"], data["message"])
+    return ExtractedText.from_json(data)
+
+
+CANCELLED = "cancelled"
+
+
+def _kill(child: subprocess.Popen) -> None:
+    try:
+        os.killpg(child.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError, AttributeError):  # gone already; no process groups (Windows)
+        child.kill()
+    child.wait()
 
 
 def _child_env() -> dict[str, str]:

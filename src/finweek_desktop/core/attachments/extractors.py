@@ -25,7 +25,8 @@ class EncryptedError(ExtractionError):
     pass
 
 
-def extract(path: Path, mime: str) -> tuple[str, str | None]:
+def extract(path: Path, mime: str) -> tuple[str, str | None] | tuple[str, str | None, list[str]]:
+    """(text, title), and for a PDF the text of each page too."""
     path = Path(path)
     if path.stat().st_size == 0:
         raise ExtractionError("the file is empty (0 bytes)")

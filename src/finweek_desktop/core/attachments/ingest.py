@@ -6,6 +6,7 @@ any database transaction starts, so a failure leaves nothing behind.
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 from collections.abc import Callable, Sequence
@@ -13,7 +14,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..models import Attachment
+from ..models import Attachment, AttachmentPage
 from .extraction import ExtractedText, extract_text
 from .filetypes import guess_mime
 from .store import AttachmentStore, StagedFile
@@ -28,7 +29,7 @@ class PreparedFile:
     link_target: Path | None = None  # the file copied, when the one given was a link to it
 
     def row(self) -> Attachment:
-        """The attachment row for this file, once its file is in the store."""
+        """The attachment row for this file (with its pages' text), once its file is in the store."""
         return Attachment(
             sha256=self.staged.sha256,
             original_name=self.name[:500],
@@ -37,6 +38,13 @@ class PreparedFile:
             text=self.extracted.text,
             text_status=self.extracted.status.value,
             text_message=self.extracted.message,
+            text_source=self.extracted.source.value,
+            pages=[
+                AttachmentPage(
+                    page=p.page, text=p.text, boxes=json.dumps([list(b) for b in p.boxes]) if p.boxes else ""
+                )
+                for p in self.extracted.pages
+            ],
         )
 
 

@@ -11,7 +11,8 @@ from .extractors import MAX_TEXT_CHARS, EncryptedError, ExtractionError
 _ENCRYPTED = "the PDF is encrypted (password-protected)"
 
 
-def pdf_text(path: Path) -> tuple[str, str | None]:
+def pdf_text(path: Path) -> tuple[str, str | None, list[str]]:
+    """The text, the title, and the text of each page ("" for a page without a text layer)."""
     from pypdf.errors import DependencyError
 
     try:
@@ -19,9 +20,10 @@ def pdf_text(path: Path) -> tuple[str, str | None]:
     except DependencyError:
         # pypdf needs the `cryptography` package for AES; pdfium decrypts by itself.
         pages, title = _pdfium_pages(path)
-    pages = [p.strip() for p in pages if p.strip()]
+    every = [p.strip() for p in pages]
+    pages = [p for p in every if p]
     # Pages apart by a blank line, so a snippet never runs across two pages.
-    return "\n\n".join(pages), title or _first_line(pages[:3])
+    return "\n\n".join(pages), title or _first_line(pages[:3]), every
 
 
 def _pypdf_pages(path: Path) -> tuple[list[str], str | None]:

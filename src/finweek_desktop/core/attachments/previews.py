@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import threading
 import uuid
 import warnings
@@ -55,6 +56,12 @@ class Previews:
         image.thumbnail((size, size))
         _write_png_atomically(image, cached)
         return cached
+
+    def page_words(self, sha256: str, page: int) -> list[tuple[str, tuple[float, float, float, float]]]:
+        """The words of a PDF page (1-based) with their boxes, from PDFium's
+        text layer: (word, (x0, y0, x1, y1)) in fractions of the page, y down.
+        A run of Chinese characters is one word."""
+        return _page_words(self._source(sha256), page)
 
     def thumbnail_bytes(self, sha256: str, mime: str, size: int = 256) -> bytes:
         return self.thumbnail(sha256, mime, size).read_bytes()
@@ -116,6 +123,29 @@ def _open_image(path: Path) -> Image.Image:
     if image.mode not in ("RGB", "RGBA", "L", "LA"):
         image = image.convert("RGBA" if "A" in image.getbands() or "transparency" in image.info else "RGB")
     return image
+
+
+_WORD = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+|[^\W\d_][\w'’-]*|\d[\d.,]*")
+
+
+def _page_words(path: Path, page: int) -> list[tuple[str, tuple[float, float, float, float]]]:
+    with _pdf(path) as pdf:
+        if not 1 <= page <= len(pdf):
+            return []
+        pdf_page = pdf[page - 1]
+        width, height = pdf_page.get_size()
+        textpage = pdf_page.get_textpage()
+        text = textpage.get_text_range()
+        words = []
+        for match in _WORD.finditer(text):
+            boxes = [textpage.get_charbox(i) for i in range(match.start(), match.end())]
+            boxes = [b for b in boxes if b[2] > b[0] or b[3] > b[1]]
+            if not boxes:
+                continue
+            left, bottom = min(b[0] for b in boxes), min(b[1] for b in boxes)
+            right, top = max(b[2] for b in boxes), max(b[3] for b in boxes)
+            words.append((match.group(), (left / width, 1 - top / height, right / width, 1 - bottom / height)))
+        return words
 
 
 # PDFium is not thread-safe: two threads inside it at once (a thumbnail and

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..changes import ChangeSet
+from .extraction import TextSource, TextStatus
 
 
 @dataclass(frozen=True)
@@ -22,7 +23,19 @@ class AttachmentDetail:
     text_message: str  # why there is no text, for the user; "" when there is
     text_length: int
     path: Path  # where the store keeps the file
+    text_source: str = ""  # "file", "ocr", "file+ocr" or "" (a TextSource value)
     changes: ChangeSet = field(default_factory=ChangeSet, compare=False, repr=False)  # of the write that returned it
+
+    @property
+    def searchable(self) -> bool:
+        """Whether search finds this file by its text."""
+        return self.text_length > 0
+
+    @property
+    def text_summary(self) -> str:
+        """The text status for people: "from the file", "from OCR", "needs OCR",
+        "OCR failed: why", "no text: why"."""
+        return status_line(self.text_status, self.text_source, self.text_message)
 
     def to_json(self) -> dict:
         return {
@@ -36,6 +49,8 @@ class AttachmentDetail:
             "text_status": self.text_status,
             "text_message": self.text_message,
             "text_length": self.text_length,
+            "text_source": self.text_source,
+            "text": self.text_summary,
             "path": str(self.path),
         }
 
@@ -62,3 +77,20 @@ class DuplicateAttachment(ValueError):
 
 class AlreadyAttached(ValueError):
     """The same content is attached to this very document already."""
+
+
+def status_line(status: str, source: str, message: str) -> str:
+    """An attachment's text status for people: "from the file", "from OCR",
+    "needs OCR", "OCR failed: why", "no text: why"."""
+    if status == TextStatus.OK.value:
+        text = {"ocr": "from OCR", "file+ocr": "from the file and OCR"}.get(source, "from the file")
+        return f"{text} ({message})" if message else text
+    if status == TextStatus.NEEDS_OCR.value:
+        partly = " (the file's text is searchable meanwhile)" if source == TextSource.FILE.value else ""
+        return f"needs OCR{partly}"
+    if status == TextStatus.OCR_FAILED.value:
+        return message if message.startswith("OCR failed") else f"OCR failed: {message}"
+    if status == TextStatus.PENDING.value:
+        return "not extracted yet (`finweek check --repair` extracts it)"
+    why = message.removeprefix("text could not be extracted: ")
+    return f"no text: {why}" if why else "no text"

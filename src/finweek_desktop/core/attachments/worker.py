@@ -43,12 +43,7 @@ def main(argv: list[str]) -> int:
     from .extraction import run_target
 
     extracted = run_target(target, Path(path), mime)
-    data = {
-        "status": extracted.status.value,
-        "text": extracted.text,
-        "title": extracted.title,
-        "message": extracted.message,
-    }
+    data = extracted.to_json()
     temp = Path(result + ".part")
     temp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     os.replace(temp, result)  # the parent sees a whole result or none

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import ExitStack
@@ -12,7 +13,7 @@ from pathlib import Path
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session as DbSession
 
-from ..attachments.extraction import ExtractedText, TextStatus, extract_text
+from ..attachments.extraction import ExtractedText, PageText, TextSource, TextStatus, extract_text
 from ..attachments.filetypes import is_text_like
 from ..attachments.ingest import PreparedFile, check_sources, prepare, title_from
 from ..attachments.previews import PreviewError, Previews
@@ -28,6 +29,7 @@ from .check_report import CheckReport
 from .common import NotFound, require_document
 from .documents import Documents
 from .history import History
+from .reading import page_rows
 from .writer import CatalogWriter, retried, retry_conflicts
 
 log = logging.getLogger(__name__)
@@ -153,6 +155,10 @@ class Attachments:
             document = require_document(session, doc_id)
             return [_detail(a, store) for a in document.attachments]
 
+    def page_words(self, sha256: str, page: int) -> list[tuple[str, tuple[float, float, float, float]]]:
+        """The words of a stored PDF's page with their boxes (Previews.page_words)."""
+        return self._require_previews().page_words(sha256, page)
+
     def attachment_text(self, attachment_id: int) -> str:
         """The text extracted from an attachment ("" when there is none)."""
         with self._writer.read() as session:
@@ -208,7 +214,13 @@ class Attachments:
             )
             if row is None:
                 return None
-            return ExtractedText(TextStatus(row.text_status), row.text, None, row.text_message)
+            pages = tuple(
+                PageText(p.page, p.text, tuple(tuple(b) for b in json.loads(p.boxes)) if p.boxes else ())
+                for p in row.pages
+            )
+            return ExtractedText(
+                TextStatus(row.text_status), row.text, None, row.text_message, pages, TextSource(row.text_source)
+            )
 
     def holders_by_hash(self, sha256: str) -> list[Holder]:
         with self._writer.read() as session:
@@ -344,6 +356,8 @@ class Attachments:
             missing_files=tuple(i for i, sha, _ in rows if sha not in stored),
             temp_files=tuple(str(p) for p in store.leftover_temp_files()),
             pending_text=tuple(i for i, sha, status in rows if status == TextStatus.PENDING.value and sha in stored),
+            needs_ocr=tuple(i for i, _sha, status in rows if status == TextStatus.NEEDS_OCR.value),
+            ocr_failed=tuple(i for i, _sha, status in rows if status == TextStatus.OCR_FAILED.value),
             quarantined_files=tuple(str(p) for p in store.quarantined()),
         )
 
@@ -364,11 +378,13 @@ class Attachments:
             extracted = extract_text(store.local_path(detail.sha256), detail.mime_type)
             with self._writer.writing() as (session, touched):
                 row = session.get(Attachment, attachment_id)
-                row.text, row.text_status, row.text_message = (
+                row.text, row.text_status, row.text_message, row.text_source = (
                     extracted.text,
                     extracted.status.value,
                     extracted.message,
+                    extracted.source.value,
                 )
+                row.pages = page_rows(row.id, extracted)
                 touched.add(row.document_id)
 
 
@@ -394,6 +410,7 @@ def _detail(a: Attachment, store: AttachmentStore) -> AttachmentDetail:
         a.text_message,
         len(a.text or ""),
         store.path_for(a.sha256),
+        a.text_source,
     )
 
 

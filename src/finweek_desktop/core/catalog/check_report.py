@@ -33,6 +33,9 @@ class CheckReport:
     missing_files: tuple[int, ...] = ()
     temp_files: tuple[str, ...] = ()
     pending_text: tuple[int, ...] = ()
+    # Attachments waiting for OCR, or whose OCR failed: listed, never counted as a fault.
+    needs_ocr: tuple[int, ...] = ()
+    ocr_failed: tuple[int, ...] = ()
     quarantined_files: tuple[str, ...] = ()  # moved aside by a repair: listed, never counted as a fault
     index_damaged: bool = False  # its files are not what was written: repair rebuilds it
     # Why searches take Whoosh's public path (the fast path's self-check

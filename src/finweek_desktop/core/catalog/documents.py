@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session as DbSession
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
+from ..attachments.records import status_line
 from ..dates import normalize_date
 from ..models import Attachment, Document, DocumentOrganization, EventSession, Organization, Tag, document_tags
 from ..records import (
@@ -235,7 +236,17 @@ class Documents:
                 tags=tuple(TagInfo(t.id, t.name, t.color, tag_counts.get(t.id, 0)) for t in document.tags),
                 places=tuple(p.name for p in document.places),
                 attachments=tuple(
-                    AttachmentInfo(a.id, a.sha256, a.original_name, a.size, a.mime_type, a.added_at)
+                    AttachmentInfo(
+                        a.id,
+                        a.sha256,
+                        a.original_name,
+                        a.size,
+                        a.mime_type,
+                        a.added_at,
+                        a.text_status,
+                        status_line(a.text_status, a.text_source, a.text_message),
+                        bool(a.text),
+                    )
                     for a in document.attachments
                 ),
                 created_at=document.created_at,

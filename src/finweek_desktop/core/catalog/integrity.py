@@ -146,4 +146,9 @@ def _to_indexed(document: Document, user_notes: Iterable[str] = ()) -> IndexedDo
         content="\n\n".join(a.text for a in document.attachments if a.text),
         user_notes=tuple(user_notes),
         files=tuple((a.sha256, a.original_name, a.mime_type) for a in document.attachments),
+        ocr=tuple(sorted({_OCR_STATES[a.text_status] for a in document.attachments if a.text_status in _OCR_STATES})),
     )
+
+
+# What ``ocr:`` finds a document by: a file waiting for OCR, or whose OCR failed.
+_OCR_STATES = {"needs_ocr": "needed", "ocr_failed": "failed"}

@@ -2,12 +2,13 @@
 
 ``CatalogService`` builds each part with an explicit constructor, handing it
 only what it needs, and exposes them: ``documents``, ``tags``,
-``reference``, ``attachments``, ``integrity``, ``imports``, ``history``,
-``trash``, ``collections`` (and saved searches), ``notes``, ``batch``,
-``bibliography`` (references in and out, citations) and ``team``; plus
-``writer`` (the one write path, the change log's listeners) and ``search``.
-No part inherits from another or calls another's private members. Reads
-hand out plain dataclasses from ``records``, never ORM objects.
+``reference``, ``attachments``, ``reading`` (OCR), ``integrity``,
+``imports``, ``history``, ``trash``, ``collections`` (and saved searches),
+``notes``, ``batch``, ``bibliography`` (references in and out, citations)
+and ``team``; plus ``writer`` (the one write path, the change log's
+listeners) and ``search``. No part inherits from another or calls
+another's private members. Reads hand out plain dataclasses from
+``records``, never ORM objects.
 """
 
 from __future__ import annotations
@@ -26,9 +27,11 @@ from .bibliography import Bibliography
 from .collections import Collections
 from .documents import Documents
 from .history import History
+from .hits import Highlights, HitPlaces
 from .imports import Imports
 from .integrity import Integrity
 from .notes import Notes
+from .reading import Reading
 from .reference import Reference
 from .tagging import Tags
 from .trash import Trash
@@ -46,6 +49,9 @@ class CatalogService:
         self.tags = Tags(self.writer, self.history)
         self.documents = Documents(self.writer, self.tags, self.reference, self.history, self.trash)
         self.attachments = Attachments(self.writer, store, self.documents, self.history)
+        self.reading = Reading(self.writer, store)
+        self.places = HitPlaces(self.writer, index)
+        self.highlights = Highlights(self.writer, index, self.attachments.page_words)
         self.integrity = Integrity(self.writer, index, self.documents, self.attachments)
         self.imports = Imports(self.writer, index, self.integrity, self.attachments)
         self.bibliography = Bibliography(self.writer, self.documents, self.reference, self.imports, self.attachments)
@@ -68,4 +74,5 @@ class CatalogService:
         return self.attachments.store
 
     def search(self, text: str, **options) -> SearchResults:
-        return self.index.search(text, **options)
+        """Search; each hit says which attached files and pages matched (``where``)."""
+        return self.places.locate(self.index.search(text, **options))

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session as DbSession
 
 from ..models import (
     Attachment,
+    AttachmentPage,
     Collection,
     CollectionDocument,
     Document,
@@ -126,6 +127,10 @@ def attachment_snapshot(attachment: Attachment) -> dict:
         **{name: getattr(attachment, name) for name in _ATTACHMENT_FIELDS},
         "document_id": attachment.document_id,
         "added_at": _iso(attachment.added_at),
+        # Where the text came from and its pages (migration 0007): a restored
+        # file keeps its OCR, its pages and their word boxes.
+        "text_source": attachment.text_source,
+        "pages": [[p.page, p.text, p.boxes] for p in attachment.pages],
     }
 
 
@@ -177,6 +182,8 @@ def restore_attachment(session: DbSession, saved: dict) -> None:
         Attachment(
             document_id=saved["document_id"],
             added_at=_when(saved["added_at"]),
+            text_source=saved.get("text_source", ""),  # snapshots from before 0007 have none
+            pages=[AttachmentPage(page=page, text=text, boxes=boxes) for page, text, boxes in saved.get("pages", ())],
             **{name: saved[name] for name in _ATTACHMENT_FIELDS},
         )
     )

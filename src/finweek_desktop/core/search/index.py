@@ -10,9 +10,11 @@ from the database rather than failing.
 from __future__ import annotations
 
 import errno
+import functools
 import html
 import logging
 import os
+import re
 import shutil
 import threading
 import time
@@ -35,6 +37,7 @@ from .query import (
     expansion_budget,
     make_parser,
     parse_query,
+    plain_words,
     select_passage,
 )
 from .schema import (
@@ -62,6 +65,11 @@ _LOGGED_PROBLEMS: set[str] = set()
 _DAMAGED_MESSAGE = (
     "the search index is damaged; it will be rebuilt from the catalog at the next start (or now with `finweek reindex`)"
 )
+
+
+_TEXT_FIELDS = {"title", "title_pt", "body", "body_pt", "subtitle_pt"}
+# What text_matcher analyses apart: a run of Chinese characters, or a word.
+_CHUNK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+|\w+")
 
 
 class IndexDamaged(RuntimeError):
@@ -105,6 +113,26 @@ class SearchHit:
     score: float  # relevance; 0.0 when sorted by date or title
     snippet: str  # HTML: escaped text with <b> around the matches
     tags: tuple[str, ...] = ()
+    where: tuple[HitPlace, ...] = ()  # the attached files (and pages) that matched, best first
+
+
+@dataclass(frozen=True)
+class HitPlace:
+    """Where in a document's files a hit matched: a file, and its page (1-based) when it has pages."""
+
+    attachment_id: int
+    name: str
+    page: int | None = None
+
+    def label(self) -> str:
+        """ "in report.pdf, p. 7" """
+        return f"in {self.name}" + (f", p. {self.page}" if self.page else "")
+
+    def to_json(self) -> dict:
+        data: dict[str, int | str] = {"attachment_id": self.attachment_id, "name": self.name}
+        if self.page is not None:
+            data["page"] = self.page
+        return data
 
 
 @dataclass(frozen=True)
@@ -141,6 +169,8 @@ class SearchIndex:
         self._fast_path_problem: str | None = None
         self._fast_path_checked = False
         self._lock = threading.RLock()
+        # text_matcher's analysis of chunks of text, by field
+        self._analysed_chunks: dict[str, Callable[[str], frozenset[str]]] = {}
         # Other processes (the CLI beside the app) open, recreate and swap
         # this directory too: deciding and swapping happen under this lock.
         # Thread-local (filelock's default): re-entrant in a thread, and it
@@ -468,6 +498,79 @@ class SearchIndex:
 
     def parse(self, text: str) -> ParsedQuery:
         return parse_query(text, self._parser)
+
+    def text_matcher(self, text: str) -> Callable[[str], int] | None:
+        """For a query, a function telling how many of its words a piece of
+        text holds (a page, a file), analysed exactly as the index analyses
+        attached text: accents and Traditional/Simplified folded, stems,
+        Chinese bigrams. None when the query has no words to look for."""
+        try:
+            parsed = self.parse(text)
+            terms = {
+                (field, term if isinstance(term, str) else term.decode("utf-8"))
+                for field, term in parsed.query.iter_all_terms(phrases=True)
+                if field in _TEXT_FIELDS
+            }
+        except Exception:
+            return None
+        wanted = {name: {t for f, t in terms if f == name} for name in ("body", "body_pt")}
+        wanted["body"] |= {t for f, t in terms if f == "title"}
+        wanted["body_pt"] |= {t for f, t in terms if f in ("title_pt", "subtitle_pt")}
+        # Only the words typed: a place's aliases the query also searched
+        # (Hengqin -> "Hengqin New Area") must not make "new" a match.
+        typed = plain_words(text)
+        for name in wanted:
+            wanted[name] &= {t.text for t in self._schema[name].analyzer(typed, mode="index")}
+        analyzers = {name: self._schema[name].analyzer for name, words in wanted.items() if words}
+        if not analyzers:
+            return None
+
+        # Each distinct chunk (a word, a run of Chinese characters: the
+        # analyzer never joins two) is analysed once and remembered, with the
+        # query's words it holds. An ASCII word whose start is no query word's
+        # start (stemming and folding only change a word's end) is skipped
+        # without analysis: a page costs a regex split and set look-ups.
+        memos: list[tuple[dict[str, frozenset[str]], Callable[[str], frozenset[str]], frozenset[str]]] = [
+            ({}, self._chunk_tokens(name), frozenset(wanted[name])) for name in analyzers
+        ]
+        starts = {w[:n] for words in wanted.values() for w in words for n in (1, 2, 3) if w[:n].isascii()}
+        short = {w for words in wanted.values() for w in words if len(w) < 3}
+
+        def worth_analysing(chunk: str) -> bool:
+            head = chunk[:3]
+            if not head.isascii():
+                return True  # Chinese, or an accent to fold
+            head = head.lower()
+            return head in starts or (bool(short) and (head[:1] in short or head[:2] in short))
+
+        def count(piece: str) -> int:
+            chunks = [c for c in set(_CHUNK.findall(piece)) if worth_analysing(c)]
+            found = 0
+            for memo, analysed, words in memos:
+                held: set[str] = set()
+                for chunk in chunks:
+                    matched = memo.get(chunk)
+                    if matched is None:
+                        matched = memo[chunk] = analysed(chunk) & words
+                    if matched:
+                        held |= matched
+                found += len(held)
+            return found
+
+        return count
+
+    def _chunk_tokens(self, field: str) -> Callable[[str], frozenset[str]]:
+        """The field's analysis of one chunk of text, remembered (200,000 chunks)."""
+        known = self._analysed_chunks.get(field)
+        if known is None:
+            analyzer = self._schema[field].analyzer
+
+            @functools.lru_cache(maxsize=200_000)
+            def analysed(chunk: str) -> frozenset[str]:
+                return frozenset(t.text for t in analyzer(chunk, mode="index"))
+
+            known = self._analysed_chunks[field] = analysed
+        return known
 
     def search(
         self,

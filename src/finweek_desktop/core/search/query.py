@@ -70,6 +70,7 @@ KNOWN_FIELDS = (
     "language",
     "year",
     "date",
+    "ocr",
 )
 
 _KIND_TERM = re.compile(r'\bkind:("([^"]*)"|[^\s()]+)', re.IGNORECASE)

@@ -26,7 +26,8 @@ from .analysis import (
 # 6: ``files`` stored: the hash, name and type of each attached file, so
 #    that `finweek recover` can re-link the store's files to the documents
 #    it rebuilds from the index when the database is lost.
-SCHEMA_VERSION = f"6.{ANALYZER_VERSION}"
+# 7: ``ocr`` (needed / failed), the files of a document waiting for OCR or whose OCR failed.
+SCHEMA_VERSION = f"7.{ANALYZER_VERSION}"
 
 # Free-text fields searched when a query names no field, with their weight.
 #
@@ -96,6 +97,8 @@ def build_schema(han_index: str = "bigrams") -> Schema:
         files=STORED(),  # [[sha256, original name, MIME type], ...]: for `finweek recover`
         org=text(),
         tag=KEYWORD(stored=True, lowercase=True, commas=True, scorable=True),
+        # "needed" when a file of the document waits for OCR, "failed" when its OCR failed: ocr:needed, ocr:failed.
+        ocr=KEYWORD(lowercase=True, commas=True),
         session=text(),
         place=text(),
         language=ID(stored=True),
@@ -129,6 +132,7 @@ class IndexedDocument:
     date: str | None = None
     user_notes: tuple[str, ...] = ()  # the researcher's notes, Markdown
     files: tuple[tuple[str, str, str], ...] = ()  # (sha256, original name, MIME type) of each attachment
+    ocr: tuple[str, ...] = ()  # "needed", "failed": the state of its files' OCR
 
     def fingerprint(self) -> str:
         """Changes whenever anything indexed changes: `check` compares it."""
@@ -181,6 +185,8 @@ class IndexedDocument:
         }
         if self.files:
             fields["files"] = [list(f) for f in self.files]
+        if self.ocr:
+            fields["ocr"] = ",".join(self.ocr)
         if self.is_portuguese():
             for name, shadow in PORTUGUESE_SHADOWS.items():
                 if fields[name]:

@@ -1,0 +1,240 @@
+"""OCR of scans and photos with Tesseract 5, run in the sandboxed worker.
+
+Why Tesseract (benchmarks/README.md, "OCR engines"): on our generated scans,
+as search sees the text, it read English, Portuguese and Traditional Chinese
+about as well as RapidOCR or better, Simplified Chinese somewhat worse, at
+twice the speed and a fifth of the memory, and its models come as Debian
+packages. It is
+driven through its command line (as the pytesseract binding does), one
+page image at a time, asking for TSV: the words with their boxes. All four
+languages are loaded together (``chi_sim+chi_tra+eng+por``): a page's
+language is not known in advance, and one page may mix them.
+
+``recognize(path, mime)`` is the worker's target (extraction.py runs it in a
+child with a time and memory limit); the Tesseract processes it starts are
+that child's and inherit its memory limit. Without Tesseract the app works:
+files wait with status "needs OCR" and ``ENABLE_HINT`` says how to enable it.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import io
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from . import filetypes
+from .extraction import NEEDS_OCR_MESSAGE, ExtractedText, Limits, PageText, TextSource, TextStatus
+
+LANGUAGES = ("chi_sim", "chi_tra", "eng", "por")
+PACKAGES = "tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-chi-tra tesseract-ocr-por"
+ENABLE_HINT = f"to read scans, install Tesseract: apt-get install {PACKAGES}"
+TARGET = "finweek_desktop.core.attachments.ocr:recognize"
+
+# Pages OCR'd per file; a longer scan gets its first pages and says so (the
+# environment variable lets a test make a short file "long").
+MAX_PAGES = int(os.environ.get("FINWEEK_OCR_MAX_PAGES", "100"))
+MAX_PIXELS = 60_000_000  # an image larger than this is refused (a decompression bomb, or a poster)
+DPI = 300  # PDF pages are rendered at this resolution
+PAGE_SECONDS = 90  # per page, for the Tesseract process
+SECONDS_PER_FILE = 60.0
+
+
+class OcrError(Exception):
+    """The file cannot be OCR'd; the message says why, for the user."""
+
+
+@functools.cache
+def missing() -> str | None:
+    """Why OCR cannot run here (None when it can)."""
+    binary = shutil.which("tesseract")
+    if binary is None:
+        return f"Tesseract is not installed; {ENABLE_HINT}"
+    try:
+        listed = subprocess.run(
+            [binary, "--list-langs"], capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL
+        ).stdout.split()
+    except (OSError, subprocess.SubprocessError) as exc:
+        return f"Tesseract does not run ({exc}); {ENABLE_HINT}"
+    lacking = [lang for lang in LANGUAGES if lang not in listed]
+    if lacking:
+        return f"Tesseract lacks the language data {', '.join(lacking)}; {ENABLE_HINT}"
+    return None
+
+
+def can_ocr(mime: str) -> bool:
+    return mime == filetypes.PDF or mime in filetypes.IMAGE_TYPES
+
+
+def limits_for(pages: int) -> Limits:
+    """Time for the whole file: a minute, and PAGE_SECONDS a page."""
+    seconds = SECONDS_PER_FILE + PAGE_SECONDS * max(1, min(pages, MAX_PAGES))
+    return Limits(seconds=seconds, cpu_seconds=max(1, int(seconds)), memory_bytes=2048 * 1024 * 1024)
+
+
+# -- in the worker ------------------------------------------------------------
+
+
+def recognize(path: Path, mime: str) -> ExtractedText:
+    """OCR the file: every page of an image (a TIFF may hold several), the
+    pages of a PDF that have no text layer. A file it cannot read gets
+    status OCR_FAILED with the reason; run_target turns any other exception
+    into a failure."""
+    try:
+        return _recognize(Path(path), mime)
+    except OcrError as exc:
+        return ExtractedText(TextStatus.OCR_FAILED, message=f"OCR failed: {exc}")
+
+
+def _recognize(path: Path, mime: str) -> ExtractedText:
+    why = missing()
+    if why:
+        raise OcrError(why)
+    if mime == filetypes.PDF:
+        return _pdf(path)
+    if mime in filetypes.IMAGE_TYPES:
+        return _image(path)
+    raise OcrError(f"OCR reads images and PDFs, not {mime}")
+
+
+def _image(path: Path) -> ExtractedText:
+    from PIL import Image, ImageSequence, UnidentifiedImageError
+
+    # Opening reads the header only: the size is checked here, before any
+    # pixel is decoded, to give the reason in the user's terms.
+    Image.MAX_IMAGE_PIXELS = None
+    try:
+        image = Image.open(path)
+        width, height = image.size
+        if width * height > MAX_PIXELS:
+            raise OcrError(
+                f"the image is {width:,}×{height:,} pixels ({width * height / 1e6:.0f} megapixels);"
+                f" OCR reads images up to {MAX_PIXELS / 1e6:.0f} megapixels"
+            )
+        Image.MAX_IMAGE_PIXELS = MAX_PIXELS  # and each frame of a TIFF as it is decoded
+        frames = image.n_frames if hasattr(image, "n_frames") else 1
+        pages = []
+        with tempfile.TemporaryDirectory(prefix="finweek-ocr-") as work:
+            for number, frame in enumerate(ImageSequence.Iterator(image), 1):
+                if number > MAX_PAGES:
+                    break
+                png = Path(work) / f"{number}.png"
+                frame.convert("L").save(png)
+                dpi = image.info.get("dpi", (0, 0))[0]
+                pages.append(_read(png, frame.size, int(dpi) if dpi else None, number))
+    except OcrError:
+        raise
+    except Image.DecompressionBombError as exc:
+        raise OcrError(f"the image is too large to read safely ({exc})") from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise OcrError(f"the image cannot be read ({type(exc).__name__}: {exc})") from None
+    return _result(pages, frames, TextSource.OCR, "")
+
+
+def _pdf(path: Path) -> ExtractedText:
+    import pypdfium2 as pdfium
+
+    try:
+        pdf = pdfium.PdfDocument(path)
+    except pdfium.PdfiumError as exc:
+        raise OcrError(f"not a readable PDF ({exc})") from None
+    pages: list[PageText] = []
+    had_text = False
+    try:
+        count = len(pdf)
+        done = 0
+        with tempfile.TemporaryDirectory(prefix="finweek-ocr-") as work:
+            for index in range(count):
+                page = pdf[index]
+                layer = page.get_textpage().get_text_range().replace("\r\n", "\n").strip()
+                if layer:  # a page with a text layer keeps it
+                    had_text = True
+                    pages.append(PageText(index + 1, layer))
+                    continue
+                if done >= MAX_PAGES:
+                    pages.append(PageText(index + 1, ""))
+                    continue
+                width, height = page.get_size()
+                scale = min(DPI / 72, (MAX_PIXELS / max(1.0, width * height)) ** 0.5)
+                bitmap = page.render(scale=scale, grayscale=True)
+                png = Path(work) / f"{index + 1}.png"
+                image = bitmap.to_pil()
+                image.save(png)
+                pages.append(_read(png, image.size, round(scale * 72), index + 1))
+                done += 1
+    finally:
+        pdf.close()
+    source = TextSource.FILE_AND_OCR if had_text else TextSource.OCR
+    skipped = sum(1 for p in pages if not p.text) if done >= MAX_PAGES else 0
+    note = f"OCR read {MAX_PAGES} pages of this file, the most it reads in one; {skipped} were left" if skipped else ""
+    return _result(pages, count, source, note)
+
+
+def _result(pages: list[PageText], count: int, source: TextSource, note: str) -> ExtractedText:
+    if count > MAX_PAGES and not note:
+        note = f"OCR read the first {MAX_PAGES} of {count} pages, the most it reads in one file"
+    text = "\n\n".join(p.text for p in pages if p.text)
+    if not text.strip():
+        return ExtractedText(TextStatus.NO_TEXT, message="OCR found no text in the file", pages=tuple(pages))
+    return ExtractedText(TextStatus.OK, text, None, note, tuple(pages), source)
+
+
+def _read(png: Path, size: tuple[int, int], dpi: int | None, number: int) -> PageText:
+    """One page image through Tesseract: its text and word boxes."""
+    command = ["tesseract", str(png), "stdout", "-l", "+".join(LANGUAGES), "--psm", "3"]
+    if dpi:
+        command += ["--dpi", str(dpi)]
+    env = dict(os.environ, OMP_THREAD_LIMIT="1")  # one core: the app and the machine stay responsive
+    try:
+        run = subprocess.run(
+            [*command, "tsv"], capture_output=True, timeout=PAGE_SECONDS, stdin=subprocess.DEVNULL, env=env
+        )
+    except subprocess.TimeoutExpired:
+        raise OcrError(f"Tesseract did not finish page {number} within {PAGE_SECONDS} seconds") from None
+    if run.returncode != 0:
+        last = run.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise OcrError(f"Tesseract failed on page {number}: {last[-1][:200] if last else run.returncode}")
+    return _from_tsv(run.stdout.decode("utf-8", "replace"), size, number)
+
+
+def _from_tsv(tsv: str, size: tuple[int, int], number: int) -> PageText:
+    width, height = size
+    lines: dict[tuple[int, int, int], list[str]] = {}
+    boxes = []
+    for row in csv.DictReader(io.StringIO(tsv), delimiter="\t", quoting=csv.QUOTE_NONE):
+        word = (row.get("text") or "").strip()
+        if row.get("level") != "5" or not word:
+            continue
+        left, top, w, h = (int(row[k]) for k in ("left", "top", "width", "height"))
+        key = (int(row["block_num"]), int(row["par_num"]), int(row["line_num"]))
+        lines.setdefault(key, []).append(word)
+        boxes.append((word, left / width, top / height, (left + w) / width, (top + h) / height))
+    text = "\n".join(join_words(words) for words in lines.values())
+    return PageText(number, text, tuple(boxes))
+
+
+def join_words(words: list[str]) -> str:
+    """Tesseract's words joined into a line: with a space between words, but
+    none between Chinese characters (it reads each as a word), so the index
+    sees 横琴新区, not 横 琴 新 区."""
+    out = ""
+    for word in words:
+        if out and not (_is_han(out[-1]) and _is_han(word[0])):
+            out += " "
+        out += word
+    return out
+
+
+def _is_han(char: str) -> bool:
+    return "\u3000" <= char <= "\u9fff" or "\uf900" <= char <= "\ufaff" or "\uff00" <= char <= "\uffef"
+
+
+def needs_ocr(status: str) -> bool:
+    return status == TextStatus.NEEDS_OCR.value
+
+
+__all__ = ["ENABLE_HINT", "NEEDS_OCR_MESSAGE", "OcrError", "can_ocr", "missing", "recognize"]
