@@ -139,7 +139,7 @@ def test_page_down_and_page_up_turn_pdf_pages(qtbot, window):
     preview = window.detail.preview
     qtbot.waitUntil(lambda: preview.mode == PreviewWidget.IMAGE and preview.page_box.maximum() == 3, timeout=20000)
     # a click on the page, through the window as a real click comes, gives it the focus
-    page = preview.scroll.viewport()
+    page = preview.scroll_area.viewport()
     where = page.mapTo(window, page.rect().center())
     qtbot.mouseClick(window.windowHandle(), Qt.MouseButton.LeftButton, pos=where)
     target = QApplication.focusWidget()
@@ -158,7 +158,7 @@ def test_image_preview_fits_then_zooms(qtbot, window):
     click_file(qtbot, window, "hengqin-finance-timeline.png")
     preview = window.detail.preview
     qtbot.waitUntil(lambda: preview.mode == PreviewWidget.IMAGE, timeout=10000)
-    area = preview.scroll.viewport().size()
+    area = preview.scroll_area.viewport().size()
     fitted = preview.image.pixmap().size()
     assert preview.zoom is None and preview.zoom_label.text() == "Fit"
     assert fitted.width() <= area.width() and fitted.height() <= area.height()
@@ -166,7 +166,7 @@ def test_image_preview_fits_then_zooms(qtbot, window):
         qtbot.mouseClick(preview.zoom_in, Qt.MouseButton.LeftButton)
     zoomed = preview.image.pixmap().size()
     assert zoomed.width() > fitted.width() and preview.zoom_label.text().endswith("%")
-    qtbot.waitUntil(lambda: preview.scroll.horizontalScrollBar().maximum() > 0)  # bigger than the area: it scrolls
+    qtbot.waitUntil(lambda: preview.scroll_area.horizontalScrollBar().maximum() > 0)  # bigger than the area: it scrolls
     qtbot.mouseClick(preview.zoom_fit, Qt.MouseButton.LeftButton)
     assert preview.zoom is None
     qtbot.waitUntil(lambda: preview.image.pixmap().size() == fitted)  # the room the scroll bars left, too

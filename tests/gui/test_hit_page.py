@@ -111,8 +111,8 @@ def test_find_in_the_preview_steps_through_matches_across_pages(qtbot, window, t
     window.show_document(doc.id)
     preview = window.detail.preview
     qtbot.waitUntil(lambda: preview.is_pdf and preview.page_total == 4, timeout=20000)
-    preview.scroll.setFocus()
-    qtbot.keyClick(preview.scroll, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)  # Ctrl+F in the viewer
+    preview.scroll_area.setFocus()
+    qtbot.keyClick(preview.scroll_area, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)  # Ctrl+F in the viewer
     assert preview.find_bar.isVisible() and preview.find_box.hasFocus()
     assert window.tabs.currentWidget() is not window.search_tab  # not the catalog's search
     qtbot.keyClicks(preview.find_box, "MACAU")  # the same folding as search: case (and accents)
@@ -141,9 +141,9 @@ def test_the_reader_window_pages_with_the_keyboard_and_thumbnails(qtbot, window,
     qtbot.waitExposed(reader)
     qtbot.waitUntil(lambda: reader.thumbnails.count() == 5 and reader.preview.current_page == 1, timeout=20000)
     qtbot.waitUntil(lambda: reader.preview.mode == reader.preview.IMAGE, timeout=20000)  # the page is drawn
-    qtbot.mouseClick(reader.preview.scroll.viewport(), Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(reader.preview.scroll.hasFocus, timeout=5000)
-    qtbot.keyClick(reader.preview.scroll, Qt.Key.Key_PageDown)
+    qtbot.mouseClick(reader.preview.scroll_area.viewport(), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(reader.preview.scroll_area.hasFocus, timeout=5000)
+    qtbot.keyClick(reader.preview.scroll_area, Qt.Key.Key_PageDown)
     assert reader.preview.current_page == 2
     assert reader.thumbnails.currentRow() == 2
     reader.thumbnails.setCurrentRow(4)

@@ -92,15 +92,15 @@ def test_the_preview_keys_in_the_sheet_work(qtbot, window):
     select_title(qtbot, window.all_tab, NEWS)
     preview = window.detail.preview
     qtbot.waitUntil(lambda: preview.mode == PreviewWidget.IMAGE, timeout=20000)  # the PDF's first page
-    qtbot.mouseClick(preview.scroll.viewport(), Qt.MouseButton.LeftButton)
-    assert preview.scroll.hasFocus()
-    qtbot.keyClick(preview.scroll, Qt.Key.Key_PageDown)
+    qtbot.mouseClick(preview.scroll_area.viewport(), Qt.MouseButton.LeftButton)
+    assert preview.scroll_area.hasFocus()
+    qtbot.keyClick(preview.scroll_area, Qt.Key.Key_PageDown)
     assert preview.current_page == 1
-    qtbot.keyClick(preview.scroll, Qt.Key.Key_PageUp)
+    qtbot.keyClick(preview.scroll_area, Qt.Key.Key_PageUp)
     assert preview.current_page == 0
-    qtbot.keyClick(preview.scroll, Qt.Key.Key_Plus, CTRL)
+    qtbot.keyClick(preview.scroll_area, Qt.Key.Key_Plus, CTRL)
     qtbot.waitUntil(lambda: preview.zoom is not None)  # a button's shortcut clicks it, animated
-    qtbot.keyClick(preview.scroll, Qt.Key.Key_0, CTRL)
+    qtbot.keyClick(preview.scroll_area, Qt.Key.Key_0, CTRL)
     qtbot.waitUntil(lambda: preview.zoom is None)
     idle(qtbot, window)
 
@@ -121,7 +121,7 @@ def test_tab_leaves_the_table_and_walks_the_detail_pane(qtbot, window):
     chips = pane.tags.chips()
     assert seen[:3 + len(chips) + 2] == [pane.attach_button, pane.edit_button, pane.delete_button, *chips,
                                          pane.tags.line, pane.attachments]
-    assert pane.preview.scroll in seen  # the preview is reached too
+    assert pane.preview.scroll_area in seen  # the preview is reached too
 
 
 def test_f6_goes_to_the_detail_pane_and_shift_f6_back_to_the_list(qtbot, window, service):

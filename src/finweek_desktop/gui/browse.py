@@ -111,7 +111,7 @@ class BrowseTab(QWidget):
         column_layout.addLayout(bar)
         column_layout.addWidget(self.table, 1)
 
-        layout = QVBoxLayout(self)
+        layout = self.own_layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.table_area)
 
@@ -311,7 +311,7 @@ class SessionBrowseTab(BrowseTab):
         self.splitter.addWidget(self.table_area)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([200, 650])
-        self.layout().addWidget(self.splitter)
+        self.own_layout.addWidget(self.splitter)
         self.sessions.setSpacing(2)
         self.reload_sessions()
 

@@ -9,6 +9,8 @@ preview keeps the share of the height the user gave it."""
 from __future__ import annotations
 
 import html
+import itertools
+from functools import partial
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -304,8 +306,8 @@ class DetailPane(QWidget):
         p = self.preview
         chain = [self.attach_button, self.edit_button, self.delete_button, *self.tags.chips(), self.tags.line,
                  self.attachments, self.open_button, self.reveal_button, self.detach_button,
-                 p.previous_page, p.page_box, p.next_page, p.zoom_out, p.zoom_in, p.zoom_fit, p.scroll, p.text]
-        for first, second in zip(chain, chain[1:]):
+                 p.previous_page, p.page_box, p.next_page, p.zoom_out, p.zoom_in, p.zoom_fit, p.scroll_area, p.text]
+        for first, second in itertools.pairwise(chain):
             QWidget.setTabOrder(first, second)
 
     def _show_organizations(self, document: DocumentDetail) -> None:
@@ -433,7 +435,7 @@ class DetailPane(QWidget):
             ("Show in &folder", self.reveal_attachment_requested),
             ("&Save a copy as…", self.save_attachment_requested),
         ):
-            menu.addAction(text, lambda signal=signal: signal.emit(attachment))
+            menu.addAction(text, partial(signal.emit, attachment))
         menu.addSeparator()
         menu.addAction("&Remove from the document…", self._detach_current)
         menu.popup(self.attachments.viewport().mapToGlobal(pos))

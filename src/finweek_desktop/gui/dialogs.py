@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -209,7 +210,7 @@ class DocumentDialog(QDialog):
         files_row = QHBoxLayout()
         files_row.addWidget(self.files, 1)
         files_row.addWidget(add_files, 0, Qt.AlignmentFlag.AlignTop)
-        self.file_chooser = None  # set by the window: () -> list[Path]
+        self.file_chooser: Callable[[], list[Path]] | None = None  # set by the window
 
         form = QFormLayout()
         form.addRow("Kind", self.kind)

@@ -13,6 +13,7 @@ both (the detail pane is hidden there: nothing must act on it unseen).
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QMimeData
@@ -20,12 +21,11 @@ from PySide6.QtGui import QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMenu
 
 from ..core.refs.cite import STYLES
-
 from .browse import BrowseTab
 from .confirm import confirm_destructive
 from .dialogs import DocumentDialog
 from .search_tab import SearchTab
-
+from .window_contract import WindowContract
 
 # The save dialog's filters, by format: the filter chosen picks the format.
 EXPORT_FILTERS = {
@@ -53,7 +53,7 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'s' if n != 1 else ''}"
 
 
-class DocumentActionsMixin:
+class DocumentActionsMixin(WindowContract):
     """For MainWindow: needs ``ops``, ``service``, ``tabs``, ``detail``,
     ``tags_tab``, the actions built in ``_build_actions`` and ``selected_ids()``."""
 
@@ -70,7 +70,7 @@ class DocumentActionsMixin:
 
     def update_actions(self) -> None:
         """Enable and word the selection's actions for the tab in view."""
-        if self.tabs is None or self.ops is None:
+        if not self.ready:
             return
         tab = self.current_tab()
         off = "Only on the document tabs"
@@ -133,11 +133,11 @@ class DocumentActionsMixin:
             document = self.detail.document
             files = document.attachments if document is not None and len(ids) == 1 else ()
             if len(files) == 1:
-                menu.addAction(f"&Open “{files[0].original_name}”", lambda a=files[0]: self.open_attachment(a))
+                menu.addAction(f"&Open “{files[0].original_name}”", partial(self.open_attachment, files[0]))
             elif files:
                 submenu = menu.addMenu("&Open")
                 for attachment in files:
-                    submenu.addAction(attachment.original_name, lambda a=attachment: self.open_attachment(a))
+                    submenu.addAction(attachment.original_name, partial(self.open_attachment, attachment))
             else:
                 menu.addAction("&Open (no file attached)").setEnabled(False)
             menu.addAction(self.edit_action)
@@ -153,9 +153,10 @@ class DocumentActionsMixin:
             menu.addAction(self.copy_bibliography_action)
             menu.addSeparator()
             menu.addAction(self.delete_action)
-        if getattr(self, "context_menu", None) is not None:
-            self.context_menu.deleteLater()
-        self.context_menu = menu
+        previous: QMenu | None = getattr(self, "context_menu", None)
+        if previous is not None:
+            previous.deleteLater()
+        self.context_menu: QMenu = menu
         menu.popup(view.viewport().mapToGlobal(pos))
 
     # -- documents -------------------------------------------------------------

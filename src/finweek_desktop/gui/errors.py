@@ -17,12 +17,12 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from ..core.catalog import ChangedMeanwhile, NotFound
+from ..core.catalog.snapshots import RestoreError
 from ..core.database import server_failure
 from ..core.errors import CatalogUnavailable, ReadOnlyCatalog
 from ..core.search.index import IndexDamaged
 from ..core.search.query import QueryError
 from ..core.startup import CatalogOpenError
-from ..core.catalog.snapshots import RestoreError
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,6 @@ import shutil
 from pathlib import Path
 
 from PySide6.QtGui import QImage
-from shiboken6 import isValid
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -26,6 +25,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QVBoxLayout,
 )
+from shiboken6 import isValid
 
 from ..core.attachments.filetypes import PDF, THUMBNAIL_IMAGES
 from ..core.attachments.linked_images import LinkedImages
@@ -40,6 +40,7 @@ from .operations import FileReport
 from .tasks import Progress
 from .theme import error_text_color, kind_icon
 from .widgets import TagListEdit
+from .window_contract import WindowContract
 
 log = logging.getLogger(__name__)
 THUMBNAIL_SIZE = 128  # px, drawn at 64 in the file strip: sharp on a 2x screen
@@ -71,7 +72,9 @@ class ImportDialog(QDialog):
         self.organization.addItem("")
         for info in organizations:
             self.organization.addItem(getattr(info, "name", str(info)))
-        self.organization.lineEdit().setPlaceholderText("Optional: the publisher")
+        edit = self.organization.lineEdit()
+        if edit is not None:  # editable: it has one
+            edit.setPlaceholderText("Optional: the publisher")
         self.session = QComboBox()
         self.session.setObjectName("importSession")
         self.session.addItem("—", None)
@@ -139,7 +142,7 @@ def find_places(runner, service, attachment_id: int, text: str, preview) -> None
     runner.run(lambda: service.highlights.find(attachment_id, text, pages), found)
 
 
-class FileActionsMixin:
+class FileActionsMixin(WindowContract):
     """The file-related behaviour of MainWindow (kept apart for readability)."""
 
     _preview_generation = 0
@@ -196,15 +199,19 @@ class FileActionsMixin:
             again = box.addButton("Attach anyway", QMessageBox.ButtonRole.AcceptRole)
             box.addButton("Skip", QMessageBox.ButtonRole.RejectRole)
             retry = [by_name[d.name] for d in report.duplicates if d.name in by_name]
-            box.finished.connect(lambda _r: box.clickedButton() is again and self.attach_files(doc_id, retry, True))
+            def attach_anyway(_result: int) -> None:
+                if box.clickedButton() is again:
+                    self.attach_files(doc_id, retry, True)
+
+            box.finished.connect(attach_anyway)
             box.open()
         if report.failed or report.already:
-            lines = [f"<li>{html.escape(name)}: {html.escape(why)}</li>" for name, why in report.failed]
-            lines += [f"<li>{html.escape(name)}: already attached to this document</li>" for name in report.already]
+            problems = [f"<li>{html.escape(name)}: {html.escape(why)}</li>" for name, why in report.failed]
+            problems += [f"<li>{html.escape(name)}: already attached to this document</li>" for name in report.already]
             box = QMessageBox(QMessageBox.Icon.Warning, "Attach files", "Some files were not attached:",
                               QMessageBox.StandardButton.Ok, self)
             box.setObjectName("attachProblems")
-            box.setInformativeText(f"<ul>{''.join(lines)}</ul>")
+            box.setInformativeText(f"<ul>{''.join(problems)}</ul>")
             box.open()
         self.statusBar().showMessage(f"Attach: {report.summary()}", 6000)
 
@@ -322,6 +329,9 @@ class FileActionsMixin:
             return
         self._load_thumbnails()
         service = self.service
+        previews = service.attachments.previews
+        if previews is None:  # a catalog opened without its store has no files to show
+            return
         mime = attachment.mime_type
         preview.show_message(f"Loading {safe_display_name(attachment.original_name)}…")
         preview.clear_highlights()
@@ -350,7 +360,7 @@ class FileActionsMixin:
             return deliver
 
         if mime in THUMBNAIL_IMAGES:
-            self.runner.run(lambda: QImage.fromData(service.attachments.previews.image_bytes(attachment.sha256, mime)),
+            self.runner.run(lambda: QImage.fromData(previews.image_bytes(attachment.sha256, mime)),
                             fresh(preview.show_image))
         elif mime == PDF:
             self.runner.run(lambda: service.attachments.page_count(attachment.id),
@@ -365,7 +375,7 @@ class FileActionsMixin:
                 if not markdown:
                     return text, {}
                 # Only images that are attachments of this document, read from the store (#17.6).
-                linked = LinkedImages(siblings, service.attachments.previews).load(text)
+                linked = LinkedImages(siblings, previews).load(text)
                 return text, {name: QImage.fromData(data) for name, data in linked.items()}
 
             def text_shown(answer: tuple[str, dict[str, QImage]]) -> None:

@@ -45,8 +45,8 @@ from .search_tab import SearchTab
 from .shortcuts import ShortcutSheet
 from .tag_actions import TagActionsMixin
 from .tags_tab import OrganizationsTab, TagsTab
-from .team_catalog import CatalogChooser
 from .tasks import TaskRunner
+from .team_catalog import CatalogChooser
 from .theme import THEMES, app_icon, apply_theme, clear_caches, refresh_icons, set_icon, stylesheet
 from .titles import Titles
 from .widgets import ElidedToolButton, TabArea, local_paths
@@ -72,8 +72,7 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
         self.setAcceptDrops(True)
         self.runner = runner or TaskRunner(self)
         self.catalog: Catalog | None = None
-        self.ops: Operations | None = None
-        self.tabs: TabArea | None = None
+        self.ready = False  # a catalog is shown: ``ops``, ``tabs`` and the rest exist
         self.backups: BackupActions | None = None  # the File menu's backup entries, once a catalog is open
         # Once, after the burst of palette events a theme switch sends; a
         # timer the window owns, so none fires on a closed window.
@@ -140,9 +139,12 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
         self.ops.redo_changed.connect(self._redo_changed)
         self.backups = BackupActions(self, catalog, self.runner, self.file_menu, self.quit_action)
         self._build_main()
+        self.ready = True
         # One signal, each part subscribed: what any write changed (this
         # window's, the CLI's, a colleague's) reaches every view of it.
-        for view in (*self.browse_tabs, self.search_tab, self.tags_tab, self.orgs_tab):
+        views: list[BrowseTab | SearchTab | TagsTab | OrganizationsTab] = [
+            *self.browse_tabs, self.search_tab, self.tags_tab, self.orgs_tab]
+        for view in views:
             self.ops.catalog_changed.connect(view.catalog_changed)
         self.ops.catalog_changed.connect(self._catalog_changed)
         self.index_status = IndexStatus(self.ops, catalog.index, self.statusBar())  # a read-only index folder
@@ -160,7 +162,8 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
         old, old_main = self.catalog, getattr(self, "main", None)
         if old is not None:
             self.save_state()
-        if self.ops is not None:
+        if self.ready:
+            self.ready = False
             self.ops.close()
             self.ops.deleteLater()  # and its follow timer
         self.runner.wait()  # nothing still reads the old catalog
@@ -201,9 +204,10 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
             (self.orgs_tab, "organization", "Organizations"),
         ):
             self.tabs.addTab(widget, icon_name, label)
-        for tab in (*self.browse_tabs, self.search_tab):
+        document_tabs: list[BrowseTab | SearchTab] = [*self.browse_tabs, self.search_tab]
+        for tab in document_tabs:
             tab.shown_changed.connect(lambda doc_id, tab=tab: self._shown_changed(tab, doc_id))
-            tab.selection.changed.connect(lambda tab=tab: tab is self.current_tab() and self.update_actions())
+            tab.selection.changed.connect(lambda tab=tab: self._selection_changed(tab))
         for view in (tab.table for tab in self.browse_tabs):
             view.customContextMenuRequested.connect(lambda pos, view=view: self.document_menu(view, pos))
         # A hit clicked again (a new search, the same document shown) opens its file at its page.
@@ -409,18 +413,19 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
         toolbar.setObjectName("mainToolbar")
         toolbar.setMovable(False)
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        for action in (self.new_action, self.edit_action, self.delete_action, None, self.tag_action, self.attach_action,
-                       self.import_action, None, self.undo_action, self.find_action):
-            if action is None:
+        tools: list[QAction | None] = [self.new_action, self.edit_action, self.delete_action, None, self.tag_action,
+                                       self.attach_action, self.import_action, None, self.undo_action, self.find_action]
+        for tool in tools:
+            if tool is None:
                 toolbar.addSeparator()
-            elif action is self.undo_action:
+            elif tool is self.undo_action:
                 # "Undo Tag 3 documents with “to-read”" in a fixed width,
                 # elided, whole in the tooltip: the toolbar no longer moves.
-                self.undo_button = ElidedToolButton(action, UNDO_BUTTON_WIDTH)
+                self.undo_button = ElidedToolButton(tool, UNDO_BUTTON_WIDTH)
                 self.undo_button.setObjectName("undoButton")
                 toolbar.addWidget(self.undo_button)
             else:
-                toolbar.addAction(action)
+                toolbar.addAction(tool)
         self.addToolBar(toolbar)
         self.new_action.setIconText("New")
         self.edit_action.setIconText("Edit")
@@ -470,7 +475,7 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
         if sheet != self.styleSheet():  # setting it sends palette events again
             self.setStyleSheet(sheet)
         refresh_icons(self)
-        if self.tabs is None:
+        if not self.ready:
             return
         self.tabs.restyle()
         for tab in self.browse_tabs:
@@ -493,7 +498,7 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
         # The detail splitter is fitted to each document; what persists is
         # the share the user gave the preview (see DetailPane).
         try:
-            share = float(s.value("detail/previewShare", ""))
+            share: float | None = float(str(s.value("detail/previewShare", "")))
         except (TypeError, ValueError):
             share = None
         if share is not None and 0.05 < share < 0.95:
@@ -502,16 +507,15 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
             value = s.value(f"columns/{tab.objectName()}")
             if isinstance(value, QByteArray):
                 tab.restore_header(value)
-        tab = s.value("window/tab", 0)
         try:
-            self.tabs.setCurrentIndex(int(tab))
+            self.tabs.setCurrentIndex(int(str(s.value("window/tab", 0))))
         except (TypeError, ValueError):
             pass
 
     def save_state(self) -> None:
         s = self.settings
         s.setValue("window/geometry", self.saveGeometry())
-        if self.tabs is None:
+        if not self.ready:
             return
         s.setValue("window/state", self.saveState())
         s.setValue("window/tab", self.tabs.currentIndex())
@@ -527,7 +531,7 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
         self.save_state()
         if getattr(self, "background_ocr", None) is not None:
             self.background_ocr.stop()
-        if self.ops is not None:
+        if self.ready:
             self.ops.close()
         super().closeEvent(event)
 
@@ -562,6 +566,10 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
         elif tab is self.orgs_tab:
             self.orgs_tab.reload()
         self.update_actions()
+
+    def _selection_changed(self, tab: QWidget) -> None:
+        if tab is self.current_tab():
+            self.update_actions()
 
     def _shown_changed(self, tab: QWidget, doc_id: int | None) -> None:
         if tab is self.current_tab():  # not a tab in the background reloading
@@ -624,7 +632,7 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
 
     def focus_tab(self, index: int) -> None:
         """Ctrl+1 … Ctrl+8: the tab, with the keyboard in it (Search: the box)."""
-        if self.tabs is None:
+        if not self.ready:
             return
         self.tabs.setCurrentIndex(index)
         tab = self.current_tab()
@@ -636,16 +644,20 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
     def list_view(self, tab: QWidget | None = None):
         """The list of a tab, where the keyboard goes back to."""
         tab = tab or self.current_tab()
-        return tab.results if tab is self.search_tab else tab.table
+        if isinstance(tab, SearchTab):
+            return tab.results
+        if isinstance(tab, (BrowseTab, TagsTab, OrganizationsTab)):
+            return tab.table
+        return tab
 
     def focus_list(self) -> None:
         """Shift+F6: back to the list from the detail pane (or anywhere)."""
-        if self.tabs is not None:
+        if self.ready:
             self.list_view().setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     def focus_pane(self) -> None:
         """F6: to the detail pane, in the box that adds a tag."""
-        if self.tabs is None or not self.detail.isVisible() or self.detail.document is None:
+        if not self.ready or not self.detail.isVisible() or self.detail.document is None:
             self.statusBar().showMessage("Select a document to go to its details.", 4000)
             return
         self.detail.tags.line.setFocus(Qt.FocusReason.ShortcutFocusReason)
@@ -686,7 +698,7 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
     def collect_selected(self) -> None:
         """Add to collection…: the selected documents into a collection named in a dialog."""
         ids = self.selected_ids()
-        if not ids or self.tabs is None:
+        if not ids or not self.ready:
             self.statusBar().showMessage("Select the documents to add first.", 4000)
             return
         self.sidebar.ask_collect(ids)
@@ -695,7 +707,7 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
         """Ctrl+Shift+E: the kind, date, session or an organization of every
         selected document, in one step Ctrl+Z undoes."""
         ids = self.selected_ids()
-        if not ids or self.ops is None:
+        if not ids or not self.ready:
             self.statusBar().showMessage("Select the documents to edit first.", 4000)
             return
         dialog = self.batch_dialog = BatchEditDialog(
@@ -704,11 +716,11 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
         dialog.open()
 
     def undo(self) -> None:
-        if self.ops is not None and self.ops.can_undo:
+        if self.ready and self.ops.can_undo:
             self.ops.undo()
 
     def redo(self) -> None:
-        if self.ops is not None and self.ops.redo_text:
+        if self.ready and self.ops.redo_text:
             self.ops.redo()
 
     def _redo_changed(self, text: str) -> None:

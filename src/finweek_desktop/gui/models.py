@@ -9,11 +9,11 @@ for a new id order. The other models are small lists loaded whole.
 from __future__ import annotations
 
 import html
+import json
 import logging
 from collections import OrderedDict
 from dataclasses import replace
-
-import json
+from typing import ClassVar
 
 from PySide6.QtCore import (
     QAbstractListModel,
@@ -32,8 +32,8 @@ from ..core.display import safe_display_name
 from ..core.records import DocumentSummary, OrganizationInfo, TagInfo
 from ..core.search.index import SearchHit
 from .tasks import LatestOnly
-from .titles import Titles
 from .theme import icon, kind_icon, kind_label
+from .titles import Titles
 
 log = logging.getLogger(__name__)
 
@@ -98,8 +98,10 @@ def document_ids(service: CatalogService, where: DocumentFilter, sort: tuple[int
     text = where.text
     if titles is not None and text:
         where = replace(where, text=None)  # filtered below, folded
-    if order == Qt.SortOrder.AscendingOrder or descending is not None:
-        ids = service.documents.document_ids(where, ascending if order == Qt.SortOrder.AscendingOrder else descending)
+    if order == Qt.SortOrder.AscendingOrder:
+        ids = service.documents.document_ids(where, ascending)
+    elif descending is not None:
+        ids = service.documents.document_ids(where, descending)
     else:
         ids = service.documents.document_ids(where, ascending)[::-1]
     if titles is None:
@@ -116,7 +118,7 @@ class DocumentTableModel(QAbstractTableModel):
     HEADERS = ("Title", "Kind", "Date", "Organizations", "Tags", "Files")
     # column -> (ascending sort, descending sort) understood by the service;
     # None means "the ascending order reversed".
-    SORTS = {
+    SORTS: ClassVar[dict[int, tuple[str, str | None]]] = {
         TITLE: ("title", None),
         KIND: ("kind", None),
         DATE: ("date-asc", "date"),

@@ -132,7 +132,7 @@ class NotesPanel(QWidget):
         self.notes = notes
         while self.cards.count():
             item = self.cards.takeAt(0)
-            widget = item.widget()
+            widget = item.widget() if item is not None else None
             if widget is not None:
                 widget.hide()
                 widget.setParent(None)  # gone from the pane now (findChild too), deleted later

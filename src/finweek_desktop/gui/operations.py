@@ -14,16 +14,15 @@ import logging
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from pathlib import Path
-
 from ..core.attachments.records import AlreadyAttached, DuplicateAttachment
+from ..core.catalog import CatalogService
 from ..core.catalog.folders import scan
 from ..core.catalog.imports import ImportItem
-from ..core.catalog import CatalogService
 from ..core.records import NewDocument
 from .tasks import Cancelled, Progress, TaskRunner
 
@@ -150,6 +149,7 @@ class Operations(QObject):
                 if error is not None:
                     self.failed.emit(action, error)
                     return
+                assert answer is not None  # no error: the task's answer
                 outcome, texts = answer
                 self._set_history_texts(texts)
                 self.done.emit(outcome.done)

@@ -55,7 +55,8 @@ class ContainedBrowser(QTextBrowser):
         self.refused: list[str] = []  # what the shown text named and got a placeholder for
         self._placeholder = _placeholder()
 
-    def loadResource(self, kind: int, url: QUrl):
+    def loadResource(self, kind: int, url: QUrl | str):
+        url = QUrl(url) if isinstance(url, str) else url
         if kind in (QTextDocument.ResourceType.ImageResource, QTextDocument.ResourceType.ImageResource.value):
             name = attachment_name(url.toString())
             image = self.images.get(name) if name is not None else None
@@ -99,13 +100,13 @@ class PreviewWidget(QWidget):
         self.image = QLabel()
         self.image.setObjectName("previewImage")
         self.image.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.scroll = QScrollArea()
-        self.scroll.setObjectName("previewScroll")
-        self.scroll.setWidget(self.image)
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.scroll.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # a click on the page gives it the keyboard
-        self.scroll.viewport().installEventFilter(self)
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setObjectName("previewScroll")
+        self.scroll_area.setWidget(self.image)
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.scroll_area.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # a click on the page gives it the keyboard
+        self.scroll_area.viewport().installEventFilter(self)
 
         # A browser, not a plain editor, so Markdown shows formatted with its
         # paragraphs reflowed; links are not followed and nothing is fetched.
@@ -116,7 +117,7 @@ class PreviewWidget(QWidget):
 
         self.stack = QStackedWidget()
         self.stack.addWidget(self.message)
-        self.stack.addWidget(self.scroll)
+        self.stack.addWidget(self.scroll_area)
         self.stack.addWidget(self.text)
 
         self.zoom_out = self._button("zoom-out", "Zoom out (Ctrl+-)", lambda: self._step_zoom(-1), QKeySequence.StandardKey.ZoomOut)
@@ -195,7 +196,7 @@ class PreviewWidget(QWidget):
         self._matches: list[tuple[int, tuple[float, float, float, float]]] = []
         self._match = -1
         self._found_for: str | None = None
-        for widget in (self.scroll, self.text, self.find_box, self.message):
+        for widget in (self.scroll_area, self.text, self.find_box, self.message):
             widget.installEventFilter(self)
 
     def open_find(self) -> None:
@@ -208,7 +209,7 @@ class PreviewWidget(QWidget):
         self._matches, self._match, self._found_for = [], -1, None
         self.clear_highlights()
         self._apply_zoom()
-        self.scroll.setFocus()
+        self.scroll_area.setFocus()
 
     def find_step(self, step: int) -> None:
         text = self.find_box.text().strip()
@@ -266,7 +267,7 @@ class PreviewWidget(QWidget):
             return
         height = label.height() / label.devicePixelRatio()
         top = (self.image.height() - height) / 2 if self.image.height() > height else 0
-        self.scroll.ensureVisible(0, int(top + rect[1] * height), 0, 60)
+        self.scroll_area.ensureVisible(0, int(top + rect[1] * height), 0, 60)
 
     def _button(self, icon_name, tip, slot, shortcut=None) -> QToolButton:
         button = QToolButton()
@@ -405,9 +406,9 @@ class PreviewWidget(QWidget):
         if self._pixmap is None or self._pixmap.isNull():
             return 1.0
         width, height = self._logical_size()
-        area = self.scroll.viewport().size()
+        area = self.scroll_area.viewport().size()
         scrollbar = self.style().pixelMetric(self.style().PixelMetric.PM_ScrollBarExtent)
-        room = area.width() - 6 - (scrollbar if self._is_pdf and not self.scroll.verticalScrollBar().isVisible() else 0)
+        room = area.width() - 6 - (scrollbar if self._is_pdf and not self.scroll_area.verticalScrollBar().isVisible() else 0)
         across = max(room, 50) / width
         if self._is_pdf:
             return across
@@ -431,7 +432,7 @@ class PreviewWidget(QWidget):
             self._update_bar()
             return
         factor = self._fit_factor() if self._zoom is None else self._zoom
-        self.scroll.setHorizontalScrollBarPolicy(
+        self.scroll_area.setHorizontalScrollBarPolicy(
             Qt.ScrollBarPolicy.ScrollBarAlwaysOff if self._zoom is None else Qt.ScrollBarPolicy.ScrollBarAsNeeded
         )
         ratio = self._pixmap.devicePixelRatio()

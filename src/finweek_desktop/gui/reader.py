@@ -62,7 +62,7 @@ class ReaderWindow(QWidget):
         self.thumbnails.setIconSize(QSize(110, 150))
         self.thumbnails.setGridSize(QSize(140, 180))
         self.thumbnails.setFixedWidth(170)
-        self.thumbnails.currentRowChanged.connect(lambda row: row >= 0 and self.preview.go_to_page(row))
+        self.thumbnails.currentRowChanged.connect(self._thumbnail_chosen)
 
         layout = QHBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
@@ -72,7 +72,7 @@ class ReaderWindow(QWidget):
         full = QShortcut(QKeySequence(Qt.Key.Key_F11), self)
         full.activated.connect(self.toggle_full_screen)
         leave = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
-        leave.activated.connect(lambda: self.isFullScreen() and self.showNormal())
+        leave.activated.connect(self._leave_full_screen)
         close = QShortcut(QKeySequence(QKeySequence.StandardKey.Close), self)
         close.activated.connect(self.close)
 
@@ -99,8 +99,11 @@ class ReaderWindow(QWidget):
             )
         else:
             self.thumbnails.hide()
-            self._runner.run(lambda: self._service.attachments.text_preview(a.id),
-                             lambda text, error: not self._closed and error is None and self.preview.show_text(text))
+            def show(text: str | None, error: BaseException | None) -> None:
+                if not self._closed and error is None and text is not None:
+                    self.preview.show_text(text)
+
+            self._runner.run(lambda: self._service.attachments.text_preview(a.id), show)
 
     def _thumbnail_items(self, count: int) -> None:
         self.thumbnails.blockSignals(True)
@@ -137,6 +140,14 @@ class ReaderWindow(QWidget):
             self.thumbnails.blockSignals(True)
             self.thumbnails.setCurrentRow(page)
             self.thumbnails.blockSignals(False)
+
+    def _thumbnail_chosen(self, row: int) -> None:
+        if row >= 0:
+            self.preview.go_to_page(row)
+
+    def _leave_full_screen(self) -> None:
+        if self.isFullScreen():
+            self.showNormal()
 
     def toggle_full_screen(self) -> None:
         if self.isFullScreen():

@@ -6,6 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import QItemSelectionModel, QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QBoxLayout,
     QComboBox,
     QHBoxLayout,
     QLabel,
@@ -30,6 +31,7 @@ from .tasks import TaskRunner
 from .theme import ICON_PROPERTY, banner_colors, icon, kind_icon, kind_label
 from .titles import fold_title, natural_key
 from .widgets import HtmlDelegate
+
 
 def query_problem(error: BaseException) -> str:
     """One sentence for a query that cannot be searched. The core says
@@ -348,8 +350,10 @@ class SearchTab(QWidget):
         self._facets_filler_stretch(0 if self.tags.count() else 1)
 
     def _facets_filler_stretch(self, stretch: int) -> None:
-        layout = self.facet_hint.parentWidget().layout()
-        layout.setStretch(layout.count() - 1, stretch)
+        parent = self.facet_hint.parentWidget()
+        layout = parent.layout() if parent is not None else None
+        if isinstance(layout, QBoxLayout):
+            layout.setStretch(layout.count() - 1, stretch)
 
     def _fill_facet(self, facet: QListWidget, counts: dict, label, icon_for) -> None:
         checked = set(self.checked(facet))

@@ -10,9 +10,10 @@ from PySide6.QtWidgets import QColorDialog, QInputDialog
 
 from .confirm import confirm_destructive, plain_buttons
 from .dialogs import TagNameDialog
+from .window_contract import WindowContract
 
 
-class TagActionsMixin:
+class TagActionsMixin(WindowContract):
     """For MainWindow: needs ``ops``, ``service``, ``tag_names`` and
     ``selected_ids()``."""
 
@@ -41,7 +42,11 @@ class TagActionsMixin:
     def rename_tag(self, name: str) -> None:
         dialog = TagNameDialog("Rename tag", f"New name for “{name}” (an existing name merges the two):",
                                self.tag_names, text=name, parent=self)
-        dialog.accepted.connect(lambda: dialog.name() != name and self.ops.rename_tag(name, dialog.name()))
+        def rename() -> None:
+            if dialog.name() != name:
+                self.ops.rename_tag(name, dialog.name())
+
+        dialog.accepted.connect(rename)
         dialog.open()
 
     def merge_tags(self, names: list[str]) -> None:
@@ -53,9 +58,12 @@ class TagActionsMixin:
         dialog.setLabelText(f"Merge {', '.join(names)} into:")
         dialog.setComboBoxItems(names)
         dialog.setComboBoxEditable(True)
-        dialog.textValueSelected.connect(
-            lambda target: target.strip() and self.ops.merge_tags([n for n in names if n != target.strip()], target.strip())
-        )
+        def merge(target: str) -> None:
+            target = target.strip()
+            if target:
+                self.ops.merge_tags([n for n in names if n != target], target)
+
+        dialog.textValueSelected.connect(merge)
         dialog.open()
         plain_buttons(dialog)  # its buttons exist once it shows
 

@@ -43,9 +43,10 @@ def _table(name: str) -> QTableView:
 def _popup(owner: QWidget, table: QTableView, menu: QMenu, pos) -> None:
     """Show ``menu`` at ``pos`` (viewport coordinates); the last one is
     kept on ``owner.menu`` until the next (tests find it there too)."""
-    if getattr(owner, "menu", None) is not None:
-        owner.menu.deleteLater()
-    owner.menu = menu
+    previous: QMenu | None = getattr(owner, "menu", None)
+    if previous is not None:
+        previous.deleteLater()
+    setattr(owner, "menu", menu)  # noqa: B010 (any owner widget, not one class)
     menu.popup(table.viewport().mapToGlobal(pos))
 
 

@@ -57,7 +57,7 @@ class _Relay(QObject):
 
     done = Signal(object, object)
 
-    def __init__(self, handler: Callable[["_Relay", Any, BaseException | None], None]):
+    def __init__(self, handler: Callable[[_Relay, Any, BaseException | None], None]):
         super().__init__()
         self._handler = handler
         self.done.connect(self._deliver)

@@ -14,8 +14,9 @@ from functools import cache
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QObject, QPointF, QSize, Qt
-from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPainter, QPalette, QPen, QPixmap
+from PySide6.QtGui import QAction, QColor, QGuiApplication, QIcon, QPainter, QPalette, QPen, QPixmap
 from PySide6.QtSvg import QSvgRenderer
+from PySide6.QtWidgets import QAbstractButton
 
 from ..core.resources import resource_path
 from ..core.vocabulary import DocumentKind
@@ -109,7 +110,7 @@ def icon(name: str) -> QIcon:
     return _icon(name, text_color())
 
 
-def set_icon(target: QObject, name: str) -> None:
+def set_icon(target: QAction | QAbstractButton, name: str) -> None:
     """Give a button or action a themed icon that ``restyle`` can re-tint."""
     target.setProperty(ICON_PROPERTY, name)
     target.setIcon(icon(name))
@@ -118,7 +119,7 @@ def set_icon(target: QObject, name: str) -> None:
 def refresh_icons(root: QObject) -> None:
     for obj in (root, *root.findChildren(QObject)):
         name = obj.property(ICON_PROPERTY)
-        if name:
+        if name and isinstance(obj, (QAction, QAbstractButton)):
             obj.setIcon(icon(name))
 
 

@@ -33,7 +33,7 @@ class FlowLayout(QLayout):
 
     def __init__(self, parent=None, spacing: int = 4):
         super().__init__(parent)
-        self._items = []
+        self._items: list = []  # QLayoutItem
         self._spacing = spacing
         self.setContentsMargins(0, 0, 0, 0)
 
@@ -237,7 +237,8 @@ class ListCompleter(QCompleter):
         return [path.rsplit(",", 1)[-1].strip()]
 
     def pathFromIndex(self, index) -> str:
-        text = self.widget().text() if self.widget() is not None else ""
+        widget = self.widget()
+        text = widget.text() if isinstance(widget, QLineEdit) else ""
         head = text.rsplit(",", 1)[0] + ", " if "," in text else ""
         return head + super().pathFromIndex(index)
 
