@@ -42,6 +42,7 @@ class Catalog:
 
     def close(self) -> None:
         self.service.writer.stop_following()
+        self.service.meaning.stop_following()
         self.index.close()
         self.engine.dispose()
 

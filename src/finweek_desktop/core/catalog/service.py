@@ -2,8 +2,8 @@
 
 ``CatalogService`` builds each part with an explicit constructor, handing it
 only what it needs, and exposes them: ``documents``, ``tags``,
-``reference``, ``attachments``, ``integrity``, ``imports``, ``history`` and
-``trash``; plus ``writer`` (the one write path, the change log's listeners)
+``reference``, ``attachments``, ``integrity``, ``imports``, ``history``,
+``trash`` and ``meaning``; plus ``writer`` (the one write path, the change log's listeners)
 and ``search``. No part inherits from another or calls another's private
 members. Reads hand out plain dataclasses from ``records``, never ORM objects.
 """
@@ -20,6 +20,7 @@ from .documents import Documents
 from .history import History
 from .imports import Imports
 from .integrity import Integrity
+from .meaning import Meaning
 from .reference import Reference
 from .tagging import Tags
 from .trash import Trash
@@ -42,6 +43,8 @@ class CatalogService:
         self.writer.follower = IndexFollower(
             engine, index, self.integrity.indexed_documents, self.documents.count_documents
         )
+        # Embeddings follow the same log, in the background (meaning.py).
+        self.meaning = Meaning(self.writer, index, self.integrity.indexed_documents)
         self.writer.on_names_changed = self.reference.refresh_synonyms
         self.reference.refresh_synonyms()
 
@@ -49,5 +52,8 @@ class CatalogService:
     def store(self) -> AttachmentStore | None:
         return self.attachments.store
 
-    def search(self, text: str, **options) -> SearchResults:
-        return self.index.search(text, **options)
+    def search(self, text: str, *, mode: str = "words", **options) -> SearchResults:
+        """``mode``: words, meaning or hybrid (meaning.py)."""
+        if mode == "words":
+            return self.index.search(text, **options)
+        return self.meaning.search(text, mode=mode, **options)

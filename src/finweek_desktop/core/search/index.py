@@ -14,7 +14,7 @@ import logging
 import shutil
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -546,6 +546,85 @@ class SearchIndex:
             score=float(hit.score) if scored and hit.score is not None else 0.0,
             snippet=snippet,
             tags=tags,
+        )
+
+    def page(
+        self,
+        ranked: Sequence[tuple[int, float, str]],
+        *,
+        text: str,
+        filter_text: str = "",
+        limit: int | None = 20,
+        sort: str = "relevance",
+        kinds: Iterable[str] = (),
+        tags: Iterable[str] = (),
+        notice: str | None = None,
+    ) -> SearchResults:
+        """Results for a ranking made elsewhere (search by meaning, or fused
+        with the words'): ``ranked`` is (document id, score, snippet HTML),
+        best first. Documents the index does not hold are left out; so are
+        those outside ``filter_text`` (a query of fields: ``year:2020
+        kind:report``), ``kinds`` and ``tags``. The total and the facet
+        counts are those of the ranked documents kept."""
+        if sort not in SORTS:
+            raise ValueError(f"unknown sort {sort!r}; choose one of {', '.join(SORTS)}")
+        kinds, tags = list(kinds), [t.lower() for t in tags]
+        with self._lock:
+            if self._damaged:
+                raise IndexDamaged(_DAMAGED_MESSAGE)
+            searcher = self._current_searcher()
+            allowed = None
+            if filter_text.strip():
+                parsed = self.parse(filter_text)
+                with expansion_budget():
+                    allowed = set(searcher.search(parsed.query, limit=None).docs())
+            kept = []
+            for document_id, score, snippet in ranked:
+                docnum = searcher.document_number(id=str(document_id))
+                if docnum is None or (allowed is not None and docnum not in allowed):
+                    continue
+                stored = searcher.stored_fields(docnum)
+                doc_tags = tuple(t for t in (stored.get("tag") or "").split(",") if t)
+                if kinds and stored.get("kind") not in kinds:
+                    continue
+                if any(tag not in {t.lower() for t in doc_tags} for tag in tags):
+                    continue
+                kept.append((stored, score, snippet, doc_tags))
+        kind_counts: dict[str, int] = {}
+        tag_counts: dict[str, int] = {}
+        for stored, _score, _snippet, doc_tags in kept:
+            kind_counts[stored.get("kind")] = kind_counts.get(stored.get("kind"), 0) + 1
+            for tag in doc_tags:
+                tag_counts[tag.lower()] = tag_counts.get(tag.lower(), 0) + 1
+        if sort == "title":
+            kept.sort(key=lambda k: (k[0].get("title") or "").casefold())
+        elif sort in ("date", "date-asc"):
+            dated = [k for k in kept if k[0].get("date") is not None]
+            dated.sort(key=lambda k: k[0]["date"], reverse=sort == "date")
+            kept = dated + [k for k in kept if k[0].get("date") is None]
+        hits = []
+        for stored, score, snippet, doc_tags in kept[:limit] if limit else kept:
+            if not snippet:
+                summary = stored.get("summary") or ""
+                snippet = html.escape(summary[:220] + ("…" if len(summary) > 220 else ""))
+            hits.append(
+                SearchHit(
+                    id=int(stored["id"]),
+                    kind=stored["kind"],
+                    title=stored["title"],
+                    date=stored.get("date_text"),
+                    score=float(score) if sort == "relevance" else 0.0,
+                    snippet=snippet,
+                    tags=doc_tags,
+                )
+            )
+        return SearchResults(
+            text=text,
+            total=len(kept),
+            hits=tuple(hits),
+            kind_counts=_sorted_counts(kind_counts),
+            tag_counts=_sorted_counts(tag_counts),
+            notice=notice,
         )
 
     # -- bulk adds (core/bulk.py) --------------------------------------------
