@@ -1,7 +1,10 @@
-"""`finweek search`."""
+"""`finweek search`, `finweek related`."""
 
 from __future__ import annotations
 
+import sys
+
+from ..core.catalog.meaning import DEFAULT_MODE, MODES
 from ..core.display import safe_display_name
 from ..core.search.index import SORTS
 from .output import kind_label, positive_int, print_json, snippet_to_plain, snippet_to_text
@@ -22,16 +25,85 @@ def register(subparsers, common) -> None:
     p.add_argument("--sort", choices=SORTS, default="relevance")
     p.add_argument("--kind", action="append", default=[], help="only this kind (repeatable)")
     p.add_argument("--tag", action="append", default=[], help="only documents with this tag (repeatable)")
+    p.add_argument(
+        "--mode",
+        choices=MODES,
+        default=DEFAULT_MODE,
+        help=f"words (the word index), meaning (across languages) or hybrid (both fused); default {DEFAULT_MODE}",
+    )
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(handler=run)
+
+    p = subparsers.add_parser(
+        "related",
+        parents=[common],
+        help="the documents nearest in meaning to one",
+        description="The 10 documents nearest in meaning to document ID, whatever their language, "
+        "with the passage that makes each near.",
+    )
+    p.add_argument("id", type=positive_int, help="the document's id")
+    p.add_argument("--limit", type=positive_int, default=10, help="how many (default 10)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(handler=run_related)
+
+
+def embedding_progress():
+    """Progress of embedding on stderr (a terminal only), for the CLI."""
+    shown = [False]
+
+    def report(done: int, total: int | None) -> None:
+        if not sys.stderr.isatty():
+            return
+        shown[0] = True
+        end = "\n" if total is not None and done >= total else ""
+        print(f"\rEmbedding documents for search by meaning: {done}/{total}", end=end, file=sys.stderr, flush=True)
+
+    return report
+
+
+def _embed_first(service) -> None:
+    """The CLI has no background thread: embed what is missing now."""
+    service.meaning.catch_up(embedding_progress())
+
+
+def run_related(args, catalog) -> int:
+    from .output import CliError
+
+    service = catalog.service
+    _embed_first(service)
+    try:
+        hits = service.meaning.related(args.id, limit=args.limit)
+    except LookupError as exc:
+        raise CliError(str(exc)) from exc
+    if args.json:
+        print_json(
+            {
+                "hits": [
+                    {"id": h.id, "title": h.title, "kind": h.kind, "score": h.score, "passage": h.passage} for h in hits
+                ]
+            }
+        )
+        return 0
+    if not hits:
+        print(f"No document is near document {args.id} in meaning.")
+        return 0
+    for hit in hits:
+        print(f"\n[{hit.id}] {safe_display_name(hit.title)}")
+        print(f"    {kind_label(hit.kind)}  score {hit.score:.2f}")
+        if hit.passage:
+            print(f"    {safe_display_name(hit.passage)}")
+    return 0
 
 
 def run(args, catalog) -> int:
     from ..core.vocabulary import DocumentKind
 
     service = catalog.service
+    if args.mode != "words":
+        _embed_first(service)
     results = service.search(
         " ".join(args.query),
+        mode=args.mode,
         limit=args.limit,
         sort=args.sort,
         kinds=[DocumentKind.parse(k).value for k in args.kind],
