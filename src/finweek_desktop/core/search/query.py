@@ -766,3 +766,13 @@ def split_fields(text: str) -> tuple[str, str]:
     free = _FIELD_CLAUSE.sub(take, text)
     free = _OPERATOR_WORDS.sub(" ", free).replace('"', " ")
     return " ".join(free.split()), " ".join(clauses)
+
+
+_EXACTING = re.compile(r'"|(?:^|\s)[-+]\S|\w\*|\*\w|\w\?|\w~|\^\d|\b(?:AND|OR|NOT|ANDNOT|ANDMAYBE)\b')
+
+
+def asks_exact(text: str) -> bool:
+    """Whether a query asks for exact word semantics (a phrase, an operator,
+    a -word, a wildcard or fuzzy term), which hybrid search keeps to the
+    word index alone: a NOT must not let a document back in by meaning."""
+    return bool(_EXACTING.search(text))
