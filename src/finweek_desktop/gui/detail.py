@@ -48,6 +48,7 @@ class DetailPane(QWidget):
     save_attachment_requested = Signal(object)
     detach_requested = Signal(int, object)
     files_dropped = Signal(int, list)
+    document_shown = Signal(object)  # the id of the document shown, or None
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -154,6 +155,7 @@ class DetailPane(QWidget):
         self.notes_label = self._section("Notes")
         column.addWidget(self.notes_label)
         column.addWidget(self.notes)
+        self._column = column  # add_section() puts more below
         column.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidget(info)
@@ -217,6 +219,11 @@ class DetailPane(QWidget):
         button.clicked.connect(slot)
         return button
 
+    def add_section(self, title: str, widget: QWidget) -> None:
+        """A titled section below the notes (e.g. related documents)."""
+        self._column.insertWidget(self._column.count() - 1, self._section(title))
+        self._column.insertWidget(self._column.count() - 1, widget)
+
     @staticmethod
     def _section(text: str) -> QLabel:
         label = QLabel(text.upper())
@@ -242,6 +249,8 @@ class DetailPane(QWidget):
         self.splitter.setVisible(document is not None)
         if document is None:
             self.preview.show_message("Select a document with a file to preview it.")
+            if previous is not None:
+                self.document_shown.emit(None)
             return
         self.kind.setText(kind_label(document.kind).upper())
         self.kind.setToolTip(kind_label(document.kind))
@@ -269,6 +278,8 @@ class DetailPane(QWidget):
         self.notes_label.setVisible(bool(document.notes))
         self._show_attachments(document.attachments, keep=previous is not None and previous.id == document.id)
         self._chain_focus()
+        if previous is None or previous.id != document.id:
+            self.document_shown.emit(document.id)
 
     def _chain_focus(self) -> None:
         """Tab through the pane in the order it reads: its buttons, the tags

@@ -34,6 +34,7 @@ from .document_actions import DocumentActionsMixin
 from .errors import show_error
 from .files import FileActionsMixin
 from .operations import Change, Operations
+from .related import RelatedList
 from .search_tab import SearchTab
 from .shortcuts import ShortcutSheet
 from .tag_actions import TagActionsMixin
@@ -200,6 +201,14 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
         self.detail.detach_requested.connect(self.detach)
         self.detail.files_dropped.connect(self.attach_files)
         self.detail.preview.page_requested.connect(self._render_page)
+        self.related = RelatedList(s, r)  # documents near in meaning, in the pane
+        self.detail.add_section("Related in meaning", self.related)
+        self.detail.document_shown.connect(self.related.show_for)
+        self.related.document_activated.connect(self.show_document)
+        if self.ops is not None:
+            self.ops.catalog_changed.connect(self.related.refresh)
+        # Embeddings follow the catalog in the background, once the window is up.
+        QTimer.singleShot(3000, self, s.meaning.follow_in_background)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("mainSplitter")

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.catalog import CatalogService
+from ..core.catalog.meaning import DEFAULT_MODE
 from ..core.search.query import QueryError
 from .errors import describe
 from .models import SearchResultsModel, SnippetRole, SummaryRole
@@ -48,6 +49,12 @@ HELP = (
     "(title, summary, content, org, tag, kind, session, place, language, year, date).</p>"
 )
 
+MODES = (("Words + meaning", "hybrid"), ("Words", "words"), ("Meaning", "meaning"))
+MODE_TIPS = {
+    "hybrid": "Documents with the words first, then those near in meaning, in any language",
+    "words": "Only documents holding the words (or their other forms and scripts)",
+    "meaning": "Documents nearest in meaning, whatever their language, with the passage that makes them near",
+}
 SORTS = (("Relevance", "relevance"), ("Newest first", "date"), ("Oldest first", "date-asc"), ("Title", "title"))
 RESULT_LIMIT = 500
 DEBOUNCE_MS = 250
@@ -71,7 +78,7 @@ class SearchTab(QWidget):
 
         self.box = QLineEdit()
         self.box.setObjectName("searchBox")
-        self.box.setPlaceholderText("Search the catalog…  e.g. digital currency, tag:fintech, year:2020")
+        self.box.setPlaceholderText("Search…  e.g. digital currency, tag:fintech, year:2020")
         self.box.setClearButtonEnabled(True)
         self.box.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition).setProperty(ICON_PROPERTY, "search")
         self.box.textChanged.connect(self._schedule)
@@ -82,6 +89,14 @@ class SearchTab(QWidget):
         for label, key in SORTS:
             self.sort.addItem(label, key)
         self.sort.currentIndexChanged.connect(lambda _i: self.search_now())
+        self.mode = QComboBox()
+        self.mode.setObjectName("searchMode")
+        self.mode.setToolTip("Search by words, by meaning across languages, or both")
+        for label, key in MODES:
+            self.mode.addItem(label, key)
+            self.mode.setItemData(self.mode.count() - 1, MODE_TIPS[key], Qt.ItemDataRole.ToolTipRole)
+        self.mode.setCurrentIndex(self.mode.findData(DEFAULT_MODE))
+        self.mode.currentIndexChanged.connect(lambda _i: self.search_now())
 
         self.message = QLabel()
         self.message.setObjectName("searchMessage")
@@ -127,6 +142,7 @@ class SearchTab(QWidget):
 
         top = QHBoxLayout()
         top.addWidget(self.box, 1)
+        top.addWidget(self.mode)
         top.addWidget(QLabel("Sort:"))
         top.addWidget(self.sort)
 
@@ -223,11 +239,12 @@ class SearchTab(QWidget):
             return
         generation = self._generation
         sort = self.sort.currentData()
+        mode = self.mode.currentData()
         kinds, tags = self.checked(self.kinds), self.checked(self.tags)
         self._status_before = self.status.text()
         self.status.setText("Searching…")
         self.runner.run(
-            lambda: self.service.search(text, limit=RESULT_LIMIT, sort=sort, kinds=kinds, tags=tags),
+            lambda: self.service.search(text, mode=mode, limit=RESULT_LIMIT, sort=sort, kinds=kinds, tags=tags),
             lambda result, error: self._show(generation, result, error),
         )
 
