@@ -18,18 +18,21 @@ from __future__ import annotations
 import html
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
+from sqlalchemy import select
 
 from ..index_follower import DocumentSource
 from ..meaning.encoder import Encoder, shared_encoder
 from ..meaning.follower import EmbeddingFollower, EmbeddingStatus
 from ..meaning.passages import passages, source_text
 from ..meaning.vectors import Near, VectorCache
+from ..models import Attachment, Document
 from ..search.index import SearchHit, SearchIndex, SearchResults
 from ..search.query import asks_exact, split_fields
+from ..search.schema import IndexedDocument
 from .writer import CatalogWriter
 
 log = logging.getLogger(__name__)
@@ -79,6 +82,44 @@ class RelatedHit:
     kind: str
     score: float  # cosine of the nearest passages
     passage: str  # the other document's passage nearest to this one
+
+
+def passage_sources(writer: CatalogWriter) -> DocumentSource:
+    """What embedding reads of each document: its kind, title, summary,
+    notes and attachment text (joined as the search index joins them), in
+    two plain queries: none of the links the word index also needs."""
+
+    def read(ids: Iterable[int] | None) -> Iterator[IndexedDocument]:
+        with writer.engine.connect() as connection:
+            wanted = (
+                list(ids) if ids is not None else list(connection.scalars(select(Document.id).order_by(Document.id)))
+            )
+            for first in range(0, len(wanted), 500):
+                chunk = wanted[first : first + 500]
+                texts: dict[int, list[str]] = {}
+                for document_id, text in connection.execute(
+                    select(Attachment.document_id, Attachment.text)
+                    .where(Attachment.document_id.in_(chunk))
+                    .order_by(Attachment.id)
+                ):
+                    if text:
+                        texts.setdefault(document_id, []).append(text)
+                rows = connection.execute(
+                    select(Document.id, Document.kind, Document.title, Document.summary, Document.notes)
+                    .where(Document.id.in_(chunk))
+                    .order_by(Document.id)
+                )
+                for row in rows:
+                    yield IndexedDocument(
+                        id=row.id,
+                        kind=row.kind,
+                        title=row.title,
+                        summary=row.summary or "",
+                        notes=row.notes or "",
+                        content="\n\n".join(texts.get(row.id, ())),
+                    )
+
+    return read
 
 
 class Meaning:
@@ -163,7 +204,10 @@ class Meaning:
         if mode == "words" or not free or not self.encoder.available or (mode == "hybrid" and asks_exact(text)):
             return self.index.search(text, limit=limit, sort=sort, kinds=kinds, tags=tags)
         if mode == "hybrid":  # first: a query the word index refuses is refused at once
-            words = self.index.search(text, limit=CANDIDATES, kinds=kinds, tags=tags)
+            # The ranking of as many word matches as are shown (snippets for those only).
+            words = self.index.search(
+                text, limit=max(CANDIDATES, limit or 0), kinds=kinds, tags=tags, snippets=limit or None
+            )
         near = self.nearest(free)
         if mode == "meaning":
             ranked = [(n.document_id, n.score, "") for n in near]
@@ -176,7 +220,15 @@ class Meaning:
         snippets = {h.id: h.snippet for h in words.hits}
         ranked = [(i, fused[i], snippets.get(i, "")) for i in order]
         results = self.index.page(
-            ranked, text=text, filter_text=fields, limit=limit, sort=sort, kinds=kinds, tags=tags, notice=words.notice
+            ranked,
+            text=text,
+            filter_text=fields,
+            limit=limit,
+            sort=sort,
+            kinds=kinds,
+            tags=tags,
+            notice=words.notice,
+            base=words,
         )
         return self._with_passages(results, {n.document_id: n for n in near if n.document_id not in snippets})
 
@@ -196,12 +248,7 @@ class Meaning:
         return replace(results, hits=hits)
 
     def _passage_texts(self, near: dict[int, Near]) -> dict[int, str]:
-        out = {}
-        for document in self._documents(list(near)):
-            ref = near[document.id].passage
-            text = " ".join(source_text(document, ref.source)[ref.start : ref.end].split())
-            out[document.id] = text[:SNIPPET_CHARS] + ("…" if len(text) > SNIPPET_CHARS else "")
-        return out
+        return {d.id: _passage(d, near[d.id]) for d in self._documents(list(near))}
 
     # -- related documents -------------------------------------------------
 
@@ -219,17 +266,19 @@ class Meaning:
             queries = self.encoder.encode([p.text for p in passages(documents[0])])
         queries = queries[np.linalg.norm(queries, axis=1) > 0]
         near = cache.nearest(queries, limit=limit, exclude={document_id})
-        found = {n.document_id: n for n in near}
-        texts = self._passage_texts(found) if found else {}
-        titles = {d.id: d for d in self._documents(list(found))} if found else {}
+        found = {d.id: d for d in self._documents([n.document_id for n in near])} if near else {}
         hits = []
         for n in near:
-            document = titles.get(n.document_id)
-            if document is None:
+            document = found.get(n.document_id)
+            if document is None:  # deleted meanwhile
                 continue
             hits.append(
-                RelatedHit(
-                    n.document_id, document.title, document.kind, round(n.score, 4), texts.get(n.document_id, "")
-                )
+                RelatedHit(n.document_id, document.title, document.kind, round(n.score, 4), _passage(document, n))
             )
         return hits
+
+
+def _passage(document: IndexedDocument, near: Near) -> str:
+    ref = near.passage
+    text = " ".join(source_text(document, ref.source)[ref.start : ref.end].split())
+    return text[:SNIPPET_CHARS] + ("…" if len(text) > SNIPPET_CHARS else "")

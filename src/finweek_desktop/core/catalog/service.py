@@ -20,7 +20,7 @@ from .documents import Documents
 from .history import History
 from .imports import Imports
 from .integrity import Integrity
-from .meaning import Meaning
+from .meaning import Meaning, passage_sources
 from .reference import Reference
 from .tagging import Tags
 from .trash import Trash
@@ -44,7 +44,7 @@ class CatalogService:
             engine, index, self.integrity.indexed_documents, self.documents.count_documents
         )
         # Embeddings follow the same log, in the background (meaning.py).
-        self.meaning = Meaning(self.writer, index, self.integrity.indexed_documents)
+        self.meaning = Meaning(self.writer, index, passage_sources(self.writer))
         self.writer.on_names_changed = self.reference.refresh_synonyms
         self.reference.refresh_synonyms()
 

@@ -13,9 +13,11 @@ from ..search.schema import IndexedDocument
 SOURCES = ("title", "summary", "note", "attachment")
 # About three sentences: words for alphabetic scripts, characters for Chinese.
 PASSAGE_CHARS = 320
-# A long attachment is embedded from its first passages only: past this,
-# its words still reach the word search.
-MAX_PASSAGES = 40
+# A document is embedded from its first passages only (title, summary,
+# notes, then the attachments' text: about 2,200 characters); past them its
+# words still reach the word search. Memory and database grow with it: 516
+# bytes a passage, so about 200 MB at 50,000 documents that all reach it.
+MAX_PASSAGES = 8
 
 _SENTENCE_END = re.compile(r"(?<=[.!?;。！？；])\s*|\n+")
 

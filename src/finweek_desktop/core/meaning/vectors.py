@@ -119,6 +119,12 @@ class VectorCache:
                     counts = np.zeros(0, dtype=np.int64)
                 owners = np.repeat(np.array(ids, dtype=np.int64), counts)
                 starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64) if len(ids) else counts
+                # Each document's rows become views of the matrix: the vectors are held once.
+                for document_id, first, count in zip(ids, starts.tolist(), counts.tolist(), strict=True):
+                    held = self._documents[document_id]
+                    self._documents[document_id] = DocumentVectors(
+                        matrix[first : first + count], scales[first : first + count], held.passages
+                    )
                 self._matrix = (matrix, scales, owners, starts)
             return self._matrix
 
