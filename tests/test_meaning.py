@@ -220,3 +220,46 @@ def test_check_reports_documents_not_embedded_and_reindex_meaning_makes_them(emp
     assert "Embedded 2 documents." in capsys.readouterr().out
     main(["--data-dir", root, "check", "--json"])
     assert json.loads(capsys.readouterr().out)["not_embedded"] == 0
+
+
+def test_a_team_catalog_embeds_once_and_follows_out_of_order_commits(tmp_path, postgres_url):
+    """Two desktops on one PostgreSQL catalog: the second finds the first's
+    embeddings; a change that commits after a later one is still followed."""
+    from sqlalchemy import insert, update
+    from sqlalchemy.orm import Session
+
+    from finweek_desktop.core.models import Document
+    from finweek_desktop.core.startup import open_catalog
+
+    first = open_catalog(tmp_path / "desk-a", database_url=postgres_url, seed=False)
+    second = open_catalog(tmp_path / "desk-b", database_url=postgres_url, seed=False)
+    try:
+        a = _add(first.service, "Green bonds", "Issuers reported the environmental outcomes of their projects.")
+        b = _add(first.service, "Seguro automóvel", "Uma só apólice para os carros que atravessam a fronteira.", "pt")
+        assert first.service.meaning.catch_up()
+        assert second.service.meaning.status().missing == 0  # computed once, in the shared database
+        assert second.service.meaning.related(a)[0].id == b
+
+        before = {r.source: r.vector for r in _rows(first.engine, a)}
+        slow, fast = Session(first.engine), Session(first.engine)
+        slow.execute(
+            update(Document).where(Document.id == a).values(summary="Cross-border motor insurance for cars from Macao.")
+        )
+        slow.execute(insert(Change).values(document_id=a, action="changed"))  # takes number n
+        fast.execute(update(Document).where(Document.id == b).values(summary="Obrigações verdes."))
+        fast.execute(insert(Change).values(document_id=b, action="changed"))  # takes n + 1
+        fast.commit()
+        assert second.service.meaning.catch_up()
+        position = _position(first.engine)
+        assert len(position.gaps) == 1 and len(position.applied) == 1  # n awaited, n + 1 applied
+        slow.commit()  # n commits after n + 1 was applied
+        assert second.service.meaning.catch_up()
+        position = _position(first.engine)
+        assert position.gaps == {} and position.applied == set()
+        after = {r.source: r.vector for r in _rows(first.engine, a)}
+        assert after["title"] == before["title"] and after["summary"] != before["summary"]  # a's new summary
+        slow.close()
+        fast.close()
+    finally:
+        second.close()
+        first.close()
