@@ -55,9 +55,7 @@ def test_the_model_loads_from_the_package_without_the_network(monkeypatch):
 
 
 def _add(service, title, summary="", language=None, kind="report"):
-    return service.documents.create_document(
-        NewDocument(kind=kind, title=title, summary=summary, language=language)
-    ).id
+    return service.documents.create_document(NewDocument(kind=kind, title=title, summary=summary, language=language)).id
 
 
 @pytest.fixture
@@ -78,7 +76,9 @@ def topics(empty_catalog):
             "pt",
         ),
         "zh": _add(service, "两地车辆保险互认安排", "澳门车辆驶入横琴时，只需购买一份两地都承认的保单。", "zh-Hans"),
-        "bonds": _add(service, "Green bonds", "Issuers reported the environmental outcomes of the projects they funded."),
+        "bonds": _add(
+            service, "Green bonds", "Issuers reported the environmental outcomes of the projects they funded."
+        ),
         "art": _add(service, "书法展", "金融周期间举办书法展，展出四个单字。", "zh-Hans"),
         "park": _add(service, "Parque industrial", "O parque acolhe empresas de tecnologia financeira.", "pt"),
     }

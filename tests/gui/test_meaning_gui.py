@@ -3,17 +3,22 @@ detail pane's related documents (computed on a worker, clickable)."""
 
 from __future__ import annotations
 
+from gui_helpers import idle, search
 from PySide6.QtCore import Qt
 
 from finweek_desktop.core.records import NewDocument
-from gui_helpers import idle, search
 
 
 def _add_motor_insurance(window) -> dict[str, int]:
     service = window.service
     ids = {}
     for key, title, summary, language in (
-        ("pt", "Seguro automóvel transfronteiriço", "Os carros de Macau que entram em Hengqin têm uma só apólice.", "pt"),
+        (
+            "pt",
+            "Seguro automóvel transfronteiriço",
+            "Os carros de Macau que entram em Hengqin têm uma só apólice.",
+            "pt",
+        ),
         ("zh", "两地车辆保险互认安排", "澳门车辆驶入横琴时，只需购买一份两地都承认的保单。", "zh-Hans"),
     ):
         ids[key] = service.documents.create_document(
