@@ -73,7 +73,7 @@ def run_related(args, catalog) -> int:
     _embed_first(service)
     try:
         hits = service.meaning.related(args.id, limit=args.limit)
-    except LookupError as exc:
+    except (LookupError, RuntimeError) as exc:  # no such document; the encoder's package missing
         raise CliError(str(exc)) from exc
     if args.json:
         print_json(

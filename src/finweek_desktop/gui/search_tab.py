@@ -102,6 +102,14 @@ class SearchTab(QWidget):
         self.message.setObjectName("searchMessage")
         self.message.setWordWrap(True)
         self.message.hide()
+        # While the background embeds documents (a new catalog, an import, a
+        # new model), meaning finds only those done so far: say how far it is.
+        self.embedding = QLabel()
+        self.embedding.setObjectName("embeddingProgress")
+        self.embedding.hide()
+        self._embedding_timer = QTimer(self, interval=1000)
+        self._embedding_timer.timeout.connect(self._show_embedding)
+        self._embedding_timer.start()
         self.status = QLabel()
         self.status.setObjectName("searchStatus")
         self.status.setWordWrap(True)  # a long line here made the whole window wider
@@ -160,6 +168,7 @@ class SearchTab(QWidget):
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
         right_layout.addWidget(self.status)
+        right_layout.addWidget(self.embedding)
         right_layout.addWidget(self.results_area, 1)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -183,6 +192,18 @@ class SearchTab(QWidget):
         self._explain_timer.timeout.connect(self._explain)
         self._unexplained: BaseException | None = None
         self._show_idle()
+
+    def _show_embedding(self) -> None:
+        progress = self.service.meaning.progress
+        if progress is None or self.mode.currentData() == "words":
+            self.embedding.hide()
+            return
+        done, total = progress
+        self.embedding.setText(
+            f"Preparing search by meaning: {done:,} of {total or done:,} documents done; "
+            "until then, meaning finds only those."
+        )
+        self.embedding.show()
 
     def _facet_list(self, name: str) -> QListWidget:
         facet = QListWidget()
