@@ -61,9 +61,22 @@ def embedding_progress():
     return report
 
 
+# Above this many documents to embed, a search does not wait for them
+# (minutes on a large import): it says so and searches what is embedded.
+EMBED_BEFORE_SEARCH = 500
+
+
 def _embed_first(service) -> None:
-    """The CLI has no background thread: embed what is missing now."""
-    service.meaning.catch_up(embedding_progress())
+    """The CLI has no background thread: embed what is missing now, when it is little."""
+    status = service.meaning.status()
+    if status.missing + status.pending_changes <= EMBED_BEFORE_SEARCH:
+        service.meaning.catch_up(embedding_progress())
+    else:
+        print(
+            f"note: {status.missing:,} document(s) are not embedded yet; search by meaning skips them "
+            "(`finweek reindex --meaning` embeds them, or the app does in the background)",
+            file=sys.stderr,
+        )
 
 
 def run_related(args, catalog) -> int:
