@@ -50,7 +50,7 @@ GROUPS = EXISTING_GROUPS + MEANING_GROUPS
 TOLERANCE = 0.02  # what hybrid (and the default mode) may lose to words on an existing group
 
 sys.path.insert(0, str(HERE.parent / "src"))  # this checkout's code, installed or not
-from finweek_desktop.core.catalog.meaning import CANDIDATES, DEFAULT_MODE, MEANING_FLOOR, fuse  # noqa: E402
+from finweek_desktop.core.catalog.meaning import CANDIDATES, DEFAULT_MODE, MEANING_FLOOR, MEANING_POOL, fuse  # noqa: E402
 from finweek_desktop.core.meaning.encoder import Encoder  # noqa: E402
 from finweek_desktop.core.meaning.passages import passages  # noqa: E402
 from finweek_desktop.core.meaning.vectors import DocumentVectors, PassageRef, VectorCache, quantize  # noqa: E402
@@ -181,7 +181,7 @@ def meaning(documents: list[dict], workdir: Path, aliases: list[list[str]] = (),
     index = getattr(words, "index", None)
 
     def search(text: str) -> list[str]:
-        near = cache.nearest(queries.encode([text]), limit=CANDIDATES if hybrid else K, floor=MEANING_FLOOR)
+        near = cache.nearest(queries.encode([text]), limit=MEANING_POOL if hybrid else K, floor=MEANING_FLOOR)
         if not hybrid:
             return [names[n.document_id] for n in near]
         hits = index.search(text, limit=CANDIDATES).hits

@@ -42,7 +42,10 @@ MODES = ("words", "meaning", "hybrid")
 # paraphrase groups and stays within 0.02 of words on every other group
 # (benchmarks/README.md), so it is the default of the CLI and the Search tab.
 DEFAULT_MODE = "hybrid"
-CANDIDATES = 100  # documents each ranking hands to the fusion
+CANDIDATES = 50  # word matches the fusion ranks (more when more are shown)
+# Documents nearest in meaning that a search hands on: its total and facets
+# count them. Each costs an index lookup for its fields (about 0.3 ms).
+MEANING_POOL = 50
 # Cosine below which a document is not "near" (USE multilingual v3: texts on
 # unrelated finance topics score about 0.1 to 0.3 against each other; 0.25
 # measured best on the relevance set among 0.25, 0.30 and 0.35).
@@ -208,7 +211,7 @@ class Meaning:
             words = self.index.search(
                 text, limit=max(CANDIDATES, limit or 0), kinds=kinds, tags=tags, snippets=limit or None
             )
-        near = self.nearest(free)
+        near = self.nearest(free, limit=MEANING_POOL)
         if mode == "meaning":
             ranked = [(n.document_id, n.score, "") for n in near]
             results = self.index.page(
