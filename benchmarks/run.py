@@ -30,6 +30,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 QUICK_DOCS = 300
+MEANING_MAX_DOCS = 5000  # the meaning phase runs by default up to this many documents
 BUSY_CATALOG = "busy-catalog"  # the copy "add one while another process imports" writes to
 TARGETS = {
     "meaning_p50_ms": ("<=", 60),
@@ -472,7 +473,7 @@ def phase_meaning(args) -> None:
     # A bulk import of --more documents, then how long until all are embedded.
     import corpus
 
-    more = int(args.more)
+    more = int(args.more or 0)
     started = time.perf_counter()
     import_documents(service, corpus.generate(more, args.seed, start=args.docs + 10_000), batch_size=args.batch)
     import_seconds = time.perf_counter() - started
@@ -778,10 +779,15 @@ def run(args) -> dict:
     log("warm search, scrolling, add-one")
     results["warm"] = child("warm", args, "--rounds", str(args.rounds))
     results["fts5_warm"] = child("fts5-search", args, "--rounds", str(args.rounds))
-    if not args.no_meaning:
+    if args.meaning is None:  # by default at small scale only (embedding 50,000 documents takes hours)
+        args.meaning = args.docs <= MEANING_MAX_DOCS
+    if args.meaning:
         log("search by meaning: embed all, meaning/hybrid search, related, a bulk import embedded")
-        results["meaning"] = child("meaning", args, "--rounds", str(args.rounds), "--more", str(args.more),
+        more = args.more if args.more is not None else min(1000, max(10, args.docs // 2))
+        results["meaning"] = child("meaning", args, "--rounds", str(args.rounds), "--more", str(more),
                                    "--batch", str(args.batch))
+    else:
+        log(f"search by meaning not measured (more than {MEANING_MAX_DOCS:,} documents; --meaning forces it)")
     log("fresh-process searches")
     fresh, fts_fresh = [], []
     for i in range(len(queries)):
@@ -1008,9 +1014,11 @@ def main(argv=None) -> int:
     parser.add_argument("--busy-docs", type=int, default=0,
                         help="documents another process imports while adds are measured "
                              "(default 3000 from 10,000 documents on, else as many as --docs, at least 100)")
-    parser.add_argument("--no-meaning", action="store_true", help="skip the search-by-meaning phase")
-    parser.add_argument("--more", type=int, default=1000,
-                        help="documents bulk-imported in the meaning phase, then timed until embedded (default 1000)")
+    parser.add_argument("--meaning", action=argparse.BooleanOptionalAction, default=None,
+                        help=f"measure search by meaning (default: up to {MEANING_MAX_DOCS:,} documents only)")
+    parser.add_argument("--more", type=int, default=None,
+                        help="documents bulk-imported in the meaning phase, then timed until embedded "
+                             "(default 1000, or half of --docs when fewer)")
     parser.add_argument("--phase", choices=sorted(PHASES), help=argparse.SUPPRESS)
     parser.add_argument("--query", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--spawned", type=float, default=0.0, help=argparse.SUPPRESS)
