@@ -207,8 +207,9 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
         self.related.document_activated.connect(self.show_document)
         if self.ops is not None:
             self.ops.catalog_changed.connect(self.related.refresh)
-        # Embeddings follow the catalog in the background, once the window is up.
-        QTimer.singleShot(3000, self, s.meaning.follow_in_background)
+        # Embeddings follow the catalog in the background, once the window has
+        # settled (the first search by meaning starts it sooner: search_tab.py).
+        QTimer.singleShot(10_000, self, s.meaning.follow_in_background)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("mainSplitter")

@@ -264,6 +264,8 @@ class SearchTab(QWidget):
         kinds, tags = self.checked(self.kinds), self.checked(self.tags)
         self._status_before = self.status.text()
         self.status.setText("Searching…")
+        if mode != "words":
+            self.service.meaning.follow_in_background()  # embeds what is missing, from now on
         self.runner.run(
             lambda: self.service.search(text, mode=mode, limit=RESULT_LIMIT, sort=sort, kinds=kinds, tags=tags),
             lambda result, error: self._show(generation, result, error),
