@@ -263,3 +263,29 @@ def test_a_team_catalog_embeds_once_and_follows_out_of_order_commits(tmp_path, p
     finally:
         second.close()
         first.close()
+
+
+def test_notes_of_a_notes_table_are_embedded_where_the_catalog_has_one(empty_catalog):
+    """Notes are the document's field; where a notes table holds more (the
+    collections/notes work), their text is embedded too, as notes."""
+    from sqlalchemy import text
+
+    from finweek_desktop.core.catalog.meaning import passage_sources
+
+    service, engine = empty_catalog.service, empty_catalog.engine
+    doc = service.documents.create_document(
+        NewDocument(kind="report", title="Green bonds", notes="Asked the issuer for the frameworks.")
+    ).id
+    [plain] = passage_sources(service.writer)([doc])
+    assert plain.notes == "Asked the issuer for the frameworks."
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE notes (id INTEGER PRIMARY KEY, document_id INTEGER, text TEXT)"))
+        connection.execute(
+            text("INSERT INTO notes (document_id, text) VALUES (:d, 'Cover for cars crossing into Hengqin.')"),
+            {"d": doc},
+        )
+    [with_table] = passage_sources(service.writer)([doc])
+    assert with_table.notes == "Asked the issuer for the frameworks.\n\nCover for cars crossing into Hengqin."
+    meaning = type(service.meaning)(service.writer, service.index, passage_sources(service.writer))
+    assert meaning.catch_up()
+    assert [r.source for r in _rows(engine, doc)] == ["title", "note"]

@@ -22,7 +22,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import inspect, select
+from sqlalchemy.sql.expression import ColumnClause, TableClause, column, table
 
 from ..index_follower import DocumentSource
 from ..meaning.encoder import Encoder, shared_encoder
@@ -87,12 +88,30 @@ class RelatedHit:
     passage: str  # the other document's passage nearest to this one
 
 
+def _notes_table(engine) -> tuple[TableClause, ColumnClause] | None:
+    """A ``notes`` table of several notes a document, where the catalog has
+    one (the collections/notes work adds it): its document_id and its text
+    column; None where notes are the document's ``notes`` field alone."""
+    inspector = inspect(engine)
+    if "notes" not in inspector.get_table_names():
+        return None
+    columns = {c["name"] for c in inspector.get_columns("notes")}
+    text_column = next((name for name in ("text", "body", "content", "note") if name in columns), None)
+    if "document_id" not in columns or text_column is None:
+        return None
+    text: ColumnClause = column(text_column)
+    return table("notes", column("document_id"), text), text
+
+
 def passage_sources(writer: CatalogWriter) -> DocumentSource:
     """What embedding reads of each document: its kind, title, summary,
     notes and attachment text (joined as the search index joins them), in
-    two plain queries: none of the links the word index also needs."""
+    plain queries: none of the links the word index also needs."""
+    notes_table: list = []  # looked up once, at the first read
 
     def read(ids: Iterable[int] | None) -> Iterator[IndexedDocument]:
+        if not notes_table:
+            notes_table.append(_notes_table(writer.engine))
         with writer.engine.connect() as connection:
             wanted = (
                 list(ids) if ids is not None else list(connection.scalars(select(Document.id).order_by(Document.id)))
@@ -107,6 +126,14 @@ def passage_sources(writer: CatalogWriter) -> DocumentSource:
                 ):
                     if text:
                         texts.setdefault(document_id, []).append(text)
+                notes: dict[int, list[str]] = {}
+                if notes_table[0] is not None:
+                    table_, text = notes_table[0]
+                    for document_id, note in connection.execute(
+                        select(table_.c.document_id, text).where(table_.c.document_id.in_(chunk))
+                    ):
+                        if note:
+                            notes.setdefault(document_id, []).append(note)
                 rows = connection.execute(
                     select(Document.id, Document.kind, Document.title, Document.summary, Document.notes)
                     .where(Document.id.in_(chunk))
@@ -118,7 +145,7 @@ def passage_sources(writer: CatalogWriter) -> DocumentSource:
                         kind=row.kind,
                         title=row.title,
                         summary=row.summary or "",
-                        notes=row.notes or "",
+                        notes="\n\n".join([row.notes or "", *notes.get(row.id, ())]).strip(),
                         content="\n\n".join(texts.get(row.id, ())),
                     )
 
