@@ -30,8 +30,16 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 QUICK_DOCS = 300
+MEANING_MAX_DOCS = 5000  # the meaning phase runs by default up to this many documents
 BUSY_CATALOG = "busy-catalog"  # the copy "add one while another process imports" writes to
 TARGETS = {
+    "meaning_p50_ms": ("<=", 60),
+    "meaning_p95_ms": ("<=", 200),
+    "hybrid_p50_ms": ("<=", 60),
+    "hybrid_p95_ms": ("<=", 200),
+    "related_p50_ms": ("<=", 50),
+    "meaning_rss_added_mb": ("<=", 200),
+    "more_embedded_seconds": ("<=", 120),
     "import_docs_per_s": (">=", 100),
     "search_warm_p50_ms": ("<=", 50),
     "search_warm_p95_ms": ("<=", 200),
@@ -432,6 +440,125 @@ def phase_warm(args) -> None:
     })
 
 
+MEANING_QUERIES = [
+    "seguro automóvel transfronteiriço",
+    "cross-border insurance for residents",
+    "数字货币试点",
+    "金融科技產業園",
+    "green bonds for environmental projects",
+    "financial",
+    "macao investment",
+    "横琴",
+]
+
+
+def phase_meaning(args) -> None:
+    """Search by meaning in one process: embed every document (throughput,
+    database growth), then meaning and hybrid search, related documents,
+    the int8 vectors against float32, and the peak RSS this adds; then a
+    bulk import of --more documents and how long until they are all embedded."""
+    from finweek_desktop.core.meaning.vectors import Near
+    from finweek_desktop.core.startup import open_catalog
+
+    catalog_dir = Path(args.data) / "catalog"
+    catalog = open_catalog(catalog_dir)
+    service = catalog.service
+    for q in query_set():  # what searching by words holds in memory, as in the warm phase
+        service.search(q["q"], limit=20)
+    rss_words = _current_rss_mb()
+    sqlite_before = sum(dir_size(p) for p in catalog_dir.glob("catalog.sqlite3*"))
+    service.meaning.encoder.load()  # not timed: the model loads once per process
+    # Throughput: embed every document, timed (wall clock and this process's CPU time).
+    started, cpu = time.perf_counter(), time.process_time()
+    service.meaning.redo()
+    embed_seconds, embed_cpu = time.perf_counter() - started, time.process_time() - cpu
+    status = service.meaning.status()
+    with catalog.engine.connect() as connection:
+        from sqlalchemy import func, select
+
+        from finweek_desktop.core.models import Embedding
+
+        passages = connection.scalar(select(func.count()).select_from(Embedding)) or 0
+    catalog.engine.dispose()  # checkpoint the WAL, so the file sizes are the data's
+    sqlite_after = sum(dir_size(p) for p in catalog_dir.glob("catalog.sqlite3*"))
+    samples: dict[str, list[float]] = {"meaning": [], "hybrid": []}
+    cpu_samples: dict[str, list[float]] = {"meaning": [], "hybrid": []}  # the machine may be shared
+    for mode in samples:
+        service.search(MEANING_QUERIES[0], mode=mode)  # warm-up: the matrix is built
+        for _ in range(args.rounds):
+            for q in MEANING_QUERIES:
+                started, cpu = time.perf_counter(), time.process_time()
+                service.search(q, mode=mode, limit=20)
+                samples[mode].append((time.perf_counter() - started) * 1000)
+                cpu_samples[mode].append((time.process_time() - cpu) * 1000)
+    all_ids = part(service, "documents").document_ids()
+    ids = all_ids[:: max(1, len(all_ids) // 50)][:50]  # 50 documents spread over the catalog
+    related, related_cpu = [], []
+    for doc_id in ids:
+        started, cpu = time.perf_counter(), time.process_time()
+        service.meaning.related(doc_id)
+        related.append((time.perf_counter() - started) * 1000)
+        related_cpu.append((time.process_time() - cpu) * 1000)
+    # int8 against float32: how often the top 10 differ (is rescoring needed?)
+    cache = service.meaning.follower.vectors()
+    matrix, scales, owners, starts = cache._built()  # noqa: SLF001  # a benchmark looks inside
+    exact = matrix.astype("float32") * scales[:, None]
+    overlap = []
+    for q in MEANING_QUERIES:
+        vector = service.meaning.encoder.encode([q])[0]
+        int8_top = [n.document_id for n in cache.nearest(vector[None, :], limit=10)]
+        import numpy as np
+
+        best = np.maximum.reduceat(exact @ vector, starts)
+        float_top = [int(owners[starts[i]]) for i in np.argsort(-best)[:10]]
+        overlap.append(len(set(int8_top) & set(float_top)) / 10)
+    del exact
+    rss_meaning = peak_rss_mb()
+    # A bulk import of --more documents, then how long until all are embedded.
+    import corpus
+
+    more = int(args.more or 0)
+    started = time.perf_counter()
+    import_documents(service, corpus.generate(more, args.seed, start=args.docs + 10_000), batch_size=args.batch)
+    import_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    service.meaning.catch_up()
+    catch_up_seconds = time.perf_counter() - started
+    missing_after = service.meaning.status().missing
+    catalog.close()
+    emit({
+        "documents": status.documents,
+        "passages": passages,
+        "embed_seconds": embed_seconds,
+        "embed_cpu_seconds": embed_cpu,
+        "docs_per_s": status.documents / embed_seconds,
+        "passages_per_s": passages / embed_seconds,
+        "sqlite_growth_bytes": sqlite_after - sqlite_before,
+        "samples_ms": samples,
+        "cpu_ms": cpu_samples,
+        "related_ms": related,
+        "related_cpu_ms": related_cpu,
+        "int8_top10_overlap": statistics.mean(overlap),
+        "rss_words_mb": rss_words,
+        "peak_rss_mb": rss_meaning,
+        "matrix_bytes": cache.nbytes(),
+        "more_docs": more,
+        "more_import_seconds": import_seconds,
+        "more_embedded_seconds": catch_up_seconds,
+        "more_missing_after": missing_after,
+    })
+
+
+def _current_rss_mb() -> float:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return peak_rss_mb()
+
+
 def phase_import_more(args) -> None:
     """The other process of "add one, searchable while another process
     imports": a bulk import of ``--busy-docs`` more corpus documents into the
@@ -661,6 +788,7 @@ PHASES = {
     "gui": phase_gui,
     "import-more": phase_import_more,
     "busy-add": phase_busy_add,
+    "meaning": phase_meaning,
 }
 
 
@@ -721,6 +849,15 @@ def run(args) -> dict:
     log("warm search, scrolling, add-one")
     results["warm"] = child("warm", args, "--rounds", str(args.rounds))
     results["fts5_warm"] = child("fts5-search", args, "--rounds", str(args.rounds))
+    if args.meaning is None:  # by default at small scale only (embedding 50,000 documents takes hours)
+        args.meaning = args.docs <= MEANING_MAX_DOCS
+    if args.meaning:
+        log("search by meaning: embed all, meaning/hybrid search, related, a bulk import embedded")
+        more = args.more if args.more is not None else min(1000, max(10, args.docs // 2))
+        results["meaning"] = child("meaning", args, "--rounds", str(args.rounds), "--more", str(more),
+                                   "--batch", str(args.batch))
+    else:
+        log(f"search by meaning not measured (more than {MEANING_MAX_DOCS:,} documents; --meaning forces it)")
     log("fresh-process searches")
     fresh, fts_fresh = [], []
     for i in range(len(queries)):
@@ -795,6 +932,26 @@ def summarize(r: dict) -> dict:
         s["backup_create_s"] = r["backup"]["create_s"]
         s["backup_verify_s"] = r["backup"]["verify_s"]
         s["backup_mb"] = r["backup"]["archive_bytes"] / 2**20
+    meaning = r.get("meaning")
+    if meaning:
+        s["meaning_p50_ms"] = percentile(meaning["samples_ms"]["meaning"], 50)
+        s["meaning_p95_ms"] = percentile(meaning["samples_ms"]["meaning"], 95)
+        s["hybrid_p50_ms"] = percentile(meaning["samples_ms"]["hybrid"], 50)
+        s["hybrid_p95_ms"] = percentile(meaning["samples_ms"]["hybrid"], 95)
+        s["related_p50_ms"] = percentile(meaning["related_ms"], 50)
+        s["related_p95_ms"] = percentile(meaning["related_ms"], 95)
+        s["embed_docs_per_s"] = meaning["docs_per_s"]
+        s["embed_passages_per_s"] = meaning["passages_per_s"]
+        s["embed_passages"] = meaning["passages"]
+        s["embeddings_db_growth_mb"] = meaning["sqlite_growth_bytes"] / 2**20
+        s["meaning_rss_words_mb"] = meaning["rss_words_mb"]
+        s["meaning_peak_rss_mb"] = meaning["peak_rss_mb"]
+        s["meaning_rss_added_mb"] = meaning["peak_rss_mb"] - meaning["rss_words_mb"]
+        s["meaning_matrix_mb"] = meaning["matrix_bytes"] / 2**20
+        s["int8_top10_overlap"] = meaning["int8_top10_overlap"]
+        s["more_docs"] = meaning["more_docs"]
+        s["more_import_seconds"] = meaning["more_import_seconds"]
+        s["more_embedded_seconds"] = meaning["more_embedded_seconds"]
     busy = r.get("busy_add")
     if busy and "error" in busy:
         s["busy_add_error"] = busy["error"].splitlines()[-1]
@@ -868,6 +1025,21 @@ def table(s: dict) -> str:
         ("  same: from the importer's index commit (ms)", "busy_add_after_index_commit_ms", None),
         ("peak RSS, catalog open, searching (MB)", "peak_rss_mb", None),
         ("peak RSS during import, main / writer procs (MB)", "import_peak_rss_mb", None),
+        ("search by meaning p50 (ms)", "meaning_p50_ms", None),
+        ("search by meaning p95 (ms)", "meaning_p95_ms", None),
+        ("hybrid search p50 (ms)", "hybrid_p50_ms", None),
+        ("hybrid search p95 (ms)", "hybrid_p95_ms", None),
+        ("related documents p50 (ms)", "related_p50_ms", None),
+        ("related documents p95 (ms)", "related_p95_ms", None),
+        ("embedding throughput (documents/s)", "embed_docs_per_s", None),
+        ("embedding throughput (passages/s)", "embed_passages_per_s", None),
+        ("database growth from embeddings (MB)", "embeddings_db_growth_mb", None),
+        ("peak RSS searching by meaning and words (MB)", "meaning_peak_rss_mb", None),
+        ("  added over searching by words alone (MB)", "meaning_rss_added_mb", None),
+        ("  of which the int8 vectors (MB)", "meaning_matrix_mb", None),
+        ("int8 top 10 = float32 top 10 (share)", "int8_top10_overlap", None),
+        ("bulk import of --more documents (s)", "more_import_seconds", None),
+        ("  then all of them embedded after (s)", "more_embedded_seconds", None),
         ("SQLite size (MB)", "sqlite_mb", None),
         ("index size (MB)", "index_mb", "fts5_mb"),
         ("attachment store size (MB)", "attachments_mb", None),
@@ -923,6 +1095,11 @@ def main(argv=None) -> int:
     parser.add_argument("--busy-docs", type=int, default=0,
                         help="documents another process imports while adds are measured "
                              "(default 3000 from 10,000 documents on, else as many as --docs, at least 100)")
+    parser.add_argument("--meaning", action=argparse.BooleanOptionalAction, default=None,
+                        help=f"measure search by meaning (default: up to {MEANING_MAX_DOCS:,} documents only)")
+    parser.add_argument("--more", type=int, default=None,
+                        help="documents bulk-imported in the meaning phase, then timed until embedded "
+                             "(default 1000, or half of --docs when fewer)")
     parser.add_argument("--phase", choices=sorted(PHASES), help=argparse.SUPPRESS)
     parser.add_argument("--query", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--spawned", type=float, default=0.0, help=argparse.SUPPRESS)

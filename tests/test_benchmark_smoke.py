@@ -41,4 +41,7 @@ def test_benchmark_runs_on_a_tiny_catalog(tmp_path):
     for key in ("import_docs_per_s", "search_warm_p50_ms", "search_fresh_ms", "add_one_searchable_ms",
                 "peak_rss_mb", "index_mb", "fts5_search_warm_p50_ms"):
         assert summary[key] is not None and summary[key] >= 0, key
+    for key in ("meaning_p50_ms", "hybrid_p95_ms", "related_p50_ms", "embed_docs_per_s", "embeddings_db_growth_mb",
+                "meaning_peak_rss_mb", "more_embedded_seconds"):  # search by meaning (small scale: measured)
+        assert summary[key] is not None and summary[key] >= 0, key
     assert "| measure |" in proc.stdout

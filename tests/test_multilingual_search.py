@@ -352,7 +352,11 @@ def test_relevance_set_covers_every_group():
     queries = json.loads((data / "queries.json").read_text(encoding="utf-8"))
     assert len(documents) >= 60 and len(queries) >= 40
     assert {d["language"] for d in documents} >= {"en", "zh-Hans", "zh-Hant", "pt"}
-    assert {q["group"] for q in queries} == {"en", "zh-Hans", "zh-Hant", "pt", "mixed", "pasted"}
+    assert {q["group"] for q in queries} == {
+        "en", "zh-Hans", "zh-Hant", "pt", "mixed", "pasted", "cross-lingual", "paraphrase"
+    }
+    assert sum(q["group"] == "cross-lingual" for q in queries) >= 30
+    assert sum(q["group"] == "paraphrase" for q in queries) >= 20
 
 
 def _relevance(*args, cwd=ROOT):
@@ -367,23 +371,28 @@ def _relevance(*args, cwd=ROOT):
 
 def test_relevance_script_runs_and_ours_leads_fts5_everywhere():
     out = _relevance()
-    assert out.returncode == 0, out.stderr  # non-zero when ours is not ahead
+    assert out.returncode == 0, out.stderr  # non-zero when words is not ahead, or hybrid falls short
     lines = out.stdout.splitlines()
+    assert "recall@10 / MRR / nDCG@10" in lines[0]
     header = next(line for line in lines if line.startswith("| system"))
-    for group in ("en", "zh-Hans", "zh-Hant", "pt", "mixed"):
-        assert f"| {group} (" in header or f" {group} (" in header
-    assert "P@10" in header
+    groups = [cell.strip().split(" (")[0] for cell in header.split("|")[2:-1]]
+    assert groups == ["en", "zh-Hans", "zh-Hant", "pt", "mixed", "pasted", "cross-lingual", "paraphrase", "all"]
     rows = {
-        line.split("|")[1].strip(): [cell.strip() for cell in line.split("|")[2:-1]]
+        line.split("|")[1].strip(): [[float(x) for x in cell.split(" / ")] for cell in line.split("|")[2:-1]]
         for line in lines
         if line.startswith("| ") and not line.startswith("| system")
     }
-    assert {"ours", "fts5 unicode61", "fts5 trigram"} <= set(rows)
-    ours = [[float(x) for x in cell.split(" / ")] for cell in rows["ours"]]
+    assert {"words", "meaning", "hybrid", "fts5 unicode61", "fts5 trigram"} <= set(rows)
+    existing, new = range(6), range(6, 8)
     for name in ("fts5 unicode61", "fts5 trigram"):
-        theirs = [[float(x) for x in cell.split(" / ")] for cell in rows[name]]
-        for (recall, mrr, _p), (their_recall, their_mrr, _tp) in zip(ours, theirs):
-            assert recall > their_recall and mrr > their_mrr, (name, rows["ours"], rows[name])
+        for i in existing:
+            (recall, mrr, _n), (their_recall, their_mrr, _tn) = rows["words"][i], rows[name][i]
+            assert recall > their_recall and mrr > their_mrr, (name, groups[i], rows["words"], rows[name])
+    for i in new:  # hybrid leads words and FTS5 where words cannot reach
+        for name in ("words", "fts5 unicode61", "fts5 trigram"):
+            assert all(h > t for h, t in zip(rows["hybrid"][i], rows[name][i])), (groups[i], name)
+    for i in existing:  # and loses at most 0.02 to words anywhere else
+        assert all(h >= w - 0.02 for h, w in zip(rows["hybrid"][i], rows["words"][i])), groups[i]
 
 
 def test_relevance_script_fails_when_ours_is_not_ahead(tmp_path):
@@ -395,7 +404,7 @@ def test_relevance_script_fails_when_ours_is_not_ahead(tmp_path):
     (tmp_path / "queries.json").write_text(json.dumps(queries), encoding="utf-8")
     out = _relevance("--data", str(tmp_path))
     assert out.returncode == 1
-    assert "not ahead" in out.stderr
+    assert "below the bar" in out.stderr and "words: en recall" in out.stderr
 
 
 def test_a_two_character_query_is_its_bigram_not_two_characters_apart(index):

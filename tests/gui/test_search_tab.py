@@ -25,6 +25,8 @@ def type_more(qtbot, window, text: str) -> None:
 
 
 def test_the_detail_pane_clears_when_the_shown_hit_is_no_longer_listed(qtbot, window):
+    # By words: by meaning, "digital currency zzzqqqx" is still near the blue paper.
+    window.search_tab.mode.setCurrentIndex(window.search_tab.mode.findData("words"))
     search(qtbot, window, "digital currency")
     click_hit(qtbot, window, BLUE_PAPER)
     type_more(qtbot, window, " zzzqqqx")  # now nothing matches

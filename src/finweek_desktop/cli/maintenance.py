@@ -12,6 +12,9 @@ from .output import CliError, print_json
 
 def register(subparsers, common) -> None:
     p = subparsers.add_parser("reindex", parents=[common], help="rebuild the search index from the database")
+    p.add_argument(
+        "--meaning", action="store_true", help="make every document's embeddings (search by meaning) again instead"
+    )
     p.set_defaults(handler=run_reindex)
 
     p = subparsers.add_parser("check", parents=[common], help="report differences between the database and the index")
@@ -25,6 +28,12 @@ def register(subparsers, common) -> None:
 
 
 def run_reindex(args, catalog) -> int:
+    if args.meaning:
+        from .search import embedding_progress
+
+        count = catalog.service.meaning.redo(embedding_progress())
+        print(f"Embedded {count} documents.")
+        return 0
     count = catalog.service.integrity.reindex()
     print(f"Indexed {count} documents.")
     return 0
@@ -39,6 +48,7 @@ def run_check(args, catalog) -> int:
     # Temporary copies of processes that ended, which opening the catalog removed.
     removed = [str(p) for p in service.store.removed_leftovers] if service.store is not None else []
     report = service.integrity.check()
+    meaning = service.meaning.status()
     repaired = None
     if args.repair and not report.ok:
         repaired = _repair(service, report, args.yes)
@@ -60,6 +70,8 @@ def run_check(args, catalog) -> int:
             "search_fast_path_off": report.search_fast_path_off,
             "temporary_files_removed_at_open": removed,
             "index_rebuilt_at_open": rebuilt,
+            "not_embedded": meaning.missing,
+            "embedding_changes_pending": meaning.pending_changes,
         }
         if repaired is not None:
             data["repaired"] = repaired.ok
@@ -88,6 +100,12 @@ def run_check(args, catalog) -> int:
         if report.search_fast_path_off:
             print(f"Searches use Whoosh's public API (slower, same results): {report.search_fast_path_off}")
         _print_store_report(report)
+        if meaning.missing or meaning.pending_changes:
+            print(
+                f"Search by meaning: {meaning.missing} of {meaning.documents} document(s) not embedded yet"
+                + (f", {meaning.pending_changes} change(s) to follow" if meaning.pending_changes else "")
+                + " (the app embeds them in the background; `finweek reindex --meaning` makes them all now)."
+            )
         if repaired is not None:
             if repaired.ok:
                 print("Repaired.")

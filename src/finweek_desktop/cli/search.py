@@ -1,9 +1,12 @@
-"""`finweek search`."""
+"""`finweek search`, `finweek related`."""
 
 from __future__ import annotations
 
+import sys
+
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..core.catalog.meaning import DEFAULT_MODE, MODES
 from ..core.database import server_failure
 from ..core.display import safe_display_name
 from ..core.search.index import SORTS
@@ -34,8 +37,87 @@ def register(subparsers, common) -> None:
         "'Parent/Child' nests it in a collection; a saved search of that name is replaced",
     )
     p.add_argument("--saved", metavar="NAME", help="run the saved search NAME now (its own query, sort and filters)")
+    p.add_argument(
+        "--mode",
+        choices=MODES,
+        default=DEFAULT_MODE,
+        help=f"words (the word index), meaning (across languages) or hybrid (both fused); default {DEFAULT_MODE}",
+    )
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(handler=run)
+
+    p = subparsers.add_parser(
+        "related",
+        parents=[common],
+        help="the documents nearest in meaning to one",
+        description="The 10 documents nearest in meaning to document ID, whatever their language, "
+        "with the passage that makes each near.",
+    )
+    p.add_argument("id", type=positive_int, help="the document's id")
+    p.add_argument("--limit", type=positive_int, default=10, help="how many (default 10)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(handler=run_related)
+
+
+def embedding_progress():
+    """Progress of embedding on stderr (a terminal only), for the CLI."""
+    shown = [False]
+
+    def report(done: int, total: int | None) -> None:
+        if not sys.stderr.isatty():
+            return
+        shown[0] = True
+        end = "\n" if total is not None and done >= total else ""
+        print(f"\rEmbedding documents for search by meaning: {done}/{total}", end=end, file=sys.stderr, flush=True)
+
+    return report
+
+
+# Above this many documents to embed, a search does not wait for them
+# (minutes on a large import): it says so and searches what is embedded.
+EMBED_BEFORE_SEARCH = 500
+
+
+def _embed_first(service) -> None:
+    """The CLI has no background thread: embed what is missing now, when it is little."""
+    status = service.meaning.status()
+    if status.missing + status.pending_changes <= EMBED_BEFORE_SEARCH:
+        service.meaning.catch_up(embedding_progress())
+    else:
+        print(
+            f"note: {status.missing:,} document(s) are not embedded yet; search by meaning skips them "
+            "(`finweek reindex --meaning` embeds them, or the app does in the background)",
+            file=sys.stderr,
+        )
+
+
+def run_related(args, catalog) -> int:
+    from .output import CliError
+
+    service = catalog.service
+    _embed_first(service)
+    try:
+        hits = service.meaning.related(args.id, limit=args.limit)
+    except (LookupError, RuntimeError) as exc:  # no such document; the encoder's package missing
+        raise CliError(str(exc)) from exc
+    if args.json:
+        print_json(
+            {
+                "hits": [
+                    {"id": h.id, "title": h.title, "kind": h.kind, "score": h.score, "passage": h.passage} for h in hits
+                ]
+            }
+        )
+        return 0
+    if not hits:
+        print(f"No document is near document {args.id} in meaning.")
+        return 0
+    for hit in hits:
+        print(f"\n[{hit.id}] {safe_display_name(hit.title)}")
+        print(f"    {kind_label(hit.kind)}  score {hit.score:.2f}")
+        if hit.passage:
+            print(f"    {safe_display_name(hit.passage)}")
+    return 0
 
 
 def run(args, catalog) -> int:
@@ -58,7 +140,9 @@ def run(args, catalog) -> int:
             raise CliError("give a query, or --saved NAME to run a saved search")
         kind_filter = [DocumentKind.parse(k).value for k in args.kind]
         sort = args.sort or "relevance"
-        results = service.search(query, limit=args.limit, sort=sort, kinds=kind_filter, tags=args.tag)
+        if args.mode != "words":
+            _embed_first(service)
+        results = service.search(query, mode=args.mode, limit=args.limit, sort=sort, kinds=kind_filter, tags=args.tag)
         if args.save is not None:
             saved_as = service.collections.save_search(args.save, query, sort=sort, kinds=kind_filter, tags=args.tag)
     try:

@@ -14,6 +14,7 @@ from sqlalchemy import (
     BigInteger,
     Column,
     DateTime,
+    Float,
     ForeignKey,
     Integer,
     LargeBinary,
@@ -436,3 +437,41 @@ class FileChunk(Base):
     sha256: Mapped[str] = mapped_column(ForeignKey("file_blobs.sha256", ondelete="CASCADE"), primary_key=True)
     n: Mapped[int] = mapped_column(Integer, primary_key=True)
     data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class Embedding(Base):
+    """One passage of a document (its title, a stretch of its summary, notes
+    or attachment text) as a vector of the named model: derived data, kept
+    in step with the change log by ``meaning/follower.py``. In the catalog
+    database, so a team catalog computes it once. The passage itself is
+    ``[start, end)`` of its source text, read from the document when shown.
+    ``vector`` is int8 bytes; times ``scale`` it is the unit-length vector."""
+
+    __tablename__ = "embeddings"
+    __table_args__ = (UniqueConstraint("document_id", "passage_no"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+    passage_no: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(20))  # title, summary, note or attachment
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    model: Mapped[str] = mapped_column(String(100))
+    model_version: Mapped[str] = mapped_column(String(40))
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
+    scale: Mapped[float] = mapped_column(Float)
+
+
+class EmbeddingState(Base):
+    """The embeddings' one row of bookkeeping: the model they were made
+    with, how far they follow the change log (an index_follower Position as
+    JSON) and a generation that grows with every write of embeddings, so
+    each desktop knows when its in-memory vectors are stale."""
+
+    __tablename__ = "embedding_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    model: Mapped[str] = mapped_column(String(100), default="")
+    model_version: Mapped[str] = mapped_column(String(40), default="")
+    position: Mapped[str | None] = mapped_column(Text)
+    generation: Mapped[int] = mapped_column(_Sequence, default=0)

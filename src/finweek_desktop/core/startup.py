@@ -65,6 +65,7 @@ class Catalog:
     def close(self) -> None:
         self.service.team.stop()
         self.service.writer.stop_following()
+        self.service.meaning.stop_following()
         self.index.close()
         self.engine.dispose()
 

@@ -162,7 +162,7 @@ class DetailPane(QWidget):
         column.addWidget(self.notes_label)
         column.addWidget(self.notes)
         column.addStretch(1)
-        self._info_column = column
+        self._info_column = column  # add_section() puts more below
         scroll = QScrollArea()
         scroll.setWidget(info)
         scroll.setWidgetResizable(True)
@@ -217,11 +217,6 @@ class DetailPane(QWidget):
         else:
             event.ignore()
 
-    def add_section(self, widget: QWidget) -> None:
-        """A section of its own (the researcher's notes) below the others; it
-        follows ``document_shown``."""
-        self._info_column.insertWidget(self._info_column.count() - 1, widget)
-
     def _tool(self, icon_name: str, tip: str, slot) -> QToolButton:
         button = QToolButton()
         set_icon(button, icon_name)
@@ -229,6 +224,14 @@ class DetailPane(QWidget):
         button.setAutoRaise(True)
         button.clicked.connect(slot)
         return button
+
+    def add_section(self, widget: QWidget, title: str = "") -> None:
+        """A section of its own below the others (the researcher's notes, the
+        related documents), under ``title`` if given; it follows ``document_shown``."""
+        column = self._info_column
+        if title:
+            column.insertWidget(column.count() - 1, self._section(title))
+        column.insertWidget(column.count() - 1, widget)
 
     @staticmethod
     def _section(text: str) -> QLabel:

@@ -41,6 +41,7 @@ from .index_status import IndexStatus
 from .notes_panel import NotesPanel
 from .ocr_runner import BackgroundOcr
 from .operations import Done, Operations
+from .related import RelatedList
 from .search_tab import SearchTab
 from .shortcuts import ShortcutSheet
 from .tag_actions import TagActionsMixin
@@ -242,6 +243,14 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
         self.detail.preview.page_requested.connect(self._render_page)
         self.detail.preview.find_requested.connect(self._find_in_preview)  # Ctrl+F in the viewer (issue 14)
         self.detail.preview.pop_out_requested.connect(self.open_reader)  # the reader window (issue 14)
+        self.related = RelatedList(s, r)  # documents near in meaning, in the pane
+        self.detail.add_section(self.related, "Related in meaning")
+        self.detail.document_shown.connect(self.related.show_for)
+        self.related.document_activated.connect(self.show_document)
+        self.ops.catalog_changed.connect(self.related.refresh)
+        # Embeddings follow the catalog in the background, once the window has
+        # settled (the first search by meaning starts it sooner: search_tab.py).
+        QTimer.singleShot(10_000, self, s.meaning.follow_in_background)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("mainSplitter")

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.catalog import CatalogService
+from ..core.catalog.meaning import DEFAULT_MODE
 from ..core.changes import ChangeSet
 from ..core.search.query import QueryError
 from .errors import describe
@@ -52,6 +53,12 @@ HELP = (
     "(title, summary, content, org, tag, kind, session, place, language, year, date).</p>"
 )
 
+MODES = (("Words + meaning", "hybrid"), ("Words", "words"), ("Meaning", "meaning"))
+MODE_TIPS = {
+    "hybrid": "Documents with the words first, then those near in meaning, in any language",
+    "words": "Only documents holding the words (or their other forms and scripts)",
+    "meaning": "Documents nearest in meaning, whatever their language, with the passage that makes them near",
+}
 SORTS = (("Relevance", "relevance"), ("Newest first", "date"), ("Oldest first", "date-asc"), ("Title", "title"))
 RESULT_LIMIT = 500
 DEBOUNCE_MS = 250
@@ -76,7 +83,7 @@ class SearchTab(QWidget):
 
         self.box = QLineEdit()
         self.box.setObjectName("searchBox")
-        self.box.setPlaceholderText("Search the catalog…  e.g. digital currency, tag:fintech, year:2020")
+        self.box.setPlaceholderText("Search…  e.g. digital currency, tag:fintech, year:2020")
         self.box.setClearButtonEnabled(True)
         self.box.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition).setProperty(ICON_PROPERTY, "search")
         self.box.textChanged.connect(self._schedule)
@@ -87,11 +94,27 @@ class SearchTab(QWidget):
         for label, key in SORTS:
             self.sort.addItem(label, key)
         self.sort.currentIndexChanged.connect(lambda _i: self.search_now())
+        self.mode = QComboBox()
+        self.mode.setObjectName("searchMode")
+        self.mode.setToolTip("Search by words, by meaning across languages, or both")
+        for label, key in MODES:
+            self.mode.addItem(label, key)
+            self.mode.setItemData(self.mode.count() - 1, MODE_TIPS[key], Qt.ItemDataRole.ToolTipRole)
+        self.mode.setCurrentIndex(self.mode.findData(DEFAULT_MODE))
+        self.mode.currentIndexChanged.connect(lambda _i: self.search_now())
 
         self.message = QLabel()
         self.message.setObjectName("searchMessage")
         self.message.setWordWrap(True)
         self.message.hide()
+        # While the background embeds documents (a new catalog, an import, a
+        # new model), meaning finds only those done so far: say how far it is.
+        self.embedding = QLabel()
+        self.embedding.setObjectName("embeddingProgress")
+        self.embedding.hide()
+        self._embedding_timer = QTimer(self, interval=1000)
+        self._embedding_timer.timeout.connect(self._show_embedding)
+        self._embedding_timer.start()
         self.status = QLabel()
         self.status.setObjectName("searchStatus")
         self.status.setWordWrap(True)  # a long line here made the whole window wider
@@ -138,11 +161,19 @@ class SearchTab(QWidget):
                                     "it is run again whenever you open it")
         self.save_button.clicked.connect(self._save_requested)
 
-        top = QHBoxLayout()
-        top.addWidget(self.box, 1)
-        top.addWidget(QLabel("Sort:"))
-        top.addWidget(self.sort)
-        top.addWidget(self.save_button)
+        # The box on a line of its own: beside the pane it would be cut to
+        # a few words; how to search and sort go on the line below.
+        top = QVBoxLayout()
+        top.setSpacing(4)
+        top.addWidget(self.box)
+        options = QHBoxLayout()
+        options.addWidget(QLabel("Search by:"))
+        options.addWidget(self.mode)
+        options.addWidget(QLabel("Sort:"))
+        options.addWidget(self.sort)
+        options.addStretch(1)
+        options.addWidget(self.save_button)
+        top.addLayout(options)
 
         self.help = QLabel(HELP)
         self.help.setObjectName("searchHelp")
@@ -158,6 +189,7 @@ class SearchTab(QWidget):
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
         right_layout.addWidget(self.status)
+        right_layout.addWidget(self.embedding)
         right_layout.addWidget(self.results_area, 1)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -181,6 +213,18 @@ class SearchTab(QWidget):
         self._explain_timer.timeout.connect(self._explain)
         self._unexplained: BaseException | None = None
         self._show_idle()
+
+    def _show_embedding(self) -> None:
+        progress = self.service.meaning.progress
+        if progress is None or self.mode.currentData() == "words":
+            self.embedding.hide()
+            return
+        done, total = progress
+        self.embedding.setText(
+            f"Preparing search by meaning: {done:,} of {total or done:,} documents done; "
+            "until then, meaning finds only those."
+        )
+        self.embedding.show()
 
     def _facet_list(self, name: str) -> QListWidget:
         facet = QListWidget()
@@ -251,11 +295,14 @@ class SearchTab(QWidget):
         generation = self._generation
         self._searched = text
         sort = self.sort.currentData()
+        mode = self.mode.currentData()
         kinds, tags = self.checked(self.kinds), self.checked(self.tags)
         self._status_before = self.status.text()
         self.status.setText("Searching…")
+        if mode != "words":
+            self.service.meaning.follow_in_background()  # embeds what is missing, from now on
         self.runner.run(
-            lambda: self.service.search(text, limit=RESULT_LIMIT, sort=sort, kinds=kinds, tags=tags),
+            lambda: self.service.search(text, mode=mode, limit=RESULT_LIMIT, sort=sort, kinds=kinds, tags=tags),
             lambda result, error: self._show(generation, result, error),
         )
 

@@ -30,10 +30,13 @@ MAX_LINKED_IMAGE_BYTES = 16 * 1024 * 1024
 MAX_LINKED_IMAGES = 32
 
 
-class _Attachment(Protocol):
-    sha256: str
-    original_name: str
-    mime_type: str
+class _Attachment(Protocol):  # read-only: the core's frozen records satisfy it
+    @property
+    def sha256(self) -> str: ...
+    @property
+    def original_name(self) -> str: ...
+    @property
+    def mime_type(self) -> str: ...
 
 
 def attachment_name(reference: str) -> str | None:

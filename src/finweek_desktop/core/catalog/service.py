@@ -4,11 +4,11 @@
 only what it needs, and exposes them: ``documents``, ``tags``,
 ``reference``, ``attachments``, ``reading`` (OCR), ``integrity``,
 ``imports``, ``history``, ``trash``, ``collections`` (and saved searches),
-``notes``, ``batch``, ``bibliography`` (references in and out, citations)
-and ``team``; plus ``writer`` (the one write path, the change log's
-listeners) and ``search``. No part inherits from another or calls
-another's private members. Reads hand out plain dataclasses from
-``records``, never ORM objects.
+``notes``, ``batch``, ``bibliography`` (references in and out, citations),
+``meaning`` (search by meaning) and ``team``; plus ``writer`` (the one
+write path, the change log's listeners) and ``search``. No part inherits
+from another or calls another's private members. Reads hand out plain
+dataclasses from ``records``, never ORM objects.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from .history import History
 from .hits import Highlights, HitPlaces
 from .imports import Imports
 from .integrity import Integrity
+from .meaning import Meaning, passage_sources
 from .notes import Notes
 from .reading import Reading
 from .reference import Reference
@@ -61,6 +62,8 @@ class CatalogService:
         self.writer.follower = IndexFollower(
             engine, index, self.integrity.indexed_documents, self.documents.count_documents
         )
+        # Embeddings follow the same log, in the background (meaning.py).
+        self.meaning = Meaning(self.writer, index, passage_sources(self.writer))
         self.writer.on_names_changed = self.reference.refresh_synonyms
         try:
             self.reference.refresh_synonyms()
@@ -73,6 +76,9 @@ class CatalogService:
     def store(self) -> AttachmentStore | None:
         return self.attachments.store
 
-    def search(self, text: str, **options) -> SearchResults:
-        """Search; each hit says which attached files and pages matched (``where``)."""
-        return self.places.locate(self.index.search(text, **options))
+    def search(self, text: str, *, mode: str = "words", **options) -> SearchResults:
+        """``mode``: words, meaning or hybrid (meaning.py); each hit says which
+        attached files and pages matched (``where``)."""
+        if mode == "words":
+            return self.places.locate(self.index.search(text, **options))
+        return self.places.locate(self.meaning.search(text, mode=mode, **options))

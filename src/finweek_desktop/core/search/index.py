@@ -18,8 +18,8 @@ import re
 import shutil
 import threading
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -580,6 +580,7 @@ class SearchIndex:
         sort: str = "relevance",
         kinds: Iterable[str] = (),
         tags: Iterable[str] = (),
+        snippets: int | None = None,
     ) -> SearchResults:
         """Run a query; raises QueryError with a readable message when the
         query cannot be searched at all.
@@ -588,7 +589,9 @@ class SearchIndex:
         and ranked a posting block at a time (ranking.py); anything else by
         Whoosh, in one scored pass. The total and the facet counts come from
         the matched documents (matching.py); stored fields and snippets are
-        read for the page's hits only, from the fields holding query terms.
+        read for the page's hits only, from the fields holding query terms
+        (for the first ``snippets`` of them, when given: the others show the
+        start of their summary).
         """
         if sort not in SORTS:
             raise ValueError(f"unknown sort {sort!r}; choose one of {', '.join(SORTS)}")
@@ -603,7 +606,7 @@ class SearchIndex:
                 raise IndexDamaged(_DAMAGED_MESSAGE)
             try:
                 with expansion_budget():
-                    return self._search(text, parsed, limit, _SORT_FACETS[sort], kinds, tags)
+                    return self._search(text, parsed, limit, _SORT_FACETS[sort], kinds, tags, snippets)
             except QueryError:  # too broad, found while expanding its terms
                 raise
             except Exception as exc:
@@ -633,7 +636,9 @@ class SearchIndex:
             return f"{exc.__class__.__name__} while reading the index files"
         return None
 
-    def _search(self, text: str, parsed: ParsedQuery, limit, sortedby, kinds: list[str], tags: list[str]):
+    def _search(
+        self, text: str, parsed: ParsedQuery, limit, sortedby, kinds: list[str], tags: list[str], with_snippets=None
+    ):
         if not self._fast_path_checked:  # opened empty: compare on what it holds now
             self._check_fast_path()
         searcher = self._current_searcher()
@@ -667,7 +672,12 @@ class SearchIndex:
             notice = f"{notice}. {cut}" if notice else cut
         counts = self._facets.counts(matched)
         snippets = Snippets(self._schema, parsed.query, searcher, matched, term_cache)
-        hits = [self._hit(hit, scored=sortedby is None, snippets=snippets) for hit in page]
+        hits = [
+            self._hit(
+                hit, scored=sortedby is None, snippets=snippets if with_snippets is None or i < with_snippets else None
+            )
+            for i, hit in enumerate(page)
+        ]
         return SearchResults(
             text=text,
             total=total,
@@ -704,8 +714,8 @@ class SearchIndex:
         # count every match again.
         return [results[i] for i in range(results.scored_length())]
 
-    def _hit(self, hit, scored: bool, snippets: Snippets) -> SearchHit:
-        snippet = snippets.for_hit(hit)
+    def _hit(self, hit, scored: bool, snippets: Snippets | None) -> SearchHit:
+        snippet = snippets.for_hit(hit) if snippets is not None else ""
         if not snippet:
             summary = hit.get("summary") or ""
             snippet = html.escape(summary[:220] + ("…" if len(summary) > 220 else ""))
@@ -719,6 +729,92 @@ class SearchIndex:
             score=float(hit.score) if scored and hit.score is not None else 0.0,
             snippet=snippet,
             tags=tags,
+        )
+
+    def page(
+        self,
+        ranked: Sequence[tuple[int, float, str]],
+        *,
+        text: str,
+        filter_text: str = "",
+        limit: int | None = 20,
+        sort: str = "relevance",
+        kinds: Iterable[str] = (),
+        tags: Iterable[str] = (),
+        notice: str | None = None,
+        base: SearchResults | None = None,
+    ) -> SearchResults:
+        """Results for a ranking made elsewhere (search by meaning, or fused
+        with the words'): ``ranked`` is (document id, score, snippet HTML),
+        best first. Documents the index does not hold are left out; so are
+        those outside ``filter_text`` (a query of fields: ``year:2020
+        kind:report``), ``kinds`` and ``tags``. The total and the facet
+        counts are those of the ranked documents kept; with ``base`` (the
+        word search that ranked some of them), its total and counts plus
+        those of the kept documents it does not list."""
+        if sort not in SORTS:
+            raise ValueError(f"unknown sort {sort!r}; choose one of {', '.join(SORTS)}")
+        kinds, tags = list(kinds), [t.lower() for t in tags]
+        with self._lock:
+            if self._damaged:
+                raise IndexDamaged(_DAMAGED_MESSAGE)
+            searcher = self._current_searcher()
+            allowed = None
+            if filter_text.strip():
+                parsed = self.parse(filter_text)
+                with expansion_budget():
+                    allowed = set(searcher.search(parsed.query, limit=None).docs())
+            known = {h.id: h for h in base.hits} if base else {}
+            kept: list[SearchHit] = []
+            for document_id, score, snippet in ranked:
+                hit = known.get(document_id)
+                if hit is not None:  # the word search found it: it passed every filter already
+                    kept.append(replace(hit, score=score, snippet=snippet or hit.snippet))
+                    continue
+                docnum = searcher.document_number(id=str(document_id))
+                if docnum is None or (allowed is not None and docnum not in allowed):
+                    continue
+                stored = searcher.stored_fields(docnum)
+                doc_tags = tuple(t for t in (stored.get("tag") or "").split(",") if t)
+                if kinds and stored.get("kind") not in kinds:
+                    continue
+                if any(tag not in {t.lower() for t in doc_tags} for tag in tags):
+                    continue
+                if not snippet:
+                    summary = stored.get("summary") or ""
+                    snippet = html.escape(summary[:220] + ("…" if len(summary) > 220 else ""))
+                kept.append(
+                    SearchHit(
+                        id=document_id,
+                        kind=stored["kind"],
+                        title=stored["title"],
+                        date=stored.get("date_text"),
+                        score=score,
+                        snippet=snippet,
+                        tags=doc_tags,
+                    )
+                )
+        kind_counts: dict[str, int] = dict(base.kind_counts) if base else {}
+        tag_counts: dict[str, int] = dict(base.tag_counts) if base else {}
+        added = [h for h in kept if h.id not in known]
+        for hit in added:
+            kind_counts[hit.kind] = kind_counts.get(hit.kind, 0) + 1
+            for tag in hit.tags:
+                tag_counts[tag.lower()] = tag_counts.get(tag.lower(), 0) + 1
+        if sort == "title":
+            kept.sort(key=lambda h: h.title.casefold())
+        elif sort in ("date", "date-asc"):  # ISO dates ("2020", "2020-11", "2020-11-20") sort as text
+            dated = sorted((h for h in kept if h.date), key=lambda h: h.date or "", reverse=sort == "date")
+            kept = dated + [h for h in kept if not h.date]
+        shown = kept[:limit] if limit else kept
+        hits = [h if sort == "relevance" else replace(h, score=0.0) for h in shown]
+        return SearchResults(
+            text=text,
+            total=(max(base.total, len(kept) - len(added)) + len(added)) if base else len(kept),
+            hits=tuple(hits),
+            kind_counts=_sorted_counts(kind_counts),
+            tag_counts=_sorted_counts(tag_counts),
+            notice=notice,
         )
 
     # -- bulk adds (core/bulk.py) --------------------------------------------

@@ -759,3 +759,37 @@ def _is_usable(parsed: query.Query) -> bool:
             return True
         stack.extend(node.children())
     return False
+
+
+_FIELD_CLAUSE = re.compile(
+    r'(?<![\w"])(?:NOT\s+)?-?([A-Za-z_]+):(\[[^\]]*\]|"[^"]*"|\([^)]*\)|[^\s()"]+)',
+)
+
+
+def split_fields(text: str) -> tuple[str, str]:
+    """(free text, field clauses) of a query, for search by meaning: the
+    free text is embedded, the clauses (``year:2020 kind:report``, date
+    ranges) narrow what it finds. Operators and quotes leave the free text."""
+    clauses = []
+
+    def take(match: re.Match) -> str:
+        name = match.group(1).lower()
+        known = name in KNOWN_FIELDS or any(name in aliases for aliases in FIELD_ALIASES.values())
+        if not known:
+            return match.group(0)
+        clauses.append(match.group(0))
+        return " "
+
+    free = _FIELD_CLAUSE.sub(take, text)
+    free = _OPERATOR_WORDS.sub(" ", free).replace('"', " ")
+    return " ".join(free.split()), " ".join(clauses)
+
+
+_EXACTING = re.compile(r'"|(?:^|\s)[-+]\S|\w\*|\*\w|\w\?|\w~|\^\d|\b(?:AND|OR|NOT|ANDNOT|ANDMAYBE)\b')
+
+
+def asks_exact(text: str) -> bool:
+    """Whether a query asks for exact word semantics (a phrase, an operator,
+    a -word, a wildcard or fuzzy term), which hybrid search keeps to the
+    word index alone: a NOT must not let a document back in by meaning."""
+    return bool(_EXACTING.search(text))

@@ -1,0 +1,64 @@
+"""Search by meaning in the window: the Search tab's mode control, and the
+detail pane's related documents (computed on a worker, clickable)."""
+
+from __future__ import annotations
+
+from gui_helpers import idle, search
+from PySide6.QtCore import Qt
+
+from finweek_desktop.core.records import NewDocument
+
+
+def _add_motor_insurance(window) -> dict[str, int]:
+    service = window.service
+    ids = {}
+    for key, title, summary, language in (
+        (
+            "pt",
+            "Seguro automóvel transfronteiriço",
+            "Os carros de Macau que entram em Hengqin têm uma só apólice.",
+            "pt",
+        ),
+        ("zh", "两地车辆保险互认安排", "澳门车辆驶入横琴时，只需购买一份两地都承认的保单。", "zh-Hans"),
+    ):
+        ids[key] = service.documents.create_document(
+            NewDocument(kind="report", title=title, summary=summary, language=language)
+        ).id
+    assert service.meaning.catch_up()
+    return ids
+
+
+def test_the_mode_control_searches_by_words_or_meaning(qtbot, window):
+    ids = _add_motor_insurance(window)
+    tab = window.search_tab
+    assert tab.mode.currentData() == "hybrid"  # the default the relevance set chose
+    tab.mode.setCurrentIndex(tab.mode.findData("words"))
+    search(qtbot, window, "")
+    tab.box.setText("seguro automóvel transfronteiriço")  # keyClicks types ASCII only
+    with qtbot.waitSignal(tab.searched, timeout=20000):
+        qtbot.keyClick(tab.box, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: tab.model.rowCount() == 1, timeout=20000)
+    with qtbot.waitSignal(tab.searched, timeout=20000):
+        tab.mode.setCurrentIndex(tab.mode.findData("meaning"))
+    titles = tab.result_titles()
+    assert set(titles[:2]) == {"Seguro automóvel transfronteiriço", "两地车辆保险互认安排"}
+    assert "2020 Digital Currency Blue Paper" not in titles  # far in meaning: below the floor
+    idle(qtbot, window)
+    assert ids
+
+
+def test_the_detail_pane_lists_related_documents_and_a_click_shows_one(qtbot, window):
+    ids = _add_motor_insurance(window)
+    window.show_document(ids["pt"])
+    related = window.related
+    qtbot.waitUntil(lambda: len(related.entries) == 10, timeout=30000)
+    first = related.entries[0]
+    assert "两地车辆保险互认安排" in first.text()  # the Chinese notice, nearest to the Portuguese one
+    assert first.isVisible()
+    first.linkActivated.emit(str(ids["zh"]))  # what a click on its link does
+    qtbot.waitUntil(lambda: window.detail.document_id == ids["zh"])
+    qtbot.waitUntil(lambda: bool(related.entries) and "Seguro automóvel" in related.entries[0].text(), timeout=30000)
+    # after a delete, the list follows
+    window.service.documents.delete_document(ids["pt"])
+    qtbot.waitUntil(lambda: all("Seguro automóvel" not in e.text() for e in related.entries), timeout=30000)
+    idle(qtbot, window)
