@@ -39,8 +39,11 @@ class RelatedList(QWidget):
         self._layout.setSpacing(6)
         self._layout.addWidget(self.status)
 
-    def show_for(self, document_id: int | None) -> None:
-        """List the documents related to ``document_id`` (None: nothing)."""
+    def show_for(self, document_id: int | None, *, again: bool = False) -> None:
+        """List the documents related to ``document_id`` (None: nothing); the
+        same document shown again keeps its list unless ``again``."""
+        if document_id == self.document_id and document_id is not None and not again:
+            return
         self.document_id = document_id
         self._generation += 1
         generation = self._generation
@@ -58,7 +61,7 @@ class RelatedList(QWidget):
     def refresh(self, changes) -> None:
         """After a write: again, when it touched the document or one listed."""
         if self.document_id is not None and changes.documents & (self._listed | {self.document_id}):
-            self.show_for(self.document_id)
+            self.show_for(self.document_id, again=True)
 
     def _clear(self) -> None:
         for label in self.entries:
