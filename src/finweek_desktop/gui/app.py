@@ -35,8 +35,11 @@ LOCK_NAME = "finweek-desktop.lock"
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="finweek-desktop", description="The Shizimen Finance Week document catalog.")
     parser.add_argument("--data-dir", help="catalog folder (default: $FINWEEK_DATA_DIR, else the user data folder)")
-    parser.add_argument("--database-url", help="a team catalog on a PostgreSQL server (default: $FINWEEK_DATABASE_URL, "
-                        "else the one chosen last in File → Connect to a team catalog…)")
+    parser.add_argument(
+        "--database-url",
+        help="a team catalog on a PostgreSQL server (default: $FINWEEK_DATABASE_URL, "
+        "else the one chosen last in File → Connect to a team catalog…)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log more (to the log file and stderr)")
     return parser
 
@@ -46,8 +49,9 @@ def setup_logging(data_dir: Path, verbose: bool) -> None:
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
     formatter = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        handler = logging.handlers.RotatingFileHandler(data_dir / "finweek-desktop.log", maxBytes=1_000_000,
-                                                       backupCount=3, encoding="utf-8")
+        handler = logging.handlers.RotatingFileHandler(
+            data_dir / "finweek-desktop.log", maxBytes=1_000_000, backupCount=3, encoding="utf-8"
+        )
         handler.setFormatter(formatter)
         root.addHandler(handler)
     except OSError:
@@ -119,8 +123,10 @@ class CatalogOpener(QObject):
     def opened(self, catalog, error) -> None:
         window, runner = self.window, self.runner
         if error is None and not usable_in_window(catalog):  # a team catalog whose server cannot be reached
-            error = CatalogOpenError("the team catalog's server cannot be reached: try again once it is back, "
-                                     "or choose File → My own catalog")
+            error = CatalogOpenError(
+                "the team catalog's server cannot be reached: try again once it is back, "
+                "or choose File → My own catalog"
+            )
             catalog.close()
         if error is not None:
             log.error("cannot open the catalog", exc_info=error)
@@ -189,7 +195,8 @@ def main(argv: list[str] | None = None) -> int:
     if not instance.acquire():
         hook.uninstall()
         QMessageBox.information(
-            None, "Finance Week",
+            None,
+            "Finance Week",
             f"The catalog is already open in another Finance Week window{instance.owner()}.\n\n"
             f"Switch to that window, or close it first. (Data folder: {data_dir})",
         )

@@ -30,9 +30,11 @@ class BatchEditDialog(QDialog):
         self.setWindowTitle(f"Edit {count} documents" if count != 1 else "Edit 1 document")
         self.setMinimumWidth(460)
 
-        intro = QLabel(f"Tick what to change on each of the {count} selected documents. "
-                       "Ctrl+Z undoes the whole edit at once." if count != 1 else
-                       "Tick what to change. Ctrl+Z undoes it.")
+        intro = QLabel(
+            f"Tick what to change on each of the {count} selected documents. Ctrl+Z undoes the whole edit at once."
+            if count != 1
+            else "Tick what to change. Ctrl+Z undoes it."
+        )
         intro.setWordWrap(True)
 
         self.kind_box = QCheckBox("Kind")

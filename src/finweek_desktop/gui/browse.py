@@ -42,8 +42,7 @@ class BrowseTab(QWidget):
     files_dropped = Signal(int, list)
     activated = Signal(int)
 
-    def __init__(self, service: CatalogService, base: DocumentFilter, name: str, parent=None, runner=None,
-                 titles=None):
+    def __init__(self, service: CatalogService, base: DocumentFilter, name: str, parent=None, runner=None, titles=None):
         super().__init__(parent)
         self.setObjectName(name)
         self.service = service
@@ -123,7 +122,9 @@ class BrowseTab(QWidget):
             self.base,
             text=text,
             tag=self._extra.tag or self.base.tag,
-            organization_id=self._extra.organization_id if self._extra.organization_id is not None else self.base.organization_id,
+            organization_id=self._extra.organization_id
+            if self._extra.organization_id is not None
+            else self.base.organization_id,
         )
 
     def set_extra_filter(self, extra: DocumentFilter, label: str) -> None:
@@ -216,8 +217,9 @@ class BrowseTab(QWidget):
         header = self.table.horizontalHeader()
         header.restoreState(state)
         # widths saved before the date column fitted its dates
-        self.table.setColumnWidth(DocumentTableModel.DATE,
-                                  max(self.table.columnWidth(DocumentTableModel.DATE), self.date_width()))
+        self.table.setColumnWidth(
+            DocumentTableModel.DATE, max(self.table.columnWidth(DocumentTableModel.DATE), self.date_width())
+        )
         column, order = self.model.sort_state
         header.setSortIndicator(column, order)
         self.table.set_column_priorities(DocumentTableModel.TITLE, OPTIONAL_COLUMNS, self.always_hidden())
@@ -299,8 +301,7 @@ class SessionBrowseTab(BrowseTab):
 
     _sessions_dirty = False  # documents changed: the sessions' counts may have
 
-    def __init__(self, service: CatalogService, base: DocumentFilter, name: str, parent=None, runner=None,
-                 titles=None):
+    def __init__(self, service: CatalogService, base: DocumentFilter, name: str, parent=None, runner=None, titles=None):
         super().__init__(service, base, name, parent, runner, titles)
         self.sessions = QListWidget()
         self.sessions.setObjectName("sessionList")

@@ -88,12 +88,16 @@ class CollectionsModel(QStandardItemModel):
                 parent = headings[1 if info.saved else 0]
             parent.appendRow([name, count])
             items[info.id] = name
-        for heading, text in zip(headings, ("No collections yet: drag documents here", "No saved searches yet"),
-                                 strict=True):
+        for heading, text in zip(
+            headings, ("No collections yet: drag documents here", "No saved searches yet"), strict=True
+        ):
             if not heading.rowCount():
                 hint = QStandardItem(text)
-                hint.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsDropEnabled if heading is headings[0]
-                              else Qt.ItemFlag.ItemIsEnabled)
+                hint.setFlags(
+                    Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsDropEnabled
+                    if heading is headings[0]
+                    else Qt.ItemFlag.ItemIsEnabled
+                )
                 hint.setForeground(QBrush(QColor(muted_color())))
                 heading.appendRow([hint, QStandardItem()])
 
@@ -303,8 +307,10 @@ class CollectionsSidebar(QWidget):
                 index = self.model.index_of(selected.id)
                 if index.isValid():
                     self.view.selectionModel().setCurrentIndex(
-                        index, self.view.selectionModel().SelectionFlag.ClearAndSelect
-                        | self.view.selectionModel().SelectionFlag.Rows)
+                        index,
+                        self.view.selectionModel().SelectionFlag.ClearAndSelect
+                        | self.view.selectionModel().SelectionFlag.Rows,
+                    )
             self.reloaded.emit()
         if self._again:
             self._again = False
@@ -399,15 +405,19 @@ class CollectionsSidebar(QWidget):
         dialog.open()
 
     def ask_collect(self, ids: list[int]) -> None:
-        """"Add to collection…" of a document list: a collection's name (the
+        """ "Add to collection…" of a document list: a collection's name (the
         current one offered; a new name or "Parent/Child" path creates it)."""
         if not ids:
             return
         current = self.current()
         offer = current.path if current is not None and not current.saved else ""
         what = "the document" if len(ids) == 1 else f"the {len(ids)} selected documents"
-        self._ask("Add to collection", f"Add {what} to the collection (a new name creates it):", offer,
-                  lambda path: self.ops.collect(ids, path))
+        self._ask(
+            "Add to collection",
+            f"Add {what} to the collection (a new name creates it):",
+            offer,
+            lambda path: self.ops.collect(ids, path),
+        )
         if self.name_dialog is not None:
             self.name_dialog.setComboBoxEditable(True)
             self.name_dialog.setComboBoxItems([i.path for i in self.model.infos if not i.saved])
@@ -415,16 +425,28 @@ class CollectionsSidebar(QWidget):
 
     def ask_new_collection(self, parent: CollectionInfo | None) -> None:
         where = f" in “{parent.path}”" if parent is not None else ""
-        self._ask("New collection", f"Name of the new collection{where}:", "",
-                  lambda name: self.ops.create_collection(name, parent.id if parent is not None else None))
+        self._ask(
+            "New collection",
+            f"Name of the new collection{where}:",
+            "",
+            lambda name: self.ops.create_collection(name, parent.id if parent is not None else None),
+        )
 
     def ask_rename(self, info: CollectionInfo) -> None:
         what = "saved search" if info.saved else "collection"
-        self._ask(f"Rename the {what}", f"New name for “{info.path}”:", info.name,
-                  lambda name: self.ops.rename_collection(info.id, name))
+        self._ask(
+            f"Rename the {what}",
+            f"New name for “{info.path}”:",
+            info.name,
+            lambda name: self.ops.rename_collection(info.id, name),
+        )
 
     def ask_save_search(self, query: str, sort: str, kinds: list[str], tags: list[str]) -> None:
         """The Search tab's "Save search…": a name (a "Parent/Child" path
         nests it), then saved with the query's sort and ticked facets."""
-        self._ask("Save search", f"Save “{query}” as (“Parent{SEPARATOR}Name” puts it in a collection):", query,
-                  lambda name: self.ops.save_search(name, query, sort, kinds, tags))
+        self._ask(
+            "Save search",
+            f"Save “{query}” as (“Parent{SEPARATOR}Name” puts it in a collection):",
+            query,
+            lambda name: self.ops.save_search(name, query, sort, kinds, tags),
+        )

@@ -18,8 +18,9 @@ def plain_buttons(dialog: QWidget) -> None:
             button.setIcon(QIcon())
 
 
-def confirm_destructive(parent: QWidget, name: str, title: str, text: str, informative: str, action: str,
-                        on_confirm: Callable[[], object]) -> QMessageBox:
+def confirm_destructive(
+    parent: QWidget, name: str, title: str, text: str, informative: str, action: str, on_confirm: Callable[[], object]
+) -> QMessageBox:
     box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.NoButton, parent)
     box.setObjectName(name)
     box.setInformativeText(informative)

@@ -64,8 +64,9 @@ def _freedesktop_show(path: Path) -> bool:
     bus = QDBusConnection.sessionBus()
     if not bus.isConnected():
         return False
-    manager = QDBusInterface("org.freedesktop.FileManager1", "/org/freedesktop/FileManager1",
-                             "org.freedesktop.FileManager1", bus)
+    manager = QDBusInterface(
+        "org.freedesktop.FileManager1", "/org/freedesktop/FileManager1", "org.freedesktop.FileManager1", bus
+    )
     if not manager.isValid():
         return False
     reply = manager.call("ShowItems", [QUrl.fromLocalFile(str(path)).toString()], "")

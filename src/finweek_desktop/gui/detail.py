@@ -69,9 +69,13 @@ class DetailPane(QWidget):
 
         self.edit_button = self._tool("edit", "Edit the document (Ctrl+E)", lambda: self._emit(self.edit_requested))
         self.edit_button.setObjectName("paneEdit")
-        self.delete_button = self._tool("delete", "Delete the document (Del)", lambda: self._emit(self.delete_requested))
+        self.delete_button = self._tool(
+            "delete", "Delete the document (Del)", lambda: self._emit(self.delete_requested)
+        )
         self.delete_button.setObjectName("paneDelete")
-        self.attach_button = self._tool("attach", "Attach files… (or drop files here)", lambda: self._emit(self.attach_requested))
+        self.attach_button = self._tool(
+            "attach", "Attach files… (or drop files here)", lambda: self._emit(self.attach_requested)
+        )
         self.attach_button.setObjectName("paneAttach")
         # "2 of 3 selected": the pane shows one of the selected documents,
         # and its Delete acts on all of them.
@@ -128,14 +132,19 @@ class DetailPane(QWidget):
 
         self.attachments = FileStrip()
         self.attachments.currentItemChanged.connect(self._attachment_changed)
-        self.attachments.itemActivated.connect(lambda item: self.open_attachment_requested.emit(item.data(AttachmentRole)))
+        self.attachments.itemActivated.connect(
+            lambda item: self.open_attachment_requested.emit(item.data(AttachmentRole))
+        )
         self.attachments.remove_requested.connect(self._detach_current)
         self.attachments.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.attachments.customContextMenuRequested.connect(self._file_menu)
         self.file_menu: QMenu | None = None
-        self.open_button = self._tool("open-external", "Open a read-only copy in the system's application", self._open_current)
-        self.reveal_button = self._tool("folder", "Show the stored file in its folder (the catalog names it by its checksum)",
-                                        self._reveal_current)
+        self.open_button = self._tool(
+            "open-external", "Open a read-only copy in the system's application", self._open_current
+        )
+        self.reveal_button = self._tool(
+            "folder", "Show the stored file in its folder (the catalog names it by its checksum)", self._reveal_current
+        )
         self.detach_button = self._tool("close", "Remove the file from the document", self._detach_current)
         self.files_head = QWidget()
         files_row = QHBoxLayout(self.files_head)
@@ -272,9 +281,7 @@ class DetailPane(QWidget):
             "session": document.session or "—",
             "places": ", ".join(document.places) or "—",
             "source": document.source or "—",
-            "authors": "; ".join(
-                p.display + (" (ed.)" if p.role == "editor" else "") for p in document.persons
-            ) or "—",
+            "authors": "; ".join(p.display + (" (ed.)" if p.role == "editor" else "") for p in document.persons) or "—",
             "citation": " · ".join(
                 f"{label} {value}" if label else value
                 for label, value in (
@@ -286,7 +293,8 @@ class DetailPane(QWidget):
                     ("", document.url),
                 )
                 if value
-            ) or "—",
+            )
+            or "—",
             "modified": document.modified_at.astimezone().strftime("%Y-%m-%d %H:%M"),
         }
         for key, value in values.items():
@@ -307,9 +315,25 @@ class DetailPane(QWidget):
         and the box to add one, the files, the preview (chips are made
         anew for each document, so they would come last)."""
         p = self.preview
-        chain = [self.attach_button, self.edit_button, self.delete_button, *self.tags.chips(), self.tags.line,
-                 self.attachments, self.open_button, self.reveal_button, self.detach_button,
-                 p.previous_page, p.page_box, p.next_page, p.zoom_out, p.zoom_in, p.zoom_fit, p.scroll_area, p.text]
+        chain = [
+            self.attach_button,
+            self.edit_button,
+            self.delete_button,
+            *self.tags.chips(),
+            self.tags.line,
+            self.attachments,
+            self.open_button,
+            self.reveal_button,
+            self.detach_button,
+            p.previous_page,
+            p.page_box,
+            p.next_page,
+            p.zoom_out,
+            p.zoom_in,
+            p.zoom_fit,
+            p.scroll_area,
+            p.text,
+        ]
         for first, second in itertools.pairwise(chain):
             QWidget.setTabOrder(first, second)
 
@@ -420,8 +444,9 @@ class DetailPane(QWidget):
         self.edit_button.setEnabled(one)
         self.attach_button.setEnabled(one)
         self.edit_button.setToolTip("Edit the document (Ctrl+E)" if one else "Select one document to edit it")
-        self.attach_button.setToolTip("Attach files… (or drop files here)" if one
-                                      else "Select one document to attach files to it")
+        self.attach_button.setToolTip(
+            "Attach files… (or drop files here)" if one else "Select one document to attach files to it"
+        )
 
     def _file_menu(self, pos) -> None:
         item = self.attachments.itemAt(pos)

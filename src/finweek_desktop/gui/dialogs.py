@@ -127,8 +127,15 @@ class OrganizationTable(QWidget):
 class DocumentDialog(QDialog):
     """New document (with tags and files) or edit of an existing one."""
 
-    def __init__(self, organizations, tag_names: list[str], document: DocumentDetail | None = None,
-                 sessions=(), can_attach: bool = True, parent=None):
+    def __init__(
+        self,
+        organizations,
+        tag_names: list[str],
+        document: DocumentDetail | None = None,
+        sessions=(),
+        can_attach: bool = True,
+        parent=None,
+    ):
         """``organizations``: OrganizationInfo records (or names) to complete from."""
         super().__init__(parent)
         self.setObjectName("documentDialog")
@@ -177,14 +184,16 @@ class DocumentDialog(QDialog):
         self.citation: dict[str, QLineEdit] = {}
         citation = QGridLayout()
         citation.setContentsMargins(0, 0, 0, 0)
-        for n, (name, label, hint) in enumerate((
-            ("place_published", "Place", "of publication"),
-            ("report_number", "Report no.", ""),
-            ("doi", "DOI", "10.xxxx/…"),
-            ("isbn", "ISBN", ""),
-            ("url", "URL", "https://…"),
-            ("pages", "Pages", "12-34"),
-        )):
+        for n, (name, label, hint) in enumerate(
+            (
+                ("place_published", "Place", "of publication"),
+                ("report_number", "Report no.", ""),
+                ("doi", "DOI", "10.xxxx/…"),
+                ("isbn", "ISBN", ""),
+                ("url", "URL", "https://…"),
+                ("pages", "Pages", "12-34"),
+            )
+        ):
             edit = QLineEdit()
             edit.setObjectName(f"{name}Edit")
             edit.setPlaceholderText(hint)

@@ -79,33 +79,68 @@ class DocumentActionsMixin(WindowContract):
             n = len(ids)
             what = "the document" if n <= 1 else f"the {n} selected documents"
             one = n == 1
-            self._say(self.edit_action, "&Edit document…",
-                      "Edit the document" if n <= 1 else "Select one document to edit it", one)
+            self._say(
+                self.edit_action,
+                "&Edit document…",
+                "Edit the document" if n <= 1 else "Select one document to edit it",
+                one,
+            )
             self._say(self.delete_action, "&Delete" if n <= 1 else f"&Delete {n} documents", f"Delete {what}", n >= 1)
             self._say(self.tag_action, "&Tag…" if n <= 1 else f"&Tag {n} documents…", f"Add a tag to {what}", n >= 1)
-            self._say(self.untag_action, "&Remove a tag…" if n <= 1 else f"&Remove a tag from {n} documents…",
-                      f"Remove a tag from {what}", n >= 1)
-            self._say(self.attach_action, "&Attach files…",
-                      "Attach files to the document" if n <= 1 else "Select one document to attach files to it", one)
-            self._say(self.export_action, "E&xport…" if n <= 1 else f"E&xport {n} documents…",
-                      f"Save {what} as BibTeX, RIS, CSL-JSON, CSV or JSON", n >= 1)
+            self._say(
+                self.untag_action,
+                "&Remove a tag…" if n <= 1 else f"&Remove a tag from {n} documents…",
+                f"Remove a tag from {what}",
+                n >= 1,
+            )
+            self._say(
+                self.attach_action,
+                "&Attach files…",
+                "Attach files to the document" if n <= 1 else "Select one document to attach files to it",
+                one,
+            )
+            self._say(
+                self.export_action,
+                "E&xport…" if n <= 1 else f"E&xport {n} documents…",
+                f"Save {what} as BibTeX, RIS, CSL-JSON, CSV or JSON",
+                n >= 1,
+            )
             self._say(self.copy_citation_action, "Copy &citation", f"Copy the citation of {what}", n >= 1)
             self._say(self.copy_bibliography_action, "Copy &bibliography", f"Copy the bibliography of {what}", n >= 1)
-            self._say(self.batch_edit_action, "&Batch edit…" if n <= 1 else f"&Batch edit {n} documents…",
-                      f"Change the kind, date, session or organizations of {what}", n >= 1)
-            self._say(self.collect_action, "Add to &collection…" if n <= 1 else f"Add {n} to &collection…",
-                      f"Put {what} in a collection", n >= 1)
+            self._say(
+                self.batch_edit_action,
+                "&Batch edit…" if n <= 1 else f"&Batch edit {n} documents…",
+                f"Change the kind, date, session or organizations of {what}",
+                n >= 1,
+            )
+            self._say(
+                self.collect_action,
+                "Add to &collection…" if n <= 1 else f"Add {n} to &collection…",
+                f"Put {what} in a collection",
+                n >= 1,
+            )
             shown = self.detail.document_id
             self.detail.set_selection(n, ids.index(shown) + 1 if shown in ids else 1)
             return
         names = self.tags_tab.selected_names() if tab is self.tags_tab else []
         k = len(names)
         if tab is self.tags_tab:
-            self._say(self.edit_action, "&Rename tag…",
-                      f"Rename the tag “{names[0]}”" if k == 1 else "Select one tag to rename it", k == 1)
-            self._say(self.delete_action, "&Delete tag" if k <= 1 else f"&Delete {k} tags",
-                      f"Delete the tag “{names[0]}”" if k == 1 else f"Delete the {k} selected tags" if k else "Select tags to delete them",
-                      k >= 1)
+            self._say(
+                self.edit_action,
+                "&Rename tag…",
+                f"Rename the tag “{names[0]}”" if k == 1 else "Select one tag to rename it",
+                k == 1,
+            )
+            self._say(
+                self.delete_action,
+                "&Delete tag" if k <= 1 else f"&Delete {k} tags",
+                f"Delete the tag “{names[0]}”"
+                if k == 1
+                else f"Delete the {k} selected tags"
+                if k
+                else "Select tags to delete them",
+                k >= 1,
+            )
         else:
             self._say(self.edit_action, "&Edit document…", off, False)
             self._say(self.delete_action, "&Delete", off, False)
@@ -163,8 +198,11 @@ class DocumentActionsMixin(WindowContract):
 
     def new_document(self) -> None:
         dialog = DocumentDialog(
-            self.service.reference.organizations(), self.tag_names, sessions=self.service.reference.sessions(),
-            can_attach=self.attachments_available(), parent=self,
+            self.service.reference.organizations(),
+            self.tag_names,
+            sessions=self.service.reference.sessions(),
+            can_attach=self.attachments_available(),
+            parent=self,
         )
         dialog.file_chooser = self.choose_files
 
@@ -192,11 +230,22 @@ class DocumentActionsMixin(WindowContract):
             self.statusBar().showMessage("Several documents are selected: select one to edit it.", 5000)
             return
         document = self.service.documents.get_document(doc_id)
-        dialog = DocumentDialog(self.service.reference.organizations(), self.tag_names, document,
-                                sessions=self.service.reference.sessions(), parent=self)
-        dialog.accepted.connect(lambda: self.ops.update_document(doc_id, dialog.edit_changes(),
-                                                                 dialog.organization_links(), dialog.persons(),
-                                                                 expected_version=document.version))
+        dialog = DocumentDialog(
+            self.service.reference.organizations(),
+            self.tag_names,
+            document,
+            sessions=self.service.reference.sessions(),
+            parent=self,
+        )
+        dialog.accepted.connect(
+            lambda: self.ops.update_document(
+                doc_id,
+                dialog.edit_changes(),
+                dialog.organization_links(),
+                dialog.persons(),
+                expected_version=document.version,
+            )
+        )
         dialog.open()
 
     def delete_selected(self) -> None:
@@ -216,9 +265,15 @@ class DocumentActionsMixin(WindowContract):
             text = f"Delete “{title}”?"
         else:
             text = f"Delete {len(ids)} documents?"
-        confirm_destructive(self, "confirmDelete", "Delete", text,
-                            "Their tags, organization links and file records go with them. You can undo this with Ctrl+Z.",
-                            "Delete", lambda: self.ops.delete_documents(ids))
+        confirm_destructive(
+            self,
+            "confirmDelete",
+            "Delete",
+            text,
+            "Their tags, organization links and file records go with them. You can undo this with Ctrl+Z.",
+            "Delete",
+            lambda: self.ops.delete_documents(ids),
+        )
 
     def export_selected(self) -> None:
         """The selected documents as BibTeX, RIS, CSL-JSON, CSV or JSON (the
@@ -300,7 +355,8 @@ class DocumentActionsMixin(WindowContract):
             data.setHtml("<br>\n".join(html))
             QGuiApplication.clipboard().setMimeData(data)
             what = "bibliography" if bibliography else "citation"
-            self.statusBar().showMessage(f"Copied the {what} of {_plural(len(ids), 'document')} "
-                                         f"({STYLE_LABELS[style]})", 6000)
+            self.statusBar().showMessage(
+                f"Copied the {what} of {_plural(len(ids), 'document')} ({STYLE_LABELS[style]})", 6000
+            )
 
         self.runner.run(work, done)

@@ -27,8 +27,19 @@ from ..core.startup import CatalogOpenError
 log = logging.getLogger(__name__)
 
 # Exceptions whose message is written for the user.
-EXPECTED = (ValueError, NotFound, QueryError, IndexDamaged, CatalogOpenError, RestoreError, PermissionError,
-            FileNotFoundError, ChangedMeanwhile, CatalogUnavailable, ReadOnlyCatalog)
+EXPECTED = (
+    ValueError,
+    NotFound,
+    QueryError,
+    IndexDamaged,
+    CatalogOpenError,
+    RestoreError,
+    PermissionError,
+    FileNotFoundError,
+    ChangedMeanwhile,
+    CatalogUnavailable,
+    ReadOnlyCatalog,
+)
 
 
 def describe(error: BaseException) -> str:
@@ -64,8 +75,13 @@ def show_error(parent: QWidget | None, action: str, error: BaseException) -> Non
 
 def _conflict_box(parent, action: str, error: ChangedMeanwhile) -> QMessageBox:
     """Both versions side by side: what this edit would have saved, what is saved now."""
-    box = QMessageBox(QMessageBox.Icon.Warning, "Finance Week", f"{action}: “{error.title}” was changed by someone "
-                      "else meanwhile", QMessageBox.StandardButton.Ok, parent)
+    box = QMessageBox(
+        QMessageBox.Icon.Warning,
+        "Finance Week",
+        f"{action}: “{error.title}” was changed by someone else meanwhile",
+        QMessageBox.StandardButton.Ok,
+        parent,
+    )
     rows = "".join(
         f"<tr><td><b>{html.escape(name)}</b></td><td>{html.escape(_shown(error.yours[name]))}</td>"
         f"<td>{html.escape(_shown(error.theirs.get(name)))}</td></tr>"

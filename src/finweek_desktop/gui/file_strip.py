@@ -72,10 +72,12 @@ class FileStrip(QListWidget):
             item = QListWidgetItem(f"{safe_display_name(attachment.original_name)}\n{human_size(attachment.size)}")
             item.setData(AttachmentRole, attachment)
             searchable = "" if attachment.searchable else "\nNot searchable: "
-            item.setToolTip(f"{safe_display_name(attachment.original_name)}\n{attachment.mime_type}, {human_size(attachment.size)}"
-                            f"\nText: {attachment.text_summary or attachment.text_status}"
-                            f"{searchable + attachment.text_summary if searchable else ''}"
-                            "\n\nDouble-click to open it in its application")
+            item.setToolTip(
+                f"{safe_display_name(attachment.original_name)}\n{attachment.mime_type}, {human_size(attachment.size)}"
+                f"\nText: {attachment.text_summary or attachment.text_status}"
+                f"{searchable + attachment.text_summary if searchable else ''}"
+                "\n\nDouble-click to open it in its application"
+            )
             item.setData(NotSearchableRole, not attachment.searchable)
             self.addItem(item)
             self._set_item_icon(item)
@@ -83,8 +85,9 @@ class FileStrip(QListWidget):
         self.fit_height()
 
     def set_thumbnail(self, attachment_id: int, image: QImage) -> None:
-        items = [self.item(row) for row in range(self.count())
-                 if self.item(row).data(AttachmentRole).id == attachment_id]
+        items = [
+            self.item(row) for row in range(self.count()) if self.item(row).data(AttachmentRole).id == attachment_id
+        ]
         if not items:
             return  # another document is shown by now
         if len(self._thumbnails) >= _KEPT_THUMBNAILS:
@@ -95,8 +98,11 @@ class FileStrip(QListWidget):
             self._set_item_icon(item)
 
     def has_thumbnail(self, attachment_id: int) -> bool:
-        return any(_key(self.item(row).data(AttachmentRole)) in self._thumbnails
-                   for row in range(self.count()) if self.item(row).data(AttachmentRole).id == attachment_id)
+        return any(
+            _key(self.item(row).data(AttachmentRole)) in self._thumbnails
+            for row in range(self.count())
+            if self.item(row).data(AttachmentRole).id == attachment_id
+        )
 
     def restyle(self) -> None:
         """Type icons follow the palette; thumbnails stay."""
@@ -138,8 +144,12 @@ class FileStrip(QListWidget):
         columns = max(1, width // TILE.width()) if width > 0 else 2
         wrap = columns > 1
         rows = math.ceil(count / columns) if count and wrap else 1
-        tile = QSize(TILE.width() if not wrap or width <= 0 else
-                     min((width - 2) // max(1, min(columns, count)), 3 * TILE.width()), TILE.height())
+        tile = QSize(
+            TILE.width()
+            if not wrap or width <= 0
+            else min((width - 2) // max(1, min(columns, count)), 3 * TILE.width()),
+            TILE.height(),
+        )
         if not wrap and count == 1 and width > 0:
             tile.setWidth(width - 2)
         self.setWrapping(wrap)
@@ -148,9 +158,11 @@ class FileStrip(QListWidget):
             self.item(row).setSizeHint(tile)
         sideways = not wrap and count > 1
         self.setHorizontalScrollBarPolicy(
-            Qt.ScrollBarPolicy.ScrollBarAsNeeded if sideways else Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+            Qt.ScrollBarPolicy.ScrollBarAsNeeded if sideways else Qt.ScrollBarPolicy.ScrollBarAlwaysOff
+        )
         self.setVerticalScrollBarPolicy(
-            Qt.ScrollBarPolicy.ScrollBarAsNeeded if rows > MAX_ROWS else Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+            Qt.ScrollBarPolicy.ScrollBarAsNeeded if rows > MAX_ROWS else Qt.ScrollBarPolicy.ScrollBarAlwaysOff
+        )
         bar = self.horizontalScrollBar().sizeHint().height() if sideways else 0
         self.setFixedHeight(min(rows, MAX_ROWS) * TILE.height() + 2 * self.frameWidth() + 2 + bar)
 

@@ -49,8 +49,7 @@ THUMBNAIL_SIZE = 128  # px, drawn at 64 in the file strip: sharp on a 2x screen
 class ImportDialog(QDialog):
     """What the documents made from the chosen files should be."""
 
-    def __init__(self, count: int, tag_names: list[str], parent=None, organizations=(), sessions=(),
-                 folders: int = 0):
+    def __init__(self, count: int, tag_names: list[str], parent=None, organizations=(), sessions=(), folders: int = 0):
         super().__init__(parent)
         self.setObjectName("importDialog")
         self.setWindowTitle("Import files")
@@ -178,9 +177,13 @@ class FileActionsMixin(WindowContract):
             self.statusBar().showMessage(f"Only files can be attached; skipped {', '.join(skipped)}", 6000)
         if not files:
             return
-        progress = self._start_progress(f"Attaching {len(files)} file{'s' if len(files) != 1 else ''}", cancellable=False)
+        progress = self._start_progress(
+            f"Attaching {len(files)} file{'s' if len(files) != 1 else ''}", cancellable=False
+        )
         self.ops.attach_files(
-            doc_id, files, allow_duplicate,
+            doc_id,
+            files,
+            allow_duplicate,
             done=lambda report: self._attached(doc_id, files, report),
             progress=progress,
         )
@@ -190,15 +193,22 @@ class FileActionsMixin(WindowContract):
         if report.duplicates:
             by_name = {p.name: p for p in paths}
             lines = "".join(f"<li>{html.escape(str(d))}</li>" for d in report.duplicates)
-            box = QMessageBox(QMessageBox.Icon.Question, "Duplicate files",
-                              f"{len(report.duplicates)} file{'s are' if len(report.duplicates) != 1 else ' is'} "
-                              "already in the catalog:", QMessageBox.StandardButton.NoButton, self)
+            box = QMessageBox(
+                QMessageBox.Icon.Question,
+                "Duplicate files",
+                f"{len(report.duplicates)} file{'s are' if len(report.duplicates) != 1 else ' is'} "
+                "already in the catalog:",
+                QMessageBox.StandardButton.NoButton,
+                self,
+            )
             box.setObjectName("duplicateReport")
-            box.setInformativeText(f"<ul>{lines}</ul>Attach {'them' if len(report.duplicates) != 1 else 'it'} "
-                                   "to this document as well?")
+            box.setInformativeText(
+                f"<ul>{lines}</ul>Attach {'them' if len(report.duplicates) != 1 else 'it'} to this document as well?"
+            )
             again = box.addButton("Attach anyway", QMessageBox.ButtonRole.AcceptRole)
             box.addButton("Skip", QMessageBox.ButtonRole.RejectRole)
             retry = [by_name[d.name] for d in report.duplicates if d.name in by_name]
+
             def attach_anyway(_result: int) -> None:
                 if box.clickedButton() is again:
                     self.attach_files(doc_id, retry, True)
@@ -208,17 +218,28 @@ class FileActionsMixin(WindowContract):
         if report.failed or report.already:
             problems = [f"<li>{html.escape(name)}: {html.escape(why)}</li>" for name, why in report.failed]
             problems += [f"<li>{html.escape(name)}: already attached to this document</li>" for name in report.already]
-            box = QMessageBox(QMessageBox.Icon.Warning, "Attach files", "Some files were not attached:",
-                              QMessageBox.StandardButton.Ok, self)
+            box = QMessageBox(
+                QMessageBox.Icon.Warning,
+                "Attach files",
+                "Some files were not attached:",
+                QMessageBox.StandardButton.Ok,
+                self,
+            )
             box.setObjectName("attachProblems")
             box.setInformativeText(f"<ul>{''.join(problems)}</ul>")
             box.open()
         self.statusBar().showMessage(f"Attach: {report.summary()}", 6000)
 
     def detach(self, doc_id: int, attachment) -> None:
-        confirm_destructive(self, "confirmDetach", "Remove file", f"Remove “{safe_display_name(attachment.original_name)}” from this document?",
-                            "Ctrl+Z brings it back.", "Remove",
-                            lambda: self.ops.detach(doc_id, attachment.id, safe_display_name(attachment.original_name)))
+        confirm_destructive(
+            self,
+            "confirmDetach",
+            "Remove file",
+            f"Remove “{safe_display_name(attachment.original_name)}” from this document?",
+            "Ctrl+Z brings it back.",
+            "Remove",
+            lambda: self.ops.detach(doc_id, attachment.id, safe_display_name(attachment.original_name)),
+        )
 
     # -- bulk import -----------------------------------------------------------
 
@@ -229,15 +250,23 @@ class FileActionsMixin(WindowContract):
             return
         folders = sum(1 for p in paths if Path(p).is_dir())
         count = len(scan(paths).files) if folders else len(paths)
-        dialog = ImportDialog(count, self.tag_names, self, organizations=self.service.reference.organizations(),
-                              sessions=self.service.reference.sessions(), folders=folders)
-        dialog.accepted.connect(lambda: self.start_import(paths, dialog.kind.currentData(), dialog.tag_names(),
-                                                          **dialog.batch()))
+        dialog = ImportDialog(
+            count,
+            self.tag_names,
+            self,
+            organizations=self.service.reference.organizations(),
+            sessions=self.service.reference.sessions(),
+            folders=folders,
+        )
+        dialog.accepted.connect(
+            lambda: self.start_import(paths, dialog.kind.currentData(), dialog.tag_names(), **dialog.batch())
+        )
         dialog.open()
 
     def import_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Choose a folder to import",
-                                                  str(self.settings.value("paths/lastDir", "")))
+        folder = QFileDialog.getExistingDirectory(
+            self, "Choose a folder to import", str(self.settings.value("paths/lastDir", ""))
+        )
         if folder:
             self.settings.setValue("paths/lastDir", folder)
             self.import_files([Path(folder)])
@@ -245,8 +274,11 @@ class FileActionsMixin(WindowContract):
     def import_references(self) -> None:
         """File → Import references…: BibTeX, RIS or CSL-JSON files from Zotero, JabRef, EndNote."""
         names, _filter = QFileDialog.getOpenFileNames(
-            self, "Choose reference files to import", str(self.settings.value("paths/lastDir", "")),
-            "References (*.bib *.ris *.json *.txt);;All files (*)")
+            self,
+            "Choose reference files to import",
+            str(self.settings.value("paths/lastDir", "")),
+            "References (*.bib *.ris *.json *.txt);;All files (*)",
+        )
         if not names:
             return
         self.settings.setValue("paths/lastDir", str(Path(names[0]).parent))
@@ -256,17 +288,24 @@ class FileActionsMixin(WindowContract):
 
     def _references_imported(self, report) -> None:
         self.last_reference_import = report
-        summary = (f"{len(report.added)} added, {len(report.duplicates)} skipped as duplicates, "
-                   f"{len(report.refused)} refused")
+        summary = (
+            f"{len(report.added)} added, {len(report.duplicates)} skipped as duplicates, {len(report.refused)} refused"
+        )
         lines = [f"<li>Duplicate {html.escape(d.entry)}: {html.escape(d.reason)}</li>" for d in report.duplicates]
         lines += [f"<li>Refused {html.escape(entry)}: {html.escape(why)}</li>" for entry, why in report.refused]
         lines += [f"<li>{html.escape(note)}</li>" for note in report.notes]
         if lines:
-            box = QMessageBox(QMessageBox.Icon.Information, "Import references", f"Import finished: {summary}.",
-                              QMessageBox.StandardButton.Ok, self)
+            box = QMessageBox(
+                QMessageBox.Icon.Information,
+                "Import references",
+                f"Import finished: {summary}.",
+                QMessageBox.StandardButton.Ok,
+                self,
+            )
             box.setObjectName("referenceImportReport")
-            box.setInformativeText(f"<ul>{''.join(lines[:50])}</ul>" + (f"… and {len(lines) - 50} more"
-                                                                           if len(lines) > 50 else ""))
+            box.setInformativeText(
+                f"<ul>{''.join(lines[:50])}</ul>" + (f"… and {len(lines) - 50} more" if len(lines) > 50 else "")
+            )
             box.open()
         self.statusBar().showMessage(f"Import references: {summary}", 8000)
 
@@ -287,8 +326,13 @@ class FileActionsMixin(WindowContract):
         if report.duplicates or report.failed:
             lines = [f"<li>{html.escape(str(d))}</li>" for d in report.duplicates]
             lines += [f"<li>{html.escape(name)}: {html.escape(why)}</li>" for name, why in report.failed]
-            box = QMessageBox(QMessageBox.Icon.Information, "Import", f"Import finished: {report.summary()}.",
-                              QMessageBox.StandardButton.Ok, self)
+            box = QMessageBox(
+                QMessageBox.Icon.Information,
+                "Import",
+                f"Import finished: {report.summary()}.",
+                QMessageBox.StandardButton.Ok,
+                self,
+            )
             box.setObjectName("importReport")
             box.setInformativeText(f"<ul>{''.join(lines)}</ul>")
             box.open()
@@ -312,7 +356,9 @@ class FileActionsMixin(WindowContract):
             self.task_bar.setRange(0, total)
             self.task_bar.setValue(done)
         if message and not self.task_label.text().startswith("Cancelling"):
-            self.task_label.setText(f"{message} ({done + 1 if done < total else done} of {total})" if total else message)
+            self.task_label.setText(
+                f"{message} ({done + 1 if done < total else done} of {total})" if total else message
+            )
 
     def _finish_progress_once(self) -> None:
         self.ops.finished.disconnect(self._finish_progress_once)
@@ -354,17 +400,22 @@ class FileActionsMixin(WindowContract):
                     return  # another file was selected meanwhile
                 if error is not None:
                     log.info("no preview of %s: %s", attachment.original_name, error)
-                    preview.show_message(f"No preview of {safe_display_name(attachment.original_name)}.\n\n{describe(error)}")
+                    preview.show_message(
+                        f"No preview of {safe_display_name(attachment.original_name)}.\n\n{describe(error)}"
+                    )
                     return
                 callback(result)
+
             return deliver
 
         if mime in THUMBNAIL_IMAGES:
-            self.runner.run(lambda: QImage.fromData(previews.image_bytes(attachment.sha256, mime)),
-                            fresh(preview.show_image))
+            self.runner.run(
+                lambda: QImage.fromData(previews.image_bytes(attachment.sha256, mime)), fresh(preview.show_image)
+            )
         elif mime == PDF:
-            self.runner.run(lambda: service.attachments.page_count(attachment.id),
-                            fresh(lambda n: preview.show_pdf(n, start_page)))
+            self.runner.run(
+                lambda: service.attachments.page_count(attachment.id), fresh(lambda n: preview.show_pdf(n, start_page))
+            )
         else:
             markdown = mime == "text/markdown"
             document = self.detail.document
@@ -383,7 +434,11 @@ class FileActionsMixin(WindowContract):
                 if text.strip():
                     preview.show_text(text, markdown=markdown, images=images)
                 else:
-                    preview.show_message(f"{safe_display_name(attachment.original_name)} has no text to show. Open it in its application.")
+                    preview.show_message(
+                        f"{safe_display_name(attachment.original_name)} has no text to show. "
+                        "Open it in its application."
+                    )
+
             self.runner.run(text_and_images, fresh(text_shown))
 
     def open_reader(self) -> None:
@@ -433,10 +488,14 @@ class FileActionsMixin(WindowContract):
             if self.detail.attachments.has_thumbnail(attachment.id):
                 continue
             if attachment.mime_type in THUMBNAIL_IMAGES or attachment.mime_type == PDF:
+
                 def deliver(image, error, attachment_id=attachment.id):
                     if error is None and not image.isNull():
                         self.detail.set_thumbnail(attachment_id, image)
-                self.runner.run(lambda a=attachment: QImage(str(service.attachments.thumbnail(a.id, THUMBNAIL_SIZE))), deliver)
+
+                self.runner.run(
+                    lambda a=attachment: QImage(str(service.attachments.thumbnail(a.id, THUMBNAIL_SIZE))), deliver
+                )
 
     # -- the system's applications (see desktop.py) ---------------------------
 
@@ -452,18 +511,29 @@ class FileActionsMixin(WindowContract):
                 self._offer_copy(attachment)
             else:
                 self.statusBar().showMessage(
-                    f"Opened a read-only copy of {safe_display_name(attachment.original_name)}: changes made there are not saved "
-                    "in the catalog.", 8000)
+                    f"Opened a read-only copy of {safe_display_name(attachment.original_name)}: "
+                    "changes made there are not saved "
+                    "in the catalog.",
+                    8000,
+                )
 
-        self.runner.run(lambda: desktop.read_only_copy(service.attachments.attachment(attachment.id).path, attachment.id,
-                                                       attachment.original_name), opened)
+        self.runner.run(
+            lambda: desktop.read_only_copy(
+                service.attachments.attachment(attachment.id).path, attachment.id, attachment.original_name
+            ),
+            opened,
+        )
 
     def _offer_copy(self, attachment) -> None:
         """No application opens the file (no desktop, or none set up for
         its type): it can still be saved somewhere and opened from there."""
-        box = QMessageBox(QMessageBox.Icon.Information, "Open file",
-                          f"No application is set up to open {safe_display_name(attachment.original_name)}.",
-                          QMessageBox.StandardButton.NoButton, self)
+        box = QMessageBox(
+            QMessageBox.Icon.Information,
+            "Open file",
+            f"No application is set up to open {safe_display_name(attachment.original_name)}.",
+            QMessageBox.StandardButton.NoButton,
+            self,
+        )
         box.setObjectName("noApplication")
         box.setInformativeText("Save a copy where you can open it, or show the stored file in its folder.")
         save = box.addButton("Save a copy as…", QMessageBox.ButtonRole.AcceptRole)
@@ -481,11 +551,13 @@ class FileActionsMixin(WindowContract):
         box.open()
 
     def save_attachment_copy(self, attachment) -> None:
-        """"Save a copy as…": the stored file, under a name and folder chosen."""
+        """ "Save a copy as…": the stored file, under a name and folder chosen."""
         if attachment is None:
             return
         start = Path(str(self.settings.value("paths/lastDir", "") or Path.home())) / attachment.original_name
-        name, _filter = QFileDialog.getSaveFileName(self, f"Save a copy of {safe_display_name(attachment.original_name)}", str(start))
+        name, _filter = QFileDialog.getSaveFileName(
+            self, f"Save a copy of {safe_display_name(attachment.original_name)}", str(start)
+        )
         if not name:
             return
         target = Path(name)
@@ -501,7 +573,9 @@ class FileActionsMixin(WindowContract):
             if error is not None:
                 self.show_file_error(f"Could not save a copy of {safe_display_name(attachment.original_name)}", error)
             else:
-                self.statusBar().showMessage(f"Saved a copy of {safe_display_name(attachment.original_name)} as {path}", 8000)
+                self.statusBar().showMessage(
+                    f"Saved a copy of {safe_display_name(attachment.original_name)} as {path}", 8000
+                )
 
         self.runner.run(work, saved)
 
@@ -516,7 +590,9 @@ class FileActionsMixin(WindowContract):
                 return
             desktop.reveal(path)
             self.statusBar().showMessage(
-                f"The catalog keeps {safe_display_name(attachment.original_name)} as {path.name} in {path.parent}.", 10000)
+                f"The catalog keeps {safe_display_name(attachment.original_name)} as {path.name} in {path.parent}.",
+                10000,
+            )
 
         self.runner.run(lambda: service.attachments.attachment(attachment.id).path, reveal)
 

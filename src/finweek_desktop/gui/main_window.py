@@ -61,7 +61,9 @@ TAB_NAMES = ("all", "reports", "bluePapers", "initiatives", "sessions", "search"
 class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainWindow):
     catalog_ready = Signal()
 
-    def __init__(self, catalog: Catalog | None = None, settings: QSettings | None = None, runner: TaskRunner | None = None):
+    def __init__(
+        self, catalog: Catalog | None = None, settings: QSettings | None = None, runner: TaskRunner | None = None
+    ):
         super().__init__()
         self.setObjectName("mainWindow")
         self.setWindowTitle("Shizimen Finance Week — Document catalog")
@@ -144,7 +146,11 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
         # One signal, each part subscribed: what any write changed (this
         # window's, the CLI's, a colleague's) reaches every view of it.
         views: list[BrowseTab | SearchTab | TagsTab | OrganizationsTab] = [
-            *self.browse_tabs, self.search_tab, self.tags_tab, self.orgs_tab]
+            *self.browse_tabs,
+            self.search_tab,
+            self.tags_tab,
+            self.orgs_tab,
+        ]
         for view in views:
             self.ops.catalog_changed.connect(view.catalog_changed)
         self.ops.catalog_changed.connect(self._catalog_changed)
@@ -182,11 +188,15 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
         self.titles = t = Titles(s)  # folded titles for the title filter and sort, shared by the tables
         self.all_tab = BrowseTab(s, DocumentFilter(), "all", runner=r, titles=t)
         self.reports_tab = BrowseTab(s, DocumentFilter(kind=DocumentKind.REPORT.value), "reports", runner=r, titles=t)
-        self.blue_tab = BrowseTab(s, DocumentFilter(kind=DocumentKind.BLUE_PAPER.value), "bluePapers", runner=r, titles=t)
-        self.initiatives_tab = BrowseTab(s, DocumentFilter(kind=DocumentKind.INITIATIVE.value), "initiatives", runner=r,
-                                         titles=t)
-        self.sessions_tab = SessionBrowseTab(s, DocumentFilter(kind=DocumentKind.SESSION_RECORD.value), "sessions",
-                                             runner=r, titles=t)
+        self.blue_tab = BrowseTab(
+            s, DocumentFilter(kind=DocumentKind.BLUE_PAPER.value), "bluePapers", runner=r, titles=t
+        )
+        self.initiatives_tab = BrowseTab(
+            s, DocumentFilter(kind=DocumentKind.INITIATIVE.value), "initiatives", runner=r, titles=t
+        )
+        self.sessions_tab = SessionBrowseTab(
+            s, DocumentFilter(kind=DocumentKind.SESSION_RECORD.value), "sessions", runner=r, titles=t
+        )
         self.browse_tabs = [self.all_tab, self.reports_tab, self.blue_tab, self.initiatives_tab, self.sessions_tab]
         self.search_tab = SearchTab(s, self.runner)
         self.tags_tab = TagsTab(s)
@@ -214,7 +224,8 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
         # A hit clicked again (a new search, the same document shown) opens its file at its page.
         self.search_tab.results.clicked.connect(lambda _index: self.detail.open_place(self.search_tab.shown_place()))
         self.search_tab.results.customContextMenuRequested.connect(
-            lambda pos: self.document_menu(self.search_tab.results, pos))
+            lambda pos: self.document_menu(self.search_tab.results, pos)
+        )
         self.tags_tab.table.selectionModel().selectionChanged.connect(lambda *_: self.update_actions())
         for tab in self.browse_tabs:
             tab.files_dropped.connect(self.attach_files)
@@ -303,7 +314,9 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
 
     # -- actions, menus, toolbar -----------------------------------------------
 
-    def _action(self, name: str, text: str, slot, shortcut=None, icon_name: str | None = None, tip: str = "") -> QAction:
+    def _action(
+        self, name: str, text: str, slot, shortcut=None, icon_name: str | None = None, tip: str = ""
+    ) -> QAction:
         action = QAction(text, self)
         action.setObjectName(name)
         if icon_name:
@@ -319,33 +332,85 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
 
     def _build_actions(self) -> None:
         a = self._action
-        self.new_action = a("newDocument", "&New document…", self.new_document, QKeySequence.StandardKey.New, "document-new")
+        self.new_action = a(
+            "newDocument", "&New document…", self.new_document, QKeySequence.StandardKey.New, "document-new"
+        )
         self.edit_action = a("editDocument", "&Edit document…", self.edit_selected, "Ctrl+E", "edit")
-        self.delete_action = a("deleteDocuments", "&Delete", self.delete_selected, QKeySequence.StandardKey.Delete, "delete",
-                               "Delete the selected documents")
-        self.tag_action = a("tagSelected", "&Tag selected…", self.tag_selected, "Ctrl+T", "tag",
-                            "Add a tag to every selected document")
+        self.delete_action = a(
+            "deleteDocuments",
+            "&Delete",
+            self.delete_selected,
+            QKeySequence.StandardKey.Delete,
+            "delete",
+            "Delete the selected documents",
+        )
+        self.tag_action = a(
+            "tagSelected", "&Tag selected…", self.tag_selected, "Ctrl+T", "tag", "Add a tag to every selected document"
+        )
         self.untag_action = a("untagSelected", "&Remove tag from selected…", self.untag_selected, "Ctrl+Shift+T")
-        self.collect_action = a("collectSelected", "Add to &collection…", self.collect_selected, None, None,
-                                "Put the selected documents in a collection (or drag them onto one in the sidebar)")
-        self.batch_edit_action = a("batchEdit", "&Batch edit selected…", self.batch_edit_selected, "Ctrl+Shift+E", None,
-                                   "Change the kind, date, session or organizations of every selected document")
-        self.export_action = a("exportSelected", "E&xport…", self.export_selected, None, None,
-                               "Save the selected documents as BibTeX, RIS, CSL-JSON, CSV or JSON")
+        self.collect_action = a(
+            "collectSelected",
+            "Add to &collection…",
+            self.collect_selected,
+            None,
+            None,
+            "Put the selected documents in a collection (or drag them onto one in the sidebar)",
+        )
+        self.batch_edit_action = a(
+            "batchEdit",
+            "&Batch edit selected…",
+            self.batch_edit_selected,
+            "Ctrl+Shift+E",
+            None,
+            "Change the kind, date, session or organizations of every selected document",
+        )
+        self.export_action = a(
+            "exportSelected",
+            "E&xport…",
+            self.export_selected,
+            None,
+            None,
+            "Save the selected documents as BibTeX, RIS, CSL-JSON, CSV or JSON",
+        )
         self.copy_citation_action = a("copyCitation", "Copy &citation", self.copy_citation)
         self.copy_bibliography_action = a("copyBibliography", "Copy &bibliography", self.copy_bibliography)
-        self.import_refs_action = a("importReferences", "Import &references…", lambda: self.import_references(),
-                                    None, None, "Import BibTeX, RIS or CSL-JSON files from Zotero, JabRef or EndNote")
-        self.import_folder_action = a("importFolder", "Import a &folder…", lambda: self.import_folder(), None, None,
-                                      "Import every file of a folder and its subfolders, one document per file")
-        self.attach_action = a("attachFiles", "&Attach files…", lambda: self.attach_with_dialog(), "Ctrl+Shift+A", "attach",
-                               "Attach files to the selected document")
-        self.import_action = a("importFiles", "&Import files…", lambda: self.import_files(), "Ctrl+I", "import",
-                               "Import many files, one new document per file")
+        self.import_refs_action = a(
+            "importReferences",
+            "Import &references…",
+            lambda: self.import_references(),
+            None,
+            None,
+            "Import BibTeX, RIS or CSL-JSON files from Zotero, JabRef or EndNote",
+        )
+        self.import_folder_action = a(
+            "importFolder",
+            "Import a &folder…",
+            lambda: self.import_folder(),
+            None,
+            None,
+            "Import every file of a folder and its subfolders, one document per file",
+        )
+        self.attach_action = a(
+            "attachFiles",
+            "&Attach files…",
+            lambda: self.attach_with_dialog(),
+            "Ctrl+Shift+A",
+            "attach",
+            "Attach files to the selected document",
+        )
+        self.import_action = a(
+            "importFiles",
+            "&Import files…",
+            lambda: self.import_files(),
+            "Ctrl+I",
+            "import",
+            "Import many files, one new document per file",
+        )
         self.undo_action = a("undo", "&Undo", self.undo, QKeySequence.StandardKey.Undo, "undo")
         self.redo_action = a("redo", "&Redo", self.redo, ["Ctrl+Shift+Z", "Ctrl+Y"])
-        self.find_action = a("find", "&Find…", self.focus_search, QKeySequence.StandardKey.Find, "search",
-                             "Search the catalog")
+        self.find_action = a(
+            "find", "&Find…", self.focus_search, QKeySequence.StandardKey.Find, "search", "Search the catalog"
+        )
         self.filter_action = a("focusFilter", "Filter this &list", self.focus_filter, "Ctrl+L")
         self.reload_action = a("reload", "&Reload", self.reload_all, QKeySequence.StandardKey.Refresh)
         self.sidebar_action = QAction("&Collections sidebar", self)  # toggled: see _build_collections
@@ -364,8 +429,14 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
 
         menu = self.menuBar()
         file_menu = self.file_menu = menu.addMenu("&File")
-        for action in (self.new_action, self.attach_action, self.import_action, self.import_folder_action,
-                       self.import_refs_action, self.export_action):
+        for action in (
+            self.new_action,
+            self.attach_action,
+            self.import_action,
+            self.import_folder_action,
+            self.import_refs_action,
+            self.export_action,
+        ):
             file_menu.addAction(action)
         file_menu.addSeparator()
         self.team_action = a("connectTeam", "&Connect to a team catalog…", lambda: self.catalogs.connect_to_team())
@@ -378,8 +449,14 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
         edit_menu.addAction(self.undo_action)
         edit_menu.addAction(self.redo_action)
         edit_menu.addSeparator()
-        for action in (self.edit_action, self.batch_edit_action, self.delete_action, self.tag_action,
-                       self.untag_action, self.collect_action):
+        for action in (
+            self.edit_action,
+            self.batch_edit_action,
+            self.delete_action,
+            self.tag_action,
+            self.untag_action,
+            self.collect_action,
+        ):
             edit_menu.addAction(action)
         edit_menu.addSeparator()
         edit_menu.addAction(self.copy_citation_action)
@@ -422,8 +499,18 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
         toolbar.setObjectName("mainToolbar")
         toolbar.setMovable(False)
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        tools: list[QAction | None] = [self.new_action, self.edit_action, self.delete_action, None, self.tag_action,
-                                       self.attach_action, self.import_action, None, self.undo_action, self.find_action]
+        tools: list[QAction | None] = [
+            self.new_action,
+            self.edit_action,
+            self.delete_action,
+            None,
+            self.tag_action,
+            self.attach_action,
+            self.import_action,
+            None,
+            self.undo_action,
+            self.find_action,
+        ]
         for tool in tools:
             if tool is None:
                 toolbar.addSeparator()
@@ -720,7 +807,8 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
             self.statusBar().showMessage("Select the documents to edit first.", 4000)
             return
         dialog = self.batch_dialog = BatchEditDialog(
-            len(ids), self.service.reference.organizations(), self.service.reference.sessions(), self)
+            len(ids), self.service.reference.organizations(), self.service.reference.sessions(), self
+        )
         dialog.accepted.connect(lambda: self.ops.batch_edit(ids, dialog.options()))
         dialog.open()
 
@@ -764,7 +852,8 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
 
     def about(self) -> None:
         QMessageBox.about(
-            self, "About",
+            self,
+            "About",
             "<b>Shizimen Finance Week — Document catalog</b><p>An offline catalog of the reports, blue papers, "
             "initiatives and session records of the finance week, with full-text search in English, Chinese and "
             "Portuguese.</p>",

@@ -58,10 +58,22 @@ _ID = _role(DocumentIdRole)
 # role -> slot of a cached row (see DocumentTableModel._make_row)
 _SLOTS = {_DISPLAY: 0, _DECORATION: 1, _TOOLTIP: 2, _ALIGNMENT: 3, _role(SummaryRole): 4, _role(TagNamesRole): 5}
 # PySide passes roles as ints; callers in Python may pass the enum members.
-_SLOTS.update({Qt.ItemDataRole.DisplayRole: 0, Qt.ItemDataRole.DecorationRole: 1, Qt.ItemDataRole.ToolTipRole: 2,
-               Qt.ItemDataRole.TextAlignmentRole: 3, SummaryRole: 4, TagNamesRole: 5})
-_CELL_FLAGS = (Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDropEnabled
-               | Qt.ItemFlag.ItemIsDragEnabled)
+_SLOTS.update(
+    {
+        Qt.ItemDataRole.DisplayRole: 0,
+        Qt.ItemDataRole.DecorationRole: 1,
+        Qt.ItemDataRole.ToolTipRole: 2,
+        Qt.ItemDataRole.TextAlignmentRole: 3,
+        SummaryRole: 4,
+        TagNamesRole: 5,
+    }
+)
+_CELL_FLAGS = (
+    Qt.ItemFlag.ItemIsEnabled
+    | Qt.ItemFlag.ItemIsSelectable
+    | Qt.ItemFlag.ItemIsDropEnabled
+    | Qt.ItemFlag.ItemIsDragEnabled
+)
 # Rows of any document list dragged elsewhere (onto a collection in the sidebar).
 DOCUMENT_IDS_MIME = "application/x-finweek-document-ids"
 
@@ -81,11 +93,18 @@ def ids_from_mime(mime: QMimeData | None) -> list[int]:
     except ValueError:
         return []
     return [i for i in ids if isinstance(i, int)] if isinstance(ids, list) else []
+
+
 _CENTER = int(_role(Qt.AlignmentFlag.AlignCenter))
 
 
-def document_ids(service: CatalogService, where: DocumentFilter, sort: tuple[int, Qt.SortOrder],
-                 titles: Titles | None = None, collection_id: int | None = None) -> list[int]:
+def document_ids(
+    service: CatalogService,
+    where: DocumentFilter,
+    sort: tuple[int, Qt.SortOrder],
+    titles: Titles | None = None,
+    collection_id: int | None = None,
+) -> list[int]:
     """The ids of a table's rows in the order of its sort state (any thread).
     With ``titles``, the title filter folds as search does and the title
     order is natural (titles.py). With ``collection_id``, only that
@@ -132,8 +151,14 @@ class DocumentTableModel(QAbstractTableModel):
     count_changed = Signal(int)
     loaded = Signal()  # a new id list is in place (after reload or a background load)
 
-    def __init__(self, service: CatalogService, where: DocumentFilter = DocumentFilter(), parent=None, runner=None,
-                 titles: Titles | None = None):
+    def __init__(
+        self,
+        service: CatalogService,
+        where: DocumentFilter = DocumentFilter(),
+        parent=None,
+        runner=None,
+        titles: Titles | None = None,
+    ):
         super().__init__(parent)
         self.service = service
         self.titles = titles if titles is not None else Titles(service)  # shared by the window's tables
@@ -178,7 +203,13 @@ class DocumentTableModel(QAbstractTableModel):
         if self._latest is None:
             self.reload()
             return
-        service, where, sort, titles, collection = self.service, self._where, self._sort, self.titles, self.collection_id
+        service, where, sort, titles, collection = (
+            self.service,
+            self._where,
+            self._sort,
+            self.titles,
+            self.collection_id,
+        )
 
         def work():
             ids = document_ids(service, where, sort, titles, collection)

@@ -140,8 +140,13 @@ class Operations(QObject):
 
     # -- plumbing --------------------------------------------------------------
 
-    def run(self, action: str, work: Callable[..., _Outcome],
-            done: Callable[[Any], None] | None = None, progress: Progress | None = None) -> None:
+    def run(
+        self,
+        action: str,
+        work: Callable[..., _Outcome],
+        done: Callable[[Any], None] | None = None,
+        progress: Progress | None = None,
+    ) -> None:
         service = self.service
 
         def finished(answer: tuple[_Outcome, tuple[str, str]] | None, error: BaseException | None) -> None:
@@ -185,6 +190,7 @@ class Operations(QObject):
 
     def undo(self) -> None:
         """Undo the last change made on this desktop (from here or the CLI)."""
+
         def work(s: CatalogService) -> _Outcome:
             undone = s.history.undo()
             return _Outcome(Done(f"Undid: {undone.description}"))
@@ -207,10 +213,12 @@ class Operations(QObject):
 
         self.run("Could not create the document", work, done)
 
-    def update_document(self, doc_id: int, changes: dict, organizations=None, persons=None,
-                        expected_version: int | None = None) -> None:
+    def update_document(
+        self, doc_id: int, changes: dict, organizations=None, persons=None, expected_version: int | None = None
+    ) -> None:
         """``expected_version``: the version the edit started from; someone
         else's save meanwhile fails the edit (ChangedMeanwhile) instead of being overwritten."""
+
         def work(s: CatalogService) -> _Outcome:
             detail = s.documents.update_document(doc_id, expected_version=expected_version, **changes)
             if organizations is not None:
@@ -245,36 +253,49 @@ class Operations(QObject):
         doc_ids = list(doc_ids)
         name = " ".join(name.split())
         what = "1 document" if len(doc_ids) == 1 else f"{len(doc_ids)} documents"
-        self._tag_change(f"Could not add the tag “{name}”", f"Tag {what} with “{name}”",
-                         lambda s: s.tags.add_tag(doc_ids, name))
+        self._tag_change(
+            f"Could not add the tag “{name}”", f"Tag {what} with “{name}”", lambda s: s.tags.add_tag(doc_ids, name)
+        )
 
     def remove_tag(self, doc_ids: Iterable[int], name: str) -> None:
         doc_ids = list(doc_ids)
         what = "1 document" if len(doc_ids) == 1 else f"{len(doc_ids)} documents"
-        self._tag_change(f"Could not remove the tag “{name}”", f"Remove “{name}” from {what}",
-                         lambda s: s.tags.remove_tag(doc_ids, name))
+        self._tag_change(
+            f"Could not remove the tag “{name}”",
+            f"Remove “{name}” from {what}",
+            lambda s: s.tags.remove_tag(doc_ids, name),
+        )
 
     def rename_tag(self, old: str, new: str) -> None:
-        self._tag_change(f"Could not rename the tag “{old}”", f"Rename tag “{old}” to “{new}”",
-                         lambda s: s.tags.rename_tag(old, new))
+        self._tag_change(
+            f"Could not rename the tag “{old}”", f"Rename tag “{old}” to “{new}”", lambda s: s.tags.rename_tag(old, new)
+        )
 
     def merge_tags(self, sources: list[str], target: str) -> None:
-        self._tag_change("Could not merge the tags", f"Merge {', '.join(sources)} into “{target}”",
-                         lambda s: s.tags.merge_tags(sources, target))
+        self._tag_change(
+            "Could not merge the tags",
+            f"Merge {', '.join(sources)} into “{target}”",
+            lambda s: s.tags.merge_tags(sources, target),
+        )
 
     def delete_tags(self, names: list[str]) -> None:
         label = f"“{names[0]}”" if len(names) == 1 else f"{len(names)} tags"
-        self._tag_change("Could not delete the tag", f"Delete tag {label}",
-                         lambda s: [s.tags.delete_tag(n) for n in names])
+        self._tag_change(
+            "Could not delete the tag", f"Delete tag {label}", lambda s: [s.tags.delete_tag(n) for n in names]
+        )
 
     def set_tag_color(self, name: str, color: str | None) -> None:
-        self._tag_change(f"Could not change the colour of “{name}”", f"Colour of “{name}”",
-                         lambda s: s.tags.set_tag_color(name, color))
+        self._tag_change(
+            f"Could not change the colour of “{name}”",
+            f"Colour of “{name}”",
+            lambda s: s.tags.set_tag_color(name, color),
+        )
 
     # -- files -----------------------------------------------------------------
 
-    def attach_files(self, doc_id: int, paths: list[Path], allow_duplicate: bool = False, done=None,
-                     progress: Progress | None = None) -> None:
+    def attach_files(
+        self, doc_id: int, paths: list[Path], allow_duplicate: bool = False, done=None, progress: Progress | None = None
+    ) -> None:
         """Attach file by file, so one duplicate does not block the others."""
         paths = [Path(p) for p in paths]
 
@@ -306,9 +327,17 @@ class Operations(QObject):
 
         self.run(f"Could not remove {name}", work)
 
-    def import_files(self, paths: list[Path], kind: str, tags: tuple[str, ...], progress: Progress, done=None,
-                     date: str | None = None, organizations: tuple[tuple[str, str], ...] = (),
-                     session_id: int | None = None) -> None:
+    def import_files(
+        self,
+        paths: list[Path],
+        kind: str,
+        tags: tuple[str, ...],
+        progress: Progress,
+        done=None,
+        date: str | None = None,
+        organizations: tuple[tuple[str, str], ...] = (),
+        session_id: int | None = None,
+    ) -> None:
         """One new document per file (title from the file), through the core's
         batched import: database batches, one index writer for the whole
         import. Each file is still read by the sandboxed extractor; the
@@ -323,8 +352,15 @@ class Operations(QObject):
             if session_id is not None:
                 events = s.reference.events()
                 event_id = events[0]["id"] if len(events) == 1 else None
-            template = NewDocument(kind=kind, title="", tags=tags, date=date, organizations=organizations,
-                                   session_id=session_id, event_id=event_id)
+            template = NewDocument(
+                kind=kind,
+                title="",
+                tags=tags,
+                date=date,
+                organizations=organizations,
+                session_id=session_id,
+                event_id=event_id,
+            )
             items = [ImportItem(template, files=(path,)) for path in paths]
             total = len(items)
             reached: list[int] = []
@@ -337,9 +373,14 @@ class Operations(QObject):
             # Smaller batches for a small import, so its rows show as each
             # batch commits (batch_committed), not all at the end.
             batch = max(IMPORT_MIN_BATCH, min(IMPORT_BATCH, total // 10))
-            result = s.imports.import_documents(items, batch_size=batch, procs=1, on_item=on_item,
-                                      cancelled=lambda: progress.cancelled,
-                                      progress=lambda done, _total: self.batch_committed.emit(done))
+            result = s.imports.import_documents(
+                items,
+                batch_size=batch,
+                procs=1,
+                on_item=on_item,
+                cancelled=lambda: progress.cancelled,
+                progress=lambda done, _total: self.batch_committed.emit(done),
+            )
             progress.report(total, total, "")
             skipped = Counter([d.name for d in result.duplicates] + [name for name, _ in result.failed])
             added = []
@@ -371,11 +412,14 @@ class Operations(QObject):
 
             # One index writer process: no fork from this threaded Qt process.
             result = s.bibliography.import_files(paths, progress=stage, procs=1)
-            message = (f"Import references: {len(result.added)} added, {len(result.duplicates)} duplicates skipped, "
-                       f"{len(result.refused)} refused")
+            message = (
+                f"Import references: {len(result.added)} added, {len(result.duplicates)} duplicates skipped, "
+                f"{len(result.refused)} refused"
+            )
             return _Outcome(Done(message), result=result)
 
         self.run("Could not import the references", work, done, progress)
+
     # -- collections, saved searches, notes, batch edit (core: catalog/collections.py, notes.py, batch.py) --
     # The sidebar and the notes panel refresh from ``catalog_changed`` (the
     # ChangeSet says ``collections``, and which documents changed).
@@ -464,8 +508,6 @@ class Operations(QObject):
             return _Outcome(Done(f"Edited {what}"), result=result)
 
         self.run("Could not edit the documents", work, done)
-
-
 
 
 def _why(exc: BaseException) -> str:

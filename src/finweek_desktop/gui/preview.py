@@ -120,12 +120,18 @@ class PreviewWidget(QWidget):
         self.stack.addWidget(self.scroll_area)
         self.stack.addWidget(self.text)
 
-        self.zoom_out = self._button("zoom-out", "Zoom out (Ctrl+-)", lambda: self._step_zoom(-1), QKeySequence.StandardKey.ZoomOut)
+        self.zoom_out = self._button(
+            "zoom-out", "Zoom out (Ctrl+-)", lambda: self._step_zoom(-1), QKeySequence.StandardKey.ZoomOut
+        )
         self.zoom_fit = self._button("zoom-fit", "Fit to the area (Ctrl+0)", self.fit, "Ctrl+0")
-        self.zoom_in = self._button("zoom-in", "Zoom in (Ctrl++)", lambda: self._step_zoom(1), QKeySequence.StandardKey.ZoomIn)
+        self.zoom_in = self._button(
+            "zoom-in", "Zoom in (Ctrl++)", lambda: self._step_zoom(1), QKeySequence.StandardKey.ZoomIn
+        )
         self.zoom_label = QLabel("Fit")
         self.zoom_label.setMinimumWidth(40)
-        self.previous_page = self._button("previous", "Previous page (Page Up)", lambda: self.go_to_page(self._page - 1))
+        self.previous_page = self._button(
+            "previous", "Previous page (Page Up)", lambda: self.go_to_page(self._page - 1)
+        )
         self.next_page = self._button("next", "Next page (Page Down)", lambda: self.go_to_page(self._page + 1))
         self.page_box = QSpinBox()
         self.page_box.setObjectName("pageBox")
@@ -133,8 +139,9 @@ class PreviewWidget(QWidget):
         self.page_box.setKeyboardTracking(False)
         self.page_box.valueChanged.connect(lambda value: self.go_to_page(value - 1))
         self.page_count = QLabel()
-        self.pop_out = self._button("open-external", "Read in a window of its own (thumbnails, full screen)",
-                                    self.pop_out_requested.emit)
+        self.pop_out = self._button(
+            "open-external", "Read in a window of its own (thumbnails, full screen)", self.pop_out_requested.emit
+        )
         self.pop_out.setObjectName("popOut")
         self.find_action = self._button("search", "Find in this file (Ctrl+F here)", self.open_find)
         self.find_action.setObjectName("findInPreview")
@@ -408,7 +415,11 @@ class PreviewWidget(QWidget):
         width, height = self._logical_size()
         area = self.scroll_area.viewport().size()
         scrollbar = self.style().pixelMetric(self.style().PixelMetric.PM_ScrollBarExtent)
-        room = area.width() - 6 - (scrollbar if self._is_pdf and not self.scroll_area.verticalScrollBar().isVisible() else 0)
+        room = (
+            area.width()
+            - 6
+            - (scrollbar if self._is_pdf and not self.scroll_area.verticalScrollBar().isVisible() else 0)
+        )
         across = max(room, 50) / width
         if self._is_pdf:
             return across
@@ -466,8 +477,11 @@ class PreviewWidget(QWidget):
             if watched is self.find_box and event.key() == Qt.Key.Key_Escape:
                 self.close_find()
                 return True
-            if watched is self.find_box and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and (
-                    event.modifiers() & Qt.KeyboardModifier.ShiftModifier):
+            if (
+                watched is self.find_box
+                and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+                and (event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+            ):
                 self.find_step(-1)
                 return True
             if event.key() == Qt.Key.Key_F3:
@@ -490,7 +504,6 @@ class PreviewWidget(QWidget):
         self.toolbar.setVisible(showing_image or self._is_pdf)
 
 
-
 def _highlighted(pixmap: QPixmap, rects, current=None) -> QPixmap:
     """The page with translucent marker over the rectangles (fractions of it)."""
     marked = QPixmap(pixmap)
@@ -503,7 +516,9 @@ def _highlighted(pixmap: QPixmap, rects, current=None) -> QPixmap:
         if rect == current:
             painter.setBrush(QColor(255, 140, 0, 130))
         pad = 2
-        painter.drawRect(QRectF(x0 * width - pad, y0 * height - pad, (x1 - x0) * width + 2 * pad, (y1 - y0) * height + 2 * pad))
+        painter.drawRect(
+            QRectF(x0 * width - pad, y0 * height - pad, (x1 - x0) * width + 2 * pad, (y1 - y0) * height + 2 * pad)
+        )
         painter.setBrush(QColor(255, 214, 0, 90))
     painter.end()
     return marked

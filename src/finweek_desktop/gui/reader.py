@@ -82,14 +82,18 @@ class ReaderWindow(QWidget):
     def _open(self, page: int) -> None:
         a = self.attachment
         if a.mime_type == PDF:
+
             def counted(count, error):
                 if self._closed:
                     return
                 if error is not None:
-                    self.preview.show_message(f"{safe_display_name(a.original_name)} cannot be shown.\n\n{describe(error)}")
+                    self.preview.show_message(
+                        f"{safe_display_name(a.original_name)} cannot be shown.\n\n{describe(error)}"
+                    )
                     return
                 self._thumbnail_items(count)
                 self.preview.show_pdf(count, page)
+
             self._runner.run(lambda: self._service.attachments.page_count(a.id), counted)
         elif a.mime_type in THUMBNAIL_IMAGES:
             self.thumbnails.hide()
@@ -99,6 +103,7 @@ class ReaderWindow(QWidget):
             )
         else:
             self.thumbnails.hide()
+
             def show(text: str | None, error: BaseException | None) -> None:
                 if not self._closed and error is None and text is not None:
                     self.preview.show_text(text)
@@ -118,7 +123,9 @@ class ReaderWindow(QWidget):
                     item.setIcon(QIcon(_framed(image)))
 
             self._runner.run(
-                lambda p=page: QImage.fromData(self._service.attachments.render_page(self.attachment.id, p, THUMB_SCALE)),
+                lambda p=page: QImage.fromData(
+                    self._service.attachments.render_page(self.attachment.id, p, THUMB_SCALE)
+                ),
                 deliver,
             )
         self.thumbnails.blockSignals(False)
@@ -132,8 +139,9 @@ class ReaderWindow(QWidget):
             else:
                 self.preview.set_page_image(page, image)
 
-        self._runner.run(lambda: QImage.fromData(self._service.attachments.render_page(self.attachment.id, page, scale)),
-                         deliver)
+        self._runner.run(
+            lambda: QImage.fromData(self._service.attachments.render_page(self.attachment.id, page, scale)), deliver
+        )
 
     def _page_shown(self, page: int) -> None:
         if self.thumbnails.currentRow() != page and page < self.thumbnails.count():

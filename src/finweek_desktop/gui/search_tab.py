@@ -40,16 +40,16 @@ def query_problem(error: BaseException) -> str:
     text = str(error).strip().rstrip(".")
     prefix = "nothing to search for:"
     if text.lower().startswith(prefix):
-        text = text[len(prefix):].strip()
+        text = text[len(prefix) :].strip()
     return f"Cannot search: {text[:1].lower()}{text[1:]}." if text else "Cannot search this query."
 
 
 HELP = (
     "<p><b>Type to search the whole catalog</b>: titles, summaries, the text of attached files, "
     "organizations and tags, in English, Chinese and Portuguese.</p>"
-    "<p>For example: <i>digital currency</i> · <i>\"blue paper\"</i> · <i>tag:fintech</i> · "
-    "<i>org:\"01 Think Tank\"</i> · <i>year:2020</i> · <i>hengq*</i> · <i>横琴</i></p>"
-    "<p>Words are combined with AND; use OR and NOT, \"phrases\", prefix*, fuzzy~ and field:value "
+    '<p>For example: <i>digital currency</i> · <i>"blue paper"</i> · <i>tag:fintech</i> · '
+    '<i>org:"01 Think Tank"</i> · <i>year:2020</i> · <i>hengq*</i> · <i>横琴</i></p>'
+    '<p>Words are combined with AND; use OR and NOT, "phrases", prefix*, fuzzy~ and field:value '
     "(title, summary, content, org, tag, kind, session, place, language, year, date).</p>"
 )
 
@@ -85,7 +85,9 @@ class SearchTab(QWidget):
         self.box.setObjectName("searchBox")
         self.box.setPlaceholderText("Search…  e.g. digital currency, tag:fintech, year:2020")
         self.box.setClearButtonEnabled(True)
-        self.box.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition).setProperty(ICON_PROPERTY, "search")
+        self.box.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition).setProperty(
+            ICON_PROPERTY, "search"
+        )
         self.box.textChanged.connect(self._schedule)
         self.box.returnPressed.connect(self.search_now)
 
@@ -157,8 +159,10 @@ class SearchTab(QWidget):
 
         self.save_button = QPushButton("Save search…")
         self.save_button.setObjectName("saveSearch")
-        self.save_button.setToolTip("Keep this search, with its sort and ticked kinds and tags, in the sidebar; "
-                                    "it is run again whenever you open it")
+        self.save_button.setToolTip(
+            "Keep this search, with its sort and ticked kinds and tags, in the sidebar; "
+            "it is run again whenever you open it"
+        )
         self.save_button.clicked.connect(self._save_requested)
 
         # The box on a line of its own: beside the pane it would be cut to
@@ -391,7 +395,8 @@ class SearchTab(QWidget):
         self.facet_hint.setVisible(not self.kinds.count() and not self.tags.count())
         self.facet_hint.setText(
             "Counts by kind and by tag show here after a search. Tick one to narrow the hits."
-            if not self.box.text().strip() else "No hits to count."
+            if not self.box.text().strip()
+            else "No hits to count."
         )
         # the filler keeps the kinds at the top when there are no tags
         self._facets_filler_stretch(0 if self.tags.count() else 1)
@@ -411,7 +416,9 @@ class SearchTab(QWidget):
             item.setData(FacetRole, key)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Checked if key in checked else Qt.CheckState.Unchecked)
-            item.setToolTip(f"Only show the {count} hit{'s' if count != 1 else ''} with this {'kind' if icon_for else 'tag'}")
+            item.setToolTip(
+                f"Only show the {count} hit{'s' if count != 1 else ''} with this {'kind' if icon_for else 'tag'}"
+            )
             if icon_for:
                 item.setIcon(icon_for(key))
             facet.addItem(item)
@@ -482,8 +489,6 @@ class SearchTab(QWidget):
         for row in range(self.model.rowCount()):
             if self.model.hit(row).id == doc_id:
                 index = self.model.index(row)
-                self.results.selectionModel().setCurrentIndex(
-                    index, QItemSelectionModel.SelectionFlag.ClearAndSelect
-                )
+                self.results.selectionModel().setCurrentIndex(index, QItemSelectionModel.SelectionFlag.ClearAndSelect)
                 return True
         return False

@@ -34,47 +34,71 @@ def sheet(window) -> list[tuple[str, list[tuple[str, str]]]]:
     zoom_out = keys_of(preview.zoom_out.shortcut()) if preview else "Ctrl+-"
     zoom_fit = keys_of(preview.zoom_fit.shortcut()) if preview else "Ctrl+0"
     return [
-        ("Documents", [
-            ("New document", k(window.new_action)),
-            ("Edit the document shown", f"{k(window.edit_action)} / Enter in a list"),
-            *([("Batch edit the selected documents", k(window.batch_edit_action))]
-              if hasattr(window, "batch_edit_action") else []),
-            ("Delete the selected documents", k(window.delete_action)),
-            ("Tag the selected documents", k(window.tag_action)),
-            ("Remove a tag from them", k(window.untag_action)),
-            ("Attach files to the document", k(window.attach_action)),
-            ("Import files as new documents", k(window.import_action)),
-            ("Undo the last change", k(window.undo_action)),
-            *([("Redo what was undone", k(window.redo_action))] if hasattr(window, "redo_action") else []),
-        ]),
-        ("Finding", [
-            ("Search the catalog", k(window.find_action)),
-            ("Filter this list by title", k(window.filter_action)),
-            (f"Go to a tab ({k(window.tab_actions[5])}: Search)", f"{k(window.tab_actions[0])} … {k(window.tab_actions[-1])}"),
-            ("Reload the lists", k(window.reload_action)),
-        ]),
-        ("Moving around", [
-            ("To the detail pane", k(window.pane_action)),
-            ("Back to the list", k(window.list_action)),
-            ("Next / previous control", "Tab / Shift+Tab"),
-            ("Menu of the selection", k(window.menu_action)),
-        ]),
-        ("Preview", [
-            ("Next / previous PDF page (in the preview)", "Page Down / Page Up"),
-            ("Zoom in / out", f"{zoom_in} / {zoom_out}"),
-            ("Fit to the area", zoom_fit),
-            ("Find in the file (in the preview)", "Ctrl+F"),
-            ("Next / previous match", "Enter / Shift+Enter"),
-            ("Reader window: full screen", "F11"),
-        ]),
-        ("Tags tab", [
-            ("Rename the selected tag", f"F2 / {k(window.edit_action)}"),
-            ("Delete the selected tags", k(window.delete_action)),
-        ]),
-        ("Window", [
-            ("Keyboard shortcuts", k(window.shortcuts_action)),
-            ("Quit", k(window.quit_action)),
-        ]),
+        (
+            "Documents",
+            [
+                ("New document", k(window.new_action)),
+                ("Edit the document shown", f"{k(window.edit_action)} / Enter in a list"),
+                *(
+                    [("Batch edit the selected documents", k(window.batch_edit_action))]
+                    if hasattr(window, "batch_edit_action")
+                    else []
+                ),
+                ("Delete the selected documents", k(window.delete_action)),
+                ("Tag the selected documents", k(window.tag_action)),
+                ("Remove a tag from them", k(window.untag_action)),
+                ("Attach files to the document", k(window.attach_action)),
+                ("Import files as new documents", k(window.import_action)),
+                ("Undo the last change", k(window.undo_action)),
+                *([("Redo what was undone", k(window.redo_action))] if hasattr(window, "redo_action") else []),
+            ],
+        ),
+        (
+            "Finding",
+            [
+                ("Search the catalog", k(window.find_action)),
+                ("Filter this list by title", k(window.filter_action)),
+                (
+                    f"Go to a tab ({k(window.tab_actions[5])}: Search)",
+                    f"{k(window.tab_actions[0])} … {k(window.tab_actions[-1])}",
+                ),
+                ("Reload the lists", k(window.reload_action)),
+            ],
+        ),
+        (
+            "Moving around",
+            [
+                ("To the detail pane", k(window.pane_action)),
+                ("Back to the list", k(window.list_action)),
+                ("Next / previous control", "Tab / Shift+Tab"),
+                ("Menu of the selection", k(window.menu_action)),
+            ],
+        ),
+        (
+            "Preview",
+            [
+                ("Next / previous PDF page (in the preview)", "Page Down / Page Up"),
+                ("Zoom in / out", f"{zoom_in} / {zoom_out}"),
+                ("Fit to the area", zoom_fit),
+                ("Find in the file (in the preview)", "Ctrl+F"),
+                ("Next / previous match", "Enter / Shift+Enter"),
+                ("Reader window: full screen", "F11"),
+            ],
+        ),
+        (
+            "Tags tab",
+            [
+                ("Rename the selected tag", f"F2 / {k(window.edit_action)}"),
+                ("Delete the selected tags", k(window.delete_action)),
+            ],
+        ),
+        (
+            "Window",
+            [
+                ("Keyboard shortcuts", k(window.shortcuts_action)),
+                ("Quit", k(window.quit_action)),
+            ],
+        ),
     ]
 
 
@@ -90,12 +114,13 @@ def sheet_html(groups) -> str:
         rows = []
         for title, entries in part:
             rows.append(f"<tr><td colspan=2 style='padding-top:10px'><b>{html.escape(title)}</b></td></tr>")
-            rows += [f"<tr><td nowrap>{html.escape(what)}</td>"
-                     f"<td nowrap style='padding-left:14px'><b>{html.escape(keys)}</b></td></tr>"
-                     for what, keys in entries]
+            rows += [
+                f"<tr><td nowrap>{html.escape(what)}</td>"
+                f"<td nowrap style='padding-left:14px'><b>{html.escape(keys)}</b></td></tr>"
+                for what, keys in entries
+            ]
         columns.append(f"<table cellpadding=2>{''.join(rows)}</table>")
-    return (f"<table><tr><td valign=top>{columns[0]}</td><td width=36></td>"
-            f"<td valign=top>{columns[1]}</td></tr></table>")
+    return f"<table><tr><td valign=top>{columns[0]}</td><td width=36></td><td valign=top>{columns[1]}</td></tr></table>"
 
 
 def sheet_markdown(groups) -> str:

@@ -21,8 +21,9 @@ class TagActionsMixin(WindowContract):
         self._ask_tag_for_selected("Tag", "Add a tag to", lambda ids, name: self.ops.add_tag(ids, name))
 
     def untag_selected(self) -> None:
-        self._ask_tag_for_selected("Remove a tag from", "Remove a tag from",
-                                   lambda ids, name: self.ops.remove_tag(ids, name))
+        self._ask_tag_for_selected(
+            "Remove a tag from", "Remove a tag from", lambda ids, name: self.ops.remove_tag(ids, name)
+        )
 
     def _ask_tag_for_selected(self, title: str, verb: str, apply) -> None:
         ids = self.selected_ids()
@@ -40,8 +41,14 @@ class TagActionsMixin(WindowContract):
         dialog.open()
 
     def rename_tag(self, name: str) -> None:
-        dialog = TagNameDialog("Rename tag", f"New name for “{name}” (an existing name merges the two):",
-                               self.tag_names, text=name, parent=self)
+        dialog = TagNameDialog(
+            "Rename tag",
+            f"New name for “{name}” (an existing name merges the two):",
+            self.tag_names,
+            text=name,
+            parent=self,
+        )
+
         def rename() -> None:
             if dialog.name() != name:
                 self.ops.rename_tag(name, dialog.name())
@@ -58,6 +65,7 @@ class TagActionsMixin(WindowContract):
         dialog.setLabelText(f"Merge {', '.join(names)} into:")
         dialog.setComboBoxItems(names)
         dialog.setComboBoxEditable(True)
+
         def merge(target: str) -> None:
             target = target.strip()
             if target:
@@ -71,9 +79,15 @@ class TagActionsMixin(WindowContract):
         if not names:
             return
         label = f"the tag “{names[0]}”" if len(names) == 1 else f"{len(names)} tags"
-        confirm_destructive(self, "confirmDeleteTags", "Delete tags", f"Delete {label}?",
-                            "The documents stay; only the tag is removed from them. You can undo this with Ctrl+Z.",
-                            "Delete", lambda: self.ops.delete_tags(names))
+        confirm_destructive(
+            self,
+            "confirmDeleteTags",
+            "Delete tags",
+            f"Delete {label}?",
+            "The documents stay; only the tag is removed from them. You can undo this with Ctrl+Z.",
+            "Delete",
+            lambda: self.ops.delete_tags(names),
+        )
 
     def choose_tag_color(self, name: str) -> None:
         current = next((t.color for t in self.service.tags.all() if t.name == name), None)

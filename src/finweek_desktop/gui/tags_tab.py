@@ -94,9 +94,13 @@ class TagsTab(QWidget):
         self.show_button = self._button("showTagDocuments", "search", "Show documents", self._show_documents)
         self.rename_button = self._button("renameTag", "edit", "Rename…", lambda: self._emit_one(self.rename_requested))
         self.rename_button.setShortcut(QKeySequence(Qt.Key.Key_F2))
-        self.merge_button = self._button("mergeTags", "merge", "Merge…", lambda: self.merge_requested.emit(self.selected_names()))
+        self.merge_button = self._button(
+            "mergeTags", "merge", "Merge…", lambda: self.merge_requested.emit(self.selected_names())
+        )
         self.color_button = self._button("tagColor", "colour", "Colour…", lambda: self._emit_one(self.color_requested))
-        self.delete_button = self._button("deleteTag", "delete", "Delete", lambda: self.delete_requested.emit(self.selected_names()))
+        self.delete_button = self._button(
+            "deleteTag", "delete", "Delete", lambda: self.delete_requested.emit(self.selected_names())
+        )
         self.summary = QLabel()
 
         bar = QHBoxLayout()
@@ -124,7 +128,9 @@ class TagsTab(QWidget):
         keep = set(self.selected_names())
         self.model.reload()
         total = sum(t.count for t in (self.model.tag(r) for r in range(self.model.rowCount())))
-        self.summary.setText(f"{self.model.rowCount()} tags on {total} document taggings. Double-click a tag to see its documents.")
+        self.summary.setText(
+            f"{self.model.rowCount()} tags on {total} document taggings. Double-click a tag to see its documents."
+        )
         for row in range(self.proxy.rowCount()):
             if self._name(self.proxy.index(row, 0)) in keep:
                 self.table.selectRow(row)
@@ -173,8 +179,9 @@ class TagsTab(QWidget):
         colour = menu.addAction("&Colour…", lambda: self._emit_one(self.color_requested))
         colour.setEnabled(n == 1)
         menu.addSeparator()
-        delete = menu.addAction((f"&Delete {n} tags" if n > 1 else "&Delete") + "\tDel",
-                                lambda: self.delete_requested.emit(names))
+        delete = menu.addAction(
+            (f"&Delete {n} tags" if n > 1 else "&Delete") + "\tDel", lambda: self.delete_requested.emit(names)
+        )
         delete.setEnabled(n >= 1)
         _popup(self, self.table, menu, pos)
 

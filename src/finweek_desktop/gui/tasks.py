@@ -102,8 +102,14 @@ class TaskRunner(QObject):
     def pending(self) -> int:
         return len(self._relays)
 
-    def run(self, func: Callable[..., Any], callback: Callback | None = None, *, write: bool = False,
-            progress: Progress | None = None) -> None:
+    def run(
+        self,
+        func: Callable[..., Any],
+        callback: Callback | None = None,
+        *,
+        write: bool = False,
+        progress: Progress | None = None,
+    ) -> None:
         if progress is not None and "progress" in inspect.signature(func).parameters:
             work = lambda: func(progress=progress)  # noqa: E731
         else:

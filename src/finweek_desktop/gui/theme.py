@@ -44,14 +44,34 @@ def palette() -> QPalette:
 THEMES = {"system": "&System", "light": "&Light", "dark": "&Dark"}
 
 _DARK = {
-    "Window": "#2b2b2b", "WindowText": "#e6e6e6", "Base": "#1e1e1e", "AlternateBase": "#262626",
-    "ToolTipBase": "#2b2b2b", "ToolTipText": "#e6e6e6", "Text": "#e6e6e6", "Button": "#333333",
-    "ButtonText": "#e6e6e6", "BrightText": "#ff6b6b", "Link": "#7aa7ff", "LinkVisited": "#b39cff",
-    "Highlight": "#2f65ca", "HighlightedText": "#ffffff", "PlaceholderText": "#8a8a8a",
-    "Light": "#505050", "Midlight": "#404040", "Mid": "#4a4a4a", "Dark": "#202020", "Shadow": "#141414",
+    "Window": "#2b2b2b",
+    "WindowText": "#e6e6e6",
+    "Base": "#1e1e1e",
+    "AlternateBase": "#262626",
+    "ToolTipBase": "#2b2b2b",
+    "ToolTipText": "#e6e6e6",
+    "Text": "#e6e6e6",
+    "Button": "#333333",
+    "ButtonText": "#e6e6e6",
+    "BrightText": "#ff6b6b",
+    "Link": "#7aa7ff",
+    "LinkVisited": "#b39cff",
+    "Highlight": "#2f65ca",
+    "HighlightedText": "#ffffff",
+    "PlaceholderText": "#8a8a8a",
+    "Light": "#505050",
+    "Midlight": "#404040",
+    "Mid": "#4a4a4a",
+    "Dark": "#202020",
+    "Shadow": "#141414",
 }
-_DARK_DISABLED = {"WindowText": "#7a7a7a", "Text": "#7a7a7a", "ButtonText": "#7a7a7a", "Highlight": "#3a3a3a",
-                  "HighlightedText": "#9a9a9a"}
+_DARK_DISABLED = {
+    "WindowText": "#7a7a7a",
+    "Text": "#7a7a7a",
+    "ButtonText": "#7a7a7a",
+    "Highlight": "#3a3a3a",
+    "HighlightedText": "#9a9a9a",
+}
 
 
 def dark_palette() -> QPalette:
@@ -266,8 +286,9 @@ def facet_rules() -> str:
     ticked = "QListWidget#kindFacets::indicator:checked, QListWidget#tagFacets::indicator:checked"
     return f"""
     QListWidget#kindFacets::item, QListWidget#tagFacets::item {{ padding: 1px 0px; }}
-    {boxes} {{ width: 11px; height: 11px; border: 1px solid {_mix(palette().color(QPalette.ColorRole.Text),
-                                                                  palette().color(QPalette.ColorRole.Base), 0.55).name()};
+    {boxes} {{ width: 11px; height: 11px; border: 1px solid {
+        _mix(palette().color(QPalette.ColorRole.Text), palette().color(QPalette.ColorRole.Base), 0.55).name()
+    };
                border-radius: 3px; background: palette(base); }}
     {ticked} {{ border-color: palette(highlight); background: palette(highlight);
                image: url({_tick_image(palette().color(QPalette.ColorRole.HighlightedText).name())}); }}

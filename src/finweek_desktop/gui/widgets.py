@@ -103,7 +103,9 @@ class TagChip(QToolButton):
         self.setObjectName("tagChip")
         self._suffix = "  ×" if removable else ""
         self.setText(name + self._suffix)
-        self.setToolTip(f"Show the documents tagged “{name}”" + (" (click × or press Delete to remove it)" if removable else ""))
+        self.setToolTip(
+            f"Show the documents tagged “{name}”" + (" (click × or press Delete to remove it)" if removable else "")
+        )
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         background, foreground = chip_colors(color)
         self.setStyleSheet(f"QToolButton#tagChip {{ background: {background}; color: {foreground}; }}")
@@ -144,7 +146,11 @@ class TagChip(QToolButton):
             text = whole
         else:
             metrics = self.fontMetrics()
-            room = self.width() - (full.width() - metrics.horizontalAdvance(whole)) - metrics.horizontalAdvance(self._suffix)
+            room = (
+                self.width()
+                - (full.width() - metrics.horizontalAdvance(whole))
+                - metrics.horizontalAdvance(self._suffix)
+            )
             text = metrics.elidedText(self.name, Qt.TextElideMode.ElideMiddle, room) + self._suffix
         if self.text() != text:
             self.setText(text)
