@@ -173,8 +173,10 @@ def finweek_here(data: Path, *argv: str) -> tuple[int, str, str]:
 
 
 def search_ids(data: Path, query: str) -> tuple[list[int], int]:
-    """The next command after the kill: a search (it opens the catalog and catches up)."""
-    code, out, err = finweek_here(data, "search", "--json", "--limit", "500", query)
+    """The next command after the kill: a search (it opens the catalog and
+    catches up). By words: what the word index holds is what is checked
+    (the base documents are random words, which meaning finds near anything)."""
+    code, out, err = finweek_here(data, "search", "--mode", "words", "--json", "--limit", "500", query)
     assert code == 0, err
     assert "error" not in err, err
     result = json.loads(out)

@@ -79,8 +79,14 @@ EMBED_BEFORE_SEARCH = 500
 
 
 def _embed_first(service) -> None:
-    """The CLI has no background thread: embed what is missing now, when it is little."""
-    status = service.meaning.status()
+    """The CLI has no background thread: embed what is missing now, when it
+    is little (not at all while a team catalog's server is away)."""
+    try:
+        status = service.meaning.status()
+    except SQLAlchemyError as exc:
+        if server_failure(exc) is None:
+            raise
+        return
     if status.missing + status.pending_changes <= EMBED_BEFORE_SEARCH:
         service.meaning.catch_up(embedding_progress())
     else:

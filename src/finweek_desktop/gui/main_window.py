@@ -24,9 +24,11 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from sqlalchemy.exc import DBAPIError
 
 from ..core.catalog import DocumentFilter, NotFound
 from ..core.changes import ChangeSet
+from ..core.database import server_failure
 from ..core.startup import Catalog
 from ..core.vocabulary import DocumentKind
 from .backups import BackupActions
@@ -682,6 +684,11 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
             self.detail.show_document(self.service.documents.get_document(doc_id))
         except NotFound:
             self.detail.show_document(None)
+        except DBAPIError as exc:  # a team catalog's server away: the pane keeps what it shows
+            failure = server_failure(exc)
+            if failure is None:
+                raise
+            self.statusBar().showMessage(f"Cannot show the document: {failure}", 6000)
         self.update_actions()
 
     def _catalog_changed(self, changes: ChangeSet) -> None:

@@ -171,8 +171,7 @@ class SearchTab(QWidget):
         top.setSpacing(4)
         top.addWidget(self.box)
         options = QHBoxLayout()
-        options.addWidget(QLabel("Search by:"))
-        options.addWidget(self.mode)
+        options.addWidget(self.mode)  # its items say what they search by
         options.addWidget(QLabel("Sort:"))
         options.addWidget(self.sort)
         options.addStretch(1)

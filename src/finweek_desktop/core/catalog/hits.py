@@ -15,7 +15,9 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 
+from ..database import server_failure
 from ..models import Attachment, AttachmentPage
 from ..search.index import HitPlace, SearchIndex, SearchResults
 from .writer import CatalogWriter
@@ -29,7 +31,17 @@ class HitPlaces:
         self._index = index
 
     def locate(self, results: SearchResults) -> SearchResults:
-        """The results with each hit's ``where`` filled in (best first)."""
+        """The results with each hit's ``where`` filled in (best first); as
+        they are when the database cannot be read (a team catalog's server
+        away: search goes on from this desktop's index)."""
+        try:
+            return self._locate(results)
+        except DBAPIError as exc:
+            if server_failure(exc) is None:
+                raise
+            return results
+
+    def _locate(self, results: SearchResults) -> SearchResults:
         if not results.hits:
             return results
         count = self._index.text_matcher(results.text)

@@ -79,6 +79,10 @@ class CatalogService:
     def search(self, text: str, *, mode: str = "words", **options) -> SearchResults:
         """``mode``: words, meaning or hybrid (meaning.py); each hit says which
         attached files and pages matched (``where``)."""
-        if mode == "words":
-            return self.places.locate(self.index.search(text, **options))
-        return self.places.locate(self.meaning.search(text, mode=mode, **options))
+        if mode != "words":
+            try:
+                return self.places.locate(self.meaning.search(text, mode=mode, **options))
+            except DBAPIError as exc:  # a team catalog's server away: by words, from this desktop's index
+                if server_failure(exc) is None:
+                    raise
+        return self.places.locate(self.index.search(text, **options))
