@@ -29,26 +29,14 @@ from ..models import (
     document_places,
     document_tags,
 )
-from ..records import CITATION_FIELDS
-from .common import NotFound
+from .common import EDITABLE_FIELDS, NotFound
 
 
 class RestoreError(RuntimeError):
     """The change cannot be undone any more; the message is for the user."""
 
 
-_FIELDS = (
-    "kind",
-    "title",
-    "subtitle",
-    "date",
-    "language",
-    "summary",
-    "notes",
-    "source",
-    "session_id",
-    *CITATION_FIELDS,
-)
+_FIELDS = EDITABLE_FIELDS  # a snapshot keeps every field an edit can change
 _PERSON_FIELDS = ("family", "given", "literal", "role")
 _ATTACHMENT_FIELDS = ("id", "sha256", "original_name", "size", "mime_type", "text", "text_status", "text_message")
 
