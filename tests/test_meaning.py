@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import socket
+import threading
 
 import numpy as np
 import pytest
@@ -17,6 +18,7 @@ from finweek_desktop.core.meaning.follower import EmbeddingFollower
 from finweek_desktop.core.meaning.vectors import VectorCache
 from finweek_desktop.core.models import Change, Embedding, EmbeddingState
 from finweek_desktop.core.records import NewDocument
+from finweek_desktop.core.startup import open_catalog
 
 SENTENCES = [
     "Cross-border motor insurance for Macao cars",
@@ -282,3 +284,14 @@ def test_the_researchers_notes_are_embedded_with_the_documents_own(empty_catalog
     meaning = type(service.meaning)(service.writer, service.index, passage_sources(service.writer))
     assert meaning.catch_up()
     assert [r.source for r in _rows(engine, doc)] == ["title", "note"]
+
+
+def test_a_closed_catalog_starts_no_embedding_thread(data_dir):
+    """A window's timer that fires after its catalog closed must start
+    nothing: a thread left looping on a closed catalog crashed the
+    interpreter at exit."""
+    catalog = open_catalog(data_dir)
+    meaning = catalog.service.meaning
+    catalog.close()
+    meaning.follow_in_background(interval=0.1)
+    assert not any(t.name == "finweek-embeddings" for t in threading.enumerate())

@@ -96,6 +96,7 @@ class Operations(QObject):
         # Undo steps survive a restart: say at once what Ctrl+Z would undo.
         self.runner.run(self._history_texts, self._history_loaded)
         self._following = False
+        self._timer: QTimer | None = None  # follow()'s
         # The core calls listeners from the thread that wrote; the signal
         # queues the call onto the GUI thread.
         self._forward = self.catalog_changed.emit
@@ -104,6 +105,8 @@ class Operations(QObject):
 
     def close(self) -> None:
         """Stop hearing the core (the window closes; the service may live on)."""
+        if self._timer is not None:
+            self._timer.stop()
         if self._forward in self.service.writer.listeners:
             self.service.writer.listeners.remove(self._forward)
 

@@ -169,9 +169,8 @@ class Meaning:
     def follow_in_background(self, interval: float = 5.0) -> None:
         """Embed in a daemon thread: at once after each write, and every
         ``interval`` seconds for what other desktops wrote."""
-        if self._thread is not None or not self.encoder.available:
-            return
-        self._stop.clear()
+        if self._thread is not None or self._stop.is_set() or not self.encoder.available:
+            return  # running, or stopped for good (the catalog closed)
 
         def report(done: int, total: int | None) -> None:
             self.progress = (done, total)
@@ -190,6 +189,8 @@ class Meaning:
         self._thread.start()
 
     def stop_following(self) -> None:
+        """Stop embedding in the background, for good: the catalog closes (a
+        window's timer asking later starts nothing)."""
         self._stop.set()
         self._wake.set()
         if self._thread is not None:
