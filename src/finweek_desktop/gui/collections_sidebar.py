@@ -88,11 +88,14 @@ class CollectionsModel(QStandardItemModel):
                 parent = headings[1 if info.saved else 0]
             parent.appendRow([name, count])
             items[info.id] = name
-        for heading, text in zip(
-            headings, ("No collections yet: drag documents here", "No saved searches yet"), strict=True
-        ):
+        for heading, text in zip(headings, ("Drop documents here", "None yet: Save search…"), strict=True):
             if not heading.rowCount():
                 hint = QStandardItem(text)
+                hint.setToolTip(
+                    "No collections yet: drag documents from any list onto this line"
+                    if heading is headings[0]
+                    else "No saved searches yet: search, then Save search… in the Search tab"
+                )
                 hint.setFlags(
                     Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsDropEnabled
                     if heading is headings[0]
