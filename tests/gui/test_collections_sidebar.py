@@ -209,7 +209,7 @@ def test_notes_are_added_edited_and_deleted_in_the_detail_pane(qtbot, window):
     qtbot.keyClicks(panel.editor, "Check the **tamarind** figures")
     qtbot.mouseClick(panel.save_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: len(panel.notes) == 1, timeout=10000)
-    assert not panel.editor_box.isVisible()
+    qtbot.waitUntil(lambda: not panel.editor_box.isVisible(), timeout=10000)  # once the save is done
     [note] = panel.notes
     card = panel.findChild(QFrame, f"note_{note.id}")
     assert card is not None
@@ -226,6 +226,7 @@ def test_notes_are_added_edited_and_deleted_in_the_detail_pane(qtbot, window):
     qtbot.keyClicks(panel.editor, "Check the persimmon figures")
     qtbot.mouseClick(panel.save_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: panel.notes and panel.notes[0].body == "Check the persimmon figures", timeout=10000)
+    qtbot.waitUntil(lambda: not panel.editor_box.isVisible(), timeout=10000)  # once the save is done
     # an empty note is refused, and the text typed stays
     qtbot.mouseClick(panel.add_button, Qt.MouseButton.LeftButton)
     qtbot.mouseClick(panel.save_button, Qt.MouseButton.LeftButton)
