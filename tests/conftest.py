@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 
 # Before any Qt import: GUI tests run without a display.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -81,3 +82,26 @@ def finweek(data_dir, capsys):
 
 
 from postgres import postgres_server, postgres_url  # noqa: E402,F401  (a real server, for team catalogs)
+
+_EXIT_STATUS = [0]
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """The GUI tests' Qt pool threads end before the interpreter does (as the
+    app's main() does at exit)."""
+    _EXIT_STATUS[0] = int(exitstatus)
+    if "finweek_desktop.gui.tasks" in sys.modules:
+        sys.modules["finweek_desktop.gui.tasks"].TaskRunner.end_all_threads()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config):
+    """The report is written: end the process here. The Qt objects a few
+    hundred GUI tests leave behind are otherwise destroyed during interpreter
+    finalization, and PySide6 crashed there (a segfault after every test had
+    passed, so .ci/run failed). The app's own exit is clean; only this
+    teardown of the test process is skipped."""
+    if "PySide6.QtCore" in sys.modules:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(_EXIT_STATUS[0])

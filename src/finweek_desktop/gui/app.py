@@ -214,6 +214,7 @@ def main(argv: list[str] | None = None) -> int:
     code = app.exec()
     window.save_state()
     runner.wait()
+    TaskRunner.end_all_threads()
     if window.catalog is not None:  # the one shown last (File → Connect to a team catalog… may have changed it)
         window.catalog.close()
     instance.release()

@@ -13,6 +13,7 @@ from __future__ import annotations
 import inspect
 import logging
 import threading
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -85,6 +86,9 @@ class _Task(QRunnable):
             log.debug("task finished after shutdown", exc_info=error)
 
 
+_RUNNERS: weakref.WeakSet[TaskRunner] = weakref.WeakSet()
+
+
 class TaskRunner(QObject):
     """Owns the pools; ``pending`` counts tasks not yet called back."""
 
@@ -97,6 +101,19 @@ class TaskRunner(QObject):
         self.write_pool = QThreadPool(self)
         self.write_pool.setMaxThreadCount(1)
         self._relays: set[_Relay] = set()
+        _RUNNERS.add(self)
+
+    @staticmethod
+    def end_all_threads() -> None:
+        """Let every runner's pool threads end, before the interpreter does:
+        a pool thread that ran Python and is torn down during interpreter
+        finalization crashes the process at exit (seen once a window owned
+        several runners: the app's, background OCR's)."""
+        for runner in list(_RUNNERS):
+            if isValid(runner):
+                runner.read_pool.waitForDone()  # waits for the threads to exit, and removes them
+                runner.write_pool.waitForDone()
+        QThreadPool.globalInstance().waitForDone()
 
     @property
     def pending(self) -> int:
