@@ -99,5 +99,6 @@ class RelatedList(QWidget):
             label.setToolTip(f"Similarity {hit.score:.2f}. Click to show the document.")
             label.linkActivated.connect(lambda link: self.document_activated.emit(int(link)))
             self._layout.addWidget(label)
+            label.show()  # at once, not when the layout next runs
             self.entries.append(label)
             self._listed.add(hit.id)
