@@ -81,7 +81,7 @@ def finweek(data_dir, capsys):
     return run
 
 
-from postgres import postgres_server, postgres_url  # noqa: E402,F401  (a real server, for team catalogs)
+from postgres import own_server, postgres_server, postgres_url  # noqa: E402,F401  (a real server, for team catalogs)
 
 _EXIT_STATUS = [0]
 

@@ -83,8 +83,7 @@ class PostgresServer:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{name}"
 
 
-@pytest.fixture(scope="session")
-def postgres_server():
+def _server():
     bindir = _bindir()
     if bindir is None:
         if os.environ.get("FINWEEK_REQUIRE_POSTGRES") == "1":
@@ -94,6 +93,17 @@ def postgres_server():
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    yield from _server()
+
+
+@pytest.fixture(scope="module")
+def own_server():
+    """A server of the module's own, which its tests may kill and restart."""
+    yield from _server()
 
 
 @pytest.fixture

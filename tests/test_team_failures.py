@@ -8,24 +8,12 @@ import time
 
 import psycopg
 import pytest
-from postgres import PostgresServer, _bindir
 from sqlalchemy import func, select
 
 from finweek_desktop.core.errors import CatalogOpenError, CatalogUnavailable, ReadOnlyCatalog
 from finweek_desktop.core.models import Document
 from finweek_desktop.core.records import NewDocument
 from finweek_desktop.core.startup import open_catalog
-
-
-@pytest.fixture(scope="module")
-def own_server():
-    bindir = _bindir()
-    if bindir is None:
-        pytest.skip("PostgreSQL is not installed")
-    server = PostgresServer(bindir)
-    server.start()
-    yield server
-    server.stop()
 
 
 def _wait(condition, seconds=60.0):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
+from gui_helpers import dialog, idle, titles
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QMessageBox
 
@@ -10,8 +10,6 @@ from finweek_desktop.core.records import NewDocument
 from finweek_desktop.core.startup import open_catalog
 from finweek_desktop.gui.main_window import MainWindow
 from finweek_desktop.gui.team_catalog import SETTING, TeamCatalogDialog, remembered_url
-
-from gui_helpers import dialog, idle, titles
 
 
 def test_connect_to_a_team_catalog_and_back(qtbot, window, settings, postgres_url):
@@ -46,18 +44,6 @@ def test_connect_to_a_team_catalog_and_back(qtbot, window, settings, postgres_ur
     assert settings.value(SETTING) == ""
     assert {d.title for d in window.service.documents.list_documents()} == own_titles
 
-
-@pytest.fixture(scope="module")
-def own_server():
-    from postgres import PostgresServer, _bindir
-
-    bindir = _bindir()
-    if bindir is None:
-        pytest.skip("PostgreSQL is not installed")
-    server = PostgresServer(bindir)
-    server.start()
-    yield server
-    server.stop()
 
 
 def test_the_window_says_when_the_server_is_away_and_search_goes_on(qtbot, tmp_path, settings, own_server):

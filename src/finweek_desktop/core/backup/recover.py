@@ -45,7 +45,7 @@ from sqlalchemy.orm import Session as DbSession
 from whoosh import index as whoosh_index
 
 from ..attachments.extraction import TextStatus
-from ..attachments.store import AttachmentStore
+from ..attachments.store import AttachmentStore, fsync_dir
 from ..catalog import CatalogService
 from ..damage import database_is_blank
 from ..database import make_engine, sqlite_url, upgrade_to_head
@@ -223,7 +223,7 @@ def _swap_in(paths: CatalogPaths, staging: Path) -> str | None:
             present.rename(Path(f"{kept}{suffix}"))
             moved = moved or str(kept)
     os.replace(staging, paths.database)
-    _fsync_dir(paths.root)
+    fsync_dir(paths.root)
     return moved
 
 
@@ -697,16 +697,6 @@ def _drop_orphans(out: sqlite3.Connection) -> dict[str, int]:
                 out.execute(f'DELETE FROM "{table}" WHERE rowid = ?', (rowid,))
                 dropped[table] = dropped.get(table, 0) + 1
     return dropped
-
-
-def _fsync_dir(path: Path) -> None:
-    if os.name != "posix":
-        return
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _tell(progress: Progress | None, stage: str, done: int, total: int | None) -> None:
