@@ -116,3 +116,16 @@ def test_the_facet_column_keeps_its_width_when_hits_come(qtbot, window):
     assert not tab.facet_hint.isVisible()
     # every kind shows without a scroll bar
     assert tab.kinds.verticalScrollBar().maximum() == 0
+
+
+def test_a_search_from_the_idle_help_says_it_is_searching(qtbot, window):
+    # The first search by meaning loads the model: seconds on a busy machine,
+    # which must not look like nothing happened.
+    press(qtbot, window, Qt.Key.Key_F)
+    tab = window.search_tab
+    tab.box.setText("insurance")
+    with qtbot.waitSignal(tab.searched, timeout=30000):
+        qtbot.keyClick(tab.box, Qt.Key.Key_Return)
+        assert tab.status.isVisible() and tab.status.text() == "Searching…"
+    qtbot.waitUntil(lambda: "found" in tab.status.text())
+    assert tab.results_area.currentWidget() is tab.results

@@ -302,6 +302,7 @@ class SearchTab(QWidget):
         kinds, tags = self.checked(self.kinds), self.checked(self.tags)
         self._status_before = self.status.text()
         self.status.setText("Searching…")
+        self.status.show()  # also over the idle help: the first search by meaning loads the model
         if mode != "words":
             self.service.meaning.follow_in_background()  # embeds what is missing, from now on
         self.runner.run(
