@@ -6,8 +6,10 @@ once per team at open, by one desktop when two open at once."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import threading
+import time
 
 from sqlalchemy import func, select, update
 
@@ -16,6 +18,7 @@ from finweek_desktop.core.database import make_engine
 from finweek_desktop.core.models import CatalogSetting, Change
 from finweek_desktop.core.records import NewDocument
 from finweek_desktop.core.startup import open_catalog
+from finweek_desktop.core.team import team as team_part
 from finweek_desktop.core.team import upkeep
 
 
@@ -119,3 +122,27 @@ def test_the_trash_is_purged_once_per_team_when_two_desktops_open_at_once(tmp_pa
         for c in opened:
             if c is not None and not isinstance(c, Exception):
                 c.close()
+
+
+def test_an_open_desktop_says_now_and_then_how_far_it_follows(tmp_path, postgres_url, monkeypatch):
+    monkeypatch.setattr(team_part, "REPORT_SECONDS", 0.0)  # at every wake-up, not hourly
+    a = open_catalog(tmp_path / "a", database_url=postgres_url, seed=False)
+    b = open_catalog(tmp_path / "b", database_url=postgres_url, seed=False)
+    key = upkeep.DESKTOP_PREFIX + a.desktop
+
+    def said() -> int:
+        with a.engine.connect() as connection:
+            value = connection.scalar(select(CatalogSetting.value).where(CatalogSetting.key == key))
+        return json.loads(value)["through"]
+
+    try:
+        a.service.team.listen(poll=0.2)
+        b.service.documents.create_document(NewDocument(kind="report", title="Zhuhai port logistics"))
+        last = _last_seq(a.engine)
+        deadline = time.monotonic() + 60
+        while said() < last and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert said() == last  # without a.close(): the pruning may take what it applied
+    finally:
+        b.close()
+        a.close()

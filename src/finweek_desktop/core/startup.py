@@ -226,6 +226,7 @@ def _open_team_catalog(
         database_url=database_url,
         desktop=upkeep.desktop_id(paths.root),
     )
+    service.team.desktop = catalog.desktop  # an open desktop says so again now and then
     _report_applied(catalog)
     catalog.upkept = _team_upkeep(catalog)
     return catalog
