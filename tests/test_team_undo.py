@@ -153,3 +153,22 @@ def test_the_cli_says_changed_meanwhile_on_undo(finweek, data_dir, tmp_path, pos
     assert "Guangdong-Macao in-depth cooperation zone" in err and "Hengqin pilot zone" in err
     code, out, err = finweek("--database-url", postgres_url, "show", str(doc.id), "--json")
     assert code == 0 and "Guangdong-Macao in-depth cooperation zone" in out
+
+
+def test_undoing_authors_or_organizations_over_a_colleagues_change(team):
+    from finweek_desktop.core.records import PersonName
+
+    a, b = team
+    doc = a.service.documents.create_document(NewDocument(kind="report", title="Macao fund management"))
+    a.service.documents.set_persons(doc.id, [PersonName(family="Ho", given="Iat Seng")])
+    b.service.documents.set_persons(doc.id, [PersonName(family="Ho", given="Iat Seng", role="editor")])
+    with pytest.raises(ChangedMeanwhile) as caught:
+        a.service.history.undo()  # would remove the person B made an editor
+    assert "editor" in caught.value.theirs["persons"] and caught.value.yours == {"persons": "(none)"}
+    assert [p.role for p in a.service.documents.get_document(doc.id).persons] == ["editor"]
+
+    a.service.documents.set_organizations(doc.id, [("Macao Monetary Authority", "publisher")])
+    b.service.documents.set_organizations(doc.id, [("Macao Monetary Authority", "author")])
+    with pytest.raises(ChangedMeanwhile):
+        a.service.history.undo()
+    assert [o.role for o in a.service.documents.get_document(doc.id).organizations] == ["author"]

@@ -263,13 +263,13 @@ def _unchanged_since(session: DbSession, steps: list[dict], left: list[dict]) ->
             now = document_fields(session, document.id, was["fields"])
             yours, theirs, expected = step["fields"], now, was["fields"]
         elif op == "persons":
-            now_persons = person_snapshot(document)
+            now_persons = [list(p) for p in person_snapshot(document)]
             yours, theirs = {"persons": _people(step["persons"])}, {"persons": _people(now_persons)}
-            expected, now = {"persons": _people(was["persons"])}, theirs
+            expected, now = {"persons": was["persons"]}, {"persons": now_persons}
         elif op == "organizations":
             links = sorted([link.organization_id, link.role] for link in document.organization_links)
             yours, theirs = {"organizations": _links(step["links"])}, {"organizations": _links(links)}
-            expected, now = {"organizations": _links(was["links"])}, theirs
+            expected, now = {"organizations": sorted(was["links"])}, {"organizations": links}
         else:
             continue
         if now != expected:
@@ -285,11 +285,11 @@ def _unchanged_since(session: DbSession, steps: list[dict], left: list[dict]) ->
 
 
 def _people(persons: list[list[str]]) -> str:
-    return "; ".join(", ".join(part for part in person[:3] if part) for person in persons)
+    return "; ".join(", ".join(part for part in person if part) for person in persons) or "(none)"
 
 
 def _links(links: list[list]) -> str:
-    return "; ".join(f"{organization_id} ({role})" for organization_id, role in sorted(links))
+    return "; ".join(f"{organization_id} ({role})" for organization_id, role in sorted(links)) or "(none)"
 
 
 def _tags_unchanged(session: DbSession, putting_back: dict, was: dict) -> None:
