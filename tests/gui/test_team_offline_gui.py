@@ -88,3 +88,30 @@ def test_undo_over_a_colleagues_edit_shows_both_versions(qtbot, tmp_path, settin
         idle(qtbot, window)
         window.close()
         mine.close()
+
+
+def test_ones_own_catalog_from_the_offline_page(qtbot, tmp_path, settings, own_server):
+    url = own_server.new_database()
+    desk = tmp_path / "desk"
+    open_catalog(desk, database_url=url).close()
+    own_server.kill()
+    window = MainWindow(settings=settings)
+    window.resize(1280, 800)
+    window.show()
+    window.catalogs.data_dir = desk
+    opener = CatalogOpener(window, window.runner, desk, url)
+    try:
+        opener.open()
+        qtbot.waitUntil(lambda: window.catalogs.offline is not None, timeout=60000)
+        window.own_action.trigger()
+        qtbot.waitUntil(lambda: window.ready and window.catalogs.offline is None, timeout=60000)
+        idle(qtbot, window)
+        assert window.windowTitle().endswith("my own catalog") and window.catalog.database_url is None
+        assert not window.catalogs.server_line.isVisible()
+        assert window.service.search("hengqin").hits  # one's own catalog, with its seed
+    finally:
+        own_server.restart()
+        idle(qtbot, window)
+        window.close()
+        if window.catalog is not None:
+            window.catalog.close()
