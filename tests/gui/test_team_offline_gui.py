@@ -80,6 +80,7 @@ def test_undo_over_a_colleagues_edit_shows_both_versions(qtbot, tmp_path, settin
         assert "changed by someone else meanwhile" in box.text()
         info = box.informativeText()
         assert "Hengqin pilot zone" in info and "Guangdong-Macao cooperation zone" in info and "Traceback" not in info
+        assert "Nothing was undone" in info
         box.grab().save("/tmp/team-undo-conflict.png")
         box.accept()
         assert mine.service.documents.get_document(doc.id).title == "Guangdong-Macao cooperation zone"

@@ -91,7 +91,8 @@ class ChangedMeanwhile(Exception):
         *,
         undoing: bool = False,
     ):
-        self.doc_id = doc_id
+        self.doc_id = doc_id  # 0: not one document's change (a tag renamed or recoloured meanwhile)
+        self.undoing = undoing
         self.title = title
         self.your_version = your_version
         self.their_version = their_version
@@ -102,8 +103,9 @@ class ChangedMeanwhile(Exception):
         )
         # ``undoing``: an undo or redo, whose "yours" is what it would have put back
         what = f"your change made version {your_version}" if undoing else f"you edited version {your_version}"
+        subject = f"document {doc_id} “{title}”" if doc_id else f"“{title}”"
         super().__init__(
-            f"document {doc_id} “{title}” was changed by someone else meanwhile "
+            f"{subject} was changed by someone else meanwhile "
             f"({what}, it is now version {their_version}); nothing was "
             + ("undone or redone" if undoing else "saved")
             + (f" ({differing})" if differing else "")
