@@ -79,6 +79,14 @@ def prune(connection: Connection, older_than_days: int = KEEP_DAYS) -> int:
     through = connection.scalar(select(func.max(Change.seq)).where(Change.at < cutoff))
     if through is None:
         return 0
+    return prune_through(connection, through)
+
+
+def prune_through(connection: Connection, through: int) -> int:
+    """Drop the changes up to sequence ``through`` (a team catalog: what every
+    desktop applied, team/upkeep.py); returns how many. The caller commits."""
+    if through <= 0:
+        return 0
     removed = connection.execute(delete(Change).where(Change.seq <= through)).rowcount
     connection.execute(
         update(ChangeLogState)

@@ -40,6 +40,7 @@ from .paths import CatalogPaths, resolve_data_dir
 from .privacy import PRIVATE_DIR, make_private
 from .search.index import SearchIndex
 from .seed import load_seed
+from .team import upkeep
 from .team.files import TeamAttachmentStore
 from .team.setup import known_team_catalog, remember_team_catalog, setting_up
 
@@ -61,11 +62,15 @@ class Catalog:
     read_only: str | None = None  # why it is open for reading only (a full disk), for the user
     data_dir: Path | None = None  # the data folder it was opened with (a team catalog's index lives below it)
     database_url: str | None = None  # a team catalog's URL; None for the catalog in the data folder
+    desktop: str | None = None  # a team catalog open with its server: this desktop's id in it (team/upkeep.py)
+    upkept: bool = False  # this open did the team catalog's daily upkeep (the log pruned, the trash purged)
 
     def close(self) -> None:
         self.service.team.stop()
         self.service.writer.stop_following()
         self.service.meaning.stop_following()
+        if self.desktop is not None:  # how far this desktop's index follows the log, for the pruning
+            _report_applied(self)
         self.index.close()
         self.engine.dispose()
 
@@ -211,7 +216,41 @@ def _open_team_catalog(
             raise failure from exc
         return offline
     remember_team_catalog(data_dir, database_url, setup.catalog_id)
-    return Catalog(paths, engine, index, service, setup.seeded, data_dir=data_dir, database_url=database_url)
+    catalog = Catalog(
+        paths,
+        engine,
+        index,
+        service,
+        setup.seeded,
+        data_dir=data_dir,
+        database_url=database_url,
+        desktop=upkeep.desktop_id(paths.root),
+    )
+    service.team.desktop = catalog.desktop  # an open desktop says so again now and then
+    _report_applied(catalog)
+    catalog.upkept = _team_upkeep(catalog)
+    return catalog
+
+
+def _report_applied(catalog: Catalog) -> None:
+    position = catalog.service.writer.require_follower().position()
+    if position is not None and catalog.desktop is not None:
+        upkeep.report_applied(catalog.engine, catalog.desktop, position.through)
+
+
+def _team_upkeep(catalog: Catalog) -> bool:
+    """Once a day per team catalog, by one desktop however many open it at
+    once: prune the change log of what every desktop applied, purge the
+    trash of what is past the retention. Never a reason not to open."""
+    if not upkeep.claim(catalog.engine):
+        return False
+    try:
+        removed, through = upkeep.prune_log(catalog.engine)
+        purged = catalog.service.trash.purge_expired()
+        log.info("team catalog upkeep: %d changes pruned (through %d), %d trash items purged", removed, through, purged)
+    except Exception:
+        log.warning("the team catalog's upkeep failed; another open will do it", exc_info=True)
+    return True
 
 
 def _open_team_offline(data_dir: Path, database_url: str, why: str) -> Catalog | None:

@@ -123,11 +123,9 @@ class CatalogOpener(QObject):
     def opened(self, catalog, error) -> None:
         window, runner = self.window, self.runner
         if error is None and not usable_in_window(catalog):  # a team catalog whose server cannot be reached
-            error = CatalogOpenError(
-                "the team catalog's server cannot be reached: try again once it is back, "
-                "or choose File → My own catalog"
-            )
-            catalog.close()
+            self.catalog = catalog
+            window.catalogs.show_offline(catalog)  # search on this desktop's copy; the rest once the server is back
+            return
         if error is not None:
             log.error("cannot open the catalog", exc_info=error)
             message = describe(error) if isinstance(error, CatalogOpenError) else f"Unexpected error: {describe(error)}"

@@ -88,13 +88,22 @@ def _conflict_box(parent, action: str, error: ChangedMeanwhile) -> QMessageBox:
         for name in (error.differing() or list(error.yours))
     )
     box.setTextFormat(Qt.TextFormat.RichText)
-    box.setInformativeText(
-        f"Nothing was saved, and nothing was overwritten. Your edit started from version {error.your_version}; "
-        f"the document is now at version {error.their_version}."
-        f"<table cellspacing='6'><tr><th></th><th align='left'>Your edit (version {error.your_version})</th>"
-        f"<th align='left'>Saved now (version {error.their_version})</th></tr>{rows}</table>"
-        "Open the document again to edit what is saved now."
-    )
+    if error.undoing:  # an undo or redo: "yours" is what it would have put back
+        box.setInformativeText(
+            f"Nothing was undone, and nothing was overwritten. Your change made version {error.your_version}; "
+            f"the document is now at version {error.their_version}."
+            f"<table cellspacing='6'><tr><th></th><th align='left'>The undo would put back</th>"
+            f"<th align='left'>Saved now (version {error.their_version})</th></tr>{rows}</table>"
+            "Edit the document to change what is saved now."
+        )
+    else:
+        box.setInformativeText(
+            f"Nothing was saved, and nothing was overwritten. Your edit started from version {error.your_version}; "
+            f"the document is now at version {error.their_version}."
+            f"<table cellspacing='6'><tr><th></th><th align='left'>Your edit (version {error.your_version})</th>"
+            f"<th align='left'>Saved now (version {error.their_version})</th></tr>{rows}</table>"
+            "Open the document again to edit what is saved now."
+        )
     box.setObjectName("conflictDialog")
     return box
 

@@ -842,7 +842,7 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
         return getattr(self.service, "store", None) is not None
 
     def dragEnterEvent(self, event) -> None:
-        if event.mimeData().hasUrls() and self.catalog is not None:
+        if event.mimeData().hasUrls() and self.ready:  # not on a team catalog's offline search page
             event.acceptProposedAction()
 
     def dropEvent(self, event) -> None:

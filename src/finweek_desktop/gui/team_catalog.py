@@ -27,19 +27,15 @@ from ..core.team.urls import (
     without_password,
 )
 from .errors import show_error
+from .team_offline import OFFLINE_LINE, OfflineTeamPage, usable_in_window
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
 
+__all__ = ["SETTING", "CatalogChooser", "TeamCatalogDialog", "remembered_url", "usable_in_window"]
+
 SETTING = "catalog/databaseUrl"
 APP_TITLE = "Shizimen Finance Week"
-
-
-def usable_in_window(catalog: Catalog) -> bool:
-    """False for a team catalog opened while its server cannot be reached:
-    the command line can search its local copy, but the window's lists come
-    from the database."""
-    return not (catalog.database_url and catalog.read_only)
 
 
 def remembered_url(settings: QSettings) -> str | None:
@@ -107,6 +103,7 @@ class CatalogChooser(QObject):
         self.server_line.setStyleSheet("color: #c0392b")
         self.server_line.hide()
         window.statusBar().addWidget(self.server_line)
+        self.offline: OfflineTeamPage | None = None  # a team catalog opened while its server was away
         self._watch = QTimer(self, interval=2000)
         self._watch.timeout.connect(self._show_server_state)
         self._watch.start()
@@ -149,15 +146,50 @@ class CatalogChooser(QObject):
         catalog.service.team.listen(wake=self.window.ops.wake.emit)
         self.window.statusBar().showMessage(f"Opened the {catalog_label(url)}.", 5000)
 
+    # -- a team catalog whose server is away at start ---------------------------
+
+    def show_offline(self, catalog: Catalog, retry_ms: int | None = None) -> None:
+        """Show a team catalog opened while its server cannot be reached: search
+        on this desktop's copy, the reason in one line, no writes; the whole
+        catalog once the server answers (``server_back``)."""
+        window = self.window
+        page = OfflineTeamPage(window, catalog) if retry_ms is None else OfflineTeamPage(window, catalog, retry_ms)
+        self.offline = page
+        window.catalog = catalog  # closed by whoever closes the window's catalog (the app, a switch)
+        window.pages.addWidget(page)
+        window.pages.setCurrentWidget(page)
+        window.setWindowTitle(f"{APP_TITLE} — {catalog_label(catalog.database_url)} (server unreachable)")
+        self._show_server_state()
+        page.search_box.setFocus()
+
+    def server_back(self, catalog: Catalog) -> None:
+        """The server answered: the window shows the whole team catalog (the copy searched meanwhile closes)."""
+        self.window.replace_catalog(catalog)
+        catalog.service.team.listen(wake=self.window.ops.wake.emit)
+        self.window.statusBar().showMessage(f"The {catalog_label(catalog.database_url)} is reachable again.", 8000)
+
+    def _drop_offline(self) -> None:
+        page, self.offline = self.offline, None
+        if page is not None:
+            page.stop()
+            self.window.pages.removeWidget(page)
+            page.deleteLater()
+
     # -- what the window shows -------------------------------------------------
 
     def _catalog_shown(self) -> None:
+        self._drop_offline()  # a catalog shown whole: the search of the copy is done
         catalog = self.window.catalog
         label = catalog_label(catalog.database_url if catalog else None)
         self.window.setWindowTitle(f"{APP_TITLE} — {label}")
         self._show_server_state()
 
     def _show_server_state(self) -> None:
+        if self.offline is not None:
+            self.server_line.setText(OFFLINE_LINE)
+            self.server_line.setToolTip(self.offline.catalog.read_only or "")
+            self.server_line.show()
+            return
         catalog = self.window.catalog
         listener = catalog.service.team.listener if catalog is not None else None
         if listener is None or listener.connected or listener.last_error is None:

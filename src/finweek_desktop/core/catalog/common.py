@@ -80,8 +80,19 @@ class ChangedMeanwhile(Exception):
     ``yours`` holds the edit's values, ``theirs`` the document's values of the
     same fields now, so both can be shown side by side."""
 
-    def __init__(self, doc_id: int, title: str, your_version: int, their_version: int, yours: dict, theirs: dict):
-        self.doc_id = doc_id
+    def __init__(
+        self,
+        doc_id: int,
+        title: str,
+        your_version: int,
+        their_version: int,
+        yours: dict,
+        theirs: dict,
+        *,
+        undoing: bool = False,
+    ):
+        self.doc_id = doc_id  # 0: not one document's change (a tag renamed or recoloured meanwhile)
+        self.undoing = undoing
         self.title = title
         self.your_version = your_version
         self.their_version = their_version
@@ -90,9 +101,13 @@ class ChangedMeanwhile(Exception):
         differing = ", ".join(
             f"{name}: yours {yours[name]!r}, theirs {theirs.get(name)!r}" for name in self.differing()
         )
+        # ``undoing``: an undo or redo, whose "yours" is what it would have put back
+        what = f"your change made version {your_version}" if undoing else f"you edited version {your_version}"
+        subject = f"document {doc_id} “{title}”" if doc_id else f"“{title}”"
         super().__init__(
-            f"document {doc_id} “{title}” was changed by someone else meanwhile "
-            f"(you edited version {your_version}, it is now version {their_version}); nothing was saved"
+            f"{subject} was changed by someone else meanwhile "
+            f"({what}, it is now version {their_version}); nothing was "
+            + ("undone or redone" if undoing else "saved")
             + (f" ({differing})" if differing else "")
         )
 

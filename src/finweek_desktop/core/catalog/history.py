@@ -6,6 +6,13 @@ records, in its own transaction, the steps that undo it and the steps that
 redo it, as JSON (see ``_apply``). A new change drops the steps that were
 undone and not redone, as editors do. In a team catalog each desktop undoes
 only its own changes (``author``).
+
+An undo or redo never overwrites what someone else saved meanwhile (a
+colleague's desktop on a team catalog, another window): before putting
+fields, persons, organizations or tags back, it checks they are still as
+this change left them; if not, ChangedMeanwhile says so with both versions
+and nothing is written. A document restored from the trash meanwhile by
+someone else is said so too.
 """
 
 from __future__ import annotations
@@ -21,9 +28,18 @@ from sqlalchemy.orm import Session as DbSession
 
 from ..changes import ChangeSet
 from ..models import Attachment, Document, DocumentOrganization, HeldFile, HistoryEntry
-from .snapshots import RestoreError, restore_attachment, restore_persons, restore_tags
+from .common import ChangedMeanwhile
+from .snapshots import (
+    RestoreError,
+    document_fields,
+    person_snapshot,
+    restore_attachment,
+    restore_persons,
+    restore_tags,
+    tag_snapshot,
+)
 from .trash import Trash
-from .writer import CatalogWriter
+from .writer import CatalogWriter, retry_conflicts
 
 DEPTH = 100  # undo steps kept per author
 
@@ -77,6 +93,11 @@ class History:
         files the undo needs although no row will refer to them."""
         for stale in session.scalars(self._mine().where(HistoryEntry.undone.is_(True))):
             session.delete(stale)  # a new change ends the redo branch
+        session.flush()  # the versions the change made (the version column moves at the flush)
+        for step in [*undo, *redo]:
+            version = _version(session, step.get("document_id"))
+            if version is not None:
+                step["version"] = version
         entry = HistoryEntry(
             author=self.author,
             action=action,
@@ -115,13 +136,15 @@ class History:
         step = self.next_undo()
         if step is None:
             raise RestoreError("nothing to undo")
-        return self._run(step.id, undo=True)
+        # run again when another desktop saved a document between our read and our write:
+        # the second run sees its edit, and says so (ChangedMeanwhile) instead of overwriting it
+        return retry_conflicts(lambda: self._run(step.id, undo=True))
 
     def redo(self) -> Undone:
         step = self.next_redo()
         if step is None:
             raise RestoreError("nothing to redo")
-        return self._run(step.id, undo=False)
+        return retry_conflicts(lambda: self._run(step.id, undo=False))
 
     def clear(self) -> int:
         """Forget this desktop's undo steps; the files only they held are
@@ -142,7 +165,18 @@ class History:
             if entry is None:  # cleared meanwhile, by another window of this desktop
                 raise RestoreError("nothing to undo" if undo else "nothing to redo")
             steps = json.loads(entry.undo if undo else entry.redo)
+            # What the change (or its undo) left: still there, or saved over by someone since?
+            _unchanged_since(session, steps, json.loads(entry.redo if undo else entry.undo))
             after = [self._apply(session, step, write.touched) for step in steps]
+            session.flush()
+            for step in steps:  # the versions this left, for the message of a later conflict
+                version = _version(session, step.get("document_id"))
+                if version is not None:
+                    step["version"] = version
+            if undo:
+                entry.undo = json.dumps(steps, ensure_ascii=False)
+            else:
+                entry.redo = json.dumps(steps, ensure_ascii=False)
             # Redoing a delete trashes the documents anew: their undo must
             # restore the new trash items, not the ones restored before.
             if not undo and any(a is not None for a in after):
@@ -201,3 +235,97 @@ def _document(session: DbSession, doc_id: int) -> Document:
     if document is None:
         raise RestoreError(f"document {doc_id} has been deleted since")
     return document
+
+
+def _version(session: DbSession, doc_id: object) -> int | None:
+    document = session.get(Document, doc_id) if isinstance(doc_id, int) else None
+    return document.version if document is not None else None
+
+
+def _unchanged_since(session: DbSession, steps: list[dict], left: list[dict]) -> None:
+    """Raise ChangedMeanwhile when what ``steps`` would put back was saved over
+    since the change (or its undo) left it as ``left`` says: an undo must never
+    silently overwrite a colleague's edit. The parts' own steps (collections,
+    notes) and files are not compared: putting them back overwrites nothing."""
+    kept = {(s["op"], s.get("document_id")): s for s in left}
+    for step in steps:
+        op, doc_id = step["op"], step.get("document_id")
+        was = kept.get((op, doc_id))
+        if was is None:
+            continue
+        if op == "tags":
+            _tags_unchanged(session, step["snapshot"], was["snapshot"])
+            continue
+        document = session.get(Document, doc_id) if doc_id is not None else None
+        if document is None:
+            continue  # deleted since: _apply says so
+        if op == "fields":
+            now = document_fields(session, document.id, was["fields"])
+            yours, theirs, expected = step["fields"], now, was["fields"]
+        elif op == "persons":
+            now_persons = [list(p) for p in person_snapshot(document)]
+            yours, theirs = {"persons": _people(step["persons"])}, {"persons": _people(now_persons)}
+            expected, now = {"persons": was["persons"]}, {"persons": now_persons}
+        elif op == "organizations":
+            links = sorted([link.organization_id, link.role] for link in document.organization_links)
+            yours, theirs = {"organizations": _links(step["links"])}, {"organizations": _links(links)}
+            expected, now = {"organizations": sorted(was["links"])}, {"organizations": links}
+        else:
+            continue
+        if now != expected:
+            raise ChangedMeanwhile(
+                document.id,
+                document.title,
+                was.get("version", document.version - 1),
+                document.version,
+                yours,
+                theirs,
+                undoing=True,
+            )
+
+
+def _people(persons: list[list[str]]) -> str:
+    return "; ".join(", ".join(part for part in person if part) for person in persons) or "(none)"
+
+
+def _links(links: list[list]) -> str:
+    return "; ".join(f"{organization_id} ({role})" for organization_id, role in sorted(links)) or "(none)"
+
+
+def _tags_unchanged(session: DbSession, putting_back: dict, was: dict) -> None:
+    names = [name for name, _color, _ids in was["present"]] + list(was["absent"])
+    now = tag_snapshot(session, names)
+    if now == was:
+        return
+    members_now, members_was, members_back = _tag_members(now), _tag_members(was), _tag_members(putting_back)
+    moved = sorted(
+        doc_id
+        for key in members_now.keys() | members_was.keys()
+        for doc_id in members_now.get(key, set()) ^ members_was.get(key, set())
+    )
+    document = session.get(Document, moved[0]) if moved else None
+    if document is None:  # a tag renamed or recoloured since, or a document gone
+        first = sorted(members_was.keys() | members_now.keys())
+        label = first[0] if first else "a tag"
+        raise ChangedMeanwhile(0, label, 0, 0, {"tag": _shown_tags(was)}, {"tag": _shown_tags(now)}, undoing=True)
+
+    def with_doc(members: dict[str, set[int]]) -> str:
+        return ", ".join(sorted(name for name, ids in members.items() if document.id in ids)) or "(none)"
+
+    raise ChangedMeanwhile(
+        document.id,
+        document.title,
+        document.version - 1,
+        document.version,
+        {"tags": with_doc(members_back)},
+        {"tags": with_doc(members_now)},
+        undoing=True,
+    )
+
+
+def _tag_members(snapshot: dict) -> dict[str, set[int]]:
+    return {name.casefold(): set(ids) for name, _color, ids in snapshot["present"]}
+
+
+def _shown_tags(snapshot: dict) -> str:
+    return "; ".join(f"{name} ({color or 'no colour'})" for name, color, _ids in snapshot["present"]) or "(none)"

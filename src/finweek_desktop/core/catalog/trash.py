@@ -23,7 +23,7 @@ from ..changes import ChangeSet
 from ..models import Document, HeldFile, TrashItem, utcnow
 from .common import NotFound
 from .snapshots import document_snapshot, restore_document
-from .writer import CatalogWriter
+from .writer import CatalogWriter, retried
 
 TRASH_DAYS_ENV = "FINWEEK_TRASH_DAYS"
 DEFAULT_RETENTION_DAYS = 30
@@ -84,8 +84,11 @@ class Trash:
         restored = []
         for trash_id in trash_ids:
             item = session.get(TrashItem, trash_id)
-            if item is None:
-                raise NotFound(f"trash item {trash_id} is gone (the trash was emptied)")
+            if item is None:  # on a team catalog, maybe a colleague's desktop restored it a moment ago
+                raise NotFound(
+                    f"trash item {trash_id} is gone: restored or emptied from the trash meanwhile "
+                    "(by someone else, or another window); nothing was restored"
+                )
             restored.append(restore_document(session, json.loads(item.snapshot)))
             session.delete(item)
         return restored
@@ -95,6 +98,7 @@ class Trash:
             items = session.scalars(select(TrashItem).order_by(TrashItem.deleted_at.desc(), TrashItem.id.desc()))
             return [TrashEntry(i.id, i.document_id, i.kind, i.title, i.deleted_at, len(i.files)) for i in items]
 
+    @retried  # two desktops restoring the same item: the second finds it gone, and says so
     def restore(self, trash_id: int) -> ChangeSet:
         with self._writer.writing() as write:
             self.take_back(write.session, [trash_id])

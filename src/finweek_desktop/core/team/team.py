@@ -3,15 +3,21 @@ they commit, and what `finweek team status` reports."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..database import current_revision, head_revision
+from . import upkeep
 from .listener import SLOW_POLL_SECONDS, ChangeListener
 
 if TYPE_CHECKING:
     from ..catalog.writer import CatalogWriter
+
+# How often an open desktop says how far its index follows the log (upkeep.py):
+# a window left open for weeks keeps its changes from being pruned.
+REPORT_SECONDS = 3600.0
 
 
 @dataclass(frozen=True)
@@ -42,6 +48,8 @@ class Team:
     def __init__(self, writer: CatalogWriter):
         self._writer = writer
         self.listener: ChangeListener | None = None
+        self.desktop: str | None = None  # this desktop's id in the team catalog (set at open; upkeep.py)
+        self._reported = time.monotonic()  # at open
 
     @property
     def shared(self) -> bool:
@@ -55,8 +63,22 @@ class Team:
         window follows on its own worker, and refreshes from what it heard)."""
         if not self.shared or self.listener is not None:
             return
-        self.listener = ChangeListener(self._writer.engine.url, wake or self.follow, poll=poll)
+        follow = wake or self.follow
+
+        def woken() -> None:
+            follow()
+            self._report_now_and_then()
+
+        self.listener = ChangeListener(self._writer.engine.url, woken, poll=poll)
         self.listener.start()
+
+    def _report_now_and_then(self) -> None:
+        if self.desktop is None or time.monotonic() - self._reported < REPORT_SECONDS:
+            return
+        self._reported = time.monotonic()
+        position = self._writer.require_follower().position()
+        if position is not None:
+            upkeep.report_applied(self._writer.engine, self.desktop, position.through)
 
     def follow(self) -> None:
         """Apply and announce what others wrote (what a notification triggers)."""
