@@ -325,6 +325,7 @@ class Bibliography:
         if record.kind == DocumentKind.NEWS_ARTICLE and not publishers and record.container:
             publishers = [record.container]
         organizations = [(name, OrganizationRole.AUTHOR.value) for name in record.institutions]
+        organizations += [(name, OrganizationRole.EDITOR.value) for name in record.editor_institutions]
         organizations += [(name, OrganizationRole.PUBLISHER.value) for name in publishers]
         tags = []
         for keyword in record.keywords:
@@ -397,6 +398,7 @@ def _resolve_files(record: RefRecord, base: Path) -> RefRecord:
 def _record_of(row, persons, tags, organizations) -> RefRecord:
     (doc_id, kind, title, subtitle, date, language, summary, place, url, doi, isbn, pages, report_number, event) = row
     institutions = [name for name, role in organizations if role == OrganizationRole.AUTHOR]
+    editor_institutions = [name for name, role in organizations if role == OrganizationRole.EDITOR]
     publishers = [name for name, role in organizations if role == OrganizationRole.PUBLISHER]
     container = None
     if kind == DocumentKind.SESSION_RECORD and event is not None:
@@ -413,6 +415,7 @@ def _record_of(row, persons, tags, organizations) -> RefRecord:
         abstract=summary or "",
         persons=tuple(persons),
         institutions=tuple(institutions),
+        editor_institutions=tuple(editor_institutions),
         publishers=tuple(publishers),
         place=place,
         url=url,

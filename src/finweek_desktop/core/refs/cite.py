@@ -29,7 +29,8 @@ styles are written for, are made up for here, before citeproc-py sees them:
   document with no author printed its title twice ("Opening ceremony.
   (2020). Opening ceremony."). CSL says substituted variables are empty for
   the rest of the entry; ``_suppress_substituted`` makes citeproc-py 0.11.1
-  (pinned) do that for variables a macro rendered too.
+  (pinned) do that for variables a macro rendered too, and for names (an
+  editor standing in for the author is not printed again as the editor).
 - It prints a ``<label variable="...">`` whose variable is empty (CSL: a
   label shows only with its variable), so Chicago ended a newspaper article
   with a stray "Edition."; ``_suppress_substituted`` fixes that too.
@@ -149,7 +150,31 @@ def _suppress_substituted() -> None:
                 return None  # a label of an empty variable: nothing (CSL 1.0.2, "Label")
         return plain_label(self, item, variable=variable, plural=plural, context=context, **kwargs)
 
+    plain_names = model.Names.process
+
+    def names(self, item, names_context=None, context=None, **kwargs):
+        layout_context = context if context is not None else self
+        repressed = layout_context.get_layout().repressed.get(self.tag, [])
+        variable = self.get("variable")
+        roles = variable.split()
+        kept = [role for role in roles if role not in repressed]
+        if not kept:  # every role substituted before: empty, so this element's own substitute, if any
+            substitute = self.substitute()
+            if substitute is None:
+                raise model.VariableError
+            return substitute.render(item, context=layout_context, **kwargs)
+        if len(kept) < len(roles):
+            self.set("variable", " ".join(kept))
+        try:
+            text = plain_names(self, item, names_context=names_context, context=context, **kwargs)
+        finally:
+            self.set("variable", variable)
+        for rendered in getattr(_rendering, "stack", ()):
+            rendered.extend((self.tag, role) for role in kept if role in item.reference)
+        return text
+
     model.Text._variable = _variable
+    model.Names.process = names
     model.Label.process = label
     model.Substitute.render = render
     model.Substitute._finweek_suppresses = True
@@ -166,7 +191,8 @@ def csl_item(record: RefRecord, key: str, style: str = "") -> dict:
                 item[role] = [{**n, "family": n["family"].upper()} if "family" in n else n for n in item[role]]
     if style == "apa" and "publisher" in item:
         # APA 7 (9.24, 10.2): when the author and publisher are the same, the publisher is omitted.
-        groups = {n["literal"].casefold() for n in item.get("author", []) if "literal" in n}
+        # (an editor who stands in for a missing author likewise)
+        groups = {n["literal"].casefold() for n in item.get("author") or item.get("editor", []) if "literal" in n}
         if item["publisher"].casefold() in groups:
             del item["publisher"]
     return item

@@ -19,8 +19,9 @@ class RefRecord:
     language: str | None = None
     abstract: str = ""
     persons: tuple[PersonName, ...] = ()  # authors and editors, in order
-    # Organizations: those that wrote the document, those that published it.
+    # Organizations: those that wrote the document, edited it, published it.
     institutions: tuple[str, ...] = ()
+    editor_institutions: tuple[str, ...] = ()
     publishers: tuple[str, ...] = ()
     place: str | None = None  # of publication
     url: str | None = None
@@ -36,6 +37,14 @@ class RefRecord:
     @property
     def authors(self) -> tuple[PersonName, ...]:
         return tuple(p for p in self.persons if p.role == "author")
+
+    @property
+    def institutional_authors(self) -> tuple[str, ...]:
+        """The organizations a format names as authors: those that wrote the
+        document, or, when nobody wrote or edited it, those that published it."""
+        if self.institutions or self.authors or self.editors or self.editor_institutions:
+            return self.institutions
+        return self.publishers
 
     @property
     def editors(self) -> tuple[PersonName, ...]:
