@@ -36,14 +36,14 @@ TI  - Economic Review of Macao
 PY  - 2020
 A2  - Macao Economic Services Bureau,
 ED  - Wong, Ho
-ER  - 
+ER  -~
 
 TY  - EDBOOK
 TI  - Hengqin Policy Handbook
 PY  - 2018
 ED  - Hengqin Development Office
-ER  - 
-"""
+ER  -~
+""".replace("~", " ")  # RIS ends an entry with "ER  - " (a trailing space)
 
 CSL_JSON = [
     {
