@@ -285,6 +285,7 @@ class Bibliography:
             result = self._imports.import_documents(
                 [new for _, new, _ in accepted],
                 procs=procs,
+                undo_as=f"Import {'1 reference' if total == 1 else f'{total} references'}",
                 progress=(lambda done, _t: progress("Adding documents", done, total)) if progress else None,
             )
             report.changes = result.changes
