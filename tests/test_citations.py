@@ -136,3 +136,22 @@ def test_cited_positions_out_of_range_are_refused():
     records = [RefRecord(kind="report", title="One", date="2020")]
     with pytest.raises(ValueError, match="cited positions"):
         in_text(records, "gb7714", cited=[3])
+
+
+def test_finweek_cite_prints_a_title_once_for_a_document_without_author(finweek):
+    import json
+
+    code, out, err = finweek("add", "--kind", "initiative", "--title", "Hengqin Green Finance Pledge", "--json")
+    assert code == 0, err
+    doc_id = str(json.loads(out)["id"])
+    for style, expected in (
+        ("apa", "Hengqin Green Finance Pledge. (n.d.)."),
+        ("chicago", "“Hengqin Green Finance Pledge”. n.d."),
+        ("gb7714", "[1] Hengqin Green Finance Pledge[Z]."),
+    ):
+        code, out, err = finweek("cite", doc_id, "--style", style)
+        assert code == 0, err
+        assert out.strip() == expected
+        code, out, err = finweek("cite", doc_id, "--style", style, "--format", "html")
+        assert code == 0, err
+        assert out.count("Hengqin Green Finance Pledge") == 1
