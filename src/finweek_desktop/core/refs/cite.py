@@ -95,6 +95,7 @@ def _style_text(style: str) -> bytes:
     return text.encode("utf-8")
 
 
+_patching = threading.Lock()  # citations are formatted on the window's workers too
 _rendering = threading.local()  # per thread: a stack of lists, the variables a substitute's child rendered
 
 
@@ -103,8 +104,12 @@ def _suppress_substituted() -> None:
     through a macro too, as empty for the rest of the entry (see above)."""
     from citeproc import model
 
-    if getattr(model.Substitute, "_finweek_suppresses", False):
-        return
+    with _patching:
+        if not getattr(model.Substitute, "_finweek_suppresses", False):
+            _patch(model)
+
+
+def _patch(model) -> None:
     plain_variable = model.Text._variable
 
     def _variable(self, item, context):
@@ -154,7 +159,10 @@ def _suppress_substituted() -> None:
 
     def names(self, item, names_context=None, context=None, **kwargs):
         layout_context = context if context is not None else self
-        repressed = layout_context.get_layout().repressed.get(self.tag, [])
+        try:
+            repressed = getattr(layout_context.get_layout(), "repressed", {}).get(self.tag, [])
+        except IndexError:  # outside a layout (no entry being rendered): nothing substituted
+            repressed = []
         variable = self.get("variable")
         roles = variable.split()
         kept = [role for role in roles if role not in repressed]
