@@ -108,3 +108,24 @@ def test_the_cli_imports_undo_in_one_step(finweek, tmp_path):
     assert finweek("redo")[0] == 0
     code, out, _ = finweek("list", "--json")
     assert len(json.loads(out)) == seeded + 4
+
+
+def test_a_reference_import_is_one_undo_step_on_a_team_catalog(tmp_path, postgres_url):
+    from finweek_desktop.core.startup import open_catalog
+
+    (tmp_path / "report.txt").write_text("cross-border settlement in Hengqin\n", encoding="utf-8")
+    (tmp_path / "refs.bib").write_text(BIBTEX, encoding="utf-8")
+    catalog = open_catalog(tmp_path / "team", database_url=postgres_url, seed=False)
+    try:
+        service = catalog.service
+        before = titles(service)
+        report = service.bibliography.import_files([tmp_path / "refs.bib"])
+        assert len(report.added) == 3
+        assert service.history.next_undo().description == "Import 3 references"
+        service.history.undo()
+        assert titles(service) == before
+        service.history.redo()
+        assert len(titles(service)) == len(before) + 3
+        assert service.search("settlement").total == 1
+    finally:
+        catalog.close()
