@@ -10,7 +10,7 @@ import threading
 
 from gui_helpers import dialog, idle, press, titles
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QComboBox, QFileDialog, QMessageBox, QPushButton
+from PySide6.QtWidgets import QComboBox, QFileDialog, QLabel, QMessageBox, QPushButton
 
 from finweek_desktop.gui import backups as backups_module
 from finweek_desktop.gui.batch_edit import BatchEditDialog
@@ -94,8 +94,8 @@ def test_batch_edit_of_selected_rows_shows_everywhere_and_one_undo_restores_them
     qtbot.waitUntil(lambda: "Macao Monetary Authority" in window.detail.organizations.text(), timeout=10000)
     assert "editor" in window.detail.organizations.text()
     assert window.detail.kind.text() == "INITIATIVE"
-    assert window.detail._fields["date"].text() == "2021-05"
-    assert window.detail._fields["session"].text() == session.name
+    assert window.detail.findChild(QLabel, "field_date").text() == "2021-05"
+    assert window.detail.findChild(QLabel, "field_session").text() == session.name
     assert window.undo_action.isEnabled() and "Edit 3 documents" in window.undo_action.toolTip()
 
     # one Ctrl+Z restores all three
