@@ -173,6 +173,6 @@ def test_citations_name_an_editor_organization_once(empty_catalog):
     doc_id = service.documents.create_document(EDITED[1]).id
     [apa] = service.bibliography.cite([doc_id], "apa")
     # the editor stands for the author, and is not repeated as editor or publisher (APA 7)
-    assert apa == "Macao Monetary Authority (ed.). (2021). Macao Financial Yearbook 2021."
+    assert apa == "Macao Monetary Authority (Ed.). (2021). Macao Financial Yearbook 2021."
     [gb] = service.bibliography.cite([doc_id], "gb7714")
     assert gb.count("Macao Monetary Authority") == 2 and gb.startswith("[1] Macao Monetary Authority.")

@@ -33,7 +33,8 @@ styles are written for, are made up for here, before citeproc-py sees them:
   editor standing in for the author is not printed again as the editor).
 - It prints a ``<label variable="...">`` whose variable is empty (CSL: a
   label shows only with its variable), so Chicago ended a newspaper article
-  with a stray "Edition."; ``_suppress_substituted`` fixes that too.
+  with a stray "Edition."; ``_suppress_substituted`` fixes that too, and
+  title-cases a label in the style's language ("(Ed.)" in APA, not "(ed.)").
 - It does not collapse citation numbers: a style asking for
   ``collapse="citation-number"`` (GB/T 7714) got "[1,2,3]". Runs of three or
   more consecutive numbers become a range ("[1-3,5]"), as the CSL
@@ -155,6 +156,14 @@ def _patch(model) -> None:
                 return None  # a label of an empty variable: nothing (CSL 1.0.2, "Label")
         return plain_label(self, item, variable=variable, plural=plural, context=context, **kwargs)
 
+    def label_markup(self, text):
+        # A term's text-case="title" ("(Ed.)" in APA) in the style's own language: citeproc-py passed
+        # no language here, and title case applies only to English, so a label kept its lower case.
+        if text:
+            language = self.get_root().get("default-locale", "en")[:2]
+            return self.wrap(self.format(self.case(self.strip_periods(text), language)))
+        return None
+
     plain_names = model.Names.process
 
     def names(self, item, names_context=None, context=None, **kwargs):
@@ -184,6 +193,7 @@ def _patch(model) -> None:
     model.Text._variable = _variable
     model.Names.process = names
     model.Label.process = label
+    model.Label.markup = label_markup
     model.Substitute.render = render
     model.Substitute._finweek_suppresses = True
 
