@@ -277,3 +277,24 @@ def test_export_of_every_document_and_a_backup_leave_the_window_responsive(
     assert len(archives) == 1 and archives[0].stat().st_size > 0
     ticks.timer.stop()
     backup_ticks.timer.stop()
+
+
+# -- GB/T 7714 in-text citation of a selection ----------------------------------------------
+
+
+def test_copy_citation_of_four_selected_rows_in_gb7714_is_a_range(qtbot, window):
+    from PySide6.QtWidgets import QApplication
+
+    tab = window.all_tab
+    qtbot.waitUntil(lambda: not tab.model.loading, timeout=10000)
+    ids = [tab.model.id_at(row) for row in range(4)]
+    click_row(qtbot, tab, ids[0])
+    for doc_id in ids[1:]:
+        click_row(qtbot, tab, doc_id, Qt.KeyboardModifier.ControlModifier)
+    clipboard = QApplication.clipboard()
+    clipboard.clear()
+    window.copy_citation_action.trigger()  # GB/T 7714 by default
+    qtbot.waitUntil(lambda: clipboard.text() != "", timeout=10000)
+    idle(qtbot, window)
+    assert clipboard.text() == "[1-4]"
+    assert "<sup>[1-4]</sup>" in clipboard.mimeData().html()
