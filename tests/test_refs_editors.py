@@ -176,3 +176,60 @@ def test_citations_name_an_editor_organization_once(empty_catalog):
     assert apa == "Macao Monetary Authority (Ed.). (2021). Macao Financial Yearbook 2021."
     [gb] = service.bibliography.cite([doc_id], "gb7714")
     assert gb.count("Macao Monetary Authority") == 2 and gb.startswith("[1] Macao Monetary Authority.")
+
+
+# -- every organization and role, through a finweek export and back ----------------------------
+
+
+@pytest.mark.parametrize(("fmt", "name"), [("bibtex", "seed.bib"), ("ris", "seed.ris"), ("csl-json", "seed.json")])
+def test_the_seeded_catalog_round_trips_with_every_organization_in_its_role(catalog, tmp_path, fmt, name):
+    """The formats make a publisher an institutional author and hold one
+    publisher and no organizer; the export's own field brings the catalog's
+    roles back: three publishers stay three publishers, a news item's
+    mentioned organizations stay mentioned, an editor organization is no person."""
+    service = catalog.service
+    ids = [d.id for d in service.documents.list_documents()]
+    path = tmp_path / name
+    service.bibliography.export_to(ids, fmt, path)
+    target = open_catalog(tmp_path / "target", seed=False)
+    try:
+        report = target.service.bibliography.import_files([path])
+        assert report.refused == [] and report.duplicates == [] and len(report.added) == len(ids)
+        for (new_id, _title), old_id in zip(report.added, ids, strict=True):
+            assert people_and_organizations(target.service, new_id) == people_and_organizations(service, old_id)
+        roles = {role for i, _ in report.added for _, role in people_and_organizations(target.service, i)[1]}
+        assert {"publisher", "editor", "mentioned"} <= roles
+    finally:
+        target.close()
+
+
+def test_an_organization_another_tool_added_is_kept_beside_the_exported_roles(empty_catalog, tmp_path):
+    path = tmp_path / "edited.bib"
+    path.write_text(
+        "@techreport{finweek7,\n"
+        "  author = {{{Hengqin Finance Association}} and {{Zhuhai Finance Bureau}}},\n"
+        "  title = {Cross-border Insurance Report},\n"
+        "  year = {2021},\n"
+        "  finweek-organizations = {publisher: Hengqin Finance Association; organizer: Macao 100%3B Fund},\n"
+        "}\n",
+        encoding="utf-8",
+    )
+    service = empty_catalog.service
+    [(doc_id, _title)] = service.bibliography.import_files([path]).added
+    assert people_and_organizations(service, doc_id)[1] == [
+        ("Hengqin Finance Association", "publisher"),
+        ("Macao 100; Fund", "organizer"),
+        ("Zhuhai Finance Bureau", "author"),  # added in another tool: from the standard field
+    ]
+
+
+def test_a_custom_field_that_is_not_ours_is_ignored(empty_catalog, tmp_path):
+    path = tmp_path / "endnote.ris"
+    path.write_text(
+        "TY  - RPRT\nTI  - Green Bond Review\nPY  - 2019\nAU  - Macao Monetary Authority,\n"
+        "C8  - finweek-organizations: reviewer: Someone Else\nER  -~\n".replace("~", " "),
+        encoding="utf-8",
+    )
+    service = empty_catalog.service
+    [(doc_id, _title)] = service.bibliography.import_files([path]).added
+    assert people_and_organizations(service, doc_id)[1] == [("Macao Monetary Authority", "author")]

@@ -328,6 +328,14 @@ class Bibliography:
         organizations = [(name, OrganizationRole.AUTHOR.value) for name in record.institutions]
         organizations += [(name, OrganizationRole.EDITOR.value) for name in record.editor_institutions]
         organizations += [(name, OrganizationRole.PUBLISHER.value) for name in publishers]
+        persons = record.persons
+        if record.roles:
+            # A finweek export: the organizations and roles as the catalog held them (a publisher
+            # the formats made an institutional author is a publisher again; an organizer, a
+            # second publisher come back), plus any organization another tool added since.
+            carried = {name.casefold() for name, _role in record.roles}
+            organizations = list(record.roles) + [o for o in organizations if o[0].casefold() not in carried]
+            persons = tuple(p for p in persons if not (p.literal and p.literal.casefold() in carried))
         tags = []
         for keyword in record.keywords:
             try:
@@ -343,7 +351,7 @@ class Bibliography:
             summary=record.abstract,
             tags=tuple(dict.fromkeys(tags)),
             organizations=tuple(dict.fromkeys(organizations)),
-            persons=record.persons,
+            persons=persons,
             place_published=record.place,
             url=record.url,
             doi=record.doi,
@@ -427,4 +435,5 @@ def _record_of(row, persons, tags, organizations) -> RefRecord:
         container=container,
         keywords=tuple(tags),
         document_id=doc_id,
+        roles=tuple(organizations),
     )

@@ -21,7 +21,7 @@ from pylatexenc.latex2text import LatexNodes2Text
 
 from ..dates import PartialDate
 from ..records import PersonName
-from .record import ParsedFile, RefRecord
+from .record import ROLES_FIELD, ParsedFile, RefRecord, decode_roles, encode_roles
 from .types import bibtex_type, kind_of_bibtex
 
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
@@ -84,6 +84,8 @@ def write(records: Iterable[RefRecord]) -> Iterable[str]:
             fields.append(("abstract", escape(record.abstract)))
         if record.keywords:
             fields.append(("keywords", escape(", ".join(record.keywords))))
+        if record.roles:
+            fields.append((ROLES_FIELD, encode_roles(record.roles)))
         lines = [f"@{entry_type}{{{record.key},"]
         for name, value in fields:
             lines.append(f"  {name} = {{{value}}},")
@@ -178,6 +180,7 @@ def _record(entry, is_institution) -> RefRecord:
         container=text("booktitle", "journal", "journaltitle"),
         keywords=keywords,
         files=tuple(parse_file_field(raw["file"])) if isinstance(raw.get("file"), str) else (),
+        roles=decode_roles(raw[ROLES_FIELD]) if isinstance(raw.get(ROLES_FIELD), str) else (),
     )
 
 

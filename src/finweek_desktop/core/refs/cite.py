@@ -201,6 +201,7 @@ def _patch(model) -> None:
 def csl_item(record: RefRecord, key: str, style: str = "") -> dict:
     item = item_of(record)
     item["id"] = key
+    item.pop("custom", None)  # the catalog's own data, nothing to cite
     for role in ("author", "editor"):
         names = item.get(role)
         if names:

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 
 from ..dates import PartialDate
 from ..records import PersonName
-from .record import ParsedFile, RefRecord
+from .record import ROLES_FIELD, ParsedFile, RefRecord, roles_of
 from .types import csl_type, kind_of_csl
 
 
@@ -50,6 +50,8 @@ def item_of(record: RefRecord) -> dict:
     ):
         if value:
             item[key] = value
+    if record.roles:  # CSL-JSON's place for data of an application's own
+        item["custom"] = {ROLES_FIELD: [{"name": name, "role": role} for name, role in record.roles]}
     return item
 
 
@@ -149,6 +151,7 @@ def _record(item: dict, label: str, is_institution) -> RefRecord:
         report_number=_text(item, "number"),
         container=_text(item, "container-title"),
         keywords=keywords,
+        roles=roles_of(item["custom"].get(ROLES_FIELD)) if isinstance(item.get("custom"), dict) else (),
     )
 
 

@@ -16,7 +16,7 @@ import rispy
 
 from ..dates import PartialDate
 from ..records import PersonName
-from .record import ParsedFile, RefRecord
+from .record import ROLES_FIELD, ParsedFile, RefRecord, decode_roles, encode_roles
 from .types import kind_of_ris, ris_type
 
 
@@ -68,6 +68,8 @@ def entry_of(record: RefRecord) -> dict:
         entry["keywords"] = list(record.keywords)
     if record.key:
         entry["id"] = record.key
+    if record.roles:  # EndNote's eighth custom field, marked as ours
+        entry["custom8"] = f"{ROLES_FIELD}: {encode_roles(record.roles)}"
     return entry
 
 
@@ -181,7 +183,14 @@ def _record(entry: dict, label: str, is_institution) -> RefRecord:
         container=_one(entry, "secondary_title", "journal_name", "alternate_title3"),
         keywords=tuple(k.strip() for k in entry.get("keywords") or [] if k.strip()),
         files=tuple(str(f).strip() for f in files if str(f).strip()),
+        roles=_roles(entry),
     )
+
+
+def _roles(entry: dict) -> tuple[tuple[str, str], ...]:
+    value = _one(entry, "custom8") or ""
+    prefix = f"{ROLES_FIELD}:"
+    return decode_roles(value[len(prefix) :]) if value.startswith(prefix) else ()
 
 
 def _one(entry: dict, *keys: str) -> str | None:
