@@ -28,10 +28,10 @@ class BatchEditDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("batchEditDialog")
         self.setWindowTitle(f"Edit {count} documents" if count != 1 else "Edit 1 document")
-        self.setMinimumWidth(460)
+        self.setMinimumWidth(580)  # an organization's full name fits, and the date's hint
 
         intro = QLabel(
-            f"Tick what to change on each of the {count} selected documents. Ctrl+Z undoes the whole edit at once."
+            f"Tick what to change on each of the {count} selected documents.\nCtrl+Z undoes the whole edit at once."
             if count != 1
             else "Tick what to change. Ctrl+Z undoes it."
         )
@@ -49,6 +49,7 @@ class BatchEditDialog(QDialog):
         self.date = QLineEdit()
         self.date.setObjectName("batchDate")
         self.date.setPlaceholderText("YYYY, YYYY-MM or YYYY-MM-DD; empty clears it")
+        self.date.setToolTip("A year, a month or a day; ticked and left empty, it clears every selected date")
 
         self.session_box = QCheckBox("Session")
         self.session_box.setObjectName("batchSessionBox")
@@ -71,7 +72,8 @@ class BatchEditDialog(QDialog):
         self.role = QComboBox()
         self.role.setObjectName("batchRole")
         for role in OrganizationRole:
-            self.role.addItem(role.value, role.value)
+            self.role.addItem(role.value.capitalize(), role.value)
+        self.role.setToolTip("The organization's role in each document")
 
         grid = QGridLayout()
         grid.addWidget(self.kind_box, 0, 0)
@@ -83,7 +85,8 @@ class BatchEditDialog(QDialog):
         grid.addWidget(self.org_box, 3, 0)
         grid.addWidget(self.organization, 3, 1)
         grid.addWidget(self.role, 3, 2)
-        grid.setColumnStretch(1, 1)
+        grid.setColumnStretch(1, 3)
+        grid.setColumnStretch(2, 1)
         # Touching a field ticks it.
         self.kind.activated.connect(lambda _i: self.kind_box.setChecked(True))
         self.date.textEdited.connect(lambda _t: self.date_box.setChecked(True))

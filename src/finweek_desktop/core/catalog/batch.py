@@ -41,7 +41,8 @@ class BatchEdit:
         add_organizations: Sequence[tuple[str, str]] = (),
     ) -> BatchResult:
         """Set ``kind``, ``date`` (None or "" clears it) and ``session_id``
-        (None takes the documents out of their session) on every document,
+        (None takes the documents out of their session; a session sets its
+        event on them too) on every document,
         and link each ``(organization name, role)``; fields not given stay.
         Everything or nothing is saved; undone as one step."""
         doc_ids = list(dict.fromkeys(doc_ids))
@@ -61,8 +62,11 @@ class BatchEdit:
             raise ValueError("nothing to change: give a kind, a date, a session or an organization")
         with self._writer.writing() as write:
             session = write.session
-            if fields.get("session_id") is not None and session.get(EventSession, fields["session_id"]) is None:
-                raise NotFound(f"no session with id {fields['session_id']}")
+            if fields.get("session_id") is not None:
+                chosen = session.get(EventSession, fields["session_id"])
+                if chosen is None:
+                    raise NotFound(f"no session with id {fields['session_id']}")
+                fields["event_id"] = chosen.event_id  # a session is part of its event: the documents are too
             undo: list[dict] = []
             redo: list[dict] = []
             changed: list[int] = []

@@ -285,6 +285,7 @@ class Bibliography:
             result = self._imports.import_documents(
                 [new for _, new, _ in accepted],
                 procs=procs,
+                undo_as=f"Import {'1 reference' if total == 1 else f'{total} references'}",
                 progress=(lambda done, _t: progress("Adding documents", done, total)) if progress else None,
             )
             report.changes = result.changes
@@ -325,7 +326,16 @@ class Bibliography:
         if record.kind == DocumentKind.NEWS_ARTICLE and not publishers and record.container:
             publishers = [record.container]
         organizations = [(name, OrganizationRole.AUTHOR.value) for name in record.institutions]
+        organizations += [(name, OrganizationRole.EDITOR.value) for name in record.editor_institutions]
         organizations += [(name, OrganizationRole.PUBLISHER.value) for name in publishers]
+        persons = record.persons
+        if record.roles:
+            # A finweek export: the organizations and roles as the catalog held them (a publisher
+            # the formats made an institutional author is a publisher again; an organizer, a
+            # second publisher come back), plus any organization another tool added since.
+            carried = {name.casefold() for name, _role in record.roles}
+            organizations = list(record.roles) + [o for o in organizations if o[0].casefold() not in carried]
+            persons = tuple(p for p in persons if not (p.literal and p.literal.casefold() in carried))
         tags = []
         for keyword in record.keywords:
             try:
@@ -341,7 +351,7 @@ class Bibliography:
             summary=record.abstract,
             tags=tuple(dict.fromkeys(tags)),
             organizations=tuple(dict.fromkeys(organizations)),
-            persons=record.persons,
+            persons=persons,
             place_published=record.place,
             url=record.url,
             doi=record.doi,
@@ -397,6 +407,7 @@ def _resolve_files(record: RefRecord, base: Path) -> RefRecord:
 def _record_of(row, persons, tags, organizations) -> RefRecord:
     (doc_id, kind, title, subtitle, date, language, summary, place, url, doi, isbn, pages, report_number, event) = row
     institutions = [name for name, role in organizations if role == OrganizationRole.AUTHOR]
+    editor_institutions = [name for name, role in organizations if role == OrganizationRole.EDITOR]
     publishers = [name for name, role in organizations if role == OrganizationRole.PUBLISHER]
     container = None
     if kind == DocumentKind.SESSION_RECORD and event is not None:
@@ -413,6 +424,7 @@ def _record_of(row, persons, tags, organizations) -> RefRecord:
         abstract=summary or "",
         persons=tuple(persons),
         institutions=tuple(institutions),
+        editor_institutions=tuple(editor_institutions),
         publishers=tuple(publishers),
         place=place,
         url=url,
@@ -423,4 +435,5 @@ def _record_of(row, persons, tags, organizations) -> RefRecord:
         container=container,
         keywords=tuple(tags),
         document_id=doc_id,
+        roles=tuple(organizations),
     )

@@ -20,7 +20,7 @@ from __future__ import annotations
 import getpass
 import json
 import socket
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -117,6 +117,21 @@ class History:
         """An undo step that sets ``step[key]`` back to ``before``, its redo to ``after``."""
         self.record(session, action, description, undo=[{**step, key: before}], redo=[{**step, key: after}])
 
+    def record_added(self, doc_ids: Sequence[int], description: str) -> None:
+        """One undo step for documents a bulk import added over several
+        transactions (its batches): undo moves them all to the trash, redo
+        takes them all back. Its own transaction, after the import's."""
+        if not doc_ids:
+            return
+        with self._writer.writing() as write:
+            self.record(
+                write.session,
+                "import",
+                description,
+                undo=[{"op": "trash", "document_ids": list(doc_ids)}],
+                redo=[{"op": "untrash", "trash_ids": []}],  # filled in when undone
+            )
+
     def steps(self) -> list[Step]:
         with self._writer.read() as session:
             return [
@@ -177,14 +192,18 @@ class History:
                 entry.undo = json.dumps(steps, ensure_ascii=False)
             else:
                 entry.redo = json.dumps(steps, ensure_ascii=False)
-            # Redoing a delete trashes the documents anew: their undo must
-            # restore the new trash items, not the ones restored before.
-            if not undo and any(a is not None for a in after):
-                inverse = json.loads(entry.undo)
+            # Redoing a delete (or undoing an import) trashes the documents
+            # anew: the way back must restore the new trash items, not the
+            # ones restored before.
+            if any(a is not None for a in after):
+                inverse = json.loads(entry.redo if undo else entry.undo)
                 for step, trash_ids in zip(inverse, after, strict=False):
                     if trash_ids is not None and step["op"] == "untrash":
                         step["trash_ids"] = trash_ids
-                entry.undo = json.dumps(inverse)
+                if undo:
+                    entry.redo = json.dumps(inverse)
+                else:
+                    entry.undo = json.dumps(inverse)
             entry.undone = undo
             description = entry.description
         return Undone(description, write.changes)

@@ -30,6 +30,7 @@ removes; never a row without its file.
 from __future__ import annotations
 
 import itertools
+import logging
 import os
 import re
 import time
@@ -52,8 +53,11 @@ from ..search.schema import IndexedDocument
 from ..vocabulary import OrganizationRole
 from .attaching import Attachments
 from .common import NotFound, clean_tag_name, document_row
+from .history import History
 from .integrity import Integrity
 from .writer import CatalogWriter, retry_conflicts
+
+log = logging.getLogger(__name__)
 
 DEFAULT_BATCH_SIZE = 500
 # From this many documents on, the index is written by two processes.
@@ -93,11 +97,19 @@ class _Prepared:
 class Imports:
     """Bulk import: many documents at once, through the catalog's writer."""
 
-    def __init__(self, writer: CatalogWriter, index: SearchIndex, integrity: Integrity, attachments: Attachments):
+    def __init__(
+        self,
+        writer: CatalogWriter,
+        index: SearchIndex,
+        integrity: Integrity,
+        attachments: Attachments,
+        history: History,
+    ):
         self.writer = writer
         self.index = index
         self.integrity = integrity
         self.attachments = attachments
+        self.history = history
 
     def import_documents(self, items: Iterable[ImportItem | NewDocument], **options) -> ImportReport:
         """See ``import_documents``."""
@@ -115,6 +127,7 @@ def import_documents(
     cancelled: Callable[[], bool] | None = None,
     allow_duplicate_files: bool = False,
     sandbox: bool = True,
+    undo_as: str | None = None,
 ) -> ImportReport:
     """Create every document of ``items``; returns their ids in order.
 
@@ -128,6 +141,10 @@ def import_documents(
     skipped and reported unless ``allow_duplicate_files``; so is an item
     whose file cannot be read. ``content`` is never checked for duplicates:
     the same text is stored once and linked.
+
+    The whole import is one undo step (``undo_as`` its description, by
+    default "Import N documents"): undo moves every document it added to the
+    trash, redo brings them back.
     """
     started = time.perf_counter()
     iterator = iter(items)
@@ -176,6 +193,12 @@ def import_documents(
         imports.index.add_many(indexed(), procs=procs)
         follower.mark_applied(state.seqs)
     imports.writer.catch_up(wait=True)
+    if ids:
+        what = "1 document" if len(ids) == 1 else f"{len(ids)} documents"
+        try:
+            imports.history.record_added(ids, undo_as or f"Import {what}")
+        except Exception as exc:  # the documents are saved: the import is not failed for its undo step
+            log.warning("the import of %s was saved but cannot be undone as one step: %s", what, exc)
     duplicates = [
         *state.duplicates,
         *(

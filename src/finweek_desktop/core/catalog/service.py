@@ -54,7 +54,7 @@ class CatalogService:
         self.places = HitPlaces(self.writer, index)
         self.highlights = Highlights(self.writer, index, self.attachments.page_words)
         self.integrity = Integrity(self.writer, index, self.documents, self.attachments)
-        self.imports = Imports(self.writer, index, self.integrity, self.attachments)
+        self.imports = Imports(self.writer, index, self.integrity, self.attachments, self.history)
         self.bibliography = Bibliography(self.writer, self.documents, self.reference, self.imports, self.attachments)
         self.collections = Collections(self.writer, self.history, index)
         self.notes = Notes(self.writer, self.history)

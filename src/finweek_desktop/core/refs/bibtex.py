@@ -2,7 +2,7 @@
 
 Out: one entry per record, keyed ``finweek<id>``; persons as ``Family,
 Given``, a name kept whole in braces, an organization as an institutional
-author in double braces; the date both as BibTeX's ``year``/``month`` and as
+author or editor in double braces; the date both as BibTeX's ``year``/``month`` and as
 biblatex's ``date`` in its own precision. In: the entries JabRef, Zotero
 and EndNote write, with LaTeX decoded (``pylatexenc``, bibtexparser's own
 dependency) in text fields and the ``file`` field in JabRef's
@@ -21,7 +21,7 @@ from pylatexenc.latex2text import LatexNodes2Text
 
 from ..dates import PartialDate
 from ..records import PersonName
-from .record import ParsedFile, RefRecord
+from .record import ROLES_FIELD, ParsedFile, RefRecord, decode_roles, encode_roles
 from .types import bibtex_type, kind_of_bibtex
 
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
@@ -53,11 +53,11 @@ def write(records: Iterable[RefRecord]) -> Iterable[str]:
     for record in records:
         entry_type = bibtex_type(record.kind)
         fields: list[tuple[str, str]] = []
-        institutions = record.institutions or (record.publishers if not record.authors else ())
+        institutions = record.institutional_authors
         if record.authors or institutions:
             fields.append(("author", _names(record.authors, institutions)))
-        if record.editors:
-            fields.append(("editor", _names(record.editors)))
+        if record.editors or record.editor_institutions:
+            fields.append(("editor", _names(record.editors, record.editor_institutions)))
         fields.append(("title", escape(record.title)))
         if record.subtitle:
             fields.append(("subtitle", escape(record.subtitle)))
@@ -84,6 +84,8 @@ def write(records: Iterable[RefRecord]) -> Iterable[str]:
             fields.append(("abstract", escape(record.abstract)))
         if record.keywords:
             fields.append(("keywords", escape(", ".join(record.keywords))))
+        if record.roles:
+            fields.append((ROLES_FIELD, encode_roles(record.roles)))
         lines = [f"@{entry_type}{{{record.key},"]
         for name, value in fields:
             lines.append(f"  {name} = {{{value}}},")
@@ -151,11 +153,11 @@ def _record(entry, is_institution) -> RefRecord:
         raise ValueError("the entry has no title")
     publishers = tuple(p for p in (text("publisher"), text("institution"), text("organization"), text("school")) if p)
     persons: list[PersonName] = []
-    institutions: list[str] = []
+    institutions: dict[str, list[str]] = {"author": [], "editor": []}
     for role in ("author", "editor"):
         names = raw.get(role)
         for name in names if isinstance(names, list) else []:
-            _add_name(name, role, publishers, is_institution, persons, institutions)
+            _add_name(name, role, publishers, is_institution, persons, institutions[role])
     keywords = tuple(k.strip() for k in re.split(r"[,;]", text("keywords") or "") if k.strip())
     return RefRecord(
         kind=kind_of_bibtex(entry.entry_type).value,
@@ -166,7 +168,8 @@ def _record(entry, is_institution) -> RefRecord:
         language=text("language", "langid"),
         abstract=text("abstract") or "",
         persons=tuple(persons),
-        institutions=tuple(dict.fromkeys(institutions)),
+        institutions=tuple(dict.fromkeys(institutions["author"])),
+        editor_institutions=tuple(dict.fromkeys(institutions["editor"])),
         publishers=publishers[:1],
         place=text("address", "location"),
         url=text("url"),
@@ -177,21 +180,23 @@ def _record(entry, is_institution) -> RefRecord:
         container=text("booktitle", "journal", "journaltitle"),
         keywords=keywords,
         files=tuple(parse_file_field(raw["file"])) if isinstance(raw.get("file"), str) else (),
+        roles=decode_roles(raw[ROLES_FIELD]) if isinstance(raw.get(ROLES_FIELD), str) else (),
     )
 
 
 def _add_name(name: str, role: str, publishers, is_institution, persons: list, institutions: list) -> None:
+    """One name of ``role`` (author or editor): a person into ``persons``, an
+    institution (double braces, or a name given whole that reads as one)
+    into ``institutions``, the organizations in that role."""
     name = name.strip()
     if not name:
         return
     if name.startswith("{{") and name.endswith("}}"):
-        institutions.append(text_of(name[2:-2])) if role == "author" else persons.append(
-            PersonName("", "", text_of(name[2:-2]), role)
-        )
+        institutions.append(text_of(name[2:-2]))
         return
     if name.startswith("{") and name.endswith("}") and _balanced(name[1:-1]):
         whole = text_of(name[1:-1])
-        if role == "author" and is_institution(whole, publishers):
+        if is_institution(whole, publishers):
             institutions.append(whole)
         else:
             persons.append(PersonName("", "", whole, role))
@@ -204,7 +209,7 @@ def _add_name(name: str, role: str, publishers, is_institution, persons: list, i
     words = name.split()
     if len(words) == 1:
         whole = text_of(name)
-        if role == "author" and is_institution(whole, publishers):
+        if is_institution(whole, publishers):
             institutions.append(whole)
         else:
             persons.append(PersonName("", "", whole, role))

@@ -1,6 +1,6 @@
 """CSL-JSON out and in: the array of items citeproc-js, citeproc-py, Zotero
 and pandoc read. Persons as ``{"family", "given"}`` or ``{"literal"}``;
-organizations as ``{"literal"}``; dates as ``issued.date-parts`` in their
+organizations (authors, editors) as ``{"literal"}``; dates as ``issued.date-parts`` in their
 own precision."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 
 from ..dates import PartialDate
 from ..records import PersonName
-from .record import ParsedFile, RefRecord
+from .record import ROLES_FIELD, ParsedFile, RefRecord, roles_of
 from .types import csl_type, kind_of_csl
 
 
@@ -23,12 +23,12 @@ def _name(person: PersonName) -> dict:
 
 def item_of(record: RefRecord) -> dict:
     item: dict = {"id": record.key, "type": csl_type(record.kind), "title": record.title}
-    institutions = record.institutions or (record.publishers if not record.authors else ())
+    institutions = record.institutional_authors
     authors = [_name(p) for p in record.authors] + [{"literal": name} for name in institutions]
     if authors:
         item["author"] = authors
-    if record.editors:
-        item["editor"] = [_name(p) for p in record.editors]
+    if record.editors or record.editor_institutions:
+        item["editor"] = [_name(p) for p in record.editors] + [{"literal": name} for name in record.editor_institutions]
     if record.subtitle:
         item["title-short"] = record.title
         item["title"] = f"{record.title}: {record.subtitle}"
@@ -50,6 +50,8 @@ def item_of(record: RefRecord) -> dict:
     ):
         if value:
             item[key] = value
+    if record.roles:  # CSL-JSON's place for data of an application's own
+        item["custom"] = {ROLES_FIELD: [{"name": name, "role": role} for name, role in record.roles]}
     return item
 
 
@@ -108,7 +110,7 @@ def _record(item: dict, label: str, is_institution) -> RefRecord:
         title, subtitle = short, title[len(short) + 2 :]
     publishers = tuple(p for p in [_text(item, "publisher")] if p)
     persons: list[PersonName] = []
-    institutions: list[str] = []
+    institutions: dict[str, list[str]] = {"author": [], "editor": []}
     for key, role in (("author", "author"), ("editor", "editor")):
         names = item.get(key) or []
         if not isinstance(names, list):
@@ -122,8 +124,8 @@ def _record(item: dict, label: str, is_institution) -> RefRecord:
             particle = " ".join(str(name.get("non-dropping-particle") or "").split())
             if particle:
                 family = f"{particle} {family}"
-            if literal and role == "author" and is_institution(literal, publishers):
-                institutions.append(literal)
+            if literal and is_institution(literal, publishers):
+                institutions[role].append(literal)
             elif literal:
                 persons.append(PersonName("", "", literal, role))
             elif family:
@@ -138,7 +140,8 @@ def _record(item: dict, label: str, is_institution) -> RefRecord:
         language=_text(item, "language"),
         abstract=_text(item, "abstract") or "",
         persons=tuple(persons),
-        institutions=tuple(dict.fromkeys(institutions)),
+        institutions=tuple(dict.fromkeys(institutions["author"])),
+        editor_institutions=tuple(dict.fromkeys(institutions["editor"])),
         publishers=publishers,
         place=_text(item, "publisher-place"),
         url=_text(item, "URL"),
@@ -148,6 +151,7 @@ def _record(item: dict, label: str, is_institution) -> RefRecord:
         report_number=_text(item, "number"),
         container=_text(item, "container-title"),
         keywords=keywords,
+        roles=roles_of(item["custom"].get(ROLES_FIELD)) if isinstance(item.get("custom"), dict) else (),
     )
 
 

@@ -1,8 +1,8 @@
 """RIS out and in, through ``rispy``.
 
-Persons as ``AU - Family, Given`` (editors ``A2``), a name kept whole as
-it is, an organization as EndNote's corporate author: the name with a
-trailing comma. Dates as ``PY`` (year) and ``DA`` (``YYYY/MM/DD/``, empty
+Persons as ``AU - Family, Given`` (editors ``A2``; ``ED`` read too), a name
+kept whole as it is, an organization as EndNote's corporate author or
+editor: the name with a trailing comma. Dates as ``PY`` (year) and ``DA`` (``YYYY/MM/DD/``, empty
 parts for an unknown month or day). A report's number is ``IS``, an ISBN
 ``SN``; files are ``L1``.
 """
@@ -16,7 +16,7 @@ import rispy
 
 from ..dates import PartialDate
 from ..records import PersonName
-from .record import ParsedFile, RefRecord
+from .record import ROLES_FIELD, ParsedFile, RefRecord, decode_roles, encode_roles
 from .types import kind_of_ris, ris_type
 
 
@@ -28,12 +28,14 @@ def _name(person: PersonName) -> str:
 
 def entry_of(record: RefRecord) -> dict:
     entry: dict = {"type_of_reference": ris_type(record.kind)}
-    institutions = record.institutions or (record.publishers if not record.authors else ())
+    institutions = record.institutional_authors
     authors = [_name(p) for p in record.authors] + [f"{name}," for name in institutions]
     if authors:
         entry["authors"] = authors
-    if record.editors:
-        entry["secondary_authors"] = [_name(p) for p in record.editors]
+    if record.editors or record.editor_institutions:
+        entry["secondary_authors"] = [_name(p) for p in record.editors] + [
+            f"{name}," for name in record.editor_institutions
+        ]
     entry["title"] = record.title
     if record.subtitle:
         entry["short_title"] = record.title
@@ -66,6 +68,8 @@ def entry_of(record: RefRecord) -> dict:
         entry["keywords"] = list(record.keywords)
     if record.key:
         entry["id"] = record.key
+    if record.roles:  # EndNote's eighth custom field, marked as ours
+        entry["custom8"] = f"{ROLES_FIELD}: {encode_roles(record.roles)}"
     return entry
 
 
@@ -92,7 +96,7 @@ def read(text: str, is_institution: Callable[[str, tuple[str, ...]], bool]) -> P
             result.refused.append((_chunk_label(chunk, number), "the entry has no end (ER  - ): cut short?"))
             continue
         try:
-            parsed = rispy.loads(chunk, skip_unknown_tags=True)
+            parsed = rispy.loads(chunk, skip_unknown_tags=True, mapping=_MAPPING, list_tags=_LIST_TAGS)
         except Exception as exc:
             result.refused.append((f"entry {number}", f"cannot be read: {exc}"))
             continue
@@ -111,6 +115,9 @@ def _chunk_label(chunk: str, number: int) -> str:
 
 
 _START = re.compile(r"^TY  - ", re.MULTILINE)
+# rispy's tags plus ``ED`` (editor), which Reference Manager and older EndNote write and rispy does not map.
+_MAPPING = {**rispy.TAG_KEY_MAPPING, "ED": "editors"}
+_LIST_TAGS = [*rispy.LIST_TYPE_TAGS, "ED"]
 
 
 def _entries(text: str) -> list[str]:
@@ -128,22 +135,24 @@ def _record(entry: dict, label: str, is_institution) -> RefRecord:
         title, subtitle = short, title[len(short) + 2 :]
     publishers = tuple(p for p in [_one(entry, "publisher")] if p)
     persons: list[PersonName] = []
-    institutions: list[str] = []
-    for key, role in (("authors", "author"), ("first_authors", "author"), ("secondary_authors", "editor")):
+    institutions: dict[str, list[str]] = {"author": [], "editor": []}
+    for key, role in (
+        ("authors", "author"),
+        ("first_authors", "author"),
+        ("secondary_authors", "editor"),
+        ("editors", "editor"),
+    ):
         for raw in entry.get(key) or []:
             raw = " ".join(str(raw).split())
             if not raw:
                 continue
-            if raw.endswith(","):
-                if role == "author":
-                    institutions.append(raw.rstrip(", "))
-                else:
-                    persons.append(PersonName("", "", raw.rstrip(", "), role))
+            if raw.endswith(","):  # EndNote's corporate name
+                institutions[role].append(raw.rstrip(", "))
             elif "," in raw:
                 family, _, given = raw.partition(",")
                 persons.append(PersonName(family.strip(), given.strip(), "", role))
-            elif role == "author" and is_institution(raw, publishers):
-                institutions.append(raw)
+            elif is_institution(raw, publishers):
+                institutions[role].append(raw)
             else:
                 persons.append(PersonName("", "", raw, role))
     pages = _one(entry, "start_page")
@@ -162,7 +171,8 @@ def _record(entry: dict, label: str, is_institution) -> RefRecord:
         language=_one(entry, "language"),
         abstract=_one(entry, "abstract", "notes_abstract") or "",
         persons=tuple(persons),
-        institutions=tuple(dict.fromkeys(institutions)),
+        institutions=tuple(dict.fromkeys(institutions["author"])),
+        editor_institutions=tuple(dict.fromkeys(institutions["editor"])),
         publishers=publishers,
         place=_one(entry, "place_published"),
         url=urls[0].strip() if urls and isinstance(urls[0], str) else None,
@@ -173,7 +183,14 @@ def _record(entry: dict, label: str, is_institution) -> RefRecord:
         container=_one(entry, "secondary_title", "journal_name", "alternate_title3"),
         keywords=tuple(k.strip() for k in entry.get("keywords") or [] if k.strip()),
         files=tuple(str(f).strip() for f in files if str(f).strip()),
+        roles=_roles(entry),
     )
+
+
+def _roles(entry: dict) -> tuple[tuple[str, str], ...]:
+    value = _one(entry, "custom8") or ""
+    prefix = f"{ROLES_FIELD}:"
+    return decode_roles(value[len(prefix) :]) if value.startswith(prefix) else ()
 
 
 def _one(entry: dict, *keys: str) -> str | None:

@@ -23,7 +23,7 @@ def _row(record: RefRecord) -> dict:
         "subtitle": record.subtitle or "",
         "date": record.date or "",
         "authors": [p.display for p in record.authors],
-        "editors": [p.display for p in record.editors],
+        "editors": [p.display for p in record.editors] + list(record.editor_institutions),
         "institutions": list(record.institutions),
         "publishers": list(record.publishers),
         "place": record.place or "",
