@@ -82,8 +82,8 @@ class OfflineTeamPage(QWidget):
         self.results.setWordWrap(False)
         header = self.results.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for column in (1, 2, 3):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        for section in (1, 2, 3):
+            header.setSectionResizeMode(section, QHeaderView.ResizeMode.ResizeToContents)
         column = QVBoxLayout(self)
         column.setContentsMargins(12, 12, 12, 12)
         column.addWidget(self.search_box)
@@ -126,7 +126,8 @@ class OfflineTeamPage(QWidget):
         self.summary.setText(f"{shown} in this desktop's copy.")
 
     def titles(self) -> list[str]:
-        return [self.results.item(row, 0).text() for row in range(self.results.rowCount())]
+        items = (self.results.item(row, 0) for row in range(self.results.rowCount()))
+        return [item.text() for item in items if item is not None]
 
     # -- the server, tried again --------------------------------------------------
 
