@@ -6,6 +6,7 @@ Real catalogs; every style in text and HTML."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -155,3 +156,13 @@ def test_finweek_cite_prints_a_title_once_for_a_document_without_author(finweek)
         code, out, err = finweek("cite", doc_id, "--style", style, "--format", "html")
         assert code == 0, err
         assert out.count("Hengqin Green Finance Pledge") == 1
+
+
+def test_the_citeproc_patches_are_checked_against_the_pinned_release():
+    # cite.py replaces methods of citeproc-py: pyproject.toml pins the release
+    # they were written against, and they are applied only to that release.
+    from finweek_desktop.core.refs import cite
+
+    pinned = next(line for line in open(Path(__file__).parents[1] / "pyproject.toml") if '"citeproc-py==' in line)
+    assert cite.PATCHED_RELEASE in pinned
+    assert cite.citeproc_release_matches()  # the pinned release is what is installed

@@ -106,8 +106,23 @@ def _suppress_substituted() -> None:
     from citeproc import model
 
     with _patching:
-        if not getattr(model.Substitute, "_finweek_suppresses", False):
+        if not getattr(model.Substitute, "_finweek_suppresses", False) and citeproc_release_matches():
             _patch(model)
+
+
+PATCHED_RELEASE = "0.11.1"  # the citeproc-py whose methods _patch replaces (pinned in pyproject.toml)
+
+
+def citeproc_release_matches() -> bool:
+    """Whether the installed citeproc-py is the release ``_patch`` was written
+    against. Another release keeps its own rendering (a title may print twice)
+    rather than have methods of a different shape replaced."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("citeproc-py") == PATCHED_RELEASE
+    except PackageNotFoundError:
+        return False
 
 
 def _patch(model) -> None:
