@@ -163,6 +163,7 @@ def test_the_citeproc_patches_are_checked_against_the_pinned_release():
     # they were written against, and they are applied only to that release.
     from finweek_desktop.core.refs import cite
 
-    pinned = next(line for line in open(Path(__file__).parents[1] / "pyproject.toml") if '"citeproc-py==' in line)
+    project = (Path(__file__).parents[1] / "pyproject.toml").read_text(encoding="utf-8")
+    pinned = next(line for line in project.splitlines() if '"citeproc-py==' in line)
     assert cite.PATCHED_RELEASE in pinned
     assert cite.citeproc_release_matches()  # the pinned release is what is installed
