@@ -28,7 +28,15 @@ import tempfile
 from pathlib import Path
 
 from . import filetypes
-from .extraction import NEEDS_OCR_MESSAGE, ExtractedText, Limits, PageText, TextSource, TextStatus
+from .extraction import (
+    NEEDS_OCR_MESSAGE,
+    ExtractedText,
+    Limits,
+    PageText,
+    TextSource,
+    TextStatus,
+    report_progress,
+)
 
 LANGUAGES = ("chi_sim", "chi_tra", "eng", "por")
 PACKAGES = "tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-chi-tra tesseract-ocr-por"
@@ -71,9 +79,21 @@ def can_ocr(mime: str) -> bool:
 
 
 def limits_for(pages: int) -> Limits:
-    """Time for the whole file: a minute, and PAGE_SECONDS a page."""
+    """Time for the whole file: a minute, and PAGE_SECONDS a page, for at
+    most MAX_PAGES pages. ``pages`` is what the catalog knows (a PDF's page
+    rows; 1 for an image); the worker reports the real count as soon as it
+    has opened the file (a multi-page TIFF's frames) and the budget follows
+    it. The worker's own processor time is bounded by the pages known now
+    (it decodes and renders; Tesseract, its child, has its own limit)."""
     seconds = SECONDS_PER_FILE + PAGE_SECONDS * max(1, min(pages, MAX_PAGES))
-    return Limits(seconds=seconds, cpu_seconds=max(1, int(seconds)), memory_bytes=2048 * 1024 * 1024)
+    return Limits(
+        seconds=seconds,
+        cpu_seconds=max(1, int(seconds)),
+        memory_bytes=2048 * 1024 * 1024,
+        file_seconds=SECONDS_PER_FILE,
+        page_seconds=PAGE_SECONDS,
+        max_pages=MAX_PAGES,
+    )
 
 
 # -- in the worker ------------------------------------------------------------
@@ -102,37 +122,76 @@ def _recognize(path: Path, mime: str) -> ExtractedText:
 
 
 def _image(path: Path) -> ExtractedText:
-    from PIL import Image, ImageSequence, UnidentifiedImageError
+    """Every frame of the image (a scanned TIFF may hold many), each one a
+    page: a frame that cannot be decoded or read costs that page only."""
+    from PIL import Image, UnidentifiedImageError
 
     # Opening reads the header only: the size is checked here, before any
     # pixel is decoded, to give the reason in the user's terms.
     Image.MAX_IMAGE_PIXELS = None
+    unreadable = (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError)
     try:
         image = Image.open(path)
         width, height = image.size
-        if width * height > MAX_PIXELS:
-            raise OcrError(
-                f"the image is {width:,}×{height:,} pixels ({width * height / 1e6:.0f} megapixels);"
-                f" OCR reads images up to {MAX_PIXELS / 1e6:.0f} megapixels"
-            )
-        Image.MAX_IMAGE_PIXELS = MAX_PIXELS  # and each frame of a TIFF as it is decoded
-        frames = image.n_frames if hasattr(image, "n_frames") else 1
-        pages = []
-        with tempfile.TemporaryDirectory(prefix="finweek-ocr-") as work:
-            for number, frame in enumerate(ImageSequence.Iterator(image), 1):
-                if number > MAX_PAGES:
-                    break
+    except unreadable as exc:
+        raise OcrError(f"the image cannot be read ({type(exc).__name__}: {exc})") from None
+    if width * height > MAX_PIXELS:
+        raise OcrError(
+            f"the image is {width:,}×{height:,} pixels ({width * height / 1e6:.0f} megapixels);"
+            f" OCR reads images up to {MAX_PIXELS / 1e6:.0f} megapixels"
+        )
+    Image.MAX_IMAGE_PIXELS = MAX_PIXELS  # and each frame of a TIFF as it is decoded
+    try:
+        frames = int(getattr(image, "n_frames", 1))
+    except unreadable:  # a broken chain of pages: read those that can be reached
+        frames = 1
+    report_progress(0, min(frames, MAX_PAGES))
+    pages: list[PageText] = []
+    lost: list[tuple[int, str]] = []  # (page, why)
+    with tempfile.TemporaryDirectory(prefix="finweek-ocr-") as work:
+        number = 0
+        while number < MAX_PAGES:
+            number += 1
+            try:
+                image.seek(number - 1)
+            except EOFError:
+                break
+            except (Image.DecompressionBombError, *unreadable) as exc:
+                lost.append((number, _why(exc)))
+                break  # the pages after it cannot be found
+            try:
+                frame = image.convert("L")  # decodes the frame
+                if frame.width * frame.height > MAX_PIXELS:
+                    raise OcrError(f"{frame.width:,}×{frame.height:,} pixels is too large")
                 png = Path(work) / f"{number}.png"
-                frame.convert("L").save(png)
+                frame.save(png)
                 dpi = image.info.get("dpi", (0, 0))[0]
                 pages.append(_read(png, frame.size, int(dpi) if dpi else None, number))
-    except OcrError:
-        raise
-    except Image.DecompressionBombError as exc:
-        raise OcrError(f"the image is too large to read safely ({exc})") from None
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
-        raise OcrError(f"the image cannot be read ({type(exc).__name__}: {exc})") from None
-    return _result(pages, frames, TextSource.OCR, "")
+            except (OcrError, Image.DecompressionBombError, *unreadable) as exc:
+                lost.append((number, _why(exc)))
+                pages.append(PageText(number, ""))
+            report_progress(number, max(frames, number))
+    if lost and not any(p.text for p in pages):
+        page, why = lost[0]
+        if max(frames, len(pages)) > 1:
+            raise OcrError(f"no page could be read; page {page}: {why}")
+        raise OcrError(why if why.startswith("Tesseract") else f"the image cannot be read ({why})")
+    return _result(pages, frames, TextSource.OCR, _lost_note(lost))
+
+
+def _why(exc: BaseException) -> str:
+    if isinstance(exc, OcrError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _lost_note(lost: list[tuple[int, str]]) -> str:
+    """What a file lost to pages that could not be read, in one line."""
+    if not lost:
+        return ""
+    named = ", ".join(str(page) for page, _why in lost[:5]) + (" …" if len(lost) > 5 else "")
+    which = "page" if len(lost) == 1 else "pages"
+    return f"{which} {named} could not be read, {lost[0][1][:120]}; the other pages were read"
 
 
 def _pdf(path: Path) -> ExtractedText:
@@ -143,43 +202,59 @@ def _pdf(path: Path) -> ExtractedText:
     except pdfium.PdfiumError as exc:
         raise OcrError(f"not a readable PDF ({exc})") from None
     pages: list[PageText] = []
+    lost: list[tuple[int, str]] = []
     had_text = False
     try:
         count = len(pdf)
+        report_progress(0, count)
         done = 0
         with tempfile.TemporaryDirectory(prefix="finweek-ocr-") as work:
             for index in range(count):
-                page = pdf[index]
-                layer = page.get_textpage().get_text_range().replace("\r\n", "\n").strip()
+                number = index + 1
+                try:
+                    page = pdf[index]
+                    layer = page.get_textpage().get_text_range().replace("\r\n", "\n").strip()
+                except pdfium.PdfiumError as exc:
+                    lost.append((number, f"PdfiumError: {exc}"))
+                    pages.append(PageText(number, ""))
+                    continue
                 if layer:  # a page with a text layer keeps it
                     had_text = True
-                    pages.append(PageText(index + 1, layer))
-                    continue
-                if done >= MAX_PAGES:
-                    pages.append(PageText(index + 1, ""))
-                    continue
-                width, height = page.get_size()
-                scale = min(DPI / 72, (MAX_PIXELS / max(1.0, width * height)) ** 0.5)
-                bitmap = page.render(scale=scale, grayscale=True)
-                png = Path(work) / f"{index + 1}.png"
-                image = bitmap.to_pil()
-                image.save(png)
-                pages.append(_read(png, image.size, round(scale * 72), index + 1))
-                done += 1
+                    pages.append(PageText(number, layer))
+                elif done >= MAX_PAGES:
+                    pages.append(PageText(number, ""))
+                else:
+                    done += 1
+                    try:
+                        width, height = page.get_size()
+                        scale = min(DPI / 72, (MAX_PIXELS / max(1.0, width * height)) ** 0.5)
+                        image = page.render(scale=scale, grayscale=True).to_pil()
+                        png = Path(work) / f"{number}.png"
+                        image.save(png)
+                        pages.append(_read(png, image.size, round(scale * 72), number))
+                    except (OcrError, pdfium.PdfiumError, OSError, ValueError) as exc:
+                        lost.append((number, _why(exc)))
+                        pages.append(PageText(number, ""))
+                report_progress(number, count)
     finally:
         pdf.close()
+    if lost and not any(p.text for p in pages):
+        page, why = lost[0]
+        raise OcrError(why if count == 1 else f"no page could be read; page {page}: {why}")
     source = TextSource.FILE_AND_OCR if had_text else TextSource.OCR
-    skipped = sum(1 for p in pages if not p.text) if done >= MAX_PAGES else 0
+    skipped = sum(1 for p in pages if not p.text) - len(lost) if done >= MAX_PAGES else 0
     note = f"OCR read {MAX_PAGES} pages of this file, the most it reads in one; {skipped} were left" if skipped else ""
-    return _result(pages, count, source, note)
+    return _result(pages, count, source, "; ".join(n for n in (note, _lost_note(lost)) if n))
 
 
 def _result(pages: list[PageText], count: int, source: TextSource, note: str) -> ExtractedText:
-    if count > MAX_PAGES and not note:
-        note = f"OCR read the first {MAX_PAGES} of {count} pages, the most it reads in one file"
+    if count > MAX_PAGES and "OCR read" not in note:
+        capped = f"OCR read the first {MAX_PAGES} of {count} pages, the most it reads in one file"
+        note = f"{capped}; {note}" if note else capped
     text = "\n\n".join(p.text for p in pages if p.text)
     if not text.strip():
-        return ExtractedText(TextStatus.NO_TEXT, message="OCR found no text in the file", pages=tuple(pages))
+        message = "OCR found no text in the file" + (f"; {note}" if note else "")
+        return ExtractedText(TextStatus.NO_TEXT, message=message, pages=tuple(pages))
     return ExtractedText(TextStatus.OK, text, None, note, tuple(pages), source)
 
 
