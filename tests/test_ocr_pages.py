@@ -5,11 +5,14 @@ a Simplified query finds the Traditional page and names it."""
 from __future__ import annotations
 
 import json
+import sys
 import time
 from pathlib import Path
 
+import pytest
 from scans import corrupt_tiff_page, needs_tesseract, scan_tiff
 
+from finweek_desktop.core.attachments import ocr
 from finweek_desktop.core.attachments.extraction import Limits, TextStatus, extract_text, report_progress
 from finweek_desktop.core.records import NewDocument
 
@@ -59,11 +62,12 @@ def test_a_corrupt_page_of_a_tiff_costs_that_page_only(finweek, tmp_path):
     lines = [line for line in out.splitlines() if "batch.tiff" in line]  # the seed's scans are read too
     assert [line.split(": ", 1)[1] for line in lines[:3]] == ["page 1 of 3", "page 2 of 3", "page 3 of 3"], out
     assert lines[3].endswith(
-        "batch.tiff: from OCR (page 2 could not be read, OSError: decoder error -2; the other pages were read), 3 page(s)"
+        "batch.tiff: from OCR (page 2 could not be read, OSError: decoder error -2; the other pages were read),"
+        " 3 page(s)"
     )
 
     def places(query):
-        code, out, _ = finweek("search", "--json", query)
+        _code, out, _ = finweek("search", "--json", query)
         (hit,) = [h for h in json.loads(out)["hits"] if h["title"] == "Batch scan"]
         return [(w["name"], w["page"]) for w in hit["where"]]
 
@@ -126,3 +130,56 @@ def test_the_budget_by_the_page_is_capped():
     assert limits.budget(20) == 60.0 + 20 * 90.0  # a 20-page TIFF
     assert limits.budget(5000) == 60.0 + 100 * 90.0  # no more than MAX_PAGES pages
     assert Limits(seconds=60.0).budget(20) == 60.0  # a parser's limit is the file's
+
+
+# -- photographed pages: turned straight before Tesseract reads them ------------
+
+
+def photographed_line(path: Path, text: str, angle: float) -> Path:
+    """A sheet with one line of text, turned by ``angle`` degrees and lying
+    on a darker desk, as a phone held askew sees it (a JPEG)."""
+    from PIL import Image
+    from scans import BENCHMARKS
+
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        import ocr_bench
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+    sheet = ocr_bench.typeset(text, dpi=200, ink=30).crop((0, 0, 1165, 700))
+    sheet = sheet.rotate(angle, Image.Resampling.BICUBIC, expand=True, fillcolor=90)
+    desk = Image.new("L", (sheet.width + 200, sheet.height + 200), 90)
+    desk.paste(sheet, (100, 100))
+    desk.convert("RGB").save(path, quality=80)
+    return path
+
+
+@pytest.mark.parametrize("angle", [4.0, -6.0])
+def test_the_skew_of_a_page_photographed_askew_is_found(tmp_path, angle):
+    from PIL import Image
+
+    photo = photographed_line(tmp_path / "askew.jpg", "Cross-border wealth management connect\nfor Macao", angle)
+    found = ocr.skew(Image.open(photo).convert("L"))
+    assert abs(found + angle) <= ocr.SKEW_STEP  # turning by it sets the lines level
+    straight = tmp_path / "straight.jpg"
+    assert ocr.skew(Image.open(photographed_line(straight, "Cross-border wealth", 0.0)).convert("L")) == 0.0
+
+
+@needs_tesseract
+def test_a_page_photographed_askew_is_read_and_its_words_highlighted_where_they_are(empty_catalog, tmp_path):
+    from PIL import Image
+
+    service = empty_catalog.service
+    photo = photographed_line(tmp_path / "askew.jpg", "The Hengqin smart finance industrial park", 6.0)
+    doc = add_scans(service, photo)
+    (outcome,) = service.reading.run()
+    assert outcome.status == "ok"
+    (a,) = service.attachments.of(doc.id)
+    assert service.search("smart finance industrial park").hits[0].id == doc.id
+    (box,) = service.highlights.on_page(a.id, None, "industrial")
+    # The box is in fractions of the photo as it was (not as it was turned to be read): ink is inside it.
+    image = Image.open(photo).convert("L")
+    x0, y0, x1, y1 = (round(v * s) for v, s in zip(box, image.size * 2, strict=True))
+    assert 0 < x1 - x0 < image.width / 3 and 0 < y1 - y0 < image.height / 8
+    assert image.crop((x0, y0, x1, y1)).getextrema()[0] < 80  # the word's ink
+    assert image.crop((x0, y1 + 40, x1, y1 + 120)).getextrema()[0] > 60  # and paper below it
