@@ -9,12 +9,25 @@ The known text is ``benchmarks/ocr/texts.json``: four pages per language
 rendered with Pillow at an A5 page size, then degraded like a scan: turned
 by up to ±1.5°, blurred, speckled with dust and given an uneven grey paper.
 Two conditions: 300 dpi with a light blur, 150 dpi with a heavier one.
+A third group, ``photos`` (``--groups``), stands in for photographed pages
+(there is no camera here): the same text at 11 pt on an A5 sheet lying on a
+desk, seen by a phone held over it (``photograph``: perspective, uneven
+light and vignette, focus and motion blur, paper grain, sensor noise, JPEG
+at quality 70; 1800x2400 pixels).
+
+Engines: ``tesseract`` (pytesseract, Tesseract's defaults), ``rapidocr``,
+and the app's own path (``core/attachments/ocr.py``: the Tesseract CLI as
+the worker runs it) with each preparation of the page it knows:
+``app`` (none), ``app+deskew``, ``app+flatten``, ``app+flatten+deskew``.
 
 Per engine the pages run in one child process (so its peak memory is its
 own; the Tesseract CLI's processes are counted in, being its children).
 Character accuracy is 1 − edit distance / length on the text with all
 white space removed (Tesseract puts spaces between Chinese characters),
-floored at 0; pages per minute is over all pages of the engine.
+floored at 0; "words found" is the share of the known text's words (Chinese
+in pairs of characters, as the index cuts it) found anywhere in the output,
+in any order: what a search can find. Pages per minute is over all pages of
+the engine.
 """
 
 from __future__ import annotations

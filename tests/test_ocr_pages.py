@@ -183,3 +183,22 @@ def test_a_page_photographed_askew_is_read_and_its_words_highlighted_where_they_
     assert 0 < x1 - x0 < image.width / 3 and 0 < y1 - y0 < image.height / 8
     assert image.crop((x0, y0, x1, y1)).getextrema()[0] < 80  # the word's ink
     assert image.crop((x0, y1 + 40, x1, y1 + 120)).getextrema()[0] > 60  # and paper below it
+
+
+@needs_tesseract
+def test_a_phone_photo_stored_sideways_is_read_upright(empty_catalog, tmp_path):
+    from PIL import Image
+
+    service = empty_catalog.service
+    upright = Image.open(photographed_line(tmp_path / "upright.jpg", "Digital currency blue paper", 0.0))
+    sideways = tmp_path / "IMG_0412.jpg"
+    exif = Image.Exif()
+    exif[0x0112] = 6  # Orientation: turn 90° clockwise to show it
+    upright.transpose(Image.Transpose.ROTATE_90).save(sideways, exif=exif, quality=85)
+    doc = add_scans(service, sideways)
+    (outcome,) = service.reading.run()
+    assert outcome.status == "ok"
+    assert service.search("digital currency blue paper").hits[0].id == doc.id
+    (a,) = service.attachments.of(doc.id)
+    ((x0, y0, x1, y1),) = service.highlights.on_page(a.id, None, "currency")
+    assert x1 - x0 > y1 - y0  # a word lies across the page as the preview shows it, not down it

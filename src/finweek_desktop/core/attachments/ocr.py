@@ -124,7 +124,7 @@ def _recognize(path: Path, mime: str) -> ExtractedText:
 def _image(path: Path) -> ExtractedText:
     """Every frame of the image (a scanned TIFF may hold many), each one a
     page: a frame that cannot be decoded or read costs that page only."""
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image, ImageOps, UnidentifiedImageError
 
     # Opening reads the header only: the size is checked here, before any
     # pixel is decoded, to give the reason in the user's terms.
@@ -160,7 +160,9 @@ def _image(path: Path) -> ExtractedText:
                 lost.append((number, _why(exc)))
                 break  # the pages after it cannot be found
             try:
-                frame = image.convert("L")  # decodes the frame
+                # Decoded, and upright as the preview shows it: a phone's photo
+                # is stored sideways with an EXIF orientation saying so.
+                frame = ImageOps.exif_transpose(image).convert("L")
                 if frame.width * frame.height > MAX_PIXELS:
                     raise OcrError(f"{frame.width:,}×{frame.height:,} pixels is too large")
                 dpi = image.info.get("dpi", (0, 0))[0]
