@@ -273,39 +273,62 @@ def _page(image, work: Path, dpi: int | None, number: int) -> PageText:
 
 
 # What is done to a page before Tesseract reads it (benchmarks/README.md,
-# "Photographed pages"): "flatten" evens out the light (the local background
-# subtracted, then the contrast stretched: Tesseract's global threshold
-# otherwise turns a dim corner, or the whole of a dim page, to noise);
-# "deskew" turns a page photographed askew straight (Tesseract's layout
-# analysis splits lines slanted a few degrees into columns). "none" gives it
-# the page as it is. The benchmark sets it to compare.
+# "Photographed pages"): "flatten" evens out the light of a page lit
+# unevenly (the local background subtracted, then the contrast stretched:
+# Tesseract's global threshold otherwise turns a dim corner, or a whole dim
+# page, to noise); "deskew" turns a page photographed askew straight
+# (Tesseract's layout analysis splits lines slanted a few degrees into
+# columns). Each is done only where it is needed: a scan, evenly lit and
+# turned by a degree or so, goes to Tesseract as it is (both steps made
+# clean scans read slightly worse when applied to every page). "none"
+# turns both off; the benchmark sets it to compare.
 PREPARE = "flatten+deskew"
-SKEW_STEP = 0.5  # degrees: the resolution of the skew search, and the least angle corrected
+SKEW_STEP = 0.5  # degrees: the resolution of the skew search
+MIN_SKEW = 2.0  # degrees: less is left to Tesseract, which reads such lines well
 MAX_SKEW = 10.0
+UNEVEN = 30  # grey levels between the dimmer and the brighter parts of the paper (5th and 95th percentiles)
 
 
 def prepare(image):
     """The page as Tesseract gets it, and the angle it was turned by (0.0:
-    as it was). Pillow only, under a second a page."""
+    as it was). Pillow only, about half a second a page."""
     from PIL import Image
 
     steps = PREPARE.split("+")
     angle = skew(image) if "deskew" in steps else 0.0
-    if "flatten" in steps:
-        image = flatten(image)
-    if abs(angle) < SKEW_STEP:
+    background = _background(image)
+    fill = _percentile(background, 50)
+    if "flatten" in steps and _percentile(background, 95) - _percentile(background, 5) > UNEVEN:
+        image, fill = flatten(image, background), 255
+    if abs(angle) < MIN_SKEW:
         return image, 0.0
-    return image.rotate(angle, Image.Resampling.BICUBIC, expand=True, fillcolor=255), angle
+    return image.rotate(angle, Image.Resampling.BICUBIC, expand=True, fillcolor=fill), angle
 
 
-def flatten(image):
-    """The page with its light evened out: the background (the brightest
-    nearby, blurred, from an eighth-size copy) brought to white, then the
-    darkest half percent stretched to black."""
-    from PIL import Image, ImageChops, ImageFilter, ImageOps
+def _background(image):
+    """The page without its ink: the brightest nearby, blurred, on an
+    eighth-size copy."""
+    from PIL import ImageFilter
 
-    background = image.reduce(8).filter(ImageFilter.MaxFilter(5)).filter(ImageFilter.GaussianBlur(2))
-    background = background.resize(image.size, Image.Resampling.BILINEAR)
+    return image.reduce(8).filter(ImageFilter.MaxFilter(5)).filter(ImageFilter.GaussianBlur(2))
+
+
+def _percentile(image, percent: float) -> int:
+    histogram = image.histogram()
+    wanted, seen = sum(histogram) * percent / 100, 0
+    for level, count in enumerate(histogram):
+        seen += count
+        if seen >= wanted:
+            return level
+    return 255
+
+
+def flatten(image, background=None):
+    """The page with its light evened out: its background brought to white,
+    then the darkest half percent stretched to black."""
+    from PIL import Image, ImageChops, ImageOps
+
+    background = (background or _background(image)).resize(image.size, Image.Resampling.BILINEAR)
     return ImageOps.autocontrast(ImageChops.add(image, ImageChops.invert(background)), cutoff=(0.5, 0))
 
 
