@@ -12,7 +12,12 @@ language is not known in advance, and one page may mix them.
 
 ``recognize(path, mime)`` is the worker's target (extraction.py runs it in a
 child with a time and memory limit); the Tesseract processes it starts are
-that child's and inherit its memory limit. Without Tesseract the app works:
+that child's and inherit its memory limit. The time limit is by the page:
+the worker reports how many pages it found (a multi-page TIFF's frames) and
+each page read, and the parent allows SECONDS_PER_FILE plus PAGE_SECONDS a
+page, for at most MAX_PAGES pages. A page that cannot be decoded or read
+costs that page only. Each page is prepared first where it needs it
+(``prepare``: a photographed page's light evened out, its slant undone). Without Tesseract the app works:
 files wait with status "needs OCR" and ``ENABLE_HINT`` says how to enable it.
 """
 
