@@ -8,12 +8,13 @@ import sys
 from pathlib import Path
 
 from gui_helpers import idle, search, type_text
+from PySide6.QtCore import Qt
 from test_hit_page import add, click_hit
 
 from finweek_desktop.gui.models import SnippetRole
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from scans import needs_tesseract, scan_pdf
+from scans import needs_tesseract, scan_pdf, scan_tiff
 
 
 @needs_tesseract
@@ -39,3 +40,28 @@ def test_a_simplified_query_opens_the_traditional_page_of_a_scan(qtbot, window, 
     row = next(r for r in range(model.rowCount()) if model.hit(r).id == doc.id)
     assert "in blue-paper.pdf, p. 2" in model.data(model.index(row), SnippetRole)
     window.grab().save("/tmp/ocr-traditional-hit-page.png")
+
+
+@needs_tesseract
+def test_a_hit_on_page_two_of_a_scanned_tiff_opens_that_page(qtbot, window, tmp_path):
+    pages = ["Stamped notice\nMacao, 2020", "橫琴金融產業基地\n聚集了銀行和保險機構", "Hengqin\nsmart finance"]
+    doc = add(window, "Sheet-feed scan", scan_tiff(tmp_path / "batch.tiff", pages))
+    (scan,) = window.service.attachments.of(doc.id)
+    (outcome,) = window.service.reading.run([scan.id])
+    assert (outcome.status, outcome.pages) == ("ok", 3)
+    idle(qtbot, window)
+    search(qtbot, window, "")
+    type_text(qtbot, window.search_tab.box, "保险机构")
+    qtbot.waitUntil(lambda: window.search_tab.searched_text == "保险机构", timeout=20000)
+    idle(qtbot, window)
+    click_hit(qtbot, window, "Sheet-feed scan")
+    preview = window.detail.preview
+    assert window.detail.current_attachment().original_name == "batch.tiff"
+    qtbot.waitUntil(lambda: preview.current_page == 1 and bool(preview.highlights()), timeout=20000)
+    assert (preview.page_box.value(), preview.page_count.text()) == (2, "of 3")
+    qtbot.waitUntil(lambda: not preview.grab().isNull(), timeout=5000)
+    qtbot.wait(500)  # the page's image arrives from the worker
+    window.grab().save("/tmp/ocr-tiff-hit-page.png")
+    # Paging on shows the next frame, as a PDF's next page.
+    qtbot.mouseClick(preview.next_page, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: preview.current_page == 2, timeout=20000)
