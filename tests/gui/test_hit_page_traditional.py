@@ -62,6 +62,13 @@ def test_a_hit_on_page_two_of_a_scanned_tiff_opens_that_page(qtbot, window, tmp_
     qtbot.waitUntil(lambda: not preview.grab().isNull(), timeout=5000)
     qtbot.wait(500)  # the page's image arrives from the worker
     window.grab().save("/tmp/ocr-tiff-hit-page.png")
-    # Paging on shows the next frame, as a PDF's next page.
+    # Paging on shows the next frame, as a PDF's next page; the reader window pages it too.
     qtbot.mouseClick(preview.next_page, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: preview.current_page == 2, timeout=20000)
+    qtbot.mouseClick(preview.pop_out, Qt.MouseButton.LeftButton)
+    reader = window.readers[-1]
+    qtbot.waitExposed(reader)
+    qtbot.waitUntil(lambda: reader.thumbnails.count() == 3 and reader.preview.current_page == 2, timeout=20000)
+    qtbot.waitUntil(lambda: reader.preview.mode == reader.preview.IMAGE, timeout=20000)  # the page is drawn
+    reader.grab().save("/tmp/ocr-tiff-reader.png")
+    reader.close()
