@@ -9,12 +9,25 @@ The known text is ``benchmarks/ocr/texts.json``: four pages per language
 rendered with Pillow at an A5 page size, then degraded like a scan: turned
 by up to ±1.5°, blurred, speckled with dust and given an uneven grey paper.
 Two conditions: 300 dpi with a light blur, 150 dpi with a heavier one.
+A third group, ``photos`` (``--groups``), stands in for photographed pages
+(there is no camera here): the same text at 11 pt on an A5 sheet lying on a
+desk, seen by a phone held over it (``photograph``: perspective, uneven
+light and vignette, focus and motion blur, paper grain, sensor noise, JPEG
+at quality 70; 1800x2400 pixels).
+
+Engines: ``tesseract`` (pytesseract, Tesseract's defaults), ``rapidocr``,
+and the app's own path (``core/attachments/ocr.py``: the Tesseract CLI as
+the worker runs it) with each preparation of the page it knows:
+``app`` (none), ``app+deskew``, ``app+flatten``, ``app+flatten+deskew``.
 
 Per engine the pages run in one child process (so its peak memory is its
 own; the Tesseract CLI's processes are counted in, being its children).
 Character accuracy is 1 − edit distance / length on the text with all
 white space removed (Tesseract puts spaces between Chinese characters),
-floored at 0; pages per minute is over all pages of the engine.
+floored at 0; "words found" is the share of the known text's words (Chinese
+in pairs of characters, as the index cuts it) found anywhere in the output,
+in any order: what a search can find. Pages per minute is over all pages of
+the engine.
 """
 
 from __future__ import annotations
@@ -39,6 +52,10 @@ FONTS = {
     "han": "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
 }
 ENGINES = ("tesseract", "rapidocr")
+# The app's own path (core/attachments/ocr.py: Tesseract's CLI, TSV, the page
+# prepared as ocr.PREPARE says), without and with its preparation.
+APP_ENGINES = {"app": "none", "app+deskew": "deskew", "app+flatten": "flatten", "app+flatten+deskew": "flatten+deskew"}
+GROUPS = {"scans": tuple(CONDITIONS), "photos": ("photo",)}
 
 
 def texts() -> dict[str, list[str]]:
@@ -48,18 +65,11 @@ def texts() -> dict[str, list[str]]:
 
 def render_page(text: str, *, dpi: int = 300, blur: float = 0.6, seed: int = 0, han: bool | None = None):
     """An A5 page with ``text`` at 12 pt, degraded like a scan (a PIL image, mode L)."""
-    from PIL import Image, ImageDraw, ImageFilter, ImageFont
+    from PIL import Image, ImageFilter
 
     rng = random.Random(seed)
-    if han is None:
-        han = any("\u4e00" <= c <= "\u9fff" for c in text)
-    width, height = round(148 / 25.4 * dpi), round(210 / 25.4 * dpi)
-    page = Image.new("L", (width, height), 255)
-    draw = ImageDraw.Draw(page)
-    font = ImageFont.truetype(FONTS["han" if han else "latin"], round(12 * dpi / 72))
-    margin, line_height = round(0.6 * dpi), round(12 * dpi / 72 * 1.6)
-    for i, line in enumerate(text.splitlines()):
-        draw.text((margin, margin + i * line_height), line, fill=20, font=font)
+    page = typeset(text, dpi=dpi, han=han)
+    width, height = page.size
     page = page.rotate(rng.uniform(-1.5, 1.5), resample=Image.BICUBIC, fillcolor=255, expand=False)
     page = page.filter(ImageFilter.GaussianBlur(blur * dpi / 150))
     # Uneven grey paper and dust: specks of 1-3 pixels, dark and light.
@@ -77,6 +87,98 @@ def render_page(text: str, *, dpi: int = 300, blur: float = 0.6, seed: int = 0, 
     return page
 
 
+def typeset(text: str, *, dpi: int, han: bool | None = None, ink: int = 20, margin: float = 0.6, points: int = 12):
+    """An A5 page with ``text`` at ``points`` (12 pt), clean (a PIL image, mode L);
+    ``margin`` in inches. (At 0.6", the longest English line of the set runs
+    past the sheet's right edge by about its last two letters.)"""
+    from PIL import Image, ImageDraw, ImageFont
+
+    if han is None:
+        han = any("\u4e00" <= c <= "\u9fff" for c in text)
+    width, height = round(148 / 25.4 * dpi), round(210 / 25.4 * dpi)
+    page = Image.new("L", (width, height), 255)
+    draw = ImageDraw.Draw(page)
+    font = ImageFont.truetype(FONTS["han" if han else "latin"], round(points * dpi / 72))
+    margin_px, line_height = round(margin * dpi), round(points * dpi / 72 * 1.6)
+    for i, line in enumerate(text.splitlines()):
+        draw.text((margin_px, margin_px + i * line_height), line, fill=ink, font=font)
+    return page
+
+
+PHOTO_SIZE = (1800, 2400)  # a 4.3-megapixel phone photo, portrait, of an A5 sheet on a desk
+
+
+def photograph(text: str, *, seed: int = 0, quality: int = 70):
+    """``text`` printed on an A5 sheet and photographed with a phone held
+    over a desk (a PIL RGB image, to be saved as JPEG at ``quality``): the
+    sheet is seen in perspective (the phone tilted a little, corners moved
+    by up to 6% of the frame), lit unevenly (light from one side, a darker
+    corner, vignetting), slightly out of focus and shaken (a short motion
+    blur), on paper with grain and sensor noise. There is no camera here:
+    these stand in for the "real photographed pages" of issue 14."""
+    from PIL import Image, ImageChops, ImageFilter
+
+    rng = random.Random(seed)
+    sheet = typeset(text, dpi=250, ink=35, points=11)  # every line fits within the margins
+    # Paper: blotches a few millimetres wide and a fine grain, around a warm off-white.
+    sw, sh = sheet.size
+    blotches = Image.effect_noise((sw // 24, sh // 24), 40).resize(sheet.size, Image.Resampling.BICUBIC)
+    fine = Image.effect_noise(sheet.size, 18)
+    paper = ImageChops.add(
+        blotches.point(lambda v: 128 + (v - 128) // 12), fine.point(lambda v: (v - 128) // 5 + 128), 1.0, -128
+    )
+    sheet = ImageChops.multiply(sheet, paper.point(lambda v: max(0, min(255, v + 115))))
+    tint = (rng.randint(246, 255), rng.randint(238, 248), rng.randint(220, 235))
+    sheet = Image.merge("RGB", [sheet.point(lambda v, t=t: v * t // 255) for t in tint])
+    # Perspective: the sheet's corners land in the frame, each moved a little.
+    fw, fh = PHOTO_SIZE
+    inset_x, inset_y = fw * 0.09, fh * 0.07
+    jitter = 0.06
+
+    def corner(x: float, y: float) -> tuple[float, float]:
+        return x + rng.uniform(-jitter, jitter) * fw, y + rng.uniform(-jitter, jitter) * fh
+
+    quad = [corner(inset_x, inset_y), corner(fw - inset_x, inset_y), corner(fw - inset_x, fh - inset_y)]
+    quad.append(corner(inset_x, fh - inset_y))
+    coefficients = _perspective(quad, [(0, 0), (sw, 0), (sw, sh), (0, sh)])
+    desk = (rng.randint(70, 110), rng.randint(55, 80), rng.randint(40, 60))
+    photo = sheet.transform(
+        PHOTO_SIZE, Image.Transform.PERSPECTIVE, coefficients, Image.Resampling.BICUBIC, fillcolor=desk
+    )
+    # Light: brighter on one side, a shadow towards a corner, and the lens's vignette.
+    angle = rng.choice((0, 90, 180, 270)) + rng.uniform(-30, 30)
+    light = Image.linear_gradient("L").resize((512, 512)).rotate(angle, Image.Resampling.BILINEAR, fillcolor=128)
+    depth = rng.randint(90, 140)
+    light = light.crop((128, 128, 384, 384)).resize(PHOTO_SIZE).point(lambda v: 255 - max(0, v - 64) * depth // 128)
+    vignette = Image.radial_gradient("L").resize(PHOTO_SIZE).point(lambda v: 255 - max(0, v - 110) * 60 // 145)
+    shade = ImageChops.multiply(light, vignette)
+    photo = Image.merge("RGB", [ImageChops.multiply(band, shade) for band in photo.split()])
+    # Focus and a steady-ish hand: a Gaussian blur, then a short motion blur.
+    photo = photo.filter(ImageFilter.GaussianBlur(rng.uniform(0.8, 1.3)))
+    motion = [[0.0] * 5 for _ in range(5)]
+    horizontal = rng.random() < 0.5
+    for i in range(5):
+        motion[2 if horizontal else i][i if horizontal else 2] = 1 / 5
+    photo = photo.filter(ImageFilter.Kernel((5, 5), [v for row in motion for v in row]))
+    # Sensor noise, stronger where it is dark.
+    noise = Image.effect_noise(PHOTO_SIZE, 10)
+    photo = Image.merge("RGB", [ImageChops.add(band, noise, scale=1.0, offset=-128) for band in photo.split()])
+    return photo
+
+
+def _perspective(quad, rect) -> list[float]:
+    """Pillow's PERSPECTIVE coefficients that map the frame's points
+    ``quad`` back to the sheet's corners ``rect`` (what transform() needs)."""
+    import numpy
+
+    rows, values = [], []
+    for (x, y), (u, v) in zip(quad, rect, strict=True):
+        rows.append([x, y, 1, 0, 0, 0, -u * x, -u * y])
+        rows.append([0, 0, 0, x, y, 1, -v * x, -v * y])
+        values += [u, v]
+    return [float(c) for c in numpy.linalg.solve(numpy.array(rows), numpy.array(values))]
+
+
 def char_accuracy(truth: str, found: str) -> float:
     a, b = "".join(truth.split()), "".join(found.split())
     if not a:
@@ -88,6 +190,29 @@ def char_accuracy(truth: str, found: str) -> float:
             current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb))
         previous = current
     return max(0.0, 1 - previous[-1] / len(a))
+
+
+def words_found(truth: str, found: str) -> float:
+    """The share of the truth's words that the OCR'd text has somewhere, as
+    search sees them (folded as search_form does; Chinese as the index cuts
+    it, in pairs of characters): what a query can find, whatever the order
+    the lines were read in."""
+    wanted = _words(truth)
+    return len(wanted & _words(found)) / len(wanted) if wanted else 1.0
+
+
+def _words(text: str) -> set[str]:
+    import re
+    import unicodedata
+
+    from finweek_desktop.core.search.analysis import to_simplified
+
+    text = unicodedata.normalize("NFKD", to_simplified(text).casefold())
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    words = set(re.findall(r"[a-z0-9]+", text))
+    for run in re.findall(r"[\u4e00-\u9fff]+", text):
+        words.update(run[i : i + 2] for i in range(max(1, len(run) - 1)))
+    return words
 
 
 def search_form(text: str) -> str:
@@ -123,8 +248,22 @@ def _ocr_rapidocr(path: Path) -> str:
     return "\n".join(line[1] for line in result or [])
 
 
+def _ocr_app(path: Path) -> str:
+    from finweek_desktop.core.attachments import ocr
+
+    mime = "image/jpeg" if path.suffix == ".jpg" else "image/png"
+    read = ocr.recognize(path, mime)
+    return read.text
+
+
 def child(engine: str, pages: list[str]) -> None:
-    ocr = {"tesseract": _ocr_tesseract, "rapidocr": _ocr_rapidocr}[engine]
+    if engine in APP_ENGINES:
+        from finweek_desktop.core.attachments import ocr as app_ocr
+
+        app_ocr.PREPARE = APP_ENGINES[engine]
+        ocr = _ocr_app
+    else:
+        ocr = {"tesseract": _ocr_tesseract, "rapidocr": _ocr_rapidocr}[engine]
     out = []
     start = time.perf_counter()
     for page in pages:
@@ -139,7 +278,7 @@ def child(engine: str, pages: list[str]) -> None:
 
 
 def installed(engine: str) -> bool:
-    if engine == "tesseract":
+    if engine == "tesseract" or engine in APP_ENGINES:
         try:
             import pytesseract
 
@@ -155,26 +294,40 @@ def installed(engine: str) -> bool:
         return False
 
 
+def make_pages(folder: Path, per_language: int, groups: list[str]) -> list[tuple[str, str, str, Path]]:
+    """The page files: (language, condition, known text, path)."""
+    known = texts()
+    pages = []
+    for condition, (dpi, blur) in CONDITIONS.items():
+        if "scans" not in groups:
+            break
+        for lang in LANGUAGES:
+            for i, truth in enumerate(known[lang][:per_language]):
+                path = folder / f"{lang}-{condition}-{i + 1}.png"
+                seed = zlib.crc32(f"{lang}-{condition}-{i}".encode())
+                render_page(truth, dpi=dpi, blur=blur, seed=seed).save(path, dpi=(dpi, dpi))
+                pages.append((lang, condition, truth, path))
+    if "photos" in groups:
+        for lang in LANGUAGES:
+            for i, truth in enumerate(known[lang][:per_language]):
+                path = folder / f"{lang}-photo-{i + 1}.jpg"
+                photograph(truth, seed=zlib.crc32(f"{lang}-photo-{i}".encode())).save(path, quality=70)
+                pages.append((lang, "photo", truth, path))
+    return pages
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pages", type=int, default=4, help="pages per language and condition (at most 4)")
-    parser.add_argument("--engines", default=",".join(ENGINES))
+    parser.add_argument("--engines", default=",".join(ENGINES), help=f"of {', '.join([*ENGINES, *APP_ENGINES])}")
+    parser.add_argument("--groups", default="scans,photos", help="scans (300 and 150 dpi), photos, or both")
     parser.add_argument("--save", type=Path, help="keep the page images here")
     parser.add_argument("--out", type=Path, help="write the raw results as JSON")
     args = parser.parse_args(argv)
-    known = texts()
     with tempfile.TemporaryDirectory() as scratch:
         folder = args.save or Path(scratch)
         folder.mkdir(parents=True, exist_ok=True)
-        pages = []  # (language, condition, truth, path)
-        for condition, (dpi, blur) in CONDITIONS.items():
-            for lang in LANGUAGES:
-                for i, truth in enumerate(known[lang][: args.pages]):
-                    path = folder / f"{lang}-{condition}-{i + 1}.png"
-                    render_page(truth, dpi=dpi, blur=blur, seed=zlib.crc32(f"{lang}-{condition}-{i}".encode())).save(
-                        path, dpi=(dpi, dpi)
-                    )
-                    pages.append((lang, condition, truth, path))
+        pages = make_pages(folder, args.pages, args.groups.split(","))
         results = {}
         for engine in args.engines.split(","):
             if not installed(engine):
@@ -194,6 +347,7 @@ def main(argv: list[str] | None = None) -> int:
                 "pages_per_minute": 60 * len(pages) / data["seconds"],
                 "peak_rss_mb": data["peak_kib"] / 1024,
                 "texts": data["texts"],
+                "set": [[lang, condition, str(path.name)] for lang, condition, _truth, path in pages],
             }
     if args.out:
         args.out.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -204,43 +358,61 @@ def main(argv: list[str] | None = None) -> int:
 def score(pages, texts) -> dict:
     scores: dict[str, list[float]] = {}
     folded: dict[str, list[float]] = {}
-    for (lang, condition, truth, _path), found in zip(pages, texts, strict=True):
-        scores.setdefault(f"{lang} {condition}", []).append(char_accuracy(truth, found))
-        scores.setdefault(lang, []).append(char_accuracy(truth, found))
-        folded.setdefault(lang, []).append(char_accuracy(search_form(truth), search_form(found)))
+    found: dict[str, list[float]] = {}
+    for (lang, condition, truth, _path), text in zip(pages, texts, strict=True):
+        group = next(g for g, conditions in GROUPS.items() if condition in conditions)
+        for key in (f"{lang} {condition}", f"{lang} {group}"):
+            scores.setdefault(key, []).append(char_accuracy(truth, text))
+            folded.setdefault(key, []).append(char_accuracy(search_form(truth), search_form(text)))
+            found.setdefault(key, []).append(words_found(truth, text))
+    mean = {k: sum(v) / len(v) for k, v in scores.items()}
     return {
-        "accuracy": {k: sum(v) / len(v) for k, v in scores.items()},
+        "accuracy": mean,
         "search_accuracy": {k: sum(v) / len(v) for k, v in folded.items()},
+        "words_found": {k: sum(v) / len(v) for k, v in found.items()},
     }
 
 
 def report(results: dict) -> None:
-    header = ["engine", *LANGUAGES, "pages/min", "peak MB"]
-    print("| " + " | ".join(header) + " |")
-    print("|" + "---|" * len(header))
+    measures = (
+        ("accuracy", "Character accuracy"),
+        (
+            "search_accuracy",
+            "As search sees the text (Traditional folded to Simplified, accents, case and punctuation dropped)",
+        ),
+        ("words_found", "Words found (the truth's words, Chinese in character pairs, present anywhere in the output)"),
+    )
+    for measure, title in measures:
+        print(f"\n{title}:\n")
+        header = ["engine", "pages", *LANGUAGES]
+        print("| " + " | ".join(header) + " |")
+        print("|" + "---|" * len(header))
+        for engine, r in results.items():
+            for group in GROUPS:
+                if f"{LANGUAGES[0]} {group}" not in r[measure]:
+                    continue
+                row = [engine, group, *(f"{r[measure].get(f'{lang} {group}', float('nan')):.3f}" for lang in LANGUAGES)]
+                print("| " + " | ".join(row) + " |")
+    print()
     for engine, r in results.items():
-        row = [engine, *(f"{r['accuracy'][lang]:.3f}" for lang in LANGUAGES)]
-        row += [f"{r['pages_per_minute']:.1f}", f"{r['peak_rss_mb']:.0f}"]
-        print("| " + " | ".join(row) + " |")
-    print("\nAs search sees the text (Traditional folded to Simplified, accents, case and punctuation dropped):")
-    for engine, r in results.items():
-        print(f"| {engine} | " + " | ".join(f"{r['search_accuracy'][lang]:.3f}" for lang in LANGUAGES) + " |")
-    for engine, r in results.items():
-        detail = ", ".join(f"{k} {v:.3f}" for k, v in r["accuracy"].items() if " " in k)
-        print(f"{engine}: {detail}")
+        print(f"{engine}: {r['pages']} pages, {r['pages_per_minute']:.1f} pages/min, peak {r['peak_rss_mb']:.0f} MB")
+        detail = ", ".join(f"{k} {v:.3f}" for k, v in r["accuracy"].items() if k.split()[1] in CONDITIONS)
+        if detail:
+            print(f"  by condition: {detail}")
 
 
-def rescore(path: Path, pages_per_group: int = 4) -> None:
-    """The table again from a saved --out file (the texts are in it)."""
+def rescore(path: Path) -> None:
+    """The tables again from a saved --out file (the texts are in it)."""
     known = texts()
     results = json.loads(path.read_text(encoding="utf-8"))
-    pages = [
-        (lang, condition, truth, None)
-        for condition in CONDITIONS
-        for lang in LANGUAGES
-        for truth in known[lang][:pages_per_group]
-    ]
     for r in results.values():
+        if "set" in r:
+            pages = [
+                (lang, cond, known[lang][int(name.rsplit("-", 1)[1].split(".")[0]) - 1], None)
+                for lang, cond, name in r["set"]
+            ]
+        else:  # saved before photos: the scans set, four pages per language
+            pages = [(lang, c, t, None) for c in CONDITIONS for lang in LANGUAGES for t in known[lang][:4]]
         r.update(score(pages, r["texts"]))
     report(results)
 

@@ -232,6 +232,7 @@ def phase_import(args) -> None:
         service, corpus.generate(args.docs, args.seed, sessions=sessions, places=places), batch_size=args.batch
     )
     seconds = time.perf_counter() - started
+    paged = paginate(service, args.paged, boxes=args.paged_boxes) if args.paged else {}
     catalog.close()
     emit({
         "docs": report.count,
@@ -239,7 +240,67 @@ def phase_import(args) -> None:
         "docs_per_s": report.count / seconds,
         "peak_rss_mb": peak_rss_mb(),
         "peak_rss_children_mb": peak_rss_mb(children=True),
+        **paged,
     })
+
+
+PAGE_WORDS = 350  # words on a page of a report (the corpus's ~1,500 words: four or five pages)
+
+
+def paginate(service, fraction: float, *, boxes: bool = False, batch: int = 500) -> dict:
+    """Per-page text for ``fraction`` of the documents (every 1/fraction-th,
+    by id), as a multi-page PDF's extraction gives it (issue 14: hits that
+    lead to the page): each one's attached text cut into pages of PAGE_WORDS
+    words, stored as the app stores a paged file's pages (``attachment_pages``
+    rows, through the writer). The documents' text does not change: a PDF
+    gets its pages in the transaction that stores its text, and the index
+    holds its text once, so no document is re-indexed here (re-indexing
+    would measure Whoosh's deleted-but-not-yet-merged copies instead). With
+    ``boxes``, each page also carries one word box per word, as OCR of a
+    scan stores them (``ocr.word_box``). Returns what it added."""
+    from sqlalchemy import select
+
+    from finweek_desktop.core.attachments.extraction import ExtractedText, PageText, TextStatus
+    from finweek_desktop.core.catalog.reading import page_rows
+    from finweek_desktop.core.models import Attachment
+
+    writer = service.writer
+    with writer.read() as session:
+        rows = session.execute(select(Attachment.id, Attachment.document_id).order_by(Attachment.document_id)).all()
+    chosen = [(a, d) for i, (a, d) in enumerate(rows) if int((i + 1) * fraction) > int(i * fraction)]
+    started = time.perf_counter()
+    pages_added = 0
+    for at in range(0, len(chosen), batch):
+        with writer.writing() as (session, _touched):
+            for attachment_id, _document_id in chosen[at : at + batch]:
+                words = session.get(Attachment, attachment_id).text.split()
+                pages = []
+                for number, first in enumerate(range(0, len(words), PAGE_WORDS), 1):
+                    on_page = words[first : first + PAGE_WORDS]
+                    pages.append(PageText(number, " ".join(on_page), _boxes(on_page) if boxes else ()))
+                extracted = ExtractedText(TextStatus.OK, " ".join(words), pages=tuple(pages))
+                session.add_all(page_rows(attachment_id, extracted))
+                pages_added += len(pages)
+    return {
+        "paged_fraction": fraction,
+        "paged_docs": len(chosen),
+        "pages": pages_added,
+        "paged_boxes": boxes,
+        "paged_seconds": time.perf_counter() - started,
+    }
+
+
+def _boxes(words: list[str]) -> tuple:
+    """Word boxes laid out as on a scanned A4 page at 300 dpi (2480x3508
+    pixels, 12 words a line), stored as ocr.py stores Tesseract's."""
+    from finweek_desktop.core.attachments.ocr import word_box
+
+    out = []
+    for i, word in enumerate(words):
+        line, column = divmod(i, 12)
+        left, top = 301 + column * 163, 297 + line * 91
+        out.append(word_box(word, (left, top, left + 151, top + 61), (2480, 3508)))
+    return tuple(out)
 
 
 def phase_fts5(args) -> None:
@@ -827,8 +888,13 @@ def run(args) -> dict:
 
     if not args.reuse:
         log(f"importing {args.docs} documents")
-        results["import"] = child("import", args, "--batch", str(args.batch))
+        paged = ["--paged", str(args.paged), *(["--paged-boxes"] if args.paged_boxes else [])]
+        results["import"] = child("import", args, "--batch", str(args.batch), *paged)
         log(f"imported: {results['import']['docs_per_s']:.1f} docs/s")
+        if args.paged:
+            log(f"per-page text for {results['import']['paged_docs']} documents: {results['import']['pages']} pages")
+        if args.size_only:
+            return {**results, "size": sizes(Path(args.data) / "catalog", Path(args.data))}
         log("building the FTS5 reference")
         results["fts5_build"] = child("fts5", args)
         (Path(args.data) / "import-results.json").write_text(
@@ -840,12 +906,7 @@ def run(args) -> dict:
         except OSError:
             pass
     catalog_dir = Path(args.data) / "catalog"
-    results["size"] = {
-        "sqlite_bytes": sum(dir_size(p) for p in catalog_dir.glob("catalog.sqlite3*")),
-        "index_bytes": dir_size(catalog_dir / "index"),
-        "attachments_bytes": dir_size(catalog_dir / "attachments") if (catalog_dir / "attachments").exists() else 0,
-        "fts5_bytes": dir_size(Path(args.data) / "fts5.sqlite3"),
-    }
+    results["size"] = sizes(catalog_dir, Path(args.data))
     log("warm search, scrolling, add-one")
     results["warm"] = child("warm", args, "--rounds", str(args.rounds))
     results["fts5_warm"] = child("fts5-search", args, "--rounds", str(args.rounds))
@@ -880,6 +941,16 @@ def run(args) -> dict:
         results["busy_add"] = {"error": str(exc)[-2000:]}
     results["summary"] = summarize(results)
     return results
+
+
+def sizes(catalog_dir: Path, data: Path) -> dict:
+    fts5 = data / "fts5.sqlite3"
+    return {
+        "sqlite_bytes": sum(dir_size(p) for p in catalog_dir.glob("catalog.sqlite3*")),
+        "index_bytes": dir_size(catalog_dir / "index"),
+        "attachments_bytes": dir_size(catalog_dir / "attachments") if (catalog_dir / "attachments").exists() else 0,
+        "fts5_bytes": dir_size(fts5) if fts5.exists() else 0,
+    }
 
 
 def busy_docs(args) -> int:
@@ -928,6 +999,9 @@ def summarize(r: dict) -> dict:
         s["import_peak_rss_mb"] = r["import"]["peak_rss_mb"]
         s["import_peak_rss_children_mb"] = r["import"]["peak_rss_children_mb"]
         s["fts5_import_docs_per_s"] = r["fts5_build"]["docs_per_s"]
+        if r["import"].get("paged_docs"):
+            s["paged_docs"] = r["import"]["paged_docs"]
+            s["paged_pages"] = r["import"]["pages"]
     if "backup" in r:
         s["backup_create_s"] = r["backup"]["create_s"]
         s["backup_verify_s"] = r["backup"]["verify_s"]
@@ -1042,6 +1116,8 @@ def table(s: dict) -> str:
         ("  then all of them embedded after (s)", "more_embedded_seconds", None),
         ("SQLite size (MB)", "sqlite_mb", None),
         ("index size (MB)", "index_mb", "fts5_mb"),
+        ("  documents with per-page text (--paged)", "paged_docs", None),
+        ("  their pages", "paged_pages", None),
         ("attachment store size (MB)", "attachments_mb", None),
         ("create a backup: database + stored files + manifest (s)", "backup_create_s", None),
         ("  same: verify it, every member read (s)", "backup_verify_s", None),
@@ -1100,6 +1176,13 @@ def main(argv=None) -> int:
     parser.add_argument("--more", type=int, default=None,
                         help="documents bulk-imported in the meaning phase, then timed until embedded "
                              "(default 1000, or half of --docs when fewer)")
+    parser.add_argument("--paged", type=float, default=0.0, metavar="FRACTION",
+                        help="store per-page text (hits that lead to the page) for this fraction of the "
+                             "documents, as a multi-page PDF's extraction gives it (e.g. 0.2)")
+    parser.add_argument("--paged-boxes", action="store_true",
+                        help="with --paged: the pages also carry OCR word boxes, as a scan's do")
+    parser.add_argument("--size-only", action="store_true",
+                        help="import (and --paged), print the catalog's sizes as JSON, measure nothing else")
     parser.add_argument("--phase", choices=sorted(PHASES), help=argparse.SUPPRESS)
     parser.add_argument("--query", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--spawned", type=float, default=0.0, help=argparse.SUPPRESS)
@@ -1121,6 +1204,11 @@ def main(argv=None) -> int:
     finally:
         if temporary and not args.keep:
             shutil.rmtree(args.data, ignore_errors=True)
+    if args.size_only:
+        if args.out:
+            args.out.write_text(json.dumps(results, indent=2, ensure_ascii=False))
+        print(json.dumps({"docs": args.docs, **results["import"], **results["size"]}, indent=1))
+        return 0
     text = table(results["summary"])
     results["table"] = text
     if args.out:

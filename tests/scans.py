@@ -43,3 +43,30 @@ def tesseract_ready() -> bool:
 needs_tesseract = pytest.mark.skipif(
     not tesseract_ready(), reason="Tesseract with chi_sim, chi_tra, eng and por is not installed (.ci/run installs it)"
 )
+
+
+def scan_tiff(path: Path, pages: list[str], dpi: int = 200, *, compression: str = "tiff_deflate") -> Path:
+    """A multi-page TIFF, one scanned page a frame, as a sheet-feed scanner
+    makes. The pages are cut to the top of the sheet where the text is (a
+    quick test: Tesseract reads less paper)."""
+    frames = []
+    for i, text in enumerate(pages):
+        page = render_page(text, dpi=dpi, seed=i)
+        lines = len(text.splitlines())
+        frames.append(page.crop((0, 0, page.width, round(dpi * (0.9 + 0.3 * lines)))))
+    frames[0].save(path, save_all=True, append_images=frames[1:], compression=compression, dpi=(dpi, dpi))
+    return path
+
+
+def corrupt_tiff_page(path: Path, page: int) -> Path:
+    """Overwrite the compressed data of one page (1-based) of a TIFF with
+    garbage: that frame no longer decodes, the others still do."""
+    from PIL import Image
+
+    with Image.open(path) as image:
+        image.seek(page - 1)
+        offset, length = image.tag_v2[273][0], image.tag_v2[279][0]  # StripOffsets, StripByteCounts
+    data = bytearray(path.read_bytes())
+    data[offset + 2 : offset + length] = b"\xab" * (length - 2)  # the zlib header stays: the data is what breaks
+    path.write_bytes(bytes(data))
+    return path

@@ -46,8 +46,21 @@ def run_ocr(args, catalog) -> int:
                 flush=True,
             )
 
+    on_a_terminal = sys.stdout.isatty()
+
+    def page_progress(attachment_id: int, name: str, page: int, pages: int) -> None:
+        # A file of several pages says how far it is, page by page (over
+        # one line on a terminal); the file's own line follows when it is done.
+        if args.json or pages < 2 or page < 1:
+            return
+        line = f"  [{attachment_id}] {shown(name)}: page {page} of {pages}"
+        if on_a_terminal:
+            print("\r" + line + ("\r" + " " * len(line) + "\r" if page >= pages else ""), end="", flush=True)
+        else:
+            print(line, flush=True)
+
     try:
-        outcomes = reading.run(todo, force=args.force, progress=progress)
+        outcomes = reading.run(todo, force=args.force, progress=progress, page_progress=page_progress)
     except KeyboardInterrupt:
         print("Stopped; the files not read yet still wait for OCR.", file=sys.stderr)
         return 130

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 from shiboken6 import isValid
 
-from ..core.attachments.filetypes import PDF, THUMBNAIL_IMAGES
+from ..core.attachments.filetypes import PAGED_IMAGES, PDF, THUMBNAIL_IMAGES
 from ..core.attachments.linked_images import LinkedImages
 from ..core.catalog.folders import scan
 from ..core.dates import normalize_date
@@ -408,10 +408,18 @@ class FileActionsMixin(WindowContract):
 
             return deliver
 
-        if mime in THUMBNAIL_IMAGES:
+        def show_image() -> None:
             self.runner.run(
                 lambda: QImage.fromData(previews.image_bytes(attachment.sha256, mime)), fresh(preview.show_image)
             )
+
+        if mime in PAGED_IMAGES:  # a scan of several pages (a TIFF) pages as a PDF does; of one, as an image
+            self.runner.run(
+                lambda: service.attachments.page_count(attachment.id),
+                fresh(lambda n: preview.show_pdf(n, start_page) if n > 1 else show_image()),
+            )
+        elif mime in THUMBNAIL_IMAGES:
+            show_image()
         elif mime == PDF:
             self.runner.run(
                 lambda: service.attachments.page_count(attachment.id), fresh(lambda n: preview.show_pdf(n, start_page))
@@ -462,7 +470,7 @@ class FileActionsMixin(WindowContract):
 
     def _render_page(self, page: int, scale: float) -> None:
         attachment = getattr(self, "_previewed", None)
-        if attachment is None or attachment.mime_type != PDF:
+        if attachment is None or (attachment.mime_type != PDF and attachment.mime_type not in PAGED_IMAGES):
             return
         generation = self._preview_generation
         service = self.service

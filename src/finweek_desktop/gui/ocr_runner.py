@@ -69,7 +69,7 @@ class BackgroundOcr(QObject):
                 return []
             if reading.missing():
                 return len(pending)  # how many wait for an engine that is not installed
-            return reading.run(cancel=self._cancel, progress=self._progress)
+            return reading.run(cancel=self._cancel, progress=self._progress, page_progress=self._page)
 
         self._runner.run(work, self._done)
 
@@ -77,6 +77,10 @@ class BackgroundOcr(QObject):
         self.message.emit(f"OCR: read {done} of {total} file(s) ({outcome.name})")
         doc = frozenset({outcome.document_id})
         self.document_read.emit(ChangeSet(changed=doc, attachments=doc))
+
+    def _page(self, _attachment_id: int, name: str, page: int, pages: int) -> None:  # on the worker thread
+        if pages > 1 and page > 0:
+            self.message.emit(f"OCR: {name}, page {page} of {pages}")
 
     def _done(self, outcomes, error) -> None:
         self._running = False

@@ -13,7 +13,7 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QColor, QIcon, QImage, QKeySequence, QPainter, QPixmap, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QListView, QListWidget, QListWidgetItem, QWidget
 
-from ..core.attachments.filetypes import PDF, THUMBNAIL_IMAGES
+from ..core.attachments.filetypes import PAGED_IMAGES, PDF, THUMBNAIL_IMAGES
 from ..core.display import safe_display_name
 from .errors import describe
 from .files import find_places
@@ -81,7 +81,7 @@ class ReaderWindow(QWidget):
 
     def _open(self, page: int) -> None:
         a = self.attachment
-        if a.mime_type == PDF:
+        if a.mime_type == PDF or a.mime_type in PAGED_IMAGES:  # a scanned TIFF reads page by page too
 
             def counted(count, error):
                 if self._closed:

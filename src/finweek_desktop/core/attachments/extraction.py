@@ -21,6 +21,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -107,6 +108,34 @@ class Limits:
     seconds: float = 60.0  # wall clock, for parsers stuck waiting
     cpu_seconds: int = 60  # for parsers stuck computing
     memory_bytes: int = 1536 * 1024 * 1024
+    # A budget by the page (OCR): once the child says how many pages the file
+    # has, the wall clock allows file_seconds + page_seconds a page, for at
+    # most max_pages pages, and never less than ``seconds``.
+    file_seconds: float = 0.0
+    page_seconds: float = 0.0
+    max_pages: int = 0
+
+    def budget(self, pages: int) -> float:
+        """Wall-clock seconds for a file the child found ``pages`` pages in."""
+        if not self.page_seconds or pages <= 0:
+            return self.seconds
+        return max(self.seconds, self.file_seconds + self.page_seconds * min(pages, max(1, self.max_pages)))
+
+
+# The child reports its progress ("PAGE PAGES", for OCR) in the file this
+# environment variable names (worker.py's caller sets it; ocr.py writes it).
+PROGRESS_ENV = "FINWEEK_WORKER_PROGRESS"
+
+
+def report_progress(page: int, pages: int) -> None:
+    """In the child: page ``page`` of ``pages`` is done (0: the count is known)."""
+    where = os.environ.get(PROGRESS_ENV)
+    if not where:
+        return
+    # One line a report, appended in one write: the parent hears every one,
+    # however close together, and ignores a line not ended yet.
+    with open(where, "a", encoding="ascii") as f:
+        f.write(f"{page} {pages}\n")
 
 
 def needs_parser(mime: str) -> bool:
@@ -122,6 +151,7 @@ def extract_text(
     limits: Limits = Limits(),
     target: str = DEFAULT_TARGET,
     cancel: threading.Event | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ExtractedText:
     """Text of the file at ``path``; never raises for a bad file.
 
@@ -129,6 +159,8 @@ def extract_text(
     ship ourselves (the seed catalog). ``target`` ("module:function") lets
     tests stand in a misbehaving parser, and OCR run in the same sandbox
     (ocr.py). Setting ``cancel`` kills the child: the result then says so.
+    ``progress(page, pages)`` hears what the child reports (OCR: after each
+    page), on this thread; the time limit then follows ``limits.budget``.
     """
     if mime in filetypes.IMAGE_TYPES and target == DEFAULT_TARGET:
         return ExtractedText(TextStatus.NEEDS_OCR, message=f"an image: {NEEDS_OCR_MESSAGE}")
@@ -138,7 +170,7 @@ def extract_text(
         return ExtractedText(TextStatus.NO_TEXT, message=f"no text extractor for {mime}")
     if not sandbox:
         return run_target(target, Path(path), mime)
-    return _run_in_child(target, Path(path), mime, limits, cancel)
+    return _run_in_child(target, Path(path), mime, limits, cancel, progress)
 
 
 def run_target(target: str, path: Path, mime: str) -> ExtractedText:
@@ -229,10 +261,16 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _run_in_child(
-    target: str, path: Path, mime: str, limits: Limits, cancel: threading.Event | None = None
+    target: str,
+    path: Path,
+    mime: str,
+    limits: Limits,
+    cancel: threading.Event | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ExtractedText:
     with tempfile.TemporaryDirectory(prefix="finweek-extract-") as work:
         out = Path(work) / "result.json"
+        reports = Path(work) / "progress.txt"
         command = [
             sys.executable,
             "-m",
@@ -253,10 +291,22 @@ def _run_in_child(
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=stderr,
-                env=_child_env(),
+                env=_child_env(reports),
                 start_new_session=True,
             )
-            deadline = time.monotonic() + limits.seconds
+            started = time.monotonic()
+            allowed = limits.seconds
+            heard = 0
+
+            def hear() -> None:
+                nonlocal allowed, heard
+                for page, pages in _progress_said(reports, heard):
+                    heard += 1
+                    if pages > 0:
+                        allowed = max(allowed, limits.budget(pages))
+                        if progress is not None:
+                            progress(page, pages)
+
             while True:
                 try:
                     child.wait(timeout=0.1)
@@ -266,9 +316,11 @@ def _run_in_child(
                 if cancel is not None and cancel.is_set():
                     _kill(child)
                     return ExtractedText.failed(CANCELLED)
-                if time.monotonic() > deadline:
+                hear()
+                if time.monotonic() - started > allowed:
                     _kill(child)
-                    return ExtractedText.failed(f"the parser did not finish within {limits.seconds:g} seconds")
+                    return ExtractedText.failed(f"the parser did not finish within {allowed:g} seconds")
+            hear()  # what was said since the last look
         if child.returncode != 0 or not out.exists():
             return ExtractedText.failed(_why_it_died(child.returncode, errors.read_bytes(), limits))
         data = json.loads(out.read_text(encoding="utf-8"))
@@ -286,10 +338,28 @@ def _kill(child: subprocess.Popen) -> None:
     child.wait()
 
 
-def _child_env() -> dict[str, str]:
+def _progress_said(reports: Path, heard: int) -> list[tuple[int, int]]:
+    """The reports after the first ``heard`` ones (whole lines only)."""
+    try:
+        lines = reports.read_text(encoding="ascii").split("\n")[:-1]  # the last is not ended yet (or "")
+    except OSError:  # nothing said yet
+        return []
+    said = []
+    for line in lines[heard:]:
+        try:
+            page, pages = line.split()
+            said.append((int(page), int(pages)))
+        except ValueError:
+            said.append((0, 0))  # not ours: counted, not heard
+    return said
+
+
+def _child_env(reports: Path | None = None) -> dict[str, str]:
     # The child must import what this process imports (an editable install,
     # a test's own module), so it gets our sys.path.
     env = dict(os.environ)
+    if reports is not None:
+        env[PROGRESS_ENV] = str(reports)
     env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p and os.path.isdir(p))
     env["PYTHONIOENCODING"] = "utf-8"
     return env

@@ -16,6 +16,7 @@ OCTET = "application/octet-stream"
 IMAGE_TYPES = {"image/jpeg", "image/png", "image/tiff", "image/webp", "image/gif", "image/bmp"}
 # Formats Pillow thumbnails for us (GIF and BMP come free with it).
 THUMBNAIL_IMAGES = IMAGE_TYPES
+PAGED_IMAGES = {"image/tiff"}  # may hold several pages (a sheet-feed scan): previewed page by page, as a PDF
 
 _EXTRA_EXTENSIONS = {".md": MARKDOWN, ".markdown": MARKDOWN, ".txt": PLAIN, ".webp": "image/webp", ".docx": DOCX}
 _MAGIC = (

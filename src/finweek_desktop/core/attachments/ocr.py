@@ -12,7 +12,12 @@ language is not known in advance, and one page may mix them.
 
 ``recognize(path, mime)`` is the worker's target (extraction.py runs it in a
 child with a time and memory limit); the Tesseract processes it starts are
-that child's and inherit its memory limit. Without Tesseract the app works:
+that child's and inherit its memory limit. The time limit is by the page:
+the worker reports how many pages it found (a multi-page TIFF's frames) and
+each page read, and the parent allows SECONDS_PER_FILE plus PAGE_SECONDS a
+page, for at most MAX_PAGES pages. A page that cannot be decoded or read
+costs that page only. Each page is prepared first where it needs it
+(``prepare``: a photographed page's light evened out, its slant undone). Without Tesseract the app works:
 files wait with status "needs OCR" and ``ENABLE_HINT`` says how to enable it.
 """
 
@@ -28,7 +33,15 @@ import tempfile
 from pathlib import Path
 
 from . import filetypes
-from .extraction import NEEDS_OCR_MESSAGE, ExtractedText, Limits, PageText, TextSource, TextStatus
+from .extraction import (
+    NEEDS_OCR_MESSAGE,
+    ExtractedText,
+    Limits,
+    PageText,
+    TextSource,
+    TextStatus,
+    report_progress,
+)
 
 LANGUAGES = ("chi_sim", "chi_tra", "eng", "por")
 PACKAGES = "tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-chi-tra tesseract-ocr-por"
@@ -71,9 +84,21 @@ def can_ocr(mime: str) -> bool:
 
 
 def limits_for(pages: int) -> Limits:
-    """Time for the whole file: a minute, and PAGE_SECONDS a page."""
+    """Time for the whole file: a minute, and PAGE_SECONDS a page, for at
+    most MAX_PAGES pages. ``pages`` is what the catalog knows (a PDF's page
+    rows; 1 for an image); the worker reports the real count as soon as it
+    has opened the file (a multi-page TIFF's frames) and the budget follows
+    it. The worker's own processor time is bounded by the pages known now
+    (it decodes and renders; Tesseract, its child, has its own limit)."""
     seconds = SECONDS_PER_FILE + PAGE_SECONDS * max(1, min(pages, MAX_PAGES))
-    return Limits(seconds=seconds, cpu_seconds=max(1, int(seconds)), memory_bytes=2048 * 1024 * 1024)
+    return Limits(
+        seconds=seconds,
+        cpu_seconds=max(1, int(seconds)),
+        memory_bytes=2048 * 1024 * 1024,
+        file_seconds=SECONDS_PER_FILE,
+        page_seconds=PAGE_SECONDS,
+        max_pages=MAX_PAGES,
+    )
 
 
 # -- in the worker ------------------------------------------------------------
@@ -102,37 +127,76 @@ def _recognize(path: Path, mime: str) -> ExtractedText:
 
 
 def _image(path: Path) -> ExtractedText:
-    from PIL import Image, ImageSequence, UnidentifiedImageError
+    """Every frame of the image (a scanned TIFF may hold many), each one a
+    page: a frame that cannot be decoded or read costs that page only."""
+    from PIL import Image, ImageOps, UnidentifiedImageError
 
     # Opening reads the header only: the size is checked here, before any
     # pixel is decoded, to give the reason in the user's terms.
     Image.MAX_IMAGE_PIXELS = None
+    unreadable = (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError)
     try:
         image = Image.open(path)
         width, height = image.size
-        if width * height > MAX_PIXELS:
-            raise OcrError(
-                f"the image is {width:,}×{height:,} pixels ({width * height / 1e6:.0f} megapixels);"
-                f" OCR reads images up to {MAX_PIXELS / 1e6:.0f} megapixels"
-            )
-        Image.MAX_IMAGE_PIXELS = MAX_PIXELS  # and each frame of a TIFF as it is decoded
-        frames = image.n_frames if hasattr(image, "n_frames") else 1
-        pages = []
-        with tempfile.TemporaryDirectory(prefix="finweek-ocr-") as work:
-            for number, frame in enumerate(ImageSequence.Iterator(image), 1):
-                if number > MAX_PAGES:
-                    break
-                png = Path(work) / f"{number}.png"
-                frame.convert("L").save(png)
-                dpi = image.info.get("dpi", (0, 0))[0]
-                pages.append(_read(png, frame.size, int(dpi) if dpi else None, number))
-    except OcrError:
-        raise
-    except Image.DecompressionBombError as exc:
-        raise OcrError(f"the image is too large to read safely ({exc})") from None
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
+    except unreadable as exc:
         raise OcrError(f"the image cannot be read ({type(exc).__name__}: {exc})") from None
-    return _result(pages, frames, TextSource.OCR, "")
+    if width * height > MAX_PIXELS:
+        raise OcrError(
+            f"the image is {width:,}×{height:,} pixels ({width * height / 1e6:.0f} megapixels);"
+            f" OCR reads images up to {MAX_PIXELS / 1e6:.0f} megapixels"
+        )
+    Image.MAX_IMAGE_PIXELS = MAX_PIXELS  # and each frame of a TIFF as it is decoded
+    try:
+        frames = int(getattr(image, "n_frames", 1))
+    except unreadable:  # a broken chain of pages: read those that can be reached
+        frames = 1
+    report_progress(0, min(frames, MAX_PAGES))
+    pages: list[PageText] = []
+    lost: list[tuple[int, str]] = []  # (page, why)
+    with tempfile.TemporaryDirectory(prefix="finweek-ocr-") as work:
+        number = 0
+        while number < MAX_PAGES:
+            number += 1
+            try:
+                image.seek(number - 1)
+            except EOFError:
+                break
+            except (Image.DecompressionBombError, *unreadable) as exc:
+                lost.append((number, _why(exc)))
+                break  # the pages after it cannot be found
+            try:
+                # Decoded, and upright as the preview shows it: a phone's photo
+                # is stored sideways with an EXIF orientation saying so.
+                frame = ImageOps.exif_transpose(image).convert("L")
+                if frame.width * frame.height > MAX_PIXELS:
+                    raise OcrError(f"{frame.width:,}×{frame.height:,} pixels is too large")
+                dpi = image.info.get("dpi", (0, 0))[0]
+                pages.append(_page(frame, Path(work), int(dpi) if dpi else None, number))
+            except (OcrError, Image.DecompressionBombError, *unreadable) as exc:
+                lost.append((number, _why(exc)))
+                pages.append(PageText(number, ""))
+            report_progress(number, max(frames, number))
+    if lost and not any(p.text for p in pages):
+        page, why = lost[0]
+        if max(frames, len(pages)) > 1:
+            raise OcrError(f"no page could be read; page {page}: {why}")
+        raise OcrError(why if why.startswith("Tesseract") else f"the image cannot be read ({why})")
+    return _result(pages, frames, TextSource.OCR, _lost_note(lost))
+
+
+def _why(exc: BaseException) -> str:
+    if isinstance(exc, OcrError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _lost_note(lost: list[tuple[int, str]]) -> str:
+    """What a file lost to pages that could not be read, in one line."""
+    if not lost:
+        return ""
+    named = ", ".join(str(page) for page, _why in lost[:5]) + (" …" if len(lost) > 5 else "")
+    which = "page" if len(lost) == 1 else "pages"
+    return f"{which} {named} could not be read, {lost[0][1][:120]}; the other pages were read"
 
 
 def _pdf(path: Path) -> ExtractedText:
@@ -143,44 +207,182 @@ def _pdf(path: Path) -> ExtractedText:
     except pdfium.PdfiumError as exc:
         raise OcrError(f"not a readable PDF ({exc})") from None
     pages: list[PageText] = []
+    lost: list[tuple[int, str]] = []
     had_text = False
     try:
         count = len(pdf)
+        report_progress(0, count)
         done = 0
         with tempfile.TemporaryDirectory(prefix="finweek-ocr-") as work:
             for index in range(count):
-                page = pdf[index]
-                layer = page.get_textpage().get_text_range().replace("\r\n", "\n").strip()
+                number = index + 1
+                try:
+                    page = pdf[index]
+                    layer = page.get_textpage().get_text_range().replace("\r\n", "\n").strip()
+                except pdfium.PdfiumError as exc:
+                    lost.append((number, f"PdfiumError: {exc}"))
+                    pages.append(PageText(number, ""))
+                    continue
                 if layer:  # a page with a text layer keeps it
                     had_text = True
-                    pages.append(PageText(index + 1, layer))
-                    continue
-                if done >= MAX_PAGES:
-                    pages.append(PageText(index + 1, ""))
-                    continue
-                width, height = page.get_size()
-                scale = min(DPI / 72, (MAX_PIXELS / max(1.0, width * height)) ** 0.5)
-                bitmap = page.render(scale=scale, grayscale=True)
-                png = Path(work) / f"{index + 1}.png"
-                image = bitmap.to_pil()
-                image.save(png)
-                pages.append(_read(png, image.size, round(scale * 72), index + 1))
-                done += 1
+                    pages.append(PageText(number, layer))
+                elif done >= MAX_PAGES:
+                    pages.append(PageText(number, ""))
+                else:
+                    done += 1
+                    try:
+                        width, height = page.get_size()
+                        scale = min(DPI / 72, (MAX_PIXELS / max(1.0, width * height)) ** 0.5)
+                        image = page.render(scale=scale, grayscale=True).to_pil().convert("L")
+                        pages.append(_page(image, Path(work), round(scale * 72), number))
+                    except (OcrError, pdfium.PdfiumError, OSError, ValueError) as exc:
+                        lost.append((number, _why(exc)))
+                        pages.append(PageText(number, ""))
+                report_progress(number, count)
     finally:
         pdf.close()
+    if lost and not any(p.text for p in pages):
+        page, why = lost[0]
+        raise OcrError(why if count == 1 else f"no page could be read; page {page}: {why}")
     source = TextSource.FILE_AND_OCR if had_text else TextSource.OCR
-    skipped = sum(1 for p in pages if not p.text) if done >= MAX_PAGES else 0
+    skipped = sum(1 for p in pages if not p.text) - len(lost) if done >= MAX_PAGES else 0
     note = f"OCR read {MAX_PAGES} pages of this file, the most it reads in one; {skipped} were left" if skipped else ""
-    return _result(pages, count, source, note)
+    return _result(pages, count, source, "; ".join(n for n in (note, _lost_note(lost)) if n))
 
 
 def _result(pages: list[PageText], count: int, source: TextSource, note: str) -> ExtractedText:
-    if count > MAX_PAGES and not note:
-        note = f"OCR read the first {MAX_PAGES} of {count} pages, the most it reads in one file"
+    if count > MAX_PAGES and "OCR read" not in note:
+        capped = f"OCR read the first {MAX_PAGES} of {count} pages, the most it reads in one file"
+        note = f"{capped}; {note}" if note else capped
     text = "\n\n".join(p.text for p in pages if p.text)
     if not text.strip():
-        return ExtractedText(TextStatus.NO_TEXT, message="OCR found no text in the file", pages=tuple(pages))
+        message = "OCR found no text in the file" + (f"; {note}" if note else "")
+        return ExtractedText(TextStatus.NO_TEXT, message=message, pages=tuple(pages))
     return ExtractedText(TextStatus.OK, text, None, note, tuple(pages), source)
+
+
+def _page(image, work: Path, dpi: int | None, number: int) -> PageText:
+    """One page (a PIL image, mode L): prepared, read, its word boxes in the
+    fractions of ``image`` (what the preview shows)."""
+    prepared, angle = prepare(image)
+    png = work / f"{number}.png"
+    prepared.save(png)
+    read = _read(png, prepared.size, dpi, number)
+    if not angle:
+        return read
+    boxes = []
+    for word, *box in read.boxes:
+        x0, y0, x1, y1 = _unrotated((box[0], box[1], box[2], box[3]), angle, prepared.size, image.size)
+        boxes.append((word, x0, y0, x1, y1))
+    return PageText(read.page, read.text, tuple(boxes))
+
+
+# What is done to a page before Tesseract reads it (benchmarks/README.md,
+# "Photographed pages"): "flatten" evens out the light of a page lit
+# unevenly (the local background subtracted, then the contrast stretched:
+# Tesseract's global threshold otherwise turns a dim corner, or a whole dim
+# page, to noise); "deskew" turns a page photographed askew straight
+# (Tesseract's layout analysis splits lines slanted a few degrees into
+# columns). Each is done only where it is needed: a scan, evenly lit and
+# turned by a degree or so, goes to Tesseract as it is (both steps made
+# clean scans read slightly worse when applied to every page). "none"
+# turns both off; the benchmark sets it to compare.
+PREPARE = "flatten+deskew"
+SKEW_STEP = 0.5  # degrees: the resolution of the skew search
+MIN_SKEW = 2.0  # degrees: less is left to Tesseract, which reads such lines well
+MAX_SKEW = 10.0
+UNEVEN = 30  # grey levels between the dimmer and the brighter parts of the paper (5th and 95th percentiles)
+
+
+def prepare(image):
+    """The page as Tesseract gets it, and the angle it was turned by (0.0:
+    as it was). Pillow only, about half a second a page."""
+    from PIL import Image
+
+    steps = PREPARE.split("+")
+    angle = skew(image) if "deskew" in steps else 0.0
+    background = _background(image)
+    fill = _percentile(background, 50)
+    if "flatten" in steps and _percentile(background, 95) - _percentile(background, 5) > UNEVEN:
+        image, fill = flatten(image, background), 255
+    if abs(angle) < MIN_SKEW:
+        return image, 0.0
+    return image.rotate(angle, Image.Resampling.BICUBIC, expand=True, fillcolor=fill), angle
+
+
+def _background(image):
+    """The page without its ink: the brightest nearby, blurred, on an
+    eighth-size copy."""
+    from PIL import ImageFilter
+
+    return image.reduce(8).filter(ImageFilter.MaxFilter(5)).filter(ImageFilter.GaussianBlur(2))
+
+
+def _percentile(image, percent: float) -> int:
+    histogram = image.histogram()
+    wanted, seen = sum(histogram) * percent / 100, 0
+    for level, count in enumerate(histogram):
+        seen += count
+        if seen >= wanted:
+            return level
+    return 255
+
+
+def flatten(image, background=None):
+    """The page with its light evened out: its background brought to white,
+    then the darkest half percent stretched to black."""
+    from PIL import Image, ImageChops, ImageOps
+
+    background = (background or _background(image)).resize(image.size, Image.Resampling.BILINEAR)
+    return ImageOps.autocontrast(ImageChops.add(image, ImageChops.invert(background)), cutoff=(0.5, 0))
+
+
+def skew(image) -> float:
+    """The angle (degrees, counter-clockwise) that sets the page's lines
+    level: the turn of a small copy at which its rows of ink differ most
+    (a projection profile). The copy is flattened first (the local
+    background subtracted) so that a desk around a photographed sheet, or
+    a shadow, is not taken for ink."""
+    from PIL import Image, ImageChops, ImageFilter, ImageStat
+
+    small = image.copy()
+    small.thumbnail((800, 800))
+    background = small.reduce(4).filter(ImageFilter.MaxFilter(5)).filter(ImageFilter.GaussianBlur(2))
+    # Paper: where the background is light, away from its edges (a desk's border is no line of text).
+    paper = background.filter(ImageFilter.MinFilter(7)).point(lambda v: 255 if v > 140 else 0)
+    background, paper = (b.resize(small.size, Image.Resampling.BILINEAR) for b in (background, paper))
+    darker = ImageChops.subtract(background, small.filter(ImageFilter.MedianFilter(3)))
+    ink = ImageChops.multiply(darker.point(lambda v: 255 if v > 45 else 0), paper)
+    best, angle = -1.0, 0.0
+    steps = round(MAX_SKEW / SKEW_STEP)
+    for step in sorted(range(-steps, steps + 1), key=abs):  # from 0 outwards: a tie keeps the smaller turn
+        turned = ink.rotate(step * SKEW_STEP, Image.Resampling.NEAREST)
+        rows = turned.resize((1, turned.height), Image.Resampling.BOX)
+        spread = ImageStat.Stat(rows).var[0]
+        if spread > best * 1.001:
+            best, angle = spread, step * SKEW_STEP
+    return angle
+
+
+def _unrotated(
+    box: tuple[float, float, float, float], angle: float, turned: tuple[int, int], size: tuple[int, int]
+) -> tuple[float, float, float, float]:
+    """A box in fractions of the turned page, in fractions of the page as it
+    was (the box of its four corners turned back)."""
+    import math
+
+    (tw, th), (w, h) = turned, size
+    a = math.radians(angle)
+    cos, sin = math.cos(a), math.sin(a)
+    x0, y0, x1, y1 = box
+    xs, ys = [], []
+    for fx, fy in ((x0, y0), (x1, y0), (x1, y1), (x0, y1)):
+        dx, dy = fx * tw - tw / 2, fy * th - th / 2
+        # Pillow turns counter-clockwise with y downwards: a point of the turned page comes from here.
+        xs.append(w / 2 + cos * dx - sin * dy)
+        ys.append(h / 2 + sin * dx + cos * dy)
+    _word, *back = word_box("", (max(0.0, min(xs)), max(0.0, min(ys)), min(w, max(xs)), min(h, max(ys))), size)
+    return back[0], back[1], back[2], back[3]
 
 
 def _read(png: Path, size: tuple[int, int], dpi: int | None, number: int) -> PageText:
@@ -202,7 +404,6 @@ def _read(png: Path, size: tuple[int, int], dpi: int | None, number: int) -> Pag
 
 
 def _from_tsv(tsv: str, size: tuple[int, int], number: int) -> PageText:
-    width, height = size
     lines: dict[tuple[int, int, int], list[str]] = {}
     boxes = []
     for row in csv.DictReader(io.StringIO(tsv), delimiter="\t", quoting=csv.QUOTE_NONE):
@@ -212,9 +413,23 @@ def _from_tsv(tsv: str, size: tuple[int, int], number: int) -> PageText:
         left, top, w, h = (int(row[k]) for k in ("left", "top", "width", "height"))
         key = (int(row["block_num"]), int(row["par_num"]), int(row["line_num"]))
         lines.setdefault(key, []).append(word)
-        boxes.append((word, left / width, top / height, (left + w) / width, (top + h) / height))
+        boxes.append(word_box(word, (left, top, left + w, top + h), size))
     text = "\n".join(join_words(words) for words in lines.values())
     return PageText(number, text, tuple(boxes))
+
+
+BOX_DECIMALS = 4  # a ten-thousandth of the page: a third of a pixel of an A4 page at 300 dpi
+
+
+def word_box(
+    word: str, pixels: tuple[float, float, float, float], size: tuple[int, int]
+) -> tuple[str, float, float, float, float]:
+    """A word's box as stored with its page: (word, x0, y0, x1, y1) in
+    fractions of the page, rounded (at full precision each number took
+    about 19 characters in the page's JSON, most of a scanned page's bytes)."""
+    (x0, y0, x1, y1), (width, height) = pixels, size
+    r = BOX_DECIMALS
+    return (word, round(x0 / width, r), round(y0 / height, r), round(x1 / width, r), round(y1 / height, r))
 
 
 def join_words(words: list[str]) -> str:

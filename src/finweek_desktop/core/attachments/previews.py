@@ -77,6 +77,28 @@ class Previews:
         image.save(buffer, "PNG")
         return buffer.getvalue()
 
+    def frame_count(self, sha256: str) -> int:
+        """The pages of a multi-page image (a scanned TIFF's frames)."""
+        try:
+            with Image.open(self._source(sha256)) as image:  # the headers only: no page is decoded
+                return max(1, int(getattr(image, "n_frames", 1)))
+        except (OSError, SyntaxError, ValueError, EOFError) as exc:  # not an image; a broken chain of frames
+            raise PreviewError(f"the image's pages cannot be counted ({exc})") from None
+
+    def render_frame(self, sha256: str, page: int = 0, scale: float = 1.5) -> bytes:
+        """Page ``page`` (0-based) of a multi-page image as PNG bytes, sized as
+        a PDF page is at ``scale`` (1.0 = 72 dpi, from the image's own dpi,
+        150 when it has none), so the viewer pages and zooms it as a PDF."""
+        image = _open_image(self._source(sha256), frame=page)
+        dpi = float((image.info.get("dpi") or (150, 150))[0] or 150)
+        factor = scale * 72 / dpi
+        size = (max(1, round(image.width * factor)), max(1, round(image.height * factor)))
+        if size[0] * size[1] > MAX_PAGE_PIXELS:
+            raise PreviewError(f"page {page + 1} is too large to render at this zoom ({size[0]}×{size[1]} pixels)")
+        buffer = io.BytesIO()
+        image.resize(size, Image.Resampling.LANCZOS).save(buffer, "PNG")
+        return buffer.getvalue()
+
     def image_bytes(self, sha256: str, mime: str) -> bytes:
         """A full-size image as PNG bytes (checked against decompression bombs)."""
         if mime not in filetypes.THUMBNAIL_IMAGES:
@@ -103,12 +125,17 @@ class Previews:
         return path
 
 
-def _open_image(path: Path) -> Image.Image:
+def _open_image(path: Path, frame: int = 0) -> Image.Image:
     try:
         with warnings.catch_warnings():
             # Pillow only warns between its limit and twice it; make both an error.
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image: Image.Image = Image.open(path)
+            if frame:
+                try:
+                    image.seek(frame)
+                except EOFError:
+                    raise PreviewError(f"the image has no page {frame + 1}") from None
             width, height = image.size
             if width * height > MAX_PIXELS:
                 raise PreviewError(

@@ -14,7 +14,7 @@ from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session as DbSession
 
 from ..attachments.extraction import ExtractedText, PageText, TextSource, TextStatus, extract_text
-from ..attachments.filetypes import is_text_like
+from ..attachments.filetypes import PAGED_IMAGES, is_text_like
 from ..attachments.ingest import PreparedFile, check_sources, prepare, title_from
 from ..attachments.previews import PreviewError, Previews
 from ..attachments.records import AlreadyAttached, AttachmentDetail, DuplicateAttachment, Holder
@@ -178,14 +178,20 @@ class Attachments:
         return self._require_previews().thumbnail(a.sha256, a.mime_type, size)
 
     def render_page(self, attachment_id: int, page: int = 0, scale: float = 1.5) -> bytes:
-        """One page of a PDF attachment as PNG bytes."""
+        """One page of a PDF attachment, or of a multi-page scan (TIFF), as PNG bytes."""
         a = self.attachment(attachment_id)
+        if a.mime_type in PAGED_IMAGES:
+            return self._require_previews().render_frame(a.sha256, page, scale)
         if a.mime_type != "application/pdf":
             raise PreviewError(f"{a.original_name} is not a PDF")
         return self._require_previews().render_page(a.sha256, page, scale)
 
     def page_count(self, attachment_id: int) -> int:
-        return self._require_previews().page_count(self.attachment(attachment_id).sha256)
+        """The pages of a PDF, or of a multi-page scan (a TIFF's frames)."""
+        a = self.attachment(attachment_id)
+        if a.mime_type in PAGED_IMAGES:
+            return self._require_previews().frame_count(a.sha256)
+        return self._require_previews().page_count(a.sha256)
 
     def text_preview(self, attachment_id: int) -> str:
         """Text to show for an attachment: the file itself for text files,

@@ -17,6 +17,7 @@ from dataclasses import replace
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
+from ..attachments.filetypes import PAGED_IMAGES
 from ..database import server_failure
 from ..models import Attachment, AttachmentPage
 from ..search.index import HitPlace, SearchIndex, SearchResults
@@ -127,7 +128,7 @@ class Highlights:
             row = session.get(Attachment, attachment_id)
             if row is None:
                 return []
-            paged = row.mime_type == "application/pdf"
+            paged = row.mime_type == "application/pdf" or (row.mime_type in PAGED_IMAGES and pages > 1)
         found: list[tuple[int | None, Rect]] = []
         for page in range(1, max(1, pages) + 1):
             found += [(page if paged else None, rect) for rect in self.on_page(attachment_id, page, query)]

@@ -32,6 +32,10 @@ from .writer import CatalogWriter
 _REDOABLE = (TextStatus.NEEDS_OCR, TextStatus.OCR_FAILED, TextStatus.NO_TEXT, TextStatus.OK, TextStatus.FAILED)
 
 
+# (attachment id, file name, page done, pages): page 0 when the worker has counted them
+PageProgress = Callable[[int, str, int, int], None]
+
+
 @dataclass(frozen=True)
 class OcrOutcome:
     attachment_id: int
@@ -87,9 +91,12 @@ class Reading:
         force: bool = False,
         progress: Callable[[int, int, OcrOutcome], None] | None = None,
         cancel: threading.Event | None = None,
+        page_progress: PageProgress | None = None,
     ) -> list[OcrOutcome]:
         """OCR the given attachments (default: every pending one), one at a
-        time; ``progress(done, total, outcome)`` after each. Without ``force``
+        time; ``progress(done, total, outcome)`` after each, and
+        ``page_progress(attachment_id, name, page, pages)`` as the worker
+        reads a file's pages (page 0: it has counted them). Without ``force``
         only those still needing OCR are read. Stops early when ``cancel`` is
         set (the file being read stays pending). Raises RuntimeError when
         the engine is missing (the message says how to enable it)."""
@@ -101,7 +108,7 @@ class Reading:
         for done, attachment_id in enumerate(todo, 1):
             if cancel is not None and cancel.is_set():
                 break
-            outcome = self.run_one(attachment_id, force=force, cancel=cancel)
+            outcome = self.run_one(attachment_id, force=force, cancel=cancel, page_progress=page_progress)
             if outcome is None:
                 continue
             outcomes.append(outcome)
@@ -110,7 +117,12 @@ class Reading:
         return outcomes
 
     def run_one(
-        self, attachment_id: int, *, force: bool = False, cancel: threading.Event | None = None
+        self,
+        attachment_id: int,
+        *,
+        force: bool = False,
+        cancel: threading.Event | None = None,
+        page_progress: PageProgress | None = None,
     ) -> OcrOutcome | None:
         """OCR one attachment and write its text back; None when there was
         nothing to do (not pending, gone, not a file OCR reads)."""
@@ -131,7 +143,17 @@ class Reading:
             with self._one_at_a_time(cancel):
                 if cancel is not None and cancel.is_set():
                     return OcrOutcome(attachment_id, doc_id, name, TextStatus.NEEDS_OCR.value, CANCELLED)
-                result = extract_text(path, mime, limits=ocr.limits_for(page_count), target=ocr.TARGET, cancel=cancel)
+                pages_read = None
+                if page_progress is not None:
+                    tell = page_progress
+
+                    def pages_read(page: int, pages: int) -> None:
+                        tell(attachment_id, name, page, pages)
+
+                # The budget is by the page: the pages known now (a PDF's
+                # rows), then those the worker counts (a TIFF's frames).
+                limits = ocr.limits_for(page_count)
+                result = extract_text(path, mime, limits=limits, target=ocr.TARGET, cancel=cancel, progress=pages_read)
         if result.status is TextStatus.FAILED:
             if result.message.endswith(CANCELLED):
                 return OcrOutcome(attachment_id, doc_id, name, TextStatus.NEEDS_OCR.value, CANCELLED)
@@ -190,7 +212,7 @@ class Reading:
                 touched.add(row.document_id)
 
 
-__all__ = ["OcrOutcome", "Reading", "page_rows", "status_line"]
+__all__ = ["OcrOutcome", "PageProgress", "Reading", "page_rows", "status_line"]
 
 
 class _Cancelled(Exception):
