@@ -28,7 +28,7 @@ from ..index_follower import DocumentSource
 from ..meaning.encoder import Encoder, shared_encoder
 from ..meaning.follower import EmbeddingFollower, EmbeddingStatus
 from ..meaning.passages import passages, source_text
-from ..meaning.vectors import Near, VectorCache
+from ..meaning.vectors import DocumentIndex, Near, document_vector, nearest, rescore
 from ..models import Attachment, Document, Note
 from ..search.index import SearchHit, SearchIndex, SearchResults
 from ..search.query import asks_exact, split_fields
@@ -58,6 +58,9 @@ WORDS_WEIGHT = 1.0
 # group; at 0.3 it stays within 0.01 on every existing group.
 MEANING_WEIGHT = 0.3
 SNIPPET_CHARS = 220
+# Documents whose vectors are nearest to one document's, whose passages are
+# then compared with its passages (the related documents).
+RELATED_CANDIDATES = 100
 
 
 def fuse(text: str, words: Sequence[SearchHit], near: Sequence[Near]) -> dict[int, float]:
@@ -143,8 +146,11 @@ class Meaning:
         self.index = index
         self.encoder = encoder or shared_encoder()
         self._documents = documents
-        self.follower = EmbeddingFollower(writer.engine, self.encoder, documents, VectorCache(self.encoder.dimensions))
-        self.progress: tuple[int, int | None] | None = None  # of the background backfill
+        self.follower = EmbeddingFollower(
+            writer.engine, self.encoder, documents, DocumentIndex(self.encoder.dimensions)
+        )
+        self.progress: tuple[int, int | None] | None = None  # of the background backfill's first pass
+        self.refining: tuple[int, int | None] | None = None  # of its second pass
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -155,10 +161,11 @@ class Meaning:
     def status(self) -> EmbeddingStatus:
         return self.follower.status()
 
-    def catch_up(self, progress: Callable[[int, int | None], None] | None = None) -> bool:
-        """Embed what is missing or changed now (the CLI before a search)."""
+    def catch_up(self, progress: Callable[[int, int | None], None] | None = None, refine: bool = True) -> bool:
+        """Embed what is missing or changed now (the CLI before a search);
+        without ``refine``, the first passes only (searchable, not complete)."""
         try:
-            return self.follower.catch_up(progress)
+            return self.follower.catch_up(progress, refine=refine, refining=progress)
         except Exception:  # the catalog is saved; the embeddings catch up later
             log.warning("the embeddings could not catch up", exc_info=True)
             return False
@@ -173,15 +180,20 @@ class Meaning:
             return  # running, or stopped for good (the catalog closed)
 
         def report(done: int, total: int | None) -> None:
-            self.progress = (done, total)
+            self.progress = None if total is not None and done >= total else (done, total)
+
+        def refining(done: int, total: int | None) -> None:
+            self.progress = None
+            self.refining = None if total is not None and done >= total else (done, total)
 
         def loop() -> None:
             while not self._stop.is_set():
                 try:
-                    self.follower.catch_up(report, stop=self._stop)
+                    self.follower.catch_up(report, stop=self._stop, refining=refining)
                 except Exception:
                     log.warning("the embeddings could not catch up; trying again later", exc_info=True)
                 self.progress = None
+                self.refining = None
                 self._wake.wait(interval)
                 self._wake.clear()
 
@@ -247,7 +259,8 @@ class Meaning:
         query = self.encoder.encode([free_text])
         if not np.any(query):
             return []
-        return self.follower.vectors().nearest(query, limit=limit, floor=MEANING_FLOOR)
+        index = self.follower.vectors()
+        return nearest(index, self.follower.passage_vectors, query, limit=limit, floor=MEANING_FLOOR)
 
     def _with_passages(self, results: SearchResults, found: dict[int, Near]) -> SearchResults:
         """Hits found by meaning show their nearest passage (unless it is the title, shown already)."""
@@ -266,8 +279,8 @@ class Meaning:
     def related(self, document_id: int, limit: int = 10) -> list[RelatedHit]:
         """The ``limit`` documents nearest in meaning to one, whatever their
         language; raises LookupError for a document that does not exist."""
-        cache = self.follower.vectors()
-        own = cache.get(document_id)
+        index = self.follower.vectors()
+        own = self.follower.passage_vectors([document_id]).get(document_id)
         if own is not None:
             queries = own.floats()
         else:  # not embedded yet: embed it now, without storing
@@ -276,7 +289,11 @@ class Meaning:
                 raise LookupError(f"no document with id {document_id}")
             queries = self.encoder.encode([p.text for p in passages(documents[0])])
         queries = queries[np.linalg.norm(queries, axis=1) > 0]
-        near = cache.nearest(queries, limit=limit, exclude={document_id})
+        # The first stage compares the documents' vectors with this one's
+        # (the mean of its passages), the second their passages with its passages.
+        mean = document_vector(queries)[None, :] if len(queries) else queries
+        first = index.candidates(mean, limit=RELATED_CANDIDATES, exclude={document_id})
+        near = rescore(queries, self.follower.passage_vectors(first), limit=limit) if first else []
         found = {d.id: d for d in self._documents([n.document_id for n in near])} if near else {}
         hits = []
         for n in near:
