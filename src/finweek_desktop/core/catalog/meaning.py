@@ -170,8 +170,8 @@ class Meaning:
             log.warning("the embeddings could not catch up", exc_info=True)
             return False
 
-    def redo(self, progress: Callable[[int, int | None], None] | None = None) -> int:
-        return self.follower.redo(progress)
+    def redo(self, progress: Callable[[int, int | None], None] | None = None, refine: bool = True) -> int:
+        return self.follower.redo(progress, refine=refine)
 
     def follow_in_background(self, interval: float = 5.0) -> None:
         """Embed in a daemon thread: at once after each write, and every

@@ -360,14 +360,15 @@ class EmbeddingFollower:
         connection.execute(update(EmbeddingState).where(EmbeddingState.id == 1).values(**values))
         return int(connection.scalar(select(EmbeddingState.generation).where(EmbeddingState.id == 1)) or 0)
 
-    def redo(self, progress: Progress | None = None) -> int:
-        """Drop every vector and make them all again (``finweek reindex --meaning``)."""
+    def redo(self, progress: Progress | None = None, refine: bool = True) -> int:
+        """Drop every vector and make them all again (``finweek reindex
+        --meaning``; the first passes only without ``refine``)."""
         with self._lock:
             with self.engine.begin() as connection:
                 connection.execute(delete(Embedding))
                 connection.execute(update(EmbeddingState).where(EmbeddingState.id == 1).values(position=None))
             self.cache.forget()
-            self.catch_up(progress)
+            self.catch_up(progress, refine=refine, refining=progress)
             status = self.status()
             return status.documents - status.missing
 
