@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 from sqlalchemy import select
 
-from finweek_desktop.core.catalog.meaning import MEANING_FLOOR
+from finweek_desktop.core.catalog.meaning import MEANING_FLOOR, passage_sources
 from finweek_desktop.core.meaning.encoder import Encoder, shared_encoder
 from finweek_desktop.core.meaning.follower import COMPLETE, DOCUMENT_ROW, FIRST_PASS, EmbeddingFollower
 from finweek_desktop.core.meaning.passages import FIRST_PASSAGES, passages
@@ -105,7 +105,7 @@ def test_a_long_document_is_embedded_in_two_passes_through_the_change_log(empty_
     meaning = service.meaning
     doc = _add(service, "Relatório de cooperação", LONG_SUMMARY, "pt")
     short = _add(service, "Green bonds", "Issuers reported the outcomes of their projects.")
-    [document] = meaning.follower._documents([doc])  # noqa: SLF001  # what the follower reads
+    [document] = passage_sources(service.writer)([doc])  # what the follower reads
     every = passages(document)
     assert len(every) > FIRST_PASSAGES
 
@@ -140,7 +140,7 @@ def test_a_long_document_is_embedded_in_two_passes_through_the_change_log(empty_
     assert rows[0].source == FIRST_PASS and len(rows) == FIRST_PASSAGES + 1
     assert meaning.status().pending_changes == 0
     assert meaning.catch_up()
-    [document] = meaning.follower._documents([doc])  # noqa: SLF001
+    [document] = passage_sources(service.writer)([doc])
     assert len(_rows(engine, doc)) == len(passages(document)) + 1
     assert _rows(engine, doc)[0].source == COMPLETE
 
@@ -157,7 +157,7 @@ def test_the_second_pass_redoes_a_document_changed_since_its_first(empty_catalog
     with engine.begin() as connection:  # behind the write path: no change-log row
         connection.execute(update(Document).where(Document.id == doc).values(summary="Novo texto. " + LONG_SUMMARY))
     assert meaning.catch_up()
-    [document] = meaning.follower._documents([doc])  # noqa: SLF001
+    [document] = passage_sources(service.writer)([doc])
     expected = passages(document)
     rows = _rows(engine, doc)
     assert len(rows) == len(expected) + 1 and rows[0].source == COMPLETE
