@@ -58,9 +58,9 @@ from finweek_desktop.core.meaning.vectors import (  # noqa: E402
     DocumentIndex,
     DocumentVectors,
     PassageRef,
-    document_vector,
     nearest,
     quantize,
+    signs,
 )
 from finweek_desktop.core.search.index import SearchIndex  # noqa: E402
 from finweek_desktop.core.search.schema import IndexedDocument  # noqa: E402
@@ -160,10 +160,10 @@ def ours(
 
 def embed_documents(documents: list[dict], encoder) -> tuple[DocumentIndex, dict[int, DocumentVectors], dict[int, str]]:
     """The documents' passages embedded as the catalog embeds them (1-based
-    ids): each document's vector in memory, its passages beside it (the
+    ids): the signs of every passage in memory, the vectors beside them (the
     catalog reads them from its database)."""
     index = DocumentIndex(encoder.dimensions)
-    means = {}
+    held = {}
     vectors = {}
     names = {}
     for number, d in enumerate(documents, start=1):
@@ -172,9 +172,8 @@ def embed_documents(documents: list[dict], encoder) -> tuple[DocumentIndex, dict
         rows, scales = quantize(encoder.encode([p.text for p in found]))
         refs = tuple(PassageRef(i, p.source, p.start, p.end) for i, p in enumerate(found))
         vectors[number] = DocumentVectors(rows, scales, refs)
-        mean8, mean_scale = quantize(document_vector(vectors[number].floats())[None, :])
-        means[number] = (mean8[0], float(mean_scale[0]))
-    index.load(means, 0)
+        held[number] = signs(rows)
+    index.load(held, 0)
     return index, vectors, names
 
 

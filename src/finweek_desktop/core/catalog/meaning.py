@@ -289,8 +289,8 @@ class Meaning:
                 raise LookupError(f"no document with id {document_id}")
             queries = self.encoder.encode([p.text for p in passages(documents[0])])
         queries = queries[np.linalg.norm(queries, axis=1) > 0]
-        # The first stage compares the documents' vectors with this one's
-        # (the mean of its passages), the second their passages with its passages.
+        # The first stage compares the signs of every passage with those of
+        # this document's mean vector, the second their passages with its passages.
         mean = document_vector(queries)[None, :] if len(queries) else queries
         first = index.candidates(mean, limit=RELATED_CANDIDATES, exclude={document_id})
         near = rescore(queries, self.follower.passage_vectors(first), limit=limit) if first else []

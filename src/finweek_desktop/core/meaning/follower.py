@@ -47,7 +47,7 @@ from ..index_follower import GAP_GRACE_SECONDS, DocumentSource, Position
 from ..models import Change, Document, Embedding, EmbeddingState
 from .encoder import Encoder
 from .passages import FIRST_PASSAGES, Passage, passages
-from .vectors import DocumentIndex, DocumentVectors, PassageRef, document_vector, quantize
+from .vectors import DocumentIndex, DocumentVectors, PassageRef, document_vector, quantize, signs
 
 log = logging.getLogger(__name__)
 
@@ -142,20 +142,29 @@ class EmbeddingFollower:
         return self.cache
 
     def _reload(self, generation: int) -> None:
-        held: dict[int, tuple[np.ndarray, float]] = {}
+        """Every passage's signs, read a document at a time (the vectors themselves stay in the database)."""
+        held: dict[int, np.ndarray] = {}
         with self.engine.connect() as connection:
-            result = connection.execute(
-                select(Embedding.document_id, Embedding.vector, Embedding.scale).where(
-                    Embedding.passage_no == DOCUMENT_ROW, self._current()
-                )
+            result = connection.execution_options(stream_results=True, yield_per=4096).execute(
+                select(Embedding.document_id, Embedding.vector)
+                .where(Embedding.passage_no >= 0, self._current())
+                .order_by(Embedding.document_id, Embedding.passage_no)
             )
-            for row in result:
-                held[row.document_id] = (np.frombuffer(row.vector, dtype=np.int8), float(row.scale))
+            current = -1
+            vectors: list[bytes] = []
+            for document_id, vector in result:
+                if document_id != current and vectors:
+                    held[current] = signs(np.frombuffer(b"".join(vectors), dtype=np.int8).reshape(len(vectors), -1))
+                    vectors = []
+                current = document_id
+                vectors.append(vector)
+            if vectors:
+                held[current] = signs(np.frombuffer(b"".join(vectors), dtype=np.int8).reshape(len(vectors), -1))
         self.cache.load(held, generation)
 
     def passage_vectors(self, ids: list[int]) -> dict[int, DocumentVectors]:
         """The stored passages of these documents (the second stage of a search), in the order of ``ids``."""
-        rows: dict[int, list] = {i: [] for i in ids}
+        rows: dict[int, list[tuple]] = {i: [] for i in ids}
         with self.engine.connect() as connection:
             for first in range(0, len(ids), 500):
                 result = connection.execute(
@@ -176,7 +185,7 @@ class EmbeddingFollower:
                     .order_by(Embedding.document_id, Embedding.passage_no)
                 )
                 for row in result:
-                    rows[row.document_id].append(row)
+                    rows[row[0]].append(row)
         return {i: _document_vectors(r) for i, r in rows.items() if r}
 
     # -- following -----------------------------------------------------------
@@ -294,7 +303,7 @@ class EmbeddingFollower:
                 plans.append((document.id, first, None, len(first) == len(every)))
         texts = [p.text for _i, todo, _h, _c in plans for p in todo]
         rows8, scales = quantize(self.encoder.encode(texts))
-        by_document: dict[int, tuple[np.ndarray, float] | None] = dict.fromkeys(ids)
+        by_document: dict[int, np.ndarray | None] = dict.fromkeys(ids)
         values: list[dict] = []
         at = 0
         for document_id, todo, held, complete in plans:
@@ -311,7 +320,7 @@ class EmbeddingFollower:
             mean8, mean_scale = quantize(document_vector(floats)[None, :])
             source = COMPLETE if complete else FIRST_PASS
             values.append(self._row(document_id, DOCUMENT_ROW, source, 0, len(new_rows), mean8[0], mean_scale[0]))
-            by_document[document_id] = (mean8[0], float(mean_scale[0]))
+            by_document[document_id] = signs(new_rows)
         with self.engine.begin() as connection:
             if ids and second:  # the stored first passes stay; a changed document's go
                 again = [d for d, _t, held, _c in plans if held is None]
@@ -373,10 +382,11 @@ class EmbeddingFollower:
             return status.documents - status.missing
 
 
-def _document_vectors(rows: list) -> DocumentVectors:
-    matrix = np.frombuffer(b"".join(r.vector for r in rows), dtype=np.int8)
+def _document_vectors(rows: list[tuple]) -> DocumentVectors:
+    """(document_id, passage_no, source, start, end, vector, scale) rows of one document."""
+    matrix = np.frombuffer(b"".join([r[5] for r in rows]), dtype=np.int8)
     return DocumentVectors(
         matrix.reshape(len(rows), -1),
-        np.array([r.scale for r in rows], dtype=np.float32),
-        tuple(PassageRef(r.passage_no, r.source, r.start, r.end) for r in rows),
+        np.array([r[6] for r in rows], dtype=np.float32),
+        tuple([PassageRef(r[1], r[2], r[3], r[4]) for r in rows]),
     )
