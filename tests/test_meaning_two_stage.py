@@ -180,3 +180,21 @@ def test_a_model_version_change_embeds_both_passes_again(empty_catalog):
     assert {r.model_version for r in rows} == {newer.version}
     assert rows[0].source == COMPLETE and follower.status().partial == 0
     assert len(follower.vectors()) == 1
+
+
+def test_a_bulk_import_is_embedded_with_progress(empty_catalog):
+    """A bulk import arrives through the change log: its first passes are
+    reported as they go (what the CLI and the Search tab show), then the
+    second passes."""
+    service = empty_catalog.service
+    items = [NewDocument(kind="report", title=f"Relatório {n}", summary=LONG_SUMMARY, language="pt") for n in range(40)]
+    report = service.imports.import_documents(items)
+    assert report.count == 40
+    first, second = [], []
+    assert service.meaning.follower.catch_up(
+        lambda d, t: first.append((d, t)), refining=lambda d, t: second.append((d, t))
+    )
+    assert first[-1] == (40, 40) and len(first) >= 2
+    assert second[-1] == (40, 40)
+    status = service.meaning.status()
+    assert (status.missing, status.partial, status.pending_changes) == (0, 0, 0)

@@ -207,7 +207,7 @@ class EmbeddingFollower:
             return False
         with self._lock:
             position = self._start()
-            if not self._apply_log(position, stop):
+            if not self._apply_log(position, stop, progress):
                 return False
             if not self._backfill(self._missing_query(), False, progress, stop):
                 return False
@@ -241,7 +241,9 @@ class EmbeddingFollower:
     def _model(self) -> tuple[str, str]:
         return self.encoder.name, self.encoder.version
 
-    def _apply_log(self, position: Position, stop: threading.Event | None) -> bool:
+    def _apply_log(self, position: Position, stop: threading.Event | None, progress: Progress | None = None) -> bool:
+        """Embed (the first passes of) the documents the log names beyond
+        the position; a bulk import's are reported to ``progress`` as they go."""
         while not (stop and stop.is_set()):
             with self.engine.connect() as connection:
                 rows = changelog.read_after(connection, position.through, _LOG_BATCH + len(position.applied))
@@ -254,6 +256,8 @@ class EmbeddingFollower:
                 last = first + BATCH >= len(ids)
                 seen = [r.seq for r in rows] if last else []
                 self._embed(chunk, position, seen, second=False)
+                if progress is not None and len(ids) > BATCH:  # not for an edit or two
+                    progress(min(first + BATCH, len(ids)), len(ids))
             if len(rows) < _LOG_BATCH:
                 return True
         return False
