@@ -221,11 +221,24 @@ class Meaning:
         kinds=(),
         tags=(),
     ) -> SearchResults:
+        return self.search_with_words(text, mode=mode, limit=limit, sort=sort, kinds=kinds, tags=tags)[0]
+
+    def search_with_words(
+        self,
+        text: str,
+        *,
+        mode: str = DEFAULT_MODE,
+        limit: int | None = 20,
+        sort: str = "relevance",
+        kinds=(),
+        tags=(),
+    ) -> tuple[SearchResults, frozenset[int] | None]:
+        """The results, and which of them the word search matched (None: all)."""
         if mode not in MODES:
             raise ValueError(f"unknown search mode {mode!r}; choose one of {', '.join(MODES)}")
         free, fields = split_fields(text)
         if mode == "words" or not free or not self.encoder.available or (mode == "hybrid" and asks_exact(text)):
-            return self.index.search(text, limit=limit, sort=sort, kinds=kinds, tags=tags)
+            return self.index.search(text, limit=limit, sort=sort, kinds=kinds, tags=tags), None
         if mode == "hybrid":  # first: a query the word index refuses is refused at once
             # The ranking of as many word matches as are shown (snippets for those only).
             words = self.index.search(
@@ -237,7 +250,7 @@ class Meaning:
             results = self.index.page(
                 ranked, text=text, filter_text=fields, limit=limit, sort=sort, kinds=kinds, tags=tags
             )
-            return self._with_passages(results, {n.document_id: n for n in near})
+            return self._with_passages(results, {n.document_id: n for n in near}), frozenset()
         fused = fuse(text, words.hits, near)
         order = list(fused)
         snippets = {h.id: h.snippet for h in words.hits}
@@ -253,7 +266,8 @@ class Meaning:
             notice=words.notice,
             base=words,
         )
-        return self._with_passages(results, {n.document_id: n for n in near if n.document_id not in snippets})
+        found = self._with_passages(results, {n.document_id: n for n in near if n.document_id not in snippets})
+        return found, frozenset(snippets)
 
     def nearest(self, free_text: str, limit: int = CANDIDATES) -> list[Near]:
         query = self.encoder.encode([free_text])
