@@ -6,6 +6,9 @@ numpy from weights inside the package. Nothing is downloaded, ever.
 Loading is lazy and happens on the first ``encode`` (about 1.5 s and 120 MB
 on a 2-core machine), so it never delays a window's first paint: the GUI
 calls it on a worker. One encoder per process, shared by every catalog.
+Of the 120 MB, the lookup table is 62 (already uint8 in the package, not
+float32), the tokenizer's vocabulary as Python objects 45 and the other
+weights 13 (benchmarks/README.md).
 """
 
 from __future__ import annotations
