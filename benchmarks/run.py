@@ -571,6 +571,54 @@ def phase_meaning_scale(args) -> None:
     catalog.close()
 
 
+def phase_meaning_import(args) -> None:
+    """A bulk import of --more documents as the app runs it: first with no
+    embedding (the reference), then, after those are embedded, --more other
+    documents with the background embedding following (it waits for the
+    writes to pause, then embeds); each import timed, and the time from its
+    end until every document is searchable by meaning (first passes) and
+    fully embedded, with the progress it reported."""
+    import corpus
+
+    from finweek_desktop.core.startup import open_catalog
+
+    catalog = open_catalog(Path(args.data) / "catalog")
+    service = catalog.service
+    meaning = service.meaning
+    meaning.encoder.load()
+    assert meaning.catch_up()
+    more = int(args.more or 0)
+    start = args.docs + 50_000
+    result: dict = {"more_docs": more}
+    for run, follow in (("alone", False), ("following", True)):
+        if follow:
+            meaning.follow_in_background(interval=1.0)
+        items = corpus.generate(more, args.seed, start=start + (0 if run == "alone" else more))
+        started = time.perf_counter()
+        import_documents(service, items, batch_size=args.batch)
+        ended = time.perf_counter()
+        result[f"import_{run}_seconds"] = ended - started
+        reported = 0
+        if not follow:
+            meaning.catch_up(refine=False)
+        else:
+            while meaning.status().missing or meaning.status().pending_changes:
+                reported += meaning.progress is not None
+                time.sleep(0.5)
+        result[f"searchable_{run}_seconds"] = time.perf_counter() - ended
+        if not follow:
+            meaning.catch_up()
+        else:
+            while meaning.status().partial:
+                reported += meaning.refining is not None
+                time.sleep(0.5)
+        result[f"complete_{run}_seconds"] = time.perf_counter() - ended
+        result[f"progress_seen_{run}"] = reported
+    meaning.stop_following()
+    catalog.close()
+    emit(result)
+
+
 def _two_stage_overlap(service) -> float:
     """The share of the top 10 of two stages that is the exact search's over every passage."""
     from finweek_desktop.core.catalog.meaning import MEANING_FLOOR
@@ -947,6 +995,7 @@ PHASES = {
     "busy-add": phase_busy_add,
     "meaning": phase_meaning,
     "meaning-scale": phase_meaning_scale,
+    "meaning-import": phase_meaning_import,
 }
 
 

@@ -6,6 +6,8 @@ on real catalogs in tmp_path."""
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 from sqlalchemy import select
 
@@ -198,3 +200,27 @@ def test_a_bulk_import_is_embedded_with_progress(empty_catalog):
     assert second[-1] == (40, 40)
     status = service.meaning.status()
     assert (status.missing, status.partial, status.pending_changes) == (0, 0, 0)
+
+
+def test_the_background_embedding_waits_for_the_writes_to_pause(empty_catalog):
+    """The app's thread: it steps aside while documents are being written
+    (a bulk import keeps its pace), then embeds them all, both passes."""
+    import time
+
+    service = empty_catalog.service
+    meaning = service.meaning
+    meaning.follow_in_background(interval=0.2, quiet=0.5)
+    try:
+        for n in range(5):
+            _add(service, f"Relatório {n}", LONG_SUMMARY, "pt")
+        deadline = time.monotonic() + 120  # a bound on waiting, not a measurement
+        while time.monotonic() < deadline:
+            status = meaning.status()
+            if (status.missing, status.partial, status.pending_changes) == (0, 0, 0):
+                break
+            time.sleep(0.2)
+        status = meaning.status()
+        assert (status.documents, status.missing, status.partial, status.pending_changes) == (5, 0, 0, 0)
+    finally:
+        meaning.stop_following()
+    assert not any(t.name == "finweek-embeddings" for t in threading.enumerate())

@@ -18,6 +18,7 @@ from __future__ import annotations
 import html
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
@@ -51,6 +52,9 @@ MEANING_POOL = 50
 # measured best on the relevance set among 0.25, 0.30 and 0.35).
 MEANING_FLOOR = 0.25
 RRF_K = 60
+# The background embedding waits for this long without a write before it
+# runs, and steps aside at a write: embedding beside a bulk import slowed it.
+QUIET_SECONDS = 2.0
 WORDS_WEIGHT = 1.0
 # The meaning ranking counts for less than the words': a word match keeps
 # its place, meaning reorders among word matches and adds what words miss
@@ -153,8 +157,12 @@ class Meaning:
         self.refining: tuple[int, int | None] | None = None  # of its second pass
         self._wake = threading.Event()
         self._stop = threading.Event()
+        # Set by each write (and by stop_following): the background embedding
+        # steps aside until the writes pause (a bulk import keeps its pace).
+        self._pause = threading.Event()
+        self._last_write = 0.0
         self._thread: threading.Thread | None = None
-        writer.listeners.append(lambda _changes: self._wake.set())
+        writer.listeners.append(self._written)
 
     # -- keeping up --------------------------------------------------------
 
@@ -173,9 +181,16 @@ class Meaning:
     def redo(self, progress: Callable[[int, int | None], None] | None = None, refine: bool = True) -> int:
         return self.follower.redo(progress, refine=refine)
 
-    def follow_in_background(self, interval: float = 5.0) -> None:
-        """Embed in a daemon thread: at once after each write, and every
-        ``interval`` seconds for what other desktops wrote."""
+    def _written(self, _changes) -> None:
+        self._last_write = time.monotonic()
+        self._pause.set()
+        self._wake.set()
+
+    def follow_in_background(self, interval: float = 5.0, quiet: float = QUIET_SECONDS) -> None:
+        """Embed in a daemon thread: once the writes have paused for
+        ``quiet`` seconds after each write (a write in the middle stops it
+        until then; what is embedded is kept), and every ``interval``
+        seconds for what other desktops wrote."""
         if self._thread is not None or self._stop.is_set() or not self.encoder.available:
             return  # running, or stopped for good (the catalog closed)
 
@@ -188,10 +203,16 @@ class Meaning:
 
         def loop() -> None:
             while not self._stop.is_set():
+                while (wait := self._last_write + quiet - time.monotonic()) > 0 and not self._stop.is_set():
+                    self._stop.wait(wait)  # a bulk import is writing: let it
+                self._pause.clear()
                 try:
-                    self.follower.catch_up(report, stop=self._stop, refining=refining)
+                    done = self.follower.catch_up(report, stop=self._pause, refining=refining)
                 except Exception:
                     log.warning("the embeddings could not catch up; trying again later", exc_info=True)
+                    done = True
+                if not done and self._pause.is_set():
+                    continue  # a write came: on once they pause (the progress stays shown)
                 self.progress = None
                 self.refining = None
                 self._wake.wait(interval)
@@ -204,6 +225,7 @@ class Meaning:
         """Stop embedding in the background, for good: the catalog closes (a
         window's timer asking later starts nothing)."""
         self._stop.set()
+        self._pause.set()
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout=30)
