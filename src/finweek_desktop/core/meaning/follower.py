@@ -142,25 +142,41 @@ class EmbeddingFollower:
         return self.cache
 
     def _reload(self, generation: int) -> None:
-        """Every passage's signs, read a document at a time (the vectors themselves stay in the database)."""
-        held: dict[int, np.ndarray] = {}
+        """Every passage's signs, streamed into one matrix (the vectors themselves stay in the database)."""
+        current = (Embedding.passage_no >= 0) & self._current()
+        words = self.encoder.dimensions // 64
         with self.engine.connect() as connection:
+            rows = connection.scalar(select(func.count()).select_from(Embedding).where(current)) or 0
+            matrix = np.zeros((rows, words), dtype=np.uint64)
+            ids: list[int] = []
+            counts: list[int] = []
             result = connection.execution_options(stream_results=True, yield_per=4096).execute(
                 select(Embedding.document_id, Embedding.vector)
-                .where(Embedding.passage_no >= 0, self._current())
+                .where(current)
                 .order_by(Embedding.document_id, Embedding.passage_no)
             )
-            current = -1
-            vectors: list[bytes] = []
+            at = 0
+            chunk: list[bytes] = []
             for document_id, vector in result:
-                if document_id != current and vectors:
-                    held[current] = signs(np.frombuffer(b"".join(vectors), dtype=np.int8).reshape(len(vectors), -1))
-                    vectors = []
-                current = document_id
-                vectors.append(vector)
-            if vectors:
-                held[current] = signs(np.frombuffer(b"".join(vectors), dtype=np.int8).reshape(len(vectors), -1))
-        self.cache.load(held, generation)
+                if at + len(chunk) >= rows:  # written meanwhile: more rows than counted
+                    break
+                if not ids or ids[-1] != document_id:
+                    ids.append(document_id)
+                    counts.append(0)
+                counts[-1] += 1
+                chunk.append(vector)
+                if len(chunk) == 4096:
+                    at = self._signs_into(matrix, at, chunk)
+                    chunk = []
+            at = self._signs_into(matrix, at, chunk)
+        self.cache.load_matrix(matrix[:at], np.array(ids, dtype=np.int64), np.array(counts, dtype=np.int64), generation)
+
+    @staticmethod
+    def _signs_into(matrix: np.ndarray, at: int, chunk: list[bytes]) -> int:
+        if chunk:
+            vectors = np.frombuffer(b"".join(chunk), dtype=np.int8).reshape(len(chunk), -1)
+            matrix[at : at + len(chunk)] = signs(vectors)
+        return at + len(chunk)
 
     def passage_vectors(self, ids: list[int]) -> dict[int, DocumentVectors]:
         """The stored passages of these documents (the second stage of a search), in the order of ``ids``."""

@@ -106,6 +106,22 @@ class DocumentIndex:
             self._matrix = None
             self.generation = generation
 
+    def load_matrix(self, matrix: np.ndarray, ids: np.ndarray, counts: np.ndarray, generation: int) -> None:
+        """Load every document's signs at once: ``matrix`` holds them one
+        document after another (sorted by id), ``counts`` passages each (no
+        second copy is made)."""
+        starts = np.zeros(len(ids), dtype=np.int64)
+        if len(ids):
+            np.cumsum(counts[:-1], out=starts[1:])
+        held = {
+            int(document_id): matrix[first : first + count]
+            for document_id, first, count in zip(ids.tolist(), starts.tolist(), counts.tolist(), strict=True)
+        }
+        with self._lock:
+            self._signs = held
+            self._matrix = (matrix, np.asarray(ids, dtype=np.int64), starts)
+            self.generation = generation
+
     def update(self, changed: Mapping[int, np.ndarray | None], generation: int) -> None:
         """Patch in what this process wrote (None: the document has no passages now)."""
         with self._lock:
