@@ -20,7 +20,6 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -262,20 +261,12 @@ class Meaning:
         free, fields = split_fields(text)
         if mode == "words" or not free or not self.encoder.available or (mode == "hybrid" and asks_exact(text)):
             return self.index.search(text, limit=limit, sort=sort, kinds=kinds, tags=tags), None
-        if mode == "hybrid":
-            # The meaning ranking on a thread beside the word search: the
-            # encoder's and the first stage's numpy work runs while Whoosh
-            # holds the interpreter (on two cores, most of it is hidden).
-            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="finweek-meaning") as pool:
-                nearby = pool.submit(self.nearest, free, MEANING_POOL)
-                # The ranking of as many word matches as are shown (snippets for those only);
-                # a query the word index refuses is refused (once the thread is done).
-                words = self.index.search(
-                    text, limit=max(CANDIDATES, limit or 0), kinds=kinds, tags=tags, snippets=limit or None
-                )
-                near = nearby.result()
-        else:
-            near = self.nearest(free, limit=MEANING_POOL)
+        if mode == "hybrid":  # first: a query the word index refuses is refused at once
+            # The ranking of as many word matches as are shown (snippets for those only).
+            words = self.index.search(
+                text, limit=max(CANDIDATES, limit or 0), kinds=kinds, tags=tags, snippets=limit or None
+            )
+        near = self.nearest(free, limit=MEANING_POOL)
         if mode == "meaning":
             ranked = [(n.document_id, n.score, "") for n in near]
             results = self.index.page(
