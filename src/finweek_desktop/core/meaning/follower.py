@@ -179,11 +179,11 @@ class EmbeddingFollower:
         return at + len(chunk)
 
     def passage_vectors(self, ids: list[int]) -> dict[int, DocumentVectors]:
-        """The stored passages of these documents (the second stage of a search), in the order of ``ids``."""
-        rows: dict[int, list[tuple]] = {i: [] for i in ids}
+        """The stored passages of these documents (the second stage of a search)."""
+        out: dict[int, DocumentVectors] = {}
         with self.engine.connect() as connection:
             for first in range(0, len(ids), 500):
-                result = connection.execute(
+                rows = connection.execute(
                     select(
                         Embedding.document_id,
                         Embedding.passage_no,
@@ -199,10 +199,9 @@ class EmbeddingFollower:
                         self._current(),
                     )
                     .order_by(Embedding.document_id, Embedding.passage_no)
-                )
-                for row in result:
-                    rows[row[0]].append(row)
-        return {i: _document_vectors(r) for i, r in rows.items() if r}
+                ).all()
+                out.update(_documents_vectors(rows))
+        return out
 
     # -- following -----------------------------------------------------------
 
@@ -402,11 +401,19 @@ class EmbeddingFollower:
             return status.documents - status.missing
 
 
-def _document_vectors(rows: list[tuple]) -> DocumentVectors:
-    """(document_id, passage_no, source, start, end, vector, scale) rows of one document."""
-    matrix = np.frombuffer(b"".join([r[5] for r in rows]), dtype=np.int8)
-    return DocumentVectors(
-        matrix.reshape(len(rows), -1),
-        np.array([r[6] for r in rows], dtype=np.float32),
-        tuple([PassageRef(r[1], r[2], r[3], r[4]) for r in rows]),
-    )
+def _documents_vectors(rows) -> dict[int, DocumentVectors]:
+    """(document_id, passage_no, source, start, end, vector, scale) rows,
+    ordered by document: each document's passages, views of one matrix."""
+    if not rows:
+        return {}
+    matrix = np.frombuffer(b"".join([r[5] for r in rows]), dtype=np.int8).reshape(len(rows), -1)
+    scales = np.array([r[6] for r in rows], dtype=np.float32)
+    refs = [PassageRef(r[1], r[2], r[3], r[4]) for r in rows]
+    owners = [r[0] for r in rows]
+    out = {}
+    start = 0
+    for end in range(1, len(rows) + 1):
+        if end == len(rows) or owners[end] != owners[start]:
+            out[owners[start]] = DocumentVectors(matrix[start:end], scales[start:end], tuple(refs[start:end]))
+            start = end
+    return out
