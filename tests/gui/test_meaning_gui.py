@@ -62,3 +62,25 @@ def test_the_detail_pane_lists_related_documents_and_a_click_shows_one(qtbot, wi
     window.service.documents.delete_document(ids["pt"])
     qtbot.waitUntil(lambda: all("Seguro automóvel" not in e.text() for e in related.entries), timeout=30000)
     idle(qtbot, window)
+
+
+def test_the_search_tab_shows_both_passes_of_embedding(qtbot, window):
+    """The indicator follows the background embedding: the first pass
+    (documents not searchable by meaning yet), then the second (long
+    documents read to the end); hidden when both are done."""
+    tab = window.search_tab
+    meaning = window.service.meaning
+    label = tab.embedding
+    search(qtbot, window, "")  # the Search tab is shown
+    # The app's own embedding of the seeded catalog is done (both passes), its thread waits.
+    qtbot.waitUntil(lambda: meaning.status().missing == 0 and meaning.status().partial == 0, timeout=60000)
+    qtbot.waitUntil(lambda: meaning.progress is None and meaning.refining is None, timeout=10000)
+    meaning.progress, meaning.refining = (40, 1000), None  # what its thread reports while it embeds
+    qtbot.waitUntil(
+        lambda: label.isVisible() and "Preparing search by meaning: 40 of 1,000" in label.text(), timeout=5000
+    )
+    meaning.progress, meaning.refining = None, (250, 1000)
+    qtbot.waitUntil(lambda: "Refining search by meaning: 250 of 1,000" in label.text(), timeout=5000)
+    assert label.isVisible()
+    meaning.refining = None
+    qtbot.waitUntil(lambda: not label.isVisible(), timeout=5000)

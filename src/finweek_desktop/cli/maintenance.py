@@ -72,6 +72,7 @@ def run_check(args, catalog) -> int:
             "index_rebuilt_at_open": rebuilt,
             "not_embedded": meaning.missing,
             "embedding_changes_pending": meaning.pending_changes,
+            "embedded_first_pass_only": meaning.partial,
         }
         if repaired is not None:
             data["repaired"] = repaired.ok
@@ -100,9 +101,10 @@ def run_check(args, catalog) -> int:
         if report.search_fast_path_off:
             print(f"Searches use Whoosh's public API (slower, same results): {report.search_fast_path_off}")
         _print_store_report(report)
-        if meaning.missing or meaning.pending_changes:
+        if meaning.missing or meaning.pending_changes or meaning.partial:
             print(
                 f"Search by meaning: {meaning.missing} of {meaning.documents} document(s) not embedded yet"
+                + (f", {meaning.partial} from their start only" if meaning.partial else "")
                 + (f", {meaning.pending_changes} change(s) to follow" if meaning.pending_changes else "")
                 + " (the app embeds them in the background; `finweek reindex --meaning` makes them all now)."
             )

@@ -88,7 +88,10 @@ def _embed_first(service) -> None:
             raise
         return
     if status.missing + status.pending_changes <= EMBED_BEFORE_SEARCH:
-        service.meaning.catch_up(embedding_progress())
+        # The first passes make every document searchable; the second passes
+        # (the rest of each text) too when they are few.
+        refine = status.missing + status.partial + status.pending_changes <= EMBED_BEFORE_SEARCH
+        service.meaning.catch_up(embedding_progress(), refine=refine)
     else:
         print(
             f"note: {status.missing:,} document(s) are not embedded yet; search by meaning skips them "

@@ -218,15 +218,23 @@ class SearchTab(QWidget):
         self._show_idle()
 
     def _show_embedding(self) -> None:
-        progress = self.service.meaning.progress
-        if progress is None or self.mode.currentData() == "words":
+        meaning = self.service.meaning
+        progress, refining = meaning.progress, meaning.refining
+        if (progress is None and refining is None) or self.mode.currentData() == "words":
             self.embedding.hide()
             return
-        done, total = progress
-        self.embedding.setText(
-            f"Preparing search by meaning: {done:,} of {total or done:,} documents done; "
-            "until then, meaning finds only those."
-        )
+        if progress is not None:  # the first pass: documents not searchable by meaning yet
+            done, total = progress
+            self.embedding.setText(
+                f"Preparing search by meaning: {done:,} of {total or done:,} documents done; "
+                "until then, meaning finds only those."
+            )
+        elif refining is not None:  # the second pass: every document is searchable, from its start for now
+            done, total = refining
+            self.embedding.setText(
+                f"Refining search by meaning: {done:,} of {total or done:,} long documents read to the end "
+                "(the rest are found by their start for now)."
+            )
         self.embedding.show()
 
     def _facet_list(self, name: str) -> QListWidget:

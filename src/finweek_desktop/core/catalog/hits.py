@@ -11,7 +11,7 @@ bigrams), and the pages holding most of them are the hit's places.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import replace
 
 from sqlalchemy import select
@@ -31,24 +31,26 @@ class HitPlaces:
         self._writer = writer
         self._index = index
 
-    def locate(self, results: SearchResults) -> SearchResults:
+    def locate(self, results: SearchResults, only: Collection[int] | None = None) -> SearchResults:
         """The results with each hit's ``where`` filled in (best first); as
         they are when the database cannot be read (a team catalog's server
-        away: search goes on from this desktop's index)."""
+        away: search goes on from this desktop's index). ``only``: the hits
+        to look in (the word matches of a search by meaning; a hit found by
+        meaning alone shows its nearest passage instead)."""
         try:
-            return self._locate(results)
+            return self._locate(results, only)
         except DBAPIError as exc:
             if server_failure(exc) is None:
                 raise
             return results
 
-    def _locate(self, results: SearchResults) -> SearchResults:
-        if not results.hits:
+    def _locate(self, results: SearchResults, only: Collection[int] | None) -> SearchResults:
+        ids = [hit.id for hit in results.hits if only is None or hit.id in only]
+        if not ids:
             return results
         count = self._index.text_matcher(results.text)
         if count is None:
             return results
-        ids = [hit.id for hit in results.hits]
         with self._writer.read() as session:
             files = session.execute(
                 select(Attachment.id, Attachment.document_id, Attachment.original_name, Attachment.mime_type)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import html
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
@@ -28,7 +29,7 @@ from ..index_follower import DocumentSource
 from ..meaning.encoder import Encoder, shared_encoder
 from ..meaning.follower import EmbeddingFollower, EmbeddingStatus
 from ..meaning.passages import passages, source_text
-from ..meaning.vectors import Near, VectorCache
+from ..meaning.vectors import DocumentIndex, Near, document_vector, nearest, rescore
 from ..models import Attachment, Document, Note
 from ..search.index import SearchHit, SearchIndex, SearchResults
 from ..search.query import asks_exact, split_fields
@@ -51,6 +52,9 @@ MEANING_POOL = 50
 # measured best on the relevance set among 0.25, 0.30 and 0.35).
 MEANING_FLOOR = 0.25
 RRF_K = 60
+# The background embedding waits for this long without a write before it
+# runs, and steps aside at a write: embedding beside a bulk import slowed it.
+QUIET_SECONDS = 2.0
 WORDS_WEIGHT = 1.0
 # The meaning ranking counts for less than the words': a word match keeps
 # its place, meaning reorders among word matches and adds what words miss
@@ -58,6 +62,9 @@ WORDS_WEIGHT = 1.0
 # group; at 0.3 it stays within 0.01 on every existing group.
 MEANING_WEIGHT = 0.3
 SNIPPET_CHARS = 220
+# Documents whose vectors are nearest to one document's, whose passages are
+# then compared with its passages (the related documents).
+RELATED_CANDIDATES = 100
 
 
 def fuse(text: str, words: Sequence[SearchHit], near: Sequence[Near]) -> dict[int, float]:
@@ -143,45 +150,71 @@ class Meaning:
         self.index = index
         self.encoder = encoder or shared_encoder()
         self._documents = documents
-        self.follower = EmbeddingFollower(writer.engine, self.encoder, documents, VectorCache(self.encoder.dimensions))
-        self.progress: tuple[int, int | None] | None = None  # of the background backfill
+        self.follower = EmbeddingFollower(
+            writer.engine, self.encoder, documents, DocumentIndex(self.encoder.dimensions)
+        )
+        self.progress: tuple[int, int | None] | None = None  # of the background backfill's first pass
+        self.refining: tuple[int, int | None] | None = None  # of its second pass
         self._wake = threading.Event()
         self._stop = threading.Event()
+        # Set by each write (and by stop_following): the background embedding
+        # steps aside until the writes pause (a bulk import keeps its pace).
+        self._pause = threading.Event()
+        self._last_write = 0.0
         self._thread: threading.Thread | None = None
-        writer.listeners.append(lambda _changes: self._wake.set())
+        writer.listeners.append(self._written)
 
     # -- keeping up --------------------------------------------------------
 
     def status(self) -> EmbeddingStatus:
         return self.follower.status()
 
-    def catch_up(self, progress: Callable[[int, int | None], None] | None = None) -> bool:
-        """Embed what is missing or changed now (the CLI before a search)."""
+    def catch_up(self, progress: Callable[[int, int | None], None] | None = None, refine: bool = True) -> bool:
+        """Embed what is missing or changed now (the CLI before a search);
+        without ``refine``, the first passes only (searchable, not complete)."""
         try:
-            return self.follower.catch_up(progress)
+            return self.follower.catch_up(progress, refine=refine, refining=progress)
         except Exception:  # the catalog is saved; the embeddings catch up later
             log.warning("the embeddings could not catch up", exc_info=True)
             return False
 
-    def redo(self, progress: Callable[[int, int | None], None] | None = None) -> int:
-        return self.follower.redo(progress)
+    def redo(self, progress: Callable[[int, int | None], None] | None = None, refine: bool = True) -> int:
+        return self.follower.redo(progress, refine=refine)
 
-    def follow_in_background(self, interval: float = 5.0) -> None:
-        """Embed in a daemon thread: at once after each write, and every
-        ``interval`` seconds for what other desktops wrote."""
+    def _written(self, _changes) -> None:
+        self._last_write = time.monotonic()
+        self._pause.set()
+        self._wake.set()
+
+    def follow_in_background(self, interval: float = 5.0, quiet: float = QUIET_SECONDS) -> None:
+        """Embed in a daemon thread: once the writes have paused for
+        ``quiet`` seconds after each write (a write in the middle stops it
+        until then; what is embedded is kept), and every ``interval``
+        seconds for what other desktops wrote."""
         if self._thread is not None or self._stop.is_set() or not self.encoder.available:
             return  # running, or stopped for good (the catalog closed)
 
         def report(done: int, total: int | None) -> None:
-            self.progress = (done, total)
+            self.progress = None if total is not None and done >= total else (done, total)
+
+        def refining(done: int, total: int | None) -> None:
+            self.progress = None
+            self.refining = None if total is not None and done >= total else (done, total)
 
         def loop() -> None:
             while not self._stop.is_set():
+                while (wait := self._last_write + quiet - time.monotonic()) > 0 and not self._stop.is_set():
+                    self._stop.wait(wait)  # a bulk import is writing: let it
+                self._pause.clear()
                 try:
-                    self.follower.catch_up(report, stop=self._stop)
+                    done = self.follower.catch_up(report, stop=self._pause, refining=refining)
                 except Exception:
                     log.warning("the embeddings could not catch up; trying again later", exc_info=True)
+                    done = True
+                if not done and self._pause.is_set():
+                    continue  # a write came: on once they pause (the progress stays shown)
                 self.progress = None
+                self.refining = None
                 self._wake.wait(interval)
                 self._wake.clear()
 
@@ -192,6 +225,7 @@ class Meaning:
         """Stop embedding in the background, for good: the catalog closes (a
         window's timer asking later starts nothing)."""
         self._stop.set()
+        self._pause.set()
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout=30)
@@ -209,11 +243,24 @@ class Meaning:
         kinds=(),
         tags=(),
     ) -> SearchResults:
+        return self.search_with_words(text, mode=mode, limit=limit, sort=sort, kinds=kinds, tags=tags)[0]
+
+    def search_with_words(
+        self,
+        text: str,
+        *,
+        mode: str = DEFAULT_MODE,
+        limit: int | None = 20,
+        sort: str = "relevance",
+        kinds=(),
+        tags=(),
+    ) -> tuple[SearchResults, frozenset[int] | None]:
+        """The results, and which of them the word search matched (None: all)."""
         if mode not in MODES:
             raise ValueError(f"unknown search mode {mode!r}; choose one of {', '.join(MODES)}")
         free, fields = split_fields(text)
         if mode == "words" or not free or not self.encoder.available or (mode == "hybrid" and asks_exact(text)):
-            return self.index.search(text, limit=limit, sort=sort, kinds=kinds, tags=tags)
+            return self.index.search(text, limit=limit, sort=sort, kinds=kinds, tags=tags), None
         if mode == "hybrid":  # first: a query the word index refuses is refused at once
             # The ranking of as many word matches as are shown (snippets for those only).
             words = self.index.search(
@@ -225,7 +272,7 @@ class Meaning:
             results = self.index.page(
                 ranked, text=text, filter_text=fields, limit=limit, sort=sort, kinds=kinds, tags=tags
             )
-            return self._with_passages(results, {n.document_id: n for n in near})
+            return self._with_passages(results, {n.document_id: n for n in near}), frozenset()
         fused = fuse(text, words.hits, near)
         order = list(fused)
         snippets = {h.id: h.snippet for h in words.hits}
@@ -241,13 +288,15 @@ class Meaning:
             notice=words.notice,
             base=words,
         )
-        return self._with_passages(results, {n.document_id: n for n in near if n.document_id not in snippets})
+        found = self._with_passages(results, {n.document_id: n for n in near if n.document_id not in snippets})
+        return found, frozenset(snippets)
 
     def nearest(self, free_text: str, limit: int = CANDIDATES) -> list[Near]:
         query = self.encoder.encode([free_text])
         if not np.any(query):
             return []
-        return self.follower.vectors().nearest(query, limit=limit, floor=MEANING_FLOOR)
+        index = self.follower.vectors()
+        return nearest(index, self.follower.passage_vectors, query, limit=limit, floor=MEANING_FLOOR)
 
     def _with_passages(self, results: SearchResults, found: dict[int, Near]) -> SearchResults:
         """Hits found by meaning show their nearest passage (unless it is the title, shown already)."""
@@ -266,8 +315,8 @@ class Meaning:
     def related(self, document_id: int, limit: int = 10) -> list[RelatedHit]:
         """The ``limit`` documents nearest in meaning to one, whatever their
         language; raises LookupError for a document that does not exist."""
-        cache = self.follower.vectors()
-        own = cache.get(document_id)
+        index = self.follower.vectors()
+        own = self.follower.passage_vectors([document_id]).get(document_id)
         if own is not None:
             queries = own.floats()
         else:  # not embedded yet: embed it now, without storing
@@ -276,7 +325,11 @@ class Meaning:
                 raise LookupError(f"no document with id {document_id}")
             queries = self.encoder.encode([p.text for p in passages(documents[0])])
         queries = queries[np.linalg.norm(queries, axis=1) > 0]
-        near = cache.nearest(queries, limit=limit, exclude={document_id})
+        # The first stage compares the signs of every passage with those of
+        # this document's mean vector, the second their passages with its passages.
+        mean = document_vector(queries)[None, :] if len(queries) else queries
+        first = index.candidates(mean, limit=RELATED_CANDIDATES, exclude={document_id})
+        near = rescore(queries, self.follower.passage_vectors(first), limit=limit) if first else []
         found = {d.id: d for d in self._documents([n.document_id for n in near])} if near else {}
         hits = []
         for n in near:

@@ -81,7 +81,8 @@ class CatalogService:
         attached files and pages matched (``where``)."""
         if mode != "words":
             try:
-                return self.places.locate(self.meaning.search(text, mode=mode, **options))
+                results, by_words = self.meaning.search_with_words(text, mode=mode, **options)
+                return self.places.locate(results, only=by_words)
             except DBAPIError as exc:  # a team catalog's server away: by words, from this desktop's index
                 if server_failure(exc) is None:
                     raise

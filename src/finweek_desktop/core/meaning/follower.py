@@ -11,8 +11,17 @@ of a team catalog at once:
 
 1. apply the log beyond the position: re-embed the documents named, drop
    the vectors of deleted ones;
-2. backfill: embed every document that has no vectors of the current model
-   (a new catalog, the seed, a bulk import, a model change).
+2. backfill, in two passes: first every document that has no vectors of
+   the current model (a new catalog, the seed, a bulk import, a model
+   change) is embedded from its first passages only (title, then the start
+   of its summary or text: ``FIRST_PASSAGES``), which makes it searchable
+   by meaning soon; then each such document gets the rest of its passages.
+
+Each pass is stored with the document's own vector (the normalized mean of
+its passages, row ``passage_no`` -1, source ``first-pass`` until the second
+pass, then ``document``), which is what searches hold in memory
+(``vectors.py``). A change in the log embeds the document's first pass
+again; the second pass follows as for any other document.
 
 A model change (name or version differs from ``embedding_state``) needs
 nothing more: every document then lacks vectors of the current model, and
@@ -37,8 +46,8 @@ from .. import changelog
 from ..index_follower import GAP_GRACE_SECONDS, DocumentSource, Position
 from ..models import Change, Document, Embedding, EmbeddingState
 from .encoder import Encoder
-from .passages import passages
-from .vectors import DocumentVectors, PassageRef, VectorCache, quantize
+from .passages import FIRST_PASSAGES, Passage, passages
+from .vectors import DocumentIndex, DocumentVectors, PassageRef, document_vector, quantize, signs
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +55,10 @@ BATCH = 32  # documents embedded and committed together
 _LOG_BATCH = 2000
 
 Progress = Callable[[int, int | None], None]
+
+DOCUMENT_ROW = -1  # passage_no of a document's own vector
+FIRST_PASS = "first-pass"  # its source while only the first passages are embedded
+COMPLETE = "document"  # its source once every passage is
 
 
 @dataclass(frozen=True)
@@ -55,6 +68,7 @@ class EmbeddingStatus:
     pending_changes: int  # logged changes not applied yet
     model: str
     model_version: str
+    partial: int = 0  # documents embedded from their first passages only (the second pass follows)
 
 
 class EmbeddingFollower:
@@ -63,7 +77,7 @@ class EmbeddingFollower:
         engine: Engine,
         encoder: Encoder,
         documents: DocumentSource,
-        cache: VectorCache,
+        cache: DocumentIndex,
         gap_grace: float = GAP_GRACE_SECONDS,
     ):
         self.engine = engine
@@ -94,25 +108,33 @@ class EmbeddingFollower:
         return (Embedding.model == self.encoder.name) & (Embedding.model_version == self.encoder.version)
 
     def _missing_query(self):
-        embedded = exists().where(Embedding.document_id == Document.id, self._current())
+        embedded = exists().where(
+            Embedding.document_id == Document.id, Embedding.passage_no == DOCUMENT_ROW, self._current()
+        )
         return select(Document.id).where(~embedded)
+
+    def _partial_query(self):
+        return select(Embedding.document_id).where(
+            Embedding.passage_no == DOCUMENT_ROW, Embedding.source == FIRST_PASS, self._current()
+        )
 
     def status(self) -> EmbeddingStatus:
         with self.engine.connect() as connection:
             documents = connection.scalar(select(func.count()).select_from(Document)) or 0
             missing = connection.scalar(select(func.count()).select_from(self._missing_query().subquery())) or 0
+            partial = connection.scalar(select(func.count()).select_from(self._partial_query().subquery())) or 0
             _model, _version, position, _generation = self._state(connection)
             if position is None:
                 pending = 0  # all is backfilled
             else:
                 beyond = connection.scalar(select(func.count()).where(Change.seq > position.through)) or 0
                 pending = max(0, beyond - len(position.applied))
-        return EmbeddingStatus(documents, missing, pending, self.encoder.name, self.encoder.version)
+        return EmbeddingStatus(documents, missing, pending, self.encoder.name, self.encoder.version, partial)
 
     # -- the in-memory vectors -----------------------------------------------
 
-    def vectors(self) -> VectorCache:
-        """The cache, reloaded when another process (or a model change) wrote embeddings."""
+    def vectors(self) -> DocumentIndex:
+        """The documents' vectors, reloaded when another process (or a model change) wrote embeddings."""
         with self.engine.connect() as connection:
             generation = connection.scalar(select(EmbeddingState.generation).where(EmbeddingState.id == 1)) or 0
         if self.cache.generation != generation:
@@ -120,46 +142,91 @@ class EmbeddingFollower:
         return self.cache
 
     def _reload(self, generation: int) -> None:
-        rows: dict[int, list] = {}
+        """Every passage's signs, streamed into one matrix (the vectors themselves stay in the database)."""
+        current = (Embedding.passage_no >= 0) & self._current()
+        words = self.encoder.dimensions // 64
         with self.engine.connect() as connection:
-            result = connection.execute(
-                select(
-                    Embedding.document_id,
-                    Embedding.passage_no,
-                    Embedding.source,
-                    Embedding.start,
-                    Embedding.end,
-                    Embedding.vector,
-                    Embedding.scale,
-                )
-                .where(self._current())
+            rows = connection.scalar(select(func.count()).select_from(Embedding).where(current)) or 0
+            matrix = np.zeros((rows, words), dtype=np.uint64)
+            ids: list[int] = []
+            counts: list[int] = []
+            result = connection.execution_options(stream_results=True, yield_per=4096).execute(
+                select(Embedding.document_id, Embedding.vector)
+                .where(current)
                 .order_by(Embedding.document_id, Embedding.passage_no)
             )
-            for row in result:
-                rows.setdefault(row.document_id, []).append(row)
-        documents = {}
-        for document_id, passage_rows in rows.items():
-            matrix = np.frombuffer(b"".join(r.vector for r in passage_rows), dtype=np.int8)
-            documents[document_id] = DocumentVectors(
-                matrix.reshape(len(passage_rows), -1),
-                np.array([r.scale for r in passage_rows], dtype=np.float32),
-                tuple(PassageRef(r.passage_no, r.source, r.start, r.end) for r in passage_rows),
-            )
-        self.cache.load(documents, generation)
+            at = 0
+            chunk: list[bytes] = []
+            for document_id, vector in result:
+                if at + len(chunk) >= rows:  # written meanwhile: more rows than counted
+                    break
+                if not ids or ids[-1] != document_id:
+                    ids.append(document_id)
+                    counts.append(0)
+                counts[-1] += 1
+                chunk.append(vector)
+                if len(chunk) == 4096:
+                    at = self._signs_into(matrix, at, chunk)
+                    chunk = []
+            at = self._signs_into(matrix, at, chunk)
+        self.cache.load_matrix(matrix[:at], np.array(ids, dtype=np.int64), np.array(counts, dtype=np.int64), generation)
+
+    @staticmethod
+    def _signs_into(matrix: np.ndarray, at: int, chunk: list[bytes]) -> int:
+        if chunk:
+            vectors = np.frombuffer(b"".join(chunk), dtype=np.int8).reshape(len(chunk), -1)
+            matrix[at : at + len(chunk)] = signs(vectors)
+        return at + len(chunk)
+
+    def passage_vectors(self, ids: list[int]) -> dict[int, DocumentVectors]:
+        """The stored passages of these documents (the second stage of a search)."""
+        out: dict[int, DocumentVectors] = {}
+        with self.engine.connect() as connection:
+            for first in range(0, len(ids), 500):
+                rows = connection.execute(
+                    select(
+                        Embedding.document_id,
+                        Embedding.passage_no,
+                        Embedding.source,
+                        Embedding.start,
+                        Embedding.end,
+                        Embedding.vector,
+                        Embedding.scale,
+                    )
+                    .where(
+                        Embedding.document_id.in_(ids[first : first + 500]),
+                        Embedding.passage_no >= 0,
+                        self._current(),
+                    )
+                    .order_by(Embedding.document_id, Embedding.passage_no)
+                ).all()
+                out.update(_documents_vectors(rows))
+        return out
 
     # -- following -----------------------------------------------------------
 
-    def catch_up(self, progress: Progress | None = None, stop: threading.Event | None = None) -> bool:
-        """Apply the log, then backfill; True when every document is embedded
-        with the current model and the log is applied. ``stop`` ends it
-        early (what is done is saved)."""
+    def catch_up(
+        self,
+        progress: Progress | None = None,
+        stop: threading.Event | None = None,
+        *,
+        refine: bool = True,
+        refining: Progress | None = None,
+    ) -> bool:
+        """Apply the log, then backfill (the first pass, then, with
+        ``refine``, the second); True when every document is embedded with
+        the current model (every passage, with ``refine``) and the log is
+        applied. ``progress`` follows the first pass, ``refining`` the
+        second. ``stop`` ends it early (what is done is saved)."""
         if not self.encoder.available:
             return False
         with self._lock:
             position = self._start()
-            if not self._apply_log(position, stop):
+            if not self._apply_log(position, stop, progress):
                 return False
-            return self._backfill(progress, stop)
+            if not self._backfill(self._missing_query(), False, progress, stop):
+                return False
+            return not refine or self._backfill(self._partial_query(), True, refining, stop)
 
     def _start(self) -> Position:
         with self.engine.begin() as connection:
@@ -189,7 +256,9 @@ class EmbeddingFollower:
     def _model(self) -> tuple[str, str]:
         return self.encoder.name, self.encoder.version
 
-    def _apply_log(self, position: Position, stop: threading.Event | None) -> bool:
+    def _apply_log(self, position: Position, stop: threading.Event | None, progress: Progress | None = None) -> bool:
+        """Embed (the first passes of) the documents the log names beyond
+        the position; a bulk import's are reported to ``progress`` as they go."""
         while not (stop and stop.is_set()):
             with self.engine.connect() as connection:
                 rows = changelog.read_after(connection, position.through, _LOG_BATCH + len(position.applied))
@@ -201,60 +270,88 @@ class EmbeddingFollower:
                 chunk = ids[first : first + BATCH]
                 last = first + BATCH >= len(ids)
                 seen = [r.seq for r in rows] if last else []
-                self._embed(chunk, position, seen)
+                self._embed(chunk, position, seen, second=False)
+                if progress is not None and len(ids) > BATCH:  # not for an edit or two
+                    progress(min(first + BATCH, len(ids)), len(ids))
             if len(rows) < _LOG_BATCH:
                 return True
         return False
 
-    def _backfill(self, progress: Progress | None, stop: threading.Event | None) -> bool:
+    def _backfill(self, query, second: bool, progress: Progress | None, stop: threading.Event | None) -> bool:
+        """Embed every document ``query`` selects, a batch at a time: their
+        first passes, or (``second``) the rest of their passages."""
         with self.engine.connect() as connection:
-            total = connection.scalar(select(func.count()).select_from(self._missing_query().subquery())) or 0
+            total = connection.scalar(select(func.count()).select_from(query.subquery())) or 0
         done = 0
         while True:
             if stop and stop.is_set():
                 return False
             with self.engine.connect() as connection:
-                ids = connection.scalars(self._missing_query().order_by(Document.id).limit(BATCH)).all()
+                ids = list(connection.scalars(query.order_by(*query.selected_columns).limit(BATCH)))
             if not ids:
                 return True
-            embedded = self._embed(list(ids), None, [])
+            embedded = self._embed(ids, None, [], second=second)
             if not embedded:  # each vanished meanwhile, or none could be embedded
                 return False
             done += len(ids)
             if progress is not None:
                 progress(min(done, total), total)
 
-    def _embed(self, ids: list[int], position: Position | None, seen: Iterable[int]) -> int:
+    def _embed(self, ids: list[int], position: Position | None, seen: Iterable[int], *, second: bool) -> int:
         """Embed ``ids`` as they are now and commit their vectors (with the
-        position advanced over ``seen``) in one transaction."""
+        position advanced over ``seen``) in one transaction: the first
+        passes, or (``second``) the rest of the passages beside the stored
+        first ones (all again when the document changed in between)."""
         documents = list(self._documents(ids)) if ids else []
-        items = [(d.id, p) for d in documents for p in passages(d)]
-        vectors = self.encoder.encode([p.text for _i, p in items])
-        rows8, scales = quantize(vectors)
-        by_document: dict[int, DocumentVectors | None] = dict.fromkeys(ids)
-        values = []
+        kept = self.passage_vectors([d.id for d in documents]) if second and documents else {}
+        plans: list[tuple[int, list[Passage], DocumentVectors | None, bool]] = []
         for document in documents:
-            picks = [k for k, (i, _p) in enumerate(items) if i == document.id]
-            refs = tuple(
-                PassageRef(n, items[k][1].source, items[k][1].start, items[k][1].end) for n, k in enumerate(picks)
-            )
-            by_document[document.id] = DocumentVectors(rows8[picks], scales[picks], refs)
-            for ref, k in zip(refs, picks, strict=True):
-                values.append(
-                    {
-                        "document_id": document.id,
-                        "passage_no": ref.passage_no,
-                        "source": ref.source,
-                        "start": ref.start,
-                        "end": ref.end,
-                        "model": self.encoder.name,
-                        "model_version": self.encoder.version,
-                        "vector": rows8[k].tobytes(),
-                        "scale": float(scales[k]),
-                    }
-                )
+            every = passages(document)
+            first = every[:FIRST_PASSAGES]
+            held = kept.get(document.id)
+            if (
+                second
+                and held is not None
+                and [(r.source, r.start, r.end) for r in held.passages]
+                == [(p.source, p.start, p.end) for p in every[: len(held.passages)]]
+            ):
+                plans.append((document.id, every[len(held.passages) :], held, True))
+            elif second:
+                plans.append((document.id, every, None, True))
+            else:
+                plans.append((document.id, first, None, len(first) == len(every)))
+        texts = [p.text for _i, todo, _h, _c in plans for p in todo]
+        rows8, scales = quantize(self.encoder.encode(texts))
+        by_document: dict[int, np.ndarray | None] = dict.fromkeys(ids)
+        values: list[dict] = []
+        at = 0
+        for document_id, todo, held, complete in plans:
+            new_rows, new_scales = rows8[at : at + len(todo)], scales[at : at + len(todo)]
+            at += len(todo)
+            before = len(held.passages) if held is not None else 0
+            if held is not None:
+                new_rows = np.concatenate([held.rows, new_rows])
+                new_scales = np.concatenate([held.scales, new_scales])
+            for n in range(before, len(new_rows)):
+                p = todo[n - before]
+                values.append(self._row(document_id, n, p.source, p.start, p.end, new_rows[n], new_scales[n]))
+            floats = new_rows.astype(np.float32) * new_scales[:, None]
+            mean8, mean_scale = quantize(document_vector(floats)[None, :])
+            source = COMPLETE if complete else FIRST_PASS
+            values.append(self._row(document_id, DOCUMENT_ROW, source, 0, len(new_rows), mean8[0], mean_scale[0]))
+            by_document[document_id] = signs(new_rows)
         with self.engine.begin() as connection:
-            if ids:
+            if ids and second:  # the stored first passes stay; a changed document's go
+                again = [d for d, _t, held, _c in plans if held is None]
+                connection.execute(
+                    delete(Embedding).where(
+                        Embedding.document_id.in_(ids),
+                        (Embedding.passage_no == DOCUMENT_ROW)
+                        | Embedding.document_id.in_(again)
+                        | (Embedding.passage_no >= FIRST_PASSAGES),
+                    )
+                )
+            elif ids:
                 connection.execute(delete(Embedding).where(Embedding.document_id.in_(ids)))
             present = set(connection.scalars(select(Document.id).where(Document.id.in_([d.id for d in documents]))))
             values = [v for v in values if v["document_id"] in present]  # deleted while embedding
@@ -271,6 +368,19 @@ class EmbeddingFollower:
             self.cache.forget()  # another process wrote too: reload at the next search
         return len(present)
 
+    def _row(self, document_id: int, n: int, source: str, start: int, end: int, vector, scale) -> dict:
+        return {
+            "document_id": document_id,
+            "passage_no": n,
+            "source": source,
+            "start": start,
+            "end": end,
+            "model": self.encoder.name,
+            "model_version": self.encoder.version,
+            "vector": np.asarray(vector, dtype=np.int8).tobytes(),
+            "scale": float(scale),
+        }
+
     def _bump(self, connection: Connection, position: Position | None) -> int:
         values: dict = {"generation": EmbeddingState.generation + 1}
         if position is not None:
@@ -278,12 +388,32 @@ class EmbeddingFollower:
         connection.execute(update(EmbeddingState).where(EmbeddingState.id == 1).values(**values))
         return int(connection.scalar(select(EmbeddingState.generation).where(EmbeddingState.id == 1)) or 0)
 
-    def redo(self, progress: Progress | None = None) -> int:
-        """Drop every vector and make them all again (``finweek reindex --meaning``)."""
+    def redo(self, progress: Progress | None = None, refine: bool = True) -> int:
+        """Drop every vector and make them all again (``finweek reindex
+        --meaning``; the first passes only without ``refine``)."""
         with self._lock:
             with self.engine.begin() as connection:
                 connection.execute(delete(Embedding))
                 connection.execute(update(EmbeddingState).where(EmbeddingState.id == 1).values(position=None))
             self.cache.forget()
-            self.catch_up(progress)
-            return self.status().documents - self.status().missing
+            self.catch_up(progress, refine=refine, refining=progress)
+            status = self.status()
+            return status.documents - status.missing
+
+
+def _documents_vectors(rows) -> dict[int, DocumentVectors]:
+    """(document_id, passage_no, source, start, end, vector, scale) rows,
+    ordered by document: each document's passages, views of one matrix."""
+    if not rows:
+        return {}
+    matrix = np.frombuffer(b"".join([r[5] for r in rows]), dtype=np.int8).reshape(len(rows), -1)
+    scales = np.array([r[6] for r in rows], dtype=np.float32)
+    refs = [PassageRef(r[1], r[2], r[3], r[4]) for r in rows]
+    owners = [r[0] for r in rows]
+    out = {}
+    start = 0
+    for end in range(1, len(rows) + 1):
+        if end == len(rows) or owners[end] != owners[start]:
+            out[owners[start]] = DocumentVectors(matrix[start:end], scales[start:end], tuple(refs[start:end]))
+            start = end
+    return out

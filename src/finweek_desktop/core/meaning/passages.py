@@ -15,9 +15,14 @@ SOURCES = ("title", "summary", "note", "attachment")
 PASSAGE_CHARS = 320
 # A document is embedded from its first passages only (title, summary,
 # notes, then the attachments' text: about 2,200 characters); past them its
-# words still reach the word search. Memory and database grow with it: 516
-# bytes a passage, so about 200 MB at 50,000 documents that all reach it.
+# words still reach the word search. The database grows with it: 516 bytes
+# a passage, so about 200 MB at 50,000 documents that all reach it (memory
+# holds one vector a document: vectors.py).
 MAX_PASSAGES = 8
+# The first pass embeds these first (the title and the start of the summary
+# or text), so a bulk import is searchable by meaning soon; the second pass
+# adds the rest (follower.py).
+FIRST_PASSAGES = 3
 
 _SENTENCE_END = re.compile(r"(?<=[.!?;。！？；])\s*|\n+")
 
