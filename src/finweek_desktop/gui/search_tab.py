@@ -115,7 +115,7 @@ class SearchTab(QWidget):
         self.embedding.setObjectName("embeddingProgress")
         self.embedding.hide()
         self._embedding_timer = QTimer(self, interval=1000)
-        self._embedding_timer.timeout.connect(self._show_embedding)
+        self._embedding_timer.timeout.connect(self.show_embedding)
         self._embedding_timer.start()
         self.status = QLabel()
         self.status.setObjectName("searchStatus")
@@ -217,7 +217,8 @@ class SearchTab(QWidget):
         self._unexplained: BaseException | None = None
         self._show_idle()
 
-    def _show_embedding(self) -> None:
+    def show_embedding(self) -> None:
+        """Show how far the background embedding is (its timer asks every second)."""
         meaning = self.service.meaning
         progress, refining = meaning.progress, meaning.refining
         if (progress is None and refining is None) or self.mode.currentData() == "words":
