@@ -224,3 +224,25 @@ def test_the_background_embedding_waits_for_the_writes_to_pause(empty_catalog):
     finally:
         meaning.stop_following()
     assert not any(t.name == "finweek-embeddings" for t in threading.enumerate())
+
+
+def test_the_first_stage_distance_is_each_documents_fewest_differing_signs():
+    # The column-major walk over the signs must give what comparing every
+    # passage of every document with the queries, row by row, gives; after an
+    # update too (the matrix rebuilt from the documents' own views).
+    from finweek_desktop.core.meaning.vectors import signs
+
+    rng = np.random.default_rng(7)
+    held = {i: signs(rng.normal(size=(int(rng.integers(1, 9)), 512))) for i in range(1, 3001)}
+    index = DocumentIndex(512)
+    index.load(dict(held), generation=1)
+    index.distances(rng.normal(size=(1, 512)))  # the matrix built once before the update
+    held[5] = signs(rng.normal(size=(3, 512)))
+    index.update({5: held[5], 7: None}, generation=2)
+    del held[7]
+    queries = rng.normal(size=(2, 512)).astype(np.float32)
+    ids, distance = index.distances(queries)
+    assert ids.tolist() == sorted(held)
+    wanted = signs(queries)
+    expected = [min(int(np.bitwise_count(held[i] ^ q).sum(axis=1).min()) for q in wanted) for i in ids.tolist()]
+    assert distance.tolist() == expected

@@ -147,7 +147,7 @@ class EmbeddingFollower:
         words = self.encoder.dimensions // 64
         with self.engine.connect() as connection:
             rows = connection.scalar(select(func.count()).select_from(Embedding).where(current)) or 0
-            matrix = np.zeros((rows, words), dtype=np.uint64)
+            matrix = np.zeros((rows, words), dtype=np.uint64, order="F")  # see vectors._BLOCK
             ids: list[int] = []
             counts: list[int] = []
             result = connection.execution_options(stream_results=True, yield_per=4096).execute(
