@@ -51,6 +51,33 @@ def test_a_multi_page_tiff_is_read_page_by_page_and_a_simplified_query_opens_the
 
 
 @needs_tesseract
+def test_the_highlight_of_a_chinese_word_covers_that_word_not_its_line(empty_catalog, tmp_path):
+    # Tesseract reads 保險機構 as 保險, 機, 構 (boxes that overlap by a hair):
+    # the highlight covers those boxes, and not 聚集了銀行和 before them.
+    from finweek_desktop.core.models import AttachmentPage
+
+    service = empty_catalog.service
+    doc = add_scans(service, scan_tiff(tmp_path / "scan.tiff", PAGES[1:2]))
+    (a,) = service.attachments.of(doc.id)
+    (outcome,) = service.reading.run()
+    assert outcome.status == "ok"
+    with service.writer.read() as session:
+        boxes = json.loads(session.get(AttachmentPage, (a.id, 1)).boxes)
+    line = [b for b in boxes if "保" in b[0] or "行" in b[0]]
+    assert line, boxes  # OCR read the line
+    starts = min(b[1] for b in boxes if "保" in b[0])
+    ends = max(b[3] for b in boxes if "构" in b[0])
+    bank = next(b for b in boxes if "行" in b[0])
+
+    rects = service.highlights.on_page(a.id, 1, "保险机构")
+
+    assert rects
+    assert min(r[0] for r in rects) >= starts - 1e-6 and max(r[2] for r in rects) <= ends + 1e-6
+    assert max(r[2] for r in rects) > starts + (ends - starts) * 0.75  # 机构 too, not only 保险
+    assert all(r[0] >= bank[3] - 0.01 for r in rects)  # nothing of 银行 before it
+
+
+@needs_tesseract
 def test_a_corrupt_page_of_a_tiff_costs_that_page_only(finweek, tmp_path):
     scan = corrupt_tiff_page(scan_tiff(tmp_path / "batch.tiff", PAGES), 2)
     code, out, _ = finweek("add", "--kind", "report", "--title", "Batch scan", str(scan))

@@ -117,7 +117,7 @@ class Highlights:
             stored = session.get(AttachmentPage, (attachment_id, page or 1))
             boxes, sha256, mime = (stored.boxes if stored else ""), row.sha256, row.mime_type
         if boxes:
-            return [rect for word, rect in _runs(json.loads(boxes)) if count(word)]
+            return _matching(json.loads(boxes), count)
         if mime == "application/pdf" and page:
             return [rect for word, rect in self._pdf_words(sha256, page) if count(word)]
         return []
@@ -141,15 +141,53 @@ def _is_han(char: str) -> bool:
     return "\u3400" <= char <= "\u9fff" or "\uf900" <= char <= "\ufaff"
 
 
-def _runs(boxes: list) -> list[tuple[str, Rect]]:
-    """OCR words, with neighbouring Chinese characters on a line (Tesseract
-    reads each as a word) joined into one run."""
-    out: list[tuple[str, Rect]] = []
-    for word, x0, y0, x1, y1 in boxes:
-        if out and word and _is_han(word[0]) and _is_han(out[-1][0][-1]):
-            last_word, (a0, b0, a1, b1) = out[-1]
-            if abs((y0 + y1) / 2 - (b0 + b1) / 2) < (b1 - b0) and 0 <= x0 - a1 < (b1 - b0) * 1.5:
-                out[-1] = (last_word + word, (min(a0, x0), min(b0, y0), max(a1, x1), max(b1, y1)))
+HAN_JOIN = 6  # neighbouring Chinese boxes tried together: a word of up to this many boxes is found
+
+
+def _matching(boxes: list, count: Callable[[str], int]) -> list[Rect]:
+    """The OCR words that hold the query's words. Tesseract reads Chinese a
+    character or two at a time, so neighbouring Chinese boxes on a line are
+    also tried together, up to HAN_JOIN of them: the shortest run from each
+    box that holds a query word is kept, and a run that holds a shorter kept
+    one is dropped, so what is highlighted is the matched words, not their
+    whole line."""
+    rects: list[Rect] = []
+    for line in _han_lines(boxes):
+        if not count("".join(word for word, *_ in line)):
+            continue  # one analysis for most lines: the runs are tried only where the words are
+        runs: list[tuple[int, int]] = []
+        for first in range(len(line)):
+            for last in range(first, min(first + HAN_JOIN, len(line))):
+                if count("".join(word for word, *_ in line[first : last + 1])):
+                    runs.append((first, last))
+                    break
+        for first, last in runs:
+            if any(a >= first and b <= last and (a, b) != (first, last) for a, b in runs):
                 continue
-        out.append((word, (x0, y0, x1, y1)))
-    return out
+            covered = line[first : last + 1]
+            rects.append(
+                (
+                    min(b[1] for b in covered),
+                    min(b[2] for b in covered),
+                    max(b[3] for b in covered),
+                    max(b[4] for b in covered),
+                )
+            )
+    return rects
+
+
+def _han_lines(boxes: list) -> list[list]:
+    """The boxes in reading order, neighbouring Chinese ones on a line
+    grouped (each other box alone). Tesseract's boxes of neighbouring
+    characters may overlap by a hair, so a small overlap still joins."""
+    lines: list[list] = []
+    for box in boxes:
+        word, x0, y0, _, y1 = box
+        if lines and word and _is_han(word[0]) and _is_han(lines[-1][-1][0][-1]):
+            _, _, b0, a1, b1 = lines[-1][-1]
+            height = b1 - b0
+            if abs((y0 + y1) / 2 - (b0 + b1) / 2) < height and -height / 2 <= x0 - a1 < height * 1.5:
+                lines[-1].append(box)
+                continue
+        lines.append([box])
+    return lines
