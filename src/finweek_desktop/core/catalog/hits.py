@@ -161,9 +161,15 @@ def _matching(boxes: list, count: Callable[[str], int]) -> list[Rect]:
                 if count("".join(word for word, *_ in line[first : last + 1])):
                     runs.append((first, last))
                     break
+        kept: list[tuple[int, int]] = []
         for first, last in runs:
             if any(a >= first and b <= last and (a, b) != (first, last) for a, b in runs):
                 continue
+            if kept and first <= kept[-1][1] + 1:  # touching words (保险|机构): one rectangle
+                kept[-1] = (kept[-1][0], max(last, kept[-1][1]))
+            else:
+                kept.append((first, last))
+        for first, last in kept:
             covered = line[first : last + 1]
             rects.append(
                 (
