@@ -169,6 +169,9 @@ def test_undoing_authors_or_organizations_over_a_colleagues_change(team):
 
     a.service.documents.set_organizations(doc.id, [("Macao Monetary Authority", "publisher")])
     b.service.documents.set_organizations(doc.id, [("Macao Monetary Authority", "author")])
-    with pytest.raises(ChangedMeanwhile):
+    with pytest.raises(ChangedMeanwhile) as caught:
         a.service.history.undo()
+    # both versions named as the user knows them, not by row id
+    assert caught.value.theirs == {"organizations": "Macao Monetary Authority (author)"}
+    assert caught.value.yours == {"organizations": "(none)"}
     assert [o.role for o in a.service.documents.get_document(doc.id).organizations] == ["author"]

@@ -27,7 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
 
 from ..changes import ChangeSet
-from ..models import Attachment, Document, DocumentOrganization, HeldFile, HistoryEntry
+from ..models import Attachment, Document, DocumentOrganization, HeldFile, HistoryEntry, Organization
 from .common import ChangedMeanwhile
 from .snapshots import (
     RestoreError,
@@ -287,7 +287,8 @@ def _unchanged_since(session: DbSession, steps: list[dict], left: list[dict]) ->
             expected, now = {"persons": was["persons"]}, {"persons": now_persons}
         elif op == "organizations":
             links = sorted([link.organization_id, link.role] for link in document.organization_links)
-            yours, theirs = {"organizations": _links(step["links"])}, {"organizations": _links(links)}
+            yours = {"organizations": _links(session, step["links"])}
+            theirs = {"organizations": _links(session, links)}
             expected, now = {"organizations": sorted(was["links"])}, {"organizations": links}
         else:
             continue
@@ -307,8 +308,15 @@ def _people(persons: list[list[str]]) -> str:
     return "; ".join(", ".join(part for part in person if part) for person in persons) or "(none)"
 
 
-def _links(links: list[list]) -> str:
-    return "; ".join(f"{organization_id} ({role})" for organization_id, role in sorted(links)) or "(none)"
+def _links(session: DbSession, links: list[list]) -> str:
+    """Organizations with their roles, by name (what the conflict shows the user)."""
+    names = dict(
+        session.execute(select(Organization.id, Organization.name).where(Organization.id.in_([i for i, _ in links])))
+        .tuples()
+        .all()
+    )
+    shown = sorted(f"{names.get(organization_id, organization_id)} ({role})" for organization_id, role in links)
+    return "; ".join(shown) or "(none)"
 
 
 def _tags_unchanged(session: DbSession, putting_back: dict, was: dict) -> None:
