@@ -614,6 +614,8 @@ def phase_meaning_scale(args) -> None:
     catalog's embeddings must exist (the meaning phase made them)."""
     from finweek_desktop.core.startup import open_catalog
 
+    if args.vectors_from:
+        _copy_vectors(Path(args.vectors_from) / "catalog", Path(args.data) / "catalog")
     catalog = open_catalog(Path(args.data) / "catalog")
     service = catalog.service
     _search_by_words(service)
@@ -630,6 +632,27 @@ def phase_meaning_scale(args) -> None:
     real["two_stage_top10_overlap"] = _two_stage_overlap(service)
     emit({**result, "rss_model_mb": rss_model, "real": real})
     catalog.close()
+
+
+def _copy_vectors(source: Path, target: Path) -> None:
+    """The embeddings of a smaller catalog built from the same corpus seed
+    (the same documents under the same ids) put in place of the target's:
+    a 50,000-document catalog gets real vectors for its first documents
+    without hours of embedding, and --meaning-scale copies them up to the
+    scale asked, so hybrid runs beside the full-size word index."""
+    import sqlite3
+
+    db = sqlite3.connect(target / "catalog.sqlite3")
+    try:
+        db.execute("DELETE FROM embeddings")
+        db.execute("ATTACH DATABASE ? AS small", (str(source / "catalog.sqlite3"),))
+        columns = 'document_id, passage_no, source, start, "end", model, model_version, vector, scale'
+        db.execute(f"INSERT INTO embeddings ({columns}) SELECT {columns} FROM small.embeddings")
+        db.execute("UPDATE embedding_state SET generation = generation + 1")
+        db.commit()
+        db.execute("DETACH DATABASE small")
+    finally:
+        db.close()
 
 
 def phase_meaning_import(args) -> None:
@@ -734,7 +757,8 @@ def _meaning_latencies(service, rounds: int) -> dict:
                     service.search(q, mode=mode, limit=20)
                 samples[mode].append((time.perf_counter() - started) * 1000)
                 cpu_samples[mode].append((time.process_time() - cpu) * 1000)
-    all_ids = part(service, "documents").document_ids()
+    index = meaning.follower.vectors()
+    all_ids = [i for i in part(service, "documents").document_ids() if i in index]  # those with vectors
     ids = all_ids[:: max(1, len(all_ids) // 50)][:50]  # 50 documents spread over the catalog
     related, related_cpu = [], []
     for doc_id in ids:
@@ -1417,6 +1441,9 @@ def main(argv=None) -> int:
                         help="with --paged: the pages also carry OCR word boxes, as a scan's do")
     parser.add_argument("--size-only", action="store_true",
                         help="import (and --paged), print the catalog's sizes as JSON, measure nothing else")
+    parser.add_argument("--vectors-from", type=Path, default=None,
+                        help="with --phase meaning-scale: take the embeddings of this smaller catalog of the same "
+                             "corpus seed (its --data folder, embedded) instead of embedding the large one")
     parser.add_argument("--meaning-scale", type=int, default=0,
                         help="also measure meaning's latencies and memory with this many documents' worth of vectors "
                              "(real embeddings copied with noise; see phase_meaning)")
