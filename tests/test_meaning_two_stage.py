@@ -246,3 +246,39 @@ def test_the_first_stage_distance_is_each_documents_fewest_differing_signs():
     wanted = signs(queries)
     expected = [min(int(np.bitwise_count(held[i] ^ q).sum(axis=1).min()) for q in wanted) for i in ids.tolist()]
     assert distance.tolist() == expected
+
+
+def test_the_second_stage_scores_each_document_by_its_nearest_passage():
+    # One product over every candidate's passages must rank as scoring each
+    # document alone does: its best passage's cosine, that passage, the floor.
+    from finweek_desktop.core.meaning.vectors import DocumentVectors, PassageRef, rescore
+
+    rng = np.random.default_rng(11)
+    found = {}
+    for document_id in range(1, 201):
+        n = int(rng.integers(1, 9))
+        vectors = rng.normal(size=(n, 512)).astype(np.float32)
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        rows = np.clip(np.rint(vectors * 127 / np.abs(vectors).max(axis=1, keepdims=True)), -127, 127)
+        found[document_id] = DocumentVectors(
+            rows.astype(np.int8),
+            (np.abs(vectors).max(axis=1) / 127).astype(np.float32),
+            tuple(PassageRef(p, "text", p * 10, p * 10 + 9) for p in range(n)),
+        )
+    found[201] = DocumentVectors(np.zeros((0, 512), dtype=np.int8), np.zeros(0, dtype=np.float32), ())
+    queries = rng.normal(size=(2, 512)).astype(np.float32)
+    queries /= np.linalg.norm(queries, axis=1, keepdims=True)
+
+    expected = []
+    for document_id, v in found.items():
+        if not len(v.passages):
+            continue
+        cosines = (v.floats() @ queries.T).max(axis=1)
+        best = int(np.argmax(cosines))
+        if cosines[best] >= -0.05:
+            expected.append((document_id, float(cosines[best]), v.passages[best]))
+    expected.sort(key=lambda e: (-e[1], e[0]))
+
+    got = rescore(queries, found, limit=150, floor=-0.05)
+    assert [(n.document_id, n.passage) for n in got] == [(d, p) for d, _, p in expected[:150]]
+    assert all(abs(n.score - s) < 1e-5 for n, (_, s, _) in zip(got, expected, strict=False))
