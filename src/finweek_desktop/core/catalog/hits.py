@@ -155,8 +155,8 @@ def _matching(boxes: list, count: Callable[[str], int]) -> list[Rect]:
     for line in _han_lines(boxes):
         if not count("".join(word for word, *_ in line)):
             continue  # one analysis for most lines: the runs are tried only where the words are
-        runs: list[tuple[int, int]] = []
-        for first in range(len(line)):
+        runs: list[tuple[int, int]] = [(0, 0)] if len(line) == 1 else []  # a lone word: matched just now
+        for first in range(len(line) if len(line) > 1 else 0):
             for last in range(first, min(first + HAN_JOIN, len(line))):
                 if count("".join(word for word, *_ in line[first : last + 1])):
                     runs.append((first, last))

@@ -233,18 +233,6 @@ class Meaning:
 
     # -- searching ---------------------------------------------------------
 
-    def search(
-        self,
-        text: str,
-        *,
-        mode: str = DEFAULT_MODE,
-        limit: int | None = 20,
-        sort: str = "relevance",
-        kinds=(),
-        tags=(),
-    ) -> SearchResults:
-        return self.search_with_words(text, mode=mode, limit=limit, sort=sort, kinds=kinds, tags=tags)[0]
-
     def search_with_words(
         self,
         text: str,

@@ -17,11 +17,13 @@ of a team catalog at once:
    of its summary or text: ``FIRST_PASSAGES``), which makes it searchable
    by meaning soon; then each such document gets the rest of its passages.
 
-Each pass is stored with the document's own vector (the normalized mean of
-its passages, row ``passage_no`` -1, source ``first-pass`` until the second
-pass, then ``document``), which is what searches hold in memory
-(``vectors.py``). A change in the log embeds the document's first pass
-again; the second pass follows as for any other document.
+Each pass is stored with the document's own row (``passage_no`` -1, source
+``first-pass`` until the second pass, then ``document``): the row says how
+far the document is embedded. It carries the normalized mean of the
+passages, which no search reads today (searches hold every passage's signs,
+``vectors.py``, and "related" makes the mean from the passages it reads). A
+change in the log embeds the document's first pass again; the second pass
+follows as for any other document.
 
 A model change (name or version differs from ``embedding_state``) needs
 nothing more: every document then lacks vectors of the current model, and
