@@ -6,7 +6,6 @@ import socket
 import subprocess
 import sys
 
-
 from finweek_desktop.core.startup import open_catalog
 
 
@@ -37,3 +36,21 @@ def test_opening_searching_and_writing_need_no_network(data_dir, monkeypatch):
         catalog.service.tags.add_tag([1], "offline")
     finally:
         catalog.close()
+
+
+def test_ones_own_catalog_and_the_window_need_no_team_extra(data_dir):
+    # psycopg comes with the `team` extra: README's install command (`pip install .`)
+    # has no psycopg, and the window and the CLI must start without it.
+    code = (
+        "import sys\n"
+        "sys.modules['psycopg'] = None  # as if not installed: importing it raises ImportError\n"
+        "import finweek_desktop.gui.app, finweek_desktop.gui.main_window\n"
+        "from finweek_desktop.cli import main\n"
+        f"main(['--data-dir', {str(data_dir)!r}, 'search', 'blue paper'])\n"
+        "from finweek_desktop.core.startup import open_catalog\n"
+        f"catalog = open_catalog({str(data_dir)!r})\n"
+        "catalog.service.tags.add_tag([1], 'no-team-extra')\n"
+        "catalog.close()\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr

@@ -16,7 +16,6 @@ import threading
 import time
 from collections.abc import Callable
 
-import psycopg
 from sqlalchemy import URL
 
 from ..changelog import NOTIFY_CHANNEL
@@ -77,6 +76,8 @@ class ChangeListener:
                 log.warning("could not follow the team catalog's change log", exc_info=True)
 
     def _run(self) -> None:
+        import psycopg  # the team extra: imported where a team catalog is followed, not by every desktop
+
         while not self._stop.is_set():
             try:
                 self._listen()
@@ -89,6 +90,8 @@ class ChangeListener:
             self._round()  # the poll goes on while the server is away
 
     def _listen(self) -> None:
+        import psycopg
+
         with psycopg.connect(self._conninfo, autocommit=True, connect_timeout=10) as connection:
             connection.execute(f"LISTEN {NOTIFY_CHANNEL}")
             self.connected, self.last_error = True, None
