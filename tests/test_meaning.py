@@ -125,6 +125,34 @@ def test_meaning_search_finds_other_languages_with_their_passage(topics):
     assert [h.title for h in dated.hits] == sorted((h.title for h in dated.hits), key=str.casefold)
 
 
+def test_hits_found_by_meaning_alone_are_described_as_the_index_holds_them(topics):
+    """The fields of a hit found by meaning alone come from the catalog
+    database (the index's stored fields hold each document's whole text):
+    the same kind, title, date, tags and snippet the index would give,
+    and the same filters."""
+    from dataclasses import replace
+
+    catalog, ids = topics
+    service = catalog.service
+    service.documents.update_document(ids["zh"], date="2020-11-20", summary="保单" * 150)
+    service.tags.add_tag([ids["zh"], ids["en"]], "Motor insurance")
+    service.tags.add_tag([ids["zh"]], "GBA")
+    results = service.search("seguro automóvel transfronteiriço", mode="meaning")
+    by_index = service.index.page(
+        [(h.id, h.score, "") for h in results.hits], text="seguro automóvel transfronteiriço", limit=None
+    )
+    assert len(results.hits) == len(by_index.hits) >= 3
+    for hit, indexed in zip(results.hits, by_index.hits, strict=True):
+        assert replace(hit, snippet="", where=()) == replace(indexed, snippet="", where=())
+    chinese = next(h for h in by_index.hits if h.id == ids["zh"])
+    assert chinese.date == "2020-11-20" and set(chinese.tags) == {"Motor insurance", "GBA"}
+    assert chinese.snippet.endswith("…")  # its summary, shortened
+    tagged = service.search("seguro automóvel transfronteiriço", mode="meaning", tags=["gba"])
+    assert [h.id for h in tagged.hits] == [ids["zh"]] and tagged.tag_counts["gba"] == 1
+    dated = service.search("seguro automóvel transfronteiriço year:2020", mode="meaning")
+    assert [h.id for h in dated.hits] == [ids["zh"]]
+
+
 def test_hybrid_keeps_an_exact_title_match_first(topics):
     catalog, ids = topics
     results = catalog.service.search("Cross-border motor insurance", mode="hybrid")
@@ -242,6 +270,10 @@ def test_a_team_catalog_embeds_once_and_follows_out_of_order_commits(tmp_path, p
         assert first.service.meaning.catch_up()
         assert second.service.meaning.status().missing == 0  # computed once, in the shared database
         assert second.service.meaning.related(a)[0].id == b
+        # Search by meaning reads its candidates' vectors with the driver's SQL and
+        # its winners' passages after: both on PostgreSQL too.
+        [near, *_] = second.service.meaning.nearest("car insurance across the border")
+        assert near.document_id == b and near.passage.source in ("title", "summary") and near.passage.end > 0
 
         before = {r.source: r.vector for r in _rows(first.engine, a)}
         slow, fast = Session(first.engine), Session(first.engine)

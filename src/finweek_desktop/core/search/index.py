@@ -18,7 +18,7 @@ import re
 import shutil
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -114,6 +114,11 @@ class SearchHit:
     snippet: str  # HTML: escaped text with <b> around the matches
     tags: tuple[str, ...] = ()
     where: tuple[HitPlace, ...] = ()  # the attached files (and pages) that matched, best first
+
+
+def summary_snippet(summary: str, chars: int = 220) -> str:
+    """The snippet of a hit no word matched: the start of its summary, as HTML."""
+    return html.escape(summary[:chars] + ("…" if len(summary) > chars else ""))
 
 
 @dataclass(frozen=True)
@@ -717,8 +722,7 @@ class SearchIndex:
     def _hit(self, hit, scored: bool, snippets: Snippets | None) -> SearchHit:
         snippet = snippets.for_hit(hit) if snippets is not None else ""
         if not snippet:
-            summary = hit.get("summary") or ""
-            snippet = html.escape(summary[:220] + ("…" if len(summary) > 220 else ""))
+            snippet = summary_snippet(hit.get("summary") or "")
         tags = tuple(t for t in (hit.get("tag") or "").split(",") if t)
         return SearchHit(
             id=int(hit["id"]),
@@ -743,6 +747,7 @@ class SearchIndex:
         tags: Iterable[str] = (),
         notice: str | None = None,
         base: SearchResults | None = None,
+        described: Mapping[int, SearchHit] | None = None,
     ) -> SearchResults:
         """Results for a ranking made elsewhere (search by meaning, or fused
         with the words'): ``ranked`` is (document id, score, snippet HTML),
@@ -751,7 +756,10 @@ class SearchIndex:
         kind:report``), ``kinds`` and ``tags``. The total and the facet
         counts are those of the ranked documents kept; with ``base`` (the
         word search that ranked some of them), its total and counts plus
-        those of the kept documents it does not list."""
+        those of the kept documents it does not list. ``described``: hits
+        for some of the ranked documents read elsewhere (the catalog
+        database), used instead of the index's stored fields, which hold a
+        document's whole text, unless ``filter_text`` asks the index."""
         if sort not in SORTS:
             raise ValueError(f"unknown sort {sort!r}; choose one of {', '.join(SORTS)}")
         kinds, tags = list(kinds), [t.lower() for t in tags]
@@ -771,29 +779,26 @@ class SearchIndex:
                 if hit is not None:  # the word search found it: it passed every filter already
                     kept.append(replace(hit, score=score, snippet=snippet or hit.snippet))
                     continue
-                docnum = searcher.document_number(id=str(document_id))
-                if docnum is None or (allowed is not None and docnum not in allowed):
-                    continue
-                stored = searcher.stored_fields(docnum)
-                doc_tags = tuple(t for t in (stored.get("tag") or "").split(",") if t)
-                if kinds and stored.get("kind") not in kinds:
-                    continue
-                if any(tag not in {t.lower() for t in doc_tags} for tag in tags):
-                    continue
-                if not snippet:
-                    summary = stored.get("summary") or ""
-                    snippet = html.escape(summary[:220] + ("…" if len(summary) > 220 else ""))
-                kept.append(
-                    SearchHit(
+                hit = described.get(document_id) if described and allowed is None else None
+                if hit is None:
+                    docnum = searcher.document_number(id=str(document_id))
+                    if docnum is None or (allowed is not None and docnum not in allowed):
+                        continue
+                    stored = searcher.stored_fields(docnum)
+                    hit = SearchHit(
                         id=document_id,
                         kind=stored["kind"],
                         title=stored["title"],
                         date=stored.get("date_text"),
                         score=score,
-                        snippet=snippet,
-                        tags=doc_tags,
+                        snippet=summary_snippet(stored.get("summary") or ""),
+                        tags=tuple(t for t in (stored.get("tag") or "").split(",") if t),
                     )
-                )
+                if kinds and hit.kind not in kinds:
+                    continue
+                if any(tag not in {t.lower() for t in hit.tags} for tag in tags):
+                    continue
+                kept.append(replace(hit, score=score, snippet=snippet or hit.snippet))
         kind_counts: dict[str, int] = dict(base.kind_counts) if base else {}
         tag_counts: dict[str, int] = dict(base.tag_counts) if base else {}
         added = [h for h in kept if h.id not in known]
