@@ -91,6 +91,10 @@ def test_a_write_while_another_process_holds_the_index_is_saved_and_searchable_l
     # Any other command still opens the catalog and reads.
     code, out, err = finweek("search", "Written while busy")
     assert code == 0, err
+    # `check` says the document is not in the index yet, and why: no repair is needed.
+    code, out, err = finweek("check")
+    assert code == 1 and "1 document(s) missing from the index" in out
+    assert "1 change(s) wait in the change log for the search index" in out and "no repair needed" in out
     release()
     # Once the index is free, the next command's open catches up: no repair.
     code, out, _ = finweek("search", "Written while busy")
