@@ -5,10 +5,14 @@ index is held by another process, as a long import would hold it."""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+import logging
 import subprocess
 import sys
 import threading
 import time
+from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import insert, select, update
@@ -16,7 +20,7 @@ from sqlalchemy import insert, select, update
 from finweek_desktop.core import changelog
 from finweek_desktop.core.changes import SAVED_NOT_YET_SEARCHABLE
 from finweek_desktop.core.index_follower import Position
-from finweek_desktop.core.models import Change, ChangeLogState, Document
+from finweek_desktop.core.models import Change, ChangeLogState, Document, EmbeddingState, utcnow
 from finweek_desktop.core.records import NewDocument
 from finweek_desktop.core.startup import open_catalog
 
@@ -91,6 +95,10 @@ def test_a_write_while_another_process_holds_the_index_is_saved_and_searchable_l
     # Any other command still opens the catalog and reads.
     code, out, err = finweek("search", "Written while busy")
     assert code == 0, err
+    # `check` says the document is not in the index yet, and why: no repair is needed.
+    code, out, err = finweek("check")
+    assert code == 1 and "1 document(s) missing from the index" in out
+    assert "1 change(s) wait in the change log for the search index" in out and "no repair needed" in out
     release()
     # Once the index is free, the next command's open catches up: no repair.
     code, out, _ = finweek("search", "Written while busy")
@@ -305,3 +313,54 @@ def test_a_reindex_during_an_import_fails_neither(data_dir):
     finally:
         rebuilding.close()
         importing.close()
+
+
+def test_ones_own_catalog_prunes_at_open_what_is_older_than_the_log_keeps_and_every_follower_applied(
+        data_dir, caplog):
+    catalog = open_catalog(data_dir)
+    service = catalog.service
+    old = service.documents.create_document(NewDocument(kind="report", title="Kept from long ago"))
+    service.tags.add_tag([old.id], "ancient")
+    recent = service.documents.create_document(NewDocument(kind="report", title="Zanzibar memo, written lately"))
+    seqs = _seqs(service)
+    aged = [s for s in seqs if s < max(seqs)]  # every change but the last, 40 days old
+    with catalog.engine.begin() as connection:
+        connection.execute(update(Change).where(Change.seq.in_(aged)).values(at=utcnow() - dt.timedelta(days=40)))
+        # The embeddings applied the log only up to the tag: what follows stays for them.
+        lagging = aged[-2]
+        state = {"model": "", "model_version": "", "generation": 0, "position": json.dumps(Position(lagging).to_json())}
+        if connection.execute(update(EmbeddingState).where(EmbeddingState.id == 1).values(**state)).rowcount == 0:
+            connection.execute(insert(EmbeddingState).values(id=1, **state))
+    catalog.close()
+
+    with caplog.at_level(logging.WARNING):
+        catalog = open_catalog(data_dir)
+    try:
+        service = catalog.service
+        assert _seqs(service) == [s for s in seqs if s > lagging]
+        with catalog.engine.connect() as connection:
+            assert changelog.pruned_through(connection) == lagging
+        # No follower is behind what the log keeps: nothing is rebuilt, all is found.
+        assert not [r for r in caplog.records if "rebuild" in r.getMessage() or "again" in r.getMessage()]
+        assert [h.id for h in service.search("tag:ancient").hits] == [old.id]
+        assert [h.id for h in service.search("zanzibar").hits] == [recent.id]
+        assert service.integrity.check().ok
+    finally:
+        catalog.close()
+
+    with catalog_at(data_dir) as again:  # the embeddings caught up: the rest of the old changes go
+        with again.engine.begin() as connection:
+            connection.execute(update(EmbeddingState).where(EmbeddingState.id == 1)
+                               .values(position=json.dumps(Position(max(seqs)).to_json())))
+    with catalog_at(data_dir) as again:
+        assert _seqs(again.service) == [max(seqs)]
+        assert again.service.writer.follower.position().through >= max(seqs)
+
+
+@contextmanager
+def catalog_at(data_dir):
+    catalog = open_catalog(data_dir)
+    try:
+        yield catalog
+    finally:
+        catalog.close()

@@ -108,6 +108,9 @@ def test_trash_from_the_command_line(finweek, tmp_path):
     code, out, _ = finweek("trash", "empty")
     assert code == 0 and "Deleted 1 document" in out
     assert finweek("trash")[1].startswith("The trash is empty.")
+    code, out, err = finweek("trash", "restore", "10")  # nothing to restore: one line on stderr
+    assert (code, out) == (1, "") and err.strip() == (
+        "finweek: error: document 10 is not in the trash (`finweek trash` lists what it holds)")
     assert finweek("check")[0] == 0
 
 

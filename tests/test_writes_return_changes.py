@@ -70,3 +70,21 @@ def test_alias_writes_return_their_change_sets(service):
     assert "An alias for the test" in info.aliases and info.changes.organizations
     place = service.reference.add_place_alias("Macao", "Aomen")
     assert "Aomen" in place.aliases and place.changes.organizations
+
+
+def test_a_merge_undo_redo_and_trash_restore_return_their_change_sets(service):
+    heard = _heard(service)
+    first, second = (d.id for d in service.documents.list_documents()[:2])
+    service.tags.add_tag([first], "merge-a")
+    service.tags.add_tag([second], "merge-b")
+    merged = service.tags.merge_tags(["merge-a", "merge-b"], "merged")
+    assert merged.name == "merged" and merged.changes.changed == {first, second} and merged.changes.tags
+    assert merged.changes == heard[-1]
+    undone = service.history.undo()
+    assert undone.changes.changed == {first, second} and undone.changes.tags and undone.changes == heard[-1]
+    redone = service.history.redo()
+    assert redone.changes.changed == {first, second} and redone.changes == heard[-1]
+    service.documents.delete_document(first)
+    [entry] = service.trash.entries()
+    restored = service.trash.restore(entry.id)
+    assert restored.created == {first} and restored == heard[-1]

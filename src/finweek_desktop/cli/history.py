@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..core.display import safe_display_name as shown
-from .output import print_json, record_id
+from .output import CliError, print_json, record_id
 
 
 def register(subparsers, common) -> None:
@@ -43,8 +43,7 @@ def run_trash_restore(args, catalog) -> int:
     trash = catalog.service.trash
     matches = [e for e in trash.entries() if e.document_id == args.id]
     if not matches:
-        print(f"finweek: error: document {args.id} is not in the trash")
-        return 1
+        raise CliError(f"document {args.id} is not in the trash (`finweek trash` lists what it holds)")
     trash.restore(matches[0].id)
     print(f"Restored [{args.id}] {shown(matches[0].title)}")
     return 0

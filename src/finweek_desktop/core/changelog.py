@@ -73,13 +73,15 @@ def pruned_through(connection: Connection) -> int:
     return connection.scalar(select(ChangeLogState.pruned_through).where(ChangeLogState.id == 1)) or 0
 
 
-def prune(connection: Connection, older_than_days: int = KEEP_DAYS) -> int:
-    """Drop changes older than the given age; returns how many. The caller commits."""
+def prune(connection: Connection, applied_through: int, older_than_days: int = KEEP_DAYS) -> int:
+    """Drop changes older than the given age that every follower applied
+    (through ``applied_through``: one's own catalog, startup.py); returns
+    how many. The caller commits."""
     cutoff = utcnow() - dt.timedelta(days=older_than_days)
     through = connection.scalar(select(func.max(Change.seq)).where(Change.at < cutoff))
     if through is None:
         return 0
-    return prune_through(connection, through)
+    return prune_through(connection, min(through, applied_through))
 
 
 def prune_through(connection: Connection, through: int) -> int:

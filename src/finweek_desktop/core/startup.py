@@ -15,6 +15,7 @@ from pathlib import Path
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from . import changelog
 from .attachments.store import AttachmentStore
 from .catalog import CatalogService
 from .changes import ChangeAction
@@ -167,7 +168,27 @@ def open_catalog(
             service.trash.purge_expired()
         except Exception:  # e.g. a full disk or a read-only folder: reading goes on
             log.warning("could not purge the trash", exc_info=True)
+    if read_only is None and not created:
+        _prune_log(service, engine)
     return Catalog(paths, engine, index, service, created, read_only, data_dir=paths.root)
+
+
+def _prune_log(service: CatalogService, engine: Engine) -> None:
+    """One's own catalog: drop the change log's rows older than KEEP_DAYS
+    that its index and its embeddings have applied (a team catalog's log is
+    pruned by its daily upkeep, team/upkeep.py). Never a reason not to open."""
+    position = service.writer.require_follower().position()
+    if position is None:
+        return
+    try:
+        with engine.begin() as connection:
+            embedded = upkeep.embedded_through(connection)
+            through = position.through if embedded is None else min(position.through, embedded)
+            removed = changelog.prune(connection, through)
+        if removed:
+            log.info("change log: %d changes older than %d days pruned", removed, changelog.KEEP_DAYS)
+    except Exception:  # e.g. a full disk: the log is kept longer, that is all
+        log.warning("could not prune the change log", exc_info=True)
 
 
 def _open_team_catalog(

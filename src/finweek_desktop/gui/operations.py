@@ -82,6 +82,9 @@ class Operations(QObject):
     # Emitted from a team catalog's listening thread when a colleague committed:
     # queued onto the GUI thread, it runs hear_others at once (not at the next tick).
     wake = Signal()
+    # After each round of hear_others: whether the index has applied every
+    # change of the log (False: busy, e.g. another process imports; the changes wait).
+    index_followed = Signal(bool)
     failed = Signal(str, object)  # what was being done, the exception
     finished = Signal()  # after each operation, whatever happened
     batch_committed = Signal(int)  # an import committed a batch: this many documents so far (from a worker)
@@ -125,18 +128,22 @@ class Operations(QObject):
             return  # the last round is still running
         self._following = True
 
-        def work() -> tuple[str, str]:
-            self.service.writer.catch_up()
+        def work() -> tuple[bool, tuple[str, str]]:
+            up_to_date = self.service.writer.catch_up()
             self.service.writer.hear_others()  # what they changed goes to catalog_changed
             # The CLI's changes are this desktop's too: Ctrl+Z may undo them.
-            return self._history_texts()
+            return up_to_date, self._history_texts()
 
-        def finished(texts: tuple[str, str] | None, error: BaseException | None) -> None:
+        def finished(answer: tuple[bool, tuple[str, str]] | None, error: BaseException | None) -> None:
             self._following = False
             if error is not None:
                 log.warning("could not follow the change log: %s", error)
                 return
-            if texts is not None and texts != (self.undo_text, self.redo_text):
+            if answer is None:
+                return
+            up_to_date, texts = answer
+            self.index_followed.emit(up_to_date)
+            if texts != (self.undo_text, self.redo_text):
                 self._set_history_texts(texts)
 
         self.runner.run(work, finished)

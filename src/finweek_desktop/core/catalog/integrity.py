@@ -93,6 +93,10 @@ class Integrity:
         read_only = self._index.read_only_problem()
         if read_only is not None:  # what is written now waits in the change log
             report = replace(report, problems=(*report.problems, read_only))
+        elif report.missing_from_index or report.stale_in_index or report.orphans_in_index:
+            waiting = self._writer.follower.pending() if self._writer.follower is not None else 0
+            if waiting:  # e.g. another process holds the index's writer: not a fault a repair must fix
+                report = replace(report, problems=(*report.problems, _waiting_in_log(waiting)))
         report = replace(report, search_fast_path_off=self._index.fast_path_problem)
         return self._attachments.check_store(report) if self._attachments.store is not None else report
 
@@ -111,6 +115,13 @@ class Integrity:
         if self._attachments.store is not None:
             self._attachments.repair_store(report)
         return self.check()
+
+
+def _waiting_in_log(count: int) -> str:
+    return (
+        f"{count} change(s) wait in the change log for the search index (another process may be writing it); "
+        "they are applied by themselves once it is free, no repair needed"
+    )
 
 
 def _to_indexed(document: Document, user_notes: Iterable[str] = ()) -> IndexedDocument:

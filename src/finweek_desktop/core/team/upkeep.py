@@ -114,15 +114,24 @@ def applied_by_all(connection: Connection, keep_days: int = KEEP_DAYS) -> int:
                 throughs.append(int(said["through"]))
         except (ValueError, KeyError, TypeError):
             continue
-    embedded = connection.scalar(select(EmbeddingState.position).where(EmbeddingState.id == 1))
-    if embedded:
-        try:
-            throughs.append(Position.from_json(json.loads(embedded)).through)
-        except (ValueError, KeyError, TypeError):
-            pass
+    embedded = embedded_through(connection)
+    if embedded is not None:
+        throughs.append(embedded)
     through = min(throughs) if throughs else 0
     too_old = connection.scalar(select(func.max(Change.seq)).where(Change.at < recent)) or 0
     return max(through, too_old)
+
+
+def embedded_through(connection: Connection) -> int | None:
+    """How far the catalog's embeddings follow the change log; None before
+    the first embedding (they start from what the log keeps then)."""
+    embedded = connection.scalar(select(EmbeddingState.position).where(EmbeddingState.id == 1))
+    if not embedded:
+        return None
+    try:
+        return Position.from_json(json.loads(embedded)).through
+    except (ValueError, KeyError, TypeError):
+        return None
 
 
 def prune_log(engine: Engine, keep_days: int = KEEP_DAYS) -> tuple[int, int]:
