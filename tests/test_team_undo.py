@@ -69,6 +69,42 @@ def test_redo_after_a_colleagues_edit_says_so(team):
     assert _title(a, doc.id) == "Offshore RMB bonds: the Macao market"
 
 
+def test_redoing_a_delete_over_a_colleagues_edit_says_so(team):
+    """A deletes, undoes it, B edits the document back in the catalog, A
+    redoes the delete: the colleague's fresh edit is not trashed unsaid."""
+    a, b = team
+    doc = a.service.documents.create_document(NewDocument(kind="report", title="Macao bond market notes"))
+    a.service.documents.delete_document(doc.id)
+    a.service.history.undo()  # back from the trash
+    b.service.documents.update_document(doc.id, title="Macao bond market notes, revised")
+    with pytest.raises(ChangedMeanwhile) as caught:
+        a.service.history.redo()
+    assert caught.value.doc_id == doc.id and caught.value.yours == {"document": "moved to the trash"}
+    assert "nothing was undone or redone" in str(caught.value)
+    assert _title(a, doc.id) == "Macao bond market notes, revised"  # still in the catalog
+    assert a.service.history.next_redo() is not None  # the redo waits, to be done on purpose
+    # Without an edit meanwhile, redo deletes again, and undo restores again.
+    other = a.service.documents.create_document(NewDocument(kind="report", title="Hengqin fund notes"))
+    a.service.documents.delete_document(other.id)
+    a.service.history.undo()
+    a.service.history.redo()
+    with pytest.raises(NotFound):
+        b.service.documents.get_document(other.id)
+    a.service.history.undo()
+    assert _title(b, other.id) == "Hengqin fund notes"
+
+
+def test_undoing_an_import_over_a_colleagues_edit_says_so(team):
+    a, b = team
+    docs = [a.service.documents.create_document(NewDocument(kind="report", title=f"Imported {n}")).id for n in (1, 2)]
+    a.service.history.record_added(docs, "Import 2 documents")
+    b.service.documents.update_document(docs[1], summary="Read and annotated by a colleague.")
+    with pytest.raises(ChangedMeanwhile) as caught:
+        a.service.history.undo()
+    assert caught.value.doc_id == docs[1]
+    assert {_title(b, d) for d in docs} == {"Imported 1", "Imported 2"}  # neither trashed
+
+
 def test_an_edit_of_other_fields_is_no_conflict(team):
     a, b = team
     doc = a.service.documents.create_document(NewDocument(kind="report", title="Hengqin tax incentives"))

@@ -18,6 +18,7 @@ someone else is said so too.
 from __future__ import annotations
 
 import getpass
+import hashlib
 import json
 import socket
 from collections.abc import Callable, Iterable, Sequence
@@ -28,7 +29,7 @@ from sqlalchemy.orm import Session as DbSession
 
 from ..changes import ChangeSet
 from ..models import Attachment, Document, DocumentOrganization, HeldFile, HistoryEntry, Organization
-from .common import ChangedMeanwhile
+from .common import EDITABLE_FIELDS, ChangedMeanwhile
 from .snapshots import (
     RestoreError,
     document_fields,
@@ -98,6 +99,8 @@ class History:
             version = _version(session, step.get("document_id"))
             if version is not None:
                 step["version"] = version
+            if step["op"] == "trash":
+                _note_fields(session, step)
         entry = HistoryEntry(
             author=self.author,
             action=action,
@@ -194,16 +197,19 @@ class History:
                 entry.redo = json.dumps(steps, ensure_ascii=False)
             # Redoing a delete (or undoing an import) trashes the documents
             # anew: the way back must restore the new trash items, not the
-            # ones restored before.
-            if any(a is not None for a in after):
-                inverse = json.loads(entry.redo if undo else entry.undo)
-                for step, trash_ids in zip(inverse, after, strict=False):
-                    if trash_ids is not None and step["op"] == "untrash":
-                        step["trash_ids"] = trash_ids
-                if undo:
-                    entry.redo = json.dumps(inverse)
-                else:
-                    entry.undo = json.dumps(inverse)
+            # ones restored before. Taking documents back from the trash
+            # notes their fields, so trashing them again sees a colleague's
+            # edit meanwhile.
+            inverse = json.loads(entry.redo if undo else entry.undo)
+            for step, trash_ids in zip(inverse, after, strict=False):
+                if trash_ids is not None and step["op"] == "untrash":
+                    step["trash_ids"] = trash_ids
+                elif step["op"] == "trash":
+                    _note_fields(session, step)
+            if undo:
+                entry.redo = json.dumps(inverse, ensure_ascii=False)
+            else:
+                entry.undo = json.dumps(inverse, ensure_ascii=False)
             entry.undone = undo
             description = entry.description
         return Undone(description, write.changes)
@@ -268,6 +274,9 @@ def _unchanged_since(session: DbSession, steps: list[dict], left: list[dict]) ->
     notes) and files are not compared: putting them back overwrites nothing."""
     kept = {(s["op"], s.get("document_id")): s for s in left}
     for step in steps:
+        if step["op"] == "trash":
+            _not_edited_since(session, step)
+            continue
         op, doc_id = step["op"], step.get("document_id")
         was = kept.get((op, doc_id))
         if was is None:
@@ -300,6 +309,49 @@ def _unchanged_since(session: DbSession, steps: list[dict], left: list[dict]) ->
                 document.version,
                 yours,
                 theirs,
+                undoing=True,
+            )
+
+
+def _fingerprints(session: DbSession, doc_ids: Sequence[int]) -> dict[str, tuple[str, int]]:
+    """Document id -> (a digest of every field an edit can change, version).
+    Compared by value, not by version: this desktop's own writes that keep
+    no undo step (an import's files, OCR text) move the version and are no
+    conflict."""
+    columns = [getattr(Document, name) for name in EDITABLE_FIELDS]
+    out = {}
+    for first in range(0, len(doc_ids), 500):
+        chunk = doc_ids[first : first + 500]
+        for doc_id, version, *values in session.execute(
+            select(Document.id, Document.version, *columns).where(Document.id.in_(chunk))
+        ):
+            out[str(doc_id)] = (hashlib.sha256(json.dumps(values, default=str).encode()).hexdigest()[:16], version)
+    return out
+
+
+def _note_fields(session: DbSession, step: dict) -> None:
+    """The fields of the documents a trash step would trash, as they are now."""
+    session.flush()
+    step["fields"] = _fingerprints(session, step["document_ids"])
+
+
+def _not_edited_since(session: DbSession, step: dict) -> None:
+    """Raise ChangedMeanwhile when a document a trash step would trash was
+    edited since the step noted its fields: an undo or redo must not put a
+    colleague's fresh edit in the trash unsaid."""
+    noted = step.get("fields", {})
+    now = _fingerprints(session, [int(i) for i in noted])
+    for doc_id, (digest, version) in noted.items():
+        if doc_id in now and now[doc_id][0] != digest:
+            document = session.get(Document, int(doc_id))
+            assert document is not None
+            raise ChangedMeanwhile(
+                document.id,
+                document.title,
+                version,
+                document.version,
+                {"document": "moved to the trash"},
+                {"document": "edited since"},
                 undoing=True,
             )
 
