@@ -176,11 +176,10 @@ def _image(path: Path) -> ExtractedText:
                 lost.append((number, _why(exc)))
                 pages.append(PageText(number, ""))
             report_progress(number, max(frames, number))
-    if lost and not any(p.text for p in pages):
-        page, why = lost[0]
-        if max(frames, len(pages)) > 1:
-            raise OcrError(f"no page could be read; page {page}: {why}")
+    if lost and not any(p.text for p in pages) and max(frames, len(pages)) == 1:
+        why = lost[0][1]
         raise OcrError(why if why.startswith("Tesseract") else f"the image cannot be read ({why})")
+    _some_page_read(pages, lost)
     return _result(pages, frames, TextSource.OCR, _lost_note(lost))
 
 
@@ -188,6 +187,13 @@ def _why(exc: BaseException) -> str:
     if isinstance(exc, OcrError):
         return str(exc)
     return f"{type(exc).__name__}: {exc}"
+
+
+def _some_page_read(pages: list[PageText], lost: list[tuple[int, str]]) -> None:
+    """Raise OcrError naming the first page lost when no page of several could be read."""
+    if lost and not any(p.text for p in pages):
+        page, why = lost[0]
+        raise OcrError(f"no page could be read; page {page}: {why}")
 
 
 def _lost_note(lost: list[tuple[int, str]]) -> str:
@@ -241,9 +247,9 @@ def _pdf(path: Path) -> ExtractedText:
                 report_progress(number, count)
     finally:
         pdf.close()
-    if lost and not any(p.text for p in pages):
-        page, why = lost[0]
-        raise OcrError(why if count == 1 else f"no page could be read; page {page}: {why}")
+    if lost and not any(p.text for p in pages) and count == 1:
+        raise OcrError(lost[0][1])
+    _some_page_read(pages, lost)
     source = TextSource.FILE_AND_OCR if had_text else TextSource.OCR
     skipped = sum(1 for p in pages if not p.text) - len(lost) if done >= MAX_PAGES else 0
     note = f"OCR read {MAX_PAGES} pages of this file, the most it reads in one; {skipped} were left" if skipped else ""
