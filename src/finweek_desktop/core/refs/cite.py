@@ -35,6 +35,16 @@ styles are written for, are made up for here, before citeproc-py sees them:
   label shows only with its variable), so Chicago ended a newspaper article
   with a stray "Edition."; ``_suppress_substituted`` fixes that too, and
   title-cases a label in the style's language ("(Ed.)" in APA, not "(ed.)").
+- It lets a ``<names>`` without ``<name>`` in a ``<substitute>`` take the
+  ``<name>``, ``<et-al>`` and ``<label>`` of the ``<names>`` it substitutes
+  for (CSL 1.0.2, "Substitute") only when it is a direct child of the
+  substitute. Chicago substitutes the editor for a missing author inside a
+  ``<choose>``, so an edited book printed "Mei Ling Chan, Ka Ho Wong. 2020."
+  (the style's bare defaults) instead of "Chan, Mei Ling, and Ka Ho Wong,
+  eds. 2020."; ``_suppress_substituted`` extends the inheritance to such a
+  ``<names>`` at any depth inside the substitute. (GB/T 7714's author
+  ``<names>`` has no ``<label>``, so its editors print unlabelled, as the
+  style file says; APA's editor substitute is a direct child and was right.)
 - It does not collapse citation numbers: a style asking for
   ``collapse="citation-number"`` (GB/T 7714) got "[1,2,3]". Runs of three or
   more consecutive numbers become a range ("[1-3,5]"), as the CSL
@@ -102,7 +112,9 @@ _rendering = threading.local()  # per thread: a stack of lists, the variables a 
 
 def _suppress_substituted() -> None:
     """Make citeproc-py treat every variable a ``<substitute>`` rendered,
-    through a macro too, as empty for the rest of the entry (see above)."""
+    through a macro too, as empty for the rest of the entry, and let a
+    ``<names>`` nested in a substitute inherit its owner's name and label
+    (see above)."""
     from citeproc import model
 
     with _patching:
@@ -197,6 +209,14 @@ def _patch(model) -> None:
             return substitute.render(item, context=layout_context, **kwargs)
         if len(kept) < len(roles):
             self.set("variable", " ".join(kept))
+        if names_context is None and self.name is None:
+            # CSL 1.0.2, "Substitute": a <names> without <name> in a <substitute> takes the <name>, <et-al>
+            # and <label> of the <names> the substitute belongs to. citeproc-py does this only for a direct
+            # child of <substitute>; one inside a <choose> (Chicago's and GB/T 7714's editor) fell back to
+            # the style's bare defaults ("Mei Ling Chan, Ka Ho Wong", no "eds.").
+            owner = self.xpath_search("./ancestor::cs:substitute[1]/parent::cs:names[1]")
+            if owner:
+                names_context = owner[0]
         try:
             text = plain_names(self, item, names_context=names_context, context=context, **kwargs)
         finally:
