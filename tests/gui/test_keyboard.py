@@ -53,6 +53,21 @@ def test_ctrl_6_opens_search_with_the_keyboard_in_the_box(qtbot, window):
     qtbot.waitUntil(lambda: BLUE_PAPER in window.search_tab.result_titles(), timeout=10000)
 
 
+def test_down_in_the_search_box_goes_to_the_hits(qtbot, window):
+    press(qtbot, window, Qt.Key.Key_F)
+    tab = window.search_tab
+    qtbot.keyClicks(tab.box, "digital")
+    qtbot.waitUntil(lambda: len(tab.result_titles()) > 1, timeout=10000)
+    idle(qtbot, window)
+    first, second = tab.result_titles()[:2]
+    qtbot.keyClick(tab.box, Qt.Key.Key_Down)
+    assert focused() is tab.results
+    assert window.detail.title.text() == first and len(window.selected_ids()) == 1
+    qtbot.keyClick(focused(), Qt.Key.Key_Down)  # the arrows walk the hits
+    assert window.detail.title.text() == second and len(window.selected_ids()) == 1
+    assert tab.box.text() == "digital"
+
+
 def test_ctrl_1_puts_the_keyboard_in_the_list(qtbot, window):
     press(qtbot, window, Qt.Key.Key_6)
     press(qtbot, window, Qt.Key.Key_1)
