@@ -12,6 +12,7 @@ from PySide6.QtGui import QKeySequence, QPalette
 from PySide6.QtWidgets import QApplication, QMenu, QMessageBox
 
 from finweek_desktop.gui.dialogs import DocumentDialog
+from finweek_desktop.gui.main_window import MainWindow
 from finweek_desktop.gui.preview import PreviewWidget
 from finweek_desktop.gui.shortcuts import ShortcutSheet, sheet, sheet_markdown
 from finweek_desktop.gui.theme import is_dark
@@ -66,6 +67,30 @@ def test_down_in_the_search_box_goes_to_the_hits(qtbot, window):
     qtbot.keyClick(focused(), Qt.Key.Key_Down)  # the arrows walk the hits
     assert window.detail.title.text() == second and len(window.selected_ids()) == 1
     assert tab.box.text() == "digital"
+
+
+def test_the_keyboard_starts_in_the_list(qtbot, window):
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    assert focused() is window.all_tab.table  # not the sidebar's first button
+    shown = window.detail.document_id
+    qtbot.keyClick(focused(), Qt.Key.Key_Down)
+    assert window.detail.document_id == window.all_tab.model.id_at(1) != shown
+
+
+def test_a_window_reopened_on_the_search_tab_starts_in_the_box(qtbot, window, catalog, settings):
+    press(qtbot, window, Qt.Key.Key_6)
+    window.close()
+    idle(qtbot, window)
+    again = MainWindow(catalog, settings=settings)
+    qtbot.addWidget(again)
+    again.show()
+    again.activateWindow()
+    qtbot.waitUntil(again.isActiveWindow)
+    assert again.tabs.currentWidget() is again.search_tab and focused() is again.search_tab.box
+    again.runner.wait()
+    idle(qtbot, again)
+    again.close()
 
 
 def test_ctrl_1_puts_the_keyboard_in_the_list(qtbot, window):
