@@ -15,8 +15,8 @@ from finweek_desktop.gui.dialogs import DocumentDialog, TagNameDialog
 from finweek_desktop.gui.models import DocumentTableModel, TagTableModel
 
 from gui_helpers import (
-    BLUE_PAPER, choose, click_message_button, dialog, idle, menu_texts, press, right_click, search, seeded_id, select_title,
-    titles,
+    BLUE_PAPER, choose, click_message_button, dialog, idle, menu_texts, press, right_click, search, seeded_id,
+    select_title, titles,
 )
 
 REPORT = "2020 Hengqin New Area–Macao Cooperation Report"

@@ -200,7 +200,7 @@ def test_ctrl_tab_in_a_list_moves_neither_the_focus_row_nor_the_target(qtbot, wi
     doc_id = select_title(qtbot, tab, REPORT)
     qtbot.keyClick(tab.table, Qt.Key.Key_Tab, CTRL)
     assert window.detail.document_id == doc_id and window.selected_ids() == [doc_id]
-    title, label = tag_with_ctrl_t(qtbot, window, "checked")
+    _title, label = tag_with_ctrl_t(qtbot, window, "checked")
     assert REPORT in label and tagged(service, "checked") == {doc_id}
 
 
