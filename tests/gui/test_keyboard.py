@@ -196,9 +196,9 @@ def test_shift_f10_opens_the_menu_of_the_selected_row(qtbot, window):
     menu.close()
 
 
-def highlight_ring(widget) -> int:
-    """Pixels of the highlight colour in the 2 px ring around ``widget``."""
-    image = widget.grab().toImage()
+def highlight_ring(widget, rect=None) -> int:
+    """Pixels of the highlight colour in the 2 px ring around ``widget`` (or ``rect`` in it)."""
+    image = widget.grab(rect).toImage() if rect is not None else widget.grab().toImage()
     target = widget.palette().color(QPalette.ColorRole.Highlight)
     w, h = image.width(), image.height()
     ring = [(x, y) for x in range(w) for y in (0, 1, h - 2, h - 1)] + \
@@ -229,3 +229,22 @@ def test_the_focus_outline_shows_in_light_and_dark(qtbot, window, theme, restore
         after = highlight_ring(widget)
         perimeter = 2 * (widget.width() + widget.height())
         assert after - before > perimeter // 3, (theme, widget.objectName(), before, after, perimeter)
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_the_tab_bar_shows_the_focus_in_light_and_dark(qtbot, window, theme, restore_palette):
+    """Tab reaches the tab bar (arrows then change the tab): its current tab is framed."""
+    if theme == "dark":
+        restore_palette.setPalette(dark_palette())
+        qtbot.waitUntil(lambda: is_dark())
+        idle(qtbot, window)
+    bar = window.tabs.bar
+    tab = bar.tabRect(bar.currentIndex())
+    window.all_tab.filter_edit.setFocus()
+    qtbot.waitUntil(lambda: window.all_tab.filter_edit.hasFocus())
+    before = highlight_ring(bar, tab)
+    bar.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.waitUntil(bar.hasFocus)
+    after = highlight_ring(bar, tab)
+    # three sides framed (the bottom opens on the page)
+    assert after - before > (tab.width() + 2 * tab.height()) * 2 // 3, (theme, before, after)

@@ -275,6 +275,9 @@ def focus_rules() -> str:
     QListWidget#attachmentList:focus {{ border: 2px solid palette(highlight); }}
     QToolButton#tagChip:focus {{ border-color: palette(highlight); }}
     QToolButton[autoRaise="true"]:focus {{ border: 2px solid palette(highlight); border-radius: 4px; }}
+    QTabBar#tabBar::tab:selected:focus {{ border: 2px solid palette(highlight); border-bottom-color: palette(window);
+        border-top-left-radius: 3px; border-top-right-radius: 3px; background: palette(window);
+        padding: 0px 6px; }}
     {facet_rules()}
     """
 
