@@ -220,7 +220,7 @@ def test_the_focus_outline_shows_in_light_and_dark(qtbot, window, theme, restore
     idle(qtbot, window)
     pane = window.detail
     chip = pane.tags.chips()[0]
-    for widget in (window.all_tab.table, pane.edit_button, chip, pane.attachments):
+    for widget in (window.all_tab.table, pane.edit_button, chip, pane.attachments, window.sidebar.view):
         window.all_tab.filter_edit.setFocus()
         qtbot.waitUntil(lambda: window.all_tab.filter_edit.hasFocus())
         before = highlight_ring(widget)

@@ -262,7 +262,7 @@ def dark_field_rules() -> str:
 # marks are faint (a tool button) or missing (a chip, a list whose selection
 # looks the same with and without the focus). A frame in the highlight
 # colour, the same width with and without the focus, so nothing moves.
-FOCUS_FRAMED = ("QTableView", "QListView", "QTextBrowser", "QScrollArea#previewScroll")
+FOCUS_FRAMED = ("QTableView", "QListView", "QTreeView", "QTextBrowser", "QScrollArea#previewScroll")
 
 
 def focus_rules() -> str:
