@@ -64,7 +64,7 @@ def test_the_new_document_dialog_fits_a_1024x700_screen(qtbot, window, service, 
         walked.append(QApplication.focusWidget())
         qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
     assert QApplication.focusWidget() is box.source, walked
-    viewport = box.scroll.viewport()
+    viewport = box.fields_scroll.viewport()
     assert viewport.rect().contains(QRect(box.source.mapTo(viewport, QPoint(0, 0)), box.source.size()))
     qtbot.keyClicks(box.source, "typed at the bottom")
     with qtbot.waitSignal(window.ops.finished, timeout=10000):

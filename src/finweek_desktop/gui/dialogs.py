@@ -253,18 +253,18 @@ class DocumentDialog(QDialog):
 
         # The fields scroll on a short screen (1024x700: the new document's
         # form is 760 px tall); the error and the buttons always show.
-        body = QWidget()
+        body = self.fields = QWidget()
         body.setObjectName("documentFields")
         body.setLayout(form)
         form.setContentsMargins(0, 0, 0, 0)
-        self.scroll = QScrollArea()
-        self.scroll.setObjectName("documentFieldsScroll")
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.scroll.setWidget(body)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.scroll, 1)
+        self.fields_scroll = QScrollArea()
+        self.fields_scroll.setObjectName("documentFieldsScroll")
+        self.fields_scroll.setWidgetResizable(True)
+        self.fields_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.fields_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.fields_scroll.setWidget(body)
+        layout = self.main_layout = QVBoxLayout(self)
+        layout.addWidget(self.fields_scroll, 1)
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
         plain_buttons(self)
@@ -278,13 +278,13 @@ class DocumentDialog(QDialog):
         """As tall as the fields, no taller than the screen the window is on
         (its title bar included): a short screen scrolls the fields."""
         screen = (parent.screen() if parent is not None else None) or self.screen()
-        layout = self.layout()
+        layout = self.main_layout
         margins = layout.contentsMargins()
         chrome = margins.top() + margins.bottom() + layout.spacing() + self.buttons.sizeHint().height()
-        fields = self.scroll.widget().sizeHint()
-        wanted = fields.height() + 2 * self.scroll.frameWidth() + chrome
+        fields = self.fields.sizeHint()
+        wanted = fields.height() + 2 * self.fields_scroll.frameWidth() + chrome
         room = screen.availableGeometry().height() - TITLE_BAR_ROOM if screen is not None else wanted
-        scrollbar = self.scroll.verticalScrollBar().sizeHint().width() if wanted > room else 0
+        scrollbar = self.fields_scroll.verticalScrollBar().sizeHint().width() if wanted > room else 0
         width = max(self.minimumWidth(), fields.width() + margins.left() + margins.right() + scrollbar)
         self.resize(width, max(min(wanted, room), 240))
 
