@@ -1,4 +1,7 @@
-"""Screenshots of every tab at 1280x800: `python docs/make_screenshots.py OUTDIR`.
+"""Screenshots of every tab at 1280x800: `python docs/make_screenshots.py OUTDIR [light|dark]`.
+
+The theme is the window's own View > Theme (light by default): docs/screenshots/
+is taken light, docs/screenshots/dark/ dark (main.png of each: docs/screenshot-main*.png).
 
 Runs offscreen (or under Xvfb with QT_QPA_PLATFORM=xcb) on a fresh catalog
 in a temporary folder.
@@ -30,13 +33,14 @@ def settle(app: QApplication, window: MainWindow) -> None:
             break
 
 
-def main(out: Path) -> None:
+def main(out: Path, theme: str = "light") -> None:
     out.mkdir(parents=True, exist_ok=True)
     app = QApplication.instance() or QApplication([])
     app.setStyle("Fusion")
     tmp = Path(tempfile.mkdtemp())
     catalog = open_catalog(tmp / "data")
     settings = QSettings(str(tmp / "settings.ini"), QSettings.Format.IniFormat)
+    settings.setValue("view/theme", theme)  # as View > Theme chose it
     window = MainWindow(catalog, settings=settings)
     window.resize(1280, 800)
     window.show()
@@ -73,4 +77,4 @@ def main(out: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1] if len(sys.argv) > 1 else "screenshots"))
+    main(Path(sys.argv[1] if len(sys.argv) > 1 else "screenshots"), sys.argv[2] if len(sys.argv) > 2 else "light")

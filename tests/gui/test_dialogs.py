@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtCore import QPoint, QRect, Qt
+from PySide6.QtGui import QScreen
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from finweek_desktop.gui.dialogs import DocumentDialog
 
@@ -46,3 +47,27 @@ def test_the_new_document_buttons_carry_no_tick_or_cross(qtbot, window):
     box = dialog(qtbot, DocumentDialog)
     assert all(b.icon().isNull() for b in box.buttons.buttons())
     box.reject()
+
+
+def test_the_new_document_dialog_fits_a_1024x700_screen(qtbot, window, service, monkeypatch):
+    """Its fields (760 px) scroll; the buttons stay on the screen."""
+    monkeypatch.setattr(QScreen, "availableGeometry", lambda self: QRect(0, 0, 1024, 700))
+    press(qtbot, window, Qt.Key.Key_N)
+    box = dialog(qtbot, DocumentDialog)
+    assert box.height() <= 700 - 30  # and a title bar above it
+    create = next(b for b in box.buttons.buttons() if b.text() == "Create")
+    assert box.rect().contains(QRect(create.mapTo(box, QPoint(0, 0)), create.size()))
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is box.title_edit)
+    qtbot.keyClicks(box.title_edit, "Fitted notes")
+    walked = []
+    while QApplication.focusWidget() is not box.source and len(walked) < 40:  # Tab down to the last field
+        walked.append(QApplication.focusWidget())
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is box.source, walked
+    viewport = box.fields_scroll.viewport()
+    assert viewport.rect().contains(QRect(box.source.mapTo(viewport, QPoint(0, 0)), box.source.size()))
+    qtbot.keyClicks(box.source, "typed at the bottom")
+    with qtbot.waitSignal(window.ops.finished, timeout=10000):
+        qtbot.mouseClick(create, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.detail.title.text() == "Fitted notes")
+    assert service.documents.get_document(window.detail.document_id).source == "typed at the bottom"

@@ -12,6 +12,7 @@ from PySide6.QtGui import QKeySequence, QPalette
 from PySide6.QtWidgets import QApplication, QMenu, QMessageBox
 
 from finweek_desktop.gui.dialogs import DocumentDialog
+from finweek_desktop.gui.main_window import MainWindow
 from finweek_desktop.gui.preview import PreviewWidget
 from finweek_desktop.gui.shortcuts import ShortcutSheet, sheet, sheet_markdown
 from finweek_desktop.gui.theme import is_dark
@@ -51,6 +52,45 @@ def test_ctrl_6_opens_search_with_the_keyboard_in_the_box(qtbot, window):
     qtbot.keyClicks(focused(), "digital")
     assert window.search_tab.box.text() == "digital"
     qtbot.waitUntil(lambda: BLUE_PAPER in window.search_tab.result_titles(), timeout=10000)
+
+
+def test_down_in_the_search_box_goes_to_the_hits(qtbot, window):
+    press(qtbot, window, Qt.Key.Key_F)
+    tab = window.search_tab
+    qtbot.keyClicks(tab.box, "digital")
+    qtbot.waitUntil(lambda: len(tab.result_titles()) > 1, timeout=10000)
+    idle(qtbot, window)
+    first, second = tab.result_titles()[:2]
+    qtbot.keyClick(tab.box, Qt.Key.Key_Down)
+    assert focused() is tab.results
+    assert window.detail.title.text() == first and len(window.selected_ids()) == 1
+    qtbot.keyClick(focused(), Qt.Key.Key_Down)  # the arrows walk the hits
+    assert window.detail.title.text() == second and len(window.selected_ids()) == 1
+    assert tab.box.text() == "digital"
+
+
+def test_the_keyboard_starts_in_the_list(qtbot, window):
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    assert focused() is window.all_tab.table  # not the sidebar's first button
+    shown = window.detail.document_id
+    qtbot.keyClick(focused(), Qt.Key.Key_Down)
+    assert window.detail.document_id == window.all_tab.model.id_at(1) != shown
+
+
+def test_a_window_reopened_on_the_search_tab_starts_in_the_box(qtbot, window, catalog, settings):
+    press(qtbot, window, Qt.Key.Key_6)
+    window.close()
+    idle(qtbot, window)
+    again = MainWindow(catalog, settings=settings)
+    qtbot.addWidget(again)
+    again.show()
+    again.activateWindow()
+    qtbot.waitUntil(again.isActiveWindow)
+    assert again.tabs.currentWidget() is again.search_tab and focused() is again.search_tab.box
+    again.runner.wait()
+    idle(qtbot, again)
+    again.close()
 
 
 def test_ctrl_1_puts_the_keyboard_in_the_list(qtbot, window):
@@ -156,9 +196,9 @@ def test_shift_f10_opens_the_menu_of_the_selected_row(qtbot, window):
     menu.close()
 
 
-def highlight_ring(widget) -> int:
-    """Pixels of the highlight colour in the 2 px ring around ``widget``."""
-    image = widget.grab().toImage()
+def highlight_ring(widget, rect=None) -> int:
+    """Pixels of the highlight colour in the 2 px ring around ``widget`` (or ``rect`` in it)."""
+    image = widget.grab(rect).toImage() if rect is not None else widget.grab().toImage()
     target = widget.palette().color(QPalette.ColorRole.Highlight)
     w, h = image.width(), image.height()
     ring = [(x, y) for x in range(w) for y in (0, 1, h - 2, h - 1)] + \
@@ -180,7 +220,7 @@ def test_the_focus_outline_shows_in_light_and_dark(qtbot, window, theme, restore
     idle(qtbot, window)
     pane = window.detail
     chip = pane.tags.chips()[0]
-    for widget in (window.all_tab.table, pane.edit_button, chip, pane.attachments):
+    for widget in (window.all_tab.table, pane.edit_button, chip, pane.attachments, window.sidebar.view):
         window.all_tab.filter_edit.setFocus()
         qtbot.waitUntil(lambda: window.all_tab.filter_edit.hasFocus())
         before = highlight_ring(widget)
@@ -189,3 +229,22 @@ def test_the_focus_outline_shows_in_light_and_dark(qtbot, window, theme, restore
         after = highlight_ring(widget)
         perimeter = 2 * (widget.width() + widget.height())
         assert after - before > perimeter // 3, (theme, widget.objectName(), before, after, perimeter)
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_the_tab_bar_shows_the_focus_in_light_and_dark(qtbot, window, theme, restore_palette):
+    """Tab reaches the tab bar (arrows then change the tab): its current tab is framed."""
+    if theme == "dark":
+        restore_palette.setPalette(dark_palette())
+        qtbot.waitUntil(lambda: is_dark())
+        idle(qtbot, window)
+    bar = window.tabs.bar
+    tab = bar.tabRect(bar.currentIndex())
+    window.all_tab.filter_edit.setFocus()
+    qtbot.waitUntil(lambda: window.all_tab.filter_edit.hasFocus())
+    before = highlight_ring(bar, tab)
+    bar.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.waitUntil(bar.hasFocus)
+    after = highlight_ring(bar, tab)
+    # three sides framed (the bottom opens on the page)
+    assert after - before > (tab.width() + 2 * tab.height()) * 2 // 3, (theme, before, after)

@@ -8,15 +8,15 @@ from __future__ import annotations
 import json
 
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QApplication, QFileDialog, QMenu, QMessageBox, QToolButton
+from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QMenu, QMessageBox, QToolButton
 
 from finweek_desktop.core.catalog import DocumentFilter
 from finweek_desktop.gui.dialogs import DocumentDialog, TagNameDialog
 from finweek_desktop.gui.models import DocumentTableModel, TagTableModel
 
 from gui_helpers import (
-    BLUE_PAPER, choose, click_message_button, dialog, idle, menu_texts, press, right_click, seeded_id, select_title,
-    titles,
+    BLUE_PAPER, choose, click_message_button, dialog, idle, menu_texts, press, right_click, search, seeded_id,
+    select_title, titles,
 )
 
 REPORT = "2020 Hengqin New Area–Macao Cooperation Report"
@@ -257,3 +257,24 @@ def test_right_click_on_a_file_saves_a_copy_of_it(qtbot, window, service, tmp_pa
     idle(qtbot, window)
     stored = service.attachments.attachment(service.documents.get_document(doc_id).attachments[1].id).path
     assert target.read_bytes() == stored.read_bytes()
+
+
+def test_right_click_on_a_search_hit_tags_that_hit(qtbot, window, service):
+    search(qtbot, window, "digital")
+    tab = window.search_tab
+    qtbot.waitUntil(lambda: tab.model.rowCount() > 2, timeout=10000)
+    idle(qtbot, window)
+    qtbot.mouseClick(tab.results.viewport(), Qt.MouseButton.LeftButton,
+                     pos=tab.results.visualRect(tab.model.index(0)).center())
+    second = tab.result_titles()[1]
+    right_click(qtbot, tab.results, tab.results.visualRect(tab.model.index(1)).center())
+    menu = dialog(qtbot, QMenu, "documentMenu")
+    assert window.detail.title.text() == second and len(window.selected_ids()) == 1
+    assert "Tag…" in menu_texts(menu) and "Delete" in menu_texts(menu)
+    choose(qtbot, menu, "Tag")
+    box = dialog(qtbot, TagNameDialog)
+    assert second in box.findChild(QLabel).text()
+    qtbot.keyClicks(box.edit, "hit-picked")
+    with qtbot.waitSignal(window.ops.finished, timeout=10000):
+        qtbot.keyClick(box.edit, Qt.Key.Key_Return)
+    assert [d.title for d in service.documents.list_documents(DocumentFilter(tag="hit-picked"))] == [second]

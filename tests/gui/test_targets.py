@@ -193,3 +193,32 @@ def test_a_tag_clicked_in_the_completion_list_is_added_once(qtbot, window, servi
                          pos=popup.visualRect(popup.model().index(0, 0)).center())
     idle(qtbot, window)
     assert added == [(doc_id, "insurance")] and line.text() == ""
+
+
+def test_ctrl_tab_in_a_list_moves_neither_the_focus_row_nor_the_target(qtbot, window, service):
+    tab = window.all_tab
+    doc_id = select_title(qtbot, tab, REPORT)
+    qtbot.keyClick(tab.table, Qt.Key.Key_Tab, CTRL)
+    assert window.detail.document_id == doc_id and window.selected_ids() == [doc_id]
+    _title, label = tag_with_ctrl_t(qtbot, window, "checked")
+    assert REPORT in label and tagged(service, "checked") == {doc_id}
+
+
+def test_ctrl_down_on_the_tags_tab_then_delete_deletes_the_selected_tag(qtbot, window, service):
+    press(qtbot, window, Qt.Key.Key_7)
+    tab = window.tags_tab
+    qtbot.waitUntil(lambda: tab.proxy.rowCount() > 2)
+    qtbot.mouseClick(tab.table.viewport(), Qt.MouseButton.LeftButton,
+                     pos=tab.table.visualRect(tab.proxy.index(0, 0)).center())
+    chosen = tab.selected_names()
+    qtbot.keyClick(tab.table, Qt.Key.Key_Down, CTRL)
+    qtbot.keyClick(tab.table, Qt.Key.Key_Down, CTRL)
+    focused_name = tab.table.currentIndex().data()
+    assert tab.table.currentIndex().row() == 2 and tab.selected_names() == chosen
+    assert f"“{chosen[0]}”" in window.delete_action.toolTip()
+    qtbot.keyClick(tab.table, Qt.Key.Key_Delete)
+    assert dialog(qtbot, QMessageBox, "confirmDeleteTags").text() == f"Delete the tag “{chosen[0]}”?"
+    with qtbot.waitSignal(window.ops.finished, timeout=10000):
+        click_message_button(qtbot, "confirmDeleteTags", "Delete")
+    names = [t.name for t in service.tags.all()]
+    assert chosen[0] not in names and focused_name in names

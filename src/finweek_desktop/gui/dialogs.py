@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QTableWidget,
     QVBoxLayout,
     QWidget,
@@ -37,6 +38,7 @@ from .widgets import TagLineEdit, TagListEdit
 
 # Whether the core edits a document's session (update_document(session_id=…)).
 SESSION_EDITABLE = "session_id" in EDITABLE_FIELDS
+TITLE_BAR_ROOM = 48  # px of a screen's height left to a dialog's title bar and frame
 
 
 NameRole = Qt.ItemDataRole.UserRole + 1
@@ -249,15 +251,42 @@ class DocumentDialog(QDialog):
         self.buttons.accepted.connect(self._validate)
         self.buttons.rejected.connect(self.reject)
 
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
+        # The fields scroll on a short screen (1024x700: the new document's
+        # form is 760 px tall); the error and the buttons always show.
+        body = self.fields = QWidget()
+        body.setObjectName("documentFields")
+        body.setLayout(form)
+        form.setContentsMargins(0, 0, 0, 0)
+        self.fields_scroll = QScrollArea()
+        self.fields_scroll.setObjectName("documentFieldsScroll")
+        self.fields_scroll.setWidgetResizable(True)
+        self.fields_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.fields_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.fields_scroll.setWidget(body)
+        layout = self.main_layout = QVBoxLayout(self)
+        layout.addWidget(self.fields_scroll, 1)
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
         plain_buttons(self)
         if document is not None:
             self._fill(document)
+        self._fit_to_screen(parent)
         # Typing starts the title: with the focus on Kind, letters picked a kind.
         self.title_edit.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _fit_to_screen(self, parent) -> None:
+        """As tall as the fields, no taller than the screen the window is on
+        (its title bar included): a short screen scrolls the fields."""
+        screen = (parent.screen() if parent is not None else None) or self.screen()
+        layout = self.main_layout
+        margins = layout.contentsMargins()
+        chrome = margins.top() + margins.bottom() + layout.spacing() + self.buttons.sizeHint().height()
+        fields = self.fields.sizeHint()
+        wanted = fields.height() + 2 * self.fields_scroll.frameWidth() + chrome
+        room = screen.availableGeometry().height() - TITLE_BAR_ROOM if screen is not None else wanted
+        scrollbar = self.fields_scroll.verticalScrollBar().sizeHint().width() if wanted > room else 0
+        width = max(self.minimumWidth(), fields.width() + margins.left() + margins.right() + scrollbar)
+        self.resize(width, max(min(wanted, room), 240))
 
     def _fill(self, d: DocumentDetail) -> None:
         self.kind.setCurrentIndex(max(0, self.kind.findData(d.kind)))

@@ -164,6 +164,8 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
         self._redo_changed("")
         self._restore_state()
         self._tab_changed(self.tabs.currentIndex())
+        # The keyboard starts in the list (or the search box), not on the sidebar's first button.
+        self.focus_tab(self.tabs.currentIndex())
         self.catalog_ready.emit()
 
     def replace_catalog(self, catalog: Catalog) -> None:

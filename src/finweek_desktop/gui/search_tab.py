@@ -3,7 +3,8 @@ highlighted snippets, kind and tag counts to narrow, relevance or date order."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelectionModel, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QBoxLayout,
@@ -90,6 +91,7 @@ class SearchTab(QWidget):
         )
         self.box.textChanged.connect(self._schedule)
         self.box.returnPressed.connect(self.search_now)
+        self.box.installEventFilter(self)  # Down: from the box to the hits
 
         self.sort = QComboBox()
         self.sort.setObjectName("searchSort")
@@ -272,6 +274,27 @@ class SearchTab(QWidget):
             self._message("Type a search first, then save it.", "notice")
             return
         self.save_requested.emit(query, sort, kinds, tags)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            watched is self.box
+            and isinstance(event, QKeyEvent)
+            and event.type() == QEvent.Type.KeyPress
+            and event.key() == Qt.Key.Key_Down
+            and event.modifiers() == Qt.KeyboardModifier.NoModifier
+        ):
+            return self.focus_hits()
+        return super().eventFilter(watched, event)
+
+    def focus_hits(self) -> bool:
+        """Down in the box: the keyboard goes to the hits, on the one shown
+        (the first when none is): the arrows then walk them."""
+        if self.results_area.currentWidget() is not self.results or not self.model.rowCount():
+            return False
+        if not self.selection.ids():
+            self.results.setCurrentIndex(self.model.index(0))  # selects it: the pane shows it
+        self.results.setFocus(Qt.FocusReason.TabFocusReason)
+        return True
 
     def focus_box(self) -> None:
         self.box.setFocus(Qt.FocusReason.ShortcutFocusReason)

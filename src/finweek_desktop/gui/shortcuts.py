@@ -57,6 +57,7 @@ def sheet(window) -> list[tuple[str, list[tuple[str, str]]]]:
             "Finding",
             [
                 ("Search the catalog", k(window.find_action)),
+                ("From the search box to the hits", "Down"),
                 ("Filter this list by title", k(window.filter_action)),
                 (
                     f"Go to a tab ({k(window.tab_actions[5])}: Search)",

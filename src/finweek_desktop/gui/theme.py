@@ -262,7 +262,7 @@ def dark_field_rules() -> str:
 # marks are faint (a tool button) or missing (a chip, a list whose selection
 # looks the same with and without the focus). A frame in the highlight
 # colour, the same width with and without the focus, so nothing moves.
-FOCUS_FRAMED = ("QTableView", "QListView", "QTextBrowser", "QScrollArea#previewScroll")
+FOCUS_FRAMED = ("QTableView", "QListView", "QTreeView", "QTextBrowser", "QScrollArea#previewScroll")
 
 
 def focus_rules() -> str:
@@ -275,6 +275,9 @@ def focus_rules() -> str:
     QListWidget#attachmentList:focus {{ border: 2px solid palette(highlight); }}
     QToolButton#tagChip:focus {{ border-color: palette(highlight); }}
     QToolButton[autoRaise="true"]:focus {{ border: 2px solid palette(highlight); border-radius: 4px; }}
+    QTabBar#tabBar::tab:selected:focus {{ border: 2px solid palette(highlight); border-bottom-color: palette(window);
+        border-top-left-radius: 3px; border-top-right-radius: 3px; background: palette(window);
+        padding: 0px 6px; }}
     {facet_rules()}
     """
 
