@@ -60,3 +60,94 @@ def test_reads_work_on_a_full_disk_and_writes_resume_once_space_is_freed(small_d
     assert code == 0, err
     assert "Written once freed" in finweek("search", "once freed")[1]
     assert finweek("check")[0] == 0
+
+
+@pytest.fixture
+def full_index_disk(data_dir, finweek):
+    """The catalog's index folder on a small tmpfs of its own (the database
+    beside it has room): a write's database commit succeeds and its index
+    commit finds the disk full, as when a disk fills between the two."""
+    assert finweek("list")[0] == 0  # made and seeded while there was room
+    index = data_dir / "index"
+    kept = data_dir / "index.kept"
+    index.rename(kept)
+    index.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m,mode=0700", "tmpfs", str(index)], capture_output=True)
+    if done.returncode != 0:
+        index.rmdir()
+        kept.rename(index)
+        pytest.skip("cannot mount a tmpfs here (needs root)")
+    for path in kept.iterdir():
+        (index / path.name).write_bytes(path.read_bytes())
+    yield index
+    subprocess.run(["umount", "-l", str(index)], check=False)
+
+
+def _names_outside_the_table_of_contents(index):
+    """Files of the index folder that its committed table of contents does not name."""
+    from whoosh.filedb.filestore import FileStorage
+    from whoosh.index import TOC
+
+    live = {s.segment_id() for s in TOC.read(FileStorage(str(index), readonly=True), "catalog").segments}
+    return sorted(
+        p.name
+        for p in index.iterdir()
+        if p.name.startswith(("catalog_", "_catalog_"))
+        and p.name != "catalog_WRITELOCK"
+        and p.name.split(".")[0] not in live
+        and not (p.name.startswith("_catalog_") and p.name.endswith(".toc") and p.name.count(".") == 1)
+    ) + sorted(p.name for p in index.iterdir() if p.is_dir())
+
+
+def test_an_index_commit_on_a_full_disk_leaves_nothing_and_catches_up_once_freed(full_index_disk, finweek):
+    index = full_index_disk
+    filler = _fill(index)
+    assert _names_outside_the_table_of_contents(index) == []
+
+    code, out, err = finweek("add", "--kind", "report", "--title", "Saved as the index disk filled")
+    assert code == 0, err  # saved, and said so: never reported as failed
+    assert "Added [10]" in out and "Traceback" not in err
+    lines = err.strip().splitlines()
+    assert lines[0] == "finweek: saved; it will be searchable in a moment", err
+    assert lines[1].startswith(f"finweek: the disk holding the search index {index} is full"), err
+    assert "free at least 8 MB there" in lines[1]
+    # No half-written segment, no temporary folder: the room freed later is all for the catch-up.
+    assert _names_outside_the_table_of_contents(index) == [], sorted(p.name for p in index.iterdir())
+
+    code, out, _ = finweek("search", "digital currency")  # reads go on
+    assert code == 0 and "2020 Digital Currency Blue Paper" in out
+    code, out, _ = finweek("check", "--json")
+    report = json.loads(out)
+    assert code == 1 and report["missing_from_index"] == [10]
+    assert any(f"the disk holding the search index {index} is full" in p for p in report["problems"])
+
+    filler.unlink()
+    code, out, err = finweek("search", "filled")  # caught up at open, by itself
+    assert code == 0 and "Saved as the index disk filled" in out, err
+    assert finweek("check")[0] == 0
+
+
+def test_in_a_running_process_a_commit_on_a_full_disk_releases_the_index(full_index_disk):
+    """The window keeps the catalog open: after a failed commit its
+    background catch-up must be able to write once there is room (the
+    failed writer's lock released), without a restart."""
+    from finweek_desktop.core.records import NewDocument
+    from finweek_desktop.core.startup import open_catalog
+
+    index = full_index_disk
+    catalog = open_catalog(index.parent)
+    try:
+        filler = _fill(index)
+        created = catalog.service.documents.create_document(NewDocument(kind="report", title="Kept while full"))
+        problem = catalog.index.write_problem()
+        assert problem is not None and str(index) in problem and "is full" in problem
+        assert catalog.service.writer.require_follower().pending() >= 1
+        assert _names_outside_the_table_of_contents(index) == []
+        assert not catalog.service.writer.catch_up()  # still full: waits, no exception
+
+        filler.unlink()
+        assert catalog.service.writer.catch_up()  # the same process writes the index again
+        assert catalog.index.write_problem() is None
+        assert [h.id for h in catalog.service.search("Kept while full").hits][:1] == [created.id]
+    finally:
+        catalog.close()

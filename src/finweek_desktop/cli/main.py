@@ -137,9 +137,9 @@ def main(argv: list[str] | None = None) -> int:
         if catalog.read_only and catalog.database_url:  # a team catalog whose server cannot be reached
             print(f"finweek: note: {catalog.read_only}", file=sys.stderr)
         if unsearchable and catalog.service.writer.require_follower().pending():
-            # Why: another writer, or a read-only folder (named, with what to do, on a line of its own).
-            read_only = catalog.index.read_only_problem()
-            why = f"\nfinweek: {read_only}" if read_only else " (another process is writing the search index)"
+            # Why: another writer, or a read-only folder or a full disk (named, with what to do, on a line of its own).
+            problem = catalog.index.write_problem()
+            why = f"\nfinweek: {problem}" if problem else " (another process is writing the search index)"
             print(f"finweek: {SAVED_NOT_YET_SEARCHABLE}{why}", file=sys.stderr)
         if wrote and code == 0 and getattr(args, "database_url", None) is None:
             _automatic_backup(catalog)

@@ -1,10 +1,11 @@
 """One line in the status bar while the search index cannot be written
-(a read-only index folder): what was saved is not searchable yet, where the
+(a read-only index folder, a full disk): what was saved is not searchable yet, where the
 folder is and what to do. Hidden otherwise.
 
 It listens to ``Operations.catalog_changed``: a ChangeSet that is not
 searchable yet is the moment to ask why. While the line shows, the folder
-is asked again every few seconds, so the line goes once it is writable.
+is asked again every few seconds, so the line goes once it is writable
+(or has room).
 """
 
 from __future__ import annotations
@@ -36,16 +37,19 @@ class IndexStatus(QLabel):
             self.refresh()
 
     def refresh(self) -> None:
-        problem = self._index.read_only_problem()
+        problem = self._index.write_problem()
         if problem is None:
             self.hide()
             self._recheck.stop()
             return
         # One line: the folder elided in its middle, named in full in the tooltip.
         folder = self.fontMetrics().elidedText(str(self._index.directory), Qt.TextElideMode.ElideMiddle, 360)
-        self.setText(
-            f"Saved, not searchable yet: the search index folder {folder} is read-only; make it writable again"
-        )
+        if self._index.read_only_problem() is not None:
+            self.setText(
+                f"Saved, not searchable yet: the search index folder {folder} is read-only; make it writable again"
+            )
+        else:
+            self.setText(f"Saved, not searchable yet: the disk holding {folder} is full; free space there")
         self.setToolTip(problem)
         self.show()
         self._recheck.start()

@@ -90,9 +90,9 @@ class Integrity:
                     stale.append(document.id)
             orphans = sorted(set(in_index) - seen)
             report = CheckReport(tuple(missing), tuple(stale), tuple(orphans))
-        read_only = self._index.read_only_problem()
-        if read_only is not None:  # what is written now waits in the change log
-            report = replace(report, problems=(*report.problems, read_only))
+        unwritable = self._index.write_problem()  # a read-only folder, a full disk
+        if unwritable is not None:  # what is written now waits in the change log
+            report = replace(report, problems=(*report.problems, unwritable))
         report = replace(report, search_fast_path_off=self._index.fast_path_problem)
         return self._attachments.check_store(report) if self._attachments.store is not None else report
 
