@@ -32,7 +32,7 @@ def _fill(disk):
     return filler
 
 
-def test_reads_work_on_a_full_disk_and_writes_resume_once_space_is_freed(small_disk, capsys):
+def test_reads_work_on_a_full_disk_and_writes_resume_once_space_is_freed(small_disk, capsys, caplog):
     from finweek_desktop.cli import main
 
     def finweek(*argv):
@@ -43,8 +43,11 @@ def test_reads_work_on_a_full_disk_and_writes_resume_once_space_is_freed(small_d
     assert finweek("list")[0] == 0  # made and seeded while there was room
     filler = _fill(small_disk)
 
-    code, out, _ = finweek("search", "digital currency")
+    caplog.clear()
+    code, out, err = finweek("search", "digital currency")
     assert code == 0 and "2020 Digital Currency Blue Paper" in out
+    # Nothing tried to write (the embeddings of search by meaning) and failed with a traceback.
+    assert not [r.getMessage() for r in caplog.records if r.exc_info], caplog.text
     code, out, _ = finweek("list", "--json")
     assert code == 0 and len(json.loads(out)) == 9
     code, out, _ = finweek("check", "--json")
