@@ -15,6 +15,7 @@ from pathlib import Path
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from . import changelog
 from .attachments.store import AttachmentStore
 from .catalog import CatalogService
 from .changes import ChangeAction
@@ -23,6 +24,7 @@ from .damage import (
     database_is_blank,
     looks_damaged,
     refuse_blank_database,
+    refuse_database_behind_index,
     refuse_emptied_database,
 )
 from .database import (
@@ -88,6 +90,11 @@ def _deletions_logged(engine: Engine) -> bool:
         return bool(connection.scalar(select(func.count()).where(Change.action == ChangeAction.DELETED.value)))
 
 
+def _last_logged(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return changelog.last_seq(connection)
+
+
 def _count_documents(engine: Engine) -> int:
     with engine.connect() as connection:
         return connection.scalar(select(func.count()).select_from(Document)) or 0
@@ -140,6 +147,7 @@ def open_catalog(
     if database_url is None and not created:
         try:
             refuse_emptied_database(paths.database, _count_documents(engine), paths.index, _deletions_logged(engine))
+            refuse_database_behind_index(paths.database, _last_logged(engine), paths.index)
         except CatalogDamaged:
             engine.dispose()
             raise

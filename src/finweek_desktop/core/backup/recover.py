@@ -47,8 +47,9 @@ from whoosh import index as whoosh_index
 from ..attachments.extraction import TextStatus
 from ..attachments.store import AttachmentStore, fsync_dir
 from ..catalog import CatalogService
-from ..damage import database_is_blank
+from ..damage import BEHIND_INDEX, behind_index_reason, database_is_blank
 from ..database import make_engine, sqlite_url, upgrade_to_head
+from ..index_follower import POSITION_FILE
 from ..models import Attachment, Change, Document, Tag
 from ..paths import CatalogPaths, resolve_data_dir
 from ..privacy import make_private
@@ -113,10 +114,17 @@ def diagnose(paths: CatalogPaths) -> str | None:
                     return "the database is damaged: " + "; ".join(" ".join(r.split()) for r in result[:3])
                 documents = connection.execute("SELECT count(*) FROM documents").fetchone()[0]
                 deleted = connection.execute("SELECT count(*) FROM changes WHERE action = 'deleted'").fetchone()[0]
+                last_logged = connection.execute(
+                    "SELECT coalesce((SELECT max(seq) FROM changes), "
+                    "(SELECT pruned_through FROM change_log_state WHERE id = 1), 0)"
+                ).fetchone()[0]
         except sqlite3.DatabaseError as exc:
             return f"the database is damaged: {exc}"
     if not documents and not deleted and (in_index or in_index is None):
         return "the database holds no documents, but the search index holds some"
+    behind = behind_index_reason(last_logged, paths.index)
+    if behind is not None:
+        return f"the database {behind}"
     return None
 
 
@@ -160,7 +168,10 @@ def recover_catalog(
         report: RecoveryReport | None = None
         template = scratch / "fresh.sqlite3"
         _fresh_database(template)  # migrated once, copied for each source tried
-        for name in [source] if source else list(SOURCES):
+        # A whole database that lost its latest writes: what SQLite reads is
+        # all but those, which the index fills; an older backup would lose more.
+        order = ["sqlite", "backup", "index"] if reason and BEHIND_INDEX in reason else list(SOURCES)
+        for name in [source] if source else order:
             _remove_database(staging)
             shutil.copyfile(template, staging)
             builder = _Builder(paths, store, staging, scratch, indexed, progress)
@@ -233,6 +244,7 @@ def _reindex(paths: CatalogPaths, progress: Progress | None) -> None:
 
     if (paths.index / VERSION_FILE).exists():
         (paths.index / VERSION_FILE).write_text("recovered")  # an index of the lost database: rebuild
+        (paths.index / POSITION_FILE).unlink(missing_ok=True)  # its place in the lost database's log
     catalog = open_catalog(paths.root, seed=False, progress=progress)
     catalog.close()
 
