@@ -6,10 +6,10 @@ copied to a scratch folder to be read, and at the end renamed aside
 new database is built beside it (``catalog.sqlite3.recovering``, migrated to
 the current schema) from the best source there is:
 
-1. ``backup``: the latest automatic backup that verifies. What the search
-   index shows as newer (documents added or changed after the backup) is
-   reported as lost, and the stored files the backup holds come back to the
-   store if they were gone.
+1. ``backup``: the latest automatic backup that verifies. Documents the
+   search index shows as added after the backup are taken from the index
+   (as in 3.), changes made after it are reported as lost, and the stored
+   files the backup holds come back to the store if they were gone.
 2. ``sqlite``: what SQLite can still read of the damaged file: the
    ``sqlite3`` command line's ``.recover`` when the binary exists, else the
    same in Python (every table read row by row, stepping over pages that
@@ -300,12 +300,27 @@ class _Builder:
                             staged.commit()
                         returned += 1
         dropped = _transfer(copy, self.staging, careful=False)
+        # Documents added after the backup: the index's copy of them is about
+        # to be rebuilt away, so they are taken from it now, not reported lost.
+        filled = self._fill_from_index()
         report = self._report("backup", dropped)
         taken = verified.manifest.get("created_at", "")
+        since = f"the backup of {taken[:16].replace('T', ' ')}"
         report.notes[:0] = [f"restored from {backup.path} (taken {taken})", *skipped]
         if returned:
             report.notes.append(f"{returned} stored file(s) missing from the store came back from the backup")
-        self._compare_with_index(report, since=f"the backup of {taken[:16].replace('T', ' ')}")
+        if filled:
+            ids, added = filled
+            report.notes.append(
+                f"{len(ids)} document(s) added after {since} were rebuilt from the search index: "
+                f"{self.indexed.describe(ids) if self.indexed else ''}"
+            )
+            report.lost.append(
+                f"of those {len(ids)}, the subtitles, organizations, places, sessions and sources "
+                "(the search index does not keep them)"
+            )
+            added.report_into(report)
+        self._compare_with_index(report, since=since)
         return report
 
     # (b) what SQLite can still read
@@ -340,7 +355,8 @@ class _Builder:
         return report
 
     def _fill_from_index(self) -> tuple[list[int], _FromIndex] | None:
-        """Documents the index holds and SQLite could not read: taken from the index."""
+        """Documents the index holds and the new database lacks (SQLite could
+        not read them, or they came after the backup): taken from the index."""
         if self.indexed is None or not self.indexed.documents:
             return None
         with closing(sqlite3.connect(self.staging)) as connection:
