@@ -154,3 +154,34 @@ def test_in_a_running_process_a_commit_on_a_full_disk_releases_the_index(full_in
         assert [h.id for h in catalog.service.search("Kept while full").hits][:1] == [created.id]
     finally:
         catalog.close()
+
+
+def test_attaching_and_importing_on_a_full_disk_say_where_and_write_nothing(small_disk, tmp_path, capsys):
+    from finweek_desktop.cli import main
+
+    def finweek(*argv):
+        code = main(["--data-dir", str(small_disk / "data"), *argv])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    assert finweek("list")[0] == 0
+    folder = tmp_path / "papers"  # beside the full disk, not on it
+    folder.mkdir()
+    for n in range(3):
+        (folder / f"paper-{n}.txt").write_text(f"Macao bond market paper {n} " * 200)
+    filler = _fill(small_disk)
+
+    code, out, err = finweek("attach", "1", str(folder / "paper-0.txt"))
+    assert code == 1 and "Traceback" not in err
+    assert f"the disk holding {small_disk / 'data'} is full" in err and "free at least 64 MB there" in err, err
+
+    code, out, err = finweek("import", str(folder))
+    # Every file failed, said per file; the search index is not blamed for the store's full disk.
+    assert "0 documents created" in out and "3 failed" in out, out
+    assert "search index" not in err and "Traceback" not in err, err
+    assert len(json.loads(finweek("list", "--json")[1])) == 9
+
+    filler.unlink()
+    code, out, err = finweek("import", str(folder))
+    assert code == 0 and "3 documents created" in out, err
+    assert finweek("check")[0] == 0

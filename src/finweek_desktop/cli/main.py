@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
 import sys
 
@@ -13,7 +14,7 @@ from ..core.catalog import ChangedMeanwhile, NotFound
 from ..core.catalog.snapshots import RestoreError
 from ..core.changes import SAVED_NOT_YET_SEARCHABLE, ChangeSet
 from ..core.damage import looks_damaged
-from ..core.database import server_failure
+from ..core.database import out_of_space_message, server_failure
 from ..core.display import safe_display_name
 from ..core.errors import CatalogUnavailable, ReadOnlyCatalog
 from ..core.paths import resolve_database_url
@@ -165,6 +166,11 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.close()
         return 0
     except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT) and catalog is not None and catalog.database_url is None:
+            # a full disk: say where and how much to free, not the system's bare words
+            if catalog.read_only:
+                return _fail(f"nothing was written: {catalog.read_only}")
+            return _fail(out_of_space_message(catalog.paths.root))
         return _fail(f"{exc.strerror or exc}{f': {exc.filename}' if exc.filename else ''}")
     except KeyboardInterrupt:
         return _fail("interrupted", 130)

@@ -213,6 +213,9 @@ class IndexFollower:
     def mark_applied(self, seqs: Iterable[int]) -> None:
         """Record changes the caller applied to the index itself (a bulk
         import's own writer). Hold ``exclusive()`` around the index commit and this."""
+        seqs = list(seqs)
+        if not seqs:  # nothing was written (an import whose every file failed)
+            return
         with self._holding(wait=True):
             position = self.position()
             if position is not None:
