@@ -16,7 +16,7 @@ from ..core.changes import SAVED_NOT_YET_SEARCHABLE, ChangeSet
 from ..core.damage import looks_damaged
 from ..core.database import out_of_space_message, server_failure
 from ..core.display import safe_display_name
-from ..core.errors import CatalogUnavailable, ReadOnlyCatalog
+from ..core.errors import CatalogFull, CatalogUnavailable, ReadOnlyCatalog
 from ..core.paths import resolve_database_url
 from ..core.search.index import IndexBusy, IndexDamaged
 from ..core.search.query import QueryError
@@ -157,6 +157,7 @@ def main(argv: list[str] | None = None) -> int:
         RestoreError,
         ChangedMeanwhile,
         CatalogUnavailable,
+        CatalogFull,
         ReadOnlyCatalog,
         BackupError,
         RecoveryRefused,

@@ -8,10 +8,12 @@ in the user's face.
 
 from __future__ import annotations
 
+import errno
 import html
 import logging
 import sys
 import traceback
+from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
@@ -19,7 +21,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from ..core.catalog import ChangedMeanwhile, NotFound
 from ..core.catalog.snapshots import RestoreError
 from ..core.database import server_failure
-from ..core.errors import CatalogUnavailable, ReadOnlyCatalog
+from ..core.errors import CatalogFull, CatalogUnavailable, ReadOnlyCatalog
 from ..core.search.index import IndexDamaged
 from ..core.search.query import QueryError
 from ..core.startup import CatalogOpenError
@@ -38,11 +40,17 @@ EXPECTED = (
     FileNotFoundError,
     ChangedMeanwhile,
     CatalogUnavailable,
+    CatalogFull,
     ReadOnlyCatalog,
 )
 
+_DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
+
 
 def describe(error: BaseException) -> str:
+    if isinstance(error, OSError) and error.errno in _DISK_FULL:
+        where = f" holding {Path(error.filename).parent}" if error.filename else ""
+        return f"The disk{where} is full: nothing more was written. Free some space there and try again."
     if isinstance(error, OSError) and error.strerror:
         where = f": {error.filename}" if error.filename else ""
         return f"{error.strerror}{where}"
@@ -51,7 +59,7 @@ def describe(error: BaseException) -> str:
 
 
 def is_expected(error: BaseException) -> bool:
-    return isinstance(error, EXPECTED)
+    return isinstance(error, EXPECTED) or (isinstance(error, OSError) and error.errno in _DISK_FULL)
 
 
 def show_error(parent: QWidget | None, action: str, error: BaseException) -> None:
