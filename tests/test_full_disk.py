@@ -185,3 +185,26 @@ def test_attaching_and_importing_on_a_full_disk_say_where_and_write_nothing(smal
     code, out, err = finweek("import", str(folder))
     assert code == 0 and "3 documents created" in out, err
     assert finweek("check")[0] == 0
+
+
+def test_a_bulk_add_that_fails_midway_leaves_no_segment_and_frees_the_index(tmp_path):
+    """A failure before the commit (an import's file that fails to copy) is
+    given up the same way: nothing half-written stays, the lock is free."""
+    from finweek_desktop.core.search.index import SearchIndex
+    from finweek_desktop.core.search.schema import IndexedDocument
+
+    index = SearchIndex(tmp_path / "index")
+    index.open()
+    index.upsert([IndexedDocument(1, "report", "Hengqin bond market")])
+
+    def documents():
+        yield IndexedDocument(2, "report", "Macao insurance " * 500)
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError):
+        index.add_many(documents())
+    assert _names_outside_the_table_of_contents(tmp_path / "index") == []
+    index.apply([IndexedDocument(3, "report", "Written right after")], (), timeout=0)  # the lock is free
+    assert [h.id for h in index.search("written right after").hits] == [3]
+    assert index.write_problem() is None  # the store's full disk is not the index's
+    index.close()

@@ -248,6 +248,11 @@ def abandon(writer) -> int:
     deletes unnamed segment files at every commit, under the lock). A commit
     whose table of contents reached its place took effect: its segment is
     named there and stays."""
+    for task in getattr(writer, "tasks", ()):  # a multiprocess writer's sub-writers, as its cancel() does
+        try:
+            task.cancel()
+        except Exception:
+            log.debug("cancelling an abandoned writer's task failed", exc_info=True)
     for part in (getattr(writer, "perdocwriter", None), getattr(writer, "fieldwriter", None)):
         if part is not None and not getattr(part, "is_closed", True):
             try:  # closing flushes, which a full disk refuses; the file is closed all the same
