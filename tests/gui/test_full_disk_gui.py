@@ -1,6 +1,6 @@
 """A full disk in the window (#17.3): the catalog opens for reading, and a
 write is refused in one sentence saying where the disk is full and how much
-to free, not as an unexpected error. On a real, small tmpfs; skipped where
+to free, not as an unexpected error; once space is freed, how to write again. On a real, small tmpfs; skipped where
 one cannot be mounted."""
 
 from __future__ import annotations
@@ -55,6 +55,16 @@ def test_a_write_on_a_full_disk_says_where_and_how_much_to_free(qtbot, full_disk
         assert said.startswith("Nothing was written: the disk holding"), said
         assert str(full_disk / "data") in said and "free at least 64 MB there" in said
         assert not error.detailedText()  # an expected failure: no traceback behind "Show details"
+        error.done(0)
+
+        # Space freed while the window is open: it says how to write again, not that the disk is full.
+        (full_disk / "filler").unlink()
+        qtbot.keyClicks(line, "written-once-freed")
+        with qtbot.waitSignal(window.ops.finished, timeout=10000):
+            qtbot.keyClick(line, Qt.Key.Key_Return)
+        error = dialog(qtbot, QMessageBox, "errorDialog")
+        said = error.informativeText()
+        assert "there is room again now: reopen the catalog" in said and str(full_disk / "data") in said, said
         error.done(0)
     finally:
         window.runner.wait()

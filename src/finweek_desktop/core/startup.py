@@ -159,6 +159,7 @@ def open_catalog(
     index = SearchIndex(paths.index)
     service = CatalogService(engine, index, store)
     service.writer.full_disk = read_only  # a write is refused saying where and how much to free
+    service.writer.full_disk_folder = paths.root if read_only else None
     if read_only is None:
         service.attachments.finish_interrupted_commits()  # files made live by a process killed before its commit
     if index.open():

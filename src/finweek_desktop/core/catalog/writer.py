@@ -28,7 +28,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from .. import changelog
 from ..changes import ChangeAction, ChangeSet, changes_of
-from ..database import out_of_space_message, server_failure
+from ..database import full_disk_message, out_of_space_message, server_failure
 from ..errors import CatalogFull, CatalogUnavailable
 from ..index_follower import GAP_GRACE_SECONDS, IndexFollower, Position
 from ..models import Change, Document
@@ -114,8 +114,10 @@ class CatalogWriter:
         # Called when places' or organizations' names changed (the synonyms).
         self.on_names_changed: Callable[[], None] | None = None
         self.follower: IndexFollower | None = None  # set once the parts that feed it exist
-        # Why the database is open for reading only (a full disk: startup.py), for the user.
+        # Why the database is open for reading only (a full disk: startup.py), for the user,
+        # and the folder on that disk.
         self.full_disk: str | None = None
+        self.full_disk_folder: Path | None = None
         self._own_seqs: set[int] = set()  # announced at write time already
         # How far this process announced the log; None until the server answers
         # (a team catalog opened while its server cannot be reached).
@@ -177,6 +179,15 @@ class CatalogWriter:
     def _full_disk(self, exc: DBAPIError) -> str | None:
         """What to tell the user when a write failed for a full disk: opened
         for reading only because of one, or SQLite's "database or disk is full"."""
+        folder = self.full_disk_folder
+        if self.full_disk is not None and folder is not None:
+            now = full_disk_message(folder)  # how much is free now
+            if now is None:  # freed since: this open cannot write, the next one can
+                return (
+                    f"the catalog was opened for reading only while the disk holding {folder} was full; "
+                    "there is room again now: reopen the catalog (restart the app) to write"
+                )
+            return now
         if self.full_disk is not None:
             return self.full_disk
         if self.engine.dialect.name == "sqlite" and "disk is full" in str(exc.orig):
