@@ -208,3 +208,28 @@ def test_a_bulk_add_that_fails_midway_leaves_no_segment_and_frees_the_index(tmp_
     assert [h.id for h in index.search("written right after").hits] == [3]
     assert index.write_problem() is None  # the store's full disk is not the index's
     index.close()
+
+
+def test_a_catalog_opened_on_a_full_disk_refuses_writes_saying_where_then_how_to_write_again(small_disk):
+    from finweek_desktop.core.errors import CatalogFull
+    from finweek_desktop.core.records import NewDocument
+    from finweek_desktop.core.startup import open_catalog
+
+    open_catalog(small_disk / "data").close()
+    filler = _fill(small_disk)
+    catalog = open_catalog(small_disk / "data")
+    try:
+        assert catalog.read_only
+        with pytest.raises(CatalogFull, match=r"nothing was written: the disk holding .*data is full .*64 MB"):
+            catalog.service.documents.create_document(NewDocument(kind="report", title="Refused"))
+        filler.unlink()  # freed while this catalog stays open for reading only
+        with pytest.raises(CatalogFull, match="there is room again now: reopen the catalog"):
+            catalog.service.documents.create_document(NewDocument(kind="report", title="Refused"))
+    finally:
+        catalog.close()
+    catalog = open_catalog(small_disk / "data")  # opened anew: writes
+    try:
+        assert catalog.read_only is None
+        catalog.service.documents.create_document(NewDocument(kind="report", title="Written once reopened"))
+    finally:
+        catalog.close()
