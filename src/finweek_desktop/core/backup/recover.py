@@ -53,7 +53,7 @@ from ..index_follower import POSITION_FILE
 from ..models import Attachment, Change, Document, Tag
 from ..paths import CatalogPaths, resolve_data_dir
 from ..privacy import make_private
-from ..search.index import INDEX_NAME, VERSION_FILE, SearchIndex, stored_document_count
+from ..search.index import INDEX_NAME, RECOVERED_VERSION, VERSION_FILE, SearchIndex, stored_document_count
 from ..search.schema import SCHEMA_VERSION
 from .archive import DATABASE_MEMBER, OBJECTS_PREFIX, BackupError, Progress, verify_backup
 from .automatic import backup_settings, list_backups
@@ -243,7 +243,7 @@ def _reindex(paths: CatalogPaths, progress: Progress | None) -> None:
     from ..startup import open_catalog  # startup imports what this package needs, not the reverse
 
     if (paths.index / VERSION_FILE).exists():
-        (paths.index / VERSION_FILE).write_text("recovered")  # an index of the lost database: rebuild
+        (paths.index / VERSION_FILE).write_text(RECOVERED_VERSION)  # an index of the lost database: rebuild
         (paths.index / POSITION_FILE).unlink(missing_ok=True)  # its place in the lost database's log
     catalog = open_catalog(paths.root, seed=False, progress=progress)
     catalog.close()
@@ -632,7 +632,7 @@ def _transfer(source: Path, target: Path, *, careful: bool) -> dict[str, int]:
                     row[0] for row in src.execute("SELECT name FROM sqlite_master WHERE type='table'").fetchall()
                 }
             except sqlite3.DatabaseError as exc:
-                log.warning("the damaged database's schema cannot be read: %s", exc)
+                log.info("the damaged database's schema cannot be read: %s", exc)  # the report says what was read
                 return {}
             for table in wanted:
                 if table not in present:

@@ -52,6 +52,8 @@ from .synonyms import Synonyms
 log = logging.getLogger(__name__)
 
 VERSION_FILE = "finweek-index-version"
+# Written in VERSION_FILE by `finweek recover`: the index of a database it replaced, rebuilt at the next open.
+RECOVERED_VERSION = "recovered"
 INDEX_NAME = "catalog"
 SORTS = ("relevance", "date", "date-asc", "title")
 _OPEN_ATTEMPTS = 3
@@ -246,7 +248,8 @@ class SearchIndex:
             problem = self.read_only_problem()
             if problem is not None and reason is not None:  # it cannot be recreated: read it as it is, if it can
                 return self._open_read_only(reason, problem)
-            level = logging.INFO if reason == "missing" else logging.WARNING
+            expected = reason == "missing" or reason.startswith(f"of version {RECOVERED_VERSION},")
+            level = logging.INFO if expected else logging.WARNING
             log.log(level, "search index at %s is %s; recreating it", self.directory, reason)
             self.recreated_because = reason
             self._create_empty(self.directory)
