@@ -29,7 +29,7 @@ class FullDiskWatch(QLabel):
         super().__init__()
         self.setObjectName("fullDiskLine")
         self.setStyleSheet("color: #c0392b")
-        self.window = window
+        self._window = window
         self._recheck = QTimer(self, interval=RECHECK_MS)
         self._recheck.timeout.connect(self._check)
         self._opening = False
@@ -39,7 +39,7 @@ class FullDiskWatch(QLabel):
 
     def _watched(self) -> Catalog | None:
         """The window's catalog when it is one's own opened for reading only on a full disk."""
-        catalog = self.window.catalog
+        catalog = self._window.catalog
         if catalog is None or catalog.database_url is not None or not catalog.read_only:
             return None
         return catalog
@@ -54,7 +54,7 @@ class FullDiskWatch(QLabel):
         folder = self.fontMetrics().elidedText(str(catalog.paths.root), Qt.TextElideMode.ElideMiddle, 360)
         needed = NEEDED_FREE_BYTES // 2**20
         self.setText(f"Reading only: the disk holding {folder} is full; free at least {needed} MB there")
-        self.setToolTip(catalog.read_only)
+        self.setToolTip(catalog.read_only or "")
         self.show()
         self._recheck.start()
 
@@ -71,7 +71,7 @@ class FullDiskWatch(QLabel):
             return
         self._opening = True
         root = catalog.paths.root
-        self.window.runner.run(lambda: open_catalog(root), self._opened)
+        self._window.runner.run(lambda: open_catalog(root), self._opened)
 
     def _opened(self, catalog: Catalog | None, error: BaseException | None) -> None:
         self._opening = False
@@ -81,5 +81,5 @@ class FullDiskWatch(QLabel):
             catalog.close()
             return
         self._recheck.stop()
-        self.window.replace_catalog(catalog)
-        self.window.statusBar().showMessage("There is room on the disk again: the catalog can be changed again.", 8000)
+        self._window.replace_catalog(catalog)
+        self._window.statusBar().showMessage("There is room on the disk again: the catalog can be changed again.", 8000)

@@ -248,7 +248,7 @@ class SearchIndex:
             problem = self.read_only_problem()
             if problem is not None and reason is not None:  # it cannot be recreated: read it as it is, if it can
                 return self._open_read_only(reason, problem)
-            expected = reason == "missing" or reason.startswith(f"of version {RECOVERED_VERSION},")
+            expected = reason == "missing" or (reason or "").startswith(f"of version {RECOVERED_VERSION},")
             level = logging.INFO if expected else logging.WARNING
             log.log(level, "search index at %s is %s; recreating it", self.directory, reason)
             self.recreated_because = reason
