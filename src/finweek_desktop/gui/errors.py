@@ -71,6 +71,7 @@ def show_error(parent: QWidget | None, action: str, error: BaseException) -> Non
     elif is_expected(error):
         log.warning("%s: %s", action, error)
         box = QMessageBox(QMessageBox.Icon.Warning, "Finance Week", action, QMessageBox.StandardButton.Ok, parent)
+        box.setTextFormat(Qt.TextFormat.PlainText)  # a title or a file name in it is never read as markup
         box.setInformativeText(describe(error))
     else:
         log.error("%s", action, exc_info=error)
@@ -86,7 +87,7 @@ def _conflict_box(parent, action: str, error: ChangedMeanwhile) -> QMessageBox:
     box = QMessageBox(
         QMessageBox.Icon.Warning,
         "Finance Week",
-        f"{action}: “{error.title}” was changed by someone else meanwhile",
+        f"{html.escape(action)}: “{html.escape(error.title)}” was changed by someone else meanwhile",
         QMessageBox.StandardButton.Ok,
         parent,
     )
@@ -123,6 +124,7 @@ def _shown(value) -> str:
 
 def _unexpected_box(parent, action: str, error: BaseException) -> QMessageBox:
     box = QMessageBox(QMessageBox.Icon.Critical, "Finance Week", action, QMessageBox.StandardButton.Ok, parent)
+    box.setTextFormat(Qt.TextFormat.PlainText)
     box.setInformativeText(
         f"Something went wrong that the application did not expect ({describe(error)}). "
         "Your catalog is safe: every change is saved as it is made. "
