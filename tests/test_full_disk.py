@@ -233,3 +233,37 @@ def test_a_catalog_opened_on_a_full_disk_refuses_writes_saying_where_then_how_to
         catalog.service.documents.create_document(NewDocument(kind="report", title="Written once reopened"))
     finally:
         catalog.close()
+
+
+def test_an_index_to_rebuild_on_a_full_disk_does_not_stop_the_catalog_opening(small_disk, capsys, caplog):
+    """Start-up needs no free space to read: an index that must be rebuilt
+    (lost, here) when the disk has no room for it is left for later; the
+    database reads, and the index is rebuilt once there is room."""
+    import os
+    import shutil
+
+    from finweek_desktop.cli import main
+
+    def finweek(*argv):
+        code = main(["--data-dir", str(small_disk / "data"), *argv])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    assert finweek("list")[0] == 0
+    shutil.rmtree(small_disk / "data" / "index")
+    filler = _fill(small_disk)
+    fd = os.open(filler, os.O_WRONLY)  # a little room: for an empty index, not for the whole of it
+    os.ftruncate(fd, os.path.getsize(filler) - 64 * 1024)
+    os.close(fd)
+
+    caplog.clear()
+    code, out, err = finweek("list", "--json")
+    assert code == 0 and len(json.loads(out)) == 9, err
+    assert "the search index could not be rebuilt: the disk holding the search index" in caplog.text
+    code, out, err = finweek("check")
+    assert code == 1 and "it is rebuilt once it can be written" in out and "is full" in out, out
+
+    filler.unlink()
+    code, out, err = finweek("search", "digital currency")
+    assert code == 0 and "2020 Digital Currency Blue Paper" in out, err
+    assert finweek("check")[0] == 0

@@ -40,7 +40,7 @@ from .errors import CatalogDamaged, CatalogOpenError
 from .models import Change, Document
 from .paths import CatalogPaths, resolve_data_dir
 from .privacy import PRIVATE_DIR, make_private
-from .search.index import SearchIndex
+from .search.index import IndexFull, SearchIndex
 from .seed import load_seed
 from .team import upkeep
 from .team.files import TeamAttachmentStore
@@ -162,13 +162,16 @@ def open_catalog(
     service.writer.full_disk_folder = paths.root if read_only else None
     if read_only is None:
         service.attachments.finish_interrupted_commits()  # files made live by a process killed before its commit
-    if index.open():
-        # New, damaged or of another version: filled from the database (the
-        # seed below then reaches it through the change log).
-        report = (lambda done, total: progress("Building the search index", done, total)) if progress else None
-        service.integrity.reindex(progress=report)
-    else:
-        service.writer.catch_up()  # a busy index is no reason not to open: reads work
+    try:
+        if index.open():
+            # New, damaged or of another version: filled from the database (the
+            # seed below then reaches it through the change log).
+            report = (lambda done, total: progress("Building the search index", done, total)) if progress else None
+            service.integrity.reindex(progress=report)
+        else:
+            service.writer.catch_up()  # a busy index is no reason not to open: reads work
+    except IndexFull as exc:  # a full disk: the database reads; the index is rebuilt once there is room
+        log.warning("%s", exc)
     if created and seed:
         log.info("new catalog at %s: loading the default finance-week catalog", paths.root)
         load_seed(service)

@@ -252,7 +252,15 @@ class SearchIndex:
             level = logging.INFO if expected else logging.WARNING
             log.log(level, "search index at %s is %s; recreating it", self.directory, reason)
             self.recreated_because = reason
-            self._create_empty(self.directory)
+            try:
+                self._create_empty(self.directory)
+            except OSError as exc:
+                if exc.errno not in _DISK_FULL:
+                    raise
+                self._ix = None
+                self._full_needed = _NEEDED_FREE_BYTES
+                problem = full_disk_problem(self.directory, self._full_needed) or "its disk is full"
+                raise IndexFull(f"the search index must be rebuilt (it is {reason}), but {problem}") from exc
             return True
 
     def _open_read_only(self, reason: str, problem: str) -> bool:
