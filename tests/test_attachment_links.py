@@ -49,6 +49,15 @@ def test_add_with_a_link_says_which_file_it_attached(finweek, linked):
     assert f"report.txt is a link; attached its target {real}" in err  # stdout stays JSON
 
 
+def test_import_of_a_link_given_by_name_says_which_file_it_imported(finweek, linked):
+    link, real = linked
+    code, out, err = finweek("import", str(link))
+    assert code == 0, err
+    assert "1 document created" in out and f"report.txt is a link; imported its target {real}" in out
+    code, out, err = finweek("import", "--json", str(link))  # the same file again: a duplicate, no link line
+    assert json.loads(out)["links"] == [] and not json.loads(out)["documents"]
+
+
 def test_attach_json_names_the_links_target(finweek, linked):
     link, real = linked
     doc = str(json.loads(finweek("add", "--kind", "report", "--title", "Fund", "--json")[1])["id"])

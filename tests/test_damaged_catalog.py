@@ -154,3 +154,44 @@ def test_the_core_repair_refuses_unconfirmed_drops(catalog, data_dir):
 
 def report_count(report, catalog):
     return catalog.service.documents.count_documents() + len(report.orphans_in_index)
+
+
+def test_a_database_that_lost_its_wal_stops_the_open_and_recover_brings_its_documents_back(data_dir, finweek):
+    """The documents the WAL held are gone from the database, not from the
+    index: opening it as it is would give their numbers to new documents
+    (and their changes' numbers, which the index takes for applied), so new
+    writes would never be searchable and old hits would show lost titles."""
+    assert finweek("list")[0] == 0
+    database = data_dir / "catalog.sqlite3"
+    reader = sqlite3.connect(database)  # a reader's snapshot keeps the next commits in the WAL
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM documents").fetchone()
+    titles = [f"Written into the WAL {n}" for n in range(1, 8)]
+    for title in titles:
+        assert finweek("add", "--kind", "report", "--title", title)[0] == 0
+    without_its_wal = database.read_bytes()
+    reader.close()
+    database.write_bytes(without_its_wal)  # the WAL lost: by a sync tool, a crash of the disk
+    for side in ("-wal", "-shm"):
+        database.with_name(database.name + side).unlink(missing_ok=True)
+    assert sqlite3.connect(database).execute("SELECT count(*) FROM documents").fetchone()[0] == 9
+    index_files = sorted(p.name for p in (data_dir / "index").iterdir())
+
+    for command in (["list"], ["add", "--kind", "report", "--title", "Would take number 10"], ["check", "--repair"]):
+        code, out, err = finweek(*command)
+        assert code == 1, (command, out)
+        assert f"the catalog database {database} is older than its search index" in err
+        assert "lost its latest writes" in err and "finweek recover" in err and "Nothing was changed" in err
+    assert database.read_bytes() == without_its_wal  # nothing written over it
+    assert sorted(p.name for p in (data_dir / "index").iterdir()) == index_files
+
+    code, out, err = finweek("recover")
+    assert code == 0, err
+    assert "from what SQLite could still read" in out and "7 document(s)" in out and "search index" in out
+    code, out, _ = finweek("list", "--json")
+    assert {d["title"] for d in json.loads(out)} >= set(titles)
+    code, out, _ = finweek("add", "--kind", "report", "--title", "Written after the recovery")
+    assert code == 0 and "Added [17]" in out
+    code, out, _ = finweek("search", "after the recovery")
+    assert "[17] Written after the recovery" in out
+    assert finweek("check")[0] == 0

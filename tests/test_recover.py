@@ -88,6 +88,9 @@ def _damage(data_dir, how: str) -> str:
     _checkpoint(data_dir)
     if how == "truncate":
         database.write_bytes(b"")
+    elif how == "half":  # a copy or a sync cut short
+        with open(database, "r+b") as f:
+            f.truncate(database.stat().st_size // 2)
     elif how == "header":
         with open(database, "r+b") as f:
             f.write(os.urandom(4096))
@@ -106,7 +109,7 @@ def _kept(report, damaged_sha):
     assert _sha(Path(kept)) == damaged_sha  # kept byte for byte
 
 
-@pytest.mark.parametrize("damage", ["truncate", "header", "page"])
+@pytest.mark.parametrize("damage", ["truncate", "half", "header", "page"])
 def test_every_damage_is_found_and_the_open_says_recover(big_catalog, data_dir, damage, finweek):
     _damage(data_dir, damage)
     assert diagnose(CatalogPaths(data_dir)) is not None
@@ -143,6 +146,21 @@ def test_from_sqlite_a_page_overwritten_in_the_middle(big_catalog, data_dir):
     # Everything the index and the readable rows hold is as it was, files and tags included.
     assert state == big_catalog
     assert report.attachments_relinked == sum(len(f) for f in state["files"].values())
+
+
+def test_a_half_truncated_database_is_recovered_with_every_document(big_catalog, data_dir, finweek):
+    damaged = _damage(data_dir, "half")
+    code, out, err = finweek("recover")
+    assert code == 0, err
+    assert "Recovered" in out and "kept at" in out and "Lost:" in out
+    kept_aside = [p for p in data_dir.iterdir() if p.name.startswith("catalog.sqlite3.damaged-")]
+    [kept] = [p for p in kept_aside if not p.name.endswith(("-wal", "-shm"))]
+    assert _sha(kept) == damaged
+    state = _state(data_dir)
+    # What SQLite could not read of the documents came from the index: every one is back, with its tags and files.
+    assert state["titles"] == big_catalog["titles"]
+    assert state["tags"] == big_catalog["tags"] and state["files"] == big_catalog["files"]
+    assert finweek("check")[0] == 0
 
 
 def test_the_python_reader_skips_what_it_cannot_read(big_catalog, data_dir):
@@ -194,12 +212,16 @@ def test_from_the_latest_backup_when_truncated_to_0_bytes(big_catalog, data_dir,
     code, out, err = finweek("recover")
     assert code == 0, err
     assert "Recovered" in out and "latest automatic backup" in out and "kept at" in out
-    assert "1 document(s) added after the backup" in out and "Written after the backup" in out
+    # Added after the backup: taken from the index, whose copy the recovery rebuilds away.
+    assert "1 document(s) added after the backup" in out and "rebuilt from the search index" in out
+    assert "Written after the backup" in out
     [kept] = [p for p in data_dir.iterdir() if p.name.startswith("catalog.sqlite3.damaged-") and "-wal" not in p.name]
     assert kept.stat().st_size == 0 and _sha(kept) == damaged
     state = _state(data_dir)
-    assert later.id not in state["titles"]
+    assert state["titles"].pop(later.id) == "Written after the backup"
+    assert state["tags"].pop(later.id) == () and state["files"].pop(later.id) == []
     assert state == big_catalog
+    assert finweek("search", "written after the backup")[1].count("Written after the backup") == 1
 
 
 def test_a_source_can_be_forced_and_nothing_found_changes_nothing(big_catalog, data_dir, tmp_path):

@@ -22,6 +22,7 @@ from gui_helpers import BLUE_PAPER, idle, select_title
 from PIL import Image
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QImage, QTextDocument
+from PySide6.QtWidgets import QTextBrowser
 
 from finweek_desktop.core.attachments.linked_images import LinkedImages, attachment_name
 from finweek_desktop.gui.file_strip import AttachmentRole
@@ -151,3 +152,32 @@ def test_linked_images_reads_only_image_attachments_from_the_store(service, seed
     with pytest.raises(OSError) as raised:  # the FIFO has no reader: nobody opened it
         os.open(_fifo, os.O_WRONLY | os.O_NONBLOCK)
     assert raised.value.errno == errno.ENXIO
+
+
+def test_a_note_in_the_detail_pane_loads_nothing_it_names(qtbot, window, service, hostile_note):
+    """The researcher's own notes are Markdown too: a note holding
+    ``![z](/dev/zero)`` froze the window when its card was drawn."""
+    note, _chart, fifo, outside = hostile_note
+    doc_id = select_title(qtbot, window.all_tab, BLUE_PAPER)
+    opened: list = []
+    watcher = _fifo_opened(fifo, opened)
+    faulthandler.dump_traceback_later(120, exit=True)  # a hang fails the run instead of stalling it
+    try:
+        service.notes.add(doc_id, note.read_text(encoding="utf-8"))
+        panel = window.notes_panel
+        qtbot.waitUntil(lambda: len(panel.notes) == 1, timeout=10000)
+        idle(qtbot, window)
+        body = panel.findChild(QTextBrowser, "noteBody")
+        assert body is not None and "Sandbox for cross-border payments." in body.toPlainText()
+        body.viewport().repaint()  # laid out and drawn: every image asked for
+        qtbot.wait(50)
+        window.grab().save("/tmp/audit17-hostile-note.png")
+    finally:
+        faulthandler.cancel_dump_traceback_later()
+    # Every image got the placeholder (the chart too: a note is no attachment); none was opened.
+    assert set(body.refused) == {*BAD, str(fifo), str(outside), "chart.png"}
+    assert body.height() < 400  # placeholders, not the 50-pixel picture beside it nor /dev/zero
+    assert not opened, "the FIFO was opened"
+    fd = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    watcher.join(timeout=5)
+    os.close(fd)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from ..core.catalog import clean_tag_name
 from ..core.catalog.folders import import_paths
@@ -59,6 +60,10 @@ def run_import(args, catalog) -> int:
     if sys.stderr.isatty():
         print(file=sys.stderr)
     report = result.report
+    # A link given by name imports its target: say which (#17.13). Links met
+    # inside a folder are not followed out of it (see `skipped`).
+    imported = set(result.added)
+    links = [(str(p), str(Path(p).resolve())) for p in map(Path, args.paths) if p.is_symlink() and p.name in imported]
     if not result.files:
         why = "; ".join(f"{path}: {reason}" for path, reason in result.skipped[:3])
         raise CliError("no files found to import" + (f" ({why})" if why else ""))
@@ -73,6 +78,7 @@ def run_import(args, catalog) -> int:
                 ],
                 "failed": [{"file": name, "reason": why} for name, why in report.failed],
                 "skipped": [{"path": path, "reason": why} for path, why in result.skipped],
+                "links": [{"path": path, "target": target} for path, target in links],
                 "seconds": round(report.seconds, 3),
             }
         )
@@ -88,4 +94,6 @@ def run_import(args, catalog) -> int:
         print(f"  failed: {shown(name)}: {shown(why)}")
     for path, why in result.skipped:
         print(f"  skipped: {shown(path)}: {shown(why)}")
+    for path, target in links:
+        print(f"  link: {shown(path)} is a link; imported its target {shown(target)}")
     return 0

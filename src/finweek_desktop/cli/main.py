@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
 import sys
 
@@ -13,9 +14,9 @@ from ..core.catalog import ChangedMeanwhile, NotFound
 from ..core.catalog.snapshots import RestoreError
 from ..core.changes import SAVED_NOT_YET_SEARCHABLE, ChangeSet
 from ..core.damage import looks_damaged
-from ..core.database import server_failure
+from ..core.database import out_of_space_message, server_failure
 from ..core.display import safe_display_name
-from ..core.errors import CatalogUnavailable, ReadOnlyCatalog
+from ..core.errors import CatalogFull, CatalogUnavailable, ReadOnlyCatalog
 from ..core.paths import resolve_database_url
 from ..core.search.index import IndexBusy, IndexDamaged
 from ..core.search.query import QueryError
@@ -137,9 +138,9 @@ def main(argv: list[str] | None = None) -> int:
         if catalog.read_only and catalog.database_url:  # a team catalog whose server cannot be reached
             print(f"finweek: note: {catalog.read_only}", file=sys.stderr)
         if unsearchable and catalog.service.writer.require_follower().pending():
-            # Why: another writer, or a read-only folder (named, with what to do, on a line of its own).
-            read_only = catalog.index.read_only_problem()
-            why = f"\nfinweek: {read_only}" if read_only else " (another process is writing the search index)"
+            # Why: another writer, or a read-only folder or a full disk (named, with what to do, on a line of its own).
+            problem = catalog.index.write_problem()
+            why = f"\nfinweek: {problem}" if problem else " (another process is writing the search index)"
             print(f"finweek: {SAVED_NOT_YET_SEARCHABLE}{why}", file=sys.stderr)
         if wrote and code == 0 and getattr(args, "database_url", None) is None:
             _automatic_backup(catalog)
@@ -156,6 +157,7 @@ def main(argv: list[str] | None = None) -> int:
         RestoreError,
         ChangedMeanwhile,
         CatalogUnavailable,
+        CatalogFull,
         ReadOnlyCatalog,
         BackupError,
         RecoveryRefused,
@@ -165,6 +167,11 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.close()
         return 0
     except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT) and catalog is not None and catalog.database_url is None:
+            # a full disk: say where and how much to free, not the system's bare words
+            if catalog.read_only:
+                return _fail(f"nothing was written: {catalog.read_only}")
+            return _fail(out_of_space_message(catalog.paths.root))
         return _fail(f"{exc.strerror or exc}{f': {exc.filename}' if exc.filename else ''}")
     except KeyboardInterrupt:
         return _fail("interrupted", 130)

@@ -43,7 +43,10 @@ def run_check(args, catalog) -> int:
     service = catalog.service
     rebuilt = catalog.index.recreated_because
     if rebuilt and rebuilt != "missing" and not args.json:
-        print(f"The search index was {rebuilt} and has been rebuilt from the database.")
+        if catalog.index.write_problem() is None:
+            print(f"The search index was {rebuilt} and has been rebuilt from the database.")
+        else:  # a full disk or a read-only folder: said below, with what to do
+            print(f"The search index was {rebuilt}; it is rebuilt once it can be written (see below).")
     purged = service.store.purge_quarantine() if args.purge_quarantine and service.store is not None else None
     # Temporary copies of processes that ended, which opening the catalog removed.
     removed = [str(p) for p in service.store.removed_leftovers] if service.store is not None else []

@@ -78,9 +78,13 @@ def embedding_progress():
 EMBED_BEFORE_SEARCH = 500
 
 
-def _embed_first(service) -> None:
+def _embed_first(catalog) -> None:
     """The CLI has no background thread: embed what is missing now, when it
-    is little (not at all while a team catalog's server is away)."""
+    is little (not at all while a team catalog's server is away, nor on a
+    catalog open for reading only: a full disk)."""
+    service = catalog.service
+    if catalog.read_only:
+        return
     try:
         status = service.meaning.status()
     except SQLAlchemyError as exc:
@@ -104,7 +108,7 @@ def run_related(args, catalog) -> int:
     from .output import CliError
 
     service = catalog.service
-    _embed_first(service)
+    _embed_first(catalog)
     try:
         hits = service.meaning.related(args.id, limit=args.limit)
     except (LookupError, RuntimeError) as exc:  # no such document; the encoder's package missing
@@ -150,7 +154,7 @@ def run(args, catalog) -> int:
         kind_filter = [DocumentKind.parse(k).value for k in args.kind]
         sort = args.sort or "relevance"
         if args.mode != "words":
-            _embed_first(service)
+            _embed_first(catalog)
         results = service.search(query, mode=args.mode, limit=args.limit, sort=sort, kinds=kind_filter, tags=args.tag)
         if args.save is not None:
             saved_as = service.collections.save_search(args.save, query, sort=sort, kinds=kind_filter, tags=args.tag)

@@ -11,6 +11,7 @@ store that holds content stops the open with a message.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from contextlib import closing
 from pathlib import Path
@@ -81,6 +82,42 @@ def refuse_emptied_database(database: Path, documents: int, index_dir: Path, del
         f"the catalog database {database} holds no documents, but {_beside(in_index, 0)}: "
         f"the database was emptied or damaged. {_WHAT_TO_DO}"
     )
+
+
+def applied_through(index_dir: Path) -> int | None:
+    """The last change of the log the index in ``index_dir`` applied (its
+    position file); None when it does not say. Reads only."""
+    from .index_follower import POSITION_FILE, Position  # the follower needs the search package, not this one
+
+    try:
+        position = Position.from_json(json.loads((index_dir / POSITION_FILE).read_text()))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return max([position.through, *position.applied])
+
+
+BEHIND_INDEX = "is older than its search index"
+
+
+def behind_index_reason(last_logged: int, index_dir: Path) -> str | None:
+    """Why a database whose change log ends at ``last_logged`` lost writes
+    its index applied (a lost WAL, an older copy put in its place); None
+    when it did not. New writes would take the lost changes' numbers and
+    the index, taking them for applied, would never follow them."""
+    applied = applied_through(index_dir)
+    if applied is None or applied <= last_logged:
+        return None
+    return (
+        f"{BEHIND_INDEX}: its change log ends at change {last_logged}, but the index applied changes up to "
+        f"{applied} (the database lost its latest writes, e.g. with its -wal file)"
+    )
+
+
+def refuse_database_behind_index(database: Path, last_logged: int, index_dir: Path) -> None:
+    """After opening an existing database: stop if it lost writes its index applied."""
+    reason = behind_index_reason(last_logged, index_dir)
+    if reason is not None:
+        raise CatalogDamaged(f"the catalog database {database} {reason}. {_WHAT_TO_DO}")
 
 
 def _beside(in_index: int | None, files: int) -> str:

@@ -104,6 +104,19 @@ def full_disk_message(folder: Path) -> str | None:
     )
 
 
+def out_of_space_message(folder: Path) -> str:
+    """What to tell the user when a write found the disk holding ``folder``
+    full after the catalog opened (a file being copied into the store)."""
+    try:
+        free = f" ({shutil.disk_usage(folder).free // 1024:,} KB free)"
+    except OSError:
+        free = ""
+    return (
+        f"the disk holding {folder} is full{free}: what this command had not saved yet was not written; "
+        f"free at least {NEEDED_FREE_BYTES // (1024 * 1024)} MB there and try again"
+    )
+
+
 def alembic_config(engine: Engine) -> Config:
     config = Config()
     config.set_main_option("script_location", str(db_path("migrations")))

@@ -23,6 +23,12 @@ class CatalogUnavailable(RuntimeError):
     desktop's index; the connection comes back by itself."""
 
 
+class CatalogFull(RuntimeError):
+    """The disk holding the catalog's database is full: the write was
+    refused and nothing of it was saved. The message says where and how
+    much to free, for the user; reading goes on."""
+
+
 class ReadOnlyCatalog(RuntimeError):
     """The user's PostgreSQL role may read the team catalog but not write to it."""
 

@@ -128,8 +128,12 @@ class IndexFollower:
 
     def _save(self, position: Position) -> None:
         temp = self._position_path.with_suffix(".tmp")
-        temp.write_text(json.dumps(position.to_json()))
-        os.replace(temp, self._position_path)
+        try:
+            temp.write_text(json.dumps(position.to_json()))
+            os.replace(temp, self._position_path)
+        except OSError as exc:  # a full disk: what was applied is applied again next time (harmless)
+            temp.unlink(missing_ok=True)
+            log.warning("could not record how far the search index follows the change log: %s", exc)
 
     def pending(self) -> int:
         """How many logged changes the index has not applied yet."""
@@ -209,6 +213,9 @@ class IndexFollower:
     def mark_applied(self, seqs: Iterable[int]) -> None:
         """Record changes the caller applied to the index itself (a bulk
         import's own writer). Hold ``exclusive()`` around the index commit and this."""
+        seqs = list(seqs)
+        if not seqs:  # nothing was written (an import whose every file failed)
+            return
         with self._holding(wait=True):
             position = self.position()
             if position is not None:

@@ -24,6 +24,7 @@ from .damage import (
     database_is_blank,
     looks_damaged,
     refuse_blank_database,
+    refuse_database_behind_index,
     refuse_emptied_database,
 )
 from .database import (
@@ -39,7 +40,7 @@ from .errors import CatalogDamaged, CatalogOpenError
 from .models import Change, Document
 from .paths import CatalogPaths, resolve_data_dir
 from .privacy import PRIVATE_DIR, make_private
-from .search.index import SearchIndex
+from .search.index import IndexFull, SearchIndex
 from .seed import load_seed
 from .team import upkeep
 from .team.files import TeamAttachmentStore
@@ -87,6 +88,11 @@ def _deletions_logged(engine: Engine) -> bool:
     """Whether the change log records deletions (the documents were deleted, not lost)."""
     with engine.connect() as connection:
         return bool(connection.scalar(select(func.count()).where(Change.action == ChangeAction.DELETED.value)))
+
+
+def _last_logged(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return changelog.last_seq(connection)
 
 
 def _count_documents(engine: Engine) -> int:
@@ -141,6 +147,7 @@ def open_catalog(
     if database_url is None and not created:
         try:
             refuse_emptied_database(paths.database, _count_documents(engine), paths.index, _deletions_logged(engine))
+            refuse_database_behind_index(paths.database, _last_logged(engine), paths.index)
         except CatalogDamaged:
             engine.dispose()
             raise
@@ -151,15 +158,20 @@ def open_catalog(
             raise
     index = SearchIndex(paths.index)
     service = CatalogService(engine, index, store)
+    service.writer.full_disk = read_only  # a write is refused saying where and how much to free
+    service.writer.full_disk_folder = paths.root if read_only else None
     if read_only is None:
         service.attachments.finish_interrupted_commits()  # files made live by a process killed before its commit
-    if index.open():
-        # New, damaged or of another version: filled from the database (the
-        # seed below then reaches it through the change log).
-        report = (lambda done, total: progress("Building the search index", done, total)) if progress else None
-        service.integrity.reindex(progress=report)
-    else:
-        service.writer.catch_up()  # a busy index is no reason not to open: reads work
+    try:
+        if index.open():
+            # New, damaged or of another version: filled from the database (the
+            # seed below then reaches it through the change log).
+            report = (lambda done, total: progress("Building the search index", done, total)) if progress else None
+            service.integrity.reindex(progress=report)
+        else:
+            service.writer.catch_up()  # a busy index is no reason not to open: reads work
+    except IndexFull as exc:  # a full disk: the database reads; the index is rebuilt once there is room
+        log.warning("%s", exc)
     if created and seed:
         log.info("new catalog at %s: loading the default finance-week catalog", paths.root)
         load_seed(service)

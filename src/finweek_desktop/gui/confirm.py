@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QAbstractButton, QDialogButtonBox, QMessageBox, QWidget
 
@@ -22,6 +23,7 @@ def confirm_destructive(
     parent: QWidget, name: str, title: str, text: str, informative: str, action: str, on_confirm: Callable[[], object]
 ) -> QMessageBox:
     box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.NoButton, parent)
+    box.setTextFormat(Qt.TextFormat.PlainText)  # a document's title in it is never read as markup
     box.setObjectName(name)
     box.setInformativeText(informative)
     go = box.addButton(action, QMessageBox.ButtonRole.DestructiveRole)

@@ -107,8 +107,9 @@ class DetailPane(QWidget):
             value.setWordWrap(True)
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             value.setObjectName(f"field_{key}")
-            if key in ("authors", "citation"):  # names and URLs as typed, never read as markup
-                value.setTextFormat(Qt.TextFormat.PlainText)
+            # What the catalog holds is shown as typed, never read as markup: a
+            # title of <img src="/dev/zero"> made the label read that file (#17.6, #17.11).
+            value.setTextFormat(Qt.TextFormat.PlainText)
             self._fields[key] = value
             self.form.addRow(label, value)
 
@@ -123,6 +124,8 @@ class DetailPane(QWidget):
         self.notes = QLabel()
         self.notes.setWordWrap(True)
         self.notes.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        for shown_as_typed in (self.kind, self.title, self.subtitle, self.summary, self.notes):
+            shown_as_typed.setTextFormat(Qt.TextFormat.PlainText)
 
         self.tags = TagEditor()
         self.tags.setObjectName("tagEditor")

@@ -8,10 +8,12 @@ in the user's face.
 
 from __future__ import annotations
 
+import errno
 import html
 import logging
 import sys
 import traceback
+from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
@@ -19,7 +21,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from ..core.catalog import ChangedMeanwhile, NotFound
 from ..core.catalog.snapshots import RestoreError
 from ..core.database import server_failure
-from ..core.errors import CatalogUnavailable, ReadOnlyCatalog
+from ..core.errors import CatalogFull, CatalogUnavailable, ReadOnlyCatalog
 from ..core.search.index import IndexDamaged
 from ..core.search.query import QueryError
 from ..core.startup import CatalogOpenError
@@ -38,11 +40,17 @@ EXPECTED = (
     FileNotFoundError,
     ChangedMeanwhile,
     CatalogUnavailable,
+    CatalogFull,
     ReadOnlyCatalog,
 )
 
+_DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
+
 
 def describe(error: BaseException) -> str:
+    if isinstance(error, OSError) and error.errno in _DISK_FULL:
+        where = f" holding {Path(error.filename).parent}" if error.filename else ""
+        return f"The disk{where} is full: nothing more was written. Free some space there and try again."
     if isinstance(error, OSError) and error.strerror:
         where = f": {error.filename}" if error.filename else ""
         return f"{error.strerror}{where}"
@@ -51,7 +59,7 @@ def describe(error: BaseException) -> str:
 
 
 def is_expected(error: BaseException) -> bool:
-    return isinstance(error, EXPECTED)
+    return isinstance(error, EXPECTED) or (isinstance(error, OSError) and error.errno in _DISK_FULL)
 
 
 def show_error(parent: QWidget | None, action: str, error: BaseException) -> None:
@@ -63,6 +71,7 @@ def show_error(parent: QWidget | None, action: str, error: BaseException) -> Non
     elif is_expected(error):
         log.warning("%s: %s", action, error)
         box = QMessageBox(QMessageBox.Icon.Warning, "Finance Week", action, QMessageBox.StandardButton.Ok, parent)
+        box.setTextFormat(Qt.TextFormat.PlainText)  # a title or a file name in it is never read as markup
         box.setInformativeText(describe(error))
     else:
         log.error("%s", action, exc_info=error)
@@ -78,7 +87,7 @@ def _conflict_box(parent, action: str, error: ChangedMeanwhile) -> QMessageBox:
     box = QMessageBox(
         QMessageBox.Icon.Warning,
         "Finance Week",
-        f"{action}: “{error.title}” was changed by someone else meanwhile",
+        f"{html.escape(action)}: “{html.escape(error.title)}” was changed by someone else meanwhile",
         QMessageBox.StandardButton.Ok,
         parent,
     )
@@ -115,6 +124,7 @@ def _shown(value) -> str:
 
 def _unexpected_box(parent, action: str, error: BaseException) -> QMessageBox:
     box = QMessageBox(QMessageBox.Icon.Critical, "Finance Week", action, QMessageBox.StandardButton.Ok, parent)
+    box.setTextFormat(Qt.TextFormat.PlainText)
     box.setInformativeText(
         f"Something went wrong that the application did not expect ({describe(error)}). "
         "Your catalog is safe: every change is saved as it is made. "

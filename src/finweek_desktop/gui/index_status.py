@@ -1,14 +1,15 @@
 """One line in the status bar while what was saved is not searchable yet,
 hidden otherwise:
 
-- the search index folder is read-only: the line names the folder and what
-  to do; while it shows, the folder is asked again every few seconds, so
-  the line goes once it is writable;
+- the search index cannot be written (a read-only folder, a full disk):
+  the line names the folder and what to do; while it shows, the folder is
+  asked again every few seconds, so the line goes once it is writable (or
+  has room);
 - otherwise, after a write the index could not take at once (another
-  process writing it: a long import, a reindex, the CLI beside the app; or
-  the folder was read-only): "Saved; it will be searchable in a moment",
-  until the window's follower (``Operations.hear_others``, every few
-  seconds) has applied every change waiting in the log.
+  process writing it: a long import, a reindex, the CLI beside the app):
+  "Saved; it will be searchable in a moment", until the window's follower
+  (``Operations.hear_others``, every few seconds) has applied every change
+  waiting in the log.
 
 It listens to ``Operations.catalog_changed``: a ChangeSet that is not
 searchable yet is the moment to ask why; and to ``Operations.index_followed``.
@@ -57,7 +58,7 @@ class IndexStatus(QLabel):
             self.refresh()
 
     def refresh(self) -> None:
-        problem = self._index.read_only_problem()
+        problem = self._index.write_problem()
         if problem is None:
             self._recheck.stop()
             if self._waiting:
@@ -69,9 +70,12 @@ class IndexStatus(QLabel):
             return
         # One line: the folder elided in its middle, named in full in the tooltip.
         folder = self.fontMetrics().elidedText(str(self._index.directory), Qt.TextElideMode.ElideMiddle, 360)
-        self.setText(
-            f"Saved, not searchable yet: the search index folder {folder} is read-only; make it writable again"
-        )
+        if self._index.read_only_problem() is not None:
+            self.setText(
+                f"Saved, not searchable yet: the search index folder {folder} is read-only; make it writable again"
+            )
+        else:
+            self.setText(f"Saved, not searchable yet: the disk holding {folder} is full; free space there")
         self.setToolTip(problem)
         self.show()
         self._recheck.start()

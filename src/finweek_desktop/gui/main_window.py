@@ -39,6 +39,7 @@ from .detail import DetailPane
 from .document_actions import STYLE_LABELS, DocumentActionsMixin
 from .errors import show_error
 from .files import FileActionsMixin
+from .full_disk import FullDiskWatch
 from .index_status import IndexStatus
 from .notes_panel import NotesPanel
 from .ocr_runner import BackgroundOcr
@@ -104,6 +105,7 @@ class MainWindow(DocumentActionsMixin, FileActionsMixin, TagActionsMixin, QMainW
         self._build_actions()
         self._build_status_bar()
         self.catalogs = CatalogChooser(self)  # File → Connect to a team catalog… / My own catalog
+        self.full_disk = FullDiskWatch(self)  # opened on a full disk: reading only, writable again once freed
         self.resize(1280, 800)
         geometry = self.settings.value("window/geometry")
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():

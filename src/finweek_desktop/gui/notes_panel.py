@@ -8,6 +8,7 @@ itself from ``ops.catalog_changed`` when its document changed."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -26,9 +28,39 @@ from ..core.catalog import NotFound
 from ..core.catalog.notes import NoteInfo
 from ..core.changes import ChangeSet
 from .operations import Operations
+from .preview import ContainedBrowser
 from .theme import muted_color, set_icon
 
 EDITOR_LINES = 6
+
+
+class NoteBody(ContainedBrowser):
+    """A note's Markdown shown as a label would show it (no frame, no scroll
+    bars, as tall as its text, selectable) but loading nothing it names
+    (#17.6): a QLabel reads the local files of ``![z](/dev/zero)`` itself,
+    which froze the window."""
+
+    def __init__(self, markdown: str):
+        super().__init__()
+        self.setObjectName("noteBody")
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setOpenLinks(False)  # offline: a link is text to read
+        self.setOpenExternalLinks(False)
+        self.setStyleSheet("QTextBrowser { background: transparent; }")
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.document().setDocumentMargin(0)
+        self.document().documentLayout().documentSizeChanged.connect(lambda _size: self._fit())
+        self.setMarkdown(markdown)
+
+    def _fit(self) -> None:
+        self.setFixedHeight(math.ceil(self.document().size().height()) + 2)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self.document().setTextWidth(self.viewport().width())
+        self._fit()
 
 
 def _when(value: dt.datetime) -> str:
@@ -146,13 +178,7 @@ class NotesPanel(QWidget):
         card = QFrame()
         card.setObjectName(f"note_{note.id}")
         card.setFrameShape(QFrame.Shape.StyledPanel)
-        body = QLabel()
-        body.setObjectName("noteBody")
-        body.setTextFormat(Qt.TextFormat.MarkdownText)
-        body.setText(note.body)
-        body.setWordWrap(True)
-        body.setOpenExternalLinks(False)  # offline: a link is text to read
-        body.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        body = NoteBody(note.body)
         meta = QLabel(note_times(note))
         meta.setObjectName("noteTimes")
         meta.setStyleSheet(f"color: {muted_color()};")

@@ -23,6 +23,7 @@ from ..core.attachments.records import AlreadyAttached, DuplicateAttachment
 from ..core.catalog import CatalogService
 from ..core.catalog.folders import scan
 from ..core.catalog.imports import ImportItem
+from ..core.display import safe_display_name
 from ..core.records import NewDocument
 from .tasks import Cancelled, Progress, TaskRunner
 
@@ -48,6 +49,7 @@ class FileReport:
     duplicates: list[DuplicateAttachment] = field(default_factory=list)
     already: list[str] = field(default_factory=list)  # on this document already
     failed: list[tuple[str, str]] = field(default_factory=list)  # name, why
+    links: list[tuple[str, str]] = field(default_factory=list)  # a link's name, the target attached (#17.13)
     cancelled: bool = False
 
     def summary(self) -> str:
@@ -64,7 +66,10 @@ class FileReport:
             parts.append(f"{len(self.failed)} failed")
         if self.cancelled:
             parts.append("cancelled")
-        return ", ".join(parts) or "nothing to do"
+        said = ", ".join(parts) or "nothing to do"
+        for name, target in self.links:  # a link attaches its target: say which
+            said += f"; {safe_display_name(name)} is a link: attached its target {safe_display_name(target)}"
+        return said
 
 
 @dataclass
@@ -320,6 +325,8 @@ class Operations(QObject):
                 try:
                     s.attachments.attach_files(doc_id, [path], allow_duplicate=allow_duplicate)
                     report.added.append(path.name)
+                    if path.is_symlink():
+                        report.links.append((path.name, str(path.resolve())))
                 except DuplicateAttachment as exc:
                     report.duplicates.append(exc)
                 except AlreadyAttached:

@@ -6,10 +6,10 @@ copied to a scratch folder to be read, and at the end renamed aside
 new database is built beside it (``catalog.sqlite3.recovering``, migrated to
 the current schema) from the best source there is:
 
-1. ``backup``: the latest automatic backup that verifies. What the search
-   index shows as newer (documents added or changed after the backup) is
-   reported as lost, and the stored files the backup holds come back to the
-   store if they were gone.
+1. ``backup``: the latest automatic backup that verifies. Documents the
+   search index shows as added after the backup are taken from the index
+   (as in 3.), changes made after it are reported as lost, and the stored
+   files the backup holds come back to the store if they were gone.
 2. ``sqlite``: what SQLite can still read of the damaged file: the
    ``sqlite3`` command line's ``.recover`` when the binary exists, else the
    same in Python (every table read row by row, stepping over pages that
@@ -47,12 +47,13 @@ from whoosh import index as whoosh_index
 from ..attachments.extraction import TextStatus
 from ..attachments.store import AttachmentStore, fsync_dir
 from ..catalog import CatalogService
-from ..damage import database_is_blank
+from ..damage import BEHIND_INDEX, behind_index_reason, database_is_blank
 from ..database import make_engine, sqlite_url, upgrade_to_head
+from ..index_follower import POSITION_FILE
 from ..models import Attachment, Change, Document, Tag
 from ..paths import CatalogPaths, resolve_data_dir
 from ..privacy import make_private
-from ..search.index import INDEX_NAME, VERSION_FILE, SearchIndex, stored_document_count
+from ..search.index import INDEX_NAME, RECOVERED_VERSION, VERSION_FILE, SearchIndex, stored_document_count
 from ..search.schema import SCHEMA_VERSION
 from .archive import DATABASE_MEMBER, OBJECTS_PREFIX, BackupError, Progress, verify_backup
 from .automatic import backup_settings, list_backups
@@ -113,10 +114,17 @@ def diagnose(paths: CatalogPaths) -> str | None:
                     return "the database is damaged: " + "; ".join(" ".join(r.split()) for r in result[:3])
                 documents = connection.execute("SELECT count(*) FROM documents").fetchone()[0]
                 deleted = connection.execute("SELECT count(*) FROM changes WHERE action = 'deleted'").fetchone()[0]
+                last_logged = connection.execute(
+                    "SELECT coalesce((SELECT max(seq) FROM changes), "
+                    "(SELECT pruned_through FROM change_log_state WHERE id = 1), 0)"
+                ).fetchone()[0]
         except sqlite3.DatabaseError as exc:
             return f"the database is damaged: {exc}"
     if not documents and not deleted and (in_index or in_index is None):
         return "the database holds no documents, but the search index holds some"
+    behind = behind_index_reason(last_logged, paths.index)
+    if behind is not None:
+        return f"the database {behind}"
     return None
 
 
@@ -160,7 +168,10 @@ def recover_catalog(
         report: RecoveryReport | None = None
         template = scratch / "fresh.sqlite3"
         _fresh_database(template)  # migrated once, copied for each source tried
-        for name in [source] if source else list(SOURCES):
+        # A whole database that lost its latest writes: what SQLite reads is
+        # all but those, which the index fills; an older backup would lose more.
+        order = ["sqlite", "backup", "index"] if reason and BEHIND_INDEX in reason else list(SOURCES)
+        for name in [source] if source else order:
             _remove_database(staging)
             shutil.copyfile(template, staging)
             builder = _Builder(paths, store, staging, scratch, indexed, progress)
@@ -232,7 +243,8 @@ def _reindex(paths: CatalogPaths, progress: Progress | None) -> None:
     from ..startup import open_catalog  # startup imports what this package needs, not the reverse
 
     if (paths.index / VERSION_FILE).exists():
-        (paths.index / VERSION_FILE).write_text("recovered")  # an index of the lost database: rebuild
+        (paths.index / VERSION_FILE).write_text(RECOVERED_VERSION)  # an index of the lost database: rebuild
+        (paths.index / POSITION_FILE).unlink(missing_ok=True)  # its place in the lost database's log
     catalog = open_catalog(paths.root, seed=False, progress=progress)
     catalog.close()
 
@@ -288,12 +300,27 @@ class _Builder:
                             staged.commit()
                         returned += 1
         dropped = _transfer(copy, self.staging, careful=False)
+        # Documents added after the backup: the index's copy of them is about
+        # to be rebuilt away, so they are taken from it now, not reported lost.
+        filled = self._fill_from_index()
         report = self._report("backup", dropped)
         taken = verified.manifest.get("created_at", "")
+        since = f"the backup of {taken[:16].replace('T', ' ')}"
         report.notes[:0] = [f"restored from {backup.path} (taken {taken})", *skipped]
         if returned:
             report.notes.append(f"{returned} stored file(s) missing from the store came back from the backup")
-        self._compare_with_index(report, since=f"the backup of {taken[:16].replace('T', ' ')}")
+        if filled:
+            ids, added = filled
+            report.notes.append(
+                f"{len(ids)} document(s) added after {since} were rebuilt from the search index: "
+                f"{self.indexed.describe(ids) if self.indexed else ''}"
+            )
+            report.lost.append(
+                f"of those {len(ids)}, the subtitles, organizations, places, sessions and sources "
+                "(the search index does not keep them)"
+            )
+            added.report_into(report)
+        self._compare_with_index(report, since=since)
         return report
 
     # (b) what SQLite can still read
@@ -328,7 +355,8 @@ class _Builder:
         return report
 
     def _fill_from_index(self) -> tuple[list[int], _FromIndex] | None:
-        """Documents the index holds and SQLite could not read: taken from the index."""
+        """Documents the index holds and the new database lacks (SQLite could
+        not read them, or they came after the backup): taken from the index."""
         if self.indexed is None or not self.indexed.documents:
             return None
         with closing(sqlite3.connect(self.staging)) as connection:
@@ -604,7 +632,7 @@ def _transfer(source: Path, target: Path, *, careful: bool) -> dict[str, int]:
                     row[0] for row in src.execute("SELECT name FROM sqlite_master WHERE type='table'").fetchall()
                 }
             except sqlite3.DatabaseError as exc:
-                log.warning("the damaged database's schema cannot be read: %s", exc)
+                log.info("the damaged database's schema cannot be read: %s", exc)  # the report says what was read
                 return {}
             for table in wanted:
                 if table not in present:

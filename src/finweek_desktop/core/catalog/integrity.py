@@ -90,9 +90,9 @@ class Integrity:
                     stale.append(document.id)
             orphans = sorted(set(in_index) - seen)
             report = CheckReport(tuple(missing), tuple(stale), tuple(orphans))
-        read_only = self._index.read_only_problem()
-        if read_only is not None:  # what is written now waits in the change log
-            report = replace(report, problems=(*report.problems, read_only))
+        unwritable = self._index.write_problem()  # a read-only folder, a full disk
+        if unwritable is not None:  # what is written now waits in the change log
+            report = replace(report, problems=(*report.problems, unwritable))
         elif report.missing_from_index or report.stale_in_index or report.orphans_in_index:
             waiting = self._writer.follower.pending() if self._writer.follower is not None else 0
             if waiting:  # e.g. another process holds the index's writer: not a fault a repair must fix

@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from ..dates import PartialDate
 from ..index_follower import DocumentSource
@@ -176,6 +177,9 @@ class Meaning:
         without ``refine``, the first passes only (searchable, not complete)."""
         try:
             return self.follower.catch_up(progress, refine=refine, refining=progress)
+        except OperationalError as exc:  # a full disk, a read-only database: one line, not a traceback
+            log.warning("the embeddings could not catch up: %s", " ".join(str(exc.orig or exc).split()))
+            return False
         except Exception:  # the catalog is saved; the embeddings catch up later
             log.warning("the embeddings could not catch up", exc_info=True)
             return False
@@ -204,15 +208,24 @@ class Meaning:
             self.refining = None if total is not None and done >= total else (done, total)
 
         def loop() -> None:
+            told: str | None = None  # the last database failure logged
             while not self._stop.is_set():
                 while (wait := self._last_write + quiet - time.monotonic()) > 0 and not self._stop.is_set():
                     self._stop.wait(wait)  # a bulk import is writing: let it
                 self._pause.clear()
                 try:
                     done = self.follower.catch_up(report, stop=self._pause, refining=refining)
+                except OperationalError as exc:  # a full disk, a read-only database: said once, not every turn
+                    said = " ".join(str(exc.orig or exc).split())
+                    if said != told:
+                        log.warning("the embeddings could not catch up; trying again later: %s", said)
+                    told = said
+                    done = True
                 except Exception:
                     log.warning("the embeddings could not catch up; trying again later", exc_info=True)
                     done = True
+                else:
+                    told = None
                 if not done and self._pause.is_set():
                     continue  # a write came: on once they pause (the progress stays shown)
                 self.progress = None

@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import ParamSpec, TypeVar
 
 from sqlalchemy import Engine, event, select
@@ -27,8 +28,8 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from .. import changelog
 from ..changes import ChangeAction, ChangeSet, changes_of
-from ..database import server_failure
-from ..errors import CatalogUnavailable
+from ..database import full_disk_message, out_of_space_message, server_failure
+from ..errors import CatalogFull, CatalogUnavailable
 from ..index_follower import GAP_GRACE_SECONDS, IndexFollower, Position
 from ..models import Change, Document
 from . import tracking
@@ -113,6 +114,10 @@ class CatalogWriter:
         # Called when places' or organizations' names changed (the synonyms).
         self.on_names_changed: Callable[[], None] | None = None
         self.follower: IndexFollower | None = None  # set once the parts that feed it exist
+        # Why the database is open for reading only (a full disk: startup.py), for the user,
+        # and the folder on that disk.
+        self.full_disk: str | None = None
+        self.full_disk_folder: Path | None = None
         self._own_seqs: set[int] = set()  # announced at write time already
         # How far this process announced the log; None until the server answers
         # (a team catalog opened while its server cannot be reached).
@@ -155,6 +160,9 @@ class CatalogWriter:
                 session.flush()
                 write.seqs = tuple(row.seq for row in logged)
         except DBAPIError as exc:  # a team catalog: the server away, or a role that may only read
+            full = self._full_disk(exc)
+            if full is not None:
+                raise CatalogFull(f"nothing was written: {full}") from exc
             failure = server_failure(exc)
             if isinstance(failure, CatalogUnavailable):
                 raise CatalogUnavailable(f"{failure}; nothing was saved") from exc
@@ -167,6 +175,25 @@ class CatalogWriter:
         if follow:
             write.changes = self._follow(write.changes)
         self._announce(write.changes)
+
+    def _full_disk(self, exc: DBAPIError) -> str | None:
+        """What to tell the user when a write failed for a full disk: opened
+        for reading only because of one, or SQLite's "database or disk is full"."""
+        folder = self.full_disk_folder
+        if self.full_disk is not None and folder is not None:
+            now = full_disk_message(folder)  # how much is free now
+            if now is None:  # freed since: this open cannot write, the next one can
+                return (
+                    f"the catalog was opened for reading only while the disk holding {folder} was full; "
+                    "there is room again now: reopen the catalog (restart the app) to write"
+                )
+            return now
+        if self.full_disk is not None:
+            return self.full_disk
+        if self.engine.dialect.name == "sqlite" and "disk is full" in str(exc.orig):
+            database = self.engine.url.database
+            return out_of_space_message(Path(database).parent) if database else str(exc.orig)
+        return None
 
     def _log(self, session: DbSession, touched: set[int]) -> tuple[ChangeSet, list[Change]]:
         seen = tracking.forget(session)

@@ -52,6 +52,8 @@ from .synonyms import Synonyms
 log = logging.getLogger(__name__)
 
 VERSION_FILE = "finweek-index-version"
+# Written in VERSION_FILE by `finweek recover`: the index of a database it replaced, rebuilt at the next open.
+RECOVERED_VERSION = "recovered"
 INDEX_NAME = "catalog"
 SORTS = ("relevance", "date", "date-asc", "title")
 _OPEN_ATTEMPTS = 3
@@ -87,8 +89,20 @@ class IndexReadOnly(IndexBusy):
     the folder and what to do, for the user."""
 
 
+class IndexFull(IndexBusy):
+    """The disk holding the index filled while a write was committed: the
+    write is saved in the database and waits in the change log; nothing of
+    it stays in the index (no half-written segment). The message says where
+    and how much to free, for the user."""
+
+
 # What the system answers when a folder cannot be written to.
 _NOT_WRITABLE = (errno.EACCES, errno.EPERM, errno.EROFS)
+# ... and when its disk (or the user's quota) is full.
+_DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
+# What to free on a full disk for the index: room for a few commits and their merges,
+# more when the write that failed was bigger.
+_NEEDED_FREE_BYTES = 8 * 1024 * 1024
 
 
 def read_only_problem(directory: Path) -> str | None:
@@ -102,6 +116,29 @@ def read_only_problem(directory: Path) -> str | None:
         f"the search index folder {directory} is read-only: make it writable again "
         f"(chmod -R u+w '{directory}', or remount it read-write), and what was saved meanwhile becomes searchable"
     )
+
+
+def full_disk_problem(directory: Path, needed: int) -> str | None:
+    """Why what was saved is not searchable yet when the disk holding the
+    index in ``directory`` has less than ``needed`` bytes free, for the user;
+    None once it has them."""
+    try:
+        free = shutil.disk_usage(directory).free
+    except OSError:
+        return None
+    if free >= needed:
+        return None
+    return (
+        f"the disk holding the search index {directory} is full ({free // 1024:,} KB free): what was saved is "
+        f"kept and becomes searchable by itself once there is room; free at least {-(-needed // 2**20)} MB there"
+    )
+
+
+def _folder_size(directory: Path) -> int:
+    try:
+        return sum(p.stat().st_size for p in directory.iterdir() if p.is_file())
+    except OSError:
+        return 0
 
 
 @dataclass(frozen=True)
@@ -165,6 +202,7 @@ class SearchIndex:
         self._ix: whoosh_index.Index | None = None
         self._searcher = None
         self.recreated_because: str | None = None  # why the last open() made it anew
+        self._full_needed: int | None = None  # the last commit failed on a full disk: bytes to free
         self._damaged = False  # found damaged since opened: rebuilt at the next open
         self._facets = FacetSets()
         self._lengths = FieldLengths()
@@ -215,10 +253,19 @@ class SearchIndex:
             problem = self.read_only_problem()
             if problem is not None and reason is not None:  # it cannot be recreated: read it as it is, if it can
                 return self._open_read_only(reason, problem)
-            level = logging.INFO if reason == "missing" else logging.WARNING
+            expected = reason == "missing" or (reason or "").startswith(f"of version {RECOVERED_VERSION},")
+            level = logging.INFO if expected else logging.WARNING
             log.log(level, "search index at %s is %s; recreating it", self.directory, reason)
             self.recreated_because = reason
-            self._create_empty(self.directory)
+            try:
+                self._create_empty(self.directory)
+            except OSError as exc:
+                if exc.errno not in _DISK_FULL:
+                    raise
+                self._ix = None
+                self._full_needed = _NEEDED_FREE_BYTES
+                problem = full_disk_problem(self.directory, self._full_needed) or "its disk is full"
+                raise IndexFull(f"the search index must be rebuilt (it is {reason}), but {problem}") from exc
             return True
 
     def _open_read_only(self, reason: str, problem: str) -> bool:
@@ -306,7 +353,11 @@ class SearchIndex:
         """Record the files of the committed table of contents only: another
         writer's files in progress are in none yet."""
         with self._dir_lock:
-            checksums.record(self.directory, self._live_files())
+            try:
+                checksums.record(self.directory, self._live_files())
+            except OSError as exc:  # a full disk: the commit stands; the next one records its files
+                (self.directory / (checksums.CHECKSUMS_FILE + ".tmp")).unlink(missing_ok=True)
+                log.warning("could not record the search index's checksums: %s", exc)
 
     def verify(self) -> list[str]:
         """The index files whose contents differ from what was written
@@ -393,11 +444,11 @@ class SearchIndex:
                     writer.update_document(**document.fields())
                 for doc_id in deleted:
                     writer.delete_by_term("id", str(doc_id))
-            except BaseException:
-                writer.cancel()
+                writer.commit()
+            except BaseException as exc:
+                self._give_up(writer, exc)
                 raise
-            writer.commit()
-            self._record_checksums()
+            self._committed()
 
     def delete(self, ids: Iterable[int]) -> None:
         self.apply((), ids)
@@ -405,6 +456,35 @@ class SearchIndex:
     def read_only_problem(self) -> str | None:
         """Why writes cannot reach this index (a read-only folder), else None."""
         return read_only_problem(self.directory)
+
+    def write_problem(self) -> str | None:
+        """Why what was saved cannot reach this index now, for the user: its
+        folder is read-only, or its disk was full at the last commit and
+        still is; else None."""
+        problem = self.read_only_problem()
+        if problem is None and self._full_needed is not None:
+            problem = full_disk_problem(self.directory, self._full_needed)
+        return problem
+
+    def _give_up(self, writer, exc: BaseException, *, committing: bool = True) -> None:
+        """A writer that failed, at its commit or before: nothing it wrote
+        stays (a half-written segment would take the room freed later) and
+        its lock is released, so the same changes are applied whole later.
+        Raises IndexFull when its commit found the disk full (before the
+        commit, a full disk is the documents' source's: a bulk import
+        copying files into the store)."""
+        freed = whoosh_internals.abandon(writer)
+        if committing and isinstance(exc, OSError) and exc.errno in _DISK_FULL:
+            self._full_needed = max(_NEEDED_FREE_BYTES, 2 * freed)
+            log.info("an index commit failed on a full disk; its %d bytes were removed", freed)
+            raise IndexFull(
+                full_disk_problem(self.directory, self._full_needed)
+                or f"the disk holding the search index {self.directory} was full; what was saved is kept"
+            ) from exc
+
+    def _committed(self) -> None:
+        self._full_needed = None
+        self._record_checksums()
 
     def _not_writable(self, exc: OSError) -> OSError | IndexReadOnly:
         if exc.errno not in _NOT_WRITABLE:
@@ -444,12 +524,16 @@ class SearchIndex:
                     count += 1
                     if progress and count % 200 == 0:
                         progress(count, total)
-            except BaseException:
-                writer.cancel()
+                writer.commit()
+            except BaseException as exc:
+                whoosh_internals.abandon(writer)
                 self.close()
                 shutil.rmtree(staging, ignore_errors=True)
+                if isinstance(exc, OSError) and exc.errno in _DISK_FULL:
+                    self._full_needed = max(_NEEDED_FREE_BYTES, 2 * _folder_size(self.directory))
+                    problem = full_disk_problem(self.directory, self._full_needed) or "its disk was full"
+                    raise IndexFull(f"the search index could not be rebuilt: {problem}") from exc
                 raise
-            writer.commit()
             self.close()
             old = self.directory.with_name(self.directory.name + ".old")
             if self.directory.exists():
@@ -847,12 +931,19 @@ class SearchIndex:
             for document in documents:
                 writer.add_document(**document.fields())
                 count += 1
-        except BaseException:
-            writer.cancel()
+        except BaseException as exc:
+            self._give_up(writer, exc, committing=False)
             raise
+        if not count:  # nothing came (every file failed, e.g. on a full disk): nothing to commit
+            self._give_up(writer, RuntimeError("nothing to add"), committing=False)
+            return 0
         with self._lock:
-            writer.commit()
-            self._record_checksums()
+            try:
+                writer.commit()
+            except BaseException as exc:
+                self._give_up(writer, exc)
+                raise
+            self._committed()
         return count
 
 

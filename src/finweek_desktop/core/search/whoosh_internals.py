@@ -39,6 +39,10 @@ Private names used (all in that release):
 - ``MultiTerm._btexts(reader)``: the words a prefix, wildcard or other
   expanding query stands for. Whoosh's matcher, ``simplify`` and
   ``expanded_terms`` all call it; ``ChosenPrefix`` overrides it.
+- ``SegmentWriter._finish()`` (removes the writer's temporary folder and
+  releases its lock) and ``TOC._segment_pattern(indexname)`` (the names of
+  segment files), for ``abandon``: a commit that failed midway (a full disk)
+  leaves its segment half-written and its lock held.
 
 File formats read (the ``W3Codec`` of that release):
 
@@ -63,7 +67,9 @@ Public names used here only because this module owns the readers:
 
 from __future__ import annotations
 
+import logging
 import pickle
+import re
 import struct
 import traceback
 import zlib
@@ -77,6 +83,8 @@ from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
 from whoosh.index import TOC
 from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
+
+log = logging.getLogger(__name__)
 
 DISTRIBUTION = "whoosh-reloaded"
 CHECKED_RELEASE = "2.7.5"
@@ -226,6 +234,61 @@ def segment_ids(ix) -> list[str]:
     # TOC.read is public, but unpickles the schema too
     segments = ix._segments() if release_problem() is None else TOC.read(ix.storage, ix.indexname).segments
     return [s.segment_id() for s in segments]
+
+
+def abandon(writer) -> int:
+    """After ``writer.commit()`` failed midway (a full disk): close the
+    writer's files, delete every segment file the committed table of
+    contents does not name (its half-written segment) and any table of
+    contents it half wrote, then release its lock. Returns the bytes the
+    deleted files held.
+
+    Files are deleted only while the writer still holds the index's write
+    lock: no other writer can have files in progress then (Whoosh itself
+    deletes unnamed segment files at every commit, under the lock). A commit
+    whose table of contents reached its place took effect: its segment is
+    named there and stays."""
+    for task in getattr(writer, "tasks", ()):  # a multiprocess writer's sub-writers, as its cancel() does
+        try:
+            task.cancel()
+        except Exception:
+            log.debug("cancelling an abandoned writer's task failed", exc_info=True)
+    for part in (getattr(writer, "perdocwriter", None), getattr(writer, "fieldwriter", None)):
+        if part is not None and not getattr(part, "is_closed", True):
+            try:  # closing flushes, which a full disk refuses; the file is closed all the same
+                part.close()
+            except Exception:
+                log.debug("closing an abandoned writer's file failed", exc_info=True)
+    try:
+        writer.pool.cleanup()
+    except Exception:
+        log.debug("cleaning an abandoned writer's pool failed", exc_info=True)
+    freed = 0
+    if not writer.is_closed and writer.writelock is not None:
+        storage, name = writer.storage, writer.indexname
+        try:
+            live = {s.segment_id() for s in TOC.read(storage, name).segments}
+        except Exception:  # no readable table of contents: leave the files to the next open
+            live = None
+        if live is not None:
+            segment_file = TOC._segment_pattern(name)
+            toc_temp = re.compile(rf"^_{re.escape(name)}_[0-9]+\.toc\..+$")
+            for filename in list(storage.list()):
+                found = segment_file.match(filename)
+                if (found and found.group(1) not in live) or toc_temp.match(filename):
+                    try:
+                        size = storage.file_length(filename)
+                        storage.delete_file(filename)
+                    except OSError:
+                        continue
+                    freed += size
+    try:
+        writer._finish()
+    except Exception:
+        log.debug("finishing an abandoned writer failed", exc_info=True)
+        if writer.writelock is not None:
+            writer.writelock.release()
+    return freed
 
 
 # -- expanding queries ----------------------------------------------------------
