@@ -345,3 +345,13 @@ def test_the_encoder_tuning_is_applied_to_the_pinned_release_only():
     assert encoder.package_version() == encoder.TUNED_RELEASE  # what is installed is what was pinned
     encoder.shared_encoder().encode(["a sentence"])  # loaded
     assert backend._TOKEN_BUDGET == encoder.TOKEN_BUDGET
+
+
+def test_blas_keeps_one_thread_once_the_model_is_loaded():
+    """After the model loads, BLAS runs one thread in the whole process: a
+    second thread spun a core after each small product of a search."""
+    from threadpoolctl import threadpool_info
+
+    shared_encoder().load()
+    blas = [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
+    assert blas and set(blas) == {1}
