@@ -310,16 +310,7 @@ class _Builder:
         if returned:
             report.notes.append(f"{returned} stored file(s) missing from the store came back from the backup")
         if filled:
-            ids, added = filled
-            report.notes.append(
-                f"{len(ids)} document(s) added after {since} were rebuilt from the search index: "
-                f"{self.indexed.describe(ids) if self.indexed else ''}"
-            )
-            report.lost.append(
-                f"of those {len(ids)}, the subtitles, organizations, places, sessions and sources "
-                "(the search index does not keep them)"
-            )
-            added.report_into(report)
+            self._report_filled(report, filled, f"added after {since}")
         self._compare_with_index(report, since=since)
         return report
 
@@ -341,18 +332,22 @@ class _Builder:
         report = self._report("sqlite", dropped)
         report.notes.insert(0, f"read with {how}")
         if filled:
-            ids, added = filled
-            report.notes.append(
-                f"{len(ids)} document(s) unreadable in the damaged database were rebuilt from the search index: "
-                f"{self.indexed.describe(ids) if self.indexed else ''}"
-            )
-            report.lost.append(
-                f"of those {len(ids)}, the subtitles, organizations, places, sessions and sources "
-                "(the search index does not keep them)"
-            )
-            added.report_into(report)
+            self._report_filled(report, filled, "unreadable in the damaged database")
         self._compare_with_index(report, since=None)
         return report
+
+    def _report_filled(self, report: RecoveryReport, filled: tuple[list[int], _FromIndex], which: str) -> None:
+        """Say which documents came back from the search index, and what of them could not."""
+        ids, added = filled
+        report.notes.append(
+            f"{len(ids)} document(s) {which} were rebuilt from the search index: "
+            f"{self.indexed.describe(ids) if self.indexed else ''}"
+        )
+        report.lost.append(
+            f"of those {len(ids)}, the subtitles, organizations, places, sessions and sources "
+            "(the search index does not keep them)"
+        )
+        added.report_into(report)
 
     def _fill_from_index(self) -> tuple[list[int], _FromIndex] | None:
         """Documents the index holds and the new database lacks (SQLite could

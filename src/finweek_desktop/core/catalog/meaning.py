@@ -270,37 +270,18 @@ class Meaning:
                 text, limit=max(CANDIDATES, limit or 0), kinds=kinds, tags=tags, snippets=limit or None
             )
         near = self.nearest(free, limit=MEANING_POOL)
+        page = {"text": text, "filter_text": fields, "limit": limit, "sort": sort, "kinds": kinds, "tags": tags}
         if mode == "meaning":
             ranked = [(n.document_id, n.score, "") for n in near]
-            results = self.index.page(
-                ranked,
-                text=text,
-                filter_text=fields,
-                limit=limit,
-                sort=sort,
-                kinds=kinds,
-                tags=tags,
-                described=self._described([n.document_id for n in near], fields),
-            )
+            described = self._described([n.document_id for n in near], fields)
+            results = self.index.page(ranked, described=described, **page)
             return self._with_passages(results, {n.document_id: n for n in near}), frozenset()
         worded = {h.id for h in words.hits}
         described = self._described([n.document_id for n in near if n.document_id not in worded], fields)
         fused = fuse(text, words.hits, near)
-        order = list(fused)
         snippets = {h.id: h.snippet for h in words.hits}
-        ranked = [(i, fused[i], snippets.get(i, "")) for i in order]
-        results = self.index.page(
-            ranked,
-            text=text,
-            filter_text=fields,
-            limit=limit,
-            sort=sort,
-            kinds=kinds,
-            tags=tags,
-            notice=words.notice,
-            base=words,
-            described=described,
-        )
+        ranked = [(i, score, snippets.get(i, "")) for i, score in fused.items()]
+        results = self.index.page(ranked, notice=words.notice, base=words, described=described, **page)
         found = self._with_passages(results, {n.document_id: n for n in near if n.document_id not in snippets})
         return found, frozenset(snippets)
 
