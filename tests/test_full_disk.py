@@ -23,7 +23,7 @@ def small_disk(tmp_path):
 
 def _fill(disk):
     filler = disk / "filler"
-    with open(filler, "wb") as handle:
+    with open(filler, "wb", buffering=0) as handle:  # unbuffered: closing it has nothing left to write
         try:
             while True:
                 handle.write(b"\0" * 65536)
@@ -63,6 +63,46 @@ def test_reads_work_on_a_full_disk_and_writes_resume_once_space_is_freed(small_d
     assert code == 0, err
     assert "Written once freed" in finweek("search", "once freed")[1]
     assert finweek("check")[0] == 0
+
+
+def test_a_full_disk_with_commits_still_in_the_wal_is_no_damaged_catalog(small_disk, capsys):
+    """Read-only on a full disk is immutable=1, which sees nothing of the
+    -wal file: a catalog whose last commits are still there (a process
+    killed before its checkpoint) must open for reading, not be called
+    damaged for a change log that seems to end before its index's."""
+    import sys
+    from pathlib import Path
+
+    from finweek_desktop.cli import main
+    from finweek_desktop.core.index_follower import POSITION_FILE, Position
+
+    data = small_disk / "data"
+    assert main(["--data-dir", str(data), "list"]) == 0
+    # A process that commits a change and dies before any checkpoint: the commit is in the -wal alone.
+    killed = (
+        "import os, sqlite3, sys\n"
+        "db = sqlite3.connect(sys.argv[1])\n"
+        "db.execute('PRAGMA wal_autocheckpoint=0')\n"
+        "db.execute(\"UPDATE documents SET title = 'Retitled, in the WAL' WHERE id = 1\")\n"
+        "cursor = db.execute(\"INSERT INTO changes (document_id, action, at) VALUES (1, 'changed', '2026-12-02')\")\n"
+        "db.commit()\n"
+        "print(cursor.lastrowid, flush=True)\n"
+        "os._exit(0)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", killed, str(data / "catalog.sqlite3")], capture_output=True, text=True)
+    seq = int(done.stdout)
+    (data / "index" / POSITION_FILE).write_text(json.dumps(Position(seq).to_json()))  # as its index applied it
+    Path(f"{data / 'catalog.sqlite3'}-shm").unlink(missing_ok=True)  # rebuilt at open: room is needed for it
+    assert Path(f"{data / 'catalog.sqlite3'}-wal").stat().st_size > 0
+    capsys.readouterr()
+    filler = _fill(small_disk)
+    try:
+        code = main(["--data-dir", str(data), "list"])
+        out, err = capsys.readouterr()
+        assert code == 0 and "damaged" not in err, err
+        assert "2020 Digital Currency Blue Paper" in out
+    finally:
+        filler.unlink()
 
 
 @pytest.fixture

@@ -99,12 +99,14 @@ def applied_through(index_dir: Path) -> int | None:
 BEHIND_INDEX = "is older than its search index"
 
 
-def behind_index_reason(last_logged: int, index_dir: Path) -> str | None:
+def behind_index_reason(applied: int | None, last_logged: int) -> str | None:
     """Why a database whose change log ends at ``last_logged`` lost writes
-    its index applied (a lost WAL, an older copy put in its place); None
-    when it did not. New writes would take the lost changes' numbers and
-    the index, taking them for applied, would never follow them."""
-    applied = applied_through(index_dir)
+    its index applied up to ``applied`` (a lost WAL, an older copy put in its
+    place); None when it did not. New writes would take the lost changes'
+    numbers and the index, taking them for applied, would never follow them.
+    Read ``applied`` (``applied_through``) BEFORE the database: a write by
+    another process in between then makes the database look newer, never
+    older."""
     if applied is None or applied <= last_logged:
         return None
     return (
@@ -113,9 +115,9 @@ def behind_index_reason(last_logged: int, index_dir: Path) -> str | None:
     )
 
 
-def refuse_database_behind_index(database: Path, last_logged: int, index_dir: Path) -> None:
+def refuse_database_behind_index(database: Path, applied: int | None, last_logged: int) -> None:
     """After opening an existing database: stop if it lost writes its index applied."""
-    reason = behind_index_reason(last_logged, index_dir)
+    reason = behind_index_reason(applied, last_logged)
     if reason is not None:
         raise CatalogDamaged(f"the catalog database {database} {reason}. {_WHAT_TO_DO}")
 

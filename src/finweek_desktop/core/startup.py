@@ -20,6 +20,7 @@ from .attachments.store import AttachmentStore
 from .catalog import CatalogService
 from .changes import ChangeAction
 from .damage import (
+    applied_through,
     damaged_message,
     database_is_blank,
     looks_damaged,
@@ -147,7 +148,9 @@ def open_catalog(
     if database_url is None and not created:
         try:
             refuse_emptied_database(paths.database, _count_documents(engine), paths.index, _deletions_logged(engine))
-            refuse_database_behind_index(paths.database, _last_logged(engine), paths.index)
+            if read_only is None:  # read-only (a full disk) is immutable=1: it sees nothing of the -wal file
+                applied = applied_through(paths.index)  # first: see behind_index_reason
+                refuse_database_behind_index(paths.database, applied, _last_logged(engine))
         except CatalogDamaged:
             engine.dispose()
             raise

@@ -47,7 +47,7 @@ from whoosh import index as whoosh_index
 from ..attachments.extraction import TextStatus
 from ..attachments.store import AttachmentStore, fsync_dir
 from ..catalog import CatalogService
-from ..damage import BEHIND_INDEX, behind_index_reason, database_is_blank
+from ..damage import BEHIND_INDEX, applied_through, behind_index_reason, database_is_blank
 from ..database import make_engine, sqlite_url, upgrade_to_head
 from ..index_follower import POSITION_FILE
 from ..models import Attachment, Change, Document, Tag
@@ -105,6 +105,7 @@ def diagnose(paths: CatalogPaths) -> str | None:
             state = "missing" if not paths.database.exists() else "empty"
             return f"the database is {state}, but the search index or the attachment store holds content"
         return None
+    applied = applied_through(paths.index)  # before the database: see behind_index_reason
     with tempfile.TemporaryDirectory(prefix=".check-", dir=paths.root) as scratch:
         copy = _copy_database(paths.database, Path(scratch))
         try:
@@ -122,7 +123,7 @@ def diagnose(paths: CatalogPaths) -> str | None:
             return f"the database is damaged: {exc}"
     if not documents and not deleted and (in_index or in_index is None):
         return "the database holds no documents, but the search index holds some"
-    behind = behind_index_reason(last_logged, paths.index)
+    behind = behind_index_reason(applied, last_logged)
     if behind is not None:
         return f"the database {behind}"
     return None
