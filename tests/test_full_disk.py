@@ -196,6 +196,31 @@ def test_in_a_running_process_a_commit_on_a_full_disk_releases_the_index(full_in
         catalog.close()
 
 
+def test_an_import_whose_index_commit_finds_the_disk_full_is_saved_and_undoable(full_index_disk):
+    """A bulk import's database batches commit, then its one index commit
+    finds the disk full: the import is reported saved (not yet searchable),
+    is one undo step, and becomes searchable once there is room."""
+    from finweek_desktop.core.records import NewDocument
+    from finweek_desktop.core.startup import open_catalog
+
+    index = full_index_disk
+    catalog = open_catalog(index.parent)
+    try:
+        service = catalog.service
+        filler = _fill(index)
+        titles = [f"Imported onto a full index disk {n}" for n in range(3)]
+        report = service.imports.import_documents([NewDocument(kind="report", title=t) for t in titles])
+        assert len(report.ids) == 3 and not report.changes.searchable
+        assert service.history.next_undo().description == "Import 3 documents"
+        assert _names_outside_the_table_of_contents(index) == []
+
+        filler.unlink()
+        assert service.writer.catch_up()
+        assert service.search("full index disk").total == 3
+    finally:
+        catalog.close()
+
+
 def test_attaching_and_importing_on_a_full_disk_say_where_and_write_nothing(small_disk, tmp_path, capsys):
     from finweek_desktop.cli import main
 

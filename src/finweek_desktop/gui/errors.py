@@ -22,7 +22,7 @@ from ..core.catalog import ChangedMeanwhile, NotFound
 from ..core.catalog.snapshots import RestoreError
 from ..core.database import server_failure
 from ..core.errors import CatalogFull, CatalogUnavailable, ReadOnlyCatalog
-from ..core.search.index import IndexDamaged
+from ..core.search.index import IndexBusy, IndexDamaged
 from ..core.search.query import QueryError
 from ..core.startup import CatalogOpenError
 
@@ -34,6 +34,7 @@ EXPECTED = (
     NotFound,
     QueryError,
     IndexDamaged,
+    IndexBusy,  # and IndexFull, IndexReadOnly: where and what to do
     CatalogOpenError,
     RestoreError,
     PermissionError,

@@ -48,7 +48,7 @@ from ..attachments.records import DuplicateAttachment
 from ..changes import ChangeSet
 from ..models import DocumentOrganization, Organization, OrganizationAlias, Place, Tag
 from ..records import NewDocument
-from ..search.index import SearchIndex
+from ..search.index import IndexBusy, SearchIndex
 from ..search.schema import IndexedDocument
 from ..vocabulary import OrganizationRole
 from .attaching import Attachments
@@ -189,10 +189,18 @@ def import_documents(
     # Other writers' changes wait in the log meanwhile; the import records
     # its own as applied once its index commit is done, then applies theirs.
     follower = imports.writer.require_follower()
-    with follower.exclusive():
-        imports.index.add_many(indexed(), procs=procs)
-        follower.mark_applied(state.seqs)
-    imports.writer.catch_up(wait=True)
+    try:
+        with follower.exclusive():
+            imports.index.add_many(indexed(), procs=procs)
+            follower.mark_applied(state.seqs)
+    except IndexBusy as exc:  # its commit failed (a full disk, a read-only folder)
+        if not ids:
+            raise  # nothing was written
+        # The batches are saved and wait in the change log: a saved import is never reported failed.
+        log.warning("the import was saved; it will be searchable once the index can be written: %s", exc)
+        state.changes = state.changes.not_searchable_yet()
+    else:
+        imports.writer.catch_up(wait=True)
     if ids:
         what = "1 document" if len(ids) == 1 else f"{len(ids)} documents"
         try:
