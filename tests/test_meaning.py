@@ -355,3 +355,25 @@ def test_blas_keeps_one_thread_once_the_model_is_loaded():
     shared_encoder().load()
     blas = [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
     assert blas and set(blas) == {1}
+
+
+def test_a_document_embedded_again_mid_search_keeps_its_place(topics):
+    """Its passages rewritten between the second stage's read and the
+    winners' places (the background's second pass after an import): the
+    document stays in the results, shown without a passage."""
+    from sqlalchemy import delete
+
+    catalog, ids = topics
+    meaning = catalog.service.meaning
+    first = meaning.nearest("seguro automóvel transfronteiriço")
+    places = meaning.follower.passage_places
+
+    def rewritten_meanwhile(wanted):
+        with catalog.engine.begin() as connection:  # its passages go, as a re-embedding replaces them
+            connection.execute(delete(Embedding).where(Embedding.document_id == first[0].document_id))
+        return places(wanted)
+
+    meaning.follower.passage_places = rewritten_meanwhile
+    again = meaning.nearest("seguro automóvel transfronteiriço")
+    assert [n.document_id for n in again] == [n.document_id for n in first]
+    assert again[0].passage.source == "title" and again[1:] == first[1:]

@@ -330,9 +330,12 @@ class Meaning:
 
         found = nearest(index, numbered, query, limit=limit, floor=MEANING_FLOOR)
         places = self.follower.passage_places([(n.document_id, n.passage.passage_no) for n in found])
-        # A passage gone meanwhile (its document written again) drops its document from this search.
+        # A passage gone meanwhile (its document embedded again: the second
+        # pass after an import) keeps its document, shown without a passage
+        # (as a title, which is not repeated as the snippet).
         return [
-            replace(n, passage=places[key]) for n in found if (key := (n.document_id, n.passage.passage_no)) in places
+            replace(n, passage=places.get((n.document_id, n.passage.passage_no), n.passage._replace(source="title")))
+            for n in found
         ]
 
     def _with_passages(self, results: SearchResults, found: dict[int, Near]) -> SearchResults:
