@@ -323,11 +323,12 @@ def test_a_closed_catalog_starts_no_embedding_thread(data_dir):
     """A window's timer that fires after its catalog closed must start
     nothing: a thread left looping on a closed catalog crashed the
     interpreter at exit."""
+    before = set(threading.enumerate())  # a thread of another test's catalog is not this one's
     catalog = open_catalog(data_dir)
     meaning = catalog.service.meaning
     catalog.close()
     meaning.follow_in_background(interval=0.1)
-    assert not any(t.name == "finweek-embeddings" for t in threading.enumerate())
+    assert not any(t.name == "finweek-embeddings" for t in set(threading.enumerate()) - before)
 
 
 def test_the_encoder_tuning_is_applied_to_the_pinned_release_only():

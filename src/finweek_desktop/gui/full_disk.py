@@ -10,6 +10,8 @@ the window asks the disk every few seconds and opens the catalog anew.
 
 from __future__ import annotations
 
+import logging
+import shutil
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer
@@ -20,6 +22,8 @@ from ..core.startup import Catalog, open_catalog
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
+
+log = logging.getLogger(__name__)
 
 RECHECK_MS = 5000
 
@@ -67,6 +71,11 @@ class FullDiskWatch(QLabel):
         if now is not None:  # still full: say how full
             self.setToolTip(now)
             return
+        try:  # reopened once there is the room the line asks for, not at the first free megabyte
+            if shutil.disk_usage(catalog.paths.root).free < NEEDED_FREE_BYTES:
+                return
+        except OSError:
+            return
         if self._opening:
             return
         self._opening = True
@@ -76,6 +85,7 @@ class FullDiskWatch(QLabel):
     def _opened(self, catalog: Catalog | None, error: BaseException | None) -> None:
         self._opening = False
         if error is not None or catalog is None:  # tried again at the next check
+            log.info("the catalog could not be opened again yet: %s", error)
             return
         if catalog.read_only:  # the room went again meanwhile
             catalog.close()
