@@ -22,7 +22,8 @@ from finweek_desktop.gui.main_window import MainWindow
 def full_disk(tmp_path):
     mount = tmp_path / "disk"
     mount.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=80m", "tmpfs", str(mount)], capture_output=True)  # room for the 64 MB the line asks
+    # Room, once freed, for the 64 MB the line asks for.
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=80m", "tmpfs", str(mount)], capture_output=True)
     if done.returncode != 0:
         pytest.skip("cannot mount a tmpfs here (needs root)")
     open_catalog(mount / "data").close()  # made and seeded while there was room
