@@ -54,6 +54,7 @@ from .vectors import DocumentIndex, DocumentVectors, PassageRef, document_vector
 log = logging.getLogger(__name__)
 
 BATCH = 32  # documents embedded and committed together
+_MARKS = {"qmark": "?", "format": "%s", "pyformat": "%s"}  # a driver's placeholder, by its paramstyle
 _LOG_BATCH = 2000
 
 Progress = Callable[[int, int | None], None]
@@ -190,7 +191,7 @@ class EmbeddingFollower:
         with self.engine.connect() as connection:
             # The driver's SQL: at 1,600 rows (200 candidates), the ORM's
             # rows and types cost as much again as reading them.
-            mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+            mark = _MARKS[connection.dialect.paramstyle]  # SQLite's and psycopg's: no other driver is used
             for first in range(0, len(ids), 500):
                 chunk = ids[first : first + 500]
                 rows = connection.exec_driver_sql(
