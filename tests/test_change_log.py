@@ -338,6 +338,20 @@ def test_ones_own_catalog_prunes_at_open_what_is_older_than_the_log_keeps_and_ev
         assert _seqs(service) == [s for s in seqs if s > lagging]
         with catalog.engine.connect() as connection:
             assert changelog.pruned_through(connection) == lagging
+        # Opened again with nothing new to drop: no write at all, so a search
+        # never waits for the lock another process (an import) holds.
+        import sqlite3
+
+        locker = sqlite3.connect(data_dir / "catalog.sqlite3", isolation_level=None)
+        locker.execute("BEGIN IMMEDIATE")
+        try:
+            with catalog.engine.begin() as connection:
+                connection.exec_driver_sql("PRAGMA busy_timeout = 0")
+                assert changelog.prune(connection, lagging) == 0
+                connection.exec_driver_sql("PRAGMA busy_timeout = 5000")  # as the catalog set it
+        finally:
+            locker.execute("ROLLBACK")
+            locker.close()
         # No follower is behind what the log keeps: nothing is rebuilt, all is found.
         assert not [r for r in caplog.records if "rebuild" in r.getMessage() or "again" in r.getMessage()]
         assert [h.id for h in service.search("tag:ancient").hits] == [old.id]

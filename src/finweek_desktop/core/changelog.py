@@ -79,8 +79,8 @@ def prune(connection: Connection, applied_through: int, older_than_days: int = K
     how many. The caller commits."""
     cutoff = utcnow() - dt.timedelta(days=older_than_days)
     through = connection.scalar(select(func.max(Change.seq)).where(Change.at < cutoff))
-    if through is None:
-        return 0
+    if through is None or min(through, applied_through) <= pruned_through(connection):
+        return 0  # nothing new to drop: no write (a read-only command never waits for the lock)
     return prune_through(connection, min(through, applied_through))
 
 
