@@ -31,7 +31,7 @@ from ..index_follower import DocumentSource
 from ..meaning.encoder import Encoder, shared_encoder
 from ..meaning.follower import EmbeddingFollower, EmbeddingStatus
 from ..meaning.passages import passages, source_text
-from ..meaning.vectors import DocumentIndex, Near, document_vector, nearest, rescore
+from ..meaning.vectors import DocumentIndex, Near, PassageRef, document_vector, nearest, rescore
 from ..models import Attachment, Document, Note, Tag, document_tags
 from ..search.index import SearchHit, SearchIndex, SearchResults, summary_snippet
 from ..search.query import asks_exact, split_fields
@@ -333,9 +333,9 @@ class Meaning:
         # A passage gone meanwhile (its document embedded again: the second
         # pass after an import) keeps its document, shown without a passage
         # (as a title, which is not repeated as the snippet).
+        untold = {n.document_id: PassageRef(n.passage.passage_no, "title", 0, 0) for n in found}
         return [
-            replace(n, passage=places.get((n.document_id, n.passage.passage_no), n.passage._replace(source="title")))
-            for n in found
+            replace(n, passage=places.get((n.document_id, n.passage.passage_no), untold[n.document_id])) for n in found
         ]
 
     def _with_passages(self, results: SearchResults, found: dict[int, Near]) -> SearchResults:
