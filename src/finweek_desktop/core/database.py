@@ -104,6 +104,13 @@ def full_disk_message(folder: Path) -> str | None:
     )
 
 
+def database_error_message(exc: BaseException) -> str:
+    """What went wrong, in one line: the driver's own message when there is
+    one, without SQLAlchemy's statement dump and documentation link."""
+    reason = getattr(exc, "orig", None) or exc
+    return " ".join(str(reason).split()) or type(reason).__name__
+
+
 def out_of_space_message(folder: Path) -> str:
     """What to tell the user when a write found the disk holding ``folder``
     full after the catalog opened (a file being copied into the store)."""

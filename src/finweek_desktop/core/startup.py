@@ -30,6 +30,7 @@ from .damage import (
 )
 from .database import (
     current_revision,
+    database_error_message,
     full_disk_message,
     head_revision,
     make_engine,
@@ -76,13 +77,6 @@ class Catalog:
             _report_applied(self)
         self.index.close()
         self.engine.dispose()
-
-
-def database_error_message(exc: BaseException) -> str:
-    """What went wrong, in one line: the driver's own message when there is
-    one, without SQLAlchemy's statement dump and documentation link."""
-    reason = getattr(exc, "orig", None) or exc
-    return " ".join(str(reason).split()) or type(reason).__name__
 
 
 def _deletions_logged(engine: Engine) -> bool:

@@ -26,6 +26,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
+from ..database import database_error_message
 from ..dates import PartialDate
 from ..index_follower import DocumentSource
 from ..meaning.encoder import Encoder, shared_encoder
@@ -178,7 +179,7 @@ class Meaning:
         try:
             return self.follower.catch_up(progress, refine=refine, refining=progress)
         except OperationalError as exc:  # a full disk, a read-only database: one line, not a traceback
-            log.warning("the embeddings could not catch up: %s", " ".join(str(exc.orig or exc).split()))
+            log.warning("the embeddings could not catch up: %s", database_error_message(exc))
             return False
         except Exception:  # the catalog is saved; the embeddings catch up later
             log.warning("the embeddings could not catch up", exc_info=True)
@@ -216,7 +217,7 @@ class Meaning:
                 try:
                     done = self.follower.catch_up(report, stop=self._pause, refining=refining)
                 except OperationalError as exc:  # a full disk, a read-only database: said once, not every turn
-                    said = " ".join(str(exc.orig or exc).split())
+                    said = database_error_message(exc)
                     if said != told:
                         log.warning("the embeddings could not catch up; trying again later: %s", said)
                     told = said
