@@ -466,15 +466,15 @@ class SearchIndex:
             problem = full_disk_problem(self.directory, self._full_needed)
         return problem
 
-    def _give_up(self, writer, exc: BaseException, *, committing: bool = True) -> None:
-        """A writer that failed, at its commit or before: nothing it wrote
-        stays (a half-written segment would take the room freed later) and
-        its lock is released, so the same changes are applied whole later.
-        Raises IndexFull when its commit found the disk full (before the
-        commit, a full disk is the documents' source's: a bulk import
-        copying files into the store)."""
+    def _give_up(self, writer, exc: BaseException) -> None:
+        """A writer that failed writing the catalog's changes or committing
+        them: nothing it wrote stays (a half-written segment would take the
+        room freed later) and its lock is released, so the same changes are
+        applied whole later. Raises IndexFull when it found the disk full.
+        (A bulk add failing before its commit, where a full disk is its
+        documents' source's, is ``whoosh_internals.abandon``'s alone.)"""
         freed = whoosh_internals.abandon(writer)
-        if committing and isinstance(exc, OSError) and exc.errno in _DISK_FULL:
+        if isinstance(exc, OSError) and exc.errno in _DISK_FULL:
             self._full_needed = max(_NEEDED_FREE_BYTES, 2 * freed)
             log.info("an index commit failed on a full disk; its %d bytes were removed", freed)
             raise IndexFull(
@@ -931,11 +931,11 @@ class SearchIndex:
             for document in documents:
                 writer.add_document(**document.fields())
                 count += 1
-        except BaseException as exc:
-            self._give_up(writer, exc, committing=False)
+        except BaseException:
+            whoosh_internals.abandon(writer)
             raise
         if not count:  # nothing came (every file failed, e.g. on a full disk): nothing to commit
-            self._give_up(writer, RuntimeError("nothing to add"), committing=False)
+            whoosh_internals.abandon(writer)
             return 0
         with self._lock:
             try:
