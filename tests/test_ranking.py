@@ -14,7 +14,7 @@ from __future__ import annotations
 import pytest
 from whoosh import query as wq
 
-from finweek_desktop.core.search import ranking
+from finweek_desktop.core.search import ranking, whoosh_internals
 from finweek_desktop.core.search.index import SearchIndex
 from finweek_desktop.core.search.matching import leaf_readers
 from finweek_desktop.core.search.schema import IndexedDocument
@@ -202,10 +202,32 @@ def test_a_phrase_past_its_positions_budget_keeps_its_best_documents_and_says_so
     whole = index.search(text, limit=5)
     assert whole.total > 10 and not whole.notice
     monkeypatch.setattr(ranking, "PHRASE_POSITIONS", 200)
+    index.forget_postings()  # the whole answer is remembered: a new catalog's first search
     cut = index.search(text, limit=5)
     assert 0 < cut.total < whole.total
     assert [h.id for h in cut.hits] == [h.id for h in whole.hits]  # the best are checked first
     assert "checked in those that match its words best" in cut.notice
+    # A cut answer is not remembered: with the budget back, the whole one.
+    monkeypatch.setattr(ranking, "PHRASE_POSITIONS", 10**9)
+    assert index.search(text, limit=5).total == whole.total
+
+
+def test_a_phrase_checked_once_is_remembered_with_its_segment(index, monkeypatch):
+    # Its positions cost most of a search: the same phrase again (a facet
+    # clicked, another sort, the query refined) decodes none.
+    index.forget_postings()
+    decoded = []
+    positions = whoosh_internals.positions
+    monkeypatch.setattr(whoosh_internals, "positions", lambda *a: decoded.append(1) or positions(*a))
+    first = index.search('"finance filler"', limit=10)
+    assert decoded and first.total > 10
+    decoded.clear()
+    assert index.search('"finance filler"', limit=10) == first
+    refined = index.search('"finance filler" kind:report', limit=10)
+    assert not decoded
+    assert 0 < refined.total < first.total and {h.kind for h in refined.hits} == {"report"}
+    index.forget_postings()  # the segments change: decoded again, the same answer
+    assert index.search('"finance filler"', limit=10) == first and decoded
 
 
 def test_an_expanding_term_chooses_its_words_once_per_segment(index, monkeypatch):

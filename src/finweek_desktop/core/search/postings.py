@@ -44,7 +44,7 @@ class PostingsCache:
 
     def __init__(self, max_bytes: int = 96 << 20):
         self.max_bytes = max_bytes
-        self._entries: OrderedDict[tuple, tuple[Postings, int]] = OrderedDict()
+        self._entries: OrderedDict[tuple, tuple[Postings | np.ndarray, int]] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
 
@@ -57,21 +57,51 @@ class PostingsCache:
             entry = self._entries.get(key)
             if entry is not None:
                 self._entries.move_to_end(key)
-                return entry[0]
+        if entry is not None:
+            cached = entry[0]
+            assert isinstance(cached, Postings)
+            return cached
         found = read(reader, fieldname, btext, with_values)
         size = found.ids.nbytes + found.weights.nbytes + 64
         if found.values:
             size += sum(map(len, found.values)) + 40 * len(found.values)
+        self._keep(key, found, size)
+        return found
+
+    def phrase_docs(self, reader, fieldname: str, btexts: tuple[bytes, ...], slop: int) -> np.ndarray | None:
+        """The documents of the segment where a phrase was found (sorted,
+        deleted ones included), if a search checked all its candidates."""
+        segment = segment_id(reader)
+        if segment is None:
+            return None
+        key = (segment, fieldname, btexts, ("phrase", slop))
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                return None
+            self._entries.move_to_end(key)
+        docs = entry[0]
+        assert isinstance(docs, np.ndarray)
+        return docs
+
+    def keep_phrase_docs(self, reader, fieldname: str, btexts: tuple[bytes, ...], slop: int, docs: np.ndarray) -> None:
+        """Remember where a phrase stands, checked in every candidate: the
+        positions decoded for it cost more than reading its words, and its
+        answer never changes in a segment (deletions are filtered after)."""
+        segment = segment_id(reader)
+        if segment is not None:
+            self._keep((segment, fieldname, btexts, ("phrase", slop)), docs, docs.nbytes + 64 + sum(map(len, btexts)))
+
+    def _keep(self, key: tuple, value, size: int) -> None:
         if size > self.max_bytes // 4:
-            return found  # one huge term would flush everything else
+            return  # one huge entry would flush everything else
         with self._lock:
             if key not in self._entries:
-                self._entries[key] = (found, size)
+                self._entries[key] = (value, size)
                 self._bytes += size
                 while self._bytes > self.max_bytes:
                     _key, (_old, old_size) = self._entries.popitem(last=False)
                     self._bytes -= old_size
-        return found
 
     def forget_except(self, readers) -> None:
         """Drop the entries of segments no longer in the index."""

@@ -125,6 +125,7 @@ class SegmentRanker:
     ):
         self.searcher = searcher  # the top-level searcher: global statistics
         self.reader = reader
+        self._cache = postings_cache
         self._read = postings_cache.read if postings_cache is not None else postings.read
         self.schema = searcher.schema
         self._lengths = lengths
@@ -273,12 +274,18 @@ class SegmentRanker:
             out = _intersect(out, other)
         if not len(out):
             return out
+        slop = max(int(q.slop), 1)
+        known = self._cache.phrase_docs(self.reader, q.fieldname, tuple(btexts), slop) if self._cache else None
+        if known is not None:  # checked in every candidate by an earlier search
+            keep = np.isin(out.docs, known, assume_unique=True)
+            return Matches(out.docs[keep], out.scores[keep])
         # What checking each candidate costs: the positions of its words.
         ats = [np.searchsorted(read.ids, out.docs) for read in reads]  # every candidate holds every word
         costs = np.zeros(len(out), dtype=np.float64)
         for read, at in zip(reads, ats, strict=True):
             costs += read.weights[at]
-        if costs.sum() > self._positions_left:
+        complete = costs.sum() <= self._positions_left
+        if not complete:
             order = np.argsort(-out.scores, kind="stable")
             within = np.cumsum(costs[order]) <= self._positions_left
             within[0] = True
@@ -286,7 +293,6 @@ class SegmentRanker:
             out, costs, ats = Matches(out.docs[keep], out.scores[keep]), costs[keep], [at[keep] for at in ats]
             self.phrases_cut = True
         self._positions_left = max(self._positions_left - float(costs.sum()), 0.0)
-        slop = max(int(q.slop), 1)
         # slop 1: doc << 32 | position of the first word, for each word;
         # else where the chain of words so far ends (the last word's position)
         starts = None
@@ -302,9 +308,13 @@ class SegmentRanker:
             else:
                 starts = keys if starts is None else _following(starts, keys, docs << _POSITION_BITS, slop)
             if not len(starts):
-                return Matches.empty()
-        assert starts is not None  # two words or more were read
-        found = np.unique(starts >> _POSITION_BITS)
+                found = _EMPTY_DOCS
+                break
+        else:
+            assert starts is not None  # two words or more were read
+            found = np.unique(starts >> _POSITION_BITS)
+        if complete and self._cache is not None:
+            self._cache.keep_phrase_docs(self.reader, q.fieldname, tuple(btexts), slop, found)
         keep = np.isin(out.docs, found, assume_unique=True)
         return Matches(out.docs[keep], out.scores[keep])
 
