@@ -414,3 +414,18 @@ def test_a_two_character_query_is_its_bigram_not_two_characters_apart(index):
     # (jieba would have cut it into two characters, each found anywhere).
     assert ids(index, "琴金") == set()
     assert ids(index, "琴新") == {1}
+
+
+def test_a_page_is_counted_in_any_script_that_folds_to_the_query(index):
+    # Hits name the pages holding the query's words (catalog/hits.py): a
+    # Chinese run is analysed only when it holds a character that folds
+    # into a query word's, Traditional forms included.
+    count = index.text_matcher("栏目 横琴")
+    both, one = count("横琴的专栏栏目"), count("栏目")
+    assert 0 < one < both
+    assert count("橫琴的專欄欄目") == both  # Traditional
+    assert count("银行保险机构聚集") == 0
+    assert count("Hengqin 横琴 bank") == count("横琴") > 0
+    latin = index.text_matcher("insurance")
+    assert latin("两地车辆保险互认安排 Cross-border insurance") == latin("insurance") > 0
+    assert latin("两地车辆保险互认安排") == 0

@@ -506,6 +506,34 @@ def portuguese_analyzer(han_index: str = "bigrams") -> MultilingualAnalyzer:
     return MultilingualAnalyzer("pt", han_index)
 
 
+@lru_cache(maxsize=256)
+def han_spellings(characters: frozenset[str]) -> frozenset[str] | None:
+    """Every Han character that the analysis may fold into one of
+    ``characters`` (Simplified, as folded): themselves, their Traditional
+    forms in OpenCC's character table, and the compatibility ideographs
+    NFKC maps to any of those. A run holding none of them cannot yield a
+    token made of ``characters``. None when the table cannot be read."""
+    forms = _simplified_forms()
+    if forms is None:
+        return None
+    found = set(characters)
+    found.update(t for t, simplified in forms.items() if not characters.isdisjoint(simplified))
+    found.update(c for c, normal in _compatibility_ideographs().items() if normal in found)
+    return frozenset(found)
+
+
+@cache
+def _compatibility_ideographs() -> dict[str, str]:
+    """CJK compatibility ideograph -> the character NFKC makes of it."""
+    found = {}
+    for first, last in ((0xF900, 0xFAFF), (0x2F800, 0x2FA1F)):
+        for code in range(first, last + 1):
+            normal = unicodedata.normalize("NFKC", chr(code))
+            if normal != chr(code):
+                found[chr(code)] = normal
+    return found
+
+
 def fold_characters(text: str) -> str:
     """Case, accents and Traditional characters folded one by one from
     OpenCC's character table, without its phrases: close to ``fold_term``

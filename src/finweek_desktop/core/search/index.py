@@ -28,6 +28,7 @@ from whoosh import index as whoosh_index
 from whoosh import sorting
 
 from . import checksums, ranking, selfcheck, whoosh_internals
+from .analysis import contains_han, han_spellings
 from .matching import FacetSets, Matched, leaf_readers, split_by_segment
 from .postings import FieldLengths, PostingsCache
 from .query import (
@@ -72,6 +73,7 @@ _DAMAGED_MESSAGE = (
 _TEXT_FIELDS = {"title", "title_pt", "body", "body_pt", "subtitle_pt"}
 # What text_matcher analyses apart: a run of Chinese characters, or a word.
 _CHUNK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+|\w+")
+_HAN_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
 class IndexDamaged(RuntimeError):
@@ -624,11 +626,17 @@ class SearchIndex:
         ]
         starts = {w[:n] for words in wanted.values() for w in words for n in (1, 2, 3) if w[:n].isascii()}
         short = {w for words in wanted.values() for w in words if len(w) < 3}
+        # A run of Chinese characters is analysed only when it holds one that
+        # folds into a query word's: most runs of a Chinese page hold none.
+        han = frozenset(ch for words in wanted.values() for w in words for ch in w if contains_han(ch))
+        spellings = han_spellings(han)
 
         def worth_analysing(chunk: str) -> bool:
             head = chunk[:3]
             if not head.isascii():
-                return True  # Chinese, or an accent to fold
+                if spellings is not None and _HAN_RUN.match(chunk):  # _CHUNK keeps a run whole
+                    return not spellings.isdisjoint(chunk)
+                return True  # an accent to fold
             head = head.lower()
             return head in starts or (bool(short) and (head[:1] in short or head[:2] in short))
 
