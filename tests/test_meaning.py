@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from finweek_desktop.core.index_follower import Position
-from finweek_desktop.core.meaning.encoder import Encoder, shared_encoder
+from finweek_desktop.core.meaning.encoder import TURN_TEXTS, Encoder, shared_encoder
 from finweek_desktop.core.meaning.follower import EmbeddingFollower
 from finweek_desktop.core.meaning.vectors import DocumentIndex
 from finweek_desktop.core.models import Change, Embedding, EmbeddingState
@@ -378,3 +378,37 @@ def test_a_document_embedded_again_mid_search_keeps_its_place(topics):
     again = meaning.nearest("seguro automóvel transfronteiriço")
     assert [n.document_id for n in again] == [n.document_id for n in first]
     assert again[0].passage.source == "title" and again[1:] == first[1:]
+
+
+def test_a_query_is_encoded_before_the_rest_of_a_bulk_embedding(monkeypatch):
+    # The background embedding encodes a batch a few texts per turn; a
+    # search's query takes the next turn instead of waiting for the batch.
+    encoder = Encoder()
+    encoder.load()
+    model = encoder._model
+    turns: list[int] = []
+    first_turn, query_asked = threading.Event(), threading.Event()
+    real = model.encode
+
+    def recorded(texts):
+        turns.append(len(texts))
+        if len(turns) == 1:
+            first_turn.set()
+            query_asked.wait(10)
+            threading.Event().wait(0.2)  # the query is waiting for its turn by now
+        return real(texts)
+
+    monkeypatch.setattr(model, "encode", recorded)
+    texts = [f"passage {i} on cross-border insurance" for i in range(5 * TURN_TEXTS)]
+    bulk: list[np.ndarray] = []
+    worker = threading.Thread(target=lambda: bulk.append(encoder.encode(texts)))
+    worker.start()
+    assert first_turn.wait(10)
+    query_asked.set()
+    query = encoder.encode(["seguro automóvel transfronteiriço"])
+    worker.join(30)
+    assert turns == [TURN_TEXTS, 1, TURN_TEXTS, TURN_TEXTS, TURN_TEXTS, TURN_TEXTS]
+    # Turns change nothing in the vectors.
+    monkeypatch.setattr(model, "encode", real)
+    assert np.allclose(bulk[0], encoder.encode(texts), atol=1e-6)
+    assert np.allclose(query, encoder.encode(["seguro automóvel transfronteiriço"]), atol=1e-6)
