@@ -787,9 +787,10 @@ class SearchIndex:
     def _rank(self, q, searcher, term_cache: dict, kinds: list[str], tags: list[str], phrases_cut: list[bool]):
         """(segment reader, offset, ranking.Matches) of each segment."""
         out = []
+        statistics: dict = {}
         for reader, offset in leaf_readers(searcher):
             segment_cache = term_cache.setdefault(id(reader), {})
-            ranker = ranking.SegmentRanker(searcher, reader, self._lengths, segment_cache, self._postings)
+            ranker = ranking.SegmentRanker(searcher, reader, self._lengths, segment_cache, self._postings, statistics)
             matches = ranker.matches(q)
             phrases_cut.append(ranker.phrases_cut)
             if (kinds or tags) and len(matches):

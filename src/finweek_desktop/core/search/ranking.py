@@ -112,7 +112,8 @@ class SegmentRanker:
     lengths by segment id (segments never change once written).
     ``term_cache`` (per search) keeps each term read, unboosted, so snippets
     can tell which fields a hit matched; ``postings_cache`` (shared) keeps
-    the postings read, across searches.
+    the postings read, across searches; ``statistics`` (per search, shared
+    by its segments) each term's idf and field's average length.
     """
 
     def __init__(
@@ -122,6 +123,7 @@ class SegmentRanker:
         lengths: FieldLengths,
         term_cache: dict,
         postings_cache: postings.PostingsCache | None = None,
+        statistics: dict | None = None,
     ):
         self.searcher = searcher  # the top-level searcher: global statistics
         self.reader = reader
@@ -130,6 +132,7 @@ class SegmentRanker:
         self.schema = searcher.schema
         self._lengths = lengths
         self._terms = term_cache
+        self._statistics_cache = {} if statistics is None else statistics
         self._positions_left = PHRASE_POSITIONS * reader.doc_count_all() / max(searcher.doc_count_all(), 1)
         self.phrases_cut = False  # a phrase was checked in part of its candidates only
         self._deleted = None
@@ -214,10 +217,7 @@ class SegmentRanker:
         if not len(docs):
             result = Matches.empty()
         elif self.schema[fieldname].scorable:
-            searcher = self.searcher
-            n = searcher.doc_frequency(fieldname, btext)
-            idf = math.log(searcher.doc_count_all() / (n + 1)) + 1
-            avgfl = searcher.avg_field_length(fieldname) or 1
+            idf, avgfl = self._statistics(fieldname, btext)
             lengths = self._lengths.of(self.reader, fieldname)[docs]
             scores = idf * (weights * (_K1 + 1)) / (weights + _K1 * ((1 - _B) + _B * lengths / avgfl))
             result = Matches(docs, scores)
@@ -225,6 +225,19 @@ class SegmentRanker:
             result = Matches(docs, weights)  # Whoosh's WeightScorer
         self._terms[(fieldname, btext)] = result
         return result
+
+    def _statistics(self, fieldname: str, btext: bytes) -> tuple[float, float]:
+        """A term's idf and its field's average length, over the whole index
+        (each asks every segment): computed once per search, shared by the
+        segments' rankers."""
+        key = (fieldname, btext)
+        known = self._statistics_cache.get(key)
+        if known is None:
+            searcher = self.searcher
+            n = searcher.doc_frequency(fieldname, btext)
+            known = (math.log(searcher.doc_count_all() / (n + 1)) + 1, searcher.avg_field_length(fieldname) or 1)
+            self._statistics_cache[key] = known
+        return known
 
     def _numeric_range(self, q) -> Matches:
         """The documents of a range of numbers, each scored the range's boost
