@@ -1,4 +1,4 @@
-"""Postings and field lengths read for ranking, cached per segment.
+"""Postings, phrase answers and field lengths read for ranking, cached per segment.
 
 The reading itself (Whoosh's on-disk posting blocks, a whole term into numpy
 arrays) is in whoosh_internals.py, with the contract it relies on; this
@@ -32,8 +32,8 @@ def read(reader, fieldname: str, btext: bytes, with_values: bool = False) -> Pos
 
 class PostingsCache:
     """Recently read postings, by segment, field, term and whether their
-    positions were read: at most ``max_bytes`` of them, least recently used
-    first out.
+    positions were read, and where phrases were found (``phrase_docs``): at
+    most ``max_bytes`` of them, least recently used first out.
 
     Reading a common word's postings (decompressing and unpickling a few
     hundred blocks) is most of a search at 50,000 documents; a researcher
@@ -69,8 +69,9 @@ class PostingsCache:
         return found
 
     def phrase_docs(self, reader, fieldname: str, btexts: tuple[bytes, ...], slop: int) -> np.ndarray | None:
-        """The documents of the segment where a phrase was found (sorted,
-        deleted ones included), if a search checked all its candidates."""
+        """The documents of the segment where a phrase was found (sorted; the
+        caller drops those deleted since), if a search checked all its
+        candidates."""
         segment = segment_id(reader)
         if segment is None:
             return None

@@ -288,7 +288,8 @@ class SegmentRanker:
         if not len(out):
             return out
         slop = max(int(q.slop), 1)
-        known = self._cache.phrase_docs(self.reader, q.fieldname, tuple(btexts), slop) if self._cache else None
+        cache = self._cache
+        known = cache.phrase_docs(self.reader, q.fieldname, tuple(btexts), slop) if cache is not None else None
         if known is not None:  # checked in every candidate by an earlier search
             keep = np.isin(out.docs, known, assume_unique=True)
             return Matches(out.docs[keep], out.scores[keep])
@@ -326,8 +327,8 @@ class SegmentRanker:
         else:
             assert starts is not None  # two words or more were read
             found = np.unique(starts >> _POSITION_BITS)
-        if complete and self._cache is not None:
-            self._cache.keep_phrase_docs(self.reader, q.fieldname, tuple(btexts), slop, found)
+        if complete and cache is not None:
+            cache.keep_phrase_docs(self.reader, q.fieldname, tuple(btexts), slop, found)
         keep = np.isin(out.docs, found, assume_unique=True)
         return Matches(out.docs[keep], out.scores[keep])
 
