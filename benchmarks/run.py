@@ -790,37 +790,33 @@ def _meaning_latencies(service, rounds: int) -> dict:
 
 
 def _hybrid_while_embedding(service, rounds: int) -> list[float]:
-    """Hybrid searches (ms) while another thread embeds as the background
-    follower does after an import: the passages of 32 documents per call."""
+    """Hybrid searches (ms) while the background embedding runs as after an
+    import: 256 documents' embeddings are dropped, then made again by
+    ``catch_up`` on another thread (the follower's batches, its writes and
+    its updates of the vectors in memory) while this one searches."""
     import threading
 
-    from finweek_desktop.core.catalog.meaning import passage_sources
-    from finweek_desktop.core.meaning.follower import BATCH
-    from finweek_desktop.core.meaning.passages import passages
+    from sqlalchemy import delete, update
+
+    from finweek_desktop.core.models import Embedding, EmbeddingState
 
     meaning = service.meaning
-    read = passage_sources(service.writer)
-    ids = list(part(service, "documents").document_ids())[: BATCH * 4]
-    batches = [[p.text for d in read(ids[i : i + BATCH]) for p in passages(d)] for i in range(0, len(ids), BATCH)]
-    stop = threading.Event()
-
-    def embed() -> None:
-        while not stop.is_set():
-            for texts in batches:
-                meaning.encoder.encode(texts)
-
-    worker = threading.Thread(target=embed, daemon=True)
+    held = meaning.follower.vectors()
+    ids = [i for i in part(service, "documents").document_ids() if i in held]
+    dropped = ids[:: max(1, len(ids) // 256)][:256]
+    with service.writer.engine.begin() as connection:
+        connection.execute(delete(Embedding).where(Embedding.document_id.in_(dropped)))
+        connection.execute(update(EmbeddingState).values(generation=EmbeddingState.generation + 1))
+    service.search(MEANING_QUERIES[0], mode="hybrid", limit=20)  # the vectors reloaded, not timed
+    worker = threading.Thread(target=meaning.catch_up, daemon=True)
     worker.start()
     out = []
-    try:
-        for _ in range(max(1, rounds // 2)):
-            for q in MEANING_QUERIES:
-                started = time.perf_counter()
-                service.search(q, mode="hybrid", limit=20)
-                out.append((time.perf_counter() - started) * 1000)
-    finally:
-        stop.set()
-        worker.join()
+    while worker.is_alive() and len(out) < 50 * max(rounds, 1):
+        for q in MEANING_QUERIES:
+            started = time.perf_counter()
+            service.search(q, mode="hybrid", limit=20)
+            out.append((time.perf_counter() - started) * 1000)
+    worker.join()
     return out
 
 

@@ -283,3 +283,40 @@ def test_the_second_stage_scores_each_document_by_its_nearest_passage():
     got = rescore(queries, found, limit=150, floor=-0.05)
     assert [(n.document_id, n.passage) for n in got] == [(d, p) for d, _, p in expected[:150]]
     assert all(abs(n.score - s) < 1e-5 for n, (_, s, _) in zip(got, expected, strict=False))
+
+
+def test_the_embedding_thread_rebuilds_the_vectors_searches_use(empty_catalog, monkeypatch):
+    # After each batch of the background embedding the signs' matrix is
+    # rebuilt on the embedding's own thread (at 50,000 documents the search
+    # that did it paid 60 to 130 ms), and a search between the batch's commit
+    # and that patch keeps what it holds rather than read every vector again.
+    from finweek_desktop.core.meaning import vectors
+
+    service, meaning = empty_catalog.service, empty_catalog.service.meaning
+    items = [NewDocument(kind="report", title=f"Relatório {n}", summary=LONG_SUMMARY, language="pt") for n in range(40)]
+    service.imports.import_documents(items[:20])
+    assert meaning.catch_up()
+    meaning.nearest("seguro automóvel")  # the vectors loaded, their matrix built
+    follower = meaning.follower
+    reloads: list[int] = []
+    built_on: list[str] = []
+    reload, matrix_of, update = follower._reload, vectors._matrix_of, follower.cache.update
+    monkeypatch.setattr(follower, "_reload", lambda generation: reloads.append(generation) or reload(generation))
+    monkeypatch.setattr(
+        vectors, "_matrix_of", lambda *a: built_on.append(threading.current_thread().name) or matrix_of(*a)
+    )
+
+    def searched_meanwhile(changed, generation):
+        meaning.nearest("seguro automóvel")  # committed, not yet patched in
+        update(changed, generation)
+
+    monkeypatch.setattr(follower.cache, "update", searched_meanwhile)
+    new = service.imports.import_documents(items[20:]).ids
+    worker = threading.Thread(target=meaning.catch_up, name="embedding")
+    worker.start()
+    worker.join(120)
+    assert not reloads
+    assert built_on and set(built_on) == {"embedding"}
+    meaning.nearest("seguro automóvel")
+    assert set(built_on) == {"embedding"}  # the search found the matrix built
+    assert all(i in follower.vectors() for i in new) and not reloads

@@ -89,6 +89,7 @@ class EmbeddingFollower:
         self.cache = cache
         self._gap_grace = gap_grace
         self._lock = threading.RLock()
+        self._patching = False  # between a write's commit and the vectors in memory patched (vectors())
 
     # -- state -------------------------------------------------------------
 
@@ -140,7 +141,11 @@ class EmbeddingFollower:
         """The documents' vectors, reloaded when another process (or a model change) wrote embeddings."""
         with self.engine.connect() as connection:
             generation = connection.scalar(select(EmbeddingState.generation).where(EmbeddingState.id == 1)) or 0
-        if self.cache.generation != generation:
+        held = self.cache.generation
+        # One generation on while this process's own write patches the
+        # vectors in: a search keeps what is held (one batch behind) rather
+        # than read every vector again (seconds at 50,000 documents).
+        if held != generation and not (self._patching and held is not None and generation == held + 1):
             self._reload(generation)
         return self.cache
 
@@ -357,32 +362,37 @@ class EmbeddingFollower:
             source = COMPLETE if complete else FIRST_PASS
             values.append(self._row(document_id, DOCUMENT_ROW, source, 0, len(new_rows), mean8[0], mean_scale[0]))
             by_document[document_id] = signs(new_rows)
-        with self.engine.begin() as connection:
-            if ids and second:  # the stored first passes stay; a changed document's go
-                again = [d for d, _t, held, _c in plans if held is None]
-                connection.execute(
-                    delete(Embedding).where(
-                        Embedding.document_id.in_(ids),
-                        (Embedding.passage_no == DOCUMENT_ROW)
-                        | Embedding.document_id.in_(again)
-                        | (Embedding.passage_no >= FIRST_PASSAGES),
+        self._patching = True  # until the vectors in memory hold this write (vectors())
+        try:
+            with self.engine.begin() as connection:
+                if ids and second:  # the stored first passes stay; a changed document's go
+                    again = [d for d, _t, held, _c in plans if held is None]
+                    connection.execute(
+                        delete(Embedding).where(
+                            Embedding.document_id.in_(ids),
+                            (Embedding.passage_no == DOCUMENT_ROW)
+                            | Embedding.document_id.in_(again)
+                            | (Embedding.passage_no >= FIRST_PASSAGES),
+                        )
                     )
-                )
-            elif ids:
-                connection.execute(delete(Embedding).where(Embedding.document_id.in_(ids)))
-            present = set(connection.scalars(select(Document.id).where(Document.id.in_([d.id for d in documents]))))
-            values = [v for v in values if v["document_id"] in present]  # deleted while embedding
-            if values:
-                connection.execute(insert(Embedding), values)
-            if position is not None:
-                position.advance(seen, time.time(), self._gap_grace)
-            generation = self._bump(connection, position)
-        for document_id in set(by_document) - present:
-            by_document[document_id] = None
-        if self.cache.generation is not None and generation == self.cache.generation + 1:
-            self.cache.update(by_document, generation)
-        else:
-            self.cache.forget()  # another process wrote too: reload at the next search
+                elif ids:
+                    connection.execute(delete(Embedding).where(Embedding.document_id.in_(ids)))
+                present = set(connection.scalars(select(Document.id).where(Document.id.in_([d.id for d in documents]))))
+                values = [v for v in values if v["document_id"] in present]  # deleted while embedding
+                if values:
+                    connection.execute(insert(Embedding), values)
+                if position is not None:
+                    position.advance(seen, time.time(), self._gap_grace)
+                generation = self._bump(connection, position)
+            for document_id in set(by_document) - present:
+                by_document[document_id] = None
+            in_memory = self.cache.generation
+            if in_memory is not None and generation == in_memory + 1:
+                self.cache.update(by_document, generation)
+            elif in_memory != generation:  # (equal: a search read it all again since the commit)
+                self.cache.forget()  # another process wrote too: reload at the next search
+        finally:
+            self._patching = False
         return len(present)
 
     def _row(self, document_id: int, n: int, source: str, start: int, end: int, vector, scale) -> dict:
