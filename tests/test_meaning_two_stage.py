@@ -320,3 +320,36 @@ def test_the_embedding_thread_rebuilds_the_vectors_searches_use(empty_catalog, m
     meaning.nearest("seguro automóvel")
     assert set(built_on) == {"embedding"}  # the search found the matrix built
     assert all(i in follower.vectors() for i in new) and not reloads
+
+
+def test_the_first_stage_ranks_its_hamming_candidates_by_the_querys_own_values():
+    # Hamming distance compares the query's signs with each passage's; the
+    # first stage then ranks WIDEN times its candidates by the query's values
+    # over each passage's signs, which keeps more of an exact search's top 10.
+    from finweek_desktop.core.meaning.vectors import WIDEN, signs
+
+    rng = np.random.default_rng(3)
+    topics = rng.normal(size=(60, 512))
+    floats, held = {}, {}
+    for document_id in range(1, 4001):
+        rows = topics[rng.integers(60)] + rng.normal(scale=3.0, size=(int(rng.integers(1, 9)), 512))
+        floats[document_id] = (rows / np.linalg.norm(rows, axis=1, keepdims=True)).astype(np.float32)
+        held[document_id] = signs(floats[document_id])
+    index = DocumentIndex(512)
+    index.load(dict(held), generation=1)
+    ids = np.array(sorted(floats))
+    ranked, by_hamming = [], []
+    for _ in range(30):
+        query = topics[rng.integers(60)] + rng.normal(scale=3.0, size=512)
+        query = (query / np.linalg.norm(query)).astype(np.float32)[None, :]
+        best = [float((floats[i] @ query.T).max()) for i in ids.tolist()]
+        exact = set(ids[np.argsort(best)[::-1][:10]].tolist())
+        found = index.candidates(query, limit=40)
+        assert len(found) == 40 and len(set(found)) == 40
+        hamming_ids, distance = index.distances(query)
+        nearest_signs = hamming_ids[np.argsort(distance, kind="stable")[:40]].tolist()
+        widest = np.sort(distance)[40 * WIDEN - 1]  # each found is among the WIDEN x 40 nearest signs (ties aside)
+        assert all(distance[np.searchsorted(hamming_ids, i)] <= widest for i in found)
+        ranked.append(len(exact & set(found)) / 10)
+        by_hamming.append(len(exact & set(nearest_signs)) / 10)
+    assert np.mean(ranked) >= np.mean(by_hamming) + 0.1
