@@ -13,13 +13,17 @@ import pytest
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 
 
-def render_page(text: str, *, dpi: int = 200, seed: int = 1):
+def _ocr_bench():
     sys.path.insert(0, str(BENCHMARKS))
     try:
         import ocr_bench
     finally:
         sys.path.remove(str(BENCHMARKS))
-    return ocr_bench.render_page(text, dpi=dpi, blur=0.5, seed=seed)
+    return ocr_bench
+
+
+def render_page(text: str, *, dpi: int = 200, seed: int = 1):
+    return _ocr_bench().render_page(text, dpi=dpi, blur=0.5, seed=seed)
 
 
 def scan_png(path: Path, text: str, dpi: int = 200) -> Path:
@@ -35,13 +39,17 @@ def scan_pdf(path: Path, pages: list[str], dpi: int = 200) -> Path:
 
 
 def tesseract_ready() -> bool:
+    """Tesseract with its languages, and the fonts the scans are drawn with."""
     from finweek_desktop.core.attachments import ocr
 
-    return shutil.which("tesseract") is not None and ocr.missing() is None
+    fonts = all(Path(font).is_file() for font in _ocr_bench().FONTS.values())
+    return fonts and shutil.which("tesseract") is not None and ocr.missing() is None
 
 
 needs_tesseract = pytest.mark.skipif(
-    not tesseract_ready(), reason="Tesseract with chi_sim, chi_tra, eng and por is not installed (.ci/run installs it)"
+    not tesseract_ready(),
+    reason="Tesseract with chi_sim, chi_tra, eng and por, or the fonts scans are drawn with, "
+    "is not installed (.ci/run installs them)",
 )
 
 
