@@ -207,7 +207,9 @@ class DocumentIndex:
         document's passages and any query row)."""
         return self._distances(self._built(), queries)
 
-    def _distances(self, built: tuple[np.ndarray, np.ndarray, np.ndarray], queries: np.ndarray):
+    def _distances(
+        self, built: tuple[np.ndarray, np.ndarray, np.ndarray], queries: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
         matrix, ids, starts = built
         wanted = signs(np.asarray(queries, dtype=np.float32).reshape(-1, self.dimensions))
         nearest = np.full(len(matrix), self.dimensions, dtype=np.uint16)

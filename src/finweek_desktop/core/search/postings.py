@@ -53,12 +53,8 @@ class PostingsCache:
         if segment is None:
             return read(reader, fieldname, btext, with_values)
         key = (segment, fieldname, btext, with_values)
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is not None:
-                self._entries.move_to_end(key)
-        if entry is not None:
-            cached = entry[0]
+        cached = self._recalled(key)
+        if cached is not None:
             assert isinstance(cached, Postings)
             return cached
         found = read(reader, fieldname, btext, with_values)
@@ -75,14 +71,8 @@ class PostingsCache:
         segment = segment_id(reader)
         if segment is None:
             return None
-        key = (segment, fieldname, btexts, ("phrase", slop))
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is None:
-                return None
-            self._entries.move_to_end(key)
-        docs = entry[0]
-        assert isinstance(docs, np.ndarray)
+        docs = self._recalled((segment, fieldname, btexts, ("phrase", slop)))
+        assert docs is None or isinstance(docs, np.ndarray)
         return docs
 
     def keep_phrase_docs(self, reader, fieldname: str, btexts: tuple[bytes, ...], slop: int, docs: np.ndarray) -> None:
@@ -92,6 +82,14 @@ class PostingsCache:
         segment = segment_id(reader)
         if segment is not None:
             self._keep((segment, fieldname, btexts, ("phrase", slop)), docs, docs.nbytes + 64 + sum(map(len, btexts)))
+
+    def _recalled(self, key: tuple) -> Postings | np.ndarray | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                return None
+            self._entries.move_to_end(key)
+            return entry[0]
 
     def _keep(self, key: tuple, value, size: int) -> None:
         if size > self.max_bytes // 4:
